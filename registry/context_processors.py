@@ -1,0 +1,2 @@
+def scope(request):
+    return {"scope": getattr(request, "scope", None)}

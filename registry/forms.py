@@ -1,0 +1,196 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import (
+    Consent,
+    ConsentPurpose,
+    MenteeProfile,
+    MentorProfile,
+    Organisation,
+    OrganisationHeadcount,
+    Participant,
+    Partner,
+    Topic,
+)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it always submits ISO dates, whatever the display locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class CrispyMixin:
+    """Every form renders through crispy-bootstrap5 without its own <form> tag (templates own it)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget = DateInput()
+                field.input_formats = ["%Y-%m-%d", "%d.%m.%Y"]
+
+
+class ParticipantForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Participant
+        fields = ["organisation", "last_name", "first_name", "patronymic", "birth_date", "category", "class_name",
+                  "position", "phone", "email"]
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        if self.instance.pk or organisations.count() == 1:
+            # A participant stays in the organisation that registered them.
+            self.fields["organisation"].disabled = True
+            if not self.instance.pk:
+                self.initial["organisation"] = organisations.first()
+
+
+class MentorProfileForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = MentorProfile
+        fields = ["topics", "competencies", "interests", "mentee_age_min", "mentee_age_max", "meeting_times",
+                  "capacity", "experience", "portfolio_file", "portfolio_url", "partner", "certificate_date",
+                  "certificate_file", "in_long_term_base", "joined_on"]
+        field_classes = {"portfolio_url": forms.URLField}
+        widgets = {"topics": forms.CheckboxSelectMultiple, "competencies": forms.Textarea(attrs={"rows": 3}),
+                   "interests": forms.Textarea(attrs={"rows": 2}), "experience": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, participant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participant = participant
+        self.instance.participant = participant
+        self.fields["portfolio_url"].assume_scheme = "https"
+        self.fields["topics"].queryset = Topic.objects.filter(is_active=True) | Topic.objects.filter(
+            pk__in=self.instance.topics.all() if self.instance.pk else []
+        )
+        self.fields["partner"].queryset = Partner.objects.filter(organisation_id=participant.organisation_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        needs_certificate = self.participant.is_outside_person or cleaned.get("partner")
+        if needs_certificate and cleaned.get("certificate_file") and not cleaned.get("certificate_date"):
+            self.add_error("certificate_date", _("Укажите дату выдачи справки."))
+        return cleaned
+
+
+class MenteeProfileForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = MenteeProfile
+        fields = ["topics", "request", "request_source", "has_disabilities", "is_gifted", "in_difficult_situation",
+                  "is_rural", "is_orphan", "joined_on"]
+        widgets = {"topics": forms.CheckboxSelectMultiple, "request": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, participant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.participant = participant
+        self.fields["topics"].queryset = Topic.objects.filter(is_active=True) | Topic.objects.filter(
+            pk__in=self.instance.topics.all() if self.instance.pk else []
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("topics") and not (cleaned.get("request") or "").strip():
+            raise forms.ValidationError(_("Укажите запрос наставляемого: выберите направления или опишите его словами."))
+        return cleaned
+
+
+class ConsentForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = ["purpose", "signed_by", "representative_name", "representative_relation", "representative_document",
+                  "signed_on", "valid_until", "scan"]
+
+    def __init__(self, *args, participant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.participant = participant
+        today = timezone.localdate()
+        self.fields["signed_on"].initial = today
+        allowed = Consent.required_signers(
+            participant.birth_date, today, participant.category == Participant.Category.STUDENT
+        )
+        if len(allowed) == 1:
+            self.fields["signed_by"].initial = next(iter(allowed))
+        self.fields["scan"].help_text = _("PDF, JPEG или PNG, не больше 10 МБ.")
+
+    def clean(self):
+        cleaned = super().clean()
+        # The wording signed is the current version for the purpose and the kind of signer.
+        from registry.services import current_consent_text
+
+        purpose, signed_by = cleaned.get("purpose"), cleaned.get("signed_by")
+        if purpose and signed_by:
+            text = current_consent_text(purpose=purpose, signed_by=signed_by)
+            if text is None:
+                raise forms.ValidationError(_("Для этой цели нет действующего текста согласия; обратитесь к администратору."))
+            self.instance.text = text
+        return cleaned
+
+
+class ConsentRevokeForm(CrispyMixin, forms.Form):
+    revoked_on = forms.DateField(label=_("Дата отзыва"), initial=timezone.localdate)
+    reason = forms.CharField(label=_("Причина отзыва"), max_length=300,
+                             help_text=_("Например: «заявление законного представителя от 12.03.2025»."))
+
+
+class ArchiveForm(CrispyMixin, forms.Form):
+    reason = forms.CharField(label=_("Причина"), max_length=300,
+                             help_text=_("Например: «выбыл из школы», «окончил обучение»."))
+
+
+class PartnerForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = ["organisation", "name", "contact_person", "phone", "email", "agreement_number", "agreement_date",
+                  "agreement_file", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        if self.instance.pk or organisations.count() == 1:
+            self.fields["organisation"].disabled = True
+            if not self.instance.pk:
+                self.initial["organisation"] = organisations.first()
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation, name = cleaned.get("organisation"), cleaned.get("name")
+        if organisation and name:
+            duplicate = Partner.objects.filter(organisation=organisation, name__iexact=name.strip())
+            if duplicate.exclude(pk=self.instance.pk).exists():
+                self.add_error("name", _("Такой партнёр уже есть в списке организации."))
+        return cleaned
+
+
+class OrganisationForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["kind", "full_name", "short_name", "address", "director_position", "director_name"]
+
+
+class HeadcountForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = OrganisationHeadcount
+        fields = ["students_total", "students_aged_10_plus", "teachers_total", "young_specialists"]
+
+
+class TopicForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Topic
+        fields = ["name"]
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if Topic.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Такое направление уже есть в справочнике."))
+        return name
+

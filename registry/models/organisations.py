@@ -1,0 +1,172 @@
+"""Where people belong: region → municipality → organisation, academic years, head counts."""
+
+import datetime
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.scoping import ScopedQuerySet
+
+
+class Region(models.Model):
+    name = models.CharField(_("название"), max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = _("регион")
+        verbose_name_plural = _("регионы")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Municipality(models.Model):
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("регион"))
+    name = models.CharField(_("название"), max_length=200)
+    education_authority = models.CharField(
+        _("орган управления образованием"), max_length=300, blank=True,
+        help_text=_("Например: «Управление образования администрации Селивановского района»."),
+    )
+
+    class Meta:
+        verbose_name = _("муниципалитет")
+        verbose_name_plural = _("муниципалитеты")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="municipality_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationQuerySet(ScopedQuerySet):
+    scope_path = ""
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        SCHOOL = "school", _("Школа")
+        COLLEGE = "college", _("Колледж / техникум")
+        CENTRE = "centre", _("Центр (ППМС, дополнительного образования)")
+        KINDERGARTEN = "kindergarten", _("Детский сад")
+        OTHER = "other", _("Иная организация")
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("муниципалитет")
+    )
+    kind = models.CharField(_("тип"), max_length=20, choices=Kind.choices, default=Kind.SCHOOL)
+    full_name = models.CharField(_("полное наименование"), max_length=500)
+    short_name = models.CharField(_("краткое наименование"), max_length=200)
+    address = models.CharField(_("адрес"), max_length=500, blank=True)
+    director_name = models.CharField(
+        _("ФИО руководителя"), max_length=200, blank=True, help_text=_("Как в подписи приказа: «Г.А. Шабаева».")
+    )
+    director_position = models.CharField(_("должность руководителя"), max_length=200, default=_("Директор"))
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("образовательная организация")
+        verbose_name_plural = _("образовательные организации")
+        ordering = ["short_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "short_name"], name="organisation_unique_short_name")
+        ]
+
+    def __str__(self):
+        return self.short_name
+
+    def get_absolute_url(self):
+        return reverse("registry:organisation_detail", args=[self.pk])
+
+
+class AcademicYearQuerySet(models.QuerySet):
+    def current(self) -> "AcademicYear":
+        """The year marked current, or the one today falls in (created on first use)."""
+        year = self.filter(is_current=True).first()
+        if year is None:
+            year, _created = self.get_or_create(start_year=AcademicYear.start_year_for(timezone.localdate()))
+        return year
+
+
+class AcademicYear(models.Model):
+    """A school year from 1 September to 31 August, named «2024/2025»."""
+
+    start_year = models.PositiveSmallIntegerField(_("год начала"), unique=True)
+    is_current = models.BooleanField(_("текущий"), default=False)
+
+    objects = AcademicYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("учебный год")
+        verbose_name_plural = _("учебные годы")
+        ordering = ["-start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="one_current_academic_year")
+        ]
+
+    def __str__(self):
+        return f"{self.start_year}/{self.start_year + 1}"
+
+    @staticmethod
+    def start_year_for(day: datetime.date) -> int:
+        return day.year if day.month >= 9 else day.year - 1
+
+    @property
+    def starts_on(self) -> datetime.date:
+        return datetime.date(self.start_year, 9, 1)
+
+    @property
+    def ends_on(self) -> datetime.date:
+        return datetime.date(self.start_year + 1, 8, 31)
+
+    def make_current(self):
+        type(self).objects.filter(is_current=True).exclude(pk=self.pk).update(is_current=False)
+        self.is_current = True
+        self.save(update_fields=["is_current"])
+
+
+class OrganisationHeadcountQuerySet(ScopedQuerySet):
+    scope_path = "organisation"
+
+
+class OrganisationHeadcount(models.Model):
+    """The denominators of coverage: how many students and teachers an organisation has in a year."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="headcounts", verbose_name=_("организация")
+    )
+    academic_year = models.ForeignKey(
+        AcademicYear, on_delete=models.PROTECT, related_name="headcounts", verbose_name=_("учебный год")
+    )
+    students_total = models.PositiveIntegerField(_("обучающихся всего"), default=0)
+    students_aged_10_plus = models.PositiveIntegerField(_("обучающихся в возрасте от 10 лет"), default=0)
+    teachers_total = models.PositiveIntegerField(_("педагогических работников"), default=0)
+    young_specialists = models.PositiveIntegerField(_("молодых специалистов"), default=0)
+    updated_at = models.DateTimeField(_("изменено"), auto_now=True)
+
+    objects = OrganisationHeadcountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("численность")
+        verbose_name_plural = _("численность")
+        ordering = ["-academic_year__start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "academic_year"], name="headcount_unique_per_year"),
+            models.CheckConstraint(
+                condition=Q(students_aged_10_plus__lte=F("students_total")),
+                name="headcount_students_10_plus_within_total",
+                violation_error_message=_("Обучающихся от 10 лет не может быть больше, чем обучающихся всего."),
+            ),
+            models.CheckConstraint(
+                condition=Q(young_specialists__lte=F("teachers_total")),
+                name="headcount_young_specialists_within_teachers",
+                violation_error_message=_("Молодых специалистов не может быть больше, чем педагогов."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} — {self.academic_year}"

@@ -1,0 +1,380 @@
+"""Participants of the programme and their mentor and mentee profiles (база наставников / наставляемых)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.scoping import ScopedQuerySet
+from registry.validators import validate_document_file
+
+ADULT_AGE = 18
+SELF_CONSENT_AGE = 14
+
+
+def normalise_name(text: str) -> str:
+    """Lower case with ё as е: how a curator types a name when searching or checking duplicates."""
+    return " ".join(text.lower().replace("ё", "е").split())
+
+
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+class Topic(models.Model):
+    """One entry of the shared vocabulary of competencies and requests.
+
+    Mentors' competencies and mentees' requests use the same words, so matching can compare them.
+    """
+
+    name = models.CharField(_("название"), max_length=150, unique=True)
+    is_active = models.BooleanField(_("используется"), default=True)
+
+    class Meta:
+        verbose_name = _("компетенция / запрос")
+        verbose_name_plural = _("компетенции и запросы")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ParticipantQuerySet(ScopedQuerySet):
+    scope_path = "organisation"
+
+    def current(self):
+        return self.filter(is_archived=False)
+
+    def with_consent_state(self, on: datetime.date | None = None):
+        """Annotate ``has_valid_consent`` and ``has_any_consent`` for the mentoring purpose, in SQL."""
+        from registry.models.consents import Consent
+
+        on = on or timezone.localdate()
+        consents = Consent.objects.filter(participant=OuterRef("pk"), purpose=Consent.Purpose.MENTORING)
+        return self.annotate(
+            has_valid_consent=Exists(consents.valid_on(on)),
+            has_any_consent=Exists(consents),
+        )
+
+    def with_consent_state_filter(self, state: str, on: datetime.date | None = None):
+        qs = self.with_consent_state(on)
+        if state == ConsentState.VALID:
+            return qs.filter(has_valid_consent=True)
+        if state == ConsentState.LAPSED:
+            return qs.filter(has_valid_consent=False, has_any_consent=True)
+        if state == ConsentState.MISSING:
+            return qs.filter(has_any_consent=False)
+        return qs
+
+    def duplicates_of(self, *, organisation_id, last_name, first_name, patronymic, birth_date):
+        """The same person already in the organisation: same full name (any case, ё = е) and birth date."""
+        return self.filter(
+            organisation_id=organisation_id,
+            search_name=normalise_name(f"{last_name} {first_name} {patronymic or ''}"),
+            birth_date=birth_date,
+        )
+
+
+class ConsentState(models.TextChoices):
+    VALID = "valid", _("Действует")
+    LAPSED = "lapsed", _("Отозвано или истекло")
+    MISSING = "missing", _("Нет согласия")
+
+
+class Participant(models.Model):
+    class Category(models.TextChoices):
+        STUDENT = "student", _("Обучающийся")
+        YOUNG_SPECIALIST = "young_specialist", _("Молодой специалист")
+        TEACHER = "teacher", _("Педагог")
+        PARENT = "parent", _("Родитель")
+        GRADUATE = "graduate", _("Выпускник")
+        EMPLOYER = "employer", _("Представитель работодателя / партнёра")
+
+    # People who do not work or study in the organisation: they need the no-criminal-record
+    # certificate before they may mentor children (Labour Code art. 351.1).
+    OUTSIDE_CATEGORIES = frozenset({Category.PARENT, Category.GRADUATE, Category.EMPLOYER})
+
+    organisation = models.ForeignKey(
+        "registry.Organisation", on_delete=models.PROTECT, related_name="participants", verbose_name=_("организация")
+    )
+    last_name = models.CharField(_("фамилия"), max_length=100)
+    first_name = models.CharField(_("имя"), max_length=100)
+    patronymic = models.CharField(_("отчество"), max_length=100, blank=True)
+    birth_date = models.DateField(_("дата рождения"), null=True, blank=True)
+    category = models.CharField(_("категория"), max_length=20, choices=Category.choices)
+    class_name = models.CharField(
+        _("класс / группа"), max_length=30, blank=True, help_text=_("Для обучающихся: «7Б», «СП-21».")
+    )
+    position = models.CharField(_("должность / место работы"), max_length=200, blank=True)
+    phone = models.CharField(_("телефон"), max_length=40, blank=True)
+    email = models.EmailField(_("электронная почта"), blank=True)
+    search_name = models.CharField(max_length=310, editable=False, db_index=True)
+    is_archived = models.BooleanField(_("в архиве"), default=False)
+    archived_on = models.DateField(_("перенесён в архив"), null=True, blank=True)
+    archive_reason = models.CharField(_("причина"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("изменён"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("участник")
+        verbose_name_plural = _("участники")
+        ordering = ["last_name", "first_name", "patronymic"]
+        indexes = [
+            models.Index(fields=["organisation", "last_name", "first_name"]),
+            models.Index(fields=["organisation", "category"]),
+            models.Index(fields=["organisation", "search_name"]),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("registry:participant_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.fill_search_name()
+        super().save(*args, **kwargs)
+
+    def fill_search_name(self):
+        """Called by save(); bulk_create callers call it themselves."""
+        self.search_name = normalise_name(self.full_name)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+    @property
+    def short_name(self) -> str:
+        initials = "".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
+        return f"{self.last_name} {initials}".strip()
+
+    def age_on(self, day: datetime.date) -> int | None:
+        return age_on(self.birth_date, day) if self.birth_date else None
+
+    def is_minor_on(self, day: datetime.date) -> bool:
+        age = self.age_on(day)
+        if age is None:
+            # Without a birth date only a student can be a child; the form insists on the date.
+            return self.category == self.Category.STUDENT
+        return age < ADULT_AGE
+
+    @property
+    def is_outside_person(self) -> bool:
+        return self.category in self.OUTSIDE_CATEGORIES
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        if self.category == self.Category.STUDENT and not self.birth_date:
+            errors["birth_date"] = _("Для обучающегося дата рождения обязательна: от неё зависит, кто подписывает согласие.")
+        if self.birth_date:
+            if self.birth_date > today:
+                errors["birth_date"] = _("Дата рождения не может быть в будущем.")
+            elif age_on(self.birth_date, today) > 100:
+                errors["birth_date"] = _("Проверьте дату рождения: возраст больше 100 лет.")
+            elif age_on(self.birth_date, today) < 5:
+                errors["birth_date"] = _("Проверьте дату рождения: участнику меньше 5 лет.")
+        if self.organisation_id and self.last_name and self.first_name:
+            duplicates = Participant.objects.duplicates_of(
+                organisation_id=self.organisation_id, last_name=self.last_name, first_name=self.first_name,
+                patronymic=self.patronymic, birth_date=self.birth_date,
+            ).exclude(pk=self.pk)
+            if duplicates.exists():
+                errors["__all__"] = _("Такой участник уже есть в реестре организации (совпадают ФИО и дата рождения).")
+        if errors:
+            raise ValidationError(errors)
+
+    def archive(self, *, reason: str, on: datetime.date | None = None):
+        self.is_archived = True
+        self.archived_on = on or timezone.localdate()
+        self.archive_reason = reason
+        self.save(update_fields=["is_archived", "archived_on", "archive_reason", "updated_at"])
+
+    def restore(self):
+        self.is_archived = False
+        self.archived_on = None
+        self.archive_reason = ""
+        self.save(update_fields=["is_archived", "archived_on", "archive_reason", "updated_at"])
+
+
+def portfolio_upload_to(instance, filename):
+    return f"portfolios/{instance.participant.organisation_id}/{filename}"
+
+
+def certificate_upload_to(instance, filename):
+    return f"certificates/{instance.participant.organisation_id}/{filename}"
+
+
+class MentorProfileQuerySet(ScopedQuerySet):
+    scope_path = "participant__organisation"
+
+
+class MentorProfile(models.Model):
+    """A participant's entry in the mentor base (база наставников)."""
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="mentor_profile", verbose_name=_("участник")
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="mentors", verbose_name=_("ключевые компетенции"))
+    competencies = models.TextField(
+        _("компетенции и достижения"), blank=True, help_text=_("«Чем я могу быть полезен»: опыт, достижения, награды.")
+    )
+    interests = models.TextField(_("интересы"), blank=True)
+    mentee_age_min = models.PositiveSmallIntegerField(
+        _("желаемый возраст наставляемых: от"), null=True, blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(80)],
+    )
+    mentee_age_max = models.PositiveSmallIntegerField(
+        _("до"), null=True, blank=True, validators=[MinValueValidator(5), MaxValueValidator(80)]
+    )
+    meeting_times = models.CharField(
+        _("удобное время встреч"), max_length=200, blank=True, help_text=_("Например: «вт, чт после 15:00».")
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("сколько наставляемых может взять"), default=1, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    experience = models.TextField(_("опыт наставничества"), blank=True)
+    portfolio_file = models.FileField(
+        _("портфолио (файл)"), upload_to=portfolio_upload_to, blank=True, validators=[validate_document_file]
+    )
+    portfolio_url = models.URLField(_("портфолио (ссылка)"), blank=True)
+    partner = models.ForeignKey(
+        "registry.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="mentors",
+        verbose_name=_("организация-партнёр"),
+    )
+    certificate_date = models.DateField(_("дата справки об отсутствии судимости"), null=True, blank=True)
+    certificate_file = models.FileField(
+        _("справка об отсутствии судимости"), upload_to=certificate_upload_to, blank=True,
+        validators=[validate_document_file],
+    )
+    in_long_term_base = models.BooleanField(_("в долгосрочной базе наставников"), default=False)
+    joined_on = models.DateField(_("включён в базу"), default=timezone.localdate)
+
+    objects = MentorProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("профиль наставника")
+        verbose_name_plural = _("профили наставников")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mentee_age_min__isnull=True) | Q(mentee_age_max__isnull=True)
+                | Q(mentee_age_min__lte=models.F("mentee_age_max")),
+                name="mentor_age_range_ordered",
+                violation_error_message=_("Возраст «от» больше возраста «до»."),
+            )
+        ]
+
+    def __str__(self):
+        return str(self.participant)
+
+    @property
+    def needs_certificate(self) -> bool:
+        return self.participant.is_outside_person or self.partner_id is not None
+
+    @property
+    def lacks_certificate(self) -> bool:
+        return self.needs_certificate and not (self.certificate_date and self.certificate_file)
+
+
+class MenteeProfileQuerySet(ScopedQuerySet):
+    scope_path = "participant__organisation"
+
+
+class MenteeProfile(models.Model):
+    """A participant's entry in the mentee base (база наставляемых)."""
+
+    class RequestSource(models.TextChoices):
+        QUESTIONNAIRE = "questionnaire", _("Анкета")
+        CLASS_TEACHER = "class_teacher", _("Классный руководитель")
+        PSYCHOLOGIST = "psychologist", _("Педагог-психолог")
+        SOCIAL_PEDAGOGUE = "social_pedagogue", _("Социальный педагог")
+        PARENTS = "parents", _("Родители")
+        PERSONAL_FILE = "personal_file", _("Личное дело")
+        ATTESTATION = "attestation", _("Аттестация")
+        SELF = "self", _("Личное обращение")
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="mentee_profile", verbose_name=_("участник")
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="mentees", verbose_name=_("запросы"))
+    request = models.TextField(_("основной запрос"), blank=True)
+    request_source = models.CharField(
+        _("источник запроса"), max_length=20, choices=RequestSource.choices, default=RequestSource.QUESTIONNAIRE
+    )
+    # Special groups the methodology asks to reach (seed 002: accessibility of programmes).
+    has_disabilities = models.BooleanField(_("ОВЗ"), default=False)
+    is_gifted = models.BooleanField(_("одарённый"), default=False)
+    in_difficult_situation = models.BooleanField(_("трудная жизненная ситуация"), default=False)
+    is_rural = models.BooleanField(_("сельская местность"), default=False)
+    is_orphan = models.BooleanField(_("сирота / без попечения родителей"), default=False)
+    joined_on = models.DateField(_("дата вхождения в программу"), default=timezone.localdate)
+
+    objects = MenteeProfileQuerySet.as_manager()
+
+    SPECIAL_GROUP_FIELDS = ("has_disabilities", "is_gifted", "in_difficult_situation", "is_rural", "is_orphan")
+
+    class Meta:
+        verbose_name = _("профиль наставляемого")
+        verbose_name_plural = _("профили наставляемых")
+
+    def __str__(self):
+        return str(self.participant)
+
+    @property
+    def special_groups(self) -> list[str]:
+        return [str(self._meta.get_field(name).verbose_name) for name in self.SPECIAL_GROUP_FIELDS if getattr(self, name)]
+
+
+class PartnerQuerySet(ScopedQuerySet):
+    scope_path = "organisation"
+
+
+def agreement_upload_to(instance, filename):
+    return f"partners/{instance.organisation_id}/{filename}"
+
+
+class Partner(models.Model):
+    """An outside organisation that provides mentors under an agreement (соглашение)."""
+
+    organisation = models.ForeignKey(
+        "registry.Organisation", on_delete=models.PROTECT, related_name="partners", verbose_name=_("организация")
+    )
+    name = models.CharField(_("наименование"), max_length=300)
+    contact_person = models.CharField(_("контактное лицо"), max_length=200, blank=True)
+    phone = models.CharField(_("телефон"), max_length=40, blank=True)
+    email = models.EmailField(_("электронная почта"), blank=True)
+    agreement_number = models.CharField(_("номер соглашения"), max_length=50, blank=True)
+    agreement_date = models.DateField(_("дата соглашения"), null=True, blank=True)
+    agreement_file = models.FileField(
+        _("скан соглашения"), upload_to=agreement_upload_to, blank=True, validators=[validate_document_file]
+    )
+    notes = models.TextField(_("примечание"), blank=True)
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("организация-партнёр")
+        verbose_name_plural = _("организации-партнёры")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="partner_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("registry:partner_detail", args=[self.pk])
+
+    @property
+    def has_agreement(self) -> bool:
+        return bool(self.agreement_number and self.agreement_date)

@@ -1,0 +1,194 @@
+"""The one scoping mechanism: what a user may see and do, by organisation.
+
+Every model that belongs to an organisation has a queryset derived from ``ScopedQuerySet`` and
+names the path from itself to its organisation in ``scope_path``. Views never query such a model
+without ``.visible_to(request.scope)``; ``get_visible_or_404`` is the single lookup helper, so an
+object outside the user's scope answers 404 exactly like one that does not exist. Writing is a
+second, explicit check (``scope.require``), which answers 403 to a user who may see but not edit.
+
+Who may do what (the table the README repeats):
+
+============================  =======  =============  =================  =========
+role                          see      edit registry  edit organisation  reach
+============================  =======  =============  =================  =========
+regional observer             yes      no             no                 the region
+municipal curator             yes      no             yes                the municipality
+school curator                yes      yes            yes                the organisation
+director                      yes      no             yes                the organisation
+working-group member          yes      yes            no                 the organisation
+superuser                     yes      yes            yes                everything
+============================  =======  =============  =================  =========
+
+"Edit registry" covers participants, mentor and mentee profiles, consents, partners, imports and
+the tag vocabulary; "edit organisation" covers the organisation card and its head counts.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+
+class Perm(enum.StrEnum):
+    VIEW = "view"
+    EDIT_REGISTRY = "edit_registry"
+    EDIT_ORGANISATION = "edit_organisation"
+
+
+class Role(models.TextChoices):
+    REGIONAL_OBSERVER = "regional_observer", "Региональный наблюдатель"
+    MUNICIPAL_CURATOR = "municipal_curator", "Муниципальный куратор"
+    SCHOOL_CURATOR = "school_curator", "Куратор программы наставничества"
+    DIRECTOR = "director", "Руководитель организации"
+    WORKING_GROUP = "working_group", "Член рабочей группы"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
+    Role.MUNICIPAL_CURATOR: frozenset({Perm.VIEW, Perm.EDIT_ORGANISATION}),
+    Role.SCHOOL_CURATOR: frozenset({Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_ORGANISATION}),
+    Role.DIRECTOR: frozenset({Perm.VIEW, Perm.EDIT_ORGANISATION}),
+    Role.WORKING_GROUP: frozenset({Perm.VIEW, Perm.EDIT_REGISTRY}),
+}
+ALL_PERMISSIONS = frozenset(Perm)
+
+ORGANISATION_ROLES = frozenset({Role.SCHOOL_CURATOR, Role.DIRECTOR, Role.WORKING_GROUP})
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One active role assignment, reduced to what scoping needs."""
+
+    role: str
+    region_id: int | None = None
+    municipality_id: int | None = None
+    organisation_id: int | None = None
+
+    def reaches(self, organisation) -> bool:
+        if self.organisation_id is not None:
+            return organisation.pk == self.organisation_id
+        if self.municipality_id is not None:
+            return organisation.municipality_id == self.municipality_id
+        if self.region_id is not None:
+            return organisation.municipality.region_id == self.region_id
+        return False
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user reaches. Built once per request by ``registry.middleware.ScopeMiddleware``."""
+
+    user_id: int | None = None
+    is_superuser: bool = False
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def for_user(cls, user) -> "Scope":
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return cls()
+        from registry.models import RoleAssignment
+
+        rows = RoleAssignment.objects.filter(user=user, is_active=True).values_list(
+            "role", "region_id", "municipality_id", "organisation_id"
+        )
+        return cls(user_id=user.pk, is_superuser=user.is_superuser, grants=tuple(Grant(*row) for row in rows))
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(grant.role for grant in self.grants)
+
+    @cached_property
+    def organisation_ids(self) -> frozenset[int]:
+        return frozenset(g.organisation_id for g in self.grants if g.organisation_id is not None)
+
+    @cached_property
+    def municipality_ids(self) -> frozenset[int]:
+        return frozenset(
+            g.municipality_id for g in self.grants if g.municipality_id is not None and g.organisation_id is None
+        )
+
+    @cached_property
+    def region_ids(self) -> frozenset[int]:
+        return frozenset(
+            g.region_id
+            for g in self.grants
+            if g.region_id is not None and g.municipality_id is None and g.organisation_id is None
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.is_superuser and not self.grants
+
+    @property
+    def is_single_organisation(self) -> bool:
+        return not self.is_superuser and not self.municipality_ids and not self.region_ids and len(self.organisation_ids) == 1
+
+    def q(self, path: str) -> Q:
+        """A filter on a model whose organisation is reached through ``path`` ("" for Organisation)."""
+        if self.is_superuser:
+            return Q()
+        prefix = f"{path}__" if path else ""
+        org_id = f"{path}_id" if path else "id"
+        condition = Q(pk__in=[])
+        if self.organisation_ids:
+            condition |= Q(**{f"{org_id}__in": sorted(self.organisation_ids)})
+        if self.municipality_ids:
+            condition |= Q(**{f"{prefix}municipality_id__in": sorted(self.municipality_ids)})
+        if self.region_ids:
+            condition |= Q(**{f"{prefix}municipality__region_id__in": sorted(self.region_ids)})
+        return condition
+
+    def permissions_for(self, organisation) -> frozenset[Perm]:
+        if self.is_superuser:
+            return ALL_PERMISSIONS
+        granted: set[Perm] = set()
+        for grant in self.grants:
+            if grant.reaches(organisation):
+                granted |= ROLE_PERMISSIONS.get(grant.role, frozenset())
+        return frozenset(granted)
+
+    def can(self, perm: Perm, organisation) -> bool:
+        return perm in self.permissions_for(organisation)
+
+    def require(self, perm: Perm, organisation) -> None:
+        """403 for a user who sees the organisation but lacks ``perm``; 404 if they do not see it."""
+        granted = self.permissions_for(organisation)
+        if Perm.VIEW not in granted:
+            raise Http404
+        if perm not in granted:
+            raise PermissionDenied
+
+    def editable_organisations(self, perm: Perm = Perm.EDIT_REGISTRY):
+        """Organisations where the user holds ``perm``: the choices of an organisation field."""
+        from registry.models import Organisation
+
+        if self.is_superuser:
+            return Organisation.objects.filter(is_active=True)
+        allowed = [g for g in self.grants if perm in ROLE_PERMISSIONS.get(g.role, frozenset())]
+        return Organisation.objects.filter(is_active=True).visible_to(Scope(self.user_id, False, tuple(allowed)))
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base queryset of every model that belongs to an organisation."""
+
+    #: path from the model to its Organisation; "" for Organisation itself.
+    scope_path: str = "organisation"
+
+    def visible_to(self, scope: Scope):
+        return self.filter(scope.q(self.scope_path))
+
+
+def get_visible_or_404(queryset, scope: Scope, **lookup):
+    """The one lookup helper: the object if it exists inside the scope, else 404."""
+    if isinstance(queryset, type) and issubclass(queryset, models.Model):
+        queryset = queryset._default_manager.all()
+    try:
+        return queryset.visible_to(scope).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None

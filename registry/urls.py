@@ -1,0 +1,37 @@
+from django.urls import path
+
+from registry.views import consents, exports, imports, organisations, participants, partners, pdf, topics
+
+app_name = "registry"
+
+urlpatterns = [
+    path("participants/", participants.participant_list, name="participant_list"),
+    path("participants/new/", participants.participant_create, name="participant_create"),
+    path("participants/<int:pk>/", participants.participant_detail, name="participant_detail"),
+    path("participants/<int:pk>/edit/", participants.participant_edit, name="participant_edit"),
+    path("participants/<int:pk>/archive/", participants.participant_archive, name="participant_archive"),
+    path("participants/<int:pk>/restore/", participants.participant_restore, name="participant_restore"),
+    path("participants/<int:pk>/mentor/", participants.mentor_profile_edit, name="mentor_profile_edit"),
+    path("participants/<int:pk>/mentee/", participants.mentee_profile_edit, name="mentee_profile_edit"),
+    path("participants/<int:pk>/files/<str:field>/", participants.mentor_file, name="mentor_file"),
+    path("participants/<int:pk>/consents/new/", consents.consent_create, name="consent_create"),
+    path("participants/<int:pk>/consent-blank/<str:signer>.pdf", pdf.consent_blank, name="consent_blank"),
+    path("consents/<int:pk>/revoke/", consents.consent_revoke, name="consent_revoke"),
+    path("consents/<int:pk>/scan/", consents.consent_scan, name="consent_scan"),
+    path("partners/", partners.partner_list, name="partner_list"),
+    path("partners/new/", partners.partner_create, name="partner_create"),
+    path("partners/<int:pk>/", partners.partner_detail, name="partner_detail"),
+    path("partners/<int:pk>/edit/", partners.partner_edit, name="partner_edit"),
+    path("partners/<int:pk>/agreement/", partners.partner_agreement, name="partner_agreement"),
+    path("organisations/", organisations.organisation_list, name="organisation_list"),
+    path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:pk>/edit/", organisations.organisation_edit, name="organisation_edit"),
+    path("organisations/<int:pk>/headcount/<int:year_pk>/", organisations.headcount_edit, name="headcount_edit"),
+    path("topics/", topics.topic_list, name="topic_list"),
+    path("topics/<int:pk>/toggle/", topics.topic_toggle, name="topic_toggle"),
+    path("import/", imports.import_upload, name="import_upload"),
+    path("import/template.xlsx", imports.import_template, name="import_template"),
+    path("import/<int:pk>/", imports.import_preview, name="import_preview"),
+    path("export/mentors.xlsx", exports.export_mentors, name="export_mentors"),
+    path("export/mentees.xlsx", exports.export_mentees, name="export_mentees"),
+]

@@ -1,0 +1,54 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from registry.forms import ConsentForm, ConsentRevokeForm
+from registry.models import Consent, Participant
+from registry.scoping import Perm, get_visible_or_404
+
+
+def consent_create(request, pk):
+    participant = get_visible_or_404(Participant.objects.select_related("organisation__municipality"), request.scope, pk=pk)
+    request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
+    form = ConsentForm(request.POST or None, request.FILES or None, participant=participant)
+    if request.method == "POST" and form.is_valid():
+        consent = form.save(commit=False)
+        consent.created_by = request.user
+        consent.save()
+        messages.success(request, _("Согласие внесено: %(consent)s.") % {"consent": consent})
+        return redirect(participant)
+    return render(request, "registry/consent_form.html", {"form": form, "participant": participant})
+
+
+def _consent(request, pk):
+    queryset = Consent.objects.select_related("participant__organisation__municipality", "text")
+    return get_visible_or_404(queryset, request.scope, pk=pk)
+
+
+def consent_revoke(request, pk):
+    consent = _consent(request, pk)
+    request.scope.require(Perm.EDIT_REGISTRY, consent.participant.organisation)
+    form = ConsentRevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent.revoke(on=form.cleaned_data["revoked_on"], reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Согласие отозвано. Запись сохранена в истории согласий."))
+            return redirect(consent.participant)
+    return render(request, "registry/form.html", {
+        "form": form, "object": consent.participant, "danger": True,
+        "title": _("Отзыв согласия: %(consent)s") % {"consent": consent},
+        "lead": _("Согласие перестанет действовать с указанной даты. Запись и скан-копия останутся в истории."),
+        "submit_label": _("Отозвать согласие"),
+    })
+
+
+def consent_scan(request, pk):
+    consent = _consent(request, pk)
+    if not consent.scan:
+        raise Http404
+    return FileResponse(consent.scan.open("rb"), filename=consent.scan.name.rsplit("/", 1)[-1])

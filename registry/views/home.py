@@ -1,0 +1,39 @@
+from django.shortcuts import render
+
+from registry.models import AcademicYear, MentorProfile, Organisation, OrganisationHeadcount, Participant
+from registry.services import (
+    mentors_lacking_certificate,
+    organisation_summaries,
+    participants_lacking_consent,
+    registry_counts,
+)
+
+ATTENTION_ROWS = 10
+
+
+def home(request):
+    """One page for every role: the same figures, over whatever the user's scope reaches."""
+    scope = request.scope
+    participants = Participant.objects.visible_to(scope)
+    lacking = participants_lacking_consent(participants).select_related("organisation")
+    year = AcademicYear.objects.current()
+    context = {
+        "counts": registry_counts(participants),
+        "lacking_consent": lacking.order_by("last_name", "first_name")[:ATTENTION_ROWS],
+        "lacking_certificate": mentors_lacking_certificate(MentorProfile.objects.visible_to(scope))
+        .select_related("participant")[:ATTENTION_ROWS],
+        "year": year,
+        "is_empty": scope.is_empty,
+    }
+    if scope.is_single_organisation:
+        organisation = Organisation.objects.get(pk=next(iter(scope.organisation_ids)))
+        context["organisation"] = organisation
+        context["headcount"] = OrganisationHeadcount.objects.filter(organisation=organisation, academic_year=year).first()
+    else:
+        # The weakest consent coverage first: that is where a municipal curator should look.
+        summaries = organisation_summaries(Organisation.objects.visible_to(scope))
+        context["organisations"] = sorted(
+            summaries, key=lambda o: (o.consent_count / o.participant_count if o.participant_count else 1, o.short_name)
+        )[:ATTENTION_ROWS]
+        context["organisation_total"] = len(summaries)
+    return render(request, "home.html", context)

@@ -1,0 +1,80 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from registry.forms import HeadcountForm, OrganisationForm
+from registry.models import AcademicYear, Organisation, OrganisationHeadcount, RoleAssignment
+from registry.scoping import Perm, get_visible_or_404
+from registry.services import organisation_summaries
+
+SORTS = {
+    "name": "short_name",
+    "-name": "-short_name",
+    "participants": "participant_count",
+    "-participants": "-participant_count",
+    "consents": "consent_count",
+    "-consents": "-consent_count",
+}
+
+
+def organisation_list(request):
+    organisations = organisation_summaries(
+        Organisation.objects.visible_to(request.scope).select_related("municipality")
+    )
+    sort = request.GET.get("sort", "name")
+    organisations = organisations.order_by(SORTS.get(sort, "short_name"), "pk")
+    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
+    return render(request, "registry/organisation_list.html", {"page": page, "sort": sort})
+
+
+def _organisation(request, pk):
+    return get_visible_or_404(Organisation.objects.select_related("municipality__region"), request.scope, pk=pk)
+
+
+def organisation_detail(request, pk):
+    organisation = _organisation(request, pk)
+    years = list(AcademicYear.objects.all()[:5])
+    headcounts = {h.academic_year_id: h for h in organisation.headcounts.all()}
+    staff = (
+        RoleAssignment.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by("-is_active", "role", "user__last_name")
+    )
+    return render(request, "registry/organisation_detail.html", {
+        "organisation": organisation,
+        "summary": organisation_summaries(Organisation.objects.filter(pk=organisation.pk)).get(),
+        "year_rows": [(year, headcounts.get(year.pk)) for year in years],
+        "staff": staff,
+        "can_edit": request.scope.can(Perm.EDIT_ORGANISATION, organisation),
+    })
+
+
+def organisation_edit(request, pk):
+    organisation = _organisation(request, pk)
+    request.scope.require(Perm.EDIT_ORGANISATION, organisation)
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Сведения об организации сохранены."))
+        return redirect(organisation)
+    return render(request, "registry/form.html", {"form": form, "title": organisation.short_name,
+                                                  "object": organisation})
+
+
+def headcount_edit(request, pk, year_pk):
+    organisation = _organisation(request, pk)
+    request.scope.require(Perm.EDIT_ORGANISATION, organisation)
+    year = get_object_or_404(AcademicYear, pk=year_pk)
+    headcount = OrganisationHeadcount.objects.filter(organisation=organisation, academic_year=year).first()
+    form = HeadcountForm(request.POST or None,
+                         instance=headcount or OrganisationHeadcount(organisation=organisation, academic_year=year))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Численность на %(year)s учебный год сохранена.") % {"year": year})
+        return redirect(organisation)
+    return render(request, "registry/form.html", {
+        "form": form, "object": organisation,
+        "title": _("Численность: %(org)s, %(year)s учебный год") % {"org": organisation.short_name, "year": year},
+        "lead": _("Эти числа — знаменатели охвата наставничеством."),
+    })

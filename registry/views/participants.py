@@ -1,0 +1,167 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from registry.filters import participant_filter
+from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
+from registry.models import Consent, MenteeProfile, MentorProfile, Participant
+from registry.scoping import Perm, get_visible_or_404
+
+PAGE_SIZE = 50
+
+
+def _participant(request, pk):
+    queryset = Participant.objects.select_related(
+        "organisation__municipality", "mentor_profile__partner", "mentee_profile"
+    )
+    return get_visible_or_404(queryset, request.scope, pk=pk)
+
+
+def participant_list(request):
+    filterset = participant_filter(
+        request,
+        Participant.objects.select_related("mentor_profile", "mentee_profile"),
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    role = filterset.form.cleaned_data.get("role") if filterset.is_valid() else None
+    titles = {"mentor": _("База наставников"), "mentee": _("База наставляемых")}
+    return render(request, "registry/participant_list.html", {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "role": role,
+        "title": titles.get(role, _("Участники")),
+        "show_organisation": not request.scope.is_single_organisation,
+        "can_edit": request.scope.editable_organisations().exists(),
+    })
+
+
+def participant_detail(request, pk):
+    participant = _participant(request, pk)
+    consents = participant.consents.select_related("text", "created_by", "revoked_by").order_by("-signed_on", "-pk")
+    mentor = getattr(participant, "mentor_profile", None)
+    mentee = getattr(participant, "mentee_profile", None)
+    if mentor is not None:
+        mentor = MentorProfile.objects.prefetch_related("topics").get(pk=mentor.pk)
+    if mentee is not None:
+        mentee = MenteeProfile.objects.prefetch_related("topics").get(pk=mentee.pk)
+    consents = list(consents)
+    return render(request, "registry/participant_detail.html", {
+        "participant": participant,
+        "mentor": mentor,
+        "mentee": mentee,
+        "consents": consents,
+        "mentoring_consent_valid": any(c.is_valid_on() and c.purpose == Consent.Purpose.MENTORING for c in consents),
+        "can_edit": request.scope.can(Perm.EDIT_REGISTRY, participant.organisation),
+    })
+
+
+def participant_create(request):
+    organisations = request.scope.editable_organisations()
+    if not organisations.exists():
+        raise Http404
+    form = ParticipantForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        participant = form.save(commit=False)
+        participant.created_by = request.user
+        participant.save()
+        messages.success(request, _("Участник «%(name)s» добавлен в реестр.") % {"name": participant.full_name})
+        next_step = request.POST.get("next")
+        if next_step == "mentor":
+            return redirect("registry:mentor_profile_edit", pk=participant.pk)
+        if next_step == "mentee":
+            return redirect("registry:mentee_profile_edit", pk=participant.pk)
+        return redirect(participant)
+    return render(request, "registry/form.html", {
+        "form": form, "title": _("Новый участник"), "cancel_url": "registry:participant_list",
+        "extra_submit": [("mentor", _("Сохранить и заполнить профиль наставника")),
+                         ("mentee", _("Сохранить и заполнить профиль наставляемого"))],
+    })
+
+
+def participant_edit(request, pk):
+    participant = _participant(request, pk)
+    request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
+    form = ParticipantForm(request.POST or None, instance=participant,
+                           organisations=request.scope.editable_organisations())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Изменения сохранены."))
+        return redirect(participant)
+    return render(request, "registry/form.html", {
+        "form": form, "title": _("Изменение: %(name)s") % {"name": participant.full_name}, "object": participant,
+    })
+
+
+def participant_archive(request, pk):
+    participant = _participant(request, pk)
+    request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
+    form = ArchiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        participant.archive(reason=form.cleaned_data["reason"])
+        messages.success(request, _("Участник перенесён в архив. Его данные и согласия сохранены."))
+        return redirect(participant)
+    return render(request, "registry/form.html", {
+        "form": form, "object": participant, "danger": True,
+        "title": _("Перенести в архив: %(name)s") % {"name": participant.full_name},
+        "lead": _("Участник исчезнет из текущих списков, но его данные, согласия и история останутся в архиве."),
+        "submit_label": _("Перенести в архив"),
+    })
+
+
+@require_POST
+def participant_restore(request, pk):
+    participant = _participant(request, pk)
+    request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
+    participant.restore()
+    messages.success(request, _("Участник возвращён из архива."))
+    return redirect(participant)
+
+
+def _profile_edit(request, pk, *, profile_attr, form_class, title_new, title_edit):
+    participant = _participant(request, pk)
+    request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
+    profile = getattr(participant, profile_attr, None)
+    form = form_class(request.POST or None, request.FILES or None, instance=profile, participant=participant)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("Профиль сохранён."))
+        return redirect(participant)
+    title = (title_edit if profile else title_new) % {"name": participant.full_name}
+    return render(request, "registry/form.html", {"form": form, "title": title, "object": participant,
+                                                  "multipart": True})
+
+
+def mentor_profile_edit(request, pk):
+    return _profile_edit(request, pk, profile_attr="mentor_profile", form_class=MentorProfileForm,
+                         title_new=_("Включить в базу наставников: %(name)s"),
+                         title_edit=_("Профиль наставника: %(name)s"))
+
+
+def mentee_profile_edit(request, pk):
+    return _profile_edit(request, pk, profile_attr="mentee_profile", form_class=MenteeProfileForm,
+                         title_new=_("Включить в базу наставляемых: %(name)s"),
+                         title_edit=_("Профиль наставляемого: %(name)s"))
+
+
+MENTOR_FILE_FIELDS = {"portfolio": "portfolio_file", "certificate": "certificate_file"}
+
+
+def mentor_file(request, pk, field):
+    """Uploaded mentor documents are personal data: served only inside the scope."""
+    if field not in MENTOR_FILE_FIELDS:
+        raise Http404
+    participant = _participant(request, pk)
+    profile = getattr(participant, "mentor_profile", None)
+    stored = getattr(profile, MENTOR_FILE_FIELDS[field], None) if profile else None
+    if not stored:
+        raise Http404
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
+

@@ -1,0 +1,73 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from registry.forms import PartnerForm
+from registry.models import Partner
+from registry.scoping import Perm, get_visible_or_404
+
+
+def partner_list(request):
+    partners = (
+        Partner.objects.visible_to(request.scope)
+        .select_related("organisation")
+        .annotate(mentor_count=Count("mentors", filter=Q(mentors__participant__is_archived=False)))
+        .order_by("organisation__short_name", "name")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        partners = partners.filter(name__icontains=query)
+    page = Paginator(partners, 50).get_page(request.GET.get("page"))
+    return render(request, "registry/partner_list.html", {
+        "page": page, "q": query, "show_organisation": not request.scope.is_single_organisation,
+        "can_edit": request.scope.editable_organisations().exists(),
+    })
+
+
+def _partner(request, pk):
+    return get_visible_or_404(Partner.objects.select_related("organisation__municipality"), request.scope, pk=pk)
+
+
+def partner_detail(request, pk):
+    partner = _partner(request, pk)
+    mentors = partner.mentors.select_related("participant").filter(participant__is_archived=False)
+    return render(request, "registry/partner_detail.html", {
+        "partner": partner, "mentors": mentors,
+        "can_edit": request.scope.can(Perm.EDIT_REGISTRY, partner.organisation),
+    })
+
+
+def partner_create(request):
+    organisations = request.scope.editable_organisations()
+    if not organisations.exists():
+        raise Http404
+    form = PartnerForm(request.POST or None, request.FILES or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        partner = form.save()
+        messages.success(request, _("Партнёр «%(name)s» добавлен.") % {"name": partner.name})
+        return redirect(partner)
+    return render(request, "registry/form.html", {"form": form, "title": _("Новая организация-партнёр"),
+                                                  "multipart": True, "cancel_url": "registry:partner_list"})
+
+
+def partner_edit(request, pk):
+    partner = _partner(request, pk)
+    request.scope.require(Perm.EDIT_REGISTRY, partner.organisation)
+    form = PartnerForm(request.POST or None, request.FILES or None, instance=partner,
+                       organisations=request.scope.editable_organisations())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Изменения сохранены."))
+        return redirect(partner)
+    return render(request, "registry/form.html", {"form": form, "title": partner.name, "multipart": True,
+                                                  "object": partner})
+
+
+def partner_agreement(request, pk):
+    partner = _partner(request, pk)
+    if not partner.agreement_file:
+        raise Http404
+    return FileResponse(partner.agreement_file.open("rb"), filename=partner.agreement_file.name.rsplit("/", 1)[-1])

@@ -1,0 +1,82 @@
+"""Shared fixtures: one district with two schools, a college in it, a school in another district, and
+a user for every role, so that every view can be tried from inside and from outside its scope."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from registry.models import Organisation
+from registry.scoping import Role
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class District:
+    region: object
+    municipality: object
+    school1: Organisation
+    school2: Organisation
+    college: Organisation
+    foreign_school: Organisation
+    observer: object
+    municipal: object
+    foreign_municipal: object
+    curator1: object
+    curator2: object
+    director1: object
+    member1: object
+    nobody: object
+
+
+@pytest.fixture
+def district(db) -> District:
+    region = factories.RegionFactory()
+    municipality = factories.MunicipalityFactory(region=region, name="Селивановский район")
+    other_municipality = factories.MunicipalityFactory(region=region, name="Судогодский район")
+    school1 = factories.OrganisationFactory(municipality=municipality, short_name="МБОУ СОШ № 1")
+    school2 = factories.OrganisationFactory(municipality=municipality, short_name="МБОУ СОШ № 2")
+    college = factories.OrganisationFactory(
+        municipality=municipality, short_name="ГБПОУ НСТ", kind=Organisation.Kind.COLLEGE
+    )
+    foreign_school = factories.OrganisationFactory(municipality=other_municipality, short_name="МКОУ СОШ № 10")
+
+    def user(username, role, **where):
+        account = factories.UserFactory(username=username)
+        factories.RoleFactory(user=account, role=role, **where)
+        return account
+
+    return District(
+        region=region,
+        municipality=municipality,
+        school1=school1,
+        school2=school2,
+        college=college,
+        foreign_school=foreign_school,
+        observer=user("observer", Role.REGIONAL_OBSERVER, region=region),
+        municipal=user("municipal", Role.MUNICIPAL_CURATOR, municipality=municipality),
+        foreign_municipal=user("foreign_municipal", Role.MUNICIPAL_CURATOR, municipality=other_municipality),
+        curator1=user("curator1", Role.SCHOOL_CURATOR, organisation=school1),
+        curator2=user("curator2", Role.SCHOOL_CURATOR, organisation=school2),
+        director1=user("director1", Role.DIRECTOR, organisation=school1),
+        member1=user("member1", Role.WORKING_GROUP, organisation=school1),
+        nobody=factories.UserFactory(username="nobody"),
+    )
+
+
+@pytest.fixture
+def client_for():
+    """A logged-in test client that enforces CSRF, as a browser would."""
+
+    def make(user) -> Client:
+        client = Client(enforce_csrf_checks=False)
+        client.force_login(user)
+        return client
+
+    return make
