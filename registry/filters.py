@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import ConsentState, Organisation, Participant, Topic
-from registry.models.people import normalise_name
+from registry.models.people import normalise_class_name, normalise_name
 
 
 class ParticipantFilter(django_filters.FilterSet):
@@ -31,14 +31,18 @@ class ParticipantFilter(django_filters.FilterSet):
                                            empty_label=_("Все"))
     consent = django_filters.ChoiceFilter(choices=ConsentState.choices, method="filter_consent",
                                           label=_("Согласие"), empty_label=_("Любое"))
-    class_name = django_filters.CharFilter(field_name="class_name", lookup_expr="iexact", label=_("Класс / группа"))
+    class_name = django_filters.CharFilter(method="filter_class_name", label=_("Класс / группа"))
     topic = django_filters.ModelChoiceFilter(queryset=Topic.objects.all(), method="filter_topic",
                                              label=_("Компетенция / запрос"), empty_label=_("Любая"))
     organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.none(), label=_("Организация"),
                                                     empty_label=_("Все"))
     archived = django_filters.BooleanFilter(method="filter_archived", label=_("Показать архив"),
                                             widget=forms.CheckboxInput)
-    sort = django_filters.OrderingFilter(fields=ORDERING, label=_("Сортировка"))
+    sort = django_filters.OrderingFilter(
+        fields=[(field, field) for field, _label in ORDERING],
+        field_labels=dict(ORDERING),
+        label=_("Сортировка"),
+    )
 
     class Meta:
         model = Participant
@@ -68,6 +72,9 @@ class ParticipantFilter(django_filters.FilterSet):
         for word in normalise_name(value).split():
             queryset = queryset.filter(search_name__contains=word)
         return queryset
+
+    def filter_class_name(self, queryset, name, value):
+        return queryset.filter(class_name=normalise_class_name(value))
 
     def filter_role(self, queryset, name, value):
         if value == "mentor":

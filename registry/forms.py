@@ -55,12 +55,13 @@ class ParticipantForm(CrispyMixin, forms.ModelForm):
 
 
 class MentorProfileForm(CrispyMixin, forms.ModelForm):
+    portfolio_url = forms.URLField(label=_("Портфолио (ссылка)"), required=False, assume_scheme="https")
+
     class Meta:
         model = MentorProfile
         fields = ["topics", "competencies", "interests", "mentee_age_min", "mentee_age_max", "meeting_times",
                   "capacity", "experience", "portfolio_file", "portfolio_url", "partner", "certificate_date",
                   "certificate_file", "in_long_term_base", "joined_on"]
-        field_classes = {"portfolio_url": forms.URLField}
         widgets = {"topics": forms.CheckboxSelectMultiple, "competencies": forms.Textarea(attrs={"rows": 3}),
                    "interests": forms.Textarea(attrs={"rows": 2}), "experience": forms.Textarea(attrs={"rows": 2})}
 
@@ -68,7 +69,6 @@ class MentorProfileForm(CrispyMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.participant = participant
         self.instance.participant = participant
-        self.fields["portfolio_url"].assume_scheme = "https"
         self.fields["topics"].queryset = Topic.objects.filter(is_active=True) | Topic.objects.filter(
             pk__in=self.instance.topics.all() if self.instance.pk else []
         )

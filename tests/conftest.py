@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from registry.models import Organisation
+from registry.models import AcademicYear, Organisation
 from registry.scoping import Role
 from tests import factories
 
@@ -37,6 +37,7 @@ class District:
 
 @pytest.fixture
 def district(db) -> District:
+    AcademicYear.objects.current()
     region = factories.RegionFactory()
     municipality = factories.MunicipalityFactory(region=region, name="Селивановский район")
     other_municipality = factories.MunicipalityFactory(region=region, name="Судогодский район")

@@ -85,10 +85,12 @@ class Organisation(models.Model):
 
 class AcademicYearQuerySet(models.QuerySet):
     def current(self) -> "AcademicYear":
-        """The year marked current, or the one today falls in (created on first use)."""
+        """The year marked current; on a fresh install, the one today falls in (created current)."""
         year = self.filter(is_current=True).first()
         if year is None:
-            year, _created = self.get_or_create(start_year=AcademicYear.start_year_for(timezone.localdate()))
+            year, _created = self.get_or_create(
+                start_year=AcademicYear.start_year_for(timezone.localdate()), defaults={"is_current": True}
+            )
         return year
 
 

@@ -23,6 +23,10 @@ def normalise_name(text: str) -> str:
     return " ".join(text.lower().replace("ё", "е").split())
 
 
+def normalise_class_name(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
 def age_on(birth_date: datetime.date, day: datetime.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
@@ -147,8 +151,10 @@ class Participant(models.Model):
         super().save(*args, **kwargs)
 
     def fill_search_name(self):
-        """Called by save(); bulk_create callers call it themselves."""
+        """Derived fields; called by save(), and by bulk_create callers themselves."""
         self.search_name = normalise_name(self.full_name)
+        # «7б», «7 Б» and «7Б» are one class: store the one spelling filters compare against.
+        self.class_name = normalise_class_name(self.class_name)
 
     @property
     def full_name(self) -> str:

@@ -1,0 +1,186 @@
+"""The one scoping mechanism: who sees which organisation's rows, and what answers 404 or 403."""
+
+import pytest
+from django.urls import reverse
+
+from registry.models import Organisation, Participant
+from registry.scoping import Perm, Scope
+from tests import factories
+
+
+def visible_organisations(user):
+    return set(Organisation.objects.visible_to(Scope.for_user(user)).values_list("short_name", flat=True))
+
+
+def test_each_role_sees_exactly_its_reach(district):
+    assert visible_organisations(district.curator1) == {"МБОУ СОШ № 1"}
+    assert visible_organisations(district.director1) == {"МБОУ СОШ № 1"}
+    assert visible_organisations(district.member1) == {"МБОУ СОШ № 1"}
+    assert visible_organisations(district.curator2) == {"МБОУ СОШ № 2"}
+    assert visible_organisations(district.municipal) == {"МБОУ СОШ № 1", "МБОУ СОШ № 2", "ГБПОУ НСТ"}
+    assert visible_organisations(district.foreign_municipal) == {"МКОУ СОШ № 10"}
+    assert visible_organisations(district.observer) == {"МБОУ СОШ № 1", "МБОУ СОШ № 2", "ГБПОУ НСТ", "МКОУ СОШ № 10"}
+    assert visible_organisations(district.nobody) == set()
+
+
+def test_ended_role_assignment_gives_nothing(district):
+    district.curator1.role_assignments.update(is_active=False)
+    assert visible_organisations(district.curator1) == set()
+
+
+def test_superuser_sees_everything(district):
+    admin = factories.UserFactory(username="admin", is_superuser=True, is_staff=True)
+    assert len(visible_organisations(admin)) == 4
+
+
+def test_scope_filters_through_relations(district):
+    mine = factories.ParticipantFactory(organisation=district.school1)
+    factories.ParticipantFactory(organisation=district.school2)
+    factories.ConsentFactory(participant=factories.TeacherFactory(organisation=district.school2))
+    scope = Scope.for_user(district.curator1)
+    assert list(Participant.objects.visible_to(scope)) == [mine]
+    from registry.models import Consent
+
+    assert not Consent.objects.visible_to(scope).exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "perm", "expected"),
+    [
+        ("curator1", Perm.EDIT_REGISTRY, True),
+        ("member1", Perm.EDIT_REGISTRY, True),
+        ("director1", Perm.EDIT_REGISTRY, False),
+        ("municipal", Perm.EDIT_REGISTRY, False),
+        ("observer", Perm.EDIT_REGISTRY, False),
+        ("curator1", Perm.EDIT_ORGANISATION, True),
+        ("director1", Perm.EDIT_ORGANISATION, True),
+        ("municipal", Perm.EDIT_ORGANISATION, True),
+        ("member1", Perm.EDIT_ORGANISATION, False),
+        ("observer", Perm.EDIT_ORGANISATION, False),
+        ("curator2", Perm.VIEW, False),
+    ],
+)
+def test_permission_table(district, username, perm, expected):
+    user = getattr(district, username)
+    assert Scope.for_user(user).can(perm, district.school1) is expected
+
+
+@pytest.fixture
+def school1_objects(district):
+    """One of everything that belongs to school 1, with the files its pages serve."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = SimpleUploadedFile("scan.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    mentor = factories.MentorProfileFactory(
+        participant__organisation=district.school1,
+        certificate_file=SimpleUploadedFile("cert.pdf", b"%PDF-1.4 cert"),
+        portfolio_file=SimpleUploadedFile("portfolio.pdf", b"%PDF-1.4 portfolio"),
+    )
+    consent = factories.ConsentFactory(participant=mentor.participant, scan=pdf)
+    partner = factories.PartnerFactory(
+        organisation=district.school1, agreement_file=SimpleUploadedFile("a.pdf", b"%PDF-1.4 agreement")
+    )
+    from registry.models import AcademicYear
+
+    year = AcademicYear.objects.current()
+    return {"participant": mentor.participant, "consent": consent, "partner": partner, "year": year,
+            "organisation": district.school1}
+
+
+def school1_urls(objs):
+    p, c, partner = objs["participant"].pk, objs["consent"].pk, objs["partner"].pk
+    org = objs["organisation"].pk
+    return [
+        reverse("registry:participant_detail", args=[p]),
+        reverse("registry:participant_edit", args=[p]),
+        reverse("registry:participant_archive", args=[p]),
+        reverse("registry:mentor_profile_edit", args=[p]),
+        reverse("registry:mentee_profile_edit", args=[p]),
+        reverse("registry:mentor_file", args=[p, "portfolio"]),
+        reverse("registry:mentor_file", args=[p, "certificate"]),
+        reverse("registry:consent_create", args=[p]),
+        reverse("registry:consent_blank", args=[p, "adult"]),
+        reverse("registry:consent_revoke", args=[c]),
+        reverse("registry:consent_scan", args=[c]),
+        reverse("registry:partner_detail", args=[partner]),
+        reverse("registry:partner_edit", args=[partner]),
+        reverse("registry:partner_agreement", args=[partner]),
+        reverse("registry:organisation_detail", args=[org]),
+        reverse("registry:organisation_edit", args=[org]),
+        reverse("registry:headcount_edit", args=[org, objs["year"].pk]),
+    ]
+
+
+@pytest.mark.parametrize("outsider", ["curator2", "foreign_municipal", "nobody"])
+def test_every_object_url_answers_404_outside_the_scope(district, client_for, school1_objects, outsider):
+    client = client_for(getattr(district, outsider))
+    for url in school1_urls(school1_objects):
+        assert client.get(url).status_code == 404, url
+
+
+def test_every_object_url_opens_for_the_owning_curator(district, client_for, school1_objects):
+    client = client_for(district.curator1)
+    for url in school1_urls(school1_objects):
+        assert client.get(url).status_code == 200, url
+
+
+def test_posts_outside_the_scope_change_nothing(district, client_for, school1_objects):
+    client = client_for(district.curator2)
+    participant, consent = school1_objects["participant"], school1_objects["consent"]
+    response = client.post(reverse("registry:participant_edit", args=[participant.pk]),
+                           {"last_name": "Взлом", "first_name": "Икс", "category": "teacher"})
+    assert response.status_code == 404
+    response = client.post(reverse("registry:consent_revoke", args=[consent.pk]),
+                           {"revoked_on": "2026-01-01", "reason": "чужой"})
+    assert response.status_code == 404
+    response = client.post(reverse("registry:participant_restore", args=[participant.pk]))
+    assert response.status_code == 404
+    participant.refresh_from_db()
+    consent.refresh_from_db()
+    assert participant.last_name != "Взлом"
+    assert consent.revoked_on is None
+
+
+@pytest.mark.parametrize("reader", ["director1", "municipal", "observer"])
+def test_readers_see_but_may_not_edit_the_registry(district, client_for, school1_objects, reader):
+    client = client_for(getattr(district, reader))
+    participant = school1_objects["participant"]
+    assert client.get(reverse("registry:participant_detail", args=[participant.pk])).status_code == 200
+    for url in (
+        reverse("registry:participant_edit", args=[participant.pk]),
+        reverse("registry:consent_create", args=[participant.pk]),
+        reverse("registry:consent_revoke", args=[school1_objects["consent"].pk]),
+        reverse("registry:mentor_profile_edit", args=[participant.pk]),
+    ):
+        assert client.get(url).status_code == 403, url
+
+
+def test_readers_cannot_create_participants(district, client_for):
+    for reader in (district.director1, district.municipal, district.observer):
+        assert client_for(reader).get(reverse("registry:participant_create")).status_code == 404
+
+
+def test_organisation_card_is_edited_by_director_and_municipal_not_by_working_group(district, client_for):
+    url = reverse("registry:organisation_edit", args=[district.school1.pk])
+    assert client_for(district.director1).get(url).status_code == 200
+    assert client_for(district.municipal).get(url).status_code == 200
+    assert client_for(district.member1).get(url).status_code == 403
+    assert client_for(district.observer).get(url).status_code == 403
+
+
+def test_lists_show_only_the_scope(district, client_for):
+    factories.ParticipantFactory(organisation=district.school1, last_name="Первошкольный")
+    factories.ParticipantFactory(organisation=district.school2, last_name="Второшкольный")
+    factories.ParticipantFactory(organisation=district.foreign_school, last_name="Чужерайонный")
+    url = reverse("registry:participant_list")
+    page = client_for(district.curator1).get(url).content.decode()
+    assert "Первошкольный" in page and "Второшкольный" not in page and "Чужерайонный" not in page
+    page = client_for(district.municipal).get(url).content.decode()
+    assert "Первошкольный" in page and "Второшкольный" in page and "Чужерайонный" not in page
+
+
+def test_filtering_by_a_foreign_organisation_shows_nothing(district, client_for):
+    factories.ParticipantFactory(organisation=district.school2, last_name="Второшкольный")
+    url = reverse("registry:participant_list") + f"?organisation={district.school2.pk}"
+    page = client_for(district.curator1).get(url).content.decode()
+    assert "Второшкольный" not in page
