@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class RegistryConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'registry'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "registry"
+    verbose_name = "Реестр"
+
+    def ready(self):
+        from registry.sqlite import install_unicode_like
+
+        connection_created.connect(install_unicode_like, dispatch_uid="registry.unicode_like")

@@ -221,3 +221,10 @@ def test_home_counts_consents(district, client_for):
     counts = response.context["counts"]
     assert counts["total"] == 2 and counts["with_consent"] == 1 and counts["consent_percent"] == 50
     assert "Безсогласия" in response.content.decode()
+
+
+def test_partner_search_is_case_insensitive_in_cyrillic(district, client_for):
+    factories.PartnerFactory(organisation=district.school1, name="ООО «Строймонтаж»")
+    factories.PartnerFactory(organisation=district.school1, name="Владимирский университет")
+    page = client_for(district.curator1).get(reverse("registry:partner_list"), {"q": "строй"}).content.decode()
+    assert "Строймонтаж" in page and "университет" not in page
