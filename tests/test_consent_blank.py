@@ -1,0 +1,165 @@
+"""Printable consent blanks: pre-filled PDFs with embedded Cyrillic fonts, reachable only inside the scope."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from registry.models import ConsentPurpose, ConsentText
+from registry.pdf import _static_file, _url_fetcher_class, ascii_filename, pdf_response
+from tests import factories
+
+FONT_FILE_KEYS = ("/FontFile", "/FontFile2", "/FontFile3")
+
+
+@pytest.fixture
+def participant(district):
+    district.school1.address = "602332, Владимирская область, пос. Красная Горбатка, ул. Школьная, д. 1"
+    district.school1.save()
+    return factories.ParticipantFactory(
+        organisation=district.school1, last_name="Смирнова", first_name="Алёна", patronymic="Игоревна",
+        birth_date=datetime.date(2010, 3, 12), class_name="9Б",
+    )
+
+
+def blank_url(participant, signer, **query):
+    url = reverse("registry:consent_blank", args=[participant.pk, signer])
+    return url + "".join(f"?{key}={value}" for key, value in query.items())
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page, with WeasyPrint's end-of-line hyphenation undone and spaces collapsed."""
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    text = re.sub(r"[\u2010\u00ad-]\s*\n\s*", "", text)
+    return " ".join(text.split())
+
+
+def pdf_fonts(pdf: bytes) -> list:
+    """Every font dictionary used by the pages, including those inside form XObjects."""
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts = {}
+
+    def walk(resources):
+        resources = resources.get_object() if resources is not None else {}
+        for ref in (resources.get("/Font") or {}).values():
+            fonts[(ref.idnum, ref.generation) if hasattr(ref, "idnum") else id(ref)] = ref.get_object()
+        for ref in (resources.get("/XObject") or {}).values():
+            xobject = ref.get_object()
+            if xobject.get("/Subtype") == "/Form" and "/Resources" in xobject:
+                walk(xobject["/Resources"])
+
+    for page in reader.pages:
+        walk(page.get("/Resources"))
+    return list(fonts.values())
+
+
+def font_descriptor(font):
+    if font.get("/Subtype") == "/Type0":  # composite font: the descriptor sits on the descendant
+        font = font["/DescendantFonts"][0].get_object()
+    descriptor = font.get("/FontDescriptor")
+    return descriptor.get_object() if descriptor is not None else None
+
+
+@pytest.mark.parametrize("signer, own_words, other_words", [
+    ("adult", "свободно, своей волей и в своём интересе", "являясь законным представителем"),
+    ("representative", "являясь законным представителем несовершеннолетнего", "свободно, своей волей"),
+], ids=["adult", "representative"])
+def test_blank_is_prefilled_with_the_current_text(district, client_for, participant, signer, own_words, other_words):
+    response = client_for(district.curator1).get(blank_url(participant, signer))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "filename*=utf-8''" in response["Content-Disposition"]
+    assert "no-store" in response["Cache-Control"]
+    pdf = response.content
+    text = pdf_text(pdf)
+    current = ConsentText.objects.get(purpose=ConsentPurpose.MENTORING, signer=signer, is_current=True)
+    assert "Смирнова Алёна Игоревна" in text
+    assert "12.03.2010" in text
+    assert "9Б" in text
+    assert district.school1.full_name in text
+    assert "пос. Красная Горбатка, ул. Школьная, д. 1" in text
+    assert current.title in text
+    assert f"Редакция текста {current.version}" in text
+    assert own_words in text
+    assert other_words not in text
+    assert "«___» ____________ 20___ г." in text
+    assert not re.search(r"\{(participant|representative|organisation|address|purpose)\}", text)
+    if signer == "representative":
+        assert "Я, ______" in text  # the representative's name is written by hand
+        assert "подпись несовершеннолетнего (с 14 лет)" in text
+    else:
+        assert "Я, Смирнова Алёна Игоревна, 12.03.2010 г. р." in text
+        assert "несовершеннолетн" not in text
+
+    fonts = pdf_fonts(pdf)
+    assert fonts
+    for font in fonts:
+        descriptor = font_descriptor(font)
+        assert descriptor is not None, f"font {font.get('/BaseFont')} is not embedded"
+        assert any(key in descriptor for key in FONT_FILE_KEYS), f"font {font.get('/BaseFont')} is not embedded"
+        assert re.search(r"Liberation|DejaVu", str(font.get("/BaseFont"))), font.get("/BaseFont")
+
+
+def test_blank_follows_purpose_and_the_newest_wording(district, client_for, participant):
+    ConsentText.objects.filter(purpose=ConsentPurpose.PUBLICATION, signer="adult").update(is_current=False)
+    ConsentText.objects.create(
+        purpose=ConsentPurpose.PUBLICATION, signer="adult", version="2026-7", title="Согласие на публикацию",
+        body="Я, {participant}, разрешаю {organisation} публиковать снимки {unknown}.\nАдрес: {address}.",
+    )
+
+    response = client_for(district.curator1).get(blank_url(participant, "adult", purpose="publication"))
+
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    assert "Согласие на публикацию" in text
+    assert "Редакция текста 2026-7" in text
+    assert f"разрешаю {district.school1.full_name} публиковать снимки {{unknown}}." in text
+
+
+def test_other_organisation_gets_404(district, client_for, participant):
+    response = client_for(district.curator2).get(blank_url(participant, "adult"))
+    assert response.status_code == 404
+
+
+def test_municipal_curator_of_the_same_municipality_gets_the_blank(district, client_for, participant):
+    response = client_for(district.municipal).get(blank_url(participant, "representative"))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("signer, query", [
+    ("parent", {}),
+    ("ADULT", {}),
+    ("adult", {"purpose": "marketing"}),
+], ids=["unknown-signer", "signer-case", "unknown-purpose"])
+def test_unknown_signer_or_purpose_is_404(district, client_for, participant, signer, query):
+    response = client_for(district.curator1).get(blank_url(participant, signer, **query))
+    assert response.status_code == 404
+
+
+def test_pdf_response_names_the_file_in_cyrillic_with_an_ascii_fallback():
+    response = pdf_response(b"%PDF-1.7", "Согласие_Смирнова_АИ.pdf")
+    assert response["Content-Disposition"] == (
+        'inline; filename="Soglasie_Smirnova_AI.pdf"; '
+        "filename*=utf-8''%D0%A1%D0%BE%D0%B3%D0%BB%D0%B0%D1%81%D0%B8%D0%B5_"
+        "%D0%A1%D0%BC%D0%B8%D1%80%D0%BD%D0%BE%D0%B2%D0%B0_%D0%90%D0%98.pdf"
+    )
+    assert response["Content-Length"] == "8"
+    assert pdf_response(b"", "report.pdf", inline=False)["Content-Disposition"] == 'attachment; filename="report.pdf"'
+    assert pdf_response(b"", '../a"b\r\n.pdf')["Content-Disposition"] == 'inline; filename="_a_b_.pdf"'
+    assert ascii_filename("Приказ № 15 «О наставничестве».pdf") == "Prikaz_15_O_nastavnichestve_.pdf"
+
+
+def test_renderer_reads_static_files_only():
+    assert _static_file("/static/css/nastavnik.css").is_file()
+    assert _static_file("/static/../config/settings.py") is None
+    assert _static_file("/media/consents/1/scan.pdf") is None
+    fetcher = _url_fetcher_class()()
+    for url in ("http://example.com/logo.png", "file:///etc/passwd", "http://nastavnik.invalid/media/x.pdf"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
