@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -58,6 +59,8 @@ def participant_detail(request, pk):
         "mentee": mentee,
         "consents": consents,
         "mentoring_consent_valid": any(c.is_valid_on() and c.purpose == Consent.Purpose.MENTORING for c in consents),
+        # The blank a curator needs first: a minor's is signed by the legal representative.
+        "blank_signer": "representative" if participant.is_minor_on(timezone.localdate()) else "adult",
         "can_edit": request.scope.can(Perm.EDIT_REGISTRY, participant.organisation),
     })
 
