@@ -46,6 +46,7 @@ class ParticipantForm(CrispyMixin, forms.ModelForm):
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["birth_date"].help_text = _("Обязательна для обучающихся: от возраста зависит, кто подписывает согласие.")
         self.fields["organisation"].queryset = organisations
         if self.instance.pk or organisations.count() == 1:
             # A participant stays in the organisation that registered them.

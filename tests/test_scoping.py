@@ -184,3 +184,12 @@ def test_filtering_by_a_foreign_organisation_shows_nothing(district, client_for)
     url = reverse("registry:participant_list") + f"?organisation={district.school2.pk}"
     page = client_for(district.curator1).get(url).content.decode()
     assert "Второшкольный" not in page
+
+
+def test_pages_outside_the_scope_answer_with_a_russian_404_page(district, client_for, settings):
+    settings.DEBUG = False
+    participant = factories.ParticipantFactory(organisation=district.school1)
+    response = client_for(district.curator2).get(reverse("registry:participant_detail", args=[participant.pk]))
+    assert response.status_code == 404
+    assert "Страница не найдена" in response.content.decode()
+    assert participant.last_name not in response.content.decode()
