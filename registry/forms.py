@@ -86,7 +86,7 @@ class MentorProfileForm(CrispyMixin, forms.ModelForm):
 class MenteeProfileForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = MenteeProfile
-        fields = ["topics", "request", "request_source", "has_disabilities", "is_gifted", "in_difficult_situation",
+        fields = ["topics", "request", "request_source", "meeting_times", "has_disabilities", "is_gifted", "in_difficult_situation",
                   "is_rural", "is_orphan", "joined_on"]
         widgets = {"topics": forms.CheckboxSelectMultiple, "request": forms.Textarea(attrs={"rows": 3})}
 

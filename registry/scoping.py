@@ -8,19 +8,23 @@ second, explicit check (``scope.require``), which answers 403 to a user who may 
 
 Who may do what (the table the README repeats):
 
-============================  =======  =============  =================  =========
-role                          see      edit registry  edit organisation  reach
-============================  =======  =============  =================  =========
-regional observer             yes      no             no                 the region
-municipal curator             yes      no             yes                the municipality
-school curator                yes      yes            yes                the organisation
-director                      yes      no             yes                the organisation
-working-group member          yes      yes            no                 the organisation
-superuser                     yes      yes            yes                everything
-============================  =======  =============  =================  =========
+==========================  ====  ========  ==========  =========  =======  ==============
+role                        see   registry  mentoring   prepare    sign     edit
+                                  edit      edit        orders     orders   organisation
+==========================  ====  ========  ==========  =========  =======  ==============
+regional observer           yes   no        no          no         no       no
+municipal curator           yes   no        no          no         no       yes
+school curator              yes   yes       yes         yes        no       yes
+director                    yes   no        no          no         yes      yes
+working-group member        yes   yes       yes         no         no       no
+superuser                   yes   yes       yes         yes        yes      yes
+==========================  ====  ========  ==========  =========  =======  ==============
 
-"Edit registry" covers participants, mentor and mentee profiles, consents, partners, imports and
-the tag vocabulary; "edit organisation" covers the organisation card and its head counts.
+Reach: a regional observer the region, a municipal curator the municipality, the others their
+organisation. "Registry edit" covers participants, mentor and mentee profiles, consents, partners,
+imports and the vocabulary; "mentoring edit" programmes, pairs and groups, matching, plans and
+meetings; orders are prepared by the curator and signed (numbered, printed, frozen) by the director;
+"edit organisation" covers the organisation card and its head counts.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ from django.http import Http404
 class Perm(enum.StrEnum):
     VIEW = "view"
     EDIT_REGISTRY = "edit_registry"
+    EDIT_MENTORING = "edit_mentoring"
+    PREPARE_ORDERS = "prepare_orders"
+    SIGN_ORDERS = "sign_orders"
     EDIT_ORGANISATION = "edit_organisation"
 
 
@@ -52,9 +59,11 @@ class Role(models.TextChoices):
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
     Role.MUNICIPAL_CURATOR: frozenset({Perm.VIEW, Perm.EDIT_ORGANISATION}),
-    Role.SCHOOL_CURATOR: frozenset({Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_ORGANISATION}),
-    Role.DIRECTOR: frozenset({Perm.VIEW, Perm.EDIT_ORGANISATION}),
-    Role.WORKING_GROUP: frozenset({Perm.VIEW, Perm.EDIT_REGISTRY}),
+    Role.SCHOOL_CURATOR: frozenset(
+        {Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING, Perm.PREPARE_ORDERS, Perm.EDIT_ORGANISATION}
+    ),
+    Role.DIRECTOR: frozenset({Perm.VIEW, Perm.SIGN_ORDERS, Perm.EDIT_ORGANISATION}),
+    Role.WORKING_GROUP: frozenset({Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING}),
 }
 ALL_PERMISSIONS = frozenset(Perm)
 

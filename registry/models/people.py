@@ -318,6 +318,9 @@ class MenteeProfile(models.Model):
     request_source = models.CharField(
         _("источник запроса"), max_length=20, choices=RequestSource.choices, default=RequestSource.QUESTIONNAIRE
     )
+    meeting_times = models.CharField(
+        _("удобное время встреч"), max_length=200, blank=True, help_text=_("Например: «пн, ср после уроков».")
+    )
     # Special groups the methodology asks to reach (seed 002: accessibility of programmes).
     has_disabilities = models.BooleanField(_("ОВЗ"), default=False)
     is_gifted = models.BooleanField(_("одарённый"), default=False)

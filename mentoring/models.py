@@ -1,0 +1,429 @@
+"""Forms of mentoring, programmes, pairs and groups with their history, plans, meetings and orders."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Participant
+from registry.scoping import ScopedQuerySet
+
+
+class MentoringForm(models.Model):
+    """A form of mentoring («учитель – ученик»): which categories may mentor and be mentored."""
+
+    name = models.CharField(_("название"), max_length=100, unique=True)
+    mentor_categories = models.JSONField(_("кто может быть наставником"), default=list)
+    mentee_categories = models.JSONField(_("кто может быть наставляемым"), default=list)
+    description = models.TextField(_("описание"), blank=True)
+    position = models.PositiveSmallIntegerField(_("порядок"), default=0)
+    is_active = models.BooleanField(_("используется"), default=True)
+
+    class Meta:
+        verbose_name = _("форма наставничества")
+        verbose_name_plural = _("формы наставничества")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        known = set(Participant.Category.values)
+        for field in ("mentor_categories", "mentee_categories"):
+            value = getattr(self, field)
+            if not value or not set(value) <= known:
+                raise ValidationError({field: _("Выберите хотя бы одну категорию участников.")})
+
+    def accepts_mentor(self, category: str) -> bool:
+        return category in self.mentor_categories
+
+    def accepts_mentee(self, category: str) -> bool:
+        return category in self.mentee_categories
+
+    def category_labels(self, field: str) -> str:
+        labels = dict(Participant.Category.choices)
+        return ", ".join(str(labels[c]).lower() for c in getattr(self, field) if c in labels)
+
+
+class ProgrammeQuerySet(ScopedQuerySet):
+    scope_path = "organisation"
+
+
+class Programme(models.Model):
+    """A mentoring programme of one organisation, for one academic year and one form.
+
+    Creating the programme is how an organisation chooses a form for the year.
+    """
+
+    organisation = models.ForeignKey(
+        "registry.Organisation", on_delete=models.PROTECT, related_name="programmes", verbose_name=_("организация")
+    )
+    academic_year = models.ForeignKey(
+        "registry.AcademicYear", on_delete=models.PROTECT, related_name="programmes", verbose_name=_("учебный год")
+    )
+    form = models.ForeignKey(MentoringForm, on_delete=models.PROTECT, related_name="programmes",
+                             verbose_name=_("форма наставничества"))
+    title = models.CharField(_("название"), max_length=300, blank=True)
+    goals = models.TextField(_("цели"), blank=True)
+    tasks = models.TextField(_("задачи"), blank=True)
+    expected_results = models.TextField(_("ожидаемые результаты"), blank=True)
+    starts_on = models.DateField(_("начало"))
+    ends_on = models.DateField(_("окончание"))
+    responsible = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
+                                         verbose_name=_("ответственные"))
+    created_at = models.DateTimeField(_("создана"), auto_now_add=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("программа наставничества")
+        verbose_name_plural = _("программы наставничества")
+        ordering = ["-academic_year__start_year", "form__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "academic_year", "form"], name="programme_unique_form"),
+            models.CheckConstraint(condition=Q(starts_on__lte=models.F("ends_on")), name="programme_dates_ordered",
+                                   violation_error_message=_("Программа не может закончиться раньше, чем начнётся.")),
+        ]
+
+    def __str__(self):
+        return self.title or f"«{self.form}», {self.academic_year}"
+
+    def get_absolute_url(self):
+        return reverse("mentoring:programme_detail", args=[self.pk])
+
+
+class PairQuerySet(ScopedQuerySet):
+    scope_path = "programme__organisation"
+
+    def open(self):
+        return self.filter(status__in=Pair.OPEN_STATUSES)
+
+
+class Pair(models.Model):
+    """A mentoring pair or group (наставническая пара / группа): one mentor, one or more mentees.
+
+    Who the mentor was and who the mentees were is history (MentorLink, Membership): a replaced
+    mentor or a mentee who left stays on record with dates and a reason.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Предложена подбором")
+        FORMING = "forming", _("Формируется")
+        ACTIVE = "active", _("Действует")
+        COMPLETED = "completed", _("Завершена")
+        ENDED_EARLY = "ended_early", _("Прекращена досрочно")
+        REJECTED = "rejected", _("Предложение отклонено")
+
+    # Pairs that hold a mentor's capacity and a mentee's place in the programme.
+    OPEN_STATUSES = (Status.FORMING, Status.ACTIVE)
+    CLOSED_STATUSES = (Status.COMPLETED, Status.ENDED_EARLY, Status.REJECTED)
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="pairs",
+                                  verbose_name=_("программа"))
+    status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.FORMING)
+    started_on = models.DateField(_("начало"), null=True, blank=True)
+    planned_end_on = models.DateField(_("плановое окончание"), null=True, blank=True)
+    ended_on = models.DateField(_("окончание"), null=True, blank=True)
+    end_reason = models.CharField(_("причина прекращения"), max_length=300, blank=True)
+    match_score = models.FloatField(_("оценка подбора"), null=True, blank=True)
+    match_reasons = models.JSONField(_("обоснование подбора"), default=list, blank=True)
+    results = models.TextField(_("результаты"), blank=True)
+    reflection = models.TextField(_("рефлексия"), blank=True)
+    best_practice = models.TextField(
+        _("кейс (лучшая практика)"), blank=True, help_text=_("Описание для базы лучших практик, если пара стала примером.")
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False)
+    created_at = models.DateTimeField(_("создана"), auto_now_add=True)
+
+    objects = PairQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("наставническая пара / группа")
+        verbose_name_plural = _("наставнические пары и группы")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["programme", "status"])]
+
+    def __str__(self):
+        return _("Пара № %(pk)s") % {"pk": self.pk}
+
+    def get_absolute_url(self):
+        return reverse("mentoring:pair_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def current_mentor_link(self):
+        """The current link; uses the prefetched ``mentor_links`` when the list prefetched them."""
+        return next((link for link in self.mentor_links.all() if link.ended_on is None), None)
+
+    @property
+    def current_memberships(self):
+        return [m for m in self.memberships.all() if m.left_on is None]
+
+    @property
+    def is_group(self) -> bool:
+        return len(self.current_memberships) > 1
+
+
+class MentorLink(models.Model):
+    """Who mentored a pair, from when to when. Replacing a mentor ends one link and starts another."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="mentor_links", verbose_name=_("пара"))
+    mentor = models.ForeignKey("registry.MentorProfile", on_delete=models.PROTECT, related_name="pair_links",
+                               verbose_name=_("наставник"))
+    started_on = models.DateField(_("с"), default=timezone.localdate)
+    ended_on = models.DateField(_("по"), null=True, blank=True)
+    end_reason = models.CharField(_("причина замены"), max_length=300, blank=True)
+    on_mentee_request = models.BooleanField(_("по ходатайству наставляемого"), default=False)
+
+    class Meta:
+        verbose_name = _("наставник пары")
+        verbose_name_plural = _("наставники пар")
+        ordering = ["started_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["pair"], condition=Q(ended_on__isnull=True),
+                                    name="one_current_mentor_per_pair"),
+        ]
+
+    def __str__(self):
+        return str(self.mentor)
+
+
+class Membership(models.Model):
+    """A mentee in a pair or group; the individual plan hangs on it."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("пара"))
+    mentee = models.ForeignKey("registry.MenteeProfile", on_delete=models.PROTECT, related_name="memberships",
+                               verbose_name=_("наставляемый"))
+    joined_on = models.DateField(_("с"), default=timezone.localdate)
+    left_on = models.DateField(_("по"), null=True, blank=True)
+    leave_reason = models.CharField(_("причина выхода"), max_length=300, blank=True)
+    offered_mentor_base = models.BooleanField(_("предложено войти в базу наставников"), default=False)
+
+    class Meta:
+        verbose_name = _("участие наставляемого")
+        verbose_name_plural = _("участие наставляемых")
+        ordering = ["joined_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["pair", "mentee"], condition=Q(left_on__isnull=True),
+                                    name="mentee_once_per_pair"),
+        ]
+
+    def __str__(self):
+        return str(self.mentee)
+
+    def plan_completion(self) -> int:
+        """Percent of the plan's items done, cancelled items left out; uses prefetched items."""
+        items = [item for item in self.plan_items.all() if item.status != PlanItem.Status.CANCELLED]
+        if not items:
+            return 0
+        return round(100 * sum(item.status == PlanItem.Status.DONE for item in items) / len(items))
+
+
+class Preference(models.Model):
+    """A wish recorded after the networking meeting («анкетирование на предмет предпочитаемого наставника»)."""
+
+    class Side(models.TextChoices):
+        MENTEE = "mentee", _("Наставляемый выбирает наставника")
+        MENTOR = "mentor", _("Наставник выбирает наставляемого")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="preferences")
+    side = models.CharField(_("кто выбирает"), max_length=10, choices=Side.choices)
+    mentee = models.ForeignKey("registry.MenteeProfile", on_delete=models.CASCADE, related_name="preferences")
+    mentor = models.ForeignKey("registry.MentorProfile", on_delete=models.CASCADE, related_name="preferences")
+    rank = models.PositiveSmallIntegerField(_("место в списке"), default=1)
+
+    class Meta:
+        verbose_name = _("предпочтение")
+        verbose_name_plural = _("предпочтения")
+        ordering = ["programme", "side", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "side", "mentee", "mentor"], name="preference_unique"),
+            models.CheckConstraint(condition=Q(rank__gte=1) & Q(rank__lte=5), name="preference_rank_1_to_5"),
+        ]
+
+
+class MatchingWeights(models.Model):
+    """How much each reason counts in a match score; one row per organisation, defaults otherwise."""
+
+    organisation = models.OneToOneField("registry.Organisation", on_delete=models.CASCADE,
+                                        related_name="matching_weights")
+    topics = models.FloatField(_("совпадение запросов и компетенций"), default=5.0)
+    age = models.FloatField(_("желаемый возраст наставляемых"), default=2.0)
+    meeting_times = models.FloatField(_("удобное время встреч"), default=1.0)
+    capacity = models.FloatField(_("свободные места у наставника"), default=1.0)
+    mentee_wish = models.FloatField(_("выбор наставляемого после нетворкинга"), default=3.0)
+    mentor_wish = models.FloatField(_("выбор наставника после нетворкинга"), default=2.0)
+
+    FIELDS = ("topics", "age", "meeting_times", "capacity", "mentee_wish", "mentor_wish")
+
+    class Meta:
+        verbose_name = _("веса подбора")
+        verbose_name_plural = _("веса подбора")
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+class PlanItem(models.Model):
+    """One line of a mentee's individual development plan (индивидуальный план развития)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Запланировано")
+        IN_PROGRESS = "in_progress", _("Выполняется")
+        DONE = "done", _("Выполнено")
+        CANCELLED = "cancelled", _("Отменено")
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="plan_items")
+    goal = models.CharField(_("цель"), max_length=300)
+    action = models.TextField(_("мероприятие / действие"))
+    due_on = models.DateField(_("срок"))
+    status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    evidence = models.TextField(_("подтверждение выполнения"), blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("пункт индивидуального плана")
+        verbose_name_plural = _("пункты индивидуального плана")
+        ordering = ["position", "due_on", "pk"]
+
+    def __str__(self):
+        return self.goal
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.status in (self.Status.PLANNED, self.Status.IN_PROGRESS) and self.due_on < today
+
+
+class MeetingQuerySet(ScopedQuerySet):
+    scope_path = "programme__organisation"
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        INTRODUCTION = "introduction", _("Встреча-знакомство")
+        TRIAL = "trial", _("Пробная встреча")
+        PLANNING = "planning", _("Встреча-планирование")
+        REGULAR = "regular", _("Регулярная встреча")
+        FINAL = "final", _("Итоговая встреча")
+        GROUP_FINAL = "group_final", _("Общая итоговая встреча всех пар")
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", _("Очно")
+        REMOTE = "remote", _("Дистанционно")
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="meetings",
+                                  verbose_name=_("программа"))
+    pair = models.ForeignKey(Pair, on_delete=models.PROTECT, null=True, blank=True, related_name="meetings",
+                             verbose_name=_("пара / группа"))
+    kind = models.CharField(_("вид встречи"), max_length=20, choices=Kind.choices, default=Kind.REGULAR)
+    held_on = models.DateField(_("дата"))
+    format = models.CharField(_("формат"), max_length=20, choices=Format.choices, default=Format.IN_PERSON)
+    topic = models.CharField(_("тема"), max_length=300)
+    attendees = models.ManyToManyField("registry.Participant", blank=True, related_name="meetings",
+                                       verbose_name=_("присутствовали"))
+    note = models.TextField(_("подтверждающая запись"), blank=True,
+                            help_text=_("Что сделано на встрече: подтверждающая форма."))
+    mentor_feedback = models.TextField(_("отзыв наставника"), blank=True)
+    mentee_feedback = models.TextField(_("отзыв наставляемого"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("встреча")
+        verbose_name_plural = _("встречи")
+        ordering = ["-held_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="group_final", pair__isnull=True) | (~Q(kind="group_final") & Q(pair__isnull=False))),
+                name="meeting_pair_matches_kind",
+                violation_error_message=_("Встреча пары относится к паре; общая итоговая встреча — ко всей программе."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.held_on:%d.%m.%Y}"
+
+    def clean(self):
+        if self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": _("Встречу можно отметить только после того, как она прошла.")})
+
+
+class OrderQuerySet(ScopedQuerySet):
+    scope_path = "organisation"
+
+
+def order_upload_to(instance, filename):
+    return f"orders/{instance.organisation_id}/{instance.academic_year_id}/{filename}"
+
+
+class Order(models.Model):
+    """An order (приказ) of the organisation: prepared by the curator, signed by the director.
+
+    Signing numbers it for good, freezes its content and stores the printed PDF in the register.
+    """
+
+    class Kind(models.TextChoices):
+        ORGANISATION = "organisation", _("Об организации наставничества")
+        PAIRS = "pairs", _("Об утверждении наставнических пар/групп")
+        PLANS = "plans", _("Об утверждении индивидуальных планов")
+        MENTORS = "mentors", _("О назначении наставников")
+        REWARDS = "rewards", _("О поощрении участников наставнической деятельности")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Проект")
+        SIGNED = "signed", _("Подписан")
+
+    organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="orders",
+                                     verbose_name=_("организация"))
+    academic_year = models.ForeignKey("registry.AcademicYear", on_delete=models.PROTECT, related_name="orders",
+                                      verbose_name=_("учебный год"))
+    kind = models.CharField(_("вид приказа"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("номер"), max_length=30)
+    issued_on = models.DateField(_("дата"), default=timezone.localdate)
+    status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, null=True, blank=True, related_name="orders",
+                                  verbose_name=_("программа"))
+    pairs = models.ManyToManyField(Pair, blank=True, related_name="orders", verbose_name=_("пары и группы"))
+    rewarded = models.ManyToManyField("registry.Participant", blank=True, related_name="reward_orders",
+                                      verbose_name=_("поощряемые"))
+    reward_text = models.CharField(_("мера поощрения"), max_length=300, blank=True,
+                                   default=_("объявить благодарность"))
+    content = models.JSONField(_("содержание на момент подписания"), default=dict, blank=True, editable=False)
+    pdf = models.FileField(_("PDF"), upload_to=order_upload_to, blank=True, editable=False)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", editable=False)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", editable=False)
+    signed_at = models.DateTimeField(_("подписан"), null=True, blank=True, editable=False)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("приказ")
+        verbose_name_plural = _("приказы")
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "academic_year", "number"], name="order_number_unique"),
+        ]
+
+    def __str__(self):
+        return f"№ {self.number} от {self.issued_on:%d.%m.%Y} «{self.get_kind_display()}»"
+
+    def get_absolute_url(self):
+        return reverse("mentoring:order_detail", args=[self.pk])
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == self.Status.SIGNED
