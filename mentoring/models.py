@@ -197,6 +197,10 @@ class MentorLink(models.Model):
         return str(self.mentor)
 
 
+class MembershipQuerySet(ScopedQuerySet):
+    scope_path = "pair__programme__organisation"
+
+
 class Membership(models.Model):
     """A mentee in a pair or group; the individual plan hangs on it."""
 
@@ -207,6 +211,8 @@ class Membership(models.Model):
     left_on = models.DateField(_("по"), null=True, blank=True)
     leave_reason = models.CharField(_("причина выхода"), max_length=300, blank=True)
     offered_mentor_base = models.BooleanField(_("предложено войти в базу наставников"), default=False)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("участие наставляемого")
@@ -273,6 +279,10 @@ class MatchingWeights(models.Model):
         return {name: getattr(self, name) for name in self.FIELDS}
 
 
+class PlanItemQuerySet(ScopedQuerySet):
+    scope_path = "membership__pair__programme__organisation"
+
+
 class PlanItem(models.Model):
     """One line of a mentee's individual development plan (индивидуальный план развития)."""
 
@@ -289,6 +299,8 @@ class PlanItem(models.Model):
     status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.PLANNED)
     evidence = models.TextField(_("подтверждение выполнения"), blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = PlanItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("пункт индивидуального плана")

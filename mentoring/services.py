@@ -67,6 +67,45 @@ def quiet_pairs(queryset, *, today: datetime.date | None = None, days: int = QUI
     )
 
 
+def eligible_mentees(programme: Programme):
+    """Mentees of the organisation whose category the programme's form accepts."""
+    return MenteeProfile.objects.filter(
+        participant__organisation_id=programme.organisation_id,
+        participant__is_archived=False,
+        participant__category__in=programme.form.mentee_categories,
+    )
+
+
+def eligible_mentors(programme: Programme):
+    return MentorProfile.objects.filter(
+        participant__organisation_id=programme.organisation_id,
+        participant__is_archived=False,
+        participant__category__in=programme.form.mentor_categories,
+    )
+
+
+def unpaired_mentees(programme: Programme, *, on: datetime.date | None = None) -> list[tuple[MenteeProfile, str]]:
+    """Mentees of the programme's form with no open or proposed pair in it, and why.
+
+    They get psychological support while the search goes on (seed 003), so the curator sees them.
+    """
+    on = on or timezone.localdate()
+    taken = Membership.objects.filter(
+        pair__programme=programme, left_on__isnull=True,
+        pair__status__in=(*Pair.OPEN_STATUSES, Pair.Status.PROPOSED),
+    ).values("mentee_id")
+    mentees = list(
+        eligible_mentees(programme).exclude(pk__in=taken).select_related("participant")
+        .order_by("participant__last_name", "participant__first_name")
+    )
+    consenting = participants_with_valid_consent([m.participant_id for m in mentees], on)
+    return [
+        (m, _("ожидает подбора наставника") if m.participant_id in consenting
+         else _("нет действующего согласия — в пару включить нельзя"))
+        for m in mentees
+    ]
+
+
 def weights_for(organisation) -> MatchingWeights:
     weights = MatchingWeights.objects.filter(organisation=organisation).first()
     return weights or MatchingWeights(organisation=organisation)

@@ -1,0 +1,73 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from mentoring import services
+from mentoring.forms import MeetingForm
+from mentoring.models import Meeting, Pair, Programme
+from registry.models import Participant
+from registry.scoping import Perm, get_visible_or_404
+
+
+def _save_meeting(request, form, *, programme, pair):
+    data = form.cleaned_data
+    try:
+        return services.log_meeting(
+            programme=programme, pair=pair, by=request.user,
+            data=services.MeetingInput(
+                kind=data["kind"], held_on=data["held_on"], format=data["format"], topic=data["topic"],
+                attendee_ids=[p.pk for p in data["attendees"]], note=data["note"],
+                mentor_feedback=data["mentor_feedback"], mentee_feedback=data["mentee_feedback"],
+            ),
+        )
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            for message in error.messages:
+                form.add_error(None, message)
+        return None
+
+
+def meeting_create(request, pk):
+    queryset = Pair.objects.select_related("programme__organisation__municipality", "programme__form")
+    pair = get_visible_or_404(queryset, request.scope, pk=pk)
+    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
+    people = Participant.objects.filter(
+        pk__in=[link.mentor.participant_id for link in pair.mentor_links.select_related("mentor")]
+        + [m.mentee.participant_id for m in pair.memberships.select_related("mentee").filter(left_on__isnull=True)]
+    )
+    form = MeetingForm(request.POST or None, attendees=people)
+    if request.method == "POST" and form.is_valid():
+        if _save_meeting(request, form, programme=pair.programme, pair=pair):
+            messages.success(request, _("Встреча записана."))
+            return redirect(pair)
+    return render(request, "registry/form.html", {"form": form, "object": pair, "title": _("Новая встреча")})
+
+
+def group_meeting_create(request, pk):
+    queryset = Programme.objects.select_related("organisation__municipality", "form")
+    programme = get_visible_or_404(queryset, request.scope, pk=pk)
+    request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
+    people = Participant.objects.filter(
+        pk__in=list(programme.pairs.exclude(status__in=(Pair.Status.PROPOSED, Pair.Status.REJECTED))
+                    .values_list("mentor_links__mentor__participant_id", flat=True))
+        + list(programme.pairs.exclude(status__in=(Pair.Status.PROPOSED, Pair.Status.REJECTED))
+               .values_list("memberships__mentee__participant_id", flat=True))
+    ).order_by("last_name")
+    form = MeetingForm(request.POST or None, attendees=people, group=True)
+    if request.method == "POST" and form.is_valid():
+        if _save_meeting(request, form, programme=programme, pair=None):
+            messages.success(request, _("Общая итоговая встреча записана."))
+            return redirect(programme)
+    return render(request, "registry/form.html", {"form": form, "object": programme,
+                                                  "title": _("Общая итоговая встреча всех пар")})
+
+
+def meeting_detail(request, pk):
+    queryset = Meeting.objects.select_related("programme__organisation", "pair").prefetch_related("attendees")
+    meeting = get_visible_or_404(queryset, request.scope, pk=pk)
+    return render(request, "mentoring/meeting_detail.html", {"meeting": meeting})

@@ -1,0 +1,282 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Max, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mentoring import services
+from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, PairCreateForm, ReplaceMentorForm
+from mentoring.models import Membership, Pair, Programme
+from registry.models import MenteeProfile
+from registry.models.people import normalise_name
+from registry.scoping import Perm, get_visible_or_404
+
+PAGE_SIZE = 50
+SORTS = {"-created": "-created_at", "started": "started_on", "-started": "-started_on",
+         "last_meeting": "last_meeting_on", "status": "status"}
+
+
+def _programme(request, pk):
+    queryset = Programme.objects.select_related("organisation__municipality", "form", "academic_year")
+    return get_visible_or_404(queryset, request.scope, pk=pk)
+
+
+def _pair(request, pk):
+    queryset = Pair.objects.select_related("programme__organisation__municipality", "programme__form",
+                                           "programme__academic_year")
+    return get_visible_or_404(queryset, request.scope, pk=pk)
+
+
+def _errors(request, error: ValidationError):
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def pair_list(request):
+    pairs = Pair.objects.visible_to(request.scope).exclude(status=Pair.Status.REJECTED)
+    status = request.GET.get("status", "")
+    if status == "quiet":
+        pairs = services.quiet_pairs(pairs)
+    elif status in Pair.Status.values:
+        pairs = pairs.filter(status=status)
+    if request.GET.get("programme"):
+        pairs = pairs.filter(programme_id=request.GET["programme"])
+    query = request.GET.get("q", "").strip()
+    if query:
+        for word in normalise_name(query).split():
+            pairs = pairs.filter(
+                Q(mentor_links__mentor__participant__search_name__contains=word)
+                | Q(memberships__mentee__participant__search_name__contains=word)
+            )
+        pairs = pairs.distinct()
+    if status != "quiet":
+        pairs = pairs.annotate(last_meeting_on=Max("meetings__held_on"))
+    sort = request.GET.get("sort", "-created")
+    pairs = services.pairs_with_people(pairs).order_by(SORTS.get(sort, "-created_at"), "-pk")
+    page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
+    programmes = Programme.objects.visible_to(request.scope).select_related("form", "academic_year", "organisation")
+    return render(request, "mentoring/pair_list.html", {
+        "page": page, "status": status, "statuses": Pair.Status.choices, "q": query, "sort": sort,
+        "programmes": programmes, "show_organisation": not request.scope.is_single_organisation,
+        "quiet_days": services.QUIET_DAYS,
+    })
+
+
+def pair_detail(request, pk):
+    pair = _pair(request, pk)
+    links = pair.mentor_links.select_related("mentor__participant").order_by("started_on", "pk")
+    memberships = pair.memberships.select_related("mentee__participant").prefetch_related("plan_items").order_by(
+        "joined_on", "pk"
+    )
+    meetings = pair.meetings.prefetch_related("attendees").order_by("held_on", "pk")
+    timeline = sorted(
+        [(link.started_on, "mentor", link) for link in links]
+        + [(link.ended_on, "mentor_end", link) for link in links if link.ended_on]
+        + [(m.joined_on, "joined", m) for m in memberships]
+        + [(m.left_on, "left", m) for m in memberships if m.left_on]
+        + [(meeting.held_on, "meeting", meeting) for meeting in meetings]
+        + ([(pair.ended_on, "closed", pair)] if pair.ended_on else []),
+        key=lambda row: row[0],
+    )
+    return render(request, "mentoring/pair_detail.html", {
+        "pair": pair,
+        "links": links,
+        "memberships": memberships,
+        "meetings": meetings,
+        "timeline": timeline,
+        "orders": pair.orders.filter(status="signed"),
+        "can_edit": request.scope.can(Perm.EDIT_MENTORING, pair.programme.organisation),
+        "confirm_form": ConfirmForm() if pair.status == Pair.Status.PROPOSED else None,
+        "is_quiet": services.quiet_pairs(Pair.objects.filter(pk=pair.pk)).exists(),
+    })
+
+
+def pair_create(request, pk):
+    programme = _programme(request, pk)
+    request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
+    initial = {}
+    if request.GET.get("mentor"):
+        initial["mentor"] = request.GET["mentor"]
+    if request.GET.get("mentee"):
+        initial["mentees"] = [request.GET["mentee"]]
+    form = PairCreateForm(request.POST or None, programme=programme, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pair = services.form_pair(
+                programme=programme, mentor=form.cleaned_data["mentor"], mentees=list(form.cleaned_data["mentees"]),
+                started_on=form.cleaned_data["started_on"], planned_end_on=form.cleaned_data["planned_end_on"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Пара сформирована."))
+            return redirect(pair)
+    return render(request, "registry/form.html", {
+        "form": form, "object": programme, "title": _("Новая пара или группа: %(p)s") % {"p": programme},
+        "lead": _("Согласия, свободные места наставника и соответствие форме наставничества проверяются при сохранении."),
+    })
+
+
+@require_POST
+def propose(request, pk):
+    programme = _programme(request, pk)
+    request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
+    result = services.propose_pairs(programme, by=request.user)
+    messages.success(
+        request,
+        _("Подбор предложил пар: %(pairs)s; без пары остались: %(left)s. Проверьте предложения и подтвердите их.")
+        % {"pairs": len(result.pairs), "left": len(result.unmatched)},
+    )
+    return redirect(programme)
+
+
+def candidates(request, pk, mentee_pk):
+    """Mentors for one mentee, best first, each with the reasons of its score."""
+    programme = _programme(request, pk)
+    mentee = get_visible_or_404(MenteeProfile.objects.select_related("participant"), request.scope, pk=mentee_pk)
+    ranking = services.rank_mentors(programme, mentee)
+    return render(request, "mentoring/candidates.html", {
+        "programme": programme, "mentee": mentee, "ranking": ranking,
+        "weights": services.weights_for(programme.organisation),
+        "can_edit": request.scope.can(Perm.EDIT_MENTORING, programme.organisation),
+    })
+
+
+@require_POST
+def pair_confirm(request, pk):
+    pair = _pair(request, pk)
+    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
+    form = ConfirmForm(request.POST)
+    started_on = form.cleaned_data["started_on"] if form.is_valid() else timezone.localdate()
+    try:
+        services.confirm_proposal(pair, started_on=started_on, by=request.user)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Пара подтверждена и формируется."))
+    return redirect(pair)
+
+
+@require_POST
+def pair_reject(request, pk):
+    pair = _pair(request, pk)
+    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
+    try:
+        services.reject_proposal(pair)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Предложение отклонено; наставляемый снова ждёт подбора."))
+    return redirect(pair.programme)
+
+
+@require_POST
+def pair_activate(request, pk):
+    pair = _pair(request, pk)
+    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
+    try:
+        services.activate(pair)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Пара приступила к работе."))
+    return redirect(pair)
+
+
+def _pair_form_page(request, pair, form, title, lead=""):
+    return render(request, "registry/form.html", {"form": form, "object": pair, "title": title, "lead": lead})
+
+
+def replace_mentor(request, pk):
+    pair = _pair(request, pk)
+    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
+    form = ReplaceMentorForm(request.POST or None, pair=pair)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.replace_mentor(pair, new_mentor=form.cleaned_data["mentor"], on=form.cleaned_data["on"],
+                                    reason=form.cleaned_data["reason"],
+                                    on_mentee_request=form.cleaned_data["on_mentee_request"])
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Наставник заменён; прежний наставник остался в истории пары."))
+            return redirect(pair)
+    return _pair_form_page(request, pair, form, _("Замена наставника"),
+                           _("Прежний наставник и причина замены сохранятся в истории пары."))
+
+
+def add_mentee(request, pk):
+    pair = _pair(request, pk)
+    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
+    form = AddMenteeForm(request.POST or None, pair=pair)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_mentee(pair, mentee=form.cleaned_data["mentee"], on=form.cleaned_data["on"])
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Наставляемый добавлен в группу."))
+            return redirect(pair)
+    return _pair_form_page(request, pair, form, _("Добавить наставляемого"))
+
+
+def _membership(request, pk):
+    queryset = Membership.objects.select_related("pair__programme__organisation__municipality",
+                                                 "mentee__participant")
+    return get_visible_or_404(queryset, request.scope, pk=pk)
+
+
+def membership_leave(request, pk):
+    membership = _membership(request, pk)
+    pair = membership.pair
+    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_mentee(membership, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Наставляемый вышел из группы; запись сохранена."))
+            return redirect(pair)
+    return _pair_form_page(request, pair, form,
+                           _("Выход из группы: %(name)s") % {"name": membership.mentee.participant.full_name})
+
+
+def pair_close(request, pk):
+    pair = _pair(request, pk)
+    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.close_pair(pair, status=data["status"], on=data["on"], results=data["results"],
+                                reflection=data["reflection"], best_practice=data["best_practice"],
+                                reason=data["reason"])
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Работа пары завершена. Можно предложить наставляемым войти в базу наставников."))
+            return redirect(pair)
+    return _pair_form_page(request, pair, form, _("Завершение наставничества"),
+                           _("Итоги, рефлексия и кейс войдут в отчёты и в базу лучших практик."))
+
+
+@require_POST
+def long_term_base(request, pk):
+    membership = _membership(request, pk)
+    request.scope.require(Perm.EDIT_REGISTRY, membership.pair.programme.organisation)
+    profile = services.add_to_long_term_base(membership)
+    messages.success(request, _("%(name)s включён(а) в долгосрочную базу наставников.")
+                     % {"name": membership.mentee.participant.full_name})
+    return redirect(profile.participant)
+

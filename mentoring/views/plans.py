@@ -1,0 +1,47 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from mentoring.forms import PlanItemForm
+from mentoring.models import Membership, PlanItem
+from registry.scoping import Perm, get_visible_or_404
+
+# Seed 002: individual plans are implemented at least to 90%.
+PLAN_TARGET_PERCENT = 90
+
+
+def plan_detail(request, pk):
+    queryset = Membership.objects.select_related(
+        "pair__programme__organisation__municipality", "pair__programme__form", "mentee__participant"
+    ).prefetch_related("plan_items")
+    membership = get_visible_or_404(queryset, request.scope, pk=pk)
+    can_edit = request.scope.can(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
+    form = PlanItemForm(request.POST or None, initial={"due_on": membership.pair.planned_end_on})
+    if request.method == "POST":
+        request.scope.require(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
+        if form.is_valid():
+            item = form.save(commit=False)
+            item.membership = membership
+            item.position = len(membership.plan_items.all()) + 1
+            item.save()
+            messages.success(request, _("Пункт плана добавлен."))
+            return redirect("mentoring:plan_detail", pk=membership.pk)
+    return render(request, "mentoring/plan_detail.html", {
+        "membership": membership, "pair": membership.pair, "items": membership.plan_items.all(),
+        "completion": membership.plan_completion(), "target": PLAN_TARGET_PERCENT, "form": form,
+        "can_edit": can_edit,
+    })
+
+
+def plan_item_edit(request, pk):
+    queryset = PlanItem.objects.select_related("membership__pair__programme__organisation__municipality")
+    item = get_visible_or_404(queryset, request.scope, pk=pk)
+    membership = item.membership
+    request.scope.require(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
+    form = PlanItemForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Пункт плана сохранён."))
+        return redirect("mentoring:plan_detail", pk=membership.pk)
+    return render(request, "registry/form.html", {"form": form, "title": item.goal,
+                                                  "cancel_url": "mentoring:pair_list"})

@@ -1,0 +1,140 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from mentoring.forms import MentoringFormForm, PreferenceForm, ProgrammeForm, WeightsForm
+from mentoring.models import MatchingWeights, MentoringForm, Pair, Preference, Programme
+from mentoring.services import pairs_with_people, quiet_pairs, unpaired_mentees, weights_for
+from registry.models import AcademicYear
+from registry.scoping import Perm, get_visible_or_404
+
+
+def form_list(request):
+    forms = MentoringForm.objects.annotate(
+        programme_count=Count("programmes", filter=request.scope.q("programmes__organisation"), distinct=True)
+    )
+    return render(request, "mentoring/form_list.html", {"forms": forms})
+
+
+def form_edit(request, pk):
+    # The list of forms is shared by every organisation: only an administrator changes it.
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    mentoring_form = get_object_or_404(MentoringForm, pk=pk)
+    form = MentoringFormForm(request.POST or None, instance=mentoring_form)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Форма наставничества сохранена."))
+        return redirect("mentoring:form_list")
+    return render(request, "registry/form.html", {"form": form, "title": mentoring_form.name,
+                                                  "cancel_url": "mentoring:form_list"})
+
+
+def programme_list(request):
+    year_pk = request.GET.get("year")
+    years = AcademicYear.objects.all()
+    year = years.filter(pk=year_pk).first() if year_pk else AcademicYear.objects.current()
+    programmes = (
+        Programme.objects.visible_to(request.scope)
+        .filter(academic_year=year)
+        .select_related("organisation", "form")
+        .annotate(
+            open_pairs=Count("pairs", filter=Q(pairs__status__in=Pair.OPEN_STATUSES), distinct=True),
+            proposed_pairs=Count("pairs", filter=Q(pairs__status=Pair.Status.PROPOSED), distinct=True),
+            closed_pairs=Count("pairs", filter=Q(pairs__status__in=(Pair.Status.COMPLETED, Pair.Status.ENDED_EARLY)),
+                               distinct=True),
+        )
+        .order_by("organisation__short_name", "form__position")
+    )
+    return render(request, "mentoring/programme_list.html", {
+        "programmes": programmes, "year": year, "years": years,
+        "can_edit": request.scope.editable_organisations(Perm.EDIT_MENTORING).exists(),
+        "show_organisation": not request.scope.is_single_organisation,
+    })
+
+
+def programme_create(request):
+    organisations = request.scope.editable_organisations(Perm.EDIT_MENTORING)
+    if not organisations.exists():
+        raise Http404
+    initial = {"academic_year": AcademicYear.objects.current()}
+    if request.GET.get("form"):
+        initial["form"] = request.GET["form"]
+    form = ProgrammeForm(request.POST or None, organisations=organisations, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        programme = form.save()
+        messages.success(request, _("Программа создана. Теперь можно формировать пары."))
+        return redirect(programme)
+    return render(request, "registry/form.html", {"form": form, "title": _("Новая программа наставничества"),
+                                                  "cancel_url": "mentoring:programme_list"})
+
+
+def _programme(request, pk):
+    queryset = Programme.objects.select_related("organisation__municipality", "form", "academic_year")
+    return get_visible_or_404(queryset, request.scope, pk=pk)
+
+
+def programme_detail(request, pk):
+    programme = _programme(request, pk)
+    pairs = pairs_with_people(programme.pairs.exclude(status=Pair.Status.REJECTED)).order_by("status", "-pk")
+    quiet_ids = set(quiet_pairs(programme.pairs.all()).values_list("pk", flat=True))
+    return render(request, "mentoring/programme_detail.html", {
+        "programme": programme,
+        "pairs": pairs,
+        "quiet_ids": quiet_ids,
+        "weights": weights_for(programme.organisation),
+        "preferences": programme.preferences.count(),
+        "unpaired": unpaired_mentees(programme),
+        "can_edit": request.scope.can(Perm.EDIT_MENTORING, programme.organisation),
+    })
+
+
+def programme_edit(request, pk):
+    programme = _programme(request, pk)
+    request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
+    form = ProgrammeForm(request.POST or None, instance=programme,
+                         organisations=request.scope.editable_organisations(Perm.EDIT_MENTORING))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Программа сохранена."))
+        return redirect(programme)
+    return render(request, "registry/form.html", {"form": form, "title": str(programme), "object": programme})
+
+
+def weights_edit(request, pk):
+    programme = _programme(request, pk)
+    request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
+    weights = MatchingWeights.objects.filter(organisation=programme.organisation).first()
+    form = WeightsForm(request.POST or None, instance=weights or MatchingWeights(organisation=programme.organisation))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Веса подбора сохранены; они действуют для всех программ организации."))
+        return redirect(programme)
+    return render(request, "registry/form.html", {
+        "form": form, "object": programme, "title": _("Веса подбора: %(org)s") % {"org": programme.organisation},
+        "lead": _("Чем больше вес, тем сильнее причина влияет на оценку пары. 0 — не учитывать."),
+    })
+
+
+def preferences(request, pk):
+    """Wishes recorded after the networking meeting; matching gives them weight."""
+    programme = _programme(request, pk)
+    can_edit = request.scope.can(Perm.EDIT_MENTORING, programme.organisation)
+    form = PreferenceForm(request.POST or None, programme=programme)
+    if request.method == "POST":
+        request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
+        if "delete" in request.POST:
+            Preference.objects.filter(programme=programme, pk=request.POST["delete"]).delete()
+            return redirect("mentoring:preferences", pk=programme.pk)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Предпочтение записано."))
+            return redirect("mentoring:preferences", pk=programme.pk)
+    rows = programme.preferences.select_related("mentee__participant", "mentor__participant").order_by(
+        "side", "mentee__participant__last_name", "rank"
+    )
+    return render(request, "mentoring/preferences.html", {"programme": programme, "rows": rows, "form": form,
+                                                          "can_edit": can_edit})
