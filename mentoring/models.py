@@ -49,6 +49,14 @@ class MentoringForm(models.Model):
         labels = dict(Participant.Category.choices)
         return ", ".join(str(labels[c]).lower() for c in getattr(self, field) if c in labels)
 
+    @property
+    def mentor_labels(self) -> str:
+        return self.category_labels("mentor_categories")
+
+    @property
+    def mentee_labels(self) -> str:
+        return self.category_labels("mentee_categories")
+
 
 class ProgrammeQuerySet(ScopedQuerySet):
     scope_path = "organisation"

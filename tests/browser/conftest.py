@@ -83,8 +83,15 @@ class PageProblems:
 
     def attach(self, page):
         page.on("response", self._on_response)
-        page.on("requestfailed", lambda request: self.failed_requests.append(f"{request.url} ({request.failure})"))
+        page.on("requestfailed", self._on_request_failed)
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+
+    def _on_request_failed(self, request):
+        # A request the browser abandoned because the page navigated away (a click on a link while
+        # the icon was still loading) is not a failure of the portal.
+        if "ERR_ABORTED" in (request.failure or ""):
+            return
+        self.failed_requests.append(f"{request.url} ({request.failure})")
 
     def _on_response(self, response):
         # A 404 page for a URL the test asked for on purpose is not a problem; a missing asset is.
