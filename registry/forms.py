@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import (
     Consent,
-    ConsentPurpose,
     MenteeProfile,
     MentorProfile,
     Organisation,
