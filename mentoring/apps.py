@@ -2,5 +2,13 @@ from django.apps import AppConfig
 
 
 class MentoringConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'mentoring'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "mentoring"
+    verbose_name = "Наставничество"
+
+    def ready(self):
+        from mentoring.exports import mentee_pair_info, mentor_pair_info
+        from registry.exports import register_pair_info
+
+        register_pair_info("mentors", mentor_pair_info)
+        register_pair_info("mentees", mentee_pair_info)

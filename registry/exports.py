@@ -1,7 +1,8 @@
 """The mentor base and the mentee base as XLSX, in the column order of the methodology's forms.
 
 The registry knows nothing of pairs. Columns about a pair (the other side, the form, dates,
-results, links) are filled by an optional ``pair_info`` callable that a later app may pass:
+results, links) are filled by a ``pair_info`` callable, passed in or registered by the app that
+knows pairs with ``register_pair_info``:
 
     def pair_info(participant_ids: list[int]) -> dict[int, list[PairInfo]]: ...
 
@@ -56,6 +57,16 @@ class PairInfo:
 PairInfoProvider = Callable[[list[int]], dict[int, list[PairInfo]]]
 
 NO_PAIR = PairInfo()
+
+# The app that knows pairs registers how to fill their columns (mentoring's AppConfig.ready), so the
+# registry serves both bases without importing it.
+_pair_info_providers: dict[str, PairInfoProvider] = {}
+
+
+def register_pair_info(base: str, provider: PairInfoProvider) -> None:
+    if base not in ("mentors", "mentees"):
+        raise ValueError(base)
+    _pair_info_providers[base] = provider
 
 
 @dataclass(frozen=True)
@@ -240,6 +251,8 @@ def export_base(participants, *, base: str, pair_info: PairInfoProvider | None =
         queryset, columns, title = mentee_queryset(participants), MENTEE_COLUMNS, "База наставляемых"
     else:
         raise ValueError(base)
+    if pair_info is None:
+        pair_info = _pair_info_providers.get(base)
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     try:
         write_workbook(handle, title=title, columns=columns, rows=build_rows(queryset, columns, pair_info=pair_info))

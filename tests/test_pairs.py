@@ -402,3 +402,44 @@ def test_pair_pages_run_a_constant_number_of_queries(school, district, client_fo
     with django_assert_max_num_queries(10):
         assert client.get(reverse("mentoring:programme_list")).status_code == 200
 
+
+
+def read_xlsx(response):
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row)) for row in rows[1:]]
+
+
+def test_registry_exports_fill_the_pair_columns(school, district, client_for):
+    pair = make_pair(school)
+    mentor = pair.mentor_links.get().mentor.participant
+    mentee = pair.memberships.get().mentee.participant
+    client = client_for(district.curator1)
+    mentees = read_xlsx(client.get(reverse("registry:export_mentees")))
+    row = next(r for r in mentees if r["ФИО наставляемого"] == mentee.full_name)
+    assert row["ФИО наставника"] == mentor.full_name
+    assert row["Форма наставничества"] == "учитель – ученик"
+    assert row["Место реализации программы"] == school.short_name
+    mentors = read_xlsx(client.get(reverse("registry:export_mentors")))
+    row = next(r for r in mentors if r["ФИО наставника"] == mentor.full_name)
+    assert row["ФИО наставляемого"] == mentee.full_name
+    assert row["Основной запрос наставляемого"] == "Подготовка к олимпиаде по математике"
+    assert row["Сроки"].startswith(TODAY.strftime("%d.%m.%Y"))
+
+
+@pytest.mark.parametrize("pairs", [2, 15])
+def test_exports_with_pairs_run_a_constant_number_of_queries(school, district, client_for,
+                                                             django_assert_max_num_queries, pairs):
+    prog = programme(school)
+    for _ in range(pairs):
+        services.form_pair(programme=prog, mentor=teacher(school), mentees=[student(school), student(school)],
+                           started_on=TODAY)
+    client = client_for(district.curator1)
+    for name in ("registry:export_mentors", "registry:export_mentees"):
+        with django_assert_max_num_queries(12):
+            response = client.get(reverse(name))
+        assert len(read_xlsx(response)) == 2 * pairs
