@@ -517,7 +517,12 @@ def rank_mentors(programme: Programme, mentee: MenteeProfile, *, on: datetime.da
                                  problems))
     rows.sort(key=lambda row: (not row.available, -row.score.total, row.mentor.participant.last_name))
     blocked = ""
-    if mentee.participant_id not in consenting:
+    current = Membership.objects.filter(mentee=mentee, left_on__isnull=True, pair__programme=programme,
+                                        pair__status__in=(*Pair.OPEN_STATUSES, Pair.Status.PROPOSED)).first()
+    if current is not None:
+        blocked = _("Наставляемый уже в паре № %(pair)s этой программы; новая пара — только после её завершения "
+                    "или при замене наставника.") % {"pair": current.pair_id}
+    elif mentee.participant_id not in consenting:
         blocked = _("У наставляемого нет действующего согласия: пару сформировать нельзя, пока оно не внесено.")
     elif not programme.form.accepts_mentee(mentee.participant.category):
         blocked = _("Категория наставляемого не подходит для формы «%(form)s».") % {"form": programme.form}

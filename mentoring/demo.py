@@ -1,0 +1,174 @@
+"""Demo data of mentoring: programmes, pairs found by the real matching, meetings, plans, history.
+
+Runs after the registry's steps and only for organisations that got their people in this run, so a
+second ``load_demo`` adds nothing. Pairs come from ``services.propose_pairs`` (the portal's own
+matching), most proposals are then confirmed; some stay proposed so the curator sees the workflow.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Max
+
+from mentoring import services
+from mentoring.models import Meeting, MentoringForm, Pair, PlanItem, Preference, Programme
+from registry.demo import DemoContext, demo_step
+from registry.models import Consent, Organisation
+
+FORMS_BY_KIND = {
+    Organisation.Kind.SCHOOL: ("учитель – ученик", "ученик – ученик", "учитель – учитель", "работодатель – ученик"),
+    Organisation.Kind.COLLEGE: ("студент – студент", "преподаватель – преподаватель", "работодатель – студент"),
+    Organisation.Kind.CENTRE: ("учитель – учитель", "учитель – ученик"),
+}
+
+GOALS = {
+    "учитель – ученик": "Раскрытие потенциала обучающихся, поддержка в учёбе и в выборе профессии.",
+    "ученик – ученик": "Адаптация новых учеников, помощь в учёбе и проектах силами старшеклассников.",
+    "учитель – учитель": "Закрепление молодых специалистов в профессии, рост методического мастерства.",
+    "работодатель – ученик": "Знакомство школьников с профессиями и предприятиями района.",
+    "студент – студент": "Адаптация первокурсников, помощь в освоении профессии.",
+    "преподаватель – преподаватель": "Поддержка молодых преподавателей колледжа.",
+    "работодатель – студент": "Практико-ориентированное обучение студентов на предприятиях-партнёрах.",
+}
+
+FIRST_MEETINGS = [(Meeting.Kind.INTRODUCTION, "Знакомство, ожидания от программы"),
+                  (Meeting.Kind.TRIAL, "Пробная совместная работа"),
+                  (Meeting.Kind.PLANNING, "Составление индивидуального плана")]
+MEETING_TOPICS = ["Разбор трудных задач", "Подготовка к конкурсу", "Обсуждение прочитанного",
+                  "Экскурсия на предприятие", "Подготовка проекта", "Промежуточные итоги"]
+PLAN_GOALS = [("Улучшить успеваемость по математике", "Еженедельные занятия, разбор домашних заданий"),
+              ("Подготовить проект к школьной конференции", "Выбор темы, сбор материала, репетиция выступления"),
+              ("Определиться с профилем обучения", "Профориентационные тесты, беседы, экскурсия"),
+              ("Освоить новую методику урока", "Посещение уроков наставника, открытый урок"),
+              ("Войти в коллектив класса", "Участие в классных делах, совместные мероприятия"),
+              ("Подготовиться к олимпиаде", "Решение заданий прошлых лет, пробный тур")]
+
+
+@demo_step(order=100)
+def build_mentoring(ctx: DemoContext) -> None:
+    forms = {form.name: form for form in MentoringForm.objects.all()}
+    for organisation in ctx.organisations:
+        if organisation.pk not in ctx.populated_organisation_ids:
+            continue
+        rng = ctx.rng("mentoring", organisation.short_name)
+        year = ctx.current_year
+        curator = ctx.curators.get(organisation.pk)
+        for index, name in enumerate(FORMS_BY_KIND.get(organisation.kind, ())):
+            programme = Programme.objects.create(
+                organisation=organisation, academic_year=year, form=forms[name],
+                title=f"Программа наставничества «{name}»", goals=GOALS[name],
+                tasks="Сформировать пары, составить индивидуальные планы, провести встречи по плану.",
+                expected_results="Индивидуальные планы выполнены не менее чем на 90%; участники удовлетворены.",
+                starts_on=year.starts_on.replace(month=10, day=1), ends_on=datetime.date(year.start_year + 1, 5, 31),
+            )
+            ctx.created["программ наставничества"] += 1
+            if curator:
+                programme.responsible.add(curator)
+            _preferences(ctx, programme, rng)
+            proposal = services.propose_pairs(programme, by=curator, on=ctx.today)
+            ctx.created["предложений пар"] += len(proposal.pairs)
+            # The first programme of the first organisation keeps a few proposals unconfirmed.
+            keep_proposed = 3 if (organisation.pk == ctx.organisations[0].pk and index == 0) else 0
+            _confirm(ctx, programme, keep_proposed, rng)
+
+
+def _preferences(ctx: DemoContext, programme: Programme, rng) -> None:
+    """A few wishes from the networking meeting, so matching has them to weigh."""
+    mentees = list(services.eligible_mentees(programme).values_list("pk", flat=True)[:12])
+    mentors = list(services.eligible_mentors(programme).values_list("pk", flat=True)[:12])
+    if not mentees or not mentors:
+        return
+    rows = {}
+    for mentee in mentees[:6]:
+        for rank, mentor in enumerate(rng.sample(mentors, min(2, len(mentors))), start=1):
+            rows[("mentee", mentee, mentor)] = rank
+    for mentor in mentors[:3]:
+        rows[("mentor", rng.choice(mentees), mentor)] = 1
+    Preference.objects.bulk_create(
+        Preference(programme=programme, side=side, mentee_id=mentee, mentor_id=mentor, rank=rank)
+        for (side, mentee, mentor), rank in rows.items()
+    )
+    ctx.created["предпочтений после нетворкинга"] += len(rows)
+
+
+def _latest_consents(participant_ids) -> dict[int, datetime.date]:
+    rows = (Consent.objects.filter(purpose=Consent.Purpose.MENTORING, participant_id__in=participant_ids,
+                                   revoked_on__isnull=True)
+            .values("participant_id").annotate(latest=Max("signed_on")))
+    return {row["participant_id"]: row["latest"] for row in rows}
+
+
+def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng) -> None:
+    pairs = list(services.pairs_with_people(programme.pairs.filter(status=Pair.Status.PROPOSED)).order_by("pk"))
+    to_confirm = pairs[keep_proposed:]
+    people = {}
+    for pair in to_confirm:
+        people[pair.pk] = [pair.current_mentor_link.mentor.participant_id] + [
+            m.mentee.participant_id for m in pair.current_memberships
+        ]
+    signed = _latest_consents([pid for ids in people.values() for pid in ids])
+    today = ctx.today
+    meetings, attendees, plan_items = [], [], []
+    for pair in to_confirm:
+        # A pair starts once every consent was on file; most began in October.
+        earliest = max([signed.get(pid, today) for pid in people[pair.pk]] + [programme.starts_on])
+        start = min(today, earliest + datetime.timedelta(days=rng.randint(0, 20)))
+        pair.status = Pair.Status.ACTIVE if (today - start).days > 10 else Pair.Status.FORMING
+        pair.started_on = start
+        pair.mentor_links.all().update(started_on=start)
+        pair.memberships.all().update(joined_on=start)
+        quiet = rng.random() < 0.1
+        day, first = start, list(FIRST_MEETINGS)
+        limit = today - datetime.timedelta(days=35 if quiet else 0)
+        while day <= limit:
+            kind, topic = first.pop(0) if first else (Meeting.Kind.REGULAR, rng.choice(MEETING_TOPICS))
+            meeting = Meeting(programme=programme, pair=pair, kind=kind, held_on=day,
+                              format=Meeting.Format.REMOTE if rng.random() < 0.2 else Meeting.Format.IN_PERSON,
+                              topic=topic, note="Встреча проведена по плану.",
+                              mentee_feedback=rng.choice(["", "Было полезно", "Интересно, хочу продолжать"]))
+            meetings.append((meeting, people[pair.pk]))
+            day += datetime.timedelta(days=rng.randint(7, 18))
+        for membership in pair.current_memberships:
+            for position, (goal, action) in enumerate(rng.sample(PLAN_GOALS, rng.randint(2, 4)), start=1):
+                due = start + datetime.timedelta(days=30 * position)
+                status = (PlanItem.Status.DONE if due < today and rng.random() < 0.8
+                          else PlanItem.Status.IN_PROGRESS if due < today + datetime.timedelta(days=30)
+                          else PlanItem.Status.PLANNED)
+                plan_items.append(PlanItem(membership=membership, goal=goal, action=action, due_on=due, status=status,
+                                           position=position,
+                                           evidence="Отметка куратора" if status == PlanItem.Status.DONE else ""))
+    Pair.objects.bulk_update(to_confirm, ["status", "started_on"])
+    created = Meeting.objects.bulk_create([meeting for meeting, _ in meetings])
+    through = Meeting.attendees.through
+    for meeting, ids in zip(created, (ids for _, ids in meetings)):
+        attendees.extend(through(meeting_id=meeting.pk, participant_id=pid) for pid in ids)
+    through.objects.bulk_create(attendees)
+    PlanItem.objects.bulk_create(plan_items)
+    ctx.created["пар и групп в работе"] += len(to_confirm)
+    ctx.created["встреч"] += len(created)
+    ctx.created["пунктов индивидуальных планов"] += len(plan_items)
+    _history(ctx, programme, to_confirm, rng)
+
+
+def _history(ctx: DemoContext, programme: Programme, pairs: list[Pair], rng) -> None:
+    """One mentor replaced on the mentee's request and one pair ended early: history to look at."""
+    active = [p for p in pairs if p.status == Pair.Status.ACTIVE]
+    if len(active) < 3:
+        return
+    replaced = active[0]
+    spare = services.eligible_mentors(programme).exclude(pk=replaced.current_mentor_link.mentor_id)
+    for mentor in spare.select_related("participant")[:20]:
+        try:
+            services.replace_mentor(replaced, new_mentor=mentor, on=ctx.today - datetime.timedelta(days=5),
+                                    reason="Ходатайство наставляемого: не сложился личный контакт",
+                                    on_mentee_request=True)
+        except services.PairRuleError:
+            continue
+        ctx.created["замен наставника"] += 1
+        break
+    ended = active[1]
+    services.close_pair(ended, status=Pair.Status.ENDED_EARLY, on=ctx.today - datetime.timedelta(days=3),
+                        reason="Наставляемый перевёлся в другую школу")
+    ctx.created["пар, прекращённых досрочно"] += 1
+
