@@ -455,10 +455,14 @@ def propose_pairs(programme: Programme, *, by=None, on: datetime.date | None = N
     Programme.objects.select_for_update().filter(pk=programme.pk).exists()
     programme.pairs.filter(status=Pair.Status.PROPOSED).delete()
     data, _mentors, _mentees = matching_input(programme, on=on)
+    # A proposal the curator rejected is not proposed again.
+    rejected = Membership.objects.filter(pair__programme=programme, pair__status=Pair.Status.REJECTED).values_list(
+        "mentee_id", "pair__mentor_links__mentor_id"
+    )
     proposal = matching.propose(
         data.mentors, data.mentees, mentor_categories=programme.form.mentor_categories,
         mentee_categories=programme.form.mentee_categories, weights=data.weights, wishes=data.wishes,
-        topic_names=data.topic_names,
+        topic_names=data.topic_names, forbidden_pairs=set(rejected),
     )
     pairs = Pair.objects.bulk_create(
         Pair(programme=programme, status=Pair.Status.PROPOSED, planned_end_on=programme.ends_on,

@@ -443,3 +443,18 @@ def test_exports_with_pairs_run_a_constant_number_of_queries(school, district, c
         with django_assert_max_num_queries(12):
             response = client.get(reverse(name))
         assert len(read_xlsx(response)) == 2 * pairs
+
+
+def test_a_rejected_proposal_is_not_proposed_again(school):
+    prog = programme(school)
+    first_choice = teacher(school, capacity=1)
+    teacher(school, capacity=1)
+    student(school)
+    services.propose_pairs(prog)
+    proposal = Pair.objects.get(status=Pair.Status.PROPOSED)
+    rejected_mentor = proposal.mentor_links.get().mentor
+    services.reject_proposal(proposal)
+    services.propose_pairs(prog)
+    again = Pair.objects.get(status=Pair.Status.PROPOSED)
+    assert again.mentor_links.get().mentor != rejected_mentor
+    assert first_choice in (rejected_mentor, again.mentor_links.get().mentor)
