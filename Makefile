@@ -4,6 +4,8 @@
 #                        http://127.0.0.1:8000/ with demo data (SQLite, tasks in-process, e-mail to the console)
 #   make test            the whole test suite, browser tests included (installs Debian's chromium)
 #   make test-postgres   the whole suite again on a throwaway PostgreSQL cluster
+#   make bench           benchmarks (not tests): matching for 1,000 mentees and 400 mentors, alone and
+#                        through the database; prints times, queries and peak memory
 #   make clean           remove the virtualenv, the SQLite database, uploaded files and stamps
 #
 # PYTEST_ARGS passes options to pytest, e.g. make test PYTEST_ARGS="-x -k consent".
@@ -29,7 +31,7 @@ RUN_STAMP := $(VENV)/.installed-run-$(RUN_HASH)
 TEST_STAMP := $(VENV)/.installed-test-$(TEST_HASH)
 DEMO_STAMP := .demo-loaded
 
-.PHONY: run test test-postgres clean system-deps system-deps-test messages migrate demo banner
+.PHONY: run test test-postgres bench clean system-deps system-deps-test messages migrate demo banner
 
 run: system-deps $(RUN_STAMP) messages migrate demo banner
 	$(PY) manage.py runserver $(RUN_ADDR)
@@ -39,6 +41,10 @@ test: system-deps-test $(TEST_STAMP) messages
 
 test-postgres: system-deps-test $(TEST_STAMP) messages
 	scripts/with-postgres $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: system-deps $(RUN_STAMP) messages migrate
+	$(PY) manage.py bench_matching --mentees 1000 --mentors 400
+	$(PY) manage.py bench_matching --mentees 1000 --mentors 400 --database
 
 system-deps:
 	@scripts/system-deps

@@ -1,7 +1,10 @@
-"""``python manage.py bench_matching``: times ``mentoring.matching.propose`` on synthetic candidates.
+"""``python manage.py bench_matching``: times "propose pairs" on synthetic candidates.
 
-A benchmark, not a test: nothing touches the database. The candidates are generated in memory from
-``--seed``, so the same options give the same instance.
+A benchmark, not a test. By default it times the algorithm alone (``mentoring.matching.propose``) on
+candidates generated in memory from ``--seed``. With ``--database`` it times the whole service,
+``mentoring.services.propose_pairs``: the same people are written to the database as one organisation
+with consents, then loading, matching and writing the proposals are timed together, and everything is
+rolled back at the end.
 """
 
 import random
@@ -91,8 +94,12 @@ class Command(BaseCommand):
         parser.add_argument("--topics", type=positive, default=30, help="Сколько тем (компетенций / запросов).")
         parser.add_argument("--seed", type=int, default=1, help="Начальное значение генератора.")
         parser.add_argument("--repeat", type=positive, default=3, help="Сколько раз запускать для «лучшего из».")
+        parser.add_argument("--database", action="store_true",
+                            help="Замерить весь сервис propose_pairs с базой данных (изменения откатываются).")
 
-    def handle(self, *args, mentees, mentors, topics, seed, repeat, **options):
+    def handle(self, *args, mentees, mentors, topics, seed, repeat, database, **options):
+        if database:
+            return self.bench_service(mentees=mentees, mentors=mentors, topics=topics, seed=seed, repeat=repeat)
         started = time.perf_counter()
         mentor_list, mentee_list, wishes, topic_names = synthetic_instance(
             mentees=mentees, mentors=mentors, topics=topics, seed=seed)
@@ -133,3 +140,92 @@ class Command(BaseCommand):
             f"pairs {len(proposal.pairs)}, unmatched {len(proposal.unmatched)}, "
             f"total score {proposal.total_score:.2f}"
         )
+
+    def bench_service(self, *, mentees, mentors, topics, seed, repeat):
+        from django.db import connection, transaction
+        from django.test.utils import CaptureQueriesContext
+
+        from mentoring.services import propose_pairs
+
+        class Rollback(Exception):
+            pass
+
+        mentor_list, mentee_list, _wishes, _names = synthetic_instance(
+            mentees=mentees, mentors=mentors, topics=topics, seed=seed)
+        try:
+            with transaction.atomic():
+                programme = write_instance(mentor_list, mentee_list, topics=topics)
+                timings, queries = [], 0
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    with CaptureQueriesContext(connection) as captured:
+                        proposal = propose_pairs(programme)
+                    timings.append(time.perf_counter() - started)
+                    queries = len(captured)
+                tracemalloc.start()
+                propose_pairs(programme)
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                raise Rollback
+        except Rollback:
+            pass
+        self.stdout.write(
+            f"bench_matching --database {connection.vendor} mentees={mentees} mentors={mentors}: "
+            f"first {timings[0]:.3f} s, best of {repeat} {min(timings):.3f} s, queries {queries}, "
+            f"peak traced {peak / 2**20:.1f} MiB, pairs {len(proposal.pairs)}, unmatched {len(proposal.unmatched)}"
+        )
+
+
+def write_instance(mentor_list, mentee_list, *, topics):
+    """The synthetic people as one organisation's registry: participants, profiles, topics, consents."""
+    import datetime
+
+    from django.utils import timezone
+
+    from mentoring.models import MentoringForm, Programme
+    from registry.models import (AcademicYear, Consent, ConsentText, MenteeProfile, MentorProfile, Municipality,
+                                 Organisation, Participant, Region, Topic)
+
+    today = timezone.localdate()
+    region, _ = Region.objects.get_or_create(name="Регион для замера")
+    municipality = Municipality.objects.create(region=region, name=f"Район для замера {time.time_ns()}")
+    organisation = Organisation.objects.create(municipality=municipality, short_name="Школа для замера",
+                                               full_name="Школа для замера")
+    form = MentoringForm.objects.create(name=f"замер {time.time_ns()}", mentor_categories=list(MENTOR_CATEGORIES),
+                                        mentee_categories=list(MENTEE_CATEGORIES))
+    programme = Programme.objects.create(organisation=organisation, academic_year=AcademicYear.objects.current(),
+                                         form=form, starts_on=today, ends_on=today + datetime.timedelta(days=200))
+    topic_rows = list(Topic.objects.all()[:topics])
+    topic_of = {i + 1: topic for i, topic in enumerate(topic_rows)}
+    people = {}
+    for candidate in mentee_list:
+        age = candidate.age or 15
+        person = Participant(organisation=organisation, last_name=f"Наставляемый{candidate.id}", first_name="Тест",
+                             category=candidate.category,
+                             birth_date=today.replace(year=today.year - age) - datetime.timedelta(days=30))
+        person.fill_search_name()
+        people[candidate.participant_id] = person
+    for candidate in mentor_list:
+        if candidate.participant_id not in people:
+            person = Participant(organisation=organisation, last_name=f"Наставник{candidate.id}", first_name="Тест",
+                                 category=candidate.category, birth_date=datetime.date(1985, 1, 1))
+            person.fill_search_name()
+            people[candidate.participant_id] = person
+    Participant.objects.bulk_create(people.values(), batch_size=500)
+    texts = {signer: ConsentText.objects.get(purpose="mentoring", signer=signer, is_current=True)
+             for signer in ("adult", "representative")}
+    Consent.objects.bulk_create(
+        [Consent(participant=p, purpose="mentoring", signed_on=today - datetime.timedelta(days=10),
+                 signed_by="participant", text=texts["adult"]) for p in people.values()], batch_size=500)
+    mentee_profiles = MenteeProfile.objects.bulk_create(
+        [MenteeProfile(participant=people[c.participant_id]) for c in mentee_list], batch_size=500)
+    mentor_profiles = MentorProfile.objects.bulk_create(
+        [MentorProfile(participant=people[c.participant_id], capacity=c.capacity, mentee_age_min=c.age_min,
+                       mentee_age_max=c.age_max) for c in mentor_list], batch_size=500)
+    MenteeProfile.topics.through.objects.bulk_create(
+        [MenteeProfile.topics.through(menteeprofile_id=profile.pk, topic_id=topic_of[t].pk)
+         for profile, c in zip(mentee_profiles, mentee_list) for t in c.topics if t in topic_of], batch_size=1000)
+    MentorProfile.topics.through.objects.bulk_create(
+        [MentorProfile.topics.through(mentorprofile_id=profile.pk, topic_id=topic_of[t].pk)
+         for profile, c in zip(mentor_profiles, mentor_list) for t in c.topics if t in topic_of], batch_size=1000)
+    return programme
