@@ -1,9 +1,256 @@
-# Placeholder until this module's views are written (issue 3 in progress).
+"""The orders register: prepare (curator), preview, sign (director), print."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from mentoring import orders as order_service
+from mentoring.models import Order, Programme
+from registry.forms import CrispyMixin
+from registry.models import AcademicYear, Participant
+from registry.pdf import pdf_response
+from registry.scoping import Perm, get_visible_or_404
+
+PAGE_SIZE = 50
 
 
-def _missing(request, *args, **kwargs):
-    raise Http404
+class OrderForm(CrispyMixin, forms.Form):
+    number = forms.CharField(label=gettext_lazy("Номер"), max_length=30,
+                             help_text=gettext_lazy("Номер по журналу приказов организации, например «31» или «30-9 о/д»."))
+    issued_on = forms.DateField(label=gettext_lazy("Дата"))
+    programme = forms.ModelChoiceField(label=gettext_lazy("Программа"), queryset=Programme.objects.none(),
+                                       required=False,
+                                       help_text=gettext_lazy("Оставьте пустым, если приказ касается всех программ года."))
+    pairs = forms.ModelMultipleChoiceField(label=gettext_lazy("Пары и группы"), queryset=None,
+                                           widget=forms.CheckboxSelectMultiple)
+    rewarded = forms.ModelMultipleChoiceField(label=gettext_lazy("Поощряемые участники"),
+                                              queryset=Participant.objects.none(),
+                                              widget=forms.CheckboxSelectMultiple)
+    reward_text = forms.CharField(label=gettext_lazy("Мера поощрения"), max_length=300,
+                                  help_text=gettext_lazy("Например: «объявить благодарность», «наградить грамотой»."))
+
+    def __init__(self, *args, kind, organisation, academic_year, order=None, programme=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind, self.organisation, self.academic_year, self.order = kind, organisation, academic_year, order
+        if kind in order_service.PAIR_KINDS:
+            self.fields["programme"].queryset = Programme.objects.filter(
+                organisation=organisation, academic_year=academic_year
+            ).select_related("form", "academic_year").order_by("form__position")
+            include = list(order.pairs.values_list("pk", flat=True)) if order else []
+            self.fields["pairs"].queryset = order_service.open_pairs(
+                organisation, academic_year, programme=programme, include=include
+            )
+            self.fields["pairs"].label_from_instance = order_service.pair_label
+            self.fields["pairs"].error_messages["required"] = _("Отметьте хотя бы одну пару или группу.")
+        else:
+            del self.fields["programme"], self.fields["pairs"]
+        if kind == Order.Kind.REWARDS:
+            self.fields["rewarded"].queryset = order_service.reward_candidates(organisation)
+            self.fields["rewarded"].label_from_instance = lambda p: order_service.participant_line(p)
+            self.fields["rewarded"].error_messages["required"] = _("Отметьте хотя бы одного участника.")
+        else:
+            del self.fields["rewarded"], self.fields["reward_text"]
+
+    def clean_number(self):
+        number = order_service.normalise_number(self.cleaned_data["number"])
+        if not number:
+            raise ValidationError(_("Укажите номер приказа."))
+        if order_service.number_taken(self.organisation, self.academic_year, number,
+                                      exclude_pk=self.order.pk if self.order else None):
+            raise ValidationError(order_service.duplicate_number_message(self.organisation, self.academic_year,
+                                                                         number))
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        programme, pairs = cleaned.get("programme"), cleaned.get("pairs")
+        if programme and pairs:
+            foreign = [p for p in pairs if p.programme_id != programme.pk]
+            if foreign:
+                self.add_error("pairs", _("Пары № %(numbers)s не относятся к программе «%(programme)s».") % {
+                    "numbers": ", ".join(str(p.pk) for p in foreign), "programme": programme,
+                })
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "number": data["number"], "issued_on": data["issued_on"], "programme": data.get("programme"),
+            "pairs": list(data.get("pairs") or []), "rewarded": list(data.get("rewarded") or []),
+            "reward_text": data.get("reward_text", ""),
+        }
 
 
-order_list = order_create = order_detail = order_edit = order_sign = order_pdf = _missing
+def _order(request, pk):
+    queryset = Order.objects.select_related(
+        "organisation__municipality", "academic_year", "programme__form", "programme__academic_year",
+        "signed_by", "prepared_by",
+    )
+    return get_visible_or_404(queryset, request.scope, pk=pk)
+
+
+def _year_from(request, name="year"):
+    value = request.GET.get(name)
+    if value and value.isdigit():
+        year = AcademicYear.objects.filter(pk=value).first()
+        if year is not None:
+            return year
+    return AcademicYear.objects.current()
+
+
+def order_list(request):
+    year = _year_from(request)
+    orders = Order.objects.visible_to(request.scope).filter(academic_year=year)
+    kind = request.GET.get("kind", "")
+    if kind in Order.Kind.values:
+        orders = orders.filter(kind=kind)
+    else:
+        kind = ""
+    orders = orders.select_related("organisation", "academic_year", "signed_by").order_by(
+        "-issued_on", "-pk"
+    )
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    can_prepare = request.scope.editable_organisations(Perm.PREPARE_ORDERS).exists()
+    return render(request, "mentoring/orders/list.html", {
+        "page": page, "year": year, "years": AcademicYear.objects.order_by("-start_year"), "kind": kind,
+        "kinds": Order.Kind.choices, "can_prepare": can_prepare,
+        "show_organisation": not request.scope.is_single_organisation,
+    })
+
+
+def order_create(request):
+    kind = request.GET.get("kind", "")
+    if kind not in Order.Kind.values:
+        raise Http404
+    organisations = request.scope.editable_organisations(Perm.PREPARE_ORDERS).order_by("short_name")
+    if request.GET.get("organisation", "").isdigit():
+        organisations = organisations.filter(pk=request.GET["organisation"])
+    choices = list(organisations[:2])
+    if not choices:
+        raise Http404
+    year = _year_from(request)
+    kind_label = Order.Kind(kind).label
+    if len(choices) > 1:
+        return render(request, "mentoring/orders/choose_organisation.html", {
+            "organisations": request.scope.editable_organisations(Perm.PREPARE_ORDERS).order_by("short_name"),
+            "kind": kind, "kind_label": kind_label, "year": year,
+        })
+    organisation = choices[0]
+    programme = None
+    if request.GET.get("programme", "").isdigit():
+        programme = Programme.objects.filter(
+            organisation=organisation, academic_year=year, pk=request.GET["programme"]
+        ).first()
+    initial = {
+        "number": order_service.suggest_number(organisation, year),
+        "issued_on": timezone.localdate(),
+        "programme": programme,
+        "reward_text": str(Order._meta.get_field("reward_text").default),
+    }
+    form = OrderForm(request.POST or None, kind=kind, organisation=organisation, academic_year=year,
+                     programme=programme, initial=initial)
+    if request.method == "GET" and "pairs" in form.fields:
+        form.initial["pairs"] = order_service.default_pairs(kind, list(form.fields["pairs"].queryset))
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = order_service.prepare_order(
+                organisation=organisation, academic_year=year, kind=kind, by=request.user, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Проект приказа подготовлен. Проверьте текст и передайте на подпись."))
+            return redirect(order)
+    return render(request, "mentoring/orders/form.html", {
+        "form": form, "kind": kind, "kind_label": kind_label, "organisation": organisation, "year": year,
+        "programme": programme, "programmes": _programmes(form), "order": None,
+        "title": _("Проект приказа «%(kind)s»") % {"kind": kind_label},
+    })
+
+
+def _programmes(form):
+    field = form.fields.get("programme")
+    return list(field.queryset) if field is not None else []
+
+
+def _add_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for item in errors:
+                form.add_error(field if field in form.fields else None, item)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def order_detail(request, pk):
+    order = _order(request, pk)
+    content = order.content if order.is_signed else order_service.build_content(order)
+    organisation = order.organisation
+    return render(request, "mentoring/orders/detail.html", {
+        "order": order, "c": content,
+        "warnings": [] if order.is_signed else content.get("warnings", []),
+        "can_edit": not order.is_signed and request.scope.can(Perm.PREPARE_ORDERS, organisation),
+        "can_sign": not order.is_signed and request.scope.can(Perm.SIGN_ORDERS, organisation),
+    })
+
+
+def order_edit(request, pk):
+    order = _order(request, pk)
+    request.scope.require(Perm.PREPARE_ORDERS, order.organisation)
+    if order.is_signed:
+        messages.error(request, _("Приказ подписан: изменить его нельзя. Если нужны изменения, подготовьте новый приказ."))
+        return redirect(order)
+    programme = order.programme
+    if request.GET.get("programme", "").isdigit():
+        programme = Programme.objects.filter(
+            organisation=order.organisation, academic_year=order.academic_year, pk=request.GET["programme"]
+        ).first()
+    elif "programme" in request.GET:
+        programme = None
+    initial = {
+        "number": order.number, "issued_on": order.issued_on, "programme": programme,
+        "pairs": list(order.pairs.values_list("pk", flat=True)),
+        "rewarded": list(order.rewarded.values_list("pk", flat=True)), "reward_text": order.reward_text,
+    }
+    form = OrderForm(request.POST or None, kind=order.kind, organisation=order.organisation,
+                     academic_year=order.academic_year, order=order, programme=programme, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order_service.update_order(order, **form.service_kwargs())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Проект приказа сохранён."))
+            return redirect(order)
+    return render(request, "mentoring/orders/form.html", {
+        "form": form, "kind": order.kind, "kind_label": order.get_kind_display(), "organisation": order.organisation,
+        "year": order.academic_year, "programme": programme, "programmes": _programmes(form), "order": order,
+        "title": _("Изменение проекта приказа № %(number)s") % {"number": order.number},
+    })
+
+
+@require_POST
+def order_sign(request, pk):
+    order = _order(request, pk)
+    request.scope.require(Perm.SIGN_ORDERS, order.organisation)
+    try:
+        order_service.sign_order(order, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Приказ № %(number)s подписан и внесён в реестр.") % {"number": order.number})
+    return redirect(order)
+
+
+def order_pdf(request, pk):
+    order = _order(request, pk)
+    return pdf_response(order_service.order_pdf_bytes(order), order_service.order_filename(order))
