@@ -12,7 +12,7 @@ import datetime
 from django.db.models import Max
 
 from mentoring import services
-from mentoring.models import Meeting, MentoringForm, Pair, PlanItem, Preference, Programme
+from mentoring.models import Meeting, MentoringForm, Order, Pair, PlanItem, Preference, Programme
 from registry.demo import DemoContext, demo_step
 from registry.models import Consent, Organisation
 
@@ -172,3 +172,37 @@ def _history(ctx: DemoContext, programme: Programme, pairs: list[Pair], rng) -> 
                         reason="Наставляемый перевёлся в другую школу")
     ctx.created["пар, прекращённых досрочно"] += 1
 
+
+
+@demo_step(order=110)
+def build_orders(ctx: DemoContext) -> None:
+    """The orders register of the named organisations: the founding order and the pairs order signed,
+    a plans order left as a draft for the director. PDFs take a moment each, so a benchmark-sized
+    district gets them only for its first few organisations."""
+    from mentoring.orders import prepare_order, sign_order
+    from registry.models import RoleAssignment
+    from registry.scoping import Role
+
+    year = ctx.current_year
+    for organisation in ctx.organisations[:5]:
+        if organisation.pk not in ctx.populated_organisation_ids:
+            continue
+        curator = ctx.curators.get(organisation.pk)
+        director = (RoleAssignment.objects.filter(organisation=organisation, role=Role.DIRECTOR, is_active=True)
+                    .select_related("user").first())
+        signer = director.user if director else curator
+        founding = prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.ORGANISATION,
+                                 number="1-н", issued_on=year.starts_on.replace(day=2), by=curator)
+        sign_order(founding, by=signer)
+        pairs = list(Pair.objects.filter(programme__organisation=organisation, programme__academic_year=year,
+                                         status__in=Pair.OPEN_STATUSES).values_list("pk", flat=True))
+        if pairs:
+            fixing = prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.PAIRS,
+                                   number="2-н", issued_on=min(ctx.today, year.starts_on.replace(month=11, day=10)),
+                                   pairs=pairs, by=curator)
+            sign_order(fixing, by=signer)
+            prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.PLANS, number="3-н",
+                          issued_on=ctx.today, pairs=pairs, by=curator)
+            ctx.created["приказов"] += 3
+        else:
+            ctx.created["приказов"] += 1

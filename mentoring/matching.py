@@ -108,6 +108,7 @@ class MentorCandidate:
     meeting_days: frozenset[int] = frozenset()
     capacity: int = 1
     capacity_left: int = 1
+    age: int | None = None  # the mentor's own age: a student mentors only younger students
 
 
 @dataclass(frozen=True)
@@ -328,7 +329,17 @@ def is_feasible(form_mentor_categories: Iterable[str], form_mentee_categories: I
     the caller leaves such candidates out before calling.
     """
     return (mentor.category in form_mentor_categories and mentee.category in form_mentee_categories
-            and mentor.participant_id != mentee.participant_id)
+            and mentor.participant_id != mentee.participant_id and not _younger_peer(mentor, mentee))
+
+
+PEER_CATEGORY = "student"
+
+
+def _younger_peer(mentor: MentorCandidate, mentee: MenteeCandidate) -> bool:
+    """In «ученик – ученик» and «студент – студент» the mentor is the older, more experienced one:
+    a student never mentors a student of the same age or older (when both ages are known)."""
+    return (mentor.category == PEER_CATEGORY and mentee.category == PEER_CATEGORY
+            and mentor.age is not None and mentee.age is not None and mentor.age <= mentee.age)
 
 
 @dataclass(frozen=True)
@@ -478,7 +489,14 @@ def feasibility_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[Men
     person: dict = {}  # participant id -> small int, so the comparison is a fast integer broadcast
     mentor_people = np.array([person.setdefault(m.participant_id, len(person)) for m in mentors], dtype=np.intp)
     mentee_people = np.array([person.setdefault(e.participant_id, len(person)) for e in mentees], dtype=np.intp)
-    return mentee_ok[:, None] & mentor_ok[None, :] & (mentee_people[:, None] != mentor_people[None, :])
+    feasible = mentee_ok[:, None] & mentor_ok[None, :] & (mentee_people[:, None] != mentor_people[None, :])
+    # _younger_peer, vectorised: unknown ages never forbid.
+    peer_mentor = np.array([m.category == PEER_CATEGORY and m.age is not None for m in mentors], dtype=bool)
+    peer_mentee = np.array([e.category == PEER_CATEGORY and e.age is not None for e in mentees], dtype=bool)
+    mentor_age = np.array([m.age if m.age is not None else 0 for m in mentors], dtype=np.int64)
+    mentee_age = np.array([e.age if e.age is not None else 0 for e in mentees], dtype=np.int64)
+    younger = peer_mentee[:, None] & peer_mentor[None, :] & (mentor_age[None, :] <= mentee_age[:, None])
+    return feasible & ~younger
 
 
 def base_score_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[MenteeCandidate],

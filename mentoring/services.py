@@ -391,12 +391,13 @@ class MatchingInput:
     topic_names: dict[int, str]
 
 
-def _mentor_candidate(profile: MentorProfile, load: dict[int, int]) -> matching.MentorCandidate:
+def _mentor_candidate(profile: MentorProfile, load: dict[int, int], on: datetime.date) -> matching.MentorCandidate:
     return matching.MentorCandidate(
         id=profile.pk, participant_id=profile.participant_id, category=profile.participant.category,
         topics=frozenset(t.pk for t in profile.topics.all()), age_min=profile.mentee_age_min,
         age_max=profile.mentee_age_max, meeting_days=matching.parse_meeting_days(profile.meeting_times),
         capacity=profile.capacity, capacity_left=max(0, profile.capacity - load.get(profile.pk, 0)),
+        age=profile.participant.age_on(on),
     )
 
 
@@ -437,7 +438,7 @@ def matching_input(programme: Programme, *, on: datetime.date) -> tuple[Matching
     load = mentor_load([m.pk for m in mentor_profiles])
     weights, wishes, topic_names = _matching_context(programme)
     data = MatchingInput(
-        mentors=[_mentor_candidate(m, load) for m in mentor_profiles],
+        mentors=[_mentor_candidate(m, load, on) for m in mentor_profiles],
         mentees=[_mentee_candidate(m, on) for m in mentee_profiles],
         weights=weights, wishes=wishes, topic_names=topic_names,
     )
@@ -509,7 +510,7 @@ def rank_mentors(programme: Programme, mentee: MenteeProfile, *, on: datetime.da
     for profile in profiles:
         if profile.participant_id == mentee.participant_id:
             continue
-        candidate = _mentor_candidate(profile, load)
+        candidate = _mentor_candidate(profile, load, on)
         problems = []
         if profile.participant_id not in consenting:
             problems.append(_("нет действующего согласия"))
@@ -517,6 +518,9 @@ def rank_mentors(programme: Programme, mentee: MenteeProfile, *, on: datetime.da
             problems.append(_("нет свободных мест"))
         if profile.lacks_certificate:
             problems.append(_("нет справки об отсутствии судимости"))
+        if not matching.is_feasible(programme.form.mentor_categories, programme.form.mentee_categories,
+                                    candidate, mentee_candidate):
+            problems.append(_("обучающийся-наставник не старше наставляемого"))
         rows.append(RankedMentor(profile, matching.score(candidate, mentee_candidate, weights, wishes, topic_names),
                                  problems))
     rows.sort(key=lambda row: (not row.available, -row.score.total, row.mentor.participant.last_name))

@@ -26,10 +26,11 @@ TOPICS = {1: "Олимпиадная подготовка", 2: "Профорие
 
 
 def mentor(id, participant_id=None, category="teacher", topics=(), age_min=None, age_max=None, days=(),
-           capacity=1, capacity_left=None):
+           capacity=1, capacity_left=None, age=None):
     return MentorCandidate(id=id, participant_id=participant_id or 1000 + id, category=category,
                            topics=frozenset(topics), age_min=age_min, age_max=age_max, meeting_days=frozenset(days),
-                           capacity=capacity, capacity_left=capacity if capacity_left is None else capacity_left)
+                           capacity=capacity, capacity_left=capacity if capacity_left is None else capacity_left,
+                           age=age)
 
 
 def mentee(id, participant_id=None, category="student", topics=(), age=None, days=()):
@@ -353,7 +354,7 @@ def instances(draw):
         capacity_left = draw(st.integers(0, 3))
         capacity = draw(st.integers(max(1, capacity_left - 1), 4))  # now and then more left than capacity
         mentors.append(MentorCandidate(j, draw(people), draw(st.sampled_from(CATEGORIES)), draw(topic_sets), low,
-                                       high, draw(day_sets), capacity, capacity_left))
+                                       high, draw(day_sets), capacity, capacity_left, age=draw(ages)))
     mentees = [MenteeCandidate(100 + i, draw(people), draw(st.sampled_from(CATEGORIES)), draw(topic_sets),
                                draw(ages), draw(day_sets)) for i in range(n_mentees)]
     keys = [(e.id, m.id) for e in mentees for m in mentors]
@@ -450,3 +451,14 @@ def test_seats_match_the_solver_values():
     assert capacity[2] == pytest.approx(3 / 4)  # the best fit takes the first seat
     assert sorted(capacity.values()) == pytest.approx([1 / 4, 2 / 4, 3 / 4])
     assert np.isclose(proposal.total_score, 5.0 + 3 * 1.0 + 1.5)  # topics + age 0.5 × 2 each + seats
+
+
+def test_a_student_mentors_only_younger_students():
+    older, same = mentor(1, category="student", age=16), mentor(2, category="student", age=14)
+    child = mentee(1, category="student", age=14)
+    assert is_feasible(["student"], ["student"], older, child)
+    assert not is_feasible(["student"], ["student"], same, child)
+    assert is_feasible(["student"], ["student"], mentor(3, category="student"), child)  # age unknown
+    assert is_feasible(["teacher"], ["student"], mentor(4, age=14), child)  # only peers are compared
+    matrix = feasibility_matrix([older, same], [child], mentor_categories=["student"], mentee_categories=["student"])
+    assert matrix.tolist() == [[True, False]]
