@@ -105,6 +105,14 @@ class PageProblems:
         assert not self.script_errors, f"JavaScript errors: {self.script_errors}"
 
 
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """What the data migrations seeded, back after the previous browser test's flush."""
+    from tests.reference_data import seed_reference_data
+
+    seed_reference_data()
+
+
 @pytest.fixture
 def page(browser, live_server, request):
     context = browser.new_context(

@@ -14,7 +14,7 @@ from mentoring.models import MentoringForm, Order, Pair, Programme
 from registry.models import AcademicYear, Consent, Topic
 from tests import factories
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def consenting_pair_candidates(school):

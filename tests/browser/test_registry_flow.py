@@ -13,9 +13,9 @@ from tests import factories
 
 pytestmark = [
     pytest.mark.browser,
-    # The live server answers from another thread, so the test data must be committed; the serialized
-    # rollback puts back the rows the migrations wrote (consent texts, topics) after the flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server answers from another thread, so the test data must be committed; the rows the
+    # migrations seeded come back through the reference_data fixture (tests/reference_data.py).
+    pytest.mark.django_db(transaction=True),
 ]
 
 

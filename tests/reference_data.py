@@ -1,0 +1,21 @@
+"""The rows that data migrations seed (vocabulary, consent wording, forms of mentoring).
+
+Transactional tests flush the database, and pytest-django's serialized rollback does not survive
+Playwright's fixtures (pytest-dev/pytest-django#1117), so browser tests seed these again. Every
+seeding function is idempotent (get_or_create); add a new data migration's function here.
+"""
+
+from importlib import import_module
+
+from django.apps import apps
+
+SEEDS = (
+    ("registry.migrations.0002_default_topics", "add_topics"),
+    ("registry.migrations.0003_default_consent_texts", "add_texts"),
+    ("mentoring.migrations.0002_default_forms", "add_forms"),
+)
+
+
+def seed_reference_data() -> None:
+    for module, function in SEEDS:
+        getattr(import_module(module), function)(apps, None)
