@@ -46,6 +46,9 @@ class Perm(enum.StrEnum):
     PREPARE_ORDERS = "prepare_orders"
     SIGN_ORDERS = "sign_orders"
     EDIT_ORGANISATION = "edit_organisation"
+    EDIT_ROADMAP = "edit_roadmap"
+    REPORT_PROGRESS = "report_progress"
+    APPROVE_ROADMAP = "approve_roadmap"
 
 
 class Role(models.TextChoices):
@@ -60,10 +63,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
     Role.MUNICIPAL_CURATOR: frozenset({Perm.VIEW, Perm.EDIT_ORGANISATION}),
     Role.SCHOOL_CURATOR: frozenset(
-        {Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING, Perm.PREPARE_ORDERS, Perm.EDIT_ORGANISATION}
+        {Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING, Perm.PREPARE_ORDERS, Perm.EDIT_ORGANISATION,
+         Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS}
     ),
-    Role.DIRECTOR: frozenset({Perm.VIEW, Perm.SIGN_ORDERS, Perm.EDIT_ORGANISATION}),
-    Role.WORKING_GROUP: frozenset({Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING}),
+    Role.DIRECTOR: frozenset(
+        {Perm.VIEW, Perm.SIGN_ORDERS, Perm.EDIT_ORGANISATION, Perm.APPROVE_ROADMAP, Perm.REPORT_PROGRESS}
+    ),
+    Role.WORKING_GROUP: frozenset({Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING, Perm.REPORT_PROGRESS}),
+}
+
+# What each role may do with what belongs to a municipality itself (the district roadmap): the
+# municipal curator keeps it; the region and the district's organisations read it.
+MUNICIPALITY_ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
+    Role.MUNICIPAL_CURATOR: frozenset({Perm.VIEW, Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.APPROVE_ROADMAP}),
+    Role.SCHOOL_CURATOR: frozenset({Perm.VIEW}),
+    Role.DIRECTOR: frozenset({Perm.VIEW}),
+    Role.WORKING_GROUP: frozenset({Perm.VIEW}),
 }
 ALL_PERMISSIONS = frozenset(Perm)
 
@@ -78,6 +94,17 @@ class Grant:
     region_id: int | None = None
     municipality_id: int | None = None
     organisation_id: int | None = None
+    # The municipality an organisation role's organisation is in: its district roadmap is readable.
+    home_municipality_id: int | None = None
+
+    def reaches_municipality(self, municipality) -> bool:
+        if self.organisation_id is not None:
+            return municipality.pk == self.home_municipality_id
+        if self.municipality_id is not None:
+            return municipality.pk == self.municipality_id
+        if self.region_id is not None:
+            return municipality.region_id == self.region_id
+        return False
 
     def reaches(self, organisation) -> bool:
         if self.organisation_id is not None:
@@ -104,7 +131,7 @@ class Scope:
         from registry.models import RoleAssignment
 
         rows = RoleAssignment.objects.filter(user=user, is_active=True).values_list(
-            "role", "region_id", "municipality_id", "organisation_id"
+            "role", "region_id", "municipality_id", "organisation_id", "organisation__municipality_id"
         )
         return cls(user_id=user.pk, is_superuser=user.is_superuser, grants=tuple(Grant(*row) for row in rows))
 
@@ -152,6 +179,29 @@ class Scope:
         if self.region_ids:
             condition |= Q(**{f"{prefix}municipality__region_id__in": sorted(self.region_ids)})
         return condition
+
+    def q_municipality(self, path: str) -> Q:
+        """A filter on a model that belongs to a municipality itself, reached through ``path``."""
+        if self.is_superuser:
+            return Q()
+        condition = Q(pk__in=[])
+        municipalities = set(self.municipality_ids) | {
+            g.home_municipality_id for g in self.grants if g.organisation_id is not None
+        }
+        if municipalities:
+            condition |= Q(**{f"{path}_id__in": sorted(municipalities)})
+        if self.region_ids:
+            condition |= Q(**{f"{path}__region_id__in": sorted(self.region_ids)})
+        return condition
+
+    def permissions_for_municipality(self, municipality) -> frozenset[Perm]:
+        if self.is_superuser:
+            return ALL_PERMISSIONS
+        granted: set[Perm] = set()
+        for grant in self.grants:
+            if grant.reaches_municipality(municipality):
+                granted |= MUNICIPALITY_ROLE_PERMISSIONS.get(grant.role, frozenset())
+        return frozenset(granted)
 
     def permissions_for(self, organisation) -> frozenset[Perm]:
         if self.is_superuser:

@@ -12,6 +12,10 @@ from registry.scoping import ORGANISATION_ROLES, Role
 
 class User(AbstractUser):
     patronymic = models.CharField(_("отчество"), max_length=150, blank=True)
+    email_reminders = models.BooleanField(
+        _("присылать напоминания о сроках на почту"), default=True,
+        help_text=_("Уведомления в портале приходят всегда; письма можно отключить."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("пользователь")

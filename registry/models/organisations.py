@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -30,6 +32,20 @@ class Municipality(models.Model):
         _("орган управления образованием"), max_length=300, blank=True,
         help_text=_("Например: «Управление образования администрации Селивановского района»."),
     )
+    # «1 раз в полугодие (не позднее 10 декабря и 10 июня)» (seed 000); seed 002's district uses
+    # 20 December and 20 May. Roadmap deadlines and monitoring reports take their dates from here.
+    first_half_due_month = models.PositiveSmallIntegerField(
+        _("срок за первое полугодие: месяц"), default=12, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    first_half_due_day = models.PositiveSmallIntegerField(
+        _("срок за первое полугодие: число"), default=10, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    second_half_due_month = models.PositiveSmallIntegerField(
+        _("срок за второе полугодие: месяц"), default=6, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    second_half_due_day = models.PositiveSmallIntegerField(
+        _("срок за второе полугодие: число"), default=10, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
 
     class Meta:
         verbose_name = _("муниципалитет")
@@ -39,6 +55,22 @@ class Municipality(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        for prefix in ("first_half", "second_half"):
+            month, day = getattr(self, f"{prefix}_due_month"), getattr(self, f"{prefix}_due_day")
+            try:
+                datetime.date(2024, month, day)  # a leap year, so 29 February is allowed
+            except (TypeError, ValueError):
+                raise ValidationError({f"{prefix}_due_day": _("Такого числа в этом месяце нет.")}) from None
+
+    @property
+    def half_year_due_dates(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(month, day) of the first-half and second-half deadlines."""
+        return (
+            (self.first_half_due_month, self.first_half_due_day),
+            (self.second_half_due_month, self.second_half_due_day),
+        )
 
 
 class OrganisationQuerySet(ScopedQuerySet):

@@ -1,0 +1,337 @@
+"""Roadmaps (дорожные карты): templates from the real documents, dated items per academic year,
+occurrences with progress, the history of every change, and reminders sent."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from roadmaps.deadlines import DeadlineSpec
+
+
+class ResponsibleRole(models.TextChoices):
+    """Who the paper names as responsible, as codes the portal can map to people."""
+
+    DIRECTOR = "director", _("Директор")
+    DEPUTY_DIRECTOR = "deputy_director", _("Заместитель директора")
+    CURATOR = "curator", _("Куратор программы наставничества")
+    METHODIST = "methodist", _("Методист / методическая служба")
+    PSYCHOLOGIST = "psychologist", _("Педагог-психолог")
+    SOCIAL_PEDAGOGUE = "social_pedagogue", _("Социальный педагог")
+    CLASS_TEACHER = "class_teacher", _("Классные руководители")
+    ORGANISER = "organiser", _("Педагог-организатор")
+    SITE_ADMIN = "site_admin", _("Ответственный за сайт")
+    WORKING_GROUP = "working_group", _("Рабочая группа")
+    MENTORS = "mentors", _("Наставники и участники")
+    MUNICIPAL_CURATOR = "municipal_curator", _("Муниципальный куратор")
+    EDUCATION_HEAD = "education_head", _("Начальник управления образования")
+    HEADS_OF_ORGANISATIONS = "heads_of_organisations", _("Руководители ОО")
+    REGIONAL_INSTITUTE = "regional_institute", _("Региональный институт развития образования")
+    OTHER = "other", _("Другие")
+
+
+class Level(models.TextChoices):
+    ORGANISATION = "organisation", _("Образовательная организация")
+    MUNICIPALITY = "municipality", _("Муниципалитет")
+
+
+class RoadmapTemplate(models.Model):
+    """A roadmap as a document gives it (seed 000–004), loaded from ``roadmaps/seed_templates``."""
+
+    code = models.SlugField(_("код"), max_length=50, unique=True)
+    title = models.CharField(_("название"), max_length=300)
+    level = models.CharField(_("уровень"), max_length=20, choices=Level.choices)
+    kind = models.CharField(_("для кого"), max_length=20)
+    source = models.CharField(_("источник"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("шаблон дорожной карты")
+        verbose_name_plural = _("шаблоны дорожных карт")
+        ordering = ["level", "code"]
+
+    def __str__(self):
+        return self.title
+
+
+class TemplateItem(models.Model):
+    template = models.ForeignKey(RoadmapTemplate, on_delete=models.CASCADE, related_name="items")
+    stage_number = models.PositiveSmallIntegerField(_("этап"))
+    stage_title = models.CharField(_("название этапа"), max_length=500)
+    number = models.CharField(_("номер"), max_length=20)
+    title = models.TextField(_("мероприятие"))
+    content = models.TextField(_("содержание"), blank=True)
+    documents = models.TextField(_("документы / результат"), blank=True)
+    result = models.TextField(_("показатель результата"), blank=True)
+    responsible = models.TextField(_("ответственные (как в документе)"), blank=True)
+    roles = models.JSONField(_("ответственные роли"), default=list)
+    deadline = models.JSONField(_("срок"))
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [models.UniqueConstraint(fields=["template", "number"], name="template_item_unique_number")]
+
+    def __str__(self):
+        return f"{self.number} {self.title[:60]}"
+
+
+class RoadmapQuerySet(models.QuerySet):
+    """Roadmaps belong to an organisation or to a municipality; both are scoped."""
+
+    def visible_to(self, scope):
+        return self.filter(scope.q("organisation") & Q(organisation__isnull=False)
+                           | scope.q_municipality("municipality") & Q(municipality__isnull=False))
+
+
+class Roadmap(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Проект")
+        APPROVED = "approved", _("Утверждена")
+
+    organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="roadmaps", verbose_name=_("организация"))
+    municipality = models.ForeignKey("registry.Municipality", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="roadmaps", verbose_name=_("муниципалитет"))
+    academic_year = models.ForeignKey("registry.AcademicYear", on_delete=models.PROTECT, related_name="roadmaps",
+                                      verbose_name=_("учебный год"))
+    title = models.CharField(_("название"), max_length=300)
+    template = models.ForeignKey(RoadmapTemplate, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="roadmaps", verbose_name=_("шаблон"))
+    copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("скопирована с"))
+    status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    order_number = models.CharField(_("номер приказа"), max_length=30, blank=True)
+    order_date = models.DateField(_("дата приказа"), null=True, blank=True)
+    approved_by_name = models.CharField(_("кем утверждена"), max_length=200, blank=True,
+                                        help_text=_("Должность и ФИО, как в грифе «УТВЕРЖДЕНО»."))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoadmapQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("дорожная карта")
+        verbose_name_plural = _("дорожные карты")
+        ordering = ["-academic_year__start_year", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False, municipality__isnull=True)
+                | Q(organisation__isnull=True, municipality__isnull=False),
+                name="roadmap_belongs_to_one_owner",
+            ),
+            models.UniqueConstraint(fields=["organisation", "academic_year"], condition=Q(organisation__isnull=False),
+                                    name="one_roadmap_per_organisation_year"),
+            models.UniqueConstraint(fields=["municipality", "academic_year"], condition=Q(municipality__isnull=False),
+                                    name="one_roadmap_per_municipality_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.academic_year})"
+
+    def get_absolute_url(self):
+        return reverse("roadmaps:roadmap_detail", args=[self.pk])
+
+    @property
+    def owner(self):
+        return self.organisation or self.municipality
+
+    @property
+    def owner_municipality(self):
+        return self.municipality if self.municipality_id else self.organisation.municipality
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class RoadmapItemQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        return self.filter(roadmap__in=Roadmap.objects.visible_to(scope))
+
+
+class RoadmapItem(models.Model):
+    roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="items")
+    stage_number = models.PositiveSmallIntegerField(_("этап"))
+    stage_title = models.CharField(_("название этапа"), max_length=500)
+    number = models.CharField(_("номер"), max_length=20)
+    title = models.TextField(_("мероприятие"))
+    content = models.TextField(_("содержание"), blank=True)
+    documents = models.TextField(_("документы / результат"), blank=True)
+    result = models.TextField(_("показатель результата"), blank=True)
+    responsible = models.TextField(_("ответственные (как в документе)"), blank=True)
+    roles = models.JSONField(_("ответственные роли"), default=list, blank=True)
+    responsible_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="roadmap_items",
+                                               verbose_name=_("ответственные сотрудники"))
+    deadline = models.JSONField(_("срок"))
+    position = models.PositiveIntegerField(default=0)
+    is_removed = models.BooleanField(_("исключён"), default=False)
+
+    objects = RoadmapItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("мероприятие дорожной карты")
+        verbose_name_plural = _("мероприятия дорожной карты")
+        ordering = ["roadmap", "position", "pk"]
+
+    def __str__(self):
+        return f"{self.number} {self.title[:80]}"
+
+    @property
+    def deadline_spec(self) -> DeadlineSpec:
+        return DeadlineSpec.from_json(self.deadline)
+
+    def clean(self):
+        try:
+            DeadlineSpec.from_json(self.deadline)
+        except ValueError as error:
+            raise ValidationError({"deadline": str(error)}) from None
+
+
+class OccurrenceQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        return self.filter(item__roadmap__in=Roadmap.objects.visible_to(scope))
+
+    def open(self):
+        return self.exclude(status__in=(Occurrence.Status.DONE, Occurrence.Status.CANCELLED))
+
+    def overdue(self, today=None):
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
+
+class Occurrence(models.Model):
+    """One dated instance of an item: a recurring item («ежеквартально») has several."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Не начато")
+        IN_PROGRESS = "in_progress", _("Выполняется")
+        DONE = "done", _("Выполнено")
+        CANCELLED = "cancelled", _("Не требуется")
+
+    item = models.ForeignKey(RoadmapItem, on_delete=models.CASCADE, related_name="occurrences")
+    sequence = models.PositiveSmallIntegerField(_("номер повторения"), default=1)
+    starts_on = models.DateField(_("начало"))
+    due_on = models.DateField(_("срок"))
+    status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    done_on = models.DateField(_("выполнено"), null=True, blank=True)
+    evidence = models.TextField(_("подтверждение"), blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OccurrenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("срок мероприятия")
+        verbose_name_plural = _("сроки мероприятий")
+        ordering = ["due_on", "item__position", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["item", "sequence"], name="occurrence_unique_sequence")]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self):
+        return f"{self.item.number} — {self.due_on:%d.%m.%Y}"
+
+    def is_overdue(self, today=None) -> bool:
+        return self.status in (self.Status.NOT_STARTED, self.Status.IN_PROGRESS) and \
+            self.due_on < (today or timezone.localdate())
+
+
+def evidence_upload_to(instance, filename):
+    return f"roadmaps/{instance.occurrence.item.roadmap_id}/{filename}"
+
+
+class EvidenceFile(models.Model):
+    """A protocol, an order, questionnaires: what proves an occurrence was done."""
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(_("файл"), upload_to=evidence_upload_to)
+    title = models.CharField(_("описание"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("файл-подтверждение")
+        verbose_name_plural = _("файлы-подтверждения")
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.title or self.file.name.rsplit("/", 1)[-1]
+
+
+class RoadmapChange(models.Model):
+    """The history: a changed deadline keeps the old one, an added or removed item, approval."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Создана")
+        ITEM_ADDED = "item_added", _("Добавлено мероприятие")
+        ITEM_CHANGED = "item_changed", _("Изменено мероприятие")
+        ITEM_REMOVED = "item_removed", _("Мероприятие исключено")
+        REORDERED = "reordered", _("Изменён порядок")
+        DEADLINE_CHANGED = "deadline_changed", _("Изменён срок")
+        APPROVED = "approved", _("Утверждена")
+        STATUS_CHANGED = "status_changed", _("Изменено состояние")
+
+    roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="changes")
+    item = models.ForeignKey(RoadmapItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes")
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="changes")
+    kind = models.CharField(_("что"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("описание"))
+    old_value = models.CharField(_("было"), max_length=300, blank=True)
+    new_value = models.CharField(_("стало"), max_length=300, blank=True)
+    reason = models.CharField(_("причина"), max_length=300, blank=True)
+    after_approval = models.BooleanField(_("после утверждения"), default=False)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                           related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("изменение дорожной карты")
+        verbose_name_plural = _("история изменений дорожной карты")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return self.description
+
+
+class Reminder(models.Model):
+    """A reminder about one occurrence, for one user, of one kind, on one day: the unique key is what
+    makes the daily scan safe to run twice or on two workers at once."""
+
+    class Kind(models.TextChoices):
+        WEEK_BEFORE = "week", _("Через неделю срок")
+        DAY_BEFORE = "day", _("Завтра срок")
+        OVERDUE = "overdue", _("Срок прошёл")
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="reminders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    day = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("напоминание")
+        verbose_name_plural = _("напоминания")
+        ordering = ["-day", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["occurrence", "user", "kind", "day"], name="reminder_once_a_day")
+        ]
+
+
+class ReminderDigest(models.Model):
+    """One e-mail per user and day; its row is claimed before the letter goes out."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_digest_per_user_and_day")]

@@ -1,0 +1,367 @@
+"""Roadmap workflows: from a template or last year's roadmap, items and deadlines with history,
+approval, progress, and the district matrix."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from roadmaps.deadlines import DeadlineSpec, Window
+from roadmaps.models import (
+    EvidenceFile,
+    Occurrence,
+    Roadmap,
+    RoadmapChange,
+    RoadmapItem,
+    RoadmapTemplate,
+    TemplateItem,
+)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "seed_templates"
+ITEM_FIELDS = ("stage_number", "stage_title", "number", "title", "content", "documents", "result", "responsible",
+               "roles", "deadline", "position")
+
+
+# --- templates ---------------------------------------------------------------------------------------
+
+
+def sync_templates(directory: Path = TEMPLATES_DIR) -> int:
+    """Load every ``*.yaml`` roadmap template into the database, replacing what an earlier version
+    loaded. Roadmaps made from a template are copies, so they do not change. Runs after migrate."""
+    count = 0
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with transaction.atomic():
+            template, _created = RoadmapTemplate.objects.update_or_create(
+                code=data["code"],
+                defaults={"title": data["title"], "level": data["level"], "kind": data["kind"],
+                          "source": data.get("source", "")},
+            )
+            template.items.all().delete()
+            items, position = [], 0
+            for stage in data["stages"]:
+                for item in stage["items"]:
+                    position += 1
+                    spec = DeadlineSpec.from_json(item["deadline"])
+                    items.append(TemplateItem(
+                        template=template, stage_number=stage["number"], stage_title=stage["title"],
+                        number=str(item["number"]), title=item["title"], content=item.get("content", ""),
+                        documents=item.get("documents", ""), result=item.get("result", ""),
+                        responsible=item.get("responsible", ""), roles=item.get("roles", []),
+                        deadline=spec.to_json(), position=position,
+                    ))
+            TemplateItem.objects.bulk_create(items)
+        count += 1
+    return count
+
+
+# --- dates -------------------------------------------------------------------------------------------
+
+
+def _half_year(roadmap: Roadmap):
+    return roadmap.owner_municipality.half_year_due_dates
+
+
+def _anchor(item: RoadmapItem, by_number: dict[str, RoadmapItem], occurrences: dict[int, list[Occurrence]]):
+    target = by_number.get(item.deadline_spec.after)
+    if target is None or not occurrences.get(target.pk):
+        return None
+    first = occurrences[target.pk][0]
+    return first.done_on or first.due_on
+
+
+def _windows(roadmap: Roadmap, item: RoadmapItem, by_number, occurrences) -> list[Window]:
+    spec = item.deadline_spec
+    anchor = _anchor(item, by_number, occurrences) if spec.is_relative else None
+    if spec.is_relative and anchor is None:
+        # The item it follows is missing: fall back to the end of the school year, visibly.
+        spec = DeadlineSpec(kind="year", text=spec.text)
+    return spec.resolve(roadmap.academic_year.start_year, half_year=_half_year(roadmap), anchor=anchor)
+
+
+def _materialize(roadmap: Roadmap, items: list[RoadmapItem]) -> None:
+    """Create the occurrences of new items; relative deadlines after the items they follow."""
+    by_number = {item.number: item for item in roadmap.items.filter(is_removed=False)}
+    occurrences: dict[int, list[Occurrence]] = {}
+    for occurrence in Occurrence.objects.filter(item__roadmap=roadmap).order_by("sequence"):
+        occurrences.setdefault(occurrence.item_id, []).append(occurrence)
+    pending = sorted(items, key=lambda item: item.deadline_spec.is_relative)
+    for _round in range(len(pending) + 1):
+        waiting = []
+        for item in pending:
+            spec = item.deadline_spec
+            target = by_number.get(spec.after) if spec.is_relative else None
+            if target is not None and target.pk not in occurrences and target in pending:
+                waiting.append(item)  # its anchor is not dated yet
+                continue
+            made = Occurrence.objects.bulk_create(
+                Occurrence(item=item, sequence=index, starts_on=window.starts_on, due_on=window.due_on)
+                for index, window in enumerate(_windows(roadmap, item, by_number, occurrences), start=1)
+            )
+            occurrences[item.pk] = made
+        if not waiting or len(waiting) == len(pending):
+            break
+        pending = waiting
+
+
+def _record(roadmap, kind, description, *, by=None, item=None, occurrence=None, old="", new="", reason=""):
+    return RoadmapChange.objects.create(
+        roadmap=roadmap, item=item, occurrence=occurrence, kind=kind, description=description, old_value=old,
+        new_value=new, reason=reason, by=by, after_approval=roadmap.is_approved,
+    )
+
+
+# --- creating ----------------------------------------------------------------------------------------
+
+
+def _check_unique(*, organisation, municipality, academic_year) -> None:
+    owner = {"organisation": organisation} if organisation else {"municipality": municipality}
+    if Roadmap.objects.filter(academic_year=academic_year, **owner).exists():
+        raise ValidationError(_("Дорожная карта на %(year)s учебный год уже есть.") % {"year": academic_year})
+
+
+@transaction.atomic
+def create_from_template(*, template: RoadmapTemplate, academic_year, organisation=None, municipality=None,
+                         title: str = "", by=None) -> Roadmap:
+    if (organisation is None) == (municipality is None):
+        raise ValueError("A roadmap belongs to an organisation or to a municipality.")
+    expected = "organisation" if organisation else "municipality"
+    if template.level != expected:
+        raise ValidationError(_("Этот шаблон — для другого уровня (организация или муниципалитет)."))
+    _check_unique(organisation=organisation, municipality=municipality, academic_year=academic_year)
+    roadmap = Roadmap.objects.create(
+        organisation=organisation, municipality=municipality, academic_year=academic_year, template=template,
+        title=title or template.title, created_by=by,
+    )
+    items = RoadmapItem.objects.bulk_create(
+        RoadmapItem(roadmap=roadmap, **{field: getattr(t, field) for field in ITEM_FIELDS})
+        for t in template.items.all()
+    )
+    _materialize(roadmap, items)
+    _record(roadmap, RoadmapChange.Kind.CREATED,
+            _("Создана по шаблону «%(template)s»") % {"template": template.title}, by=by)
+    return roadmap
+
+
+@transaction.atomic
+def copy_to_year(source: Roadmap, *, academic_year, by=None) -> Roadmap:
+    """Next year's roadmap is last year's, copied and re-dated; statuses start afresh."""
+    _check_unique(organisation=source.organisation, municipality=source.municipality, academic_year=academic_year)
+    roadmap = Roadmap.objects.create(
+        organisation=source.organisation, municipality=source.municipality, academic_year=academic_year,
+        template=source.template, copied_from=source, title=source.title, created_by=by,
+    )
+    originals = list(source.items.filter(is_removed=False).prefetch_related("responsible_users"))
+    items = RoadmapItem.objects.bulk_create(
+        RoadmapItem(roadmap=roadmap, **{field: getattr(item, field) for field in ITEM_FIELDS})
+        for item in originals
+    )
+    through = RoadmapItem.responsible_users.through
+    through.objects.bulk_create(
+        through(roadmapitem_id=new.pk, user_id=user.pk)
+        for old, new in zip(originals, items) for user in old.responsible_users.all()
+    )
+    _materialize(roadmap, items)
+    _record(roadmap, RoadmapChange.Kind.CREATED,
+            _("Скопирована с дорожной карты на %(year)s учебный год") % {"year": source.academic_year}, by=by)
+    return roadmap
+
+
+# --- editing -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_item(roadmap: Roadmap, *, stage_number: int, stage_title: str, title: str, deadline: DeadlineSpec,
+             number: str = "", documents: str = "", responsible: str = "", roles=(), by=None) -> RoadmapItem:
+    last = roadmap.items.filter(stage_number=stage_number).order_by("-position").first()
+    position = (last.position if last else roadmap.items.count()) + 1
+    roadmap.items.filter(position__gte=position).update(position=F("position") + 1)
+    number = number or f"{stage_number}.{roadmap.items.filter(stage_number=stage_number).count() + 1}"
+    item = RoadmapItem(roadmap=roadmap, stage_number=stage_number, stage_title=stage_title, number=number,
+                       title=title, documents=documents, responsible=responsible, roles=list(roles),
+                       deadline=deadline.to_json(), position=position)
+    item.full_clean()
+    item.save()
+    _materialize(roadmap, [item])
+    _record(roadmap, RoadmapChange.Kind.ITEM_ADDED, _("Добавлено: %(item)s") % {"item": item}, by=by, item=item)
+    return item
+
+
+@transaction.atomic
+def remove_item(item: RoadmapItem, *, reason: str, by=None) -> None:
+    """Excluded, not deleted: its occurrences are cancelled and the record stays."""
+    if not reason.strip():
+        raise ValidationError(_("Укажите, почему мероприятие исключается."))
+    RoadmapItem.objects.filter(pk=item.pk).update(is_removed=True)
+    item.occurrences.exclude(status=Occurrence.Status.DONE).update(status=Occurrence.Status.CANCELLED)
+    _record(item.roadmap, RoadmapChange.Kind.ITEM_REMOVED, _("Исключено: %(item)s") % {"item": item}, by=by,
+            item=item, reason=reason.strip())
+
+
+@transaction.atomic
+def move_item(item: RoadmapItem, *, up: bool, by=None) -> None:
+    siblings = list(item.roadmap.items.filter(is_removed=False).order_by("position", "pk"))
+    index = siblings.index(item)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(siblings):
+        return
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, sibling in enumerate(siblings, start=1):
+        if sibling.position != position:
+            RoadmapItem.objects.filter(pk=sibling.pk).update(position=position)
+    _record(item.roadmap, RoadmapChange.Kind.REORDERED, _("Перемещено: %(item)s") % {"item": item}, by=by,
+            item=item)
+
+
+@transaction.atomic
+def change_deadline(occurrence: Occurrence, *, due_on: datetime.date, reason: str, by=None) -> None:
+    """A new date for one occurrence; the old date stays in the history."""
+    if not reason.strip():
+        raise ValidationError(_("Укажите причину переноса срока."))
+    occurrence = Occurrence.objects.select_for_update().select_related("item__roadmap").get(pk=occurrence.pk)
+    if occurrence.due_on == due_on:
+        return
+    if due_on < occurrence.starts_on:
+        occurrence.starts_on = due_on
+    old = occurrence.due_on
+    occurrence.due_on = due_on
+    occurrence.updated_by = by
+    occurrence.save(update_fields=["due_on", "starts_on", "updated_by", "updated_at"])
+    _record(occurrence.item.roadmap, RoadmapChange.Kind.DEADLINE_CHANGED,
+            _("Перенесён срок: %(item)s") % {"item": occurrence.item}, by=by, item=occurrence.item,
+            occurrence=occurrence, old=old.strftime("%d.%m.%Y"), new=due_on.strftime("%d.%m.%Y"),
+            reason=reason.strip())
+    _redate_followers(occurrence.item, by=by)
+
+
+@transaction.atomic
+def change_item_deadline(item: RoadmapItem, *, spec: DeadlineSpec, reason: str, by=None) -> None:
+    """A new shape of deadline for an item: open occurrences are re-dated (each change recorded),
+    surplus ones are cancelled and missing ones added; done ones keep their dates."""
+    if not reason.strip():
+        raise ValidationError(_("Укажите причину изменения срока."))
+    roadmap = item.roadmap
+    old_text = item.deadline_spec.describe()
+    item.deadline = spec.to_json()
+    item.full_clean()
+    item.save(update_fields=["deadline"])
+    by_number = {i.number: i for i in roadmap.items.filter(is_removed=False)}
+    occurrences: dict[int, list[Occurrence]] = {}
+    for occurrence in Occurrence.objects.filter(item__roadmap=roadmap).order_by("sequence"):
+        occurrences.setdefault(occurrence.item_id, []).append(occurrence)
+    windows = _windows(roadmap, item, by_number, occurrences)
+    existing = occurrences.get(item.pk, [])
+    for index, window in enumerate(windows, start=1):
+        current = existing[index - 1] if index <= len(existing) else None
+        if current is None:
+            Occurrence.objects.create(item=item, sequence=index, starts_on=window.starts_on, due_on=window.due_on)
+        elif current.status != Occurrence.Status.DONE and current.due_on != window.due_on:
+            Occurrence.objects.filter(pk=current.pk).update(due_on=window.due_on, starts_on=window.starts_on,
+                                                            status=Occurrence.Status.NOT_STARTED
+                                                            if current.status == Occurrence.Status.CANCELLED
+                                                            else current.status)
+    for surplus in existing[len(windows):]:
+        if surplus.status != Occurrence.Status.DONE:
+            Occurrence.objects.filter(pk=surplus.pk).update(status=Occurrence.Status.CANCELLED)
+    _record(roadmap, RoadmapChange.Kind.DEADLINE_CHANGED, _("Изменён срок: %(item)s") % {"item": item}, by=by,
+            item=item, old=old_text, new=spec.describe(), reason=reason.strip())
+    _redate_followers(item, by=by)
+
+
+def _redate_followers(item: RoadmapItem, *, by=None) -> None:
+    """Items «в течение двух недель с даты …» of this one follow its new date."""
+    roadmap = item.roadmap
+    followers = [i for i in roadmap.items.filter(is_removed=False) if i.deadline_spec.after == item.number]
+    for follower in followers:
+        change_item_deadline(follower, spec=follower.deadline_spec,
+                             reason=_("срок отсчитывается от п. %(number)s") % {"number": item.number}, by=by)
+
+
+@transaction.atomic
+def approve(roadmap: Roadmap, *, order_number: str, order_date: datetime.date, approved_by_name: str,
+            by=None) -> None:
+    """«УТВЕРЖДЕНО Приказом № … от …»: from now on every change is marked as made after approval."""
+    if not order_number.strip():
+        raise ValidationError(_("Укажите номер приказа."))
+    updated = Roadmap.objects.filter(pk=roadmap.pk, status=Roadmap.Status.DRAFT).update(
+        status=Roadmap.Status.APPROVED, order_number=order_number.strip(), order_date=order_date,
+        approved_by_name=approved_by_name.strip(), approved_by=by,
+    )
+    if updated != 1:
+        raise ValidationError(_("Дорожная карта уже утверждена."))
+    roadmap.refresh_from_db()
+    _record(roadmap, RoadmapChange.Kind.APPROVED,
+            _("Утверждена приказом № %(number)s от %(date)s")
+            % {"number": roadmap.order_number, "date": order_date.strftime("%d.%m.%Y")}, by=by)
+
+
+@transaction.atomic
+def report_progress(occurrence: Occurrence, *, status: str, evidence: str = "", done_on=None, files=(),
+                    by=None) -> Occurrence:
+    occurrence = Occurrence.objects.select_for_update().select_related("item__roadmap").get(pk=occurrence.pk)
+    if status == Occurrence.Status.DONE:
+        done_on = done_on or timezone.localdate()
+        if done_on > timezone.localdate():
+            raise ValidationError(_("Дата выполнения не может быть в будущем."))
+        if not evidence.strip() and not files and not occurrence.files.exists():
+            raise ValidationError(_("Опишите, чем подтверждается выполнение, или приложите файл."))
+    else:
+        done_on = None
+    old = occurrence.get_status_display()
+    occurrence.status = status
+    occurrence.done_on = done_on
+    occurrence.evidence = evidence.strip()
+    occurrence.updated_by = by
+    occurrence.save(update_fields=["status", "done_on", "evidence", "updated_by", "updated_at"])
+    for upload in files:
+        EvidenceFile.objects.create(occurrence=occurrence, file=upload, title=getattr(upload, "name", ""),
+                                    uploaded_by=by)
+    if str(old) != str(occurrence.get_status_display()):
+        _record(occurrence.item.roadmap, RoadmapChange.Kind.STATUS_CHANGED,
+                _("%(item)s: %(status)s") % {"item": occurrence.item, "status": occurrence.get_status_display()},
+                by=by, item=occurrence.item, occurrence=occurrence, old=str(old),
+                new=str(occurrence.get_status_display()))
+    if status == Occurrence.Status.DONE and occurrence.sequence == 1:
+        _redate_followers(occurrence.item, by=by)
+    return occurrence
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def progress_counts(occurrences, *, today: datetime.date | None = None) -> dict:
+    """Done %, overdue and the next deadline over an occurrence queryset, in one query."""
+    today = today or timezone.localdate()
+    active = occurrences.exclude(status=Occurrence.Status.CANCELLED).filter(item__is_removed=False)
+    open_ = ~Q(status=Occurrence.Status.DONE)
+    counts = active.aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status=Occurrence.Status.DONE)),
+        overdue=Count("pk", filter=open_ & Q(due_on__lt=today)),
+        next_due=Min("due_on", filter=open_ & Q(due_on__gte=today)),
+    )
+    counts["percent"] = round(100 * counts["done"] / counts["total"]) if counts["total"] else 0
+    return counts
+
+
+def organisation_matrix(organisations, *, academic_year, today: datetime.date | None = None):
+    """Every organisation with its roadmap's progress for the year, in one query (the district matrix)."""
+    today = today or timezone.localdate()
+    occurrence = "roadmaps__items__occurrences"
+    this_year = (Q(roadmaps__academic_year=academic_year) & Q(roadmaps__items__is_removed=False)
+                 & ~Q(**{f"{occurrence}__status": Occurrence.Status.CANCELLED}))
+    open_ = ~Q(**{f"{occurrence}__status": Occurrence.Status.DONE})
+    return organisations.annotate(
+        occurrence_total=Count(occurrence, filter=this_year),
+        occurrence_done=Count(occurrence, filter=this_year & Q(**{f"{occurrence}__status": Occurrence.Status.DONE})),
+        occurrence_overdue=Count(occurrence, filter=this_year & open_ & Q(**{f"{occurrence}__due_on__lt": today})),
+        next_due=Min(f"{occurrence}__due_on", filter=this_year & open_ & Q(**{f"{occurrence}__due_on__gte": today})),
+        roadmap_id=Min("roadmaps__pk", filter=Q(roadmaps__academic_year=academic_year)),
+    )

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from roadmaps.views import notifications, pages
+
+app_name = "roadmaps"
+
+urlpatterns = [
+    path("", pages.roadmap_list, name="roadmap_list"),
+    path("new/", pages.roadmap_create, name="roadmap_create"),
+    path("my/", pages.my_tasks, name="my_tasks"),
+    path("overdue/", pages.overdue, name="overdue"),
+    path("matrix/", pages.matrix, name="matrix"),
+    path("matrix.xlsx", pages.matrix_xlsx, name="matrix_xlsx"),
+    path("<int:pk>/", pages.roadmap_detail, name="roadmap_detail"),
+    path("<int:pk>/approve/", pages.roadmap_approve, name="roadmap_approve"),
+    path("<int:pk>/history/", pages.roadmap_history, name="roadmap_history"),
+    path("<int:pk>/items/new/", pages.item_create, name="item_create"),
+    path("<int:pk>.pdf", pages.roadmap_pdf, name="roadmap_pdf"),
+    path("<int:pk>.xlsx", pages.roadmap_xlsx, name="roadmap_xlsx"),
+    path("items/<int:pk>/edit/", pages.item_edit, name="item_edit"),
+    path("items/<int:pk>/move/", pages.item_move, name="item_move"),
+    path("items/<int:pk>/remove/", pages.item_remove, name="item_remove"),
+    path("occurrences/<int:pk>/", pages.occurrence_edit, name="occurrence_edit"),
+    path("occurrences/<int:pk>/deadline/", pages.occurrence_deadline, name="occurrence_deadline"),
+    path("files/<int:pk>/", pages.evidence_file, name="evidence_file"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/read/", notifications.mark_read, name="notifications_read"),
+    path("notifications/settings/", notifications.reminder_settings, name="reminder_settings"),
+]
