@@ -249,6 +249,7 @@ def change_item_deadline(item: RoadmapItem, *, spec: DeadlineSpec, reason: str, 
         raise ValidationError(_("Укажите причину изменения срока."))
     roadmap = item.roadmap
     old_text = item.deadline_spec.describe()
+    old_dates = _dates(item)
     item.deadline = spec.to_json()
     item.full_clean()
     item.save(update_fields=["deadline"])
@@ -270,9 +271,19 @@ def change_item_deadline(item: RoadmapItem, *, spec: DeadlineSpec, reason: str, 
     for surplus in existing[len(windows):]:
         if surplus.status != Occurrence.Status.DONE:
             Occurrence.objects.filter(pk=surplus.pk).update(status=Occurrence.Status.CANCELLED)
-    _record(roadmap, RoadmapChange.Kind.DEADLINE_CHANGED, _("Изменён срок: %(item)s") % {"item": item}, by=by,
-            item=item, old=old_text, new=spec.describe(), reason=reason.strip())
+    old, new = old_text, spec.describe()
+    if old == new:  # the same words, new dates (a relative deadline after its anchor moved)
+        old, new = old_dates, _dates(item)
+    if old != new:
+        _record(roadmap, RoadmapChange.Kind.DEADLINE_CHANGED, _("Изменён срок: %(item)s") % {"item": item}, by=by,
+                item=item, old=old, new=new, reason=reason.strip())
     _redate_followers(item, by=by)
+
+
+def _dates(item: RoadmapItem) -> str:
+    dates = item.occurrences.exclude(status=Occurrence.Status.CANCELLED).order_by("sequence").values_list(
+        "due_on", flat=True)
+    return ", ".join(day.strftime("%d.%m.%Y") for day in dates)[:300]
 
 
 def _redate_followers(item: RoadmapItem, *, by=None) -> None:
