@@ -118,6 +118,49 @@ def _record(roadmap, kind, description, *, by=None, item=None, occurrence=None, 
     )
 
 
+# --- people ------------------------------------------------------------------------------------------
+
+# Which staff a responsible role of the paper means: a role assignment, narrowed by position words.
+ROLE_STAFF = {
+    "director": ("director", ()),
+    "curator": ("school_curator", ()),
+    "deputy_director": ("school_curator", ("заместител",)),
+    "methodist": ("working_group", ("методист", "методическ")),
+    "psychologist": ("working_group", ("психолог",)),
+    "social_pedagogue": ("working_group", ("социальн",)),
+    "organiser": ("working_group", ("организатор",)),
+    "working_group": ("working_group", ()),
+    "municipal_curator": ("municipal_curator", ()),
+}
+
+
+def staff_for_roles(roadmap: Roadmap, roles) -> list:
+    """The users of the roadmap's organisation (or municipality) who hold the paper's roles."""
+    from registry.models import RoleAssignment
+
+    where = {"organisation": roadmap.organisation} if roadmap.organisation_id else {"municipality": roadmap.municipality}
+    assignments = list(RoleAssignment.objects.filter(is_active=True, user__is_active=True, **where)
+                       .select_related("user"))
+    users = {}
+    for code in roles:
+        role, words = ROLE_STAFF.get(code, (None, ()))
+        for assignment in assignments:
+            position = assignment.position.lower()
+            if assignment.role == role and (not words or any(word in position for word in words)):
+                users[assignment.user_id] = assignment.user
+    return list(users.values())
+
+
+def assign_responsible(roadmap: Roadmap) -> int:
+    """Pre-fill each item's responsible users from its roles; the curator edits them afterwards."""
+    through = RoadmapItem.responsible_users.through
+    links = []
+    for item in roadmap.items.filter(is_removed=False):
+        links.extend(through(roadmapitem_id=item.pk, user_id=user.pk) for user in staff_for_roles(roadmap, item.roles))
+    through.objects.bulk_create(links, ignore_conflicts=True)
+    return len(links)
+
+
 # --- creating ----------------------------------------------------------------------------------------
 
 
@@ -145,6 +188,7 @@ def create_from_template(*, template: RoadmapTemplate, academic_year, organisati
         for t in template.items.all()
     )
     _materialize(roadmap, items)
+    assign_responsible(roadmap)
     _record(roadmap, RoadmapChange.Kind.CREATED,
             _("Создана по шаблону «%(template)s»") % {"template": template.title}, by=by)
     return roadmap

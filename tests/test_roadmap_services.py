@@ -83,7 +83,7 @@ def test_copy_to_next_year_is_re_dated_and_keeps_people(district, template, year
     assert copy.items.count() == 4  # the excluded item is not copied
     assert [o.due_on for o in occurrences(copy, "1.1")] == [D(2027, 9, 30)]
     assert occurrences(copy, "1.1")[0].status == Occurrence.Status.NOT_STARTED
-    assert list(copy.items.get(number="1.1").responsible_users.all()) == [district.member1]
+    assert set(copy.items.get(number="1.1").responsible_users.all()) == {district.curator1, district.member1}
     assert [o.due_on for o in occurrences(copy, "2.1")] == [D(2027, 10, 29)]
 
 
@@ -207,3 +207,14 @@ def test_scope_reaches_district_roadmaps_read_only_for_schools(district, templat
     assert Perm.EDIT_ROADMAP not in curator.permissions_for_municipality(district.municipality)
     assert Perm.EDIT_ROADMAP in Scope.for_user(district.municipal).permissions_for_municipality(district.municipality)
     assert Perm.EDIT_ROADMAP not in Scope.for_user(district.municipal).permissions_for(district.school1)
+
+
+def test_responsible_people_are_prefilled_from_roles(district, template, year):
+    from tests import factories
+
+    psychologist = factories.RoleFactory(organisation=district.school1, role="working_group",
+                                         position="Педагог-психолог", user__username="psy").user
+    TemplateItem.objects.filter(template=template, number="1.2").update(roles=["director", "psychologist"])
+    roadmap = services.create_from_template(template=template, academic_year=year, organisation=district.school1)
+    assert set(roadmap.items.get(number="1.1").responsible_users.all()) == {district.curator1}
+    assert set(roadmap.items.get(number="1.2").responsible_users.all()) == {district.director1, psychologist}
