@@ -1,0 +1,79 @@
+"""Demo data of roadmaps: each organisation's roadmap for this year from the template of its kind,
+the district roadmap, last year's roadmap of the first school (this year's is its copy), approval
+orders and progress with some deadlines missed — so the matrix and «просрочено» have something to show."""
+
+from __future__ import annotations
+
+import datetime
+
+from registry.demo import DemoContext, demo_step
+from registry.models import Organisation
+from roadmaps import services
+from roadmaps.models import Occurrence, Roadmap, RoadmapTemplate
+
+TEMPLATE_BY_KIND = {
+    Organisation.Kind.SCHOOL: ("school-003", "school-001"),
+    Organisation.Kind.COLLEGE: ("college-002", "college-002-2021", "college-002-2020"),
+    Organisation.Kind.CENTRE: ("centre-004",),
+}
+EVIDENCE = ["Протокол педагогического совета", "Приказ по организации", "Анкеты участников собраны",
+            "Размещено на сайте школы", "Протокол заседания рабочей группы", "Отчёт куратора"]
+
+
+def _template(codes) -> RoadmapTemplate | None:
+    templates = {t.code: t for t in RoadmapTemplate.objects.filter(code__in=codes)}
+    return next((templates[code] for code in codes if code in templates), None)
+
+
+def _progress(ctx: DemoContext, roadmap: Roadmap, rng, *, done_share: float) -> None:
+    """Past deadlines mostly met, a few missed; the next month's work in progress."""
+    today = ctx.today
+    changed = []
+    for occurrence in Occurrence.objects.filter(item__roadmap=roadmap).order_by("due_on"):
+        if occurrence.due_on < today and rng.random() < done_share:
+            occurrence.status = Occurrence.Status.DONE
+            occurrence.done_on = max(occurrence.starts_on, occurrence.due_on - datetime.timedelta(days=rng.randint(0, 10)))
+            occurrence.evidence = rng.choice(EVIDENCE)
+        elif occurrence.starts_on <= today <= occurrence.due_on and rng.random() < 0.5:
+            occurrence.status = Occurrence.Status.IN_PROGRESS
+        else:
+            continue
+        changed.append(occurrence)
+    Occurrence.objects.bulk_update(changed, ["status", "done_on", "evidence"])
+
+
+@demo_step(order=120)
+def build_roadmaps(ctx: DemoContext) -> None:
+    year, previous = ctx.current_year, ctx.years[-2]
+    district = _template(("district-000",))
+    if district and not Roadmap.objects.filter(municipality=ctx.municipality, academic_year=year).exists():
+        roadmap = services.create_from_template(template=district, academic_year=year,
+                                                municipality=ctx.municipality, by=ctx.users.get("municipal"))
+        _progress(ctx, roadmap, ctx.rng("roadmap", "district"), done_share=0.85)
+        ctx.created["дорожных карт"] += 1
+    for index, organisation in enumerate(ctx.organisations):
+        if organisation.pk not in ctx.populated_organisation_ids:
+            continue
+        template = _template(TEMPLATE_BY_KIND.get(organisation.kind, ()))
+        if template is None:
+            continue
+        rng = ctx.rng("roadmap", organisation.short_name)
+        curator = ctx.curators.get(organisation.pk)
+        if index == 0:
+            # Last year's roadmap, done and approved; this year's is its copy, re-dated.
+            last = services.create_from_template(template=template, academic_year=previous,
+                                                 organisation=organisation, by=curator)
+            services.approve(last, order_number="4-н", order_date=previous.starts_on.replace(day=2),
+                             approved_by_name=f"{organisation.director_position} {organisation.director_name}",
+                             by=curator)
+            _progress(ctx, last, rng, done_share=0.95)
+            roadmap = services.copy_to_year(last, academic_year=year, by=curator)
+            services.approve(roadmap, order_number="5-н", order_date=year.starts_on.replace(day=2),
+                             approved_by_name=f"{organisation.director_position} {organisation.director_name}",
+                             by=curator)
+            ctx.created["дорожных карт"] += 2
+        else:
+            roadmap = services.create_from_template(template=template, academic_year=year,
+                                                    organisation=organisation, by=curator)
+            ctx.created["дорожных карт"] += 1
+        _progress(ctx, roadmap, rng, done_share=0.6 + 0.35 * rng.random())
