@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from monitoring.views.questionnaires import public_answer
 from registry.views.home import home
 
 urlpatterns = [
@@ -13,5 +14,8 @@ urlpatterns = [
     path("registry/", include("registry.urls")),
     path("mentoring/", include("mentoring.urls")),
     path("roadmaps/", include("roadmaps.urls")),
+    path("monitoring/", include("monitoring.urls")),
+    # A personal questionnaire link: no login, the token is the key (see monitoring.models.Response).
+    path("q/<str:token>/", public_answer, name="questionnaire_answer"),
     path("admin/", admin.site.urls),
 ]

@@ -8,17 +8,22 @@ second, explicit check (``scope.require``), which answers 403 to a user who may 
 
 Who may do what (the table the README repeats):
 
-==========================  ====  ========  ==========  =========  =======  ==============
-role                        see   registry  mentoring   prepare    sign     edit
-                                  edit      edit        orders     orders   organisation
-==========================  ====  ========  ==========  =========  =======  ==============
-regional observer           yes   no        no          no         no       no
-municipal curator           yes   no        no          no         no       yes
-school curator              yes   yes       yes         yes        no       yes
-director                    yes   no        no          no         yes      yes
-working-group member        yes   yes       yes         no         no       no
-superuser                   yes   yes       yes         yes        yes      yes
-==========================  ====  ========  ==========  =========  =======  ==============
+Organisation level (ROLE_PERMISSIONS):
+
+======================  ====  ========  =========  ======  =====  ========  ========  =======  ======  ======  ======
+role                    see   registry  mentoring  orders  sign   org card  roadmap   progress approve survey  report
+======================  ====  ========  =========  ======  =====  ========  ========  =======  ======  ======  ======
+regional observer       yes   -         -          -       -      -         -         -        -       -       -
+municipal curator       yes   -         -          -       -      yes       -         -        -       -       review
+school curator          yes   yes       yes        yes     -      yes       yes       yes      -       yes     yes
+director                yes   -         -          -       yes    yes       -         yes      yes     -       -
+working-group member    yes   yes       yes        -       -      -         -         yes      -       yes     -
+superuser               yes   yes       yes        yes     yes    yes       yes       yes      yes     yes     both
+======================  ====  ========  =========  ======  =====  ========  ========  =======  ======  ======  ======
+
+Municipality level (MUNICIPALITY_ROLE_PERMISSIONS, the district roadmap and targets): the municipal
+curator keeps the district roadmap (edit, progress, approve) and the coverage targets; the region
+and the district's organisations only read them.
 
 Reach: a regional observer the region, a municipal curator the municipality, the others their
 organisation. "Registry edit" covers participants, mentor and mentee profiles, consents, partners,
@@ -49,6 +54,10 @@ class Perm(enum.StrEnum):
     EDIT_ROADMAP = "edit_roadmap"
     REPORT_PROGRESS = "report_progress"
     APPROVE_ROADMAP = "approve_roadmap"
+    SURVEY = "survey"  # enter questionnaire answers, hand out personal links
+    PREPARE_REPORT = "prepare_report"  # the half-yearly monitoring report and the cases
+    REVIEW_REPORT = "review_report"  # accept or return a report
+    EDIT_TARGETS = "edit_targets"  # the municipality's coverage targets
 
 
 class Role(models.TextChoices):
@@ -61,22 +70,26 @@ class Role(models.TextChoices):
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
-    Role.MUNICIPAL_CURATOR: frozenset({Perm.VIEW, Perm.EDIT_ORGANISATION}),
+    Role.MUNICIPAL_CURATOR: frozenset({Perm.VIEW, Perm.EDIT_ORGANISATION, Perm.REVIEW_REPORT}),
     Role.SCHOOL_CURATOR: frozenset(
         {Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING, Perm.PREPARE_ORDERS, Perm.EDIT_ORGANISATION,
-         Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS}
+         Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.SURVEY, Perm.PREPARE_REPORT}
     ),
     Role.DIRECTOR: frozenset(
         {Perm.VIEW, Perm.SIGN_ORDERS, Perm.EDIT_ORGANISATION, Perm.APPROVE_ROADMAP, Perm.REPORT_PROGRESS}
     ),
-    Role.WORKING_GROUP: frozenset({Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING, Perm.REPORT_PROGRESS}),
+    Role.WORKING_GROUP: frozenset(
+        {Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING, Perm.REPORT_PROGRESS, Perm.SURVEY}
+    ),
 }
 
 # What each role may do with what belongs to a municipality itself (the district roadmap): the
 # municipal curator keeps it; the region and the district's organisations read it.
 MUNICIPALITY_ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
-    Role.MUNICIPAL_CURATOR: frozenset({Perm.VIEW, Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.APPROVE_ROADMAP}),
+    Role.MUNICIPAL_CURATOR: frozenset(
+        {Perm.VIEW, Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.APPROVE_ROADMAP, Perm.EDIT_TARGETS}
+    ),
     Role.SCHOOL_CURATOR: frozenset({Perm.VIEW}),
     Role.DIRECTOR: frozenset({Perm.VIEW}),
     Role.WORKING_GROUP: frozenset({Perm.VIEW}),

@@ -1,0 +1,9 @@
+# Placeholder until this module's views are written (issue 5 in progress).
+from django.http import Http404
+
+
+def _missing(request, *args, **kwargs):
+    raise Http404
+
+
+dashboard = organisation_dashboard = _missing
