@@ -1,0 +1,120 @@
+"""Demo data of monitoring: the district's targets, questionnaire answers (satisfaction, and entry and
+exit assessments so growth shows), the first half-year's reports in every state, and a few cases."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from mentoring.models import Membership, Pair
+from monitoring import figures
+from monitoring.models import (
+    Answer,
+    BestPractice,
+    CoverageTarget,
+    MonitoringReport,
+    Question,
+    Questionnaire,
+    ReportReview,
+    Response,
+)
+from registry.demo import DemoContext, demo_step
+
+TEXTS = {
+    "strengths": "Сформированы пары по трём формам наставничества; наставники прошли обучение в «Школе наставника».",
+    "weaknesses": "Не у всех участников собраны согласия; часть индивидуальных планов выполняется с опозданием.",
+    "opportunities": "Партнёрство с предприятиями района; привлечение выпускников в долгосрочную базу наставников.",
+    "threats": "Нагрузка педагогов; отток молодых специалистов.",
+    "decisions": "Провести методический семинар для наставников; собрать недостающие согласия до конца месяца.",
+}
+
+
+def _answers(response: Response, questions: list[Question], rng, *, shift: int = 0) -> list[Answer]:
+    answers = []
+    for question in questions:
+        if question.type in (Question.Type.SCALE_5, Question.Type.SCALE_10):
+            top = question.scale_max
+            value = min(top, max(1, round(top * rng.uniform(0.55, 0.95)) + shift))
+            answers.append(Answer(response=response, question=question, number=value))
+        elif question.type == Question.Type.CHOICE and question.choices:
+            answers.append(Answer(response=response, question=question, text=rng.choice(question.choices)))
+        elif question.required:
+            answers.append(Answer(response=response, question=question, text="Всё устраивает."))
+    return answers
+
+
+@demo_step(order=130)
+def build_monitoring(ctx: DemoContext) -> None:
+    year = ctx.current_year
+    CoverageTarget.objects.get_or_create(municipality=ctx.municipality, academic_year=year)
+    questionnaires = {q.kind: q for q in Questionnaire.objects.filter(is_active=True, form__isnull=True)
+                      .prefetch_related("questions")}
+    now = timezone.now()
+    first_due = datetime.date(year.start_year, *ctx.municipality.half_year_due_dates[0])
+    for index, organisation in enumerate(ctx.organisations[:5]):
+        if organisation.pk not in ctx.populated_organisation_ids:
+            continue
+        rng = ctx.rng("monitoring", organisation.short_name)
+        curator = ctx.curators.get(organisation.pk)
+        memberships = list(Membership.objects.filter(pair__programme__organisation=organisation,
+                                                     pair__status__in=(Pair.Status.ACTIVE, Pair.Status.ENDED_EARLY))
+                           .select_related("pair", "mentee")[:25])
+        responses, answers = [], []
+        for membership in memberships:
+            plan = [("mentee_satisfaction", 0, 0), ("entry", -2, 40)]
+            if membership.pair.status == Pair.Status.ENDED_EARLY or rng.random() < 0.5:
+                plan.append(("exit", 1, 0))
+            for kind, shift, days_ago in plan:
+                questionnaire = questionnaires.get(kind)
+                if questionnaire is None:
+                    continue
+                response = Response.objects.create(
+                    questionnaire=questionnaire, organisation=organisation,
+                    participant_id=membership.mentee.participant_id, membership=membership, pair=membership.pair,
+                    created_by=curator, entered_by=curator, submitted_at=now - datetime.timedelta(days=days_ago),
+                )
+                responses.append(response)
+                answers.extend(_answers(response, list(questionnaire.questions.all()), rng, shift=shift))
+        Answer.objects.bulk_create(answers)
+        ctx.created["ответов на анкеты"] += len(responses)
+
+        # The first half-year's report: accepted, submitted, returned, still in work.
+        status = [MonitoringReport.Status.SUBMITTED, MonitoringReport.Status.DRAFT,
+                  MonitoringReport.Status.ACCEPTED, MonitoringReport.Status.RETURNED,
+                  MonitoringReport.Status.DRAFT][index % 5]
+        report, created = MonitoringReport.objects.get_or_create(
+            organisation=organisation, academic_year=year, half=1,
+            defaults={"due_on": first_due, "status": MonitoringReport.Status.DRAFT, **TEXTS},
+        )
+        if not created:
+            continue
+        ctx.created["отчётов мониторинга"] += 1
+        if status == MonitoringReport.Status.DRAFT:
+            continue
+        report.submitted_at, report.submitted_by = now, curator
+        ReportReview.objects.create(report=report, action=ReportReview.Action.SUBMITTED, by=curator)
+        municipal = ctx.users.get("municipal")
+        if status == MonitoringReport.Status.RETURNED:
+            ReportReview.objects.create(report=report, action=ReportReview.Action.RETURNED, by=municipal,
+                                        comment="Дополните выводы по охвату педагогов и приложите план действий.")
+        if status == MonitoringReport.Status.ACCEPTED:
+            report.figures = figures.compute([organisation], year, period=figures.Period.half(year, 1))[organisation.pk]
+            report.accepted_at, report.accepted_by = now, municipal
+            ReportReview.objects.create(report=report, action=ReportReview.Action.ACCEPTED, by=municipal)
+        report.status = status
+        report.save()
+
+    first = ctx.organisations[0]
+    if first.pk in ctx.populated_organisation_ids:
+        pair = Pair.objects.filter(programme__organisation=first).select_related("programme__form").first()
+        for title, published in (("Олимпиадная подготовка в паре «учитель – ученик»", True),
+                                 ("Адаптация пятиклассников силами старшеклассников", True),
+                                 ("Наставничество молодых педагогов: открытые уроки", False)):
+            BestPractice.objects.create(
+                organisation=first, form=pair.programme.form if pair else None, pair=pair, title=title,
+                description="Как была организована работа пары, какие встречи проводились и что помогло.",
+                results="Индивидуальный план выполнен полностью; наставляемый — призёр муниципального этапа.",
+                published=published, created_by=ctx.curators.get(first.pk),
+            )
+        ctx.created["кейсов лучших практик"] += 3
