@@ -19,3 +19,7 @@ SEEDS = (
 def seed_reference_data() -> None:
     for module, function in SEEDS:
         getattr(import_module(module), function)(apps, None)
+    # Roadmap templates are data files loaded after migrate (roadmaps/seed_templates/*.yaml).
+    from roadmaps.services import sync_templates
+
+    sync_templates()
