@@ -111,10 +111,12 @@ def _materialize(roadmap: Roadmap, items: list[RoadmapItem]) -> None:
         pending = waiting
 
 
-def _record(roadmap, kind, description, *, by=None, item=None, occurrence=None, old="", new="", reason=""):
+def _record(roadmap, kind, description, *, by=None, item=None, occurrence=None, old="", new="", reason="",
+            after_approval=None):
     return RoadmapChange.objects.create(
         roadmap=roadmap, item=item, occurrence=occurrence, kind=kind, description=description, old_value=old,
-        new_value=new, reason=reason, by=by, after_approval=roadmap.is_approved,
+        new_value=new, reason=reason, by=by,
+        after_approval=roadmap.is_approved if after_approval is None else after_approval,
     )
 
 
@@ -179,9 +181,12 @@ def create_from_template(*, template: RoadmapTemplate, academic_year, organisati
     if template.level != expected:
         raise ValidationError(_("Этот шаблон — для другого уровня (организация или муниципалитет)."))
     _check_unique(organisation=organisation, municipality=municipality, academic_year=academic_year)
+    owner = organisation.short_name if organisation else municipality.name
     roadmap = Roadmap.objects.create(
         organisation=organisation, municipality=municipality, academic_year=academic_year, template=template,
-        title=title or template.title, created_by=by,
+        # The template's own title names the school of the seed document; this one names its owner.
+        title=title or _("Дорожная карта внедрения целевой модели наставничества: %(owner)s") % {"owner": owner},
+        created_by=by,
     )
     items = RoadmapItem.objects.bulk_create(
         RoadmapItem(roadmap=roadmap, **{field: getattr(t, field) for field in ITEM_FIELDS})
@@ -223,19 +228,39 @@ def copy_to_year(source: Roadmap, *, academic_year, by=None) -> Roadmap:
 
 @transaction.atomic
 def add_item(roadmap: Roadmap, *, stage_number: int, stage_title: str, title: str, deadline: DeadlineSpec,
-             number: str = "", documents: str = "", responsible: str = "", roles=(), by=None) -> RoadmapItem:
+             number: str = "", content: str = "", documents: str = "", result: str = "", responsible: str = "",
+             roles=(), responsible_users=(), by=None) -> RoadmapItem:
     last = roadmap.items.filter(stage_number=stage_number).order_by("-position").first()
     position = (last.position if last else roadmap.items.count()) + 1
     roadmap.items.filter(position__gte=position).update(position=F("position") + 1)
-    number = number or f"{stage_number}.{roadmap.items.filter(stage_number=stage_number).count() + 1}"
+    if not number:
+        taken = set(roadmap.items.values_list("number", flat=True))
+        index = roadmap.items.filter(stage_number=stage_number).count() + 1
+        while f"{stage_number}.{index}" in taken:
+            index += 1
+        number = f"{stage_number}.{index}"
     item = RoadmapItem(roadmap=roadmap, stage_number=stage_number, stage_title=stage_title, number=number,
-                       title=title, documents=documents, responsible=responsible, roles=list(roles),
-                       deadline=deadline.to_json(), position=position)
+                       title=title, content=content, documents=documents, result=result, responsible=responsible,
+                       roles=list(roles), deadline=deadline.to_json(), position=position)
     item.full_clean()
     item.save()
+    item.responsible_users.set(responsible_users)
     _materialize(roadmap, [item])
     _record(roadmap, RoadmapChange.Kind.ITEM_ADDED, _("Добавлено: %(item)s") % {"item": item}, by=by, item=item)
     return item
+
+
+def record_item_edit(item: RoadmapItem, *, changed_fields, by=None) -> None:
+    """An item's text or people edited in a form: which columns changed goes into the history."""
+    names = []
+    for name in changed_fields:
+        try:
+            names.append(str(RoadmapItem._meta.get_field(name).verbose_name))
+        except Exception:  # form-only fields (the deadline's parts, the reason) are recorded elsewhere
+            continue
+    if names:
+        _record(item.roadmap, RoadmapChange.Kind.ITEM_CHANGED,
+                _("Изменено: %(item)s (%(fields)s)") % {"item": item, "fields": ", ".join(names)}, by=by, item=item)
 
 
 @transaction.atomic
@@ -354,7 +379,7 @@ def approve(roadmap: Roadmap, *, order_number: str, order_date: datetime.date, a
     roadmap.refresh_from_db()
     _record(roadmap, RoadmapChange.Kind.APPROVED,
             _("Утверждена приказом № %(number)s от %(date)s")
-            % {"number": roadmap.order_number, "date": order_date.strftime("%d.%m.%Y")}, by=by)
+            % {"number": roadmap.order_number, "date": order_date.strftime("%d.%m.%Y")}, by=by, after_approval=False)
 
 
 @transaction.atomic

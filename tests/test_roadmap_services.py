@@ -218,3 +218,20 @@ def test_responsible_people_are_prefilled_from_roles(district, template, year):
     roadmap = services.create_from_template(template=template, academic_year=year, organisation=district.school1)
     assert set(roadmap.items.get(number="1.1").responsible_users.all()) == {district.curator1}
     assert set(roadmap.items.get(number="1.2").responsible_users.all()) == {district.director1, psychologist}
+
+
+def test_item_edits_are_recorded_and_numbers_never_collide(district, template, year):
+    roadmap = services.create_from_template(template=template, academic_year=year, organisation=district.school1)
+    assert roadmap.title.endswith("МБОУ СОШ № 1")
+    item = roadmap.items.get(number="1.1")
+    services.record_item_edit(item, changed_fields=["title", "responsible_users", "reason"], by=district.curator1)
+    change = roadmap.changes.get(kind=RoadmapChange.Kind.ITEM_CHANGED)
+    assert "мероприятие" in change.description and "ответственные сотрудники" in change.description
+    services.remove_item(roadmap.items.get(number="1.2"), reason="не нужно")
+    added = services.add_item(roadmap, stage_number=1, stage_title="Подготовка условий", title="Новое",
+                              deadline=DeadlineSpec(kind="year"), content="Содержание",
+                              responsible_users=[district.member1])
+    assert added.number == "1.3" and added.content == "Содержание"
+    assert list(added.responsible_users.all()) == [district.member1]
+    services.approve(roadmap, order_number="7", order_date=D(2026, 9, 2), approved_by_name="Директор")
+    assert not roadmap.changes.get(kind=RoadmapChange.Kind.APPROVED).after_approval

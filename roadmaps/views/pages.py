@@ -396,14 +396,10 @@ def item_create(request, pk):
             with transaction.atomic():
                 item = services.add_item(
                     roadmap, stage_number=data["stage_number"], stage_title=data["stage_title"], title=data["title"],
-                    deadline=data["deadline"], number=data["number"].strip(), documents=data["documents"],
-                    responsible=data["responsible"], roles=data["roles"], by=request.user,
+                    deadline=data["deadline"], number=data["number"].strip(), content=data["content"],
+                    documents=data["documents"], result=data["result"], responsible=data["responsible"],
+                    roles=data["roles"], responsible_users=data["responsible_users"], by=request.user,
                 )
-                # add_item takes the paper's main columns; the rest of the row is plain fields.
-                extra = {name: data[name] for name in ("content", "result") if data[name]}
-                if extra:
-                    RoadmapItem.objects.filter(pk=item.pk).update(**extra)
-                item.responsible_users.set(data["responsible_users"])
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -425,6 +421,7 @@ def item_edit(request, pk):
         try:
             with transaction.atomic():
                 form.save()
+                services.record_item_edit(item, changed_fields=form.changed_data, by=request.user)
                 if form.deadline_changed:
                     services.change_item_deadline(item, spec=form.cleaned_data["deadline"],
                                                   reason=form.cleaned_data["reason"], by=request.user)
