@@ -13,6 +13,7 @@ SEEDS = (
     ("registry.migrations.0002_default_topics", "add_topics"),
     ("registry.migrations.0003_default_consent_texts", "add_texts"),
     ("mentoring.migrations.0002_default_forms", "add_forms"),
+    ("monitoring.migrations.0002_default_questionnaires", "add_questionnaires"),
 )
 
 

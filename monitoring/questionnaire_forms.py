@@ -1,0 +1,205 @@
+"""Forms of the questionnaire pages. Answers are checked by ``monitoring.questionnaires``; these forms
+only carry them and put its messages next to the right question."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from mentoring.models import Pair
+from mentoring.services import pairs_with_people
+from monitoring import questionnaires
+from monitoring.figures import WORKED
+from monitoring.models import Question, Questionnaire
+from registry.forms import CrispyMixin
+from registry.models import AcademicYear
+
+
+class AnswersMixin:
+    """One field ``q<pk>`` per question; the values go to the service as {question pk: value}."""
+
+    def add_question_fields(self, questions):
+        self.questions = list(questions)
+        for question in self.questions:
+            # Plain text fields: the templates draw scales and options, the service checks them.
+            self.fields[self.answer_field(question)] = forms.CharField(required=False, label=question.text)
+
+    @staticmethod
+    def answer_field(question) -> str:
+        return f"q{question.pk}"
+
+    def answers(self) -> dict[int, str]:
+        return {question.pk: self.cleaned_data.get(self.answer_field(question), "") for question in self.questions}
+
+    def question_rows(self) -> list[dict]:
+        """What the template draws for each question: its number, the field, the scale's points."""
+        rows = []
+        for number, question in enumerate(self.questions, start=1):
+            field = self[self.answer_field(question)]
+            rows.append({"number": number, "question": question, "field": field,
+                         "value": "" if field.value() is None else str(field.value()),
+                         "scale": range(1, question.scale_max + 1) if question.scale_max else None})
+        return rows
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Put the service's errors (keyed by question pk or by field name) on the form's fields."""
+        by_pk = {question.pk: self.answer_field(question) for question in self.questions}
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for key, messages in error.error_dict.items():
+            field = by_pk.get(key, key if key in self.fields else None)
+            for message in messages:
+                self.add_error(field, message)
+
+
+class PublicAnswerForm(AnswersMixin, forms.Form):
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_question_fields(questions)
+
+
+class ParticipantChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        detail = obj.class_name or obj.position
+        return f"{obj.full_name}, {detail}" if detail else obj.full_name
+
+
+class PairChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, pair):
+        link = pair.current_mentor_link
+        mentor = link.mentor.participant.short_name if link else "—"
+        mentees = ", ".join(m.mentee.participant.short_name for m in pair.memberships.all())
+        return f"{pair} («{pair.programme.form}»): {mentor} — {mentees}"
+
+
+class ResponseEntryForm(CrispyMixin, AnswersMixin, forms.Form):
+    # Not required here: the service says what is missing together with the answers' errors.
+    participant = ParticipantChoiceField(label=_("Кто отвечает"), queryset=None, required=False)
+    pair = PairChoiceField(
+        label=_("Пара или группа"), queryset=None, required=False,
+        help_text=_("Необязательно: если ответы относятся к работе в конкретной паре."),
+    )
+
+    def __init__(self, *args, questionnaire, organisation, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participant"].queryset = questionnaires.respondents(questionnaire, [organisation.pk]).order_by(
+            "last_name", "first_name", "patronymic")
+        if questionnaire.kind == Questionnaire.Kind.CURATOR:
+            # The curator answers their own questionnaire: nobody else to choose.
+            del self.fields["participant"], self.fields["pair"]
+        else:
+            pairs = Pair.objects.filter(programme__organisation=organisation, status__in=WORKED,
+                                        programme__academic_year=AcademicYear.objects.current())
+            if questionnaire.form_id:
+                pairs = pairs.filter(programme__form_id=questionnaire.form_id)
+            self.fields["pair"].queryset = pairs_with_people(pairs).order_by("pk")
+        self.add_question_fields(questions)
+
+
+class ParticipantsChoiceField(forms.ModelMultipleChoiceField):
+    label_from_instance = ParticipantChoiceField.label_from_instance
+
+
+class LinksForm(CrispyMixin, forms.Form):
+    participants = ParticipantsChoiceField(
+        label=_("Участники"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+    )
+    programme = forms.ModelChoiceField(
+        label=_("Или все участники программы"), queryset=None, required=False,
+        help_text=_("Ссылки получат наставляемые и (или) наставники всех пар программы этого учебного года."),
+    )
+    audience = forms.ChoiceField(label=_("Кому из программы"), choices=questionnaires.Audience.CHOICES,
+                                 initial=questionnaires.Audience.ALL, widget=forms.RadioSelect)
+    days = forms.IntegerField(label=_("Ссылка действует, дней"), min_value=1, max_value=questionnaires.MAX_LINK_DAYS,
+                              initial=questionnaires.LINK_DAYS)
+
+    def __init__(self, *args, questionnaire, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = questionnaires.respondents(
+            questionnaire, [organisation.pk]).order_by("last_name", "first_name", "patronymic")
+        programmes = organisation.programmes.filter(academic_year=AcademicYear.objects.current()).select_related("form")
+        if questionnaire.form_id:
+            programmes = programmes.filter(form_id=questionnaire.form_id)
+        self.fields["programme"].queryset = programmes
+        self.fields["programme"].label_from_instance = lambda programme: str(programme.form)
+        if questionnaire.kind == Questionnaire.Kind.MENTOR_SATISFACTION:
+            self.fields["audience"].initial = questionnaires.Audience.MENTORS
+        elif questionnaire.kind == Questionnaire.Kind.MENTEE_SATISFACTION:
+            self.fields["audience"].initial = questionnaires.Audience.MENTEES
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("participants") and not cleaned.get("programme"):
+            raise ValidationError(_("Выберите участников или программу."))
+        return cleaned
+
+
+class QuestionnaireForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Questionnaire
+        fields = ["title", "description", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class QuestionForm(forms.ModelForm):
+    """One row of the question editor. A question that has answers keeps its type and chosen options."""
+
+    choices_text = forms.CharField(
+        label=_("Варианты"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Для выбора варианта: каждый вариант с новой строки."),
+    )
+
+    class Meta:
+        model = Question
+        fields = ["position", "text", "type", "dimension", "required"]
+        labels = {"position": _("№")}
+
+    def __init__(self, *args, answered=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+        self.is_answered = self.instance.pk in answered
+        if self.instance.pk:
+            self.initial["choices_text"] = "\n".join(self.instance.choices)
+        else:
+            # A new question goes last unless numbered.
+            self.initial.pop("position", None)
+            self.fields["position"].initial = None
+        if self.is_answered:
+            # Old answers keep their meaning (checked again in questionnaires.check_question_change).
+            self.fields["type"].disabled = True
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                widget.attrs["class"] = "form-control form-control-sm"
+
+    def clean(self):
+        cleaned = super().clean()
+        type_ = cleaned.get("type")
+        options = [line.strip() for line in (cleaned.get("choices_text") or "").splitlines() if line.strip()]
+        if type_ == Question.Type.CHOICE:
+            if len(options) < 2:
+                self.add_error("choices_text", _("Укажите хотя бы два варианта ответа, каждый с новой строки."))
+            elif len(set(options)) != len(options):
+                self.add_error("choices_text", _("Варианты повторяются."))
+        else:
+            options = []
+        if cleaned.get("dimension") and type_ not in (Question.Type.SCALE_5, Question.Type.SCALE_10):
+            self.add_error("dimension", _("Направление роста измеряют только вопросы со шкалой."))
+        if type_ and not self.errors:
+            try:
+                questionnaires.check_question_change(self.instance, type=type_, choices=options)
+            except ValidationError as error:
+                for field, messages in error.error_dict.items():
+                    self.add_error("choices_text" if field == "choices" else field, messages)
+        self.instance.choices = options
+        if cleaned.get("position") is None:
+            # A new question without a number goes last; renumbering closes the gap.
+            cleaned["position"] = questionnaires.RETIRED_FROM - 1
+        return cleaned
+
+
+QuestionFormSet = forms.modelformset_factory(Question, form=QuestionForm, extra=2, can_delete=True)
