@@ -82,8 +82,7 @@ class ResponseEntryForm(CrispyMixin, AnswersMixin, forms.Form):
 
     def __init__(self, *args, questionnaire, organisation, questions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["participant"].queryset = questionnaires.respondents(questionnaire, [organisation.pk]).order_by(
-            "last_name", "first_name", "patronymic")
+        self.fields["participant"].queryset = questionnaires.respondents(questionnaire, [organisation.pk])
         if questionnaire.kind == Questionnaire.Kind.CURATOR:
             # The curator answers their own questionnaire: nobody else to choose.
             del self.fields["participant"], self.fields["pair"]
@@ -115,8 +114,7 @@ class LinksForm(CrispyMixin, forms.Form):
 
     def __init__(self, *args, questionnaire, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["participants"].queryset = questionnaires.respondents(
-            questionnaire, [organisation.pk]).order_by("last_name", "first_name", "patronymic")
+        self.fields["participants"].queryset = questionnaires.respondents(questionnaire, [organisation.pk])
         programmes = organisation.programmes.filter(academic_year=AcademicYear.objects.current()).select_related("form")
         if questionnaire.form_id:
             programmes = programmes.filter(form_id=questionnaire.form_id)

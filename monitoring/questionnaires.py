@@ -336,10 +336,10 @@ def issue_links(*, questionnaire: Questionnaire, participants: Iterable[Particip
 
 
 def pending_links(questionnaire: Questionnaire, organisation_ids):
-    """Links handed out and not yet answered, the newest first."""
+    """Links handed out and not yet answered (expired ones too), by the participant's name."""
     return (Response.objects.filter(questionnaire=questionnaire, organisation_id__in=organisation_ids,
                                     token__isnull=False, submitted_at__isnull=True)
-            .select_related("participant").order_by("participant__last_name", "participant__first_name", "-pk"))
+            .select_related("participant").order_by("participant__last_name", "participant__first_name", "pk"))
 
 
 class LinkRefused(Exception):
