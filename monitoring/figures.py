@@ -1,8 +1,21 @@
 """The figures of monitoring, computed from the data for any number of organisations at once.
 
-Each function runs a fixed number of grouped queries whatever the number of organisations, so the
-school report, the district report and the dashboards share the same code and the same speed.
-Figures are plain JSON-ready dicts: an accepted report freezes them as they were.
+Each function runs a fixed number of grouped queries whatever the number of organisations (and of
+municipalities), so the school report, the district report and the dashboards share the same code
+and the same speed. Figures are plain JSON-ready dicts: an accepted report freezes them as they were.
+
+What counts, in a period (a half of the academic year, or the whole year):
+
+- pairs and people: pairs of the year's programmes that began by the end of the period; a mentor or
+  a mentee counts once they had joined by then. Proposed and rejected pairs cover nobody. Coverage
+  is cumulative over the year up to the end of the period.
+- coverage of students: over all students, or over those aged 10 and over (the federal 70% of
+  students aged 10–18) — then only covered students aged 10 and over on 1 September count.
+- meetings and satisfaction questionnaires: inside the period; growth questionnaires (entry and
+  exit): from the start of the year to the end of the period.
+- answers on a 10-point scale are mapped onto the 5-point one linearly, ends onto ends (1 → 1, 10 → 5).
+- growth: the average entry and exit scores per dimension, and the change averaged over the people
+  who answered both (each person compared with themselves).
 """
 
 from __future__ import annotations
@@ -17,17 +30,22 @@ from django.utils import timezone
 from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem
 from monitoring.models import Answer, CoverageTarget, Question, Questionnaire
 from registry.models import AcademicYear, Consent, OrganisationHeadcount, Participant
+from registry.models.people import age_on
 
 WORKED = (Pair.Status.FORMING, Pair.Status.ACTIVE, Pair.Status.COMPLETED, Pair.Status.ENDED_EARLY)
 STUDENT = Participant.Category.STUDENT
 TEACHERS = (Participant.Category.TEACHER, Participant.Category.YOUNG_SPECIALIST)
 DEFAULT_TARGET = {"students_percent": 10.0, "teachers_percent": 15.0, "student_base": "all", "plans_percent": 90,
                   "consents_percent": 100}
+AGED_10_PLUS = "aged_10_plus"
+MIN_AGE = 10
+SCALES = {Question.Type.SCALE_5: 5, Question.Type.SCALE_10: 10}
 
 
 @dataclass(frozen=True)
 class Period:
-    """The stretch a report covers: the first half (September–December) or the whole year to date."""
+    """The stretch a report covers: the first half (September–December), the second (January–August)
+    or the whole year."""
 
     starts_on: datetime.date
     ends_on: datetime.date
@@ -47,8 +65,12 @@ def percent(part, whole) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def target_for(municipality_id: int, year: AcademicYear) -> dict:
-    target = CoverageTarget.objects.filter(municipality_id=municipality_id, academic_year=year).first()
+def on_five_point_scale(value: float, scale: int) -> float:
+    """An answer (or an average of answers) on a 1…``scale`` scale, on the 1…5 scale: 1 → 1, scale → 5."""
+    return 1 + (value - 1) * 4 / (scale - 1)
+
+
+def _target_dict(target: CoverageTarget | None) -> dict:
     if target is None:
         return dict(DEFAULT_TARGET)
     return {"students_percent": float(target.students_percent), "teachers_percent": float(target.teachers_percent),
@@ -56,35 +78,61 @@ def target_for(municipality_id: int, year: AcademicYear) -> dict:
             "consents_percent": target.consents_percent}
 
 
-def _people_in_pairs(organisation_ids, year) -> dict[int, dict[str, set[int]]]:
-    """Per organisation: the participants (ids) who mentored or were mentored this year, by form and role."""
+def target_for(municipality_id: int, year: AcademicYear) -> dict:
+    return _target_dict(CoverageTarget.objects.filter(municipality_id=municipality_id, academic_year=year).first())
+
+
+def targets_for(municipality_ids, year: AcademicYear) -> dict[int, dict]:
+    """The targets of several municipalities in one query; the defaults where none is set."""
+    ids = set(municipality_ids)
+    found = {t.municipality_id: t for t in CoverageTarget.objects.filter(municipality_id__in=ids, academic_year=year)}
+    return {pk: _target_dict(found.get(pk)) for pk in ids}
+
+
+def _started_by(prefix: str, day: datetime.date) -> Q:
+    """Pairs (through ``prefix``) that began by ``day``; a pair without a start date is a proposal."""
+    return Q(**{f"{prefix}started_on__isnull": True}) | Q(**{f"{prefix}started_on__lte": day})
+
+
+def _people_in_pairs(organisation_ids, year, period: Period) -> dict[int, dict]:
+    """Per organisation: the participants (ids) who mentored or were mentored this year by the end of
+    the period, by form and role, with each one's category and birth date."""
     result: dict[int, dict] = defaultdict(lambda: {"mentor": defaultdict(set), "mentee": defaultdict(set),
-                                                    "category": {}})
-    pairs = Q(pair__programme__organisation_id__in=organisation_ids, pair__programme__academic_year=year,
-              pair__status__in=WORKED)
-    for org, form, person, category in MentorLink.objects.filter(pairs).values_list(
+                                                    "category": {}, "birth_date": {}})
+    pairs = (Q(pair__programme__organisation_id__in=organisation_ids, pair__programme__academic_year=year,
+               pair__status__in=WORKED) & _started_by("pair__", period.ends_on))
+    for org, form, person, category, birth_date in MentorLink.objects.filter(
+        pairs, started_on__lte=period.ends_on
+    ).values_list(
         "pair__programme__organisation_id", "pair__programme__form__name", "mentor__participant_id",
-        "mentor__participant__category",
+        "mentor__participant__category", "mentor__participant__birth_date",
     ):
         result[org]["mentor"][form].add(person)
         result[org]["category"][person] = category
-    for org, form, person, category in Membership.objects.filter(pairs).values_list(
+        result[org]["birth_date"][person] = birth_date
+    for org, form, person, category, birth_date in Membership.objects.filter(
+        pairs, joined_on__lte=period.ends_on
+    ).values_list(
         "pair__programme__organisation_id", "pair__programme__form__name", "mentee__participant_id",
-        "mentee__participant__category",
+        "mentee__participant__category", "mentee__participant__birth_date",
     ):
         result[org]["mentee"][form].add(person)
         result[org]["category"][person] = category
+        result[org]["birth_date"][person] = birth_date
     return result
 
 
 def compute(organisations, year: AcademicYear, *, period: Period | None = None,
             today: datetime.date | None = None) -> dict[int, dict]:
-    """Figures for each organisation (id → dict), in a fixed number of queries."""
+    """Figures for each organisation (id → dict), in a fixed number of queries.
+
+    ``today`` is the day consents are checked on (a consent counts if it is valid that day).
+    """
     today = today or timezone.localdate()
     period = period or Period.whole(year)
     organisations = list(organisations)
     ids = [o.pk for o in organisations]
-    people = _people_in_pairs(ids, year)
+    people = _people_in_pairs(ids, year, period)
 
     registry_rows = defaultdict(dict)
     valid = Exists(Consent.objects.valid_on(today).filter(participant=OuterRef("pk"),
@@ -96,12 +144,12 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
 
     headcounts = {h.organisation_id: h for h in OrganisationHeadcount.objects.filter(organisation_id__in=ids,
                                                                                      academic_year=year)}
+    year_pairs = Pair.objects.filter(_started_by("", period.ends_on), programme__organisation_id__in=ids,
+                                     programme__academic_year=year)
     pair_counts = defaultdict(dict)
-    for row in (Pair.objects.filter(programme__organisation_id__in=ids, programme__academic_year=year)
-                .values("programme__organisation_id", "status").annotate(n=Count("pk"))):
+    for row in year_pairs.values("programme__organisation_id", "status").annotate(n=Count("pk")):
         pair_counts[row["programme__organisation_id"]][row["status"]] = row["n"]
-    groups = Counter(Pair.objects.filter(programme__organisation_id__in=ids, programme__academic_year=year,
-                                         status__in=WORKED)
+    groups = Counter(year_pairs.filter(status__in=WORKED)
                      .annotate(size=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
                      .filter(size__gt=1).values_list("programme__organisation_id", flat=True))
     meetings = dict(Meeting.objects.filter(programme__organisation_id__in=ids, programme__academic_year=year,
@@ -110,62 +158,71 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
                     .values_list("programme__organisation_id", "n"))
 
     plans = defaultdict(list)
-    for org, membership, total, done in (
-        PlanItem.objects.filter(membership__pair__programme__organisation_id__in=ids,
-                                membership__pair__programme__academic_year=year,
-                                membership__pair__status__in=WORKED)
+    for org, _membership, total, done in (
+        PlanItem.objects.filter(Q(membership__pair__programme__organisation_id__in=ids,
+                                  membership__pair__programme__academic_year=year,
+                                  membership__pair__status__in=WORKED,
+                                  membership__joined_on__lte=period.ends_on)
+                                & _started_by("membership__pair__", period.ends_on))
         .exclude(status=PlanItem.Status.CANCELLED)
         .values_list("membership__pair__programme__organisation_id", "membership_id")
         .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=PlanItem.Status.DONE)))
     ):
         plans[org].append(100 * done / total)
 
+    scale_answers = Answer.objects.filter(response__organisation_id__in=ids, response__submitted_at__isnull=False,
+                                          question__type__in=tuple(SCALES), number__isnull=False)
+
     satisfaction = defaultdict(dict)
-    for row in (Answer.objects.filter(response__organisation_id__in=ids, response__submitted_at__isnull=False,
-                                      response__submitted_at__date__range=(period.starts_on, period.ends_on),
-                                      response__questionnaire__kind__in=Questionnaire.SATISFACTION_KINDS,
-                                      question__type__in=(Question.Type.SCALE_5, Question.Type.SCALE_10),
-                                      number__isnull=False)
+    for row in (scale_answers.filter(response__submitted_at__date__range=(period.starts_on, period.ends_on),
+                                     response__questionnaire__kind__in=Questionnaire.SATISFACTION_KINDS)
                 .values("response__organisation_id", "response__questionnaire__kind", "question__type")
                 .annotate(avg=Avg("number"), n=Count("pk"))):
-        scale = 5 if row["question__type"] == Question.Type.SCALE_5 else 10
+        scale = SCALES[row["question__type"]]
         kind = satisfaction[row["response__organisation_id"]].setdefault(row["response__questionnaire__kind"],
                                                                           [0.0, 0])
-        kind[0] += row["avg"] * 5 / scale * row["n"]
+        kind[0] += on_five_point_scale(row["avg"], scale) * row["n"]
         kind[1] += row["n"]
 
+    # org → dimension → kind → [sum, n] over all answers; and the same per participant, for the change.
     growth = defaultdict(dict)
-    for row in (Answer.objects.filter(response__organisation_id__in=ids, response__submitted_at__isnull=False,
-                                      response__questionnaire__kind__in=Questionnaire.GROWTH_KINDS,
-                                      question__type__in=(Question.Type.SCALE_5, Question.Type.SCALE_10),
-                                      number__isnull=False, response__created_at__date__gte=year.starts_on,
-                                      response__created_at__date__lte=year.ends_on)
+    personal = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: [0.0, 0]))))
+    for row in (scale_answers.filter(response__submitted_at__date__range=(year.starts_on, period.ends_on),
+                                     response__questionnaire__kind__in=Questionnaire.GROWTH_KINDS)
                 .exclude(question__dimension="")
                 .values("response__organisation_id", "response__questionnaire__kind", "question__dimension",
-                        "question__type")
+                        "question__type", "response__participant_id")
                 .annotate(avg=Avg("number"), n=Count("pk"))):
-        scale = 5 if row["question__type"] == Question.Type.SCALE_5 else 10
-        cell = growth[row["response__organisation_id"]].setdefault(row["question__dimension"], {})
-        acc = cell.setdefault(row["response__questionnaire__kind"], [0.0, 0])
-        acc[0] += row["avg"] * 5 / scale * row["n"]
+        org, kind, dimension = (row["response__organisation_id"], row["response__questionnaire__kind"],
+                                row["question__dimension"])
+        value = on_five_point_scale(row["avg"], SCALES[row["question__type"]]) * row["n"]
+        acc = growth[org].setdefault(dimension, {}).setdefault(kind, [0.0, 0])
+        acc[0] += value
         acc[1] += row["n"]
+        if row["response__participant_id"] is not None:
+            mine = personal[org][dimension][row["response__participant_id"]][kind]
+            mine[0] += value
+            mine[1] += row["n"]
 
-    targets: dict[int, dict] = {}
+    targets = targets_for({o.municipality_id for o in organisations}, year)
     result = {}
     for organisation in organisations:
         org = organisation.pk
-        if organisation.municipality_id not in targets:
-            targets[organisation.municipality_id] = target_for(organisation.municipality_id, year)
         target = targets[organisation.municipality_id]
         in_pairs = people[org]
-        covered = set().union(*in_pairs["mentor"].values(), *in_pairs["mentee"].values()) if (
-            in_pairs["mentor"] or in_pairs["mentee"]) else set()
-        students = sum(1 for p in covered if in_pairs["category"].get(p) == STUDENT)
-        teachers = sum(1 for p in covered if in_pairs["category"].get(p) in TEACHERS)
+        covered = set().union(*in_pairs["mentor"].values(), *in_pairs["mentee"].values())
+        category_of = in_pairs["category"]
+        students_all = [p for p in covered if category_of.get(p) == STUDENT]
+        if target["student_base"] == AGED_10_PLUS:
+            born = in_pairs["birth_date"]
+            students = sum(1 for p in students_all if born.get(p) and age_on(born[p], year.starts_on) >= MIN_AGE)
+        else:
+            students = len(students_all)
+        teachers = sum(1 for p in covered if category_of.get(p) in TEACHERS)
         headcount = headcounts.get(org)
         student_base = 0
         if headcount:
-            student_base = (headcount.students_aged_10_plus if target["student_base"] == "aged_10_plus"
+            student_base = (headcount.students_aged_10_plus if target["student_base"] == AGED_10_PLUS
                             else headcount.students_total)
         teacher_base = headcount.teachers_total if headcount else 0
         registry = registry_rows[org]
@@ -177,17 +234,20 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
         result[org] = {
             "organisation": organisation.short_name,
             "period": [period.starts_on.isoformat(), period.ends_on.isoformat()],
+            "computed_on": today.isoformat(),
             "registry": {category: n for category, (n, _c) in registry.items()},
             "participants_total": participants_total,
             "by_form": [{"form": form, "mentors": len(in_pairs["mentor"].get(form, ())),
                          "mentees": len(in_pairs["mentee"].get(form, ()))} for form in forms],
             "in_programme": len(covered),
+            "in_programme_by_category": dict(Counter(category_of[p] for p in covered)),
             "coverage": {
-                "students": students, "students_base": student_base,
+                "students": students, "students_all": len(students_all), "students_base": student_base,
                 "students_percent": percent(students, student_base),
                 "students_target": target["students_percent"], "student_base_kind": target["student_base"],
                 "teachers": teachers, "teachers_base": teacher_base,
                 "teachers_percent": percent(teachers, teacher_base), "teachers_target": target["teachers_percent"],
+                "has_headcount": headcount is not None,
             },
             "pairs": {
                 "forming": statuses.get(Pair.Status.FORMING, 0), "active": statuses.get(Pair.Status.ACTIVE, 0),
@@ -213,33 +273,81 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
                 for dimension, values in growth.get(org, {}).items()
             },
         }
-        for dimension in result[org]["growth"].values():
-            if dimension["entry"] is not None and dimension["exit"] is not None:
-                dimension["change"] = round(dimension["exit"] - dimension["entry"], 2)
+        for dimension, cell in result[org]["growth"].items():
+            changes = [kinds["exit"][0] / kinds["exit"][1] - kinds["entry"][0] / kinds["entry"][1]
+                       for kinds in personal[org][dimension].values() if "entry" in kinds and "exit" in kinds]
+            cell["paired"] = len(changes)
+            if changes:
+                cell["change"] = round(sum(changes) / len(changes), 2)
         coverage = result[org]["coverage"]
         coverage["students_on_target"] = (coverage["students_percent"] is not None
                                           and coverage["students_percent"] >= coverage["students_target"])
         coverage["teachers_on_target"] = (coverage["teachers_percent"] is not None
                                           and coverage["teachers_percent"] >= coverage["teachers_target"])
+        plans_row, consents_row = result[org]["plans"], result[org]["consents"]
+        plans_row["on_target_average"] = (plans_row["average_percent"] is not None
+                                          and plans_row["average_percent"] >= plans_row["target"])
+        consents_row["on_target"] = (consents_row["percent"] is not None
+                                     and consents_row["percent"] >= consents_row["target"])
     return result
 
 
+def _sum_dicts(dicts) -> dict:
+    summed: Counter = Counter()
+    for item in dicts:
+        summed.update(item)
+    return dict(summed)
+
+
+def _same(values):
+    values = set(values)
+    return values.pop() if len(values) == 1 else None
+
+
 def total(figures: dict[int, dict]) -> dict:
-    """The district's sums over organisations' figures (coverage recomputed from the sums)."""
+    """The district's sums over organisations' figures (percentages recomputed from the sums).
+
+    Coverage is summed over the organisations whose head count is known: covered people of an
+    organisation without one would raise the share over a base that does not include them. The
+    targets are carried over when every organisation has the same.
+    """
     rows = list(figures.values())
     summed = {"organisations": len(rows), "participants_total": sum(r["participants_total"] for r in rows),
               "in_programme": sum(r["in_programme"] for r in rows), "meetings": sum(r["meetings"] for r in rows)}
+    summed["registry"] = _sum_dicts(r.get("registry", {}) for r in rows)
+    summed["in_programme_by_category"] = _sum_dicts(r.get("in_programme_by_category", {}) for r in rows)
     summed["pairs"] = {key: sum(r["pairs"][key] for r in rows) for key in
                        ("forming", "active", "completed", "ended_early", "proposed", "groups")}
-    coverage = {key: sum(r["coverage"][key] for r in rows) for key in
-                ("students", "students_base", "teachers", "teachers_base")}
+    coverage = {"students": sum(r["coverage"]["students"] for r in rows if r["coverage"]["students_base"]),
+                "students_base": sum(r["coverage"]["students_base"] for r in rows),
+                "teachers": sum(r["coverage"]["teachers"] for r in rows if r["coverage"]["teachers_base"]),
+                "teachers_base": sum(r["coverage"]["teachers_base"] for r in rows),
+                "without_headcount": sum(1 for r in rows if not r["coverage"]["students_base"]
+                                         and not r["coverage"]["teachers_base"])}
     coverage["students_percent"] = percent(coverage["students"], coverage["students_base"])
     coverage["teachers_percent"] = percent(coverage["teachers"], coverage["teachers_base"])
+    for who in ("students", "teachers"):
+        target = _same(r["coverage"][f"{who}_target"] for r in rows)
+        coverage[f"{who}_target"] = target
+        coverage[f"{who}_on_target"] = (target is not None and coverage[f"{who}_percent"] is not None
+                                        and coverage[f"{who}_percent"] >= target)
+    coverage["student_base_kind"] = _same(r["coverage"]["student_base_kind"] for r in rows)
     summed["coverage"] = coverage
     consents = {"with_consent": sum(r["consents"]["with_consent"] for r in rows),
-                "total": sum(r["consents"]["total"] for r in rows)}
+                "total": sum(r["consents"]["total"] for r in rows),
+                "target": _same(r["consents"]["target"] for r in rows)}
     consents["percent"] = percent(consents["with_consent"], consents["total"])
+    consents["on_target"] = (consents["target"] is not None and consents["percent"] is not None
+                             and consents["percent"] >= consents["target"])
     summed["consents"] = consents
+    plan_count = sum(r["plans"]["count"] for r in rows)
+    plan_sum = sum(r["plans"]["average_percent"] * r["plans"]["count"] for r in rows if r["plans"]["count"])
+    plans = {"count": plan_count, "on_target": sum(r["plans"]["on_target"] for r in rows),
+             "average_percent": round(plan_sum / plan_count, 1) if plan_count else None,
+             "target": _same(r["plans"]["target"] for r in rows)}
+    plans["on_target_average"] = (plans["target"] is not None and plans["average_percent"] is not None
+                                  and plans["average_percent"] >= plans["target"])
+    summed["plans"] = plans
     forms: dict[str, dict] = {}
     for row in rows:
         for entry in row["by_form"]:
@@ -248,4 +356,3 @@ def total(figures: dict[int, dict]) -> dict:
             cell["mentees"] += entry["mentees"]
     summed["by_form"] = sorted(forms.values(), key=lambda cell: cell["form"])
     return summed
-

@@ -1,9 +1,379 @@
-# Placeholder until this module's views are written (issue 5 in progress).
+"""Half-yearly monitoring reports: the list (a school's own reports, or every organisation of the
+district for a half), starting, the report with its figures and review, editing the analysis,
+submitting, returning or accepting, the information note as PDF, the district report and the
+municipality's coverage targets.
+
+Every lookup goes through ``visible_to`` (outside the scope: 404); every write checks the permission
+(visible but not allowed: 403): PREPARE_REPORT for the school curator, REVIEW_REPORT for the
+municipal curator, EDIT_TARGETS at the municipality's level. The workflow is ``monitoring.reports``.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from monitoring import reports as service
+from monitoring.models import CoverageTarget, MonitoringReport, ReportReview
+from monitoring.report_forms import (
+    CoverageTargetForm,
+    ReportTextForm,
+    ReviewForm,
+    StartReportForm,
+)
+from registry.models import AcademicYear, Municipality, Organisation, RoleAssignment
+from registry.pdf import pdf_response, render_pdf
+from registry.scoping import Perm, Role, get_visible_or_404
+
+REPORT_RELATED = ("organisation__municipality", "academic_year", "submitted_by", "accepted_by")
+LATE = "late"
+SORTS = {
+    "name": lambda row: (row.organisation.short_name.lower(),),
+    "status": lambda row: (service.STATUS_ORDER[row.status], row.organisation.short_name.lower()),
+    "late": lambda row: (not row.late, row.organisation.short_name.lower()),
+    "submitted": lambda row: (row.submitted_on is None, row.submitted_on or row.due_on,
+                              row.organisation.short_name.lower()),
+}
 
 
-def _missing(request, *args, **kwargs):
-    raise Http404
+# --- helpers -----------------------------------------------------------------------------------------
 
 
-report_list = report_create = district_report = report_detail = report_edit = report_submit = report_review = report_pdf = targets_edit = _missing
+def _report(request, pk) -> MonitoringReport:
+    return get_visible_or_404(MonitoringReport.objects.select_related(*REPORT_RELATED), request.scope, pk=pk)
+
+
+def _require(request, report: MonitoringReport, perm: Perm) -> None:
+    request.scope.require(perm, report.organisation)
+
+
+def _year_and_half(request) -> tuple[AcademicYear, int]:
+    """``?year=2025&half=1``; by default the year and half a report is being written for today."""
+    current_year, current = service.current_half()
+    value = request.GET.get("year", "")
+    year = AcademicYear.objects.filter(start_year=int(value)).first() if value.isdigit() and len(value) == 4 else None
+    half = request.GET.get("half", "")
+    return year or current_year, int(half) if half in ("1", "2") else current
+
+
+def _years():
+    return AcademicYear.objects.order_by("-start_year")
+
+
+def _messages_from(request, error) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _district_municipalities(scope):
+    """Municipalities the user sees as a whole: the municipal curator's, the region's, or all."""
+    if scope.is_superuser:
+        return Municipality.objects.order_by("name")
+    return Municipality.objects.filter(
+        Q(pk__in=sorted(scope.municipality_ids)) | Q(region_id__in=sorted(scope.region_ids))
+    ).order_by("name")
+
+
+def _pick_municipality(request, candidates):
+    """The ``?municipality=`` one among ``candidates`` (404 if it is not among them), else the first."""
+    candidates = list(candidates)
+    value = request.GET.get("municipality", "")
+    if value.isdigit():
+        chosen = next((m for m in candidates if m.pk == int(value)), None)
+        if chosen is None:
+            raise Http404
+        return chosen, candidates
+    return (candidates[0] if candidates else None), candidates
+
+
+# --- list and start ----------------------------------------------------------------------------------
+
+
+def report_list(request):
+    scope = request.scope
+    today = timezone.localdate()
+    if scope.is_single_organisation:
+        return _school_list(request, today)
+    year, half = _year_and_half(request)
+    organisations = Organisation.objects.visible_to(scope).filter(is_active=True)
+    summary = service.district_summary(organisations, year, half, today)
+    rows = summary.rows
+    status = request.GET.get("status", "")
+    if status == LATE:
+        rows = [row for row in rows if row.late]
+    elif status in service.STATUS_LABELS:
+        rows = [row for row in rows if row.status == status]
+    else:
+        status = ""
+    sort = request.GET.get("sort", "name")
+    key = SORTS.get(sort.lstrip("-"))
+    if key is None:
+        sort, key = "name", SORTS["name"]
+    rows = sorted(rows, key=key, reverse=sort.startswith("-"))
+    # Start buttons for a curator of several organisations; the superuser starts reports from the form.
+    preparable = set() if scope.is_superuser else set(
+        scope.editable_organisations(Perm.PREPARE_REPORT).values_list("pk", flat=True))
+    return render(request, "monitoring/reports/list_district.html", {
+        "summary": summary, "rows": rows, "year": year, "half": half, "years": _years(), "status": status,
+        "sort": sort, "statuses": [(key, label) for key, label in service.STATUS_LABELS.items()],
+        "preparable": preparable, "today": today,
+        "reviewer": scope.is_superuser or any(g.role == Role.MUNICIPAL_CURATOR for g in scope.grants),
+        "show_municipality": len({row.organisation.municipality_id for row in summary.rows}) > 1,
+        "can_see_district": _district_municipalities(scope).exists(),
+        "can_edit_targets": bool(_target_municipalities(scope)),
+        "half_name": service.HALF_NAMES[half],
+    })
+
+
+def _school_list(request, today):
+    scope = request.scope
+    organisation = Organisation.objects.select_related("municipality").get(pk=next(iter(scope.organisation_ids)))
+    reports = list(MonitoringReport.objects.visible_to(scope).filter(organisation=organisation)
+                   .select_related("academic_year").order_by("-academic_year__start_year", "-half"))
+    for report in reports:
+        report.late = service.is_late(report, report.due_on, today)
+    year, half = service.current_half(today)
+    current = next((r for r in reports if r.academic_year_id == year.pk and r.half == half), None)
+    return render(request, "monitoring/reports/list_school.html", {
+        "organisation": organisation, "reports": reports, "current_year": year, "current_half": half,
+        "current_half_name": service.HALF_NAMES[half], "current": current,
+        "current_due_on": service.due_date(organisation.municipality, year, half),
+        "can_prepare": scope.can(Perm.PREPARE_REPORT, organisation), "today": today,
+    })
+
+
+def report_create(request):
+    scope = request.scope
+    organisations = scope.editable_organisations(Perm.PREPARE_REPORT).select_related("municipality")
+    source = request.POST if request.method == "POST" else request.GET
+    value = source.get("organisation", "")
+    if value.isdigit():
+        chosen = get_visible_or_404(Organisation.objects.select_related("municipality"), scope, pk=int(value))
+        scope.require(Perm.PREPARE_REPORT, chosen)
+    elif not organisations.exists():
+        raise PermissionDenied
+    organisations = list(organisations.order_by("short_name"))
+    year, half = service.current_half()
+    initial = {"academic_year": year, "half": half,
+               "organisation": organisations[0] if len(organisations) == 1 else None}
+    if value.isdigit():
+        initial["organisation"] = chosen
+    form = StartReportForm(request.POST or None, organisations=Organisation.objects.filter(
+        pk__in=[o.pk for o in organisations]), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        organisation, year, half = (form.cleaned_data[name] for name in ("organisation", "academic_year", "half"))
+        try:
+            report = service.start_report(organisation, year, half, by=request.user)
+        except service.ReportError as error:
+            existing = MonitoringReport.objects.filter(organisation=organisation, academic_year=year,
+                                                       half=half).first()
+            _messages_from(request, error)
+            if existing is not None:
+                return redirect(existing)
+        else:
+            messages.success(request, _("Отчёт создан. Срок сдачи — %(date)s. Показатели считаются из реестра "
+                                        "автоматически; опишите анализ и отправьте на проверку.")
+                             % {"date": report.due_on.strftime("%d.%m.%Y")})
+            return redirect("monitoring:report_edit", report.pk)
+    return render(request, "monitoring/reports/create.html", {"form": form, "organisations": organisations})
+
+
+# --- one report --------------------------------------------------------------------------------------
+
+
+def _context(request, report: MonitoringReport) -> dict:
+    today = timezone.localdate()
+    data = service.report_figures(report, today=today)
+    granted = request.scope.permissions_for(report.organisation)
+    return {
+        "report": report, "f": service.present(data), "title": service.title_of(report),
+        "half_name": service.HALF_NAMES[report.half], "late": service.is_late(report, report.due_on, today),
+        "status_label": service.STATUS_LABELS[report.status], "status_badge": service.STATUS_BADGES[report.status],
+        "can_prepare": Perm.PREPARE_REPORT in granted and report.is_editable,
+        "can_review": Perm.REVIEW_REPORT in granted and report.status == MonitoringReport.Status.SUBMITTED,
+        "missing_texts": service.missing_texts(report) if report.is_editable else [],
+        "reviews": list(report.reviews.select_related("by")),
+        "texts": [(_("Сильные стороны"), report.strengths, "border-success"),
+                  (_("Слабые стороны"), report.weaknesses, "border-danger"),
+                  (_("Возможности"), report.opportunities, "border-primary"),
+                  (_("Угрозы"), report.threats, "border-warning")],
+        "today": today,
+    }
+
+
+def report_detail(request, pk):
+    report = _report(request, pk)
+    return render(request, "monitoring/reports/detail.html", _context(request, report))
+
+
+def report_edit(request, pk):
+    report = _report(request, pk)
+    _require(request, report, Perm.PREPARE_REPORT)
+    if not report.is_editable:
+        messages.error(request, service._not_editable(report).messages[0])
+        return redirect(report)
+    form = ReportTextForm(request.POST or None, instance=report)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.save_text(report, **{name: form.cleaned_data[name] for name in service.TEXT_FIELDS})
+            if request.POST.get("next") == "submit":
+                service.submit(report, request.user)
+        except service.ReportError as error:
+            _messages_from(request, error)
+        else:
+            if report.status == MonitoringReport.Status.SUBMITTED:
+                messages.success(request, _("Отчёт сохранён и отправлен на проверку муниципальному куратору."))
+            else:
+                messages.success(request, _("Анализ сохранён."))
+        return redirect(report)
+    returned = (report.reviews.filter(action=ReportReview.Action.RETURNED).select_related("by").last()
+                if report.status == MonitoringReport.Status.RETURNED else None)
+    return render(request, "monitoring/reports/edit.html", {
+        "form": form, "report": report, "title": service.title_of(report), "returned": returned,
+        "f": service.present(service.live_figures(report)),
+    })
+
+
+@require_POST
+def report_submit(request, pk):
+    report = _report(request, pk)
+    _require(request, report, Perm.PREPARE_REPORT)
+    try:
+        service.submit(report, request.user)
+    except service.ReportError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Отчёт отправлен на проверку муниципальному куратору."))
+    return redirect(report)
+
+
+@require_POST
+def report_review(request, pk):
+    report = _report(request, pk)
+    _require(request, report, Perm.REVIEW_REPORT)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(report)
+    try:
+        if form.cleaned_data["action"] == ReviewForm.ACCEPT:
+            service.accept(report, request.user, form.cleaned_data["comment"])
+            messages.success(request, _("Отчёт принят. Показатели зафиксированы на %(date)s.")
+                             % {"date": timezone.localdate().strftime("%d.%m.%Y")})
+        else:
+            service.return_report(report, form.cleaned_data["comment"], request.user)
+            messages.success(request, _("Отчёт возвращён на доработку с комментарием."))
+    except service.ReportError as error:
+        _messages_from(request, error)
+    return redirect(report)
+
+
+def _signature_name(user) -> str:
+    """«А.И. Петрова» from a user's name parts."""
+    if user is None:
+        return ""
+    initials = "".join(f"{part[0]}." for part in (user.first_name, user.patronymic) if part)
+    return f"{initials} {user.last_name}".strip() if user.last_name else user.display_name
+
+
+def report_pdf(request, pk):
+    report = _report(request, pk)
+    context = _context(request, report)
+    curator = report.submitted_by
+    if curator is None:
+        assignment = (RoleAssignment.objects.filter(organisation=report.organisation, role=Role.SCHOOL_CURATOR,
+                                                    is_active=True).select_related("user").order_by("pk").first())
+        curator = assignment.user if assignment else None
+    context.update({
+        "draft": not report.is_frozen, "curator_name": _signature_name(curator),
+        "generated_at": timezone.localtime(),
+    })
+    filename = (f"Справка мониторинга {report.organisation.short_name} {report.academic_year.start_year}-"
+                f"{report.academic_year.start_year + 1}, {report.half} полугодие.pdf")
+    return pdf_response(render_pdf("monitoring/pdf/report.html", context, request=request), filename)
+
+
+# --- the district ------------------------------------------------------------------------------------
+
+
+def district_report(request):
+    scope = request.scope
+    municipality, municipalities = _pick_municipality(request, _district_municipalities(scope))
+    if municipality is None:
+        raise PermissionDenied
+    year, half = _year_and_half(request)
+    organisations = Organisation.objects.visible_to(scope).filter(municipality=municipality, is_active=True)
+    summary = service.district_summary(organisations, year, half, timezone.localdate())
+    context = {
+        "summary": summary, "municipality": municipality, "municipalities": municipalities, "year": year,
+        "half": half, "years": _years(), "half_name": service.HALF_NAMES[half],
+        "half_genitive": service.HALF_GENITIVE[half], "totals": summary.totals,
+        "p": service.present_totals(summary.totals),
+        "period": service.figures.Period.half(year, half), "generated_at": timezone.localtime(),
+    }
+    if request.GET.get("format") == "pdf":
+        filename = (f"Мониторинг {municipality.name} {year.start_year}-{year.start_year + 1}, "
+                    f"{half} полугодие.pdf")
+        return pdf_response(render_pdf("monitoring/reports/district_pdf.html", context, request=request), filename)
+    context["pdf_url"] = reverse("monitoring:district_report") + "?" + urlencode(
+        {"municipality": municipality.pk, "year": year.start_year, "half": half, "format": "pdf"})
+    return render(request, "monitoring/reports/district.html", context)
+
+
+# --- targets -----------------------------------------------------------------------------------------
+
+
+def _target_municipalities(scope) -> list:
+    if scope.is_superuser:
+        return list(Municipality.objects.order_by("name"))
+    if not scope.municipality_ids:
+        return []
+    return [m for m in Municipality.objects.filter(pk__in=sorted(scope.municipality_ids)).order_by("name")
+            if Perm.EDIT_TARGETS in scope.permissions_for_municipality(m)]
+
+
+def targets_edit(request):
+    scope = request.scope
+    value = request.GET.get("municipality", "")
+    if value.isdigit():
+        municipality = Municipality.objects.filter(pk=int(value)).first()
+        if municipality is None:
+            raise Http404
+        granted = scope.permissions_for_municipality(municipality)
+        if Perm.VIEW not in granted:
+            raise Http404
+        if Perm.EDIT_TARGETS not in granted:
+            raise PermissionDenied
+        municipalities = _target_municipalities(scope)
+    else:
+        municipalities = _target_municipalities(scope)
+        if not municipalities:
+            raise PermissionDenied
+        municipality = municipalities[0]
+    value = request.GET.get("year", "")
+    year = AcademicYear.objects.filter(start_year=int(value)).first() if value.isdigit() else None
+    year = year or service.current_half()[0]
+    target = CoverageTarget.objects.filter(municipality=municipality, academic_year=year).first()
+    is_set = target is not None
+    target = target or CoverageTarget(municipality=municipality, academic_year=year)
+    form = CoverageTargetForm(request.POST or None, instance=target)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Целевые показатели %(municipality)s на %(year)s учебный год сохранены.")
+                         % {"municipality": municipality.name, "year": year})
+        return redirect(reverse("monitoring:targets_edit") + "?" + urlencode(
+            {"municipality": municipality.pk, "year": year.start_year}))
+    others = (CoverageTarget.objects.filter(municipality=municipality).select_related("academic_year")
+              .order_by("-academic_year__start_year"))
+    return render(request, "monitoring/reports/targets.html", {
+        "form": form, "municipality": municipality, "municipalities": municipalities, "year": year,
+        "years": _years(), "is_set": is_set, "others": others,
+    })
