@@ -244,12 +244,6 @@ class MonitoringReport(models.Model):
     def is_frozen(self) -> bool:
         return self.status == self.Status.ACCEPTED
 
-    def is_late(self, today=None) -> bool:
-        today = today or timezone.localdate()
-        if self.status == self.Status.ACCEPTED:
-            return bool(self.submitted_at) and timezone.localdate(self.submitted_at) > self.due_on
-        return self.status != self.Status.SUBMITTED and today > self.due_on
-
 
 class ReportReview(models.Model):
     """Every step of a report's review, kept: submitted, returned with a comment, accepted."""
