@@ -188,7 +188,7 @@ def logout():
     """logout(page): through the user menu in the navbar (needs Bootstrap's JavaScript to open it)."""
 
     def sign_out(page):
-        page.locator("#mainnav .dropdown-toggle").click()
+        page.locator("#user-menu").click()
         page.get_by_role("button", name="Выйти").click()
         page.wait_for_url(re.compile(r"/accounts/login/"))
 

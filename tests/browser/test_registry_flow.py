@@ -37,12 +37,12 @@ def test_curator_registers_minor_with_consent_and_scope_holds(district, page, lo
 
     # The school curator signs in.
     login(page, district.curator1)
-    expect(page.locator("nav.navbar")).to_contain_text("Все участники")
+    expect(page.locator("nav.navbar")).to_contain_text("Участники")
     assert_bootstrap_applied(page)
     shot(page, "curator1-home")
 
     # «Все участники» → «Добавить участника».
-    page.get_by_role("link", name="Все участники").click()
+    page.locator("nav.navbar").get_by_role("link", name="Участники", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Участники")
     shot(page, "curator1-participants")
     page.get_by_role("link", name="Добавить участника").click()
@@ -94,7 +94,7 @@ def test_curator_registers_minor_with_consent_and_scope_holds(district, page, lo
 
     # The municipal curator sees her in the district's list, filtered by her school.
     login(page, district.municipal)
-    page.get_by_role("link", name="Все участники").click()
+    page.locator("nav.navbar").get_by_role("link", name="Участники", exact=True).click()
     expect(page.get_by_role("link", name=other_school_pupil.full_name)).to_be_visible()
     page.get_by_label("Организация").select_option(label=str(district.school1))
     page.get_by_role("button", name="Найти").click()
