@@ -45,6 +45,7 @@ test-postgres: system-deps-test $(TEST_STAMP) messages
 bench: system-deps $(RUN_STAMP) messages migrate
 	$(PY) manage.py bench_matching --mentees 1000 --mentors 400
 	$(PY) manage.py bench_matching --mentees 1000 --mentors 400 --database
+	$(PY) manage.py bench_reminders --organisations 1000 --items 60
 
 system-deps:
 	@scripts/system-deps

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -140,6 +141,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nastavnik@localhost")
+# Where django.core.mail.backends.filebased.EmailBackend writes letters (the Celery CI stage reads them).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
+# The portal's address as seen by users: links in e-mails are built from it.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Celery: without a broker URL, tasks run in-process (the embedded default).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -148,6 +153,14 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Periodic tasks, started by `celery -A config beat` (one beat process per installation). Times are
+# CELERY_TIMEZONE's, i.e. Moscow time. A task run twice (a redelivery, a second beat) sends nothing twice.
+CELERY_BEAT_SCHEDULE = {
+    "roadmap-reminders": {
+        "task": "roadmaps.tasks.send_daily_reminders_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

@@ -1,9 +1,74 @@
-# Placeholder until this module's views are written (issue 4 in progress).
-from django.http import Http404
+"""The user's own deadline reminders (in the portal) and their e-mail opt-out.
+
+Every query here starts from ``request.user``: a reminder of someone else is never shown, and its id
+in a mark-read request changes nothing.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from registry.forms import CrispyMixin
+from registry.models import User
+from roadmaps.models import Reminder
+
+PAGE_SIZE = 50
 
 
-def _missing(request, *args, **kwargs):
-    raise Http404
+def notification_list(request):
+    reminders = (
+        Reminder.objects.filter(user=request.user)
+        .select_related("occurrence__item__roadmap__organisation", "occurrence__item__roadmap__municipality",
+                        "occurrence__item__roadmap__academic_year")
+        .order_by("-day", "-created_at", "-pk")
+    )
+    unread = request.GET.get("unread") == "1"
+    if unread:
+        reminders = reminders.filter(read_at__isnull=True)
+    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "roadmaps/notifications.html", {
+        "page": page,
+        "unread_only": unread,
+        "unread_count": Reminder.objects.filter(user=request.user, read_at__isnull=True).count(),
+        "today": timezone.localdate(),
+    })
 
 
-notification_list = mark_read = reminder_settings = _missing
+@require_POST
+def mark_read(request):
+    """Marks the posted reminders (``reminder`` ids), or all of the user's (``all``), as read."""
+    mine = Reminder.objects.filter(user=request.user, read_at__isnull=True)
+    if request.POST.get("all"):
+        mine.update(read_at=timezone.now())
+    else:
+        ids = [value for value in request.POST.getlist("reminder") if value.isdigit()]
+        mine.filter(pk__in=ids).update(read_at=timezone.now())
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "roadmaps:notification_list"
+    return redirect(target)
+
+
+class ReminderSettingsForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["email_reminders"]
+
+
+def reminder_settings(request):
+    # An unticked box posts nothing at all: the form is bound on POST even when request.POST is empty.
+    form = ReminderSettingsForm(request.POST if request.method == "POST" else None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.instance.save(update_fields=["email_reminders"])
+        if form.instance.email_reminders:
+            messages.success(request, _("Письма о сроках будут приходить на почту."))
+        else:
+            messages.success(request, _("Письма о сроках отключены. Напоминания в портале остаются."))
+        return redirect("roadmaps:reminder_settings")
+    return render(request, "roadmaps/reminder_settings.html", {"form": form})
