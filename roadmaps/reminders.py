@@ -42,6 +42,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from registry.models import AcademicYear
 from roadmaps.models import Occurrence, Reminder, ReminderDigest
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,9 @@ def _record_reminders(user_ids: list[int], today: datetime.date) -> int:
     # probe every open occurrence against each of the chunk's users, instead of starting from the users.
     rows = (
         Occurrence.objects.filter(_due(today), ~Q(status__in=CLOSED_STATUSES), item__is_removed=False,
-                                  item__responsible_users__in=user_ids)
+                                  item__responsible_users__in=user_ids,
+                                  # Last year's unfinished items are history, not today's work.
+                                  item__roadmap__academic_year__start_year__gte=AcademicYear.start_year_for(today))
         .order_by().values_list("pk", "due_on", "item__responsible_users")
     )
     reminded_lately = set(

@@ -73,7 +73,7 @@ def district(db) -> District:
 
 @pytest.fixture
 def client_for():
-    """A logged-in test client that enforces CSRF, as a browser would."""
+    """A logged-in test client (CSRF is checked by the browser tests and by dedicated tests)."""
 
     def make(user) -> Client:
         client = Client(enforce_csrf_checks=False)

@@ -463,3 +463,14 @@ def test_reminder_settings_opt_out_and_back(client_for, roadmap, curator):
 def test_reminder_settings_warns_without_an_address(client_for, district):
     html = client_for(district.director1).get(reverse("roadmaps:reminder_settings")).content.decode()
     assert "не указан адрес электронной почты" in html
+
+
+def test_last_years_unfinished_items_are_not_reminded(roadmap, curator):
+    from registry.models import AcademicYear
+    from roadmaps.reminders import send_daily_reminders
+
+    stale = occurrence(roadmap, TODAY - days(3), curator)
+    roadmap.academic_year = AcademicYear.objects.get_or_create(start_year=AcademicYear.start_year_for(TODAY) - 1)[0]
+    roadmap.save()
+    send_daily_reminders(today=TODAY)
+    assert not stale.reminders.exists()
