@@ -1,9 +1,158 @@
-# Placeholder until this module's views are written (issue 5 in progress).
-from django.http import Http404
+"""The best-practice base (кейсы): an organisation writes its cases, the district and the region read the
+published ones. Writing needs Perm.PREPARE_REPORT on the case's organisation (the school curator)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from mentoring.models import MentoringForm, Pair
+from monitoring.case_forms import CaseForm
+from monitoring.models import BestPractice, BestPracticeFile
+from registry.scoping import Perm, Scope, get_visible_or_404
+
+PAGE_SIZE = 25
+SUGGESTED_PAIRS = 10
 
 
-def _missing(request, *args, **kwargs):
-    raise Http404
+def visible_cases(scope: Scope):
+    """The cases a user reads: every case of an organisation they work in, and the *published* cases of
+    the municipality or region they oversee.
+
+    ``BestPractice.objects.visible_to`` counts a municipal curator's or observer's whole reach as "own",
+    which would show a school's unpublished drafts to the district; the second filter keeps drafts to
+    the organisation roles of the case's own organisation.
+    """
+    queryset = BestPractice.objects.visible_to(scope)
+    if not scope.is_superuser:
+        queryset = queryset.filter(Q(published=True) | Q(organisation_id__in=sorted(scope.organisation_ids)))
+    return queryset
 
 
-case_list = case_create = case_detail = case_edit = case_file = _missing
+def _case(request, pk) -> BestPractice:
+    queryset = visible_cases(request.scope).select_related("organisation__municipality", "form", "created_by",
+                                                           "pair__programme__form")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _writable_organisations(request):
+    """Where the user may write cases; 404 for a user who sees nothing, 403 for a reader."""
+    organisations = request.scope.editable_organisations(Perm.PREPARE_REPORT)
+    if not organisations.exists():
+        if request.scope.is_empty:
+            raise Http404
+        raise PermissionDenied
+    return organisations
+
+
+def case_list(request):
+    cases = visible_cases(request.scope).select_related("organisation", "form").annotate(file_count=Count("files"))
+    q = request.GET.get("q", "").strip()
+    if q:
+        cases = cases.filter(title__icontains=q)
+    form_id = request.GET.get("form", "")
+    if form_id.isdigit():
+        cases = cases.filter(form_id=int(form_id))
+    state = request.GET.get("state", "")
+    if state == "published":
+        cases = cases.filter(published=True)
+    elif state == "draft":
+        cases = cases.filter(published=False)
+    page = Paginator(cases.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    writable = request.scope.editable_organisations(Perm.PREPARE_REPORT)
+    can_create = writable.exists()
+    # Completed pairs whose curator described a case at closing, not yet in the base.
+    suggested = []
+    if can_create:
+        suggested = list(
+            Pair.objects.visible_to(request.scope)
+            .filter(status=Pair.Status.COMPLETED, programme__organisation__in=writable, cases__isnull=True)
+            .exclude(best_practice="")
+            .select_related("programme__form", "programme__organisation", "programme__academic_year")
+            .order_by("-ended_on", "-pk")[:SUGGESTED_PAIRS]
+        )
+    return render(request, "monitoring/cases/list.html", {
+        "page": page, "q": q, "form_id": form_id, "state": state,
+        "forms": MentoringForm.objects.filter(Q(is_active=True) | Q(cases__isnull=False)).distinct(),
+        "can_create": can_create, "suggested": suggested,
+        "show_organisation": not request.scope.is_single_organisation,
+        # Drafts are only ever seen inside their organisation: the filter means nothing to the district.
+        "show_state": request.scope.is_superuser or bool(request.scope.organisation_ids),
+    })
+
+
+def case_detail(request, pk):
+    case = _case(request, pk)
+    pair_visible = case.pair_id is not None and request.scope.can(Perm.VIEW, case.organisation)
+    return render(request, "monitoring/cases/detail.html", {
+        "case": case, "files": case.files.order_by("pk"), "pair_visible": pair_visible,
+        "can_edit": request.scope.can(Perm.PREPARE_REPORT, case.organisation),
+    })
+
+
+def _pair_for_case(request):
+    """The completed pair a new case is written from (``?pair=``), inside the scope, or None."""
+    value = request.POST.get("pair") or request.GET.get("pair")
+    if not value:
+        return None
+    if not str(value).isdigit():
+        raise Http404
+    queryset = Pair.objects.select_related("programme__form", "programme__organisation")
+    pair = get_visible_or_404(queryset, request.scope, pk=int(value), status=Pair.Status.COMPLETED)
+    request.scope.require(Perm.PREPARE_REPORT, pair.programme.organisation)
+    return pair
+
+
+def case_create(request):
+    organisations = _writable_organisations(request)
+    pair = _pair_for_case(request)
+    initial = {}
+    if pair is not None:
+        organisations = organisations.filter(pk=pair.programme.organisation_id)
+        initial = {
+            "organisation": pair.programme.organisation_id, "form": pair.programme.form_id,
+            "title": _("Кейс пары № %(pk)s, «%(form)s»") % {"pk": pair.pk, "form": pair.programme.form},
+            "description": pair.best_practice, "results": pair.results,
+        }
+    form = CaseForm(request.POST or None, request.FILES or None, initial=initial, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            case = form.save(commit=False)
+            case.created_by = request.user
+            case.pair = pair
+            case.save()
+            form.save_files()
+        messages.success(request, _("Кейс «%(title)s» добавлен в базу лучших практик.") % {"title": case.title})
+        return redirect(case)
+    return render(request, "monitoring/cases/form.html", {
+        "form": form, "pair": pair, "title": _("Новый кейс"),
+    })
+
+
+def case_edit(request, pk):
+    case = _case(request, pk)
+    request.scope.require(Perm.PREPARE_REPORT, case.organisation)
+    form = CaseForm(request.POST or None, request.FILES or None, instance=case,
+                    organisations=request.scope.editable_organisations(Perm.PREPARE_REPORT))
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("Изменения сохранены."))
+        return redirect(case)
+    return render(request, "monitoring/cases/form.html", {
+        "form": form, "case": case, "pair": case.pair, "title": _("Изменение кейса"),
+    })
+
+
+def case_file(request, pk):
+    """Files of a case are served only to those who may read the case."""
+    stored = get_object_or_404(BestPracticeFile.objects.filter(case__in=visible_cases(request.scope)), pk=pk)
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=stored.file.name.rsplit("/", 1)[-1])

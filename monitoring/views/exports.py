@@ -1,9 +1,138 @@
-# Placeholder until this module's views are written (issue 5 in progress).
-from django.http import Http404
+"""Exports as jobs: request one, watch its progress, download the file (requester or superuser only)."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from monitoring import exports
+from monitoring.models import ExportJob
+from monitoring.tasks import build_export
+from registry.forms import CrispyMixin
+from registry.models import AcademicYear
+
+PAGE_SIZE = 20
+YEAR_KINDS = (ExportJob.Kind.STATISTICS, ExportJob.Kind.DISTRICT_MONITORING)
+BASE_KINDS = (ExportJob.Kind.MENTORS, ExportJob.Kind.MENTEES)
 
 
-def _missing(request, *args, **kwargs):
-    raise Http404
+class ExportRequestForm(CrispyMixin, forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Что выгрузить"), choices=ExportJob.Kind.choices,
+                             widget=forms.RadioSelect)
+    year = forms.ModelChoiceField(AcademicYear.objects.all(), to_field_name="start_year", required=False,
+                                  empty_label=None, label=gettext_lazy("Учебный год"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = AcademicYear.objects.current().start_year
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") in YEAR_KINDS and not cleaned.get("year"):
+            self.add_error("year", _("Выберите учебный год."))
+        return cleaned
 
 
-export_list = export_detail = export_status = export_download = _missing
+def _job(request, pk) -> ExportJob:
+    """The one lookup: the requester's own job (any job for a superuser); 404 for everyone else,
+    and for a requester who no longer reaches any organisation."""
+    if request.scope.is_empty:
+        raise Http404
+    return get_object_or_404(ExportJob.objects.for_user(request.user), pk=pk)
+
+
+def _downloadable(job: ExportJob, now=None) -> bool:
+    now = now or timezone.now()
+    return job.status == ExportJob.Status.DONE and bool(job.file) and bool(job.expires_at) and job.expires_at > now
+
+
+def export_list(request):
+    can_request = not request.scope.is_empty
+    data = request.POST if request.method == "POST" else None
+    initial_kind = request.GET.get("kind")
+    form = ExportRequestForm(data, initial={"kind": initial_kind if initial_kind in ExportJob.Kind.values
+                                            else ExportJob.Kind.STATISTICS})
+    # The registry list's filters: this page's POST, or the list page's query string handed over
+    # (``?kind=mentors&category=…``).
+    if data is not None:
+        filter_data = data
+    elif initial_kind in BASE_KINDS:
+        filter_data = request.GET
+    else:
+        filter_data = None
+    filters, filterset = exports.clean_base_filters(filter_data, request.scope)
+    if request.method == "POST":
+        if not can_request:
+            raise PermissionDenied
+        if form.is_valid() and (form.cleaned_data["kind"] not in BASE_KINDS or filterset.is_valid()):
+            kind = form.cleaned_data["kind"]
+            params = {"year": form.cleaned_data["year"].start_year} if kind in YEAR_KINDS else {"filters": filters}
+            try:
+                job = exports.request_export(user=request.user, kind=kind, params=params)
+            except exports.DuplicateExport as refused:
+                messages.error(request, _("Такая выгрузка уже готовится — дождитесь её, повторный запрос не нужен."))
+                if refused.job is not None:
+                    return redirect(refused.job)
+                return redirect("monitoring:export_list")
+            transaction.on_commit(lambda: build_export.delay(job.pk))
+            return redirect(job)
+    jobs = ExportJob.objects.filter(requested_by=request.user).order_by("-created_at", "-pk")
+    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for job in page.object_list:
+        job.downloadable = _downloadable(job, now)
+        job.description = exports.describe_params(job.params)
+    return render(request, "monitoring/exports/list.html", {
+        "form": form, "filter": filterset, "page": page, "can_request": can_request,
+        "year_kinds": list(YEAR_KINDS), "base_kinds": list(BASE_KINDS),
+    })
+
+
+def export_detail(request, pk):
+    job = _job(request, pk)
+    return render(request, "monitoring/exports/detail.html", {
+        "job": job, "downloadable": _downloadable(job), "description": exports.describe_params(job.params),
+        "in_progress": job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING),
+    })
+
+
+@require_GET
+def export_status(request, pk):
+    job = _job(request, pk)
+    return JsonResponse({
+        "status": job.status,
+        "status_display": job.get_status_display(),
+        "progress": job.progress,
+        "download_url": reverse("monitoring:export_download", args=[job.pk]) if _downloadable(job) else None,
+        "error": job.error if job.status == ExportJob.Status.FAILED else "",
+    })
+
+
+def export_download(request, pk):
+    job = _job(request, pk)
+    if job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING):
+        return redirect(job)
+    reason = None
+    if job.status == ExportJob.Status.FAILED:
+        reason = "failed"
+    elif not _downloadable(job):
+        reason = "expired"
+    else:
+        try:
+            handle = job.file.open("rb")
+        except FileNotFoundError:
+            reason = "missing"
+    if reason:
+        return render(request, "monitoring/exports/unavailable.html", {
+            "job": job, "reason": reason, "description": exports.describe_params(job.params),
+            "filters": (job.params.get("filters") or {}).items(),
+        }, status=410 if reason == "expired" else 404)
+    return FileResponse(handle, as_attachment=True, filename=exports.download_name(job), content_type=exports.XLSX)
