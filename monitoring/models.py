@@ -338,19 +338,19 @@ class BestPracticeQuerySet(ScopedQuerySet):
     scope_path = "organisation"
 
     def visible_to(self, scope):
-        """An organisation's own cases, and published ones for whoever sees the district or region."""
-        own = scope.q("organisation")
-        wide = Q(published=True) & (
-            Q(organisation__municipality_id__in=sorted(scope.municipality_ids))
-            | Q(organisation__municipality__region_id__in=sorted(scope.region_ids))
-        )
-        return self.filter(own | wide) if not scope.is_superuser else self.all()
+        """Every case of an organisation one works in, and the published cases of whatever else one
+        reaches (the municipality, the region): a school's drafts stay in the school."""
+        if scope.is_superuser:
+            return self.all()
+        own = Q(organisation_id__in=sorted(scope.organisation_ids))
+        return self.filter(own | (Q(published=True) & scope.q("organisation")))
 
 
 class BestPractice(models.Model):
     """A case (кейс) for the best-practice base."""
 
-    organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="cases")
+    organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="cases",
+                                     verbose_name=_("организация"))
     form = models.ForeignKey("mentoring.MentoringForm", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="cases", verbose_name=_("форма наставничества"))
     pair = models.ForeignKey("mentoring.Pair", on_delete=models.SET_NULL, null=True, blank=True, related_name="cases")

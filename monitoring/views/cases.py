@@ -20,17 +20,8 @@ SUGGESTED_PAIRS = 10
 
 
 def visible_cases(scope: Scope):
-    """The cases a user reads: every case of an organisation they work in, and the *published* cases of
-    the municipality or region they oversee.
-
-    ``BestPractice.objects.visible_to`` counts a municipal curator's or observer's whole reach as "own",
-    which would show a school's unpublished drafts to the district; the second filter keeps drafts to
-    the organisation roles of the case's own organisation.
-    """
-    queryset = BestPractice.objects.visible_to(scope)
-    if not scope.is_superuser:
-        queryset = queryset.filter(Q(published=True) | Q(organisation_id__in=sorted(scope.organisation_ids)))
-    return queryset
+    """The cases a user reads (the rule lives in ``BestPractice.objects.visible_to``)."""
+    return BestPractice.objects.visible_to(scope)
 
 
 def _case(request, pk) -> BestPractice:

@@ -1,9 +1,41 @@
-# Placeholder until this module's views are written (issue 5 in progress).
-from django.http import Http404
+"""The monitoring dashboards: the district's for whoever sees several organisations (the municipal
+curator, the region), the school's for one organisation. The data come from ``monitoring.dashboards``
+in a fixed number of queries; the views only pick the year, the sort and the template."""
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from monitoring import dashboards
+from registry.models import AcademicYear, Organisation
+from registry.scoping import get_visible_or_404
 
 
-def _missing(request, *args, **kwargs):
-    raise Http404
+def _years():
+    return list(AcademicYear.objects.order_by("-start_year"))
 
 
-dashboard = organisation_dashboard = _missing
+def dashboard(request):
+    scope = request.scope
+    if scope.is_single_organisation:
+        target = reverse("monitoring:organisation_dashboard", args=[next(iter(scope.organisation_ids))])
+        query = request.GET.urlencode()
+        return redirect(f"{target}?{query}" if query else target)
+    year = dashboards.year_from(request.GET.get("year"))
+    data = dashboards.district(scope, year, sort=request.GET.get("sort", dashboards.DEFAULT_SORT))
+    return render(request, "monitoring/dashboards/district.html", {
+        "d": data, "year": year, "years": _years(), "chart_rows": dashboards.CHART_ROWS,
+        "pair_series": dashboards.PAIR_SERIES, "report_series": dashboards.REPORT_SERIES,
+        "consent_series": dashboards.CONSENT_SERIES, "roadmap_series": dashboards.ROADMAP_SERIES,
+    })
+
+
+def organisation_dashboard(request, pk):
+    organisation = get_visible_or_404(Organisation.objects.select_related("municipality"), request.scope, pk=pk)
+    year = dashboards.year_from(request.GET.get("year"))
+    data = dashboards.school(organisation, year)
+    return render(request, "monitoring/dashboards/organisation.html", {
+        "s": data, "organisation": organisation, "year": year, "years": _years(),
+        "show_district": not request.scope.is_single_organisation,
+        "pair_series": dashboards.PAIR_SERIES, "consent_series": dashboards.CONSENT_SERIES,
+        "roadmap_series": dashboards.ROADMAP_SERIES, "growth_series": dashboards.GROWTH_SERIES,
+    })

@@ -1,0 +1,726 @@
+"""What the monitoring dashboards show, built in a constant number of queries.
+
+``district(scope, year)`` is the municipal curator's page: coverage against the targets, pairs by
+form, roadmap progress, half-yearly reports and consents, for every organisation the scope reaches.
+``school(organisation, year)`` is the same for one organisation, with its programmes, plans,
+meetings, satisfaction and growth, and the roadmap's next deadlines.
+
+Both run a fixed number of grouped queries whatever the number of organisations: the figures come
+from ``monitoring.figures.compute``, the roadmap progress from ``roadmaps.services.organisation_matrix``,
+and everything else from one grouped query each. What they return is plain data — dicts, lists and
+small dataclasses carrying the address of the rows behind every number — so the templates never
+touch the database.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.db.models import Count, Min, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from mentoring.models import Pair, PlanItem, Programme
+from mentoring.services import quiet_pairs
+from monitoring import figures as figures_service
+from monitoring.models import MonitoringReport, Questionnaire
+from registry.models import AcademicYear, Consent, Organisation
+from roadmaps.models import Occurrence, Roadmap
+from roadmaps.services import organisation_matrix
+
+# Pair statuses the charts show, in the order of a pair's life, with their colours.
+PAIR_SERIES = (
+    (Pair.Status.ACTIVE, _("действует"), "#0d6efd"),
+    (Pair.Status.FORMING, _("формируется"), "#6ea8fe"),
+    (Pair.Status.COMPLETED, _("завершена"), "#198754"),
+    (Pair.Status.ENDED_EARLY, _("прекращена досрочно"), "#adb5bd"),
+)
+PAIR_STATUSES = tuple(status for status, _label, _colour in PAIR_SERIES)
+
+# A report's state for the dashboard: the model's statuses, and «не начат» for a half without a row.
+REPORT_MISSING = "missing"
+REPORT_SERIES = (
+    (MonitoringReport.Status.ACCEPTED, _("принят"), "#198754"),
+    (MonitoringReport.Status.SUBMITTED, _("на проверке"), "#0d6efd"),
+    (MonitoringReport.Status.RETURNED, _("возвращён"), "#fd7e14"),
+    (MonitoringReport.Status.DRAFT, _("готовится"), "#ffc107"),
+    (REPORT_MISSING, _("не начат"), "#ced4da"),
+)
+REPORT_LABELS = {key: label for key, label, _colour in REPORT_SERIES}
+
+CONSENT_SERIES = (
+    ("valid", _("действует"), "#198754"),
+    ("lapsed", _("отозвано или истекло"), "#ffc107"),
+    ("missing", _("нет согласия"), "#dc3545"),
+)
+
+SATISFACTION_LABELS = {
+    Questionnaire.Kind.MENTOR_SATISFACTION: _("Наставники довольны"),
+    Questionnaire.Kind.MENTEE_SATISFACTION: _("Наставляемые довольны"),
+    Questionnaire.Kind.PROGRAMME_QUALITY: _("Качество программы"),
+}
+GROWTH_LABELS = {
+    "motivation": _("Мотивационно-личностный рост"),
+    "competence": _("Компетентностный рост"),
+    "professional": _("Профессиональный рост"),
+}
+
+# How the district table sorts: the value of a row per whitelisted ``?sort=`` key; a row without a
+# value (no head count, no plans, no roadmap) goes last whichever the direction.
+SORTS = {
+    "name": lambda row: row.name.lower(),
+    "students": lambda row: row.coverage["students_percent"],
+    "teachers": lambda row: row.coverage["teachers_percent"],
+    "pairs": lambda row: row.pairs_working,
+    "plans": lambda row: row.plans["average_percent"],
+    "consents": lambda row: row.consents["percent"],
+    "roadmap": lambda row: row.roadmap.percent if row.roadmap.total else None,
+    "overdue": lambda row: row.roadmap.overdue,
+    "reports": lambda row: row.reports_rank,
+}
+DEFAULT_SORT = "name"
+CHART_ROWS = 25  # a chart of more organisations shows those furthest from the target; the table has all
+
+
+def sort_rows(rows: list, sort: str) -> list:
+    """The rows ordered by a whitelisted ``sort`` such as ``-students`` (ties by name, gaps last)."""
+    name = sort.lstrip("-")
+    value = SORTS.get(name, SORTS[DEFAULT_SORT])
+    by_name = sorted(rows, key=lambda row: row.name.lower())
+    known = [row for row in by_name if value(row) is not None]
+    known.sort(key=value, reverse=sort.startswith("-") and name in SORTS)
+    return known + [row for row in by_name if value(row) is None]
+
+
+# --- addresses -------------------------------------------------------------------------------------
+
+_SENTINEL = 987654321
+
+
+@lru_cache(maxsize=64)
+def _pattern(name: str) -> str:
+    """The URL of ``name`` with ``{}`` for its one integer argument: reversed once, not once per row."""
+    return reverse(name, args=[_SENTINEL]).replace(str(_SENTINEL), "{}")
+
+
+def url(name: str, pk=None, **query) -> str:
+    """The address of ``name`` (with its one argument) and a query string; empty values are left out."""
+    path = _pattern(name).format(pk) if pk is not None else _pattern_plain(name)
+    pairs = [(key, value) for key, value in query.items() if value not in (None, "")]
+    if not pairs:
+        return path
+    if all(isinstance(value, int) or _PLAIN.fullmatch(str(value)) for _key, value in pairs):
+        # ids, years and status codes need no escaping: spare urlencode on every row of a big district
+        return path + "?" + "&".join(f"{key}={value}" for key, value in pairs)
+    return f"{path}?{urlencode(pairs)}"
+
+
+@lru_cache(maxsize=64)
+def _pattern_plain(name: str) -> str:
+    return reverse(name)
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def participants_url(**query) -> str:
+    return url("registry:participant_list", **query)
+
+
+def pairs_url(*, programme=None, status=None) -> str:
+    """The pair list narrowed as far as it can be: by programme (an organisation's form in a year) and
+    status. It has no organisation, form or year filter yet; district-wide links go to the programmes."""
+    return url("mentoring:pair_list", programme=programme, status=status)
+
+
+def organisation_dashboard_url(pk: int, year: AcademicYear, anchor: str = "") -> str:
+    return url("monitoring:organisation_dashboard", pk, year=year.start_year) + (f"#{anchor}" if anchor else "")
+
+
+# --- years -----------------------------------------------------------------------------------------
+
+
+def year_from(value) -> AcademicYear:
+    """``?year=2025`` names the academic year 2025/2026; anything else means the current one."""
+    value = str(value or "")
+    year = AcademicYear.objects.filter(start_year=int(value)).first() if value.isdigit() and len(value) == 4 else None
+    return year or AcademicYear.objects.current()
+
+
+def half_due_on(municipality, year: AcademicYear, half: int) -> datetime.date:
+    """The municipality's deadline for a half: its first date in the first calendar year of the academic
+    year, its second date in the next (10 December and 10 June unless it set others); 29 February of a
+    common year is the 28th. The same rule as the report workflow's ``monitoring.reports.due_date``."""
+    month, day = municipality.half_year_due_dates[half - 1]
+    calendar_year = year.start_year if half == 1 else year.start_year + 1
+    return datetime.date(calendar_year, month, min(day, calendar.monthrange(calendar_year, month)[1]))
+
+
+def report_is_late(report, due_on: datetime.date, today: datetime.date) -> bool:
+    """Not submitted by the deadline: no report or one still being written (or returned) after it, or
+    one whose last submission came after it. The same rule as ``monitoring.reports.is_late``."""
+    if report is None or report.status in MonitoringReport.EDITABLE:
+        return today > due_on
+    submitted = timezone.localdate(report.submitted_at) if report.submitted_at else None
+    return submitted is None or submitted > due_on
+
+
+# --- shared pieces ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """A roadmap's occurrences for the year: total, done, overdue and the next open deadline."""
+
+    total: int = 0
+    done: int = 0
+    overdue: int = 0
+    next_due: datetime.date | None = None
+    roadmap_id: int | None = None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def url(self) -> str:
+        return url("roadmaps:roadmap_detail", self.roadmap_id) if self.roadmap_id else ""
+
+    @property
+    def overdue_url(self) -> str:
+        return url("roadmaps:roadmap_detail", self.roadmap_id, status="overdue") if self.roadmap_id else ""
+
+
+@dataclass
+class ReportCell:
+    """One organisation's report for one half: its state, deadline and whether it is late."""
+
+    half: int
+    due_on: datetime.date
+    state: str = REPORT_MISSING
+    report_id: int | None = None
+    late: bool = False
+    submitted_on: datetime.date | None = None
+    organisation_url: str = ""
+    days_late: int = 0
+
+    @property
+    def label(self):
+        return REPORT_LABELS[self.state]
+
+    @property
+    def url(self) -> str:
+        return url("monitoring:report_detail", self.report_id) if self.report_id else self.organisation_url
+
+
+def _report_cell(report, *, half, due_on, today, organisation_url) -> ReportCell:
+    """The report's state for the dashboard, by the report list's rules: the deadline is the report's own,
+    or the municipality's for a half without a report."""
+    due_on = report.due_on if report is not None else due_on
+    cell = ReportCell(half=half, due_on=due_on, late=report_is_late(report, due_on, today),
+                      organisation_url=organisation_url)
+    if report is not None:
+        cell.state, cell.report_id = report.status, report.pk
+        cell.submitted_on = timezone.localdate(report.submitted_at) if report.submitted_at else None
+    if cell.late:
+        # Days past the deadline: until today, or until it was handed in late.
+        handed_in = cell.submitted_on if cell.state not in MonitoringReport.EDITABLE else None
+        cell.days_late = ((handed_in or today) - cell.due_on).days
+    return cell
+
+
+def _reports(organisation_ids, year) -> dict[tuple[int, int], MonitoringReport]:
+    """(organisation id, half) → report, in one query (only the columns the dashboards need)."""
+    rows = (MonitoringReport.objects.filter(organisation_id__in=organisation_ids, academic_year=year)
+            .only("pk", "organisation_id", "half", "due_on", "status", "submitted_at"))
+    return {(report.organisation_id, report.half): report for report in rows}
+
+
+def _consented_ever(organisation_ids) -> dict[int, int]:
+    """Current participants with any consent to mentoring (valid or not), per organisation: those the
+    figures count as current but who are not here have none at all («нет согласия»)."""
+    return dict(Consent.objects.filter(purpose=Consent.Purpose.MENTORING, participant__is_archived=False,
+                                       participant__organisation_id__in=organisation_ids)
+                .values("participant__organisation_id").annotate(n=Count("participant_id", distinct=True))
+                .values_list("participant__organisation_id", "n"))
+
+
+def _consents(figures: dict, consented_ever: int, organisation_id: int | None) -> dict:
+    """The figures' consent numbers split into valid, lapsed and missing, with their lists."""
+    consents = dict(figures["consents"])
+    missing = max(0, consents["total"] - consented_ever)
+    consents["missing"] = missing
+    consents["lapsed"] = max(0, consents["total"] - consents["with_consent"] - missing)
+    consents["without"] = consents["total"] - consents["with_consent"]
+    consents["on_target"] = consents["percent"] is not None and consents["percent"] >= consents["target"]
+    consents["missing_url"] = participants_url(organisation=organisation_id, consent="missing")
+    consents["lapsed_url"] = participants_url(organisation=organisation_id, consent="lapsed")
+    consents["valid_url"] = participants_url(organisation=organisation_id, consent="valid")
+    consents["all_url"] = participants_url(organisation=organisation_id)
+    return consents
+
+
+def _working(pairs: dict) -> int:
+    return pairs["forming"] + pairs["active"]
+
+
+# --- the district ----------------------------------------------------------------------------------
+
+
+@dataclass
+class OrganisationRow:
+    organisation: Organisation
+    figures: dict
+    roadmap: Progress
+    consents: dict
+    reports: list[ReportCell]
+    url: str
+    show_municipality: bool = False
+
+    @property
+    def pk(self) -> int:
+        return self.organisation.pk
+
+    @property
+    def name(self) -> str:
+        return self.organisation.short_name
+
+    @property
+    def coverage(self) -> dict:
+        return self.figures["coverage"]
+
+    @property
+    def plans(self) -> dict:
+        return self.figures["plans"]
+
+    @property
+    def pairs(self) -> dict:
+        return self.figures["pairs"]
+
+    @property
+    def pairs_working(self) -> int:
+        return _working(self.pairs)
+
+    @property
+    def reports_rank(self) -> int:
+        """Late first, then the least advanced: for sorting the table by report state."""
+        order = [key for key, _label, _colour in REPORT_SERIES]
+        return min((0 if cell.late else 1) * 10 + (len(order) - order.index(cell.state)) for cell in self.reports)
+
+
+@dataclass
+class District:
+    year: AcademicYear
+    today: datetime.date
+    rows: list[OrganisationRow]
+    totals: dict
+    target: dict | None
+    municipalities: list
+    pairs_by_form: list[dict]
+    pairs_by_status: dict
+    quiet_pairs: int
+    roadmap: Progress
+    district_roadmaps: list[dict]
+    report_halves: list[dict]
+    late_reports: list[tuple[OrganisationRow, ReportCell]]
+    consents: dict
+    sort: str = DEFAULT_SORT
+    current_half: int = 1
+    charts: dict = field(default_factory=dict)
+
+
+def district(scope, year: AcademicYear, *, today: datetime.date | None = None, sort: str = DEFAULT_SORT) -> District:
+    """Every organisation the scope reaches, for the year, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    visible = Organisation.objects.visible_to(scope).filter(is_active=True)
+    organisations = list(organisation_matrix(visible.select_related("municipality"), academic_year=year, today=today)
+                         .order_by("short_name", "pk"))
+    ids = [organisation.pk for organisation in organisations]
+    figures = figures_service.compute(organisations, year, today=today)
+    reports = _reports(ids, year)
+    consented_ever = _consented_ever(ids)
+    municipalities = {o.municipality_id: o.municipality for o in organisations}
+    several_municipalities = len(municipalities) > 1
+
+    rows = []
+    for organisation in organisations:
+        org_url = organisation_dashboard_url(organisation.pk, year)
+        cells = [_report_cell(reports.get((organisation.pk, half)), half=half, today=today,
+                              due_on=half_due_on(organisation.municipality, year, half), organisation_url=org_url)
+                 for half in (1, 2)]
+        rows.append(OrganisationRow(
+            organisation=organisation, figures=figures[organisation.pk],
+            roadmap=Progress(organisation.occurrence_total, organisation.occurrence_done,
+                             organisation.occurrence_overdue, organisation.next_due, organisation.roadmap_id),
+            consents=_consents(figures[organisation.pk], consented_ever.get(organisation.pk, 0), organisation.pk),
+            reports=cells, url=org_url, show_municipality=several_municipalities,
+        ))
+
+    totals = figures_service.total(figures)
+    targets = {(row.coverage["students_target"], row.coverage["teachers_target"], row.plans["target"],
+                row.consents["target"]) for row in rows}
+    target = None
+    if len(targets) == 1:
+        students, teachers, plans, consents = targets.pop()
+        target = {"students": students, "teachers": teachers, "plans": plans, "consents": consents}
+    totals["coverage"]["students_on_target"] = bool(target and totals["coverage"]["students_percent"] is not None
+                                                    and totals["coverage"]["students_percent"] >= target["students"])
+    totals["coverage"]["teachers_on_target"] = bool(target and totals["coverage"]["teachers_percent"] is not None
+                                                    and totals["coverage"]["teachers_percent"] >= target["teachers"])
+    totals["without_headcount"] = sum(1 for row in rows if not row.coverage["students_base"])
+    totals["students_on_target"] = sum(1 for row in rows if row.coverage["students_on_target"])
+    totals["teachers_on_target"] = sum(1 for row in rows if row.coverage["teachers_on_target"])
+    plan_rows = [row.plans for row in rows if row.plans["count"]]
+    plan_count = sum(p["count"] for p in plan_rows)
+    totals["plans"] = {
+        "count": plan_count, "on_target": sum(p["on_target"] for p in plan_rows),
+        # weighted by the number of plans, as the figures average plans within an organisation
+        "average_percent": round(sum(p["average_percent"] * p["count"] for p in plan_rows) / plan_count, 1)
+        if plan_count else None,
+    }
+    totals["plans"]["ok"] = (None if totals["plans"]["average_percent"] is None or target is None
+                             else totals["plans"]["average_percent"] >= target["plans"])
+
+    consents = _consents({"consents": totals["consents"] | {"target": target["consents"] if target else 100}},
+                         sum(consented_ever.values()), None)
+    consents["organisations_on_target"] = sum(1 for row in rows if row.consents["on_target"])
+
+    roadmap = Progress(sum(r.roadmap.total for r in rows), sum(r.roadmap.done for r in rows),
+                       sum(r.roadmap.overdue for r in rows),
+                       min((r.roadmap.next_due for r in rows if r.roadmap.next_due), default=None))
+    roadmap_counts = {"with_roadmap": sum(1 for r in rows if r.roadmap.roadmap_id),
+                      "with_overdue": sum(1 for r in rows if r.roadmap.overdue)}
+
+    pairs_by_form, pairs_by_status = _pairs_by_form(visible, year)
+    quiet = quiet_pairs(Pair.objects.filter(programme__organisation__in=visible, programme__academic_year=year),
+                        today=today).count()
+
+    halves = []
+    for half in (1, 2):
+        cells = [row.reports[half - 1] for row in rows]
+        counts = Counter(cell.state for cell in cells)
+        due_dates = sorted({cell.due_on for cell in cells})
+        halves.append({
+            "half": half, "counts": counts, "total": len(cells), "late": sum(1 for cell in cells if cell.late),
+            "due_on": due_dates[0] if len(due_dates) == 1 else None, "due_dates": due_dates,
+            "days_left": (due_dates[0] - today).days if len(due_dates) == 1 else None,
+        })
+    late = sorted(((row, cell) for row in rows for cell in row.reports if cell.late),
+                  key=lambda pair: (pair[1].due_on, pair[0].name))
+
+    rows = sort_rows(rows, sort)
+    totals["roadmap_counts"] = roadmap_counts
+    result = District(
+        year=year, today=today, rows=rows, totals=totals, target=target,
+        municipalities=sorted(municipalities.values(), key=lambda m: m.name),
+        pairs_by_form=pairs_by_form, pairs_by_status=pairs_by_status, quiet_pairs=quiet, roadmap=roadmap,
+        district_roadmaps=_district_roadmaps(scope, year, today), report_halves=halves, late_reports=late,
+        consents=consents, sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
+    )
+    # The half a curator is busy with: the first until the end of December, then the second.
+    result.current_half = 1 if today <= datetime.date(year.start_year, 12, 31) else 2
+    result.charts = _district_charts(result)
+    return result
+
+
+def _worst_first(rows, value, limit=CHART_ROWS):
+    """The rows ordered from the lowest value up (unknown values last), at most ``limit`` of them."""
+    ordered = sorted(rows, key=lambda row: (value(row) is None, value(row) or 0, row.name.lower()))
+    return ordered[:limit]
+
+
+def _coverage_rows(rows, kind: str, year) -> list[dict]:
+    chart = []
+    for row in _worst_first(rows, lambda r: r.coverage[f"{kind}_percent"]):
+        coverage = row.coverage
+        base = coverage[f"{kind}_base"]
+        chart.append({
+            "label": row.name, "value": coverage[f"{kind}_percent"], "target": coverage[f"{kind}_target"],
+            "ok": coverage[f"{kind}_on_target"] if coverage[f"{kind}_percent"] is not None else None,
+            "note": f"{coverage[kind]} / {base}" if base else str(_("численность не указана")),
+            "url": organisation_dashboard_url(row.pk, year, "coverage"),
+        })
+    return chart
+
+
+def report_list_url(year, *, half=None, status=None) -> str:
+    return url("monitoring:report_list", year=year.start_year, half=half, status=status)
+
+
+def _district_charts(d: District) -> dict:
+    year = d.year
+    rows = d.rows
+    programmes = url("mentoring:programme_list", year=year.pk)
+    pairs = [{
+        "label": cell["label"], "url": programmes, "values": dict(cell["values"]),
+        "urls": {status: pairs_url(status=status) for status in PAIR_STATUSES},
+    } for cell in d.pairs_by_form]
+    roadmap_rows = [row for row in rows if row.roadmap.total]
+    roadmap_rows.sort(key=lambda row: (-row.roadmap.overdue, row.roadmap.percent, row.name.lower()))
+    roadmap = [{
+        "label": row.name, "url": row.roadmap.url,
+        "values": {"done": row.roadmap.done, "open": row.roadmap.total - row.roadmap.done - row.roadmap.overdue,
+                   "overdue": row.roadmap.overdue},
+        "urls": {"done": row.roadmap.url, "open": row.roadmap.url, "overdue": row.roadmap.overdue_url},
+    } for row in roadmap_rows[:CHART_ROWS]]
+    reports = [{
+        "label": f"{half['half']} " + str(_("полугодие")), "url": report_list_url(year, half=half["half"]),
+        "values": dict(half["counts"]),
+        "urls": {key: report_list_url(year, half=half["half"], status=key) for key, _l, _c in REPORT_SERIES},
+    } for half in d.report_halves]
+    consent_rows = [row for row in rows if row.consents["total"]]
+    consents = [{
+        "label": row.name, "url": row.consents["all_url"],
+        "values": {"valid": row.consents["with_consent"], "lapsed": row.consents["lapsed"],
+                   "missing": row.consents["missing"]},
+        "urls": {"valid": row.consents["valid_url"], "lapsed": row.consents["lapsed_url"],
+                 "missing": row.consents["missing_url"]},
+    } for row in _worst_first(consent_rows, lambda r: r.consents["percent"])]
+    return {
+        "students": _coverage_rows(rows, "students", year),
+        "teachers": _coverage_rows(rows, "teachers", year),
+        "pairs": pairs, "roadmap": roadmap, "reports": reports, "consents": consents,
+        "roadmap_rows": len(roadmap_rows), "consent_rows": len(consent_rows),
+    }
+
+
+ROADMAP_SERIES = (
+    ("done", _("выполнено"), "#198754"),
+    ("open", _("в работе, срок не прошёл"), "#ced4da"),
+    ("overdue", _("просрочено"), "#dc3545"),
+)
+
+
+def _pairs_by_form(organisations, year) -> tuple[list[dict], dict]:
+    """Pairs of the year by form and status, district-wide, in one query."""
+    rows = (Pair.objects.filter(programme__organisation__in=organisations, programme__academic_year=year,
+                                status__in=PAIR_STATUSES + (Pair.Status.PROPOSED,))
+            .values("programme__form_id", "programme__form__name", "programme__form__position", "status")
+            .annotate(n=Count("pk")))
+    forms: dict[int, dict] = {}
+    by_status: Counter = Counter()
+    for row in rows:
+        cell = forms.setdefault(row["programme__form_id"], {
+            "form_id": row["programme__form_id"], "label": row["programme__form__name"],
+            "position": row["programme__form__position"], "values": Counter(),
+        })
+        cell["values"][row["status"]] += row["n"]
+        by_status[row["status"]] += row["n"]
+    result = []
+    for cell in sorted(forms.values(), key=lambda c: (c["position"], c["label"])):
+        cell["total"] = sum(cell["values"][status] for status in PAIR_STATUSES)
+        cell["proposed"] = cell["values"][Pair.Status.PROPOSED]
+        if cell["total"] or cell["proposed"]:
+            result.append(cell)
+    by_status = {status: by_status[status] for status in PAIR_STATUSES + (Pair.Status.PROPOSED,)}
+    by_status["working"] = by_status[Pair.Status.FORMING] + by_status[Pair.Status.ACTIVE]
+    by_status["total"] = sum(by_status[status] for status in PAIR_STATUSES)
+    return result, by_status
+
+
+def _district_roadmaps(scope, year, today) -> list[dict]:
+    """The municipalities' own roadmaps for the year with their progress, in one query."""
+    open_ = ~Q(status=Occurrence.Status.DONE)
+    rows = (Occurrence.objects.filter(item__roadmap__in=Roadmap.objects.visible_to(scope), item__is_removed=False,
+                                      item__roadmap__academic_year=year, item__roadmap__municipality__isnull=False)
+            .exclude(status=Occurrence.Status.CANCELLED)
+            .values("item__roadmap_id", "item__roadmap__municipality__name")
+            .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=Occurrence.Status.DONE)),
+                      overdue=Count("pk", filter=open_ & Q(due_on__lt=today)),
+                      next_due=Min("due_on", filter=open_ & Q(due_on__gte=today)))
+            .order_by("item__roadmap__municipality__name"))
+    return [{"name": row["item__roadmap__municipality__name"],
+             "progress": Progress(row["total"], row["done"], row["overdue"], row["next_due"], row["item__roadmap_id"])}
+            for row in rows]
+
+
+# --- one organisation ------------------------------------------------------------------------------
+
+
+@dataclass
+class ProgrammeRow:
+    programme_id: int
+    form: str
+    pairs: dict
+    proposed: int
+    quiet: int
+    meetings: int
+    plans: dict
+    url: str
+
+    @property
+    def total(self) -> int:
+        return sum(self.pairs.values())
+
+    @property
+    def working(self) -> int:
+        return self.pairs[Pair.Status.FORMING] + self.pairs[Pair.Status.ACTIVE]
+
+    def pairs_url(self, status=None) -> str:
+        return pairs_url(programme=self.programme_id, status=status)
+
+    @property
+    def quiet_url(self) -> str:
+        return pairs_url(programme=self.programme_id, status="quiet")
+
+    @property
+    def proposed_url(self) -> str:
+        return pairs_url(programme=self.programme_id, status=Pair.Status.PROPOSED)
+
+
+@dataclass
+class School:
+    organisation: Organisation
+    year: AcademicYear
+    today: datetime.date
+    figures: dict
+    roadmap: Progress
+    next_deadlines: list
+    overdue_items: list
+    programmes: list[ProgrammeRow]
+    reports: list[ReportCell]
+    consents: dict
+    satisfaction: list[dict]
+    growth: list[dict]
+    quiet_pairs: int
+    charts: dict = field(default_factory=dict)
+
+    @property
+    def has_satisfaction(self) -> bool:
+        return any(row["value"] is not None for row in self.satisfaction)
+
+    @property
+    def has_growth(self) -> bool:
+        return any(value is not None for row in self.growth for value in row["values"].values())
+
+
+UPCOMING_ROWS = 6
+
+
+def school(organisation: Organisation, year: AcademicYear, *, today: datetime.date | None = None) -> School:
+    """One organisation's dashboard, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    figures = figures_service.compute([organisation], year, today=today)[organisation.pk]
+    plans = figures["plans"]
+    plans["ok"] = None if plans["average_percent"] is None else plans["average_percent"] >= plans["target"]
+    matrix = organisation_matrix(Organisation.objects.filter(pk=organisation.pk), academic_year=year,
+                                 today=today).values("occurrence_total", "occurrence_done", "occurrence_overdue",
+                                                     "next_due", "roadmap_id").get()
+    progress = Progress(matrix["occurrence_total"], matrix["occurrence_done"], matrix["occurrence_overdue"],
+                        matrix["next_due"], matrix["roadmap_id"])
+    occurrences = (Occurrence.objects.open()
+                   .filter(item__roadmap__organisation=organisation, item__roadmap__academic_year=year,
+                           item__is_removed=False)
+                   .select_related("item").order_by("due_on", "item__position", "sequence"))
+    upcoming = list(occurrences.filter(due_on__gte=today)[:UPCOMING_ROWS])
+    overdue = list(occurrences.filter(due_on__lt=today)[:UPCOMING_ROWS])
+    for occurrence in upcoming + overdue:
+        occurrence.url = f"{url('roadmaps:roadmap_detail', occurrence.item.roadmap_id)}#item-{occurrence.item_id}"
+        occurrence.days = (occurrence.due_on - today).days
+
+    reports = _reports([organisation.pk], year)
+    org_url = organisation_dashboard_url(organisation.pk, year)
+    cells = [_report_cell(reports.get((organisation.pk, half)), half=half, today=today, organisation_url=org_url,
+                          due_on=half_due_on(organisation.municipality, year, half)) for half in (1, 2)]
+    consented_ever = _consented_ever([organisation.pk]).get(organisation.pk, 0)
+    questionnaires = url("monitoring:questionnaire_list")
+    satisfaction = [{"label": label, "value": figures["satisfaction"].get(kind), "url": questionnaires}
+                    for kind, label in SATISFACTION_LABELS.items()]
+    growth = [{"label": label, "values": {"entry": figures["growth"].get(key, {}).get("entry"),
+                                          "exit": figures["growth"].get(key, {}).get("exit")},
+               "change": figures["growth"].get(key, {}).get("change"), "url": questionnaires}
+              for key, label in GROWTH_LABELS.items()]
+    quiet = Counter(quiet_pairs(Pair.objects.filter(programme__organisation=organisation,
+                                                    programme__academic_year=year), today=today)
+                    .values_list("programme_id", flat=True))
+    result = School(
+        organisation=organisation, year=year, today=today, figures=figures, roadmap=progress,
+        next_deadlines=upcoming, overdue_items=overdue, programmes=_programmes(organisation, year, figures, quiet),
+        reports=cells, consents=_consents(figures, consented_ever, organisation.pk),
+        satisfaction=satisfaction, growth=growth, quiet_pairs=sum(quiet.values()),
+    )
+    result.charts = _school_charts(result)
+    return result
+
+
+GROWTH_SERIES = (
+    ("entry", _("на входе"), "#adb5bd"),
+    ("exit", _("на выходе"), "#0d6efd"),
+)
+
+
+def _school_charts(s: School) -> dict:
+    coverage = s.figures["coverage"]
+    coverage_rows = []
+    for kind, label in (("students", _("Обучающиеся")), ("teachers", _("Педагоги"))):
+        base = coverage[f"{kind}_base"]
+        coverage_rows.append({
+            "label": label, "value": coverage[f"{kind}_percent"], "target": coverage[f"{kind}_target"],
+            "ok": coverage[f"{kind}_on_target"] if coverage[f"{kind}_percent"] is not None else None,
+            "note": f"{coverage[kind]} / {base}" if base else str(_("численность не указана")),
+            "url": "#programmes",
+        })
+    pairs = [{
+        "label": row.form, "url": row.url, "values": dict(row.pairs),
+        "urls": {status: row.pairs_url(status) for status in PAIR_STATUSES},
+    } for row in s.programmes if row.total]
+    consents = s.consents
+    consent_rows = [{
+        "label": _("Участники"), "url": consents["all_url"],
+        "values": {"valid": consents["with_consent"], "lapsed": consents["lapsed"], "missing": consents["missing"]},
+        "urls": {"valid": consents["valid_url"], "lapsed": consents["lapsed_url"],
+                 "missing": consents["missing_url"]},
+    }] if consents["total"] else []
+    progress = s.roadmap
+    roadmap = [{
+        "label": _("Мероприятия"), "url": progress.url,
+        "values": {"done": progress.done, "open": progress.total - progress.done - progress.overdue,
+                   "overdue": progress.overdue},
+        "urls": {"done": progress.url, "open": progress.url, "overdue": progress.overdue_url},
+    }] if progress.total else []
+    return {"coverage": coverage_rows, "pairs": pairs, "consents": consent_rows, "roadmap": roadmap}
+
+
+def _programmes(organisation, year, figures, quiet: Counter) -> list[ProgrammeRow]:
+    """The organisation's programmes of the year: pairs by status, meetings and plans, in three queries."""
+    status_counts = {status: Count("pairs", filter=Q(pairs__status=status))
+                     for status in PAIR_STATUSES + (Pair.Status.PROPOSED,)}
+    programmes = list(Programme.objects.filter(organisation=organisation, academic_year=year)
+                      .values("pk", "form__name", "form__position").annotate(**status_counts)
+                      .order_by("form__position", "form__name"))
+    period = figures_service.Period.whole(year)
+    meetings = dict(Programme.objects.filter(organisation=organisation, academic_year=year)
+                    .annotate(n=Count("meetings", filter=Q(meetings__held_on__range=(period.starts_on,
+                                                                                      period.ends_on))))
+                    .values_list("pk", "n"))
+    plans = defaultdict(list)
+    for programme, _membership, total, done in (
+        PlanItem.objects.filter(membership__pair__programme__organisation=organisation,
+                                membership__pair__programme__academic_year=year,
+                                membership__pair__status__in=figures_service.WORKED)
+        .exclude(status=PlanItem.Status.CANCELLED)
+        .values_list("membership__pair__programme_id", "membership_id")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=PlanItem.Status.DONE)))
+    ):
+        plans[programme].append(100 * done / total)
+    target = figures["plans"]["target"]
+    rows = []
+    for row in programmes:
+        values = plans.get(row["pk"], [])
+        rows.append(ProgrammeRow(
+            programme_id=row["pk"], form=row["form__name"],
+            pairs={status: row[status] for status in PAIR_STATUSES}, proposed=row[Pair.Status.PROPOSED],
+            quiet=quiet.get(row["pk"], 0), meetings=meetings.get(row["pk"], 0),
+            plans={"count": len(values), "on_target": sum(1 for v in values if v >= target),
+                   "average_percent": round(sum(values) / len(values), 1) if values else None},
+            url=url("mentoring:programme_detail", row["pk"]),
+        ))
+    return rows
+

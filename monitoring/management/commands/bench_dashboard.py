@@ -1,0 +1,153 @@
+"""``python manage.py bench_dashboard``: times the district dashboard and the statistics export.
+
+A benchmark, not a test. It runs against the configured database, which should be a throwaway one
+holding a big district::
+
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 python manage.py migrate
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 python manage.py load_demo --organisations 300 --participants 300
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 python manage.py bench_dashboard
+
+(``make bench`` does exactly that; on PostgreSQL wrap the three commands in ``scripts/with-postgres``.)
+
+1. It logs in as the municipal curator with Django's test client (``force_login``: a session row is
+   written), requests the district dashboard ``--repeat`` times and prints the median and p90 response
+   time and the number of queries; the same for one school's dashboard.
+2. It times ``monitoring.exports.write_statistics`` for every organisation the curator sees into a
+   temporary XLSX file, then runs it again under ``tracemalloc`` for the peak of Python allocations,
+   and prints the process's max RSS.
+
+The goals, stated for PostgreSQL: dashboard median under 300 ms; export under 30 s and 200 MB.
+"""
+
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+DASHBOARD_GOAL_MS = 300
+EXPORT_GOAL_S = 30
+EXPORT_GOAL_MB = 200
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile: p90 of 20 runs is the 18th fastest."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def max_rss_mib() -> float:
+    # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
+    unit = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / unit
+
+
+class Command(BaseCommand):
+    help = (
+        "Замеряет панель мониторинга района (медиана и 90-й процентиль времени ответа, число запросов) и "
+        "выгрузку статистики (время, пик памяти) на настроенной базе данных — лучше на временной, "
+        "заполненной командой load_demo --organisations 300 --participants 300."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", default="municipal", help="Под кем входить (муниципальный куратор).")
+        parser.add_argument("--repeat", type=positive, default=20, help="Сколько раз запрашивать панель.")
+        parser.add_argument("--no-export", action="store_true", help="Не замерять выгрузку статистики.")
+
+    def handle(self, *args, user, repeat, no_export, **options):
+        from registry.models import AcademicYear, Organisation, User
+        from registry.scoping import Scope
+
+        account = User.objects.filter(username=user).first()
+        if account is None:
+            raise CommandError(f"Нет пользователя «{user}»: сначала manage.py load_demo --organisations 300 "
+                               f"--participants 300 на временной базе.")
+        scope = Scope.for_user(account)
+        organisations = Organisation.objects.visible_to(scope).filter(is_active=True)
+        count = organisations.count()
+        year = AcademicYear.objects.current()
+        self.stdout.write(f"База: {connection.vendor} ({connection.settings_dict['NAME']}); вход: {user}; "
+                          f"организаций: {count}; учебный год {year}.")
+
+        with override_settings(ALLOWED_HOSTS=["testserver", "localhost", "127.0.0.1"]):
+            client = Client()
+            client.force_login(account)
+            self.bench_page(client, "district", reverse("monitoring:dashboard"), repeat, goal=DASHBOARD_GOAL_MS)
+            first = organisations.order_by("pk").first()
+            if first is not None:
+                self.bench_page(client, "school", reverse("monitoring:organisation_dashboard", args=[first.pk]),
+                                repeat, goal=DASHBOARD_GOAL_MS)
+        if not no_export:
+            self.bench_export(organisations, year, count)
+
+    def bench_page(self, client, name, path, repeat, *, goal):
+        timings, queries, size = [], set(), 0
+        response = client.get(path)  # warm up: templates, URL resolver, connection
+        if response.status_code != 200:
+            raise CommandError(f"{path}: ответ {response.status_code}")
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(path)
+                timings.append(time.perf_counter() - started)
+            queries.add(len(captured))
+            size = len(response.content)
+        median, p90 = statistics.median(timings) * 1000, percentile(timings, 0.9) * 1000
+        verdict = "OK" if median < goal else f"выше цели {goal} мс"
+        self.stdout.write(
+            f"bench_dashboard {name} {path}: {repeat} requests, median {median:.0f} ms, p90 {p90:.0f} ms, "
+            f"min {min(timings) * 1000:.0f} ms, queries {'/'.join(str(q) for q in sorted(queries))}, "
+            f"{size / 1024:.0f} KiB — {verdict}"
+        )
+
+    def bench_export(self, organisations, year, count):
+        try:
+            from monitoring.exports import write_statistics
+        except ImportError:
+            self.stdout.write(self.style.WARNING(
+                "bench_dashboard export: monitoring.exports.write_statistics ещё не написана — выгрузка не "
+                "замерена (замер вызовет её, как только она появится)."))
+            return
+
+        def run(count_queries: bool):
+            with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
+                queries = None
+                if count_queries:
+                    with CaptureQueriesContext(connection) as captured:
+                        write_statistics(handle, organisations=organisations, year=year)
+                    queries = len(captured)
+                else:  # no captured SQL in the memory peak
+                    write_statistics(handle, organisations=organisations, year=year)
+                handle.flush()
+                return os.path.getsize(handle.name), queries
+
+        started = time.perf_counter()
+        size, queries = run(True)
+        elapsed = time.perf_counter() - started
+        tracemalloc.start()
+        run(False)
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        rss = max_rss_mib()
+        ok = elapsed < EXPORT_GOAL_S and rss < EXPORT_GOAL_MB
+        self.stdout.write(
+            f"bench_dashboard export write_statistics: {count} organisations, {elapsed:.2f} s, queries {queries}, "
+            f"file {size / 1024:.0f} KiB, peak traced {peak / 2**20:.1f} MiB, max RSS {rss:.0f} MiB — "
+            + ("OK" if ok else f"цель: до {EXPORT_GOAL_S} с и {EXPORT_GOAL_MB} МБ")
+        )
