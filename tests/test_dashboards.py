@@ -1,0 +1,384 @@
+"""The monitoring dashboards: who sees which, what the numbers are and where they link, and that
+both pages run a constant number of queries whatever the number of organisations."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Pair, PlanItem, Programme
+from monitoring import dashboards
+from monitoring.models import CoverageTarget, MonitoringReport
+from monitoring.templatetags import charts
+from registry.models import (
+    AcademicYear,
+    Consent,
+    MenteeProfile,
+    MentorProfile,
+    Organisation,
+    OrganisationHeadcount,
+    Participant,
+)
+from registry.scoping import Scope
+from roadmaps.deadlines import DeadlineSpec
+from roadmaps.models import Occurrence, Roadmap, RoadmapItem
+from tests import factories
+
+DISTRICT_QUERIES = 30
+SCHOOL_QUERIES = 32
+
+
+def populate(municipality, count: int, *, prefix: str = "Школа") -> list[Organisation]:
+    """``count`` organisations with head counts, people, consents, a pair with a plan and a meeting, a
+    roadmap with one done and one overdue occurrence, and a submitted report: a few bulk inserts."""
+    year = AcademicYear.objects.current()
+    today = timezone.localdate()
+    organisations = Organisation.objects.bulk_create(
+        Organisation(municipality=municipality, short_name=f"{prefix} {i:03d}", full_name=f"{prefix} {i:03d}")
+        for i in range(count))
+    OrganisationHeadcount.objects.bulk_create(
+        OrganisationHeadcount(organisation=o, academic_year=year, students_total=20, students_aged_10_plus=15,
+                              teachers_total=5) for o in organisations)
+    people = []
+    for o in organisations:
+        for last, category in (("Учитель", "teacher"), ("Ученик", "student"), ("Ученица", "student")):
+            person = Participant(organisation=o, last_name=last, first_name="Тест", category=category,
+                                 birth_date=datetime.date(2011, 1, 1))
+            person.fill_search_name()
+            people.append(person)
+    people = Participant.objects.bulk_create(people)
+    text = factories.consent_text()
+    Consent.objects.bulk_create(Consent(participant=p, text=text, signed_by="participant",
+                                        signed_on=today - datetime.timedelta(days=10))
+                                for p in people if p.last_name == "Учитель")
+    teachers = [p for p in people if p.last_name == "Учитель"]
+    students = [p for p in people if p.last_name == "Ученик"]
+    mentors = MentorProfile.objects.bulk_create(MentorProfile(participant=p) for p in teachers)
+    mentees = MenteeProfile.objects.bulk_create(MenteeProfile(participant=p) for p in students)
+    form = MentoringForm.objects.get(name="учитель – ученик")
+    programmes = Programme.objects.bulk_create(
+        Programme(organisation=o, academic_year=year, form=form, starts_on=year.starts_on, ends_on=year.ends_on)
+        for o in organisations)
+    pairs = Pair.objects.bulk_create(Pair(programme=p, status=Pair.Status.ACTIVE, started_on=year.starts_on)
+                                     for p in programmes)
+    MentorLink.objects.bulk_create(MentorLink(pair=pair, mentor=m) for pair, m in zip(pairs, mentors))
+    memberships = Membership.objects.bulk_create(Membership(pair=pair, mentee=m) for pair, m in zip(pairs, mentees))
+    PlanItem.objects.bulk_create(
+        PlanItem(membership=m, goal="Цель", action="Шаг", due_on=today, status=status)
+        for m in memberships for status in (PlanItem.Status.DONE, PlanItem.Status.PLANNED))
+    Meeting.objects.bulk_create(Meeting(programme=pair.programme, pair=pair, held_on=today, topic="Встреча")
+                                for pair in pairs)
+    roadmaps = Roadmap.objects.bulk_create(Roadmap(organisation=o, academic_year=year, title="Дорожная карта")
+                                           for o in organisations)
+    deadline = DeadlineSpec(kind="year", text="в течение года").to_json()
+    items = RoadmapItem.objects.bulk_create(
+        RoadmapItem(roadmap=r, stage_number=1, stage_title="Этап", number=f"1.{n}", title=f"Мероприятие {n}",
+                    deadline=deadline, position=n) for r in roadmaps for n in (1, 2))
+    Occurrence.objects.bulk_create(
+        Occurrence(item=item, starts_on=today - datetime.timedelta(days=60),
+                   due_on=today - datetime.timedelta(days=5),
+                   status=Occurrence.Status.DONE if item.number == "1.1" else Occurrence.Status.NOT_STARTED)
+        for item in items)
+    MonitoringReport.objects.bulk_create(
+        MonitoringReport(organisation=o, academic_year=year, half=1, due_on=today + datetime.timedelta(days=10),
+                         status=MonitoringReport.Status.SUBMITTED, submitted_at=timezone.now())
+        for o in organisations)
+    return organisations
+
+
+# --- who sees what -------------------------------------------------------------------------------------
+
+
+def test_municipal_curator_sees_the_district(district, client_for):
+    response = client_for(district.municipal).get(reverse("monitoring:dashboard"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    for school in (district.school1, district.school2, district.college):
+        assert school.short_name in content
+        assert reverse("monitoring:organisation_dashboard", args=[school.pk]) in content
+    assert district.foreign_school.short_name not in content
+    assert "Селивановский район" in content
+
+
+def test_regional_observer_sees_both_districts(district, client_for):
+    content = client_for(district.observer).get(reverse("monitoring:dashboard")).content.decode()
+    assert district.foreign_school.short_name in content
+    assert district.school1.short_name in content
+
+
+@pytest.mark.parametrize("username", ["curator1", "director1", "member1"])
+def test_single_organisation_user_gets_the_school_dashboard(district, client_for, username):
+    user = getattr(district, username)
+    year = AcademicYear.objects.current()
+    response = client_for(user).get(reverse("monitoring:dashboard"), {"year": year.start_year})
+    expected = reverse("monitoring:organisation_dashboard", args=[district.school1.pk])
+    assert response.status_code == 302
+    assert response["Location"] == f"{expected}?year={year.start_year}"
+    page = client_for(user).get(response["Location"])
+    assert page.status_code == 200
+    assert district.school1.short_name in page.content.decode()
+
+
+def test_user_without_role_sees_an_empty_district(district, client_for):
+    response = client_for(district.nobody).get(reverse("monitoring:dashboard"))
+    assert response.status_code == 200
+    assert "ни одна организация" in response.content.decode()
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get(reverse("monitoring:dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("username, school, status", [
+    ("municipal", "school1", 200),
+    ("observer", "foreign_school", 200),
+    ("curator1", "school1", 200),
+    ("curator1", "school2", 404),
+    ("curator2", "school1", 404),
+    ("foreign_municipal", "school1", 404),
+    ("nobody", "school1", 404),
+])
+def test_school_dashboard_is_scoped(district, client_for, username, school, status):
+    organisation = getattr(district, school)
+    response = client_for(getattr(district, username)).get(
+        reverse("monitoring:organisation_dashboard", args=[organisation.pk]))
+    assert response.status_code == status
+
+
+def test_school_dashboard_of_a_missing_organisation_is_404(district, client_for):
+    response = client_for(district.municipal).get(reverse("monitoring:organisation_dashboard", args=[99999]))
+    assert response.status_code == 404
+
+
+# --- numbers and links ------------------------------------------------------------------------------------
+
+
+def test_district_numbers_link_to_the_rows_behind_them(district, client_for):
+    populate(district.municipality, 2)
+    school = Organisation.objects.get(short_name="Школа 000")
+    roadmap = Roadmap.objects.get(organisation=school)
+    content = client_for(district.municipal).get(reverse("monitoring:dashboard")).content.decode()
+    # The consent share of a school: its participants without a consent.
+    assert f"/registry/participants/?organisation={school.pk}&amp;consent=missing" in content
+    # Coverage: the school's own dashboard.
+    year = AcademicYear.objects.current().start_year
+    assert f"/monitoring/organisations/{school.pk}/?year={year}#coverage" in content
+    # Overdue roadmap items: the roadmap filtered on them, and the district's overdue list.
+    assert f"/roadmaps/{roadmap.pk}/?status=overdue" in content
+    assert reverse("roadmaps:overdue") in content
+    # Pairs by status, by form (through the programmes of the year) and the quiet ones.
+    assert "/mentoring/pairs/?status=active" in content
+    assert "/mentoring/pairs/?status=quiet" in content
+    assert "учитель – ученик" in content
+    # The submitted report links to itself.
+    report = MonitoringReport.objects.get(organisation=school)
+    assert reverse("monitoring:report_detail", args=[report.pk]) in content
+
+
+def test_district_figures(district):
+    populate(district.municipality, 4)
+    year = AcademicYear.objects.current()
+    scope = Scope.for_user(district.municipal)
+    d = dashboards.district(scope, year)
+    rows = {row.name: row for row in d.rows}
+    assert len(rows) == 7  # 3 fixture organisations and 4 populated ones
+    row = rows["Школа 001"]
+    # 1 teacher mentors 1 student: 1 of 20 students (5 %, below 10 %), 1 of 5 teachers (20 %, above 15 %).
+    assert row.coverage["students_percent"] == 5.0 and not row.coverage["students_on_target"]
+    assert row.coverage["teachers_percent"] == 20.0 and row.coverage["teachers_on_target"]
+    assert row.consents["with_consent"] == 1 and row.consents["missing"] == 2 and row.consents["lapsed"] == 0
+    assert row.roadmap.total == 2 and row.roadmap.done == 1 and row.roadmap.overdue == 1
+    assert row.plans["average_percent"] == 50.0
+    assert [cell.state for cell in row.reports] == ["submitted", "missing"]
+    assert d.totals["coverage"]["students"] == 4
+    assert d.totals["coverage"]["students_base"] == 80
+    assert d.totals["students_on_target"] == 0 and d.totals["teachers_on_target"] == 4
+    assert d.pairs_by_status["active"] == 4
+    assert d.pairs_by_form[0]["label"] == "учитель – ученик"
+    assert d.roadmap.overdue == 4 and d.totals["roadmap_counts"]["with_overdue"] == 4
+    assert d.target == {"students": 10.0, "teachers": 15.0, "plans": 90, "consents": 100}
+
+
+def test_targets_come_from_the_municipality(district, client_for):
+    year = AcademicYear.objects.current()
+    CoverageTarget.objects.create(municipality=district.municipality, academic_year=year, students_percent=4,
+                                  teachers_percent=25)
+    populate(district.municipality, 1)
+    d = dashboards.district(Scope.for_user(district.municipal), year)
+    row = next(row for row in d.rows if row.name == "Школа 000")
+    assert row.coverage["students_on_target"] and not row.coverage["teachers_on_target"]
+    content = client_for(district.municipal).get(reverse("monitoring:dashboard")).content.decode()
+    assert "цель 4&nbsp;%" in content and "цель 25&nbsp;%" in content
+
+
+def test_late_reports_are_listed(district):
+    year = AcademicYear.objects.current()
+    populate(district.municipality, 2)
+    after_both = datetime.date(year.start_year + 1, 7, 1)
+    d = dashboards.district(Scope.for_user(district.municipal), year, today=after_both)
+    late = {(row.name, cell.half) for row, cell in d.late_reports}
+    # Nobody wrote a report for the second half: all five organisations are late with it.
+    assert {name for name, half in late if half == 2} == {row.name for row in d.rows}
+    # The first-half reports were submitted: not late; the fixture schools wrote none: late.
+    assert ("Школа 000", 1) not in late
+    assert (district.school1.short_name, 1) in late
+    assert d.report_halves[1]["late"] == 5
+    assert d.current_half == 2
+
+
+def test_report_due_dates_follow_the_municipality(district):
+    year = AcademicYear.objects.current()
+    district.municipality.first_half_due_month, district.municipality.first_half_due_day = 12, 20
+    district.municipality.second_half_due_month, district.municipality.second_half_due_day = 5, 20
+    assert dashboards.half_due_on(district.municipality, year, 1) == datetime.date(year.start_year, 12, 20)
+    assert dashboards.half_due_on(district.municipality, year, 2) == datetime.date(year.start_year + 1, 5, 20)
+
+
+def test_table_sorts_by_a_whitelisted_column(district, client_for):
+    populate(district.municipality, 3)
+    year = AcademicYear.objects.current()
+    scope = Scope.for_user(district.municipal)
+    by_students = dashboards.district(scope, year, sort="-students")
+    values = [row.coverage["students_percent"] for row in by_students.rows]
+    known = [v for v in values if v is not None]
+    assert known == sorted(known, reverse=True)
+    assert values[-1] is None  # no head count: last whichever the direction
+    assert dashboards.district(scope, year, sort="; DROP TABLE").sort == "name"
+    response = client_for(district.municipal).get(reverse("monitoring:dashboard"), {"sort": "-overdue"})
+    assert response.status_code == 200
+
+
+def test_year_selector(district, client_for):
+    current = AcademicYear.objects.current()
+    previous = AcademicYear.objects.create(start_year=current.start_year - 1)
+    populate(district.municipality, 1)
+    d = dashboards.district(Scope.for_user(district.municipal), previous)
+    assert all(row.pairs_working == 0 for row in d.rows)
+    response = client_for(district.municipal).get(reverse("monitoring:dashboard"), {"year": previous.start_year})
+    assert f'<option value="{previous.start_year}" selected>' in response.content.decode()
+    assert dashboards.year_from("abc") == current
+    assert dashboards.year_from("1999") == current
+
+
+def test_school_dashboard_numbers_and_links(district, client_for):
+    populate(district.municipality, 1)
+    school = Organisation.objects.get(short_name="Школа 000")
+    programme = Programme.objects.get(organisation=school)
+    roadmap = Roadmap.objects.get(organisation=school)
+    response = client_for(district.municipal).get(reverse("monitoring:organisation_dashboard", args=[school.pk]))
+    content = response.content.decode()
+    s = response.context["s"]
+    assert s.figures["coverage"]["students"] == 1
+    assert s.programmes[0].pairs["active"] == 1 and s.programmes[0].meetings == 1
+    assert s.programmes[0].plans["average_percent"] == 50.0
+    assert s.roadmap.overdue == 1 and len(s.overdue_items) == 1
+    assert f"/mentoring/pairs/?programme={programme.pk}&amp;status=active" in content
+    assert reverse("mentoring:programme_detail", args=[programme.pk]) in content
+    assert f"/roadmaps/{roadmap.pk}/?status=overdue" in content
+    assert f"/roadmaps/{roadmap.pk}/#item-" in content
+    assert f"/registry/participants/?organisation={school.pk}&amp;consent=missing" in content
+    assert reverse("monitoring:dashboard") in content  # the way back to the district
+
+
+def test_school_user_has_no_way_back_to_a_district(district, client_for):
+    response = client_for(district.curator1).get(
+        reverse("monitoring:organisation_dashboard", args=[district.school1.pk]))
+    assert 'aria-label="breadcrumb"' not in response.content.decode()
+
+
+# --- constant number of queries ----------------------------------------------------------------------------
+
+
+def _count_queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_district_dashboard_runs_a_constant_number_of_queries(district, client_for,
+                                                               django_assert_max_num_queries):
+    client = client_for(district.municipal)
+    path = reverse("monitoring:dashboard")
+    populate(district.municipality, 5, prefix="Малая")
+    few = _count_queries(client, path)
+    populate(district.municipality, 295, prefix="Большая")
+    assert Organisation.objects.filter(municipality=district.municipality).count() == 303
+    with django_assert_max_num_queries(DISTRICT_QUERIES):
+        response = client.get(path)
+    assert len(response.context["d"].rows) == 303
+    assert _count_queries(client, path) == few
+    assert _count_queries(client, path + "?sort=-consents") == few
+
+
+def test_school_dashboard_runs_a_constant_number_of_queries(district, client_for, django_assert_max_num_queries):
+    client = client_for(district.municipal)
+    organisations = populate(district.municipality, 2)
+    path = reverse("monitoring:organisation_dashboard", args=[organisations[0].pk])
+    once = _count_queries(client, path)
+    # More programmes, pairs, roadmap items and organisations around it change nothing.
+    populate(district.municipality, 50, prefix="Соседняя")
+    school = organisations[0]
+    year = AcademicYear.objects.current()
+    for name in ("ученик – ученик", "учитель – учитель"):
+        programme = Programme.objects.create(organisation=school, academic_year=year,
+                                             form=MentoringForm.objects.get(name=name),
+                                             starts_on=year.starts_on, ends_on=year.ends_on)
+        Pair.objects.bulk_create(Pair(programme=programme, status=Pair.Status.FORMING) for _ in range(5))
+    with django_assert_max_num_queries(SCHOOL_QUERIES):
+        client.get(path)
+    assert _count_queries(client, path) == once
+
+
+# --- charts -----------------------------------------------------------------------------------------------
+
+
+def test_bar_chart_marks_targets_and_escapes_labels():
+    svg = charts.bar_chart([
+        {"label": "<script>alert(1)</script>", "value": 5.0, "target": 10.0, "ok": False, "url": "/a/?x=1&y=2"},
+        {"label": "Школа", "value": 12.5, "target": 10.0, "ok": True, "url": ""},
+    ])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert 'href="/a/?x=1&amp;y=2"' in svg
+    assert charts.RED in svg and charts.GREEN in svg
+    assert "цель 10 %" in svg
+    assert "12,5 %" in svg
+
+
+def test_stacked_chart_links_each_part():
+    svg = charts.stacked_chart(
+        [{"label": "Форма", "values": {"a": 3, "b": 1}, "urls": {"a": "/a/", "b": "/b/"}}],
+        [("a", "первое", "#0d6efd"), ("b", "второе", "#198754")],
+    )
+    assert 'href="/a/"' in svg and 'href="/b/"' in svg
+    assert "первое" in svg  # the legend
+
+
+def test_empty_chart_says_so():
+    assert "Данных пока нет" in charts.bar_chart([])
+    assert "Пар нет" in charts.stacked_chart([], [], empty="Пар нет")
+
+
+def test_chart_helpers():
+    assert charts.nice_ceiling(7.3) == 10 and charts.nice_ceiling(23) == 25 and charts.nice_ceiling(0) == 1
+    assert charts.number(4.25) == "4,2" or charts.number(4.25) == "4,3"
+    assert charts.number(10.0) == "10" and charts.number(None) == "—"
+    long = "Муниципальное бюджетное общеобразовательное учреждение № 1"
+    short = charts.cut(long, 120)
+    assert short.endswith("…") and charts.text_width(short) <= 120
+    assert charts.cut("СОШ № 1", 200) == "СОШ № 1"
+    assert re.fullmatch(r"[0-9 ]+", " ".join(str(int(t)) for t in charts.ticks(20)))
+
+
+def test_table_rows_escape_names(district):
+    Organisation.objects.filter(pk=district.school1.pk).update(short_name="<b>Школа</b> & «Лицей»")
+    d = dashboards.district(Scope.for_user(district.municipal), AcademicYear.objects.current())
+    html = charts.organisation_rows(d.rows)
+    assert "<b>Школа</b>" not in html and "&lt;b&gt;Школа&lt;/b&gt; &amp; «Лицей»" in html
+    assert html.count("<tr>") == 3
