@@ -14,7 +14,6 @@ touch the database.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import re
 from collections import Counter, defaultdict
@@ -31,6 +30,7 @@ from mentoring.models import Pair, PlanItem, Programme
 from mentoring.services import quiet_pairs
 from monitoring import figures as figures_service
 from monitoring.models import MonitoringReport, Questionnaire
+from monitoring.reports import due_date, is_late
 from registry.models import AcademicYear, Consent, Organisation
 from roadmaps.models import Occurrence, Roadmap
 from roadmaps.services import organisation_matrix
@@ -154,24 +154,6 @@ def year_from(value) -> AcademicYear:
     return year or AcademicYear.objects.current()
 
 
-def half_due_on(municipality, year: AcademicYear, half: int) -> datetime.date:
-    """The municipality's deadline for a half: its first date in the first calendar year of the academic
-    year, its second date in the next (10 December and 10 June unless it set others); 29 February of a
-    common year is the 28th. The same rule as the report workflow's ``monitoring.reports.due_date``."""
-    month, day = municipality.half_year_due_dates[half - 1]
-    calendar_year = year.start_year if half == 1 else year.start_year + 1
-    return datetime.date(calendar_year, month, min(day, calendar.monthrange(calendar_year, month)[1]))
-
-
-def report_is_late(report, due_on: datetime.date, today: datetime.date) -> bool:
-    """Not submitted by the deadline: no report or one still being written (or returned) after it, or
-    one whose last submission came after it. The same rule as ``monitoring.reports.is_late``."""
-    if report is None or report.status in MonitoringReport.EDITABLE:
-        return today > due_on
-    submitted = timezone.localdate(report.submitted_at) if report.submitted_at else None
-    return submitted is None or submitted > due_on
-
-
 # --- shared pieces ---------------------------------------------------------------------------------
 
 
@@ -221,10 +203,10 @@ class ReportCell:
 
 
 def _report_cell(report, *, half, due_on, today, organisation_url) -> ReportCell:
-    """The report's state for the dashboard, by the report list's rules: the deadline is the report's own,
-    or the municipality's for a half without a report."""
+    """The report's state for the dashboard, by the report workflow's rules (``monitoring.reports``): the
+    deadline is the report's own, or the municipality's for a half without a report."""
     due_on = report.due_on if report is not None else due_on
-    cell = ReportCell(half=half, due_on=due_on, late=report_is_late(report, due_on, today),
+    cell = ReportCell(half=half, due_on=due_on, late=is_late(report, due_on, today),
                       organisation_url=organisation_url)
     if report is not None:
         cell.state, cell.report_id = report.status, report.pk
@@ -353,7 +335,7 @@ def district(scope, year: AcademicYear, *, today: datetime.date | None = None, s
     for organisation in organisations:
         org_url = organisation_dashboard_url(organisation.pk, year)
         cells = [_report_cell(reports.get((organisation.pk, half)), half=half, today=today,
-                              due_on=half_due_on(organisation.municipality, year, half), organisation_url=org_url)
+                              due_on=due_date(organisation.municipality, year, half), organisation_url=org_url)
                  for half in (1, 2)]
         rows.append(OrganisationRow(
             organisation=organisation, figures=figures[organisation.pk],
@@ -628,7 +610,7 @@ def school(organisation: Organisation, year: AcademicYear, *, today: datetime.da
     reports = _reports([organisation.pk], year)
     org_url = organisation_dashboard_url(organisation.pk, year)
     cells = [_report_cell(reports.get((organisation.pk, half)), half=half, today=today, organisation_url=org_url,
-                          due_on=half_due_on(organisation.municipality, year, half)) for half in (1, 2)]
+                          due_on=due_date(organisation.municipality, year, half)) for half in (1, 2)]
     consented_ever = _consented_ever([organisation.pk]).get(organisation.pk, 0)
     questionnaires = url("monitoring:questionnaire_list")
     satisfaction = [{"label": label, "value": figures["satisfaction"].get(kind), "url": questionnaires}

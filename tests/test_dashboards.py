@@ -232,14 +232,6 @@ def test_late_reports_are_listed(district):
     assert d.current_half == 2
 
 
-def test_report_due_dates_follow_the_municipality(district):
-    year = AcademicYear.objects.current()
-    district.municipality.first_half_due_month, district.municipality.first_half_due_day = 12, 20
-    district.municipality.second_half_due_month, district.municipality.second_half_due_day = 5, 20
-    assert dashboards.half_due_on(district.municipality, year, 1) == datetime.date(year.start_year, 12, 20)
-    assert dashboards.half_due_on(district.municipality, year, 2) == datetime.date(year.start_year + 1, 5, 20)
-
-
 def test_table_sorts_by_a_whitelisted_column(district, client_for):
     populate(district.municipality, 3)
     year = AcademicYear.objects.current()

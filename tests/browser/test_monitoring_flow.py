@@ -10,8 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from mentoring.models import Membership, MentoringForm, MentorLink, Pair, Programme
-from monitoring.dashboards import half_due_on
 from monitoring.models import MonitoringReport, ReportReview
+from monitoring.reports import due_date
 from registry.models import AcademicYear, OrganisationHeadcount
 from tests import factories
 
@@ -35,7 +35,7 @@ def school_with_a_pair_and_a_submitted_report(district):
     MentorLink.objects.create(pair=pair, mentor=mentor, started_on=year.starts_on)
     Membership.objects.create(pair=pair, mentee=mentee, joined_on=year.starts_on)
     report = MonitoringReport.objects.create(
-        organisation=school, academic_year=year, half=1, due_on=half_due_on(school.municipality, year, 1),
+        organisation=school, academic_year=year, half=1, due_on=due_date(school.municipality, year, 1),
         status=MonitoringReport.Status.SUBMITTED, strengths="Пары встречаются регулярно.",
         weaknesses="Мало наставников из числа педагогов.", decisions="Провести обучение наставников.",
         submitted_at=timezone.now() - datetime.timedelta(hours=2), submitted_by=district.curator1,
