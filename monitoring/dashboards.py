@@ -17,9 +17,11 @@ from __future__ import annotations
 import datetime
 import re
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -142,6 +144,20 @@ def pairs_url(*, programme=None, status=None) -> str:
 
 def organisation_dashboard_url(pk: int, year: AcademicYear, anchor: str = "") -> str:
     return url("monitoring:organisation_dashboard", pk, year=year.start_year) + (f"#{anchor}" if anchor else "")
+
+
+@contextmanager
+def without_jit():
+    """PostgreSQL judges the dashboards' grouped queries costly enough to JIT-compile them, and the
+    compiling takes longer than it saves: about 200 ms of a 300-organisation district's page. Turned off
+    for the dashboard's queries only (``SET LOCAL`` lasts until the end of this transaction)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 # --- years -----------------------------------------------------------------------------------------

@@ -56,7 +56,9 @@ def number(value, digits: int = 1) -> str:
         return "—"
     value = float(value)
     if value.is_integer():
-        return str(int(value))
+        whole = int(value)
+        # 31 460, not 31460 (four-digit numbers stay whole, as Russian typography has it)
+        return f"{whole:,}".replace(",", "\u00a0") if abs(whole) >= 10000 else str(whole)
     text = f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".")
     return text.replace(".", _decimal_separator(get_language()))
 

@@ -21,7 +21,8 @@ def dashboard(request):
         query = request.GET.urlencode()
         return redirect(f"{target}?{query}" if query else target)
     year = dashboards.year_from(request.GET.get("year"))
-    data = dashboards.district(scope, year, sort=request.GET.get("sort", dashboards.DEFAULT_SORT))
+    with dashboards.without_jit():
+        data = dashboards.district(scope, year, sort=request.GET.get("sort", dashboards.DEFAULT_SORT))
     return render(request, "monitoring/dashboards/district.html", {
         "d": data, "year": year, "years": _years(), "chart_rows": dashboards.CHART_ROWS,
         "pair_series": dashboards.PAIR_SERIES, "report_series": dashboards.REPORT_SERIES,
@@ -32,7 +33,8 @@ def dashboard(request):
 def organisation_dashboard(request, pk):
     organisation = get_visible_or_404(Organisation.objects.select_related("municipality"), request.scope, pk=pk)
     year = dashboards.year_from(request.GET.get("year"))
-    data = dashboards.school(organisation, year)
+    with dashboards.without_jit():
+        data = dashboards.school(organisation, year)
     return render(request, "monitoring/dashboards/organisation.html", {
         "s": data, "organisation": organisation, "year": year, "years": _years(),
         "show_district": not request.scope.is_single_organisation,
