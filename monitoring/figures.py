@@ -149,9 +149,15 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
     pair_counts = defaultdict(dict)
     for row in year_pairs.values("programme__organisation_id", "status").annotate(n=Count("pk")):
         pair_counts[row["programme__organisation_id"]][row["status"]] = row["n"]
-    groups = Counter(year_pairs.filter(status__in=WORKED)
-                     .annotate(size=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
-                     .filter(size__gt=1).values_list("programme__organisation_id", flat=True))
+    # Groups: pairs with more than one current mentee, counted from the memberships (grouping the
+    # pairs' own rows with a join to them is ten times slower on a district).
+    groups = Counter(
+        Membership.objects.filter(Q(left_on__isnull=True, pair__programme__organisation_id__in=ids,
+                                    pair__programme__academic_year=year, pair__status__in=WORKED)
+                                  & _started_by("pair__", period.ends_on))
+        .order_by().values("pair_id").annotate(size=Count("pk")).filter(size__gt=1)
+        .values_list("pair__programme__organisation_id", flat=True)
+    )
     meetings = dict(Meeting.objects.filter(programme__organisation_id__in=ids, programme__academic_year=year,
                                            held_on__range=(period.starts_on, period.ends_on))
                     .values("programme__organisation_id").annotate(n=Count("pk"))
