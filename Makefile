@@ -38,6 +38,7 @@ run: system-deps $(RUN_STAMP) messages migrate demo banner
 	$(PY) manage.py runserver $(RUN_ADDR)
 
 test: system-deps-test $(TEST_STAMP) messages
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-postgres: system-deps-test $(TEST_STAMP) messages

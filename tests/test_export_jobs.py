@@ -398,7 +398,7 @@ def test_statistics_header_rows_and_values(worked):
     buffer = io.BytesIO()
     exports.write_statistics(buffer, organisations=orgs, year=current_year())
     rows = read(buffer.getvalue())
-    header, body, total = rows[0], rows[1:-1], rows[-1]
+    header, body = rows[0], rows[1:-1]
     forms = list(MentoringForm.objects.filter(is_active=True).order_by("position", "name"))
     assert header[:2] == ["Организация", "Муниципалитет"]
     assert header[2:4] == [f"«{forms[0].name}»: наставники", f"«{forms[0].name}»: наставляемые"]
