@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from mentoring.models import MentoringForm, Pair
 from monitoring.case_forms import CaseForm
 from monitoring.models import BestPractice, BestPracticeFile
 from registry.scoping import Perm, Scope, get_visible_or_404
+from registry.files import serve_stored
 
 PAGE_SIZE = 25
 SUGGESTED_PAIRS = 10
@@ -142,8 +143,4 @@ def case_edit(request, pk):
 def case_file(request, pk):
     """Files of a case are served only to those who may read the case."""
     stored = get_object_or_404(BestPracticeFile.objects.filter(case__in=visible_cases(request.scope)), pk=pk)
-    try:
-        handle = stored.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=stored.file.name.rsplit("/", 1)[-1])
+    return serve_stored(stored.file)

@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from registry.forms import ConsentForm, ConsentRevokeForm
 from registry.models import Consent, Participant
 from registry.scoping import Perm, get_visible_or_404
+from registry.files import serve_stored
 
 
 def consent_create(request, pk):
@@ -48,7 +48,4 @@ def consent_revoke(request, pk):
 
 
 def consent_scan(request, pk):
-    consent = _consent(request, pk)
-    if not consent.scan:
-        raise Http404
-    return FileResponse(consent.scan.open("rb"), filename=consent.scan.name.rsplit("/", 1)[-1])
+    return serve_stored(_consent(request, pk).scan, as_attachment=False)

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from registry.filters import participant_filter
 from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
 from registry.models import Consent, MenteeProfile, MentorProfile, Participant
 from registry.scoping import Perm, get_visible_or_404
+from registry.files import serve_stored
 
 PAGE_SIZE = 50
 
@@ -163,8 +164,7 @@ def mentor_file(request, pk, field):
         raise Http404
     participant = _participant(request, pk)
     profile = getattr(participant, "mentor_profile", None)
-    stored = getattr(profile, MENTOR_FILE_FIELDS[field], None) if profile else None
-    if not stored:
+    if profile is None:
         raise Http404
-    return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
+    return serve_stored(getattr(profile, MENTOR_FILE_FIELDS[field]))
 

@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from registry.forms import PartnerForm
 from registry.models import Partner
 from registry.scoping import Perm, get_visible_or_404
+from registry.files import serve_stored
 
 
 def partner_list(request):
@@ -67,7 +68,4 @@ def partner_edit(request, pk):
 
 
 def partner_agreement(request, pk):
-    partner = _partner(request, pk)
-    if not partner.agreement_file:
-        raise Http404
-    return FileResponse(partner.agreement_file.open("rb"), filename=partner.agreement_file.name.rsplit("/", 1)[-1])
+    return serve_stored(_partner(request, pk).agreement_file, as_attachment=False)

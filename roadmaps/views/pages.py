@@ -47,6 +47,7 @@ from roadmaps.forms import (
     year_choices,
 )
 from roadmaps.models import EvidenceFile, Occurrence, Roadmap, RoadmapItem
+from registry.files import serve_stored
 
 PAGE_SIZE = 50
 ROADMAP_RELATED = ("organisation__municipality", "municipality", "academic_year")
@@ -528,5 +529,4 @@ def evidence_file(request, pk):
     """Evidence is served only through the scoped lookup: outside the scope, 404."""
     visible = EvidenceFile.objects.filter(occurrence__in=Occurrence.objects.visible_to(request.scope))
     evidence = get_object_or_404(visible, pk=pk)
-    name = evidence.title or evidence.file.name.rsplit("/", 1)[-1]
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1])
+    return serve_stored(evidence.file, filename=evidence.title)
