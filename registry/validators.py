@@ -15,7 +15,8 @@ SIGNATURES = {
 }
 
 
-def _check(file, allowed: tuple[str, ...], kinds: str) -> None:
+def validate_upload(file, allowed: tuple[str, ...], kinds: str) -> None:
+    """The file's extension is one of ``allowed``, its content matches it, its size is within the limit."""
     if getattr(file, "_committed", False):
         return  # already stored and checked when it was uploaded
     name = getattr(file, "name", "") or ""
@@ -45,12 +46,12 @@ def _check(file, allowed: tuple[str, ...], kinds: str) -> None:
 
 def validate_scan(file) -> None:
     """A scanned consent: PDF, JPEG or PNG."""
-    _check(file, ("pdf", "jpg", "jpeg", "png"), "PDF, JPEG, PNG")
+    validate_upload(file, ("pdf", "jpg", "jpeg", "png"), "PDF, JPEG, PNG")
 
 
 def validate_document_file(file) -> None:
-    _check(file, ("pdf", "jpg", "jpeg", "png", "docx"), "PDF, JPEG, PNG, DOCX")
+    validate_upload(file, ("pdf", "jpg", "jpeg", "png", "docx"), "PDF, JPEG, PNG, DOCX")
 
 
 def validate_xlsx(file) -> None:
-    _check(file, ("xlsx",), "XLSX (Excel 2007 и новее)")
+    validate_upload(file, ("xlsx",), "XLSX (Excel 2007 и новее)")

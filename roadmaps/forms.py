@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.forms import CrispyMixin
 from registry.models import AcademicYear
 from registry.scoping import Role
-from registry.validators import _check
+from registry.validators import validate_upload
 from roadmaps.deadlines import KINDS, DeadlineSpec
 from roadmaps.models import (
     Level,
@@ -30,7 +30,7 @@ EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "docx", "xlsx")
 def validate_evidence_file(file) -> None:
     """A protocol, an order, a photo or a questionnaire table: PDF, JPEG, PNG, DOCX or XLSX, checked by
     content and size like every upload of the portal (``registry.validators``)."""
-    _check(file, EVIDENCE_EXTENSIONS, "PDF, JPEG, PNG, DOCX, XLSX")
+    validate_upload(file, EVIDENCE_EXTENSIONS, "PDF, JPEG, PNG, DOCX, XLSX")
 
 
 MONTHS = (
