@@ -8,12 +8,13 @@ import datetime
 import tempfile
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry.exports import ExportColumn, write_workbook
+from roadmaps import services
 from roadmaps.models import Occurrence, RoadmapItem
 
 OVERDUE = "overdue"
@@ -107,20 +108,9 @@ def owner_name(roadmap) -> str:
 
 
 def roadmaps_with_progress(roadmaps, *, today: datetime.date | None = None):
-    """``services.progress_counts`` for every roadmap of a queryset at once (the list page): done,
-    total, overdue and the next open deadline, counting what it counts (no cancelled occurrences, no
-    excluded items). The tests hold the two to the same numbers."""
-    today = today or timezone.localdate()
-    occurrence = "items__occurrences"
-    active = Q(items__is_removed=False) & ~Q(**{f"{occurrence}__status": Occurrence.Status.CANCELLED}) & Q(
-        **{f"{occurrence}__isnull": False})
-    open_ = ~Q(**{f"{occurrence}__status": Occurrence.Status.DONE})
-    return roadmaps.annotate(
-        occurrence_total=Count(occurrence, filter=active),
-        occurrence_done=Count(occurrence, filter=active & Q(**{f"{occurrence}__status": Occurrence.Status.DONE})),
-        occurrence_overdue=Count(occurrence, filter=active & open_ & Q(**{f"{occurrence}__due_on__lt": today})),
-        next_due=Min(f"{occurrence}__due_on", filter=active & open_ & Q(**{f"{occurrence}__due_on__gte": today})),
-    )
+    """``services.progress_counts`` for every roadmap of a queryset at once (the list page)."""
+    return roadmaps.annotate(**services.progress_aggregates("items__occurrences",
+                                                           today=today or timezone.localdate()))
 
 
 def percent(done: int, total: int) -> int:

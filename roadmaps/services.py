@@ -416,32 +416,45 @@ def report_progress(occurrence: Occurrence, *, status: str, evidence: str = "", 
 # --- reading -----------------------------------------------------------------------------------------
 
 
+def progress_aggregates(path: str = "", *, today: datetime.date, within: Q | None = None,
+                        prefix: str = "occurrence_") -> dict:
+    """The progress rule as aggregates over occurrences reached through ``path``: how many count (no
+    cancelled occurrences, no excluded items), how many are done, how many overdue (open, due before
+    today, Europe/Moscow) and the next open deadline. One rule for one roadmap, the list and the matrix."""
+    if path and not path.endswith("occurrences"):
+        raise ValueError(path)
+
+    def field(name):
+        return f"{path}__{name}" if path else name
+
+    # The item's flag through the relation already joined (…items__occurrences → …items).
+    item_removed = f"{path.removesuffix('occurrences')}is_removed" if path else "item__is_removed"
+    counted = Q(**{item_removed: False}) & ~Q(**{field("status"): Occurrence.Status.CANCELLED})
+    if path:
+        counted &= Q(**{f"{path}__isnull": False})
+    if within is not None:
+        counted &= within
+    open_ = ~Q(**{field("status"): Occurrence.Status.DONE})
+    target = path or "pk"
+    return {
+        f"{prefix}total": Count(target, filter=counted),
+        f"{prefix}done": Count(target, filter=counted & Q(**{field("status"): Occurrence.Status.DONE})),
+        f"{prefix}overdue": Count(target, filter=counted & open_ & Q(**{field("due_on__lt"): today})),
+        "next_due": Min(field("due_on"), filter=counted & open_ & Q(**{field("due_on__gte"): today})),
+    }
+
+
 def progress_counts(occurrences, *, today: datetime.date | None = None) -> dict:
     """Done %, overdue and the next deadline over an occurrence queryset, in one query."""
-    today = today or timezone.localdate()
-    active = occurrences.exclude(status=Occurrence.Status.CANCELLED).filter(item__is_removed=False)
-    open_ = ~Q(status=Occurrence.Status.DONE)
-    counts = active.aggregate(
-        total=Count("pk"),
-        done=Count("pk", filter=Q(status=Occurrence.Status.DONE)),
-        overdue=Count("pk", filter=open_ & Q(due_on__lt=today)),
-        next_due=Min("due_on", filter=open_ & Q(due_on__gte=today)),
-    )
+    counts = occurrences.aggregate(**progress_aggregates(today=today or timezone.localdate(), prefix=""))
     counts["percent"] = round(100 * counts["done"] / counts["total"]) if counts["total"] else 0
     return counts
 
 
 def organisation_matrix(organisations, *, academic_year, today: datetime.date | None = None):
     """Every organisation with its roadmap's progress for the year, in one query (the district matrix)."""
-    today = today or timezone.localdate()
-    occurrence = "roadmaps__items__occurrences"
-    this_year = (Q(roadmaps__academic_year=academic_year) & Q(roadmaps__items__is_removed=False)
-                 & ~Q(**{f"{occurrence}__status": Occurrence.Status.CANCELLED}))
-    open_ = ~Q(**{f"{occurrence}__status": Occurrence.Status.DONE})
     return organisations.annotate(
-        occurrence_total=Count(occurrence, filter=this_year),
-        occurrence_done=Count(occurrence, filter=this_year & Q(**{f"{occurrence}__status": Occurrence.Status.DONE})),
-        occurrence_overdue=Count(occurrence, filter=this_year & open_ & Q(**{f"{occurrence}__due_on__lt": today})),
-        next_due=Min(f"{occurrence}__due_on", filter=this_year & open_ & Q(**{f"{occurrence}__due_on__gte": today})),
+        **progress_aggregates("roadmaps__items__occurrences", today=today or timezone.localdate(),
+                              within=Q(roadmaps__academic_year=academic_year)),
         roadmap_id=Min("roadmaps__pk", filter=Q(roadmaps__academic_year=academic_year)),
     )
