@@ -32,6 +32,7 @@ urlpatterns = [
     path("plan-items/<int:pk>/", plans.plan_item_edit, name="plan_item_edit"),
     path("memberships/<int:pk>/agreement.pdf", documents.agreement_pdf, name="agreement_pdf"),
     path("memberships/<int:pk>/plan.pdf", documents.plan_pdf, name="plan_pdf"),
+    path("meetings/", meetings.meeting_list, name="meeting_list"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
     path("orders/", orders.order_list, name="order_list"),
     path("orders/new/", orders.order_create, name="order_create"),

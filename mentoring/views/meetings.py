@@ -1,13 +1,18 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from mentoring import services
+from mentoring.filters import MeetingFilter
 from mentoring.forms import MeetingForm
-from mentoring.models import Meeting, Pair, Programme
+from mentoring.models import Meeting, Membership, MentorLink, Pair, Programme
 from registry.models import Participant
 from registry.scoping import Perm, get_visible_or_404
+
+PAGE_SIZE = 50
 
 
 def _save_meeting(request, form, *, programme, pair):
@@ -71,3 +76,23 @@ def meeting_detail(request, pk):
     queryset = Meeting.objects.select_related("programme__organisation", "pair").prefetch_related("attendees")
     meeting = get_visible_or_404(queryset, request.scope, pk=pk)
     return render(request, "mentoring/meeting_detail.html", {"meeting": meeting})
+
+
+def meeting_list(request):
+    """Meetings visible to the user, newest first, filtered by ``MeetingFilter``."""
+    meetings = (
+        Meeting.objects.visible_to(request.scope)
+        .select_related("programme__organisation", "programme__form", "programme__academic_year", "pair")
+        .prefetch_related(
+            # The pair's people, as on the pair list: two queries whatever the number of rows.
+            Prefetch("pair__mentor_links", queryset=MentorLink.objects.select_related("mentor__participant")),
+            Prefetch("pair__memberships", queryset=Membership.objects.select_related("mentee__participant")),
+        )
+        .annotate(attendee_count=Count("attendees", distinct=True))
+    )
+    filterset = MeetingFilter(request.GET, queryset=meetings, scope=request.scope)
+    page = Paginator(filterset.qs.order_by("-held_on", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "mentoring/meeting_list.html", {
+        "filter": filterset, "page": page, "pair": filterset.cleaned("pair"),
+        "show_organisation": filterset.show_organisation,
+    })

@@ -1,17 +1,16 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentoring import services
+from mentoring.filters import PairFilter
 from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, PairCreateForm, ReplaceMentorForm
 from mentoring.models import Membership, Pair, Programme
 from registry.models import MenteeProfile
-from registry.models.people import normalise_name
 from registry.scoping import Perm, get_visible_or_404
 
 PAGE_SIZE = 50
@@ -36,32 +35,14 @@ def _errors(request, error: ValidationError):
 
 
 def pair_list(request):
-    pairs = Pair.objects.visible_to(request.scope).exclude(status=Pair.Status.REJECTED)
-    status = request.GET.get("status", "")
-    if status == "quiet":
-        pairs = services.quiet_pairs(pairs)
-    elif status in Pair.Status.values:
-        pairs = pairs.filter(status=status)
-    if request.GET.get("programme"):
-        pairs = pairs.filter(programme_id=request.GET["programme"])
-    query = request.GET.get("q", "").strip()
-    if query:
-        for word in normalise_name(query).split():
-            pairs = pairs.filter(
-                Q(mentor_links__mentor__participant__search_name__contains=word)
-                | Q(memberships__mentee__participant__search_name__contains=word)
-            )
-        pairs = pairs.distinct()
-    if status != "quiet":
-        pairs = pairs.annotate(last_meeting_on=Max("meetings__held_on"))
+    """Pairs and groups visible to the user, filtered by ``PairFilter`` (``?programme=…&status=…&q=…``)."""
+    filterset = PairFilter(request.GET, queryset=Pair.objects.visible_to(request.scope).exclude(
+        status=Pair.Status.REJECTED), scope=request.scope)
     sort = request.GET.get("sort", "-created")
-    pairs = services.pairs_with_people(pairs).order_by(SORTS.get(sort, "-created_at"), "-pk")
+    pairs = services.pairs_with_people(filterset.qs).order_by(SORTS.get(sort, "-created_at"), "-pk")
     page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
-    programmes = Programme.objects.visible_to(request.scope).select_related("form", "academic_year", "organisation")
     return render(request, "mentoring/pair_list.html", {
-        "page": page, "status": status, "statuses": Pair.Status.choices, "q": query, "sort": sort,
-        "programmes": programmes, "show_organisation": not request.scope.is_single_organisation,
-        "quiet_days": services.QUIET_DAYS,
+        "filter": filterset, "page": page, "show_organisation": filterset.show_organisation,
     })
 
 

@@ -1,0 +1,150 @@
+"""Filters of the pair list and the meeting list (django-filter, like ``registry.filters``).
+
+Both lists reach their rows through ``programme``, so one base class holds the filters they share:
+organisation, academic year (``?year=2025`` is 2025/2026, the convention of the monitoring pages),
+form of mentoring and programme. The choices are loaded once per request in a fixed number of
+queries (visible organisations, forms, visible programmes; the years come from the programmes) and
+checked in memory, so a filtered page costs no more queries than an unfiltered one. A value that is
+not a valid choice (``?programme=abc``, another school's organisation) is a form error and is
+ignored, as django-filter does; the rows themselves are always ``visible_to(scope)`` first, so no
+value can reach outside the scope.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Max, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from mentoring import services
+from mentoring.models import Meeting, MentoringForm, Pair, Programme
+from registry.forms import DateInput
+from registry.models import Organisation
+from registry.models.people import normalise_name
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+
+
+def year_label(start_year: int) -> str:
+    return f"{start_year}/{start_year + 1}"
+
+
+class YearField(forms.IntegerField):
+    """``?year=2025``: any four-digit start year is valid (a year without programmes lists nothing)."""
+
+    widget = forms.Select
+
+    def __init__(self, *args, choices=(), **kwargs):
+        kwargs.setdefault("min_value", 1000)
+        kwargs.setdefault("max_value", 9999)
+        super().__init__(*args, **kwargs)
+        self.widget.choices = choices
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = YearField
+
+
+class ProgrammeFilterSet(django_filters.FilterSet):
+    """Organisation, year, form and programme of rows that have a ``programme`` foreign key."""
+
+    organisation = django_filters.ChoiceFilter(field_name="programme__organisation", label=_("Организация"),
+                                               empty_label=_("Все"))
+    year = YearFilter(field_name="programme__academic_year__start_year", label=_("Учебный год"))
+    form = django_filters.ChoiceFilter(field_name="programme__form", label=_("Форма наставничества"),
+                                       empty_label=_("Все"))
+    programme = django_filters.ChoiceFilter(field_name="programme", label=_("Программа"), empty_label=_("Все"))
+
+    def __init__(self, data=None, *args, scope, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.scope = scope
+        self.show_organisation = not scope.is_single_organisation
+        if self.show_organisation:
+            organisations = Organisation.objects.visible_to(scope).order_by("short_name").values_list("pk", "short_name")
+            self.filters["organisation"].extra["choices"] = list(organisations)
+        else:
+            del self.filters["organisation"]
+        self.filters["form"].extra["choices"] = list(MentoringForm.objects.values_list("pk", "name"))
+        programmes = list(
+            Programme.objects.visible_to(scope)
+            .select_related("organisation", "form", "academic_year")
+            .order_by("-academic_year__start_year", "organisation__short_name", "form__position", "pk")
+        )
+        self.filters["programme"].extra["choices"] = [(p.pk, self.programme_label(p)) for p in programmes]
+        years = {p.academic_year.start_year for p in programmes}
+        requested = str((data or {}).get("year") or "")
+        if requested.isdigit() and len(requested) == 4:
+            years.add(int(requested))  # shown as selected even when no programme has that year
+        self.filters["year"].extra["choices"] = [("", gettext("Все"))] + [
+            (year, year_label(year)) for year in sorted(years, reverse=True)
+        ]
+
+    def programme_label(self, programme) -> str:
+        label = f"«{programme.form.name}», {programme.academic_year}"
+        if self.show_organisation:
+            label = f"{programme.organisation.short_name}: {label}"
+        return label
+
+    def cleaned(self, name):
+        """A filter's valid value, or None (unbound, empty or invalid: invalid values are ignored)."""
+        if not self.is_bound:
+            return None
+        self.form.is_valid()
+        return self.form.cleaned_data.get(name) or None
+
+
+class PairFilter(ProgrammeFilterSet):
+    QUIET = "quiet"
+
+    status = django_filters.ChoiceFilter(method="filter_status", label=_("Состояние"), empty_label=_("Все"))
+    q = django_filters.CharFilter(method="filter_name", label=_("Поиск по ФИО"))
+
+    class Meta:
+        model = Pair
+        fields = ["q", "status", "organisation", "year", "form", "programme"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["status"].extra["choices"] = [
+            (value, label) for value, label in Pair.Status.choices if value != Pair.Status.REJECTED
+        ] + [(self.QUIET, gettext("Нет встреч больше %(quiet_days)s дней") % {"quiet_days": services.QUIET_DAYS})]
+
+    def filter_status(self, queryset, name, value):
+        if value == self.QUIET:
+            return services.quiet_pairs(queryset)
+        return queryset.filter(status=value)
+
+    def filter_name(self, queryset, name, value):
+        # search_name is lower-cased in Python (ё as е): SQLite's LIKE folds the case of ASCII only.
+        words = normalise_name(value).split()
+        for word in words:
+            queryset = queryset.filter(
+                Q(mentor_links__mentor__participant__search_name__contains=word)
+                | Q(memberships__mentee__participant__search_name__contains=word)
+            )
+        return queryset.distinct() if words else queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if "last_meeting_on" not in queryset.query.annotations:  # quiet_pairs has annotated it already
+            queryset = queryset.annotate(last_meeting_on=Max("meetings__held_on"))
+        return queryset
+
+
+class MeetingFilter(ProgrammeFilterSet):
+    date_from = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label=_("С даты"),
+                                          widget=DateInput, input_formats=DATE_INPUT_FORMATS)
+    date_to = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label=_("По дату"),
+                                        widget=DateInput, input_formats=DATE_INPUT_FORMATS)
+    kind = django_filters.ChoiceFilter(choices=Meeting.Kind.choices, label=_("Вид встречи"), empty_label=_("Любой"))
+    pair = django_filters.ModelChoiceFilter(queryset=Pair.objects.none(), label=_("Пара / группа"),
+                                            widget=forms.HiddenInput)
+
+    class Meta:
+        model = Meeting
+        fields = ["organisation", "year", "form", "programme", "date_from", "date_to", "kind", "pair"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Looked up (one query) only when ?pair= is given; another school's pair is an invalid choice.
+        self.filters["pair"].queryset = Pair.objects.visible_to(self.scope)

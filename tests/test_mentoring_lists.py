@@ -1,0 +1,348 @@
+"""The pair list and the meeting list: every filter narrows, nothing leaks outside the scope, bad
+query strings answer 200 with a form error, and the query count does not grow with the rows."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Pair, Programme
+from registry.models import AcademicYear
+from tests import factories
+
+TODAY = timezone.localdate()
+PUPILS = "учитель – ученик"
+COLLEAGUES = "учитель – учитель"
+
+
+def make_programme(org, year, form=PUPILS):
+    return Programme.objects.create(
+        organisation=org, academic_year=year, form=MentoringForm.objects.get(name=form),
+        starts_on=year.starts_on, ends_on=year.ends_on,
+    )
+
+
+def make_pair(prog, status=Pair.Status.ACTIVE, mentor_name=None, mentee_name=None, started_on=TODAY):
+    """A pair written directly: the list pages do not care about the rules ``form_pair`` checks."""
+    org = prog.organisation
+    pair = Pair.objects.create(programme=prog, status=status, started_on=started_on)
+    mentor = factories.MentorProfileFactory(participant__organisation=org,
+                                            **({"participant__last_name": mentor_name} if mentor_name else {}))
+    mentee = factories.MenteeProfileFactory(participant__organisation=org,
+                                            **({"participant__last_name": mentee_name} if mentee_name else {}))
+    MentorLink.objects.create(pair=pair, mentor=mentor, started_on=started_on)
+    Membership.objects.create(pair=pair, mentee=mentee, joined_on=started_on)
+    return pair
+
+
+def make_meeting(pair=None, programme=None, days_ago=1, kind=None, attendees=()):
+    programme = programme or pair.programme
+    kind = kind or (Meeting.Kind.REGULAR if pair else Meeting.Kind.GROUP_FINAL)
+    meeting = Meeting.objects.create(programme=programme, pair=pair, kind=kind, topic="Разбор задач",
+                                     held_on=TODAY - datetime.timedelta(days=days_ago))
+    meeting.attendees.set(attendees)
+    return meeting
+
+
+@pytest.fixture
+def world(district):
+    """School 1 has pairs in two years and two forms; school 2 and a school of another district one each."""
+    current = AcademicYear.objects.current()
+    last = AcademicYear.objects.get_or_create(start_year=current.start_year - 1)[0]
+    w = type("World", (), {})()
+    w.current, w.last = current, last
+    w.a_pupils = make_programme(district.school1, current)
+    w.a_colleagues = make_programme(district.school1, current, COLLEAGUES)
+    w.a_last = make_programme(district.school1, last)
+    w.b_pupils = make_programme(district.school2, current)
+    w.f_pupils = make_programme(district.foreign_school, current)
+    w.a1 = make_pair(w.a_pupils, mentor_name="Ёлкина", started_on=TODAY - datetime.timedelta(days=60))
+    w.a2 = make_pair(w.a_pupils, status=Pair.Status.FORMING, mentee_name="Соколов")
+    w.a3 = make_pair(w.a_colleagues)
+    w.a_old = make_pair(w.a_last, status=Pair.Status.COMPLETED, started_on=last.starts_on)
+    w.a_rejected = make_pair(w.a_pupils, status=Pair.Status.REJECTED)
+    w.b1 = make_pair(w.b_pupils, mentor_name="Ёлкина")
+    w.f1 = make_pair(w.f_pupils, mentor_name="Ёлкина")
+    people = [w.a2.mentor_links.get().mentor.participant, w.a2.memberships.get().mentee.participant]
+    w.m_a2 = make_meeting(w.a2, days_ago=3, attendees=people)
+    w.m_a2_early = make_meeting(w.a2, days_ago=40, kind=Meeting.Kind.INTRODUCTION)
+    w.m_a3 = make_meeting(w.a3, days_ago=10)
+    w.m_a_group = make_meeting(programme=w.a_pupils, days_ago=5, attendees=people)
+    w.m_a_old = make_meeting(w.a_old, days_ago=(TODAY - last.starts_on).days - 30)
+    w.m_b1 = make_meeting(w.b1, days_ago=2)
+    w.m_f1 = make_meeting(w.f1, days_ago=2)
+    return w
+
+
+def pairs(client, **params):
+    response = client.get(reverse("mentoring:pair_list"), params)
+    assert response.status_code == 200
+    return {pair.pk for pair in response.context["page"].object_list}
+
+
+def meetings(client, **params):
+    response = client.get(reverse("mentoring:meeting_list"), params)
+    assert response.status_code == 200
+    return {meeting.pk for meeting in response.context["page"].object_list}
+
+
+def pks(*objects):
+    return {o.pk for o in objects}
+
+
+# --- the pair list ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["mentoring:pair_list", "mentoring:meeting_list"])
+def test_both_lists_render_for_every_role(district, client_for, world, name):
+    superuser = factories.UserFactory(username="admin", is_superuser=True, is_staff=True)
+    for user in (district.observer, district.municipal, district.curator1, district.director1, district.member1,
+                 district.nobody, superuser):
+        assert client_for(user).get(reverse(name)).status_code == 200, (user.username, name)
+    assert client_for(superuser).get(reverse(name), {"organisation": district.foreign_school.pk}).status_code == 200
+
+
+
+
+def test_pair_list_shows_the_scope_without_rejected_proposals(district, client_for, world):
+    w = world
+    assert pairs(client_for(district.curator1)) == pks(w.a1, w.a2, w.a3, w.a_old)
+    assert pairs(client_for(district.municipal)) == pks(w.a1, w.a2, w.a3, w.a_old, w.b1)
+    assert pairs(client_for(district.nobody)) == set()
+
+
+def test_each_pair_filter_narrows(district, client_for, world):
+    w = world
+    client = client_for(district.municipal)
+    assert pairs(client, organisation=district.school2.pk) == pks(w.b1)
+    assert pairs(client, organisation=district.college.pk) == set()  # visible, without pairs: none, not all
+    assert pairs(client, year=w.last.start_year) == pks(w.a_old)
+    assert pairs(client, year=w.current.start_year) == pks(w.a1, w.a2, w.a3, w.b1)
+    assert pairs(client, year=w.current.start_year + 5) == set()  # a year without programmes lists nothing
+    colleagues = MentoringForm.objects.get(name=COLLEAGUES)
+    assert pairs(client, form=colleagues.pk) == pks(w.a3)
+    assert pairs(client, programme=w.a_pupils.pk) == pks(w.a1, w.a2)
+    assert pairs(client, status="forming") == pks(w.a2)
+    assert pairs(client, status="completed") == pks(w.a_old)
+    assert pairs(client, status="quiet") == pks(w.a1)  # started 60 days ago, no meeting since
+    assert pairs(client, organisation=district.school1.pk, year=w.current.start_year, form=colleagues.pk) == pks(w.a3)
+
+
+def test_name_search_is_cyrillic_safe_and_treats_yo_as_ye(district, client_for, world):
+    w = world
+    client = client_for(district.municipal)
+    assert pairs(client, q="елкина") == pks(w.a1, w.b1)
+    assert pairs(client, q="ЁЛКИНА") == pks(w.a1, w.b1)
+    assert pairs(client, q="соколов") == pks(w.a2)  # a mentee's name finds the pair too
+    assert pairs(client, q="елкина", organisation=district.school1.pk) == pks(w.a1)
+    assert pairs(client, q="Нетакого") == set()
+
+
+def test_pair_list_keeps_sorting_and_the_last_meeting(district, client_for, world):
+    w = world
+    client = client_for(district.curator1)
+    response = client.get(reverse("mentoring:pair_list"), {"sort": "-started", "status": "forming"})
+    assert [p.pk for p in response.context["page"].object_list] == [w.a2.pk]
+    assert response.context["page"].object_list[0].last_meeting_on == w.m_a2.held_on
+    response = client.get(reverse("mentoring:pair_list"), {"sort": "status"})
+    statuses = [p.status for p in response.context["page"].object_list]
+    assert statuses == sorted(statuses)
+    content = response.content.decode()
+    assert 'name="sort" value="status"' in content  # filtering keeps the chosen order
+
+
+def test_a_curator_never_sees_another_schools_pairs(district, client_for, world):
+    w = world
+    client = client_for(district.curator1)
+    response = client.get(reverse("mentoring:pair_list"), {"organisation": district.school2.pk})
+    assert response.status_code == 200
+    assert "organisation" not in response.context["filter"].form.fields  # one school: no such filter
+    assert pks(w.b1, w.f1).isdisjoint({p.pk for p in response.context["page"].object_list})
+    response = client.get(reverse("mentoring:pair_list"), {"programme": w.b_pupils.pk})
+    assert "programme" in response.context["filter"].form.errors
+    assert pks(w.b1).isdisjoint({p.pk for p in response.context["page"].object_list})
+    assert pairs(client, q="елкина") == pks(w.a1)
+    # A district's curator names a school of another district: a form error, nothing of that school.
+    foreign = client_for(district.foreign_municipal)
+    response = foreign.get(reverse("mentoring:pair_list"), {"organisation": district.school1.pk})
+    assert "organisation" in response.context["filter"].form.errors
+    assert {p.pk for p in response.context["page"].object_list} == pks(w.f1)
+    content = response.content.decode()
+    assert district.school1.short_name not in content
+
+
+@pytest.mark.parametrize("params", [
+    {"programme": "abc"}, {"year": "xx"}, {"year": "20255"}, {"organisation": "999999"}, {"organisation": "abc"},
+    {"form": "abc"}, {"status": "bogus"}, {"page": "abc"}, {"sort": "bogus"}, {"page": "99999"},
+    {"programme": "abc", "year": "xx", "organisation": "999999", "form": "-1", "q": "елкина"},
+])
+def test_bad_pair_parameters_answer_200_and_are_ignored(district, client_for, world, params):
+    client = client_for(district.municipal)
+    response = client.get(reverse("mentoring:pair_list"), params)
+    assert response.status_code == 200
+    expected = pks(world.a1, world.b1) if "q" in params else pks(world.a1, world.a2, world.a3, world.a_old, world.b1)
+    if params.get("page") == "99999":
+        assert response.context["page"].number == 1
+    assert {p.pk for p in response.context["page"].object_list} == expected
+
+
+def test_a_bad_value_is_shown_as_a_form_error(district, client_for, world):
+    response = client_for(district.municipal).get(reverse("mentoring:pair_list"), {"year": "xx", "programme": "abc"})
+    errors = response.context["filter"].form.errors
+    assert set(errors) == {"year", "programme"}
+    assert "is-invalid" in response.content.decode()
+
+
+def test_pair_filter_form_lists_only_visible_choices(district, client_for, world):
+    response = client_for(district.municipal).get(reverse("mentoring:pair_list"),
+                                                  {"year": world.current.start_year})
+    form = response.context["filter"].form
+    organisation_ids = {str(value) for value, _label in form.fields["organisation"].choices if value}
+    assert organisation_ids == {str(o.pk) for o in (district.school1, district.school2, district.college)}
+    programme_ids = {str(value) for value, _label in form.fields["programme"].choices if value}
+    assert programme_ids == {str(p.pk) for p in (world.a_pupils, world.a_colleagues, world.a_last, world.b_pupils)}
+    content = response.content.decode()
+    assert f'<option value="{world.current.start_year}" selected>{world.current}</option>' in content
+    assert f'<option value="{world.last.start_year}">{world.last}</option>' in content
+    assert "Нет встреч больше 30 дней" in content
+
+
+def test_existing_pair_links_still_work(district, client_for, world):
+    """The dashboards link ``?programme=…&status=…``: the same names, the same meaning."""
+    client = client_for(district.curator1)
+    assert pairs(client, programme=world.a_pupils.pk, status="active") == pks(world.a1)
+
+
+@pytest.mark.parametrize("user", ["municipal", "curator1"])
+def test_filtered_pair_list_runs_a_constant_number_of_queries(district, client_for, django_assert_max_num_queries,
+                                                              world, user):
+    client = client_for(getattr(district, user))
+    params = {"organisation": district.school1.pk, "year": world.current.start_year, "form": world.a_pupils.form_id,
+              "programme": world.a_pupils.pk, "status": "active", "q": "смирнов", "sort": "last_meeting"}
+    client.get(reverse("mentoring:pair_list"), params)  # warm up the session
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(reverse("mentoring:pair_list"), params)
+    assert len(response.context["page"].object_list) == 1  # a1: the mentee is a Смирнов
+    for _ in range(25):
+        pair = make_pair(world.a_pupils)
+        make_meeting(pair)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("mentoring:pair_list"), params)
+    assert len(response.context["page"].object_list) == 26
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("mentoring:pair_list"), {"status": "quiet", "q": "смирнов"}).status_code == 200
+    assert len(few.captured_queries) <= 10
+
+
+# --- the meeting list -------------------------------------------------------------------------------
+
+
+def test_meeting_list_shows_the_scope_newest_first(district, client_for, world):
+    w = world
+    client = client_for(district.curator1)
+    response = client.get(reverse("mentoring:meeting_list"))
+    rows = list(response.context["page"].object_list)
+    assert [m.pk for m in rows] == [w.m_a2.pk, w.m_a_group.pk, w.m_a3.pk, w.m_a2_early.pk, w.m_a_old.pk]
+    assert rows[0].attendee_count == 2
+    content = response.content.decode()
+    assert "групповая встреча" in content
+    assert reverse("mentoring:pair_detail", args=[w.a2.pk]) in content
+    assert reverse("mentoring:meeting_detail", args=[w.m_a2.pk]) in content
+    assert "Регулярная встреча" in content and "Разбор задач" in content
+    assert meetings(client_for(district.municipal)) == pks(w.m_a2, w.m_a2_early, w.m_a3, w.m_a_group, w.m_a_old,
+                                                          w.m_b1)
+    assert meetings(client_for(district.nobody)) == set()
+
+
+def test_each_meeting_filter_narrows(district, client_for, world):
+    w = world
+    client = client_for(district.municipal)
+    assert meetings(client, organisation=district.school2.pk) == pks(w.m_b1)
+    assert meetings(client, organisation=district.college.pk) == set()
+    assert meetings(client, year=w.last.start_year) == pks(w.m_a_old)
+    assert meetings(client, form=MentoringForm.objects.get(name=COLLEAGUES).pk) == pks(w.m_a3)
+    assert meetings(client, programme=w.a_pupils.pk) == pks(w.m_a2, w.m_a2_early, w.m_a_group)
+    assert meetings(client, pair=w.a2.pk) == pks(w.m_a2, w.m_a2_early)
+    assert meetings(client, kind="introduction") == pks(w.m_a2_early)
+    since = TODAY - datetime.timedelta(days=5)
+    assert meetings(client, date_from=since.isoformat()) == pks(w.m_a2, w.m_a_group, w.m_b1)
+    assert meetings(client, date_from=since.strftime("%d.%m.%Y")) == pks(w.m_a2, w.m_a_group, w.m_b1)
+    until = TODAY - datetime.timedelta(days=10)
+    assert meetings(client, date_to=until.isoformat(), year=w.current.start_year) == pks(w.m_a3, w.m_a2_early)
+    assert meetings(client, date_from=until.isoformat(), date_to=since.isoformat()) == pks(w.m_a_group, w.m_a3)
+
+
+def test_a_curator_never_sees_another_schools_meetings(district, client_for, world):
+    w = world
+    client = client_for(district.curator1)
+    own = pks(w.m_a2, w.m_a2_early, w.m_a3, w.m_a_group, w.m_a_old)
+    for params in ({"organisation": district.school2.pk}, {"programme": w.b_pupils.pk}, {"pair": w.b1.pk},
+                   {"programme": w.f_pupils.pk}, {"pair": w.f1.pk}):
+        response = client.get(reverse("mentoring:meeting_list"), params)
+        assert response.status_code == 200
+        shown = {m.pk for m in response.context["page"].object_list}
+        assert shown <= own, params
+        assert pks(w.m_b1, w.m_f1).isdisjoint(shown)
+    response = client.get(reverse("mentoring:meeting_list"), {"pair": w.b1.pk})
+    assert "pair" in response.context["filter"].form.errors
+    assert "Пара не найдена" in response.content.decode()
+    response = client_for(district.foreign_municipal).get(reverse("mentoring:meeting_list"),
+                                                          {"programme": w.a_pupils.pk})
+    assert {m.pk for m in response.context["page"].object_list} == pks(w.m_f1)
+
+
+@pytest.mark.parametrize("params", [
+    {"programme": "abc"}, {"year": "xx"}, {"organisation": "999999"}, {"form": "x"}, {"pair": "abc"},
+    {"pair": "999999"}, {"date_from": "32.13.2025"}, {"date_to": "вчера"}, {"kind": "party"}, {"page": "x"},
+])
+def test_bad_meeting_parameters_answer_200(district, client_for, world, params):
+    response = client_for(district.curator1).get(reverse("mentoring:meeting_list"), params)
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 5
+
+
+def test_meeting_list_is_linked_from_the_navigation_pair_and_programme(district, client_for, world):
+    client = client_for(district.curator1)
+    home = client.get(reverse("mentoring:pair_list")).content.decode()
+    assert f'href="{reverse("mentoring:meeting_list")}"' in home
+    detail = client.get(world.a2.get_absolute_url()).content.decode()
+    assert f'{reverse("mentoring:meeting_list")}?pair={world.a2.pk}' in detail
+    programme = client.get(world.a_pupils.get_absolute_url()).content.decode()
+    assert f'{reverse("mentoring:meeting_list")}?programme={world.a_pupils.pk}' in programme
+    response = client.get(reverse("mentoring:meeting_list"), {"pair": world.a2.pk})
+    assert response.context["pair"] == world.a2
+    assert "Только встречи пары" in response.content.decode()
+
+
+@pytest.mark.parametrize("user", ["municipal", "curator1"])
+def test_meeting_list_runs_a_constant_number_of_queries(district, client_for, django_assert_max_num_queries, world,
+                                                       user):
+    client = client_for(getattr(district, user))
+    url = reverse("mentoring:meeting_list")
+    filtered = {"organisation": district.school1.pk, "year": world.current.start_year, "programme": world.a_pupils.pk,
+                "form": world.a_pupils.form_id, "pair": world.a2.pk, "date_from": "2000-01-01"}
+    client.get(url)  # warm up the session
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(url)
+    with CaptureQueriesContext(connection) as few_filtered:
+        response = client.get(url, filtered)
+    assert len(response.context["page"].object_list) == 2
+    for n in range(60):
+        pair = make_pair(world.a_pupils)
+        people = [pair.mentor_links.get().mentor.participant, pair.memberships.get().mentee.participant]
+        make_meeting(pair, days_ago=n % 20, attendees=people)
+        make_meeting(world.a2, days_ago=n % 20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["page"].object_list) == 50  # paginated by 50
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url, {"page": 3}).status_code == 200
+    with django_assert_max_num_queries(len(few_filtered.captured_queries)):
+        response = client.get(url, filtered)
+    assert len(response.context["page"].object_list) == 50
+    assert response.context["page"].paginator.count == 62
+    assert len(few.captured_queries) <= 10
+    assert len(few_filtered.captured_queries) <= 11
