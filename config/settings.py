@@ -160,6 +160,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roadmaps.tasks.send_daily_reminders_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    "refresh-dashboard-summaries": {
+        "task": "monitoring.tasks.refresh_summaries",
+        "schedule": crontab(hour=5, minute=0),
+    },
     "remove-expired-exports": {
         "task": "monitoring.tasks.remove_expired_exports",
         "schedule": crontab(hour=3, minute=30),

@@ -31,6 +31,7 @@ from mentoring.models import Membership, MentorLink, Order, Pair, PlanItem, Prog
 from registry.models import MenteeProfile, MentorProfile, Participant, RoleAssignment
 from registry.pdf import render_pdf
 from registry.scoping import Role
+from registry.signals import announce_change
 
 CONTENT_VERSION = 1
 
@@ -653,6 +654,8 @@ def sign_order(order: Order, *, by) -> Order:
                 Pair.objects.filter(pk__in=content["pair_ids"], status=Pair.Status.FORMING).update(
                     status=Pair.Status.ACTIVE
                 )
+                announce_change(Pair, *Programme.objects.filter(pairs__pk__in=content["pair_ids"])
+                                .values_list("organisation_id", flat=True).distinct())
     except Exception:
         if stored_name:
             order.pdf.storage.delete(stored_name)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from mentoring import matching
 from mentoring.models import MatchingWeights, Meeting, Membership, MentorLink, Pair, Programme
 from registry.models import Consent, MenteeProfile, MentorProfile, Topic
+from registry.signals import announce_change
 
 QUIET_DAYS = 30
 
@@ -228,6 +229,7 @@ def form_pair(
     )
     MentorLink.objects.create(pair=pair, mentor=mentor, started_on=started_on)
     Membership.objects.bulk_create(Membership(pair=pair, mentee=m, joined_on=started_on) for m in mentees)
+    announce_change(Membership, programme.organisation_id)
     return pair
 
 
@@ -249,6 +251,7 @@ def confirm_proposal(pair: Pair, *, started_on: datetime.date | None = None, by=
     pair.save(update_fields=["status", "started_on", "planned_end_on"])
     pair.mentor_links.update(started_on=started_on)
     pair.memberships.update(joined_on=started_on)
+    announce_change(Membership, pair.programme.organisation_id)
     return pair
 
 
@@ -256,6 +259,7 @@ def reject_proposal(pair: Pair) -> None:
     updated = Pair.objects.filter(pk=pair.pk, status=Pair.Status.PROPOSED).update(status=Pair.Status.REJECTED)
     if updated != 1:
         raise PairRuleError(_("Это предложение уже обработано."))
+    announce_change(Pair, pair.programme.organisation_id)
 
 
 def activate(pair: Pair) -> None:
@@ -263,6 +267,7 @@ def activate(pair: Pair) -> None:
     updated = Pair.objects.filter(pk=pair.pk, status=Pair.Status.FORMING).update(status=Pair.Status.ACTIVE)
     if updated != 1:
         raise PairRuleError(_("Начать работу можно только у формирующейся пары."))
+    announce_change(Pair, pair.programme.organisation_id)
 
 
 @transaction.atomic
@@ -316,6 +321,7 @@ def remove_mentee(membership: Membership, *, on: datetime.date, reason: str) -> 
     )
     if updated != 1:
         raise PairRuleError(_("Наставляемый уже вышел из группы."))
+    announce_change(Membership, membership.pair.programme.organisation_id)
 
 
 def close_pair(pair: Pair, *, status: str, on: datetime.date, results: str = "", reflection: str = "",
@@ -335,6 +341,7 @@ def close_pair(pair: Pair, *, status: str, on: datetime.date, results: str = "",
     )
     if updated != 1:
         raise PairRuleError(_("Пара уже закрыта."))
+    announce_change(Pair, pair.programme.organisation_id)
 
 
 @transaction.atomic
@@ -476,6 +483,7 @@ def propose_pairs(programme: Programme, *, by=None, on: datetime.date | None = N
     Membership.objects.bulk_create(
         Membership(pair=pair, mentee_id=p.mentee_id, joined_on=on) for pair, p in zip(pairs, proposal.pairs)
     )
+    announce_change(Pair, programme.organisation_id)  # earlier proposals deleted, new ones written in bulk
     return proposal
 
 

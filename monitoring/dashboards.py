@@ -28,12 +28,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.models import Pair, PlanItem, Programme
+from mentoring.models import MentoringForm, Pair, PlanItem, Programme
 from mentoring.services import quiet_pairs
 from monitoring import figures as figures_service
+from monitoring import summaries as summaries_service
 from monitoring.models import MonitoringReport, Questionnaire
 from monitoring.reports import due_date, is_late
-from registry.models import AcademicYear, Consent, Organisation
+from registry.models import AcademicYear, Organisation
 from roadmaps.models import Occurrence, Roadmap
 from roadmaps.services import organisation_matrix
 
@@ -136,10 +137,10 @@ def participants_url(**query) -> str:
     return url("registry:participant_list", **query)
 
 
-def pairs_url(*, programme=None, status=None) -> str:
-    """The pair list narrowed as far as it can be: by programme (an organisation's form in a year) and
-    status. It has no organisation, form or year filter yet; district-wide links go to the programmes."""
-    return url("mentoring:pair_list", programme=programme, status=status)
+def pairs_url(**query) -> str:
+    """The pair list narrowed by its filters: ``programme``, ``organisation``, ``form``, ``year`` (the
+    start year) and ``status`` (a pair status or ``quiet``)."""
+    return url("mentoring:pair_list", **query)
 
 
 def organisation_dashboard_url(pk: int, year: AcademicYear, anchor: str = "") -> str:
@@ -241,15 +242,6 @@ def _reports(organisation_ids, year) -> dict[tuple[int, int], MonitoringReport]:
     return {(report.organisation_id, report.half): report for report in rows}
 
 
-def _consented_ever(organisation_ids) -> dict[int, int]:
-    """Current participants with any consent to mentoring (valid or not), per organisation: those the
-    figures count as current but who are not here have none at all («нет согласия»)."""
-    return dict(Consent.objects.filter(purpose=Consent.Purpose.MENTORING, participant__is_archived=False,
-                                       participant__organisation_id__in=organisation_ids)
-                .values("participant__organisation_id").annotate(n=Count("participant_id", distinct=True))
-                .values_list("participant__organisation_id", "n"))
-
-
 def _consents(figures: dict, consented_ever: int, organisation_id: int | None) -> dict:
     """The figures' consent numbers split into valid, lapsed and missing, with their lists."""
     consents = dict(figures["consents"])
@@ -341,9 +333,10 @@ def district(scope, year: AcademicYear, *, today: datetime.date | None = None, s
     organisations = list(organisation_matrix(visible.select_related("municipality"), academic_year=year, today=today)
                          .order_by("short_name", "pk"))
     ids = [organisation.pk for organisation in organisations]
-    figures = figures_service.compute(organisations, year, today=today)
+    summaries = summaries_service.for_organisations(organisations, year, today)
+    figures = {pk: summary["figures"] for pk, summary in summaries.items()}
+    consented_ever = {pk: summary["consented_ever"] for pk, summary in summaries.items()}
     reports = _reports(ids, year)
-    consented_ever = _consented_ever(ids)
     municipalities = {o.municipality_id: o.municipality for o in organisations}
     several_municipalities = len(municipalities) > 1
 
@@ -396,9 +389,8 @@ def district(scope, year: AcademicYear, *, today: datetime.date | None = None, s
     roadmap_counts = {"with_roadmap": sum(1 for r in rows if r.roadmap.roadmap_id),
                       "with_overdue": sum(1 for r in rows if r.roadmap.overdue)}
 
-    pairs_by_form, pairs_by_status = _pairs_by_form(visible, year)
-    quiet = quiet_pairs(Pair.objects.filter(programme__organisation__in=visible, programme__academic_year=year),
-                        today=today).count()
+    pairs_by_form, pairs_by_status = _pairs_by_form(summaries.values())
+    quiet = sum(summary["quiet_pairs"] for summary in summaries.values())
 
     halves = []
     for half in (1, 2):
@@ -455,10 +447,11 @@ def report_list_url(year, *, half=None, status=None) -> str:
 def _district_charts(d: District) -> dict:
     year = d.year
     rows = d.rows
-    programmes = url("mentoring:programme_list", year=year.pk)
     pairs = [{
-        "label": cell["label"], "url": programmes, "values": dict(cell["values"]),
-        "urls": {status: pairs_url(status=status) for status in PAIR_STATUSES},
+        "label": cell["label"], "url": pairs_url(form=cell["form_id"], year=year.start_year),
+        "values": dict(cell["values"]),
+        "urls": {status: pairs_url(form=cell["form_id"], year=year.start_year, status=status)
+                 for status in PAIR_STATUSES},
     } for cell in d.pairs_by_form]
     roadmap_rows = [row for row in rows if row.roadmap.total]
     roadmap_rows.sort(key=lambda row: (-row.roadmap.overdue, row.roadmap.percent, row.name.lower()))
@@ -496,21 +489,22 @@ ROADMAP_SERIES = (
 )
 
 
-def _pairs_by_form(organisations, year) -> tuple[list[dict], dict]:
-    """Pairs of the year by form and status, district-wide, in one query."""
-    rows = (Pair.objects.filter(programme__organisation__in=organisations, programme__academic_year=year,
-                                status__in=PAIR_STATUSES + (Pair.Status.PROPOSED,))
-            .values("programme__form_id", "programme__form__name", "programme__form__position", "status")
-            .annotate(n=Count("pk")))
-    forms: dict[int, dict] = {}
+def _pairs_by_form(summaries) -> tuple[list[dict], dict]:
+    """Pairs of the year by form and status, district-wide, summed from the organisations' summaries."""
+    shown = PAIR_STATUSES + (Pair.Status.PROPOSED,)
+    counts: Counter = Counter()
+    for summary in summaries:
+        for form_id, status, n in summary["pairs"]:
+            if status in shown:
+                counts[form_id, status] += n
+    forms: dict[int, dict] = {
+        form.pk: {"form_id": form.pk, "label": form.name, "position": form.position, "values": Counter()}
+        for form in MentoringForm.objects.filter(pk__in={form_id for form_id, _status in counts})
+    }
     by_status: Counter = Counter()
-    for row in rows:
-        cell = forms.setdefault(row["programme__form_id"], {
-            "form_id": row["programme__form_id"], "label": row["programme__form__name"],
-            "position": row["programme__form__position"], "values": Counter(),
-        })
-        cell["values"][row["status"]] += row["n"]
-        by_status[row["status"]] += row["n"]
+    for (form_id, status), n in counts.items():
+        forms[form_id]["values"][status] += n
+        by_status[status] += n
     result = []
     for cell in sorted(forms.values(), key=lambda c: (c["position"], c["label"])):
         cell["total"] = sum(cell["values"][status] for status in PAIR_STATUSES)
@@ -567,6 +561,10 @@ class ProgrammeRow:
     @property
     def quiet_url(self) -> str:
         return pairs_url(programme=self.programme_id, status="quiet")
+
+    @property
+    def meetings_url(self) -> str:
+        return url("mentoring:meeting_list", programme=self.programme_id)
 
     @property
     def proposed_url(self) -> str:
@@ -627,7 +625,7 @@ def school(organisation: Organisation, year: AcademicYear, *, today: datetime.da
     org_url = organisation_dashboard_url(organisation.pk, year)
     cells = [_report_cell(reports.get((organisation.pk, half)), half=half, today=today, organisation_url=org_url,
                           due_on=due_date(organisation.municipality, year, half)) for half in (1, 2)]
-    consented_ever = _consented_ever([organisation.pk]).get(organisation.pk, 0)
+    consented_ever = summaries_service.consented_ever([organisation.pk]).get(organisation.pk, 0)
     questionnaires = url("monitoring:questionnaire_list")
     satisfaction = [{"label": label, "value": figures["satisfaction"].get(kind), "url": questionnaires}
                     for kind, label in SATISFACTION_LABELS.items()]

@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 
 from mentoring.models import Membership, Pair
-from monitoring import figures
+from monitoring import figures, summaries
 from monitoring.models import (
     Answer,
     BestPractice,
@@ -118,3 +118,8 @@ def build_monitoring(ctx: DemoContext) -> None:
                 published=published, created_by=ctx.curators.get(first.pk),
             )
         ctx.created["кейсов лучших практик"] += 3
+
+    # The demo writes much in bulk, around the summaries' signals: start the dashboards' summaries afresh
+    # (and computed, so the first district dashboard opens as quickly as the rest).
+    summaries.invalidate()
+    summaries.refresh(year)

@@ -29,6 +29,7 @@ from mentoring.models import Membership, MentorLink, Pair, Programme
 from monitoring.figures import WORKED
 from monitoring.models import Answer, Question, Questionnaire, Response, new_token
 from registry.models import Participant
+from registry.signals import announce_change
 
 LINK_DAYS = 14
 MAX_LINK_DAYS = 90
@@ -182,6 +183,7 @@ def _store(response: Response, answers: list[CleanAnswer]) -> None:
     Answer.objects.bulk_create(
         Answer(response=response, question=a.question, number=a.number, text=a.text) for a in answers
     )
+    announce_change(Answer, response.organisation_id)
 
 
 def respondents(questionnaire: Questionnaire, organisation_ids):

@@ -1,13 +1,14 @@
-"""Celery tasks of monitoring: thin wrappers around ``monitoring.exports``.
+"""Celery tasks of monitoring: thin wrappers around ``monitoring.exports`` and ``monitoring.summaries``.
 
 ``build_export`` is sent by the export page with ``transaction.on_commit`` once the job row exists;
 it is safe to receive twice (``run_export`` claims the job with a conditional update).
-``remove_expired_exports`` runs from Celery beat once a day (``CELERY_BEAT_SCHEDULE``).
+``remove_expired_exports`` and ``refresh_summaries`` run from Celery beat once a day
+(``CELERY_BEAT_SCHEDULE``).
 """
 
 from celery import shared_task
 
-from monitoring import exports
+from monitoring import exports, summaries
 
 
 @shared_task
@@ -20,3 +21,10 @@ def build_export(job_id: int) -> str | None:
 @shared_task
 def remove_expired_exports() -> dict:
     return exports.remove_expired()
+
+
+@shared_task
+def refresh_summaries() -> int:
+    """Before the working day: every organisation's dashboard summary for the new date, so that the
+    first district dashboard of the morning is as quick as the rest."""
+    return summaries.refresh()

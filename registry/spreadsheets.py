@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from registry.models import MenteeProfile, MentorProfile, Participant, ParticipantImport, Topic
 from registry.models.people import normalise_name
+from registry.signals import announce_change
 
 logger = logging.getLogger(__name__)
 
@@ -649,6 +650,7 @@ def commit_import(participant_import: ParticipantImport, *, by) -> int:
                                  preview)
         created = _create_participants(preview.rows, participant_import.organisation, by)
         ParticipantImport.objects.filter(pk=participant_import.pk).update(rows_created=created)
+        announce_change(Participant, participant_import.organisation_id)
     participant_import.status = ParticipantImport.Status.COMMITTED
     participant_import.committed_at = now
     participant_import.rows_created = created

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models.people import ADULT_AGE, SELF_CONSENT_AGE, age_on
 from registry.scoping import ScopedQuerySet
+from registry.signals import announce_change
 from registry.validators import validate_scan
 
 
@@ -225,3 +226,4 @@ class Consent(models.Model):
         if updated != 1:
             raise ValidationError(_("Согласие уже отозвано."))
         self.revoked_on, self.revocation_reason, self.revoked_by = on, reason.strip(), by
+        announce_change(type(self), self.participant.organisation_id)

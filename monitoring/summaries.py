@@ -1,0 +1,194 @@
+"""Per-organisation summaries behind the district dashboard, kept between requests.
+
+Computing a district's figures from the rows takes about a second at 300 organisations, whatever the
+SQL: every number is a grouped scan of tens of thousands of pairs, plans, meetings and consents. Yet
+between two views of the dashboard most organisations changed nothing. So each organisation's share
+of the dashboard is stored (``OrganisationSummary``) and computed again only when it may be out of
+date: after a write to that organisation's data, or on another day (consents lapse and pairs fall
+quiet with the date alone). A warm dashboard reads one row per organisation; the stale ones are
+computed together in the same fixed number of queries as before.
+
+How a summary knows it is stale — the rules the tests check:
+
+- every write to data the figures read bumps the organisation's ``generation``: ``post_save`` of the
+  models in ``WATCHED`` (and ``post_delete`` of those that carry ``organisation_id`` themselves), and
+  ``registry.signals.organisations_changed``, which the services send after ``bulk_create``,
+  conditional ``update()`` and bulk deletes; changes to shared settings (forms, questions, targets,
+  years) bump every organisation;
+- the bump happens at once, for a reader in the same transaction, and again after the commit: a reader
+  that computed from the data before the commit stores the generation it read, which is by then behind;
+- a reader records the generation it read *before* computing, never after, so a write that lands
+  during the computation leaves the row stale rather than wrongly fresh.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Count, F
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+from mentoring.models import Meeting, MentoringForm, MentorLink, Membership, Pair, PlanItem, Programme
+from mentoring.services import quiet_pairs
+from monitoring import figures as figures_service
+from monitoring.models import Answer, CoverageTarget, OrganisationSummary, Question, Questionnaire, Response
+from registry.models import AcademicYear, Consent, Organisation, OrganisationHeadcount, Participant
+from registry.signals import organisations_changed
+
+# Where each watched model's organisation is: a lookup from the model.
+WATCHED = {
+    Organisation: "pk",
+    Participant: "organisation_id",
+    OrganisationHeadcount: "organisation_id",
+    Consent: "participant__organisation_id",
+    Programme: "organisation_id",
+    Pair: "programme__organisation_id",
+    MentorLink: "pair__programme__organisation_id",
+    Membership: "pair__programme__organisation_id",
+    Meeting: "programme__organisation_id",
+    PlanItem: "membership__pair__programme__organisation_id",
+    Response: "organisation_id",
+    Answer: "response__organisation_id",
+}
+# Settings every organisation's figures read: a change to one makes every summary stale.
+SHARED = (AcademicYear, MentoringForm, Questionnaire, Question, CoverageTarget)
+
+
+# --- staleness -------------------------------------------------------------------------------------
+
+
+def invalidate(organisation_ids=None) -> None:
+    """Make the summaries of these organisations (of all, for ``None``) stale, now and after the commit."""
+    if organisation_ids is not None:
+        organisation_ids = sorted(set(organisation_ids))
+        if not organisation_ids:
+            return
+
+    def bump():
+        rows = OrganisationSummary.objects.all()
+        if organisation_ids is not None:
+            rows = rows.filter(organisation_id__in=organisation_ids)
+        rows.update(generation=F("generation") + 1)
+
+    bump()
+    if connection.in_atomic_block:
+        transaction.on_commit(bump)
+
+
+def _organisation_of(instance, path: str):
+    """The organisation id at ``path`` from ``instance``: through related objects already loaded, or
+    with one query."""
+    if path == "pk":
+        return instance.pk
+    obj = instance
+    *hops, last = path.split("__")
+    for hop in hops:
+        field = obj._meta.get_field(hop)
+        if not field.is_cached(obj):
+            return type(instance).objects.filter(pk=instance.pk).values_list(path, flat=True).first()
+        obj = getattr(obj, hop)
+    return getattr(obj, last)
+
+
+def _saved(sender, instance, raw=False, **kwargs):
+    if not raw:  # fixtures load rows that may point at rows not loaded yet
+        invalidate([_organisation_of(instance, WATCHED[sender])])
+
+
+def _deleted(sender, instance, **kwargs):
+    invalidate([instance.organisation_id])
+
+
+def _shared_changed(sender, raw=False, **kwargs):
+    if not raw:
+        invalidate()
+
+
+def _announced(sender, organisation_ids, **kwargs):
+    invalidate(organisation_ids)
+
+
+def connect() -> None:
+    """Listen to the writes (called once, from ``MonitoringConfig.ready``)."""
+    for model, path in WATCHED.items():
+        post_save.connect(_saved, sender=model, dispatch_uid=f"summaries.saved.{model._meta.label}")
+        # Deletions of rows that carry their organisation; the rest are deleted by services that announce it.
+        if path == "organisation_id":
+            post_delete.connect(_deleted, sender=model, dispatch_uid=f"summaries.deleted.{model._meta.label}")
+    for model in SHARED:
+        post_save.connect(_shared_changed, sender=model, dispatch_uid=f"summaries.shared.{model._meta.label}")
+        post_delete.connect(_shared_changed, sender=model, dispatch_uid=f"summaries.shared-del.{model._meta.label}")
+    organisations_changed.connect(_announced, dispatch_uid="summaries.announced")
+
+
+# --- computing -------------------------------------------------------------------------------------
+
+
+def consented_ever(organisation_ids) -> dict[int, int]:
+    """Current participants with any consent to mentoring (valid or not), per organisation: those the
+    figures count as current but who are not here have none at all («нет согласия»)."""
+    return dict(Consent.objects.filter(purpose=Consent.Purpose.MENTORING, participant__is_archived=False,
+                                       participant__organisation_id__in=organisation_ids)
+                .values("participant__organisation_id").annotate(n=Count("participant_id", distinct=True))
+                .values_list("participant__organisation_id", "n"))
+
+
+def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
+    """The summaries of these organisations computed from the rows, in a fixed number of queries.
+
+    A summary: the figures (``monitoring.figures.compute`` for the whole year), how many current
+    participants ever gave a consent, how many pairs are quiet, and pairs by form and status.
+    """
+    organisations = list(organisations)
+    ids = [o.pk for o in organisations]
+    figures = figures_service.compute(organisations, year, today=today)
+    ever = consented_ever(ids)
+    year_pairs = Pair.objects.filter(programme__organisation_id__in=ids, programme__academic_year=year)
+    quiet = Counter(quiet_pairs(year_pairs, today=today).values_list("programme__organisation_id", flat=True))
+    pairs = defaultdict(list)
+    for org, form, status, n in (year_pairs.values("programme__organisation_id", "programme__form_id", "status")
+                                 .annotate(n=Count("pk"))
+                                 .values_list("programme__organisation_id", "programme__form_id", "status", "n")):
+        pairs[org].append([form, status, n])
+    return {pk: {"figures": figures[pk], "consented_ever": ever.get(pk, 0), "quiet_pairs": quiet.get(pk, 0),
+                 "pairs": pairs.get(pk, [])} for pk in ids}
+
+
+def for_organisations(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
+    """Each organisation's summary (id → dict as ``build`` makes it), computing only the stale ones.
+
+    Warm, one query; with stale summaries, the fixed number of ``build`` plus the writes (batched by the
+    database's limit on parameters: one statement on PostgreSQL).
+    """
+    organisations = list(organisations)
+    ids = [o.pk for o in organisations]
+    rows = {row.organisation_id: row for row in OrganisationSummary.objects.filter(organisation_id__in=ids,
+                                                                                    academic_year=year)}
+    missing = [pk for pk in ids if pk not in rows]
+    if missing:
+        OrganisationSummary.objects.bulk_create(
+            [OrganisationSummary(organisation_id=pk, academic_year=year) for pk in missing], ignore_conflicts=True)
+        rows.update((row.organisation_id, row) for row in OrganisationSummary.objects.filter(
+            organisation_id__in=missing, academic_year=year))
+    stale = [o for o in organisations if not rows[o.pk].is_fresh(today)]
+    if stale:
+        fresh = build(stale, year, today)
+        for organisation in stale:
+            row = rows[organisation.pk]
+            # The generation read before computing: a write meanwhile has raised it past this.
+            row.data, row.computed_generation, row.computed_on = fresh[organisation.pk], row.generation, today
+        OrganisationSummary.objects.bulk_update([rows[o.pk] for o in stale],
+                                                ["data", "computed_generation", "computed_on"])
+    return {pk: rows[pk].data for pk in ids}
+
+
+def refresh(year: AcademicYear | None = None, today: datetime.date | None = None) -> int:
+    """Compute every stale summary of the year (the current one by default) ahead of the readers: the
+    morning's first dashboard is then as quick as the rest. Returns how many organisations there are."""
+    year = year or AcademicYear.objects.current()
+    organisations = list(Organisation.objects.filter(is_active=True).select_related("municipality"))
+    for_organisations(organisations, year, today or timezone.localdate())
+    return len(organisations)

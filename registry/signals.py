@@ -1,0 +1,18 @@
+"""What model signals do not announce.
+
+``organisations_changed`` is sent with ``organisation_ids`` by writes that go around ``Model.save()`` —
+``bulk_create``, conditional ``QuerySet.update()``, bulk deletes — so that what other apps derive per
+organisation (the monitoring dashboards' summaries) knows to recompute. A write through ``save()`` need
+not send it: listeners watch ``post_save`` too. Use ``announce_change``.
+"""
+
+from django.dispatch import Signal
+
+organisations_changed = Signal()
+
+
+def announce_change(sender, *organisation_ids) -> None:
+    """Tell listeners that the data of these organisations changed (``sender``: the model written)."""
+    ids = {pk for pk in organisation_ids if pk is not None}
+    if ids:
+        organisations_changed.send(sender=sender, organisation_ids=ids)
