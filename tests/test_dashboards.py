@@ -28,7 +28,8 @@ from roadmaps.deadlines import DeadlineSpec
 from roadmaps.models import Occurrence, Roadmap, RoadmapItem
 from tests import factories
 
-DISTRICT_QUERIES = 30
+DISTRICT_QUERIES = 32  # cold: every organisation's summary computed and stored
+DISTRICT_WARM_QUERIES = 14  # warm: the summaries read back
 SCHOOL_QUERIES = 32
 
 
@@ -310,7 +311,7 @@ def test_district_dashboard_runs_a_constant_number_of_queries(district, client_f
     populate(district.municipality, 5, prefix="Малая")
     cold_few = _count_queries(client, path)
     warm_few = _count_queries(client, path)
-    assert warm_few < cold_few
+    assert warm_few <= DISTRICT_WARM_QUERIES < cold_few
     populate(district.municipality, 295, prefix="Большая")
     assert Organisation.objects.filter(municipality=district.municipality).count() == 303
     with django_assert_max_num_queries(DISTRICT_QUERIES) as captured:
