@@ -32,7 +32,7 @@ RUN_STAMP := $(VENV)/.installed-run-$(RUN_HASH)
 TEST_STAMP := $(VENV)/.installed-test-$(TEST_HASH)
 DEMO_STAMP := .demo-loaded
 
-.PHONY: run test test-postgres bench clean system-deps system-deps-test messages migrate demo banner
+.PHONY: run test test-postgres bench bench-postgres clean system-deps system-deps-test messages migrate demo banner
 
 run: system-deps $(RUN_STAMP) messages migrate demo banner
 	$(PY) manage.py runserver $(RUN_ADDR)
@@ -50,11 +50,17 @@ bench: system-deps $(RUN_STAMP) messages migrate
 	$(PY) manage.py bench_reminders --organisations 1000 --items 60
 	@# The district dashboard and the statistics export on a 300-organisation district, built into a
 	@# throwaway SQLite file. The goals are stated for PostgreSQL (dashboard median < 300 ms, export < 30 s
-	@# and 200 MB); there, run the same three commands on a throwaway cluster:
-	@#   scripts/with-postgres sh -c '.venv/bin/python manage.py migrate -v 0 && .venv/bin/python manage.py load_demo --organisations 300 --participants 300 >/dev/null && .venv/bin/python manage.py bench_dashboard'
+	@# and 200 MB): `make bench-postgres` runs the same on a throwaway cluster.
 	db=$$(mktemp /tmp/nastavnik-bench-XXXXXX.sqlite3) && export DATABASE_URL=sqlite:///$$db && trap 'rm -f $$db' EXIT && \
 		$(PY) manage.py migrate -v 0 && $(PY) manage.py load_demo --organisations 300 --participants 300 >/dev/null && \
 		$(PY) manage.py bench_dashboard
+
+# The dashboard and export benchmark on PostgreSQL, where its goals are stated (loading the district
+# takes about ten minutes on two cores).
+bench-postgres: system-deps $(RUN_STAMP) messages
+	scripts/with-postgres sh -c '$(PY) manage.py migrate -v 0 && \
+		$(PY) manage.py load_demo --organisations 300 --participants 300 >/dev/null && \
+		$(PY) manage.py bench_dashboard'
 
 system-deps:
 	@scripts/system-deps
