@@ -5,9 +5,11 @@ form, roadmap progress, half-yearly reports and consents, for every organisation
 ``school(organisation, year)`` is the same for one organisation, with its programmes, plans,
 meetings, satisfaction and growth, and the roadmap's next deadlines.
 
-Both run a fixed number of grouped queries whatever the number of organisations: the figures come
-from ``monitoring.figures.compute``, the roadmap progress from ``roadmaps.services.organisation_matrix``,
-and everything else from one grouped query each. What they return is plain data — dicts, lists and
+Both run a fixed number of queries whatever the number of organisations. The district reads each
+organisation's figures, consents, quiet pairs and pairs by form from its stored summary
+(``monitoring.summaries``: computed again only for the organisations whose data changed); the school
+computes its own from ``monitoring.figures.compute``. Roadmap progress comes from
+``roadmaps.services.organisation_matrix`` and report states from one query, live on both. What they return is plain data — dicts, lists and
 small dataclasses carrying the address of the rows behind every number — so the templates never
 touch the database.
 """
