@@ -166,13 +166,6 @@ def without_jit():
 # --- years -----------------------------------------------------------------------------------------
 
 
-def year_from(value) -> AcademicYear:
-    """``?year=2025`` names the academic year 2025/2026; anything else means the current one."""
-    value = str(value or "")
-    year = AcademicYear.objects.filter(start_year=int(value)).first() if value.isdigit() and len(value) == 4 else None
-    return year or AcademicYear.objects.current()
-
-
 # --- shared pieces ---------------------------------------------------------------------------------
 
 

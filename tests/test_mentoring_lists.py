@@ -346,3 +346,26 @@ def test_meeting_list_runs_a_constant_number_of_queries(district, client_for, dj
     assert response.context["page"].paginator.count == 62
     assert len(few.captured_queries) <= 10
     assert len(few_filtered.captured_queries) <= 11
+
+
+# --- ?year= on every page ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["mentoring:programme_list", "mentoring:order_list", "mentoring:pair_list",
+                                  "mentoring:meeting_list", "monitoring:dashboard", "roadmaps:roadmap_list",
+                                  "monitoring:report_list"])
+def test_every_page_names_the_year_by_its_start_year_and_survives_a_bad_one(district, client_for, page):
+    client = client_for(district.municipal)
+    last = AcademicYear.objects.get_or_create(start_year=AcademicYear.objects.current().start_year - 1)[0]
+    for bad in ("abc", "0", "99999", "20 25", "２０２５"):
+        assert client.get(reverse(page), {"year": bad}).status_code == 200, bad
+    response = client.get(reverse(page), {"year": last.start_year})
+    assert response.status_code == 200
+    if "year" in (response.context or {}) and isinstance(response.context["year"], AcademicYear):
+        assert response.context["year"] == last
+
+
+def test_programme_list_year_select_uses_start_years(district, client_for):
+    content = client_for(district.municipal).get(reverse("mentoring:programme_list")).content.decode()
+    current = AcademicYear.objects.current()
+    assert f'<option value="{current.start_year}" selected>' in content

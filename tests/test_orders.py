@@ -590,7 +590,7 @@ def test_register_lists_the_scope_filters_by_year_and_kind(school, district, cli
 
     by_kind = client.get(reverse("mentoring:order_list") + "?kind=rewards")
     assert [o.pk for o in by_kind.context["page"].object_list] == [signed.pk]
-    by_year = client.get(reverse("mentoring:order_list") + f"?year={last_year.pk}")
+    by_year = client.get(reverse("mentoring:order_list") + f"?year={last_year.start_year}")
     assert [o.pk for o in by_year.context["page"].object_list] == [old.pk]
 
     director_page = client_for(district.director1).get(reverse("mentoring:order_list")).content.decode()

@@ -96,17 +96,8 @@ def _order(request, pk):
     return get_visible_or_404(queryset, request.scope, pk=pk)
 
 
-def _year_from(request, name="year"):
-    value = request.GET.get(name)
-    if value and value.isdigit():
-        year = AcademicYear.objects.filter(pk=value).first()
-        if year is not None:
-            return year
-    return AcademicYear.objects.current()
-
-
 def order_list(request):
-    year = _year_from(request)
+    year = AcademicYear.objects.from_param(request.GET.get("year"))
     orders = Order.objects.visible_to(request.scope).filter(academic_year=year)
     kind = request.GET.get("kind", "")
     if kind in Order.Kind.values:
@@ -135,7 +126,7 @@ def order_create(request):
     choices = list(organisations[:2])
     if not choices:
         raise Http404
-    year = _year_from(request)
+    year = AcademicYear.objects.from_param(request.GET.get("year"))
     kind_label = Order.Kind(kind).label
     if len(choices) > 1:
         return render(request, "mentoring/orders/choose_organisation.html", {

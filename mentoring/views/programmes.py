@@ -34,9 +34,8 @@ def form_edit(request, pk):
 
 
 def programme_list(request):
-    year_pk = request.GET.get("year")
     years = AcademicYear.objects.all()
-    year = years.filter(pk=year_pk).first() if year_pk else AcademicYear.objects.current()
+    year = AcademicYear.objects.from_param(request.GET.get("year"))
     programmes = (
         Programme.objects.visible_to(request.scope)
         .filter(academic_year=year)

@@ -20,7 +20,7 @@ def dashboard(request):
         target = reverse("monitoring:organisation_dashboard", args=[next(iter(scope.organisation_ids))])
         query = request.GET.urlencode()
         return redirect(f"{target}?{query}" if query else target)
-    year = dashboards.year_from(request.GET.get("year"))
+    year = AcademicYear.objects.from_param(request.GET.get("year"))
     with dashboards.without_jit():
         data = dashboards.district(scope, year, sort=request.GET.get("sort", dashboards.DEFAULT_SORT))
     return render(request, "monitoring/dashboards/district.html", {
@@ -32,7 +32,7 @@ def dashboard(request):
 
 def organisation_dashboard(request, pk):
     organisation = get_visible_or_404(Organisation.objects.select_related("municipality"), request.scope, pk=pk)
-    year = dashboards.year_from(request.GET.get("year"))
+    year = AcademicYear.objects.from_param(request.GET.get("year"))
     with dashboards.without_jit():
         data = dashboards.school(organisation, year)
     return render(request, "monitoring/dashboards/organisation.html", {

@@ -56,10 +56,9 @@ def _require(request, report: MonitoringReport, perm: Perm) -> None:
 def _year_and_half(request) -> tuple[AcademicYear, int]:
     """``?year=2025&half=1``; by default the year and half a report is being written for today."""
     current_year, current = service.current_half()
-    value = request.GET.get("year", "")
-    year = AcademicYear.objects.filter(start_year=int(value)).first() if value.isdigit() and len(value) == 4 else None
+    year = AcademicYear.objects.from_param(request.GET.get("year"), default=current_year)
     half = request.GET.get("half", "")
-    return year or current_year, int(half) if half in ("1", "2") else current
+    return year, int(half) if half in ("1", "2") else current
 
 
 def _years():
@@ -358,9 +357,7 @@ def targets_edit(request):
         if not municipalities:
             raise PermissionDenied
         municipality = municipalities[0]
-    value = request.GET.get("year", "")
-    year = AcademicYear.objects.filter(start_year=int(value)).first() if value.isdigit() else None
-    year = year or service.current_half()[0]
+    year = AcademicYear.objects.from_param(request.GET.get("year"), default=service.current_half()[0])
     target = CoverageTarget.objects.filter(municipality=municipality, academic_year=year).first()
     is_set = target is not None
     target = target or CoverageTarget(municipality=municipality, academic_year=year)

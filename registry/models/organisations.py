@@ -125,6 +125,13 @@ class AcademicYearQuerySet(models.QuerySet):
             )
         return year
 
+    def from_param(self, value, *, default: "AcademicYear | None" = None) -> "AcademicYear":
+        """The year a query parameter names by its first calendar year (``?year=2025`` is 2025/2026, on
+        every page); for anything else — missing, malformed, unknown — ``default`` or the current year."""
+        value = str(value or "").strip()
+        year = self.filter(start_year=int(value)).first() if value.isdigit() and len(value) == 4 else None
+        return year or default or self.current()
+
 
 class AcademicYear(models.Model):
     """A school year from 1 September to 31 August, named «2024/2025»."""

@@ -90,9 +90,7 @@ def _item_url(item) -> str:
 
 
 def _year(request) -> AcademicYear:
-    value = request.GET.get("year", "")
-    year = AcademicYear.objects.filter(start_year=int(value)).first() if value.isdigit() else None
-    return year or AcademicYear.objects.current()
+    return AcademicYear.objects.from_param(request.GET.get("year"))
 
 
 def creatable_owners(scope) -> list:
