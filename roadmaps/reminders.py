@@ -22,6 +22,8 @@ Nothing is ever sent twice, whether the scan runs twice or on two workers at the
   claim and send leaves the day's letter unsent (at most once; the in-app reminders stay). A letter the
   mail server refused is un-claimed, so that a later run that day may try again.
 
+After the run, reminders and digest claims older than a year (``KEEP_FOR``) are removed.
+
 Users are processed in chunks of ``CHUNK_SIZE`` by keyset pagination: a fixed number of queries per
 chunk whatever the number of occurrences, and memory bounded by one chunk.
 """
@@ -50,6 +52,9 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 200
 WEEK = datetime.timedelta(days=7)
 DAY = datetime.timedelta(days=1)
+# How long reminders and digest claims are kept: the scan itself looks back a week; a year keeps the
+# notification list meaningful without letting the table grow for ever.
+KEEP_FOR = datetime.timedelta(days=365)
 CLOSED_STATUSES = (Occurrence.Status.DONE, Occurrence.Status.CANCELLED)
 OPEN_STATUSES = tuple(status for status in Occurrence.Status.values if status not in CLOSED_STATUSES)
 # The order of the digest's sections: the most urgent first.
@@ -64,6 +69,7 @@ class Summary:
     emails_sent: int = 0
     emails_skipped: int = 0   # digest already claimed today, by an earlier run or another worker
     emails_failed: int = 0
+    forgotten: int = 0        # reminders and digests older than KEEP_FOR, removed after the run
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -299,5 +305,14 @@ def send_daily_reminders(today: datetime.date | None = None, *, chunk_size: int 
             summary.users += len(user_ids)
             summary.reminders += _record_reminders(user_ids, today)
             _send_digests(user_ids, today, summary)
+    summary.forgotten = forget_old(today)
     logger.info("Roadmap reminders for %s: %s", today, summary.as_dict())
     return summary
+
+
+def forget_old(today: datetime.date) -> int:
+    """Remove reminders and digest claims older than ``KEEP_FOR``; returns how many rows went."""
+    before = today - KEEP_FOR
+    reminders, _by_model = Reminder.objects.filter(day__lt=before).delete()
+    digests, _by_model = ReminderDigest.objects.filter(day__lt=before).delete()
+    return reminders + digests
