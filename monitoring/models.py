@@ -55,6 +55,9 @@ class Questionnaire(models.Model):
 
 
 class Question(models.Model):
+    """A question of a questionnaire. One that has answers is never deleted but retired: taken off the
+    questionnaire (``retired_at`` set), keeping its position and its answers, and it can come back."""
+
     class Type(models.TextChoices):
         SCALE_5 = "scale_5", _("Шкала 1–5")
         SCALE_10 = "scale_10", _("Шкала 1–10")
@@ -74,12 +77,18 @@ class Question(models.Model):
     choices = models.JSONField(_("варианты"), default=list, blank=True)
     dimension = models.CharField(_("что измеряет"), max_length=20, choices=Dimension.choices, blank=True, default="")
     required = models.BooleanField(_("обязательный"), default=True)
+    retired_at = models.DateTimeField(_("снят с анкеты"), null=True, blank=True)
 
     class Meta:
-        ordering = ["questionnaire", "position", "pk"]
+        # The active questions by position, then the retired ones in the order they were retired.
+        ordering = ["questionnaire", models.F("retired_at").asc(nulls_first=True), "position", "pk"]
 
     def __str__(self):
         return self.text
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
     @property
     def scale_max(self) -> int | None:

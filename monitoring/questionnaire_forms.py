@@ -13,6 +13,9 @@ from monitoring.models import Question, Questionnaire
 from registry.forms import CrispyMixin
 from registry.models import AcademicYear
 
+# The largest position every database holds (a positive small integer): after any numbered question.
+LAST_POSITION = 32_767
+
 
 class AnswersMixin:
     """One field ``q<pk>`` per question; the values go to the service as {question pk: value}."""
@@ -196,7 +199,7 @@ class QuestionForm(forms.ModelForm):
         self.instance.choices = options
         if cleaned.get("position") is None:
             # A new question without a number goes last; renumbering closes the gap.
-            cleaned["position"] = questionnaires.RETIRED_FROM - 1
+            cleaned["position"] = LAST_POSITION
         return cleaned
 
 

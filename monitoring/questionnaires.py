@@ -7,7 +7,7 @@ and expires. Re-issuing a link to someone whose link is still unused extends tha
 
 The question sets are shared by every organisation, and answers point at their questions: a question
 that has answers is never deleted, it is retired — taken off the questionnaire, made optional, and
-kept with its answers. Retired questions sort from ``RETIRED_FROM`` on, the rest are the active set.
+kept with its answers (``Question.retired_at`` set). The rest are the active set.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ MAX_LINK_DAYS = 90
 MAX_TEXT = 5000
 # The same answers for the same person entered by the same user this soon again are a double submit.
 DUPLICATE_WINDOW = datetime.timedelta(minutes=10)
-RETIRED_FROM = 10_000
 # What new_token() produces (URL-safe base64); anything else is not looked up at all.
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 
@@ -58,15 +57,12 @@ def _lock(queryset) -> None:
 
 
 def active_questions(questionnaire: Questionnaire):
-    return questionnaire.questions.filter(position__lt=RETIRED_FROM).order_by("position", "pk")
+    return questionnaire.questions.filter(retired_at__isnull=True).order_by("position", "pk")
 
 
 def retired_questions(questionnaire: Questionnaire):
-    return questionnaire.questions.filter(position__gte=RETIRED_FROM).order_by("position", "pk")
-
-
-def is_retired(question: Question) -> bool:
-    return question.position >= RETIRED_FROM
+    """In the order they were retired; each keeps the position it had on the questionnaire."""
+    return questionnaire.questions.filter(retired_at__isnull=False).order_by("retired_at", "position", "pk")
 
 
 def check_question_change(question: Question, *, type: str, choices: list[str]) -> None:
@@ -93,8 +89,9 @@ def remove_question(question: Question) -> bool:
             question.delete()
         return True
     except ProtectedError:
-        Question.objects.filter(pk=question.pk, position__lt=RETIRED_FROM).update(
-            required=False, position=RETIRED_FROM + question.position
+        # Conditional: a second submit of the same form leaves the first retirement (and its time) alone.
+        Question.objects.filter(pk=question.pk, retired_at__isnull=True).update(
+            required=False, retired_at=timezone.now()
         )
         return False
 
@@ -102,7 +99,7 @@ def remove_question(question: Question) -> bool:
 def restore_question(question: Question) -> None:
     """A retired question back at the end of the active set (optional until made required again)."""
     last = active_questions(question.questionnaire).aggregate(last=Max("position"))["last"] or 0
-    Question.objects.filter(pk=question.pk, position__gte=RETIRED_FROM).update(position=last + 1)
+    Question.objects.filter(pk=question.pk, retired_at__isnull=False).update(retired_at=None, position=last + 1)
 
 
 def renumber(questionnaire: Questionnaire) -> None:
@@ -128,7 +125,7 @@ def summary(questionnaire: Questionnaire, submitted) -> tuple[list[dict], list[d
     for question in questionnaire.questions.all():
         stat, counts = stats.get(question.pk, {}), options.get(question.pk, {})
         total = sum(counts.values())
-        (retired if is_retired(question) else active).append({
+        (retired if question.is_retired else active).append({
             "question": question, "avg": stat.get("avg"), "n": stat.get("n", 0),
             "options": [(option, counts.get(option, 0), round(100 * counts.get(option, 0) / total) if total else 0)
                         for option in question.choices],

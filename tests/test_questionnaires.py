@@ -641,7 +641,7 @@ def test_an_answered_question_is_retired_not_deleted(district, client_for, surve
     data = formset_data(list(svc.active_questions(survey)), {survey.scale.pk: {"DELETE": "on"}})
     assert client.post(reverse("monitoring:questionnaire_edit", args=[survey.pk]), data).status_code == 302
     survey.scale.refresh_from_db()
-    assert svc.is_retired(survey.scale) and not survey.scale.required
+    assert survey.scale.is_retired and not survey.scale.required
     assert survey.scale not in svc.active_questions(survey)
     assert response.answers.filter(question=survey.scale, number=4).exists()
     # Left off the forms, still in the old response and in the detail page.
@@ -652,7 +652,50 @@ def test_an_answered_question_is_retired_not_deleted(district, client_for, surve
     # And it can come back.
     client.post(reverse("monitoring:questionnaire_edit", args=[survey.pk]), {"restore": survey.scale.pk})
     survey.scale.refresh_from_db()
-    assert not svc.is_retired(survey.scale) and list(svc.active_questions(survey))[-1] == survey.scale
+    assert not survey.scale.is_retired and list(svc.active_questions(survey))[-1] == survey.scale
+
+
+def test_a_retired_question_keeps_its_position_and_comes_back_last(district, survey):
+    response = entered(survey, district.school1, by=district.curator1)
+    Answer.objects.create(response=response, question=survey.text, text="Всё")
+    assert not svc.remove_question(survey.text)  # answered: retired, not deleted
+    assert not svc.remove_question(survey.scale)
+    svc.renumber(survey)
+    text, scale, choice = (Question.objects.get(pk=q.pk) for q in (survey.text, survey.scale, survey.choice))
+    # Retired in that order, each at the position it had; the active set numbered on its own.
+    assert (text.position, scale.position, choice.position) == (3, 1, 1)
+    assert list(svc.retired_questions(survey)) == [text, scale] and scale.retired_at > text.retired_at
+    assert list(svc.active_questions(survey)) == [choice]
+    assert not scale.required and text.is_retired
+    # A second submit of the same removal changes nothing.
+    assert not svc.remove_question(scale)
+    assert Question.objects.get(pk=scale.pk).retired_at == scale.retired_at
+    # By default the active questions come first, then the retired ones in the order they were retired.
+    assert list(survey.questions.all()) == [choice, text, scale]
+    # Restored: at the end of the active set, optional until made required again.
+    svc.restore_question(scale)
+    svc.restore_question(scale)  # twice: still one move
+    assert list(svc.active_questions(survey).values_list("pk", "position", "retired_at", "required")) == [
+        (choice.pk, 1, None, True), (scale.pk, 2, None, False),
+    ]
+    assert list(svc.retired_questions(survey)) == [text]
+
+
+MIGRATION = import_module("monitoring.migrations.0005_question_retired_at")
+
+
+def test_the_migration_turns_far_positions_into_retired_questions_and_back(survey):
+    # Before the migration, a retired question sat 10 000 positions further down.
+    Question.objects.filter(pk=survey.scale.pk).update(position=10_001)
+    Question.objects.filter(pk=survey.text.pk).update(position=10_003)
+    MIGRATION.mark_retired(apps, None)
+    rows = {q.pk: (q.position, q.is_retired) for q in survey.questions.all()}
+    assert rows == {survey.scale.pk: (1, True), survey.choice.pk: (2, False), survey.text.pk: (3, True)}
+    assert list(svc.active_questions(survey)) == [survey.choice]
+    assert list(svc.retired_questions(survey)) == [survey.scale, survey.text]
+    MIGRATION.unmark_retired(apps, None)
+    rows = {q.pk: (q.position, q.retired_at) for q in survey.questions.all()}
+    assert rows == {survey.scale.pk: (10_001, None), survey.choice.pk: (2, None), survey.text.pk: (10_003, None)}
 
 
 def test_an_answered_question_keeps_its_type_and_chosen_options(district, client_for, survey):

@@ -71,7 +71,7 @@ def questionnaire_list(request):
     can_edit = _can_edit_questions(scope)
     in_scope = scope.q("responses__organisation")
     # Questions counted in a subquery: joined with the responses, they would multiply the rows.
-    question_count = (Question.objects.filter(questionnaire=OuterRef("pk"), position__lt=questionnaires.RETIRED_FROM)
+    question_count = (Question.objects.filter(questionnaire=OuterRef("pk"), retired_at__isnull=True)
                       .values("questionnaire").annotate(n=Count("pk")).values("n"))
     questionnaires_ = Questionnaire.objects.select_related("form").annotate(
         question_count=Coalesce(Subquery(question_count), 0),
@@ -222,7 +222,7 @@ def response_detail(request, pk):
     )
     answers = {answer.question_id: answer for answer in response.answers.all()}
     rows = [(question, answers.get(question.pk)) for question in response.questionnaire.questions.all()
-            if question.pk in answers or not questionnaires.is_retired(question)]
+            if question.pk in answers or not question.is_retired]
     can_survey = request.scope.can(Perm.SURVEY, response.organisation)
     link = None
     if can_survey and response.token and not response.is_submitted:
