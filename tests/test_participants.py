@@ -228,3 +228,13 @@ def test_partner_search_is_case_insensitive_in_cyrillic(district, client_for):
     factories.PartnerFactory(organisation=district.school1, name="Владимирский университет")
     page = client_for(district.curator1).get(reverse("registry:partner_list"), {"q": "строй"}).content.decode()
     assert "Строймонтаж" in page and "университет" not in page
+
+
+def test_menu_bar_shows_the_users_surname_and_initials(district, client_for):
+    user = district.curator1
+    user.last_name, user.first_name, user.patronymic = "Лебедева", "Елена", "Викторовна"
+    user.save()
+    page = client_for(user).get("/").content.decode()
+    assert "Лебедева Е. В.</a>" in page and 'title="Лебедева Елена Викторовна"' in page
+    user.last_name = user.first_name = user.patronymic = ""
+    assert user.get_short_name() == user.username

@@ -26,6 +26,11 @@ class User(AbstractUser):
         parts = [self.last_name, self.first_name, self.patronymic]
         return " ".join(p for p in parts if p) or self.username
 
+    def get_short_name(self) -> str:
+        """«Лебедева Е. В.»: the surname and initials, for the menu bar."""
+        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
+        return f"{self.last_name} {initials}".strip() or self.username
+
 
 class RoleAssignment(models.Model):
     """A user's role at one level: region, municipality or organisation.
