@@ -8,23 +8,29 @@ knows pairs with ``register_pair_info``:
 
 It is called once per chunk of participants (so the number of queries does not grow with the
 rows), and each participant gets one row per ``PairInfo``, or one row with empty pair columns.
+
+A region's base is tens of thousands of rows, so no model instance is built for them: a participant is
+a dict of the columns its row needs (``mentor_queryset``/``mentee_queryset``, one ``values()`` query per
+chunk), to which ``add_mentor_details``/``add_mentee_details`` add what a person has several of (topics,
+the legal representative) with one more query each per chunk.
 """
 
 from __future__ import annotations
 
 import datetime
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from django.db.models import Prefetch
+from django.db.models import F
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from registry.models import Consent, Participant
+from registry.models import Consent, Participant, Topic
 
 CHUNK_SIZE = 2000
 DATE_FORMAT = "DD.MM.YYYY"
@@ -73,57 +79,43 @@ def register_pair_info(base: str, provider: PairInfoProvider) -> None:
 class ExportColumn:
     title: str
     width: int
-    value: Callable[[Participant, PairInfo], object]
+    value: Callable[[dict, PairInfo], object]  # the participant's dict (see mentor_queryset) and one of its pairs
 
 
 def _join(*parts) -> str:
     return "; ".join(str(part).strip() for part in parts if part and str(part).strip())
 
 
-def _contacts(participant: Participant) -> str:
-    return _join(participant.phone, participant.email)
+def _full_name(person: dict) -> str:
+    return " ".join(part for part in (person["last_name"], person["first_name"], person["patronymic"]) if part)
 
 
-def _mentee_contacts(participant: Participant) -> str:
+def _contacts(person: dict) -> str:
+    return _join(person["phone"], person["email"])
+
+
+def _mentee_contacts(person: dict) -> str:
     """The mentee's own contacts and, for a minor, the legal representative from the consent."""
-    representatives = []
-    for consent in getattr(participant, "representative_consents", []):
-        if consent.representative_name not in representatives:
-            relation = consent.get_representative_relation_display()
-            representatives.append(
-                f"{consent.representative_name} ({relation.lower()})" if relation else consent.representative_name
-            )
-    extra = [f"законный представитель: {name}" for name in representatives[:1]]
-    return _join(participant.phone, participant.email, *extra)
+    representative = person["representative"]
+    return _join(person["phone"], person["email"], representative and f"законный представитель: {representative}")
 
 
-def _topics(profile) -> list[str]:
-    return [topic.name for topic in profile.topics.all()]
+def _mentor_place(person: dict) -> str:
+    if person["partner_id"]:
+        return person["partner_name"]
+    if person["category"] in Participant.OUTSIDE_CATEGORIES:
+        return person["position"]
+    return person["organisation_name"]
 
 
-def _mentee_request(participant: Participant) -> str:
-    profile = participant.mentee_profile
-    return _join(*_topics(profile), profile.request)
+def _mentor_role(person: dict) -> str:
+    if person["category"] == Participant.Category.STUDENT:
+        return person["class_name"]
+    return person["position"]
 
 
-def _mentor_place(participant: Participant) -> str:
-    profile = participant.mentor_profile
-    if profile.partner_id:
-        return profile.partner.name
-    if participant.is_outside_person:
-        return participant.position
-    return participant.organisation.short_name
-
-
-def _mentor_role(participant: Participant) -> str:
-    if participant.category == Participant.Category.STUDENT:
-        return participant.class_name
-    return participant.position
-
-
-def _mentee_age(participant: Participant) -> str:
-    profile = participant.mentor_profile
-    low, high = profile.mentee_age_min, profile.mentee_age_max
+def _mentee_age(person: dict) -> str:
+    low, high = person["mentee_age_min"], person["mentee_age_max"]
     if low and high:
         return f"{low}–{high}"
     if low:
@@ -134,11 +126,11 @@ def _mentee_age(participant: Participant) -> str:
 
 
 MENTEE_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("ФИО наставляемого", 32, lambda p, pair: p.full_name),
+    ExportColumn("ФИО наставляемого", 32, lambda p, pair: _full_name(p)),
     ExportColumn("Контактные данные (или родителей/законных представителей)", 36, lambda p, pair: _mentee_contacts(p)),
-    ExportColumn("Год рождения", 10, lambda p, pair: p.birth_date.year if p.birth_date else None),
-    ExportColumn("Основной запрос", 40, lambda p, pair: _mentee_request(p)),
-    ExportColumn("Дата вхождения в программу", 14, lambda p, pair: p.mentee_profile.joined_on),
+    ExportColumn("Год рождения", 10, lambda p, pair: p["birth_date"].year if p["birth_date"] else None),
+    ExportColumn("Основной запрос", 40, lambda p, pair: _join(*p["topics"], p["request"])),
+    ExportColumn("Дата вхождения в программу", 14, lambda p, pair: p["joined_on"]),
     ExportColumn("ФИО наставника", 30, lambda p, pair: pair.partner_name),
     ExportColumn("Место работы/учёбы наставника", 28, lambda p, pair: pair.partner_place),
     ExportColumn("Форма наставничества", 20, lambda p, pair: pair.form),
@@ -150,15 +142,14 @@ MENTEE_COLUMNS: tuple[ExportColumn, ...] = (
 )
 
 MENTOR_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("ФИО наставника", 32, lambda p, pair: p.full_name),
+    ExportColumn("ФИО наставника", 32, lambda p, pair: _full_name(p)),
     ExportColumn("Контактные данные", 28, lambda p, pair: _contacts(p)),
     ExportColumn("Место работы/учёбы", 28, lambda p, pair: _mentor_place(p)),
     ExportColumn("Должность/класс", 22, lambda p, pair: _mentor_role(p)),
-    ExportColumn("Ключевые компетенции/достижения", 44,
-                 lambda p, pair: _join(*_topics(p.mentor_profile), p.mentor_profile.competencies)),
-    ExportColumn("Интересы", 28, lambda p, pair: p.mentor_profile.interests),
+    ExportColumn("Ключевые компетенции/достижения", 44, lambda p, pair: _join(*p["topics"], p["competencies"])),
+    ExportColumn("Интересы", 28, lambda p, pair: p["interests"]),
     ExportColumn("Желаемый возраст наставляемых", 14, lambda p, pair: _mentee_age(p)),
-    ExportColumn("Удобное время встреч", 20, lambda p, pair: p.mentor_profile.meeting_times),
+    ExportColumn("Удобное время встреч", 20, lambda p, pair: p["meeting_times"]),
     ExportColumn("Основной запрос наставляемого", 32, lambda p, pair: pair.partner_request),
     ExportColumn("ФИО наставляемого", 30, lambda p, pair: pair.partner_name),
     ExportColumn("Место учёбы наставляемого", 24, lambda p, pair: pair.partner_place),
@@ -171,29 +162,77 @@ MENTOR_COLUMNS: tuple[ExportColumn, ...] = (
 )
 
 
+# The participant's own columns, common to both bases.
+PERSON_FIELDS = ("pk", "last_name", "first_name", "patronymic", "birth_date", "category", "class_name", "position",
+                 "phone", "email")
+
+
 def mentor_queryset(participants):
-    """Participants of the mentor base, with everything a row needs fetched in a fixed number of queries."""
-    return (
-        participants.filter(mentor_profile__isnull=False)
-        .select_related("organisation", "mentor_profile__partner")
-        .prefetch_related("mentor_profile__topics")
+    """Participants of the mentor base as dicts of what a row needs; ``add_mentor_details`` completes them."""
+    return participants.filter(mentor_profile__isnull=False).values(
+        *PERSON_FIELDS,
+        organisation_name=F("organisation__short_name"),
+        partner_id=F("mentor_profile__partner"),
+        partner_name=F("mentor_profile__partner__name"),
+        competencies=F("mentor_profile__competencies"),
+        interests=F("mentor_profile__interests"),
+        mentee_age_min=F("mentor_profile__mentee_age_min"),
+        mentee_age_max=F("mentor_profile__mentee_age_max"),
+        meeting_times=F("mentor_profile__meeting_times"),
     )
 
 
 def mentee_queryset(participants):
-    representatives = (
-        Consent.objects.filter(purpose=Consent.Purpose.MENTORING, revoked_on__isnull=True)
+    """Participants of the mentee base as dicts of what a row needs; ``add_mentee_details`` completes them."""
+    return participants.filter(mentee_profile__isnull=False).values(
+        *PERSON_FIELDS,
+        request=F("mentee_profile__request"),
+        joined_on=F("mentee_profile__joined_on"),
+    )
+
+
+def topic_names(profiles: str, participant_ids: list[int]) -> dict[int, list[str]]:
+    """The topic names of each participant's mentor profile (``profiles="mentors"``) or mentee profile
+    (``"mentees"``), by name as the profile's ``topics.all()`` lists them; one query."""
+    names: dict[int, list[str]] = defaultdict(list)
+    topics = (Topic.objects.filter(**{f"{profiles}__participant__in": participant_ids})
+              .order_by("name").values_list(f"{profiles}__participant", "name"))
+    for participant_id, name in topics:
+        names[participant_id].append(name)
+    return names
+
+
+def representatives(participant_ids: list[int]) -> dict[int, str]:
+    """«Name (relation)» of the legal representative named by each participant's latest unrevoked mentoring
+    consent that names one. One query; the relation's labels are translated once per call, not per row."""
+    relations = {value: str(label) for value, label in Consent._meta.get_field("representative_relation").flatchoices}
+    consents = (
+        Consent.objects.filter(participant__in=participant_ids, purpose=Consent.Purpose.MENTORING,
+                               revoked_on__isnull=True)
         .exclude(representative_name="")
         .order_by("-signed_on", "-pk")
+        .values_list("participant", "representative_name", "representative_relation")
     )
-    return (
-        participants.filter(mentee_profile__isnull=False)
-        .select_related("organisation", "mentee_profile")
-        .prefetch_related(
-            "mentee_profile__topics",
-            Prefetch("consents", queryset=representatives, to_attr="representative_consents"),
-        )
-    )
+    result: dict[int, str] = {}
+    for participant_id, name, relation in consents:
+        if participant_id not in result:
+            label = relations.get(relation, relation)
+            result[participant_id] = f"{name} ({label.lower()})" if label else name
+    return result
+
+
+def add_mentor_details(people: list[dict]) -> None:
+    topics = topic_names("mentors", [person["pk"] for person in people])
+    for person in people:
+        person["topics"] = topics.get(person["pk"], [])
+
+
+def add_mentee_details(people: list[dict]) -> None:
+    ids = [person["pk"] for person in people]
+    topics, named = topic_names("mentees", ids), representatives(ids)
+    for person in people:
+        person["topics"] = topics.get(person["pk"], [])
+        person["representative"] = named.get(person["pk"])
 
 
 def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
@@ -202,14 +241,19 @@ def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def build_rows(participants, columns: tuple[ExportColumn, ...], *, pair_info: PairInfoProvider | None = None,
-               chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
-    """Value lists, one per participant and pair (one with empty pair columns when there is none)."""
-    for chunk in _chunks(participants.iterator(chunk_size=chunk_size), chunk_size):
-        pairs = pair_info([participant.pk for participant in chunk]) if pair_info else {}
-        for participant in chunk:
-            for pair in pairs.get(participant.pk) or [NO_PAIR]:
-                yield [column.value(participant, pair) for column in columns]
+def build_rows(people, columns: tuple[ExportColumn, ...], *, details: Callable[[list[dict]], None],
+               pair_info: PairInfoProvider | None = None, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
+    """Value lists, one per participant and pair (one with empty pair columns when there is none).
+
+    ``people`` is ``mentor_queryset`` or ``mentee_queryset``, read ``chunk_size`` dicts at a time; each chunk
+    is completed by ``details`` (``add_mentor_details``, ``add_mentee_details``) and ``pair_info``.
+    """
+    for chunk in _chunks(people.iterator(chunk_size=chunk_size), chunk_size):
+        details(chunk)
+        pairs = pair_info([person["pk"] for person in chunk]) if pair_info else {}
+        for person in chunk:
+            for pair in pairs.get(person["pk"]) or [NO_PAIR]:
+                yield [column.value(person, pair) for column in columns]
 
 
 def write_workbook(file, *, title: str, columns: tuple[ExportColumn, ...], rows: Iterable[list]) -> None:
@@ -246,16 +290,19 @@ def _cell(sheet, value):
 def export_base(participants, *, base: str, pair_info: PairInfoProvider | None = None):
     """The mentor ("mentors") or mentee ("mentees") base of ``participants`` in a temporary file, rewound."""
     if base == "mentors":
-        queryset, columns, title = mentor_queryset(participants), MENTOR_COLUMNS, "База наставников"
+        people, details, columns = mentor_queryset(participants), add_mentor_details, MENTOR_COLUMNS
+        title = "База наставников"
     elif base == "mentees":
-        queryset, columns, title = mentee_queryset(participants), MENTEE_COLUMNS, "База наставляемых"
+        people, details, columns = mentee_queryset(participants), add_mentee_details, MENTEE_COLUMNS
+        title = "База наставляемых"
     else:
         raise ValueError(base)
     if pair_info is None:
         pair_info = _pair_info_providers.get(base)
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     try:
-        write_workbook(handle, title=title, columns=columns, rows=build_rows(queryset, columns, pair_info=pair_info))
+        rows = build_rows(people, columns, details=details, pair_info=pair_info)
+        write_workbook(handle, title=title, columns=columns, rows=rows)
     except BaseException:
         handle.close()
         raise

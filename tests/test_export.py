@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from registry.exports import MENTEE_COLUMNS, MENTOR_COLUMNS, PairInfo, build_rows, mentor_queryset
+from registry.exports import (MENTEE_COLUMNS, MENTOR_COLUMNS, PairInfo, add_mentor_details, build_rows,
+                              mentor_queryset)
 from registry.models import Consent, Participant, Topic
 from tests import factories
 
@@ -240,7 +241,7 @@ def test_row_builder_takes_pair_information_per_chunk(district):
         }
 
     queryset = mentor_queryset(Participant.objects.filter(organisation=district.school1).order_by("last_name"))
-    rows = list(build_rows(queryset, MENTOR_COLUMNS, pair_info=pair_info, chunk_size=2))
+    rows = list(build_rows(queryset, MENTOR_COLUMNS, details=add_mentor_details, pair_info=pair_info, chunk_size=2))
     assert len(calls) == 2  # one call per chunk of two participants
     assert sorted(pk for call in calls for pk in call) == sorted(
         [first.participant_id, second.participant_id, third.participant_id])

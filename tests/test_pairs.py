@@ -4,11 +4,16 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from mentoring import services
+from mentoring.exports import mentee_pair_info, mentor_pair_info
 from mentoring.models import Meeting, Membership, MentoringForm, Pair, Preference, Programme
+from registry.exports import (MENTEE_COLUMNS, MENTOR_COLUMNS, add_mentee_details, add_mentor_details, build_rows,
+                              mentee_queryset, mentor_queryset)
 from registry.models import AcademicYear, Consent, Participant, Topic
 from tests import factories
 
@@ -443,6 +448,93 @@ def test_exports_with_pairs_run_a_constant_number_of_queries(school, district, c
         with django_assert_max_num_queries(12):
             response = client.get(reverse(name))
         assert len(read_xlsx(response)) == 2 * pairs
+
+
+def test_registry_exports_show_two_pairs_and_a_replaced_mentor_row_by_row(school, district, client_for):
+    """A mentee's pair history in both bases: a row per pair with the pair's last mentor; a row per mentor
+    link and mentee, dated by the link."""
+    start, replaced_on, closed_on = (TODAY - datetime.timedelta(days=days) for days in (50, 30, 20))
+    first_mentor = teacher(school, last_name="Первая", position="Учитель физики")
+    second_mentor = teacher(school, last_name="Вторая", position="Учитель информатики")
+    third_mentor = teacher(school, last_name="Третья")
+    child = student(school, last_name="Ученик", class_name="7А")
+    child.topics.add(Topic.objects.get(name="Цифровые навыки"))
+    classmate = student(school, last_name="Одноклассник", class_name="7Б")
+    prog = programme(school)
+    first = services.form_pair(programme=prog, mentor=first_mentor, mentees=[child], started_on=start)
+    services.replace_mentor(first, new_mentor=second_mentor, on=replaced_on, reason="Переход в другую школу")
+    services.close_pair(first, status=Pair.Status.COMPLETED, on=closed_on, results="Призёр олимпиады",
+                        best_practice="https://school.example/case/1")
+    rejected = services.form_pair(programme=prog, mentor=teacher(school, last_name="Отклонённая"), mentees=[child],
+                                  started_on=TODAY)
+    Pair.objects.filter(pk=rejected.pk).update(status=Pair.Status.REJECTED)  # never worked: not in the bases
+    services.form_pair(programme=prog, mentor=third_mentor, mentees=[child, classmate], started_on=TODAY)
+    client = client_for(district.curator1)
+
+    def day(date):
+        return datetime.datetime.combine(date, datetime.time())
+
+    # Rows as tuples of every column: the reader leaves trailing empty cells out of its dicts.
+    mentee_columns = ("ФИО наставляемого", "Контактные данные (или родителей/законных представителей)",
+                      "Год рождения", "Основной запрос", "Дата вхождения в программу", "ФИО наставника",
+                      "Место работы/учёбы наставника", "Форма наставничества", "Место реализации программы",
+                      "Дата завершения", "Результаты программы", "Ссылка на кейс/отзыв", "Ссылка на фотоотчёт")
+    mentees = [tuple(row.get(column) for column in mentee_columns)
+               for row in read_xlsx(client.get(reverse("registry:export_mentees")))
+               if row["ФИО наставляемого"] == "Ученик Иван Петрович"]
+    child_columns = ("Ученик Иван Петрович", "законный представитель: Родитель Иван (отец)",
+                     child.participant.birth_date.year, "Цифровые навыки; Подготовка к олимпиаде по математике",
+                     day(child.joined_on))
+    form_and_place = ("учитель – ученик", "МБОУ СОШ № 1")
+    closed_pair = ("Призёр олимпиады", "https://school.example/case/1", None)
+    open_pair = (None, None, None)
+    assert mentees == [
+        (*child_columns, "Вторая Иван Петрович", "МБОУ СОШ № 1, Учитель информатики", *form_and_place,
+         day(closed_on), *closed_pair),
+        (*child_columns, "Третья Иван Петрович", "МБОУ СОШ № 1, Учитель математики", *form_and_place,
+         None, *open_pair),
+    ]
+
+    pair_columns = ("ФИО наставника", "Основной запрос наставляемого", "ФИО наставляемого",
+                    "Место учёбы наставляемого", "Форма наставничества", "Место реализации программы", "Сроки",
+                    "Результаты", "Ссылки на кейсы/отзывы", "Ссылка на фотоотчёт")
+    mentors = [tuple(row.get(column) for column in pair_columns)
+               for row in read_xlsx(client.get(reverse("registry:export_mentors")))
+               if row["ФИО наставника"].split()[0] in ("Первая", "Вторая", "Третья")]
+    request = "Цифровые навыки; Подготовка к олимпиаде по математике"
+    assert mentors == [
+        ("Вторая Иван Петрович", request, "Ученик Иван Петрович", "МБОУ СОШ № 1, 7А", *form_and_place,
+         f"{replaced_on:%d.%m.%Y} – {closed_on:%d.%m.%Y}", *closed_pair),
+        ("Первая Иван Петрович", request, "Ученик Иван Петрович", "МБОУ СОШ № 1, 7А", *form_and_place,
+         f"{start:%d.%m.%Y} – {replaced_on:%d.%m.%Y}", *closed_pair),
+        ("Третья Иван Петрович", request, "Ученик Иван Петрович", "МБОУ СОШ № 1, 7А", *form_and_place,
+         f"{TODAY:%d.%m.%Y} – …", *open_pair),
+        ("Третья Иван Петрович", "Подготовка к олимпиаде по математике", "Одноклассник Иван Петрович",
+         "МБОУ СОШ № 1, 7Б", *form_and_place, f"{TODAY:%d.%m.%Y} – …", *open_pair),
+    ]
+
+
+def test_the_bases_run_the_same_queries_for_every_chunk(school):
+    """One query for the people, then per chunk: topics (and representatives), then the pairs' own queries."""
+    prog = programme(school)
+    pairs = [services.form_pair(programme=prog, mentor=teacher(school), mentees=[student(school), student(school)],
+                                started_on=TODAY) for _ in range(3)]
+    services.replace_mentor(pairs[0], new_mentor=teacher(school), on=TODAY, reason="Болезнь")
+    people = Participant.objects.filter(pk__in=[
+        person for pair in pairs for person in (*pair.mentor_links.values_list("mentor__participant", flat=True),
+                                                *pair.memberships.values_list("mentee__participant", flat=True))
+    ]).order_by("pk")
+    bases = (
+        # people, columns, details, pair_info, rows, queries per chunk
+        (mentee_queryset(people), MENTEE_COLUMNS, add_mentee_details, mentee_pair_info, 6, 4),
+        (mentor_queryset(people), MENTOR_COLUMNS, add_mentor_details, mentor_pair_info, 8, 4),
+    )
+    for queryset, columns, details, pair_info, expected_rows, per_chunk in bases:
+        chunks = (queryset.count() + 1) // 2
+        with CaptureQueriesContext(connection) as queries:
+            rows = list(build_rows(queryset, columns, details=details, pair_info=pair_info, chunk_size=2))
+        assert len(rows) == expected_rows
+        assert len(queries) == 1 + per_chunk * chunks, [query["sql"] for query in queries]
 
 
 def test_a_rejected_proposal_is_not_proposed_again(school):
