@@ -1,11 +1,12 @@
 """Deadlines in every shape the documents use, resolved to real dates for an academic year.
 
-A template never names a year: «май», «сентябрь – октябрь», «до 20.10», «в течение года»,
+A deadline's shape never names a year: «май», «сентябрь – октябрь», «до 20.10», «в течение года»,
 «ежеквартально», «1 раз в четверть», «1 раз в полугодие (не позднее 10 декабря и 10 июня)»,
 «в течение двух недель с даты определения модели». For the academic year that starts on
 1 September of ``start_year``, months 9–12 fall in ``start_year`` and months 1–8 in the next calendar
 year. ``offset_years`` moves a deadline a year earlier (−1) for the preparation done in the spring
-before the launch («май Х года» in seed 001). Plain functions of dates: no time zone enters here;
+before the launch («май Х года» in seed 001). The seeds' own words for a deadline do name their years
+(«Октябрь 2024 – май 2025»): ``DeadlineSpec.dated_for`` rewrites them for another year. Plain functions of dates: no time zone enters here;
 "today" is always ``timezone.localdate()`` (Europe/Moscow) at the caller.
 """
 
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 KINDS = ("date", "months", "year", "quarterly", "per_term", "half_year", "relative", "schedule")
 
@@ -24,6 +26,8 @@ QUARTER_ENDS = ((9, 30), (12, 31), (3, 31), (6, 30))
 # Usual ends of the school terms (четверти).
 TERM_ENDS = ((10, 31), (12, 28), (3, 22), (5, 31))
 DEFAULT_HALF_YEAR = ((12, 10), (6, 10))  # seed 000; seed 002's district would set 20.12 and 20.05
+
+YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
                    "октября", "ноября", "декабря")
@@ -154,6 +158,24 @@ class DeadlineSpec:
                 raise ValueError("Срок отсчитывается от другого мероприятия, а его дата неизвестна.")
             return [Window(anchor, anchor + datetime.timedelta(days=self.days))]
         raise ValueError(self.kind)
+
+    def dated_for(self, start_year: int, *, half_year=DEFAULT_HALF_YEAR) -> DeadlineSpec:
+        """This deadline with the years in its words («Октябрь 2024 – май 2025», «до 30.09.2020», the
+        seed's own) made those of the academic year ``start_year``: one year becomes the due date's,
+        two become the start's and the due date's. Other texts (no year, more years, a relative or
+        repeating deadline) stay as written."""
+        years = sorted({int(year) for year in YEAR_IN_TEXT.findall(self.text)})
+        if not years or len(years) > 2 or self.is_relative:
+            return self
+        windows = self.resolve(start_year, half_year=half_year)
+        if len(windows) != 1:
+            return self
+        window = windows[0]
+        new = {years[-1]: window.due_on.year}
+        if len(years) == 2:
+            new[years[0]] = window.starts_on.year
+        text = YEAR_IN_TEXT.sub(lambda match: str(new[int(match.group())]), self.text)
+        return replace(self, text=text)
 
     def describe(self) -> str:
         """The deadline in words, for a new item typed into the portal (templates keep their own text)."""

@@ -166,6 +166,15 @@ def assign_responsible(roadmap: Roadmap) -> int:
 # --- creating ----------------------------------------------------------------------------------------
 
 
+def _item_copy(roadmap: Roadmap, source, half_year) -> RoadmapItem:
+    """A template's item, or last year's, for ``roadmap``: the years in its deadline's words
+    («Октябрь 2024 – май 2025») become those of the roadmap's year."""
+    fields = {field: getattr(source, field) for field in ITEM_FIELDS}
+    spec = DeadlineSpec.from_json(source.deadline)
+    fields["deadline"] = spec.dated_for(roadmap.academic_year.start_year, half_year=half_year).to_json()
+    return RoadmapItem(roadmap=roadmap, **fields)
+
+
 def _check_unique(*, organisation, municipality, academic_year) -> None:
     owner = {"organisation": organisation} if organisation else {"municipality": municipality}
     if Roadmap.objects.filter(academic_year=academic_year, **owner).exists():
@@ -188,10 +197,8 @@ def create_from_template(*, template: RoadmapTemplate, academic_year, organisati
         title=title or _("Дорожная карта внедрения целевой модели наставничества: %(owner)s") % {"owner": owner},
         created_by=by,
     )
-    items = RoadmapItem.objects.bulk_create(
-        RoadmapItem(roadmap=roadmap, **{field: getattr(t, field) for field in ITEM_FIELDS})
-        for t in template.items.all()
-    )
+    half_year = _half_year(roadmap)
+    items = RoadmapItem.objects.bulk_create(_item_copy(roadmap, t, half_year) for t in template.items.all())
     _materialize(roadmap, items)
     assign_responsible(roadmap)
     _record(roadmap, RoadmapChange.Kind.CREATED,
@@ -208,10 +215,8 @@ def copy_to_year(source: Roadmap, *, academic_year, by=None) -> Roadmap:
         template=source.template, copied_from=source, title=source.title, created_by=by,
     )
     originals = list(source.items.filter(is_removed=False).prefetch_related("responsible_users"))
-    items = RoadmapItem.objects.bulk_create(
-        RoadmapItem(roadmap=roadmap, **{field: getattr(item, field) for field in ITEM_FIELDS})
-        for item in originals
-    )
+    half_year = _half_year(roadmap)
+    items = RoadmapItem.objects.bulk_create(_item_copy(roadmap, item, half_year) for item in originals)
     through = RoadmapItem.responsible_users.through
     through.objects.bulk_create(
         through(roadmapitem_id=new.pk, user_id=user.pk)

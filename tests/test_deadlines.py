@@ -107,3 +107,26 @@ def test_json_round_trip_keeps_the_text():
     assert DeadlineSpec.from_json(data).describe() == "сентябрь – октябрь 2023 года"
     assert DeadlineSpec(kind="date", month=10, day=20).describe() == "до 20 октября"
     assert DeadlineSpec(kind="months", from_month=9, to_month=10).describe() == "сентябрь – октябрь"
+
+
+@pytest.mark.parametrize("data, start_year, expected", [
+    # The seeds' words, made those of another year: one year is the due date's, two the start's and due's.
+    ({"kind": "months", "text": "сентябрь 2024", "from": 9, "to": 9}, 2026, "сентябрь 2026"),
+    ({"kind": "months", "text": "Октябрь 2024 – май 2025", "from": 10, "to": 5}, 2026, "Октябрь 2026 – май 2027"),
+    ({"kind": "date", "text": "до 30.09.2020", "month": 9, "day": 30}, 2026, "до 30.09.2026"),
+    # A calendar-year plan re-dated into a school year: February falls in the second calendar year.
+    ({"kind": "date", "text": "До 15.02.2021", "month": 2, "day": 15}, 2026, "До 15.02.2027"),
+    ({"kind": "months", "text": "Октябрь 2021", "from": 10, "to": 10}, 2026, "Октябрь 2026"),
+    ({"kind": "months", "text": "май Х года", "from": 5, "to": 5, "offset_years": -1}, 2026, "май Х года"),
+    ({"kind": "months", "text": "Октябрь, ноябрь 20213 года", "from": 10, "to": 11}, 2026,
+     "Октябрь, ноябрь 20213 года"),  # a typo of the seed is no year
+    ({"kind": "half_year", "text": "1 раз в полугодие (до 10 декабря 2023 и 10 июня 2024)"}, 2026,
+     "1 раз в полугодие (до 10 декабря 2023 и 10 июня 2024)"),  # two occurrences: left as written
+    ({"kind": "relative", "text": "в течение 14 дней, не позднее 2024", "after": "1.1", "days": 14}, 2026,
+     "в течение 14 дней, не позднее 2024"),
+])
+def test_years_in_the_words_follow_the_academic_year(data, start_year, expected):
+    spec = DeadlineSpec.from_json(data)
+    dated = spec.dated_for(start_year)
+    assert dated.text == expected
+    assert dated.resolve(start_year) == spec.resolve(start_year) if not spec.is_relative else True

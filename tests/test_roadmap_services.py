@@ -87,6 +87,17 @@ def test_copy_to_next_year_is_re_dated_and_keeps_people(district, template, year
     assert [o.due_on for o in occurrences(copy, "2.1")] == [D(2027, 10, 29)]
 
 
+def test_years_in_deadline_words_are_those_of_the_roadmap(district, template, year):
+    TemplateItem.objects.create(template=template, stage_number=4, stage_title="Завершение", number="4.1",
+                                title="Итоговая конференция", position=6, roles=["curator"],
+                                deadline={"kind": "months", "text": "Октябрь 2024 – май 2025", "from": 10, "to": 5})
+    roadmap = services.create_from_template(template=template, academic_year=year, organisation=district.school1)
+    assert roadmap.items.get(number="4.1").deadline_spec.describe() == "Октябрь 2026 – май 2027"
+    assert roadmap.items.get(number="1.1").deadline_spec.describe() == "сентябрь"
+    copy = services.copy_to_year(roadmap, academic_year=AcademicYear.objects.create(start_year=2027))
+    assert copy.items.get(number="4.1").deadline_spec.describe() == "Октябрь 2027 – май 2028"
+
+
 def test_changing_a_deadline_keeps_the_old_one(district, template, year):
     roadmap = services.create_from_template(template=template, academic_year=year, organisation=district.school1)
     occurrence = occurrences(roadmap, "1.2")[0]
