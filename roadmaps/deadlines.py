@@ -27,7 +27,8 @@ QUARTER_ENDS = ((9, 30), (12, 31), (3, 31), (6, 30))
 TERM_ENDS = ((10, 31), (12, 28), (3, 22), (5, 31))
 DEFAULT_HALF_YEAR = ((12, 10), (6, 10))  # seed 000; seed 002's district would set 20.12 and 20.05
 
-YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# A year in a deadline's words: four digits, or the typical order's blank «Х» before «года» / «г.».
+YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)|(?<!\w)Х(?=\s+г)")
 
 MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
                    "октября", "ноября", "декабря")
@@ -160,11 +161,14 @@ class DeadlineSpec:
         raise ValueError(self.kind)
 
     def dated_for(self, start_year: int, *, half_year=DEFAULT_HALF_YEAR) -> DeadlineSpec:
-        """This deadline with the years in its words («Октябрь 2024 – май 2025», «до 30.09.2020», the
-        seed's own) made those of the academic year ``start_year``: one year becomes the due date's,
+        """This deadline with the years in its words («Октябрь 2024 – май 2025», «до 30.09.2020», «май Х
+        года») made those of the academic year ``start_year``: one year becomes the due date's,
         two become the start's and the due date's. Other texts (no year, more years, a relative or
         repeating deadline) stay as written."""
-        years = sorted({int(year) for year in YEAR_IN_TEXT.findall(self.text)})
+        found = set(YEAR_IN_TEXT.findall(self.text))
+        if "Х" in found and len(found) > 1:
+            return self  # a blank beside real years: not ours to guess
+        years = sorted(found)  # four-digit years sort as numbers do
         if not years or len(years) > 2 or self.is_relative:
             return self
         windows = self.resolve(start_year, half_year=half_year)
@@ -174,7 +178,7 @@ class DeadlineSpec:
         new = {years[-1]: window.due_on.year}
         if len(years) == 2:
             new[years[0]] = window.starts_on.year
-        text = YEAR_IN_TEXT.sub(lambda match: str(new[int(match.group())]), self.text)
+        text = YEAR_IN_TEXT.sub(lambda match: str(new[match.group()]), self.text)
         return replace(self, text=text)
 
     def describe(self) -> str:

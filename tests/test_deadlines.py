@@ -117,7 +117,12 @@ def test_json_round_trip_keeps_the_text():
     # A calendar-year plan re-dated into a school year: February falls in the second calendar year.
     ({"kind": "date", "text": "До 15.02.2021", "month": 2, "day": 15}, 2026, "До 15.02.2027"),
     ({"kind": "months", "text": "Октябрь 2021", "from": 10, "to": 10}, 2026, "Октябрь 2026"),
-    ({"kind": "months", "text": "май Х года", "from": 5, "to": 5, "offset_years": -1}, 2026, "май Х года"),
+    # The typical order's blank «Х года»: the spring before the launch, and a span from it.
+    ({"kind": "months", "text": "май Х года", "from": 5, "to": 5, "offset_years": -1}, 2026, "май 2026 года"),
+    ({"kind": "months", "text": "май-сентябрь Х года", "from": 5, "to": 9}, 2026, "май-сентябрь 2026 года"),
+    ({"kind": "months", "text": "июнь Х года", "from": 6, "to": 6}, 2026, "июнь 2027 года"),
+    ({"kind": "months", "text": "май Х года – июнь 2025 года", "from": 5, "to": 6}, 2026,
+     "май Х года – июнь 2025 года"),  # a blank beside a real year: left as written
     ({"kind": "months", "text": "Октябрь, ноябрь 20213 года", "from": 10, "to": 11}, 2026,
      "Октябрь, ноябрь 20213 года"),  # a typo of the seed is no year
     ({"kind": "half_year", "text": "1 раз в полугодие (до 10 декабря 2023 и 10 июня 2024)"}, 2026,
