@@ -11,6 +11,7 @@ from django.db.models import F
 
 from mentoring.models import Membership, MentorLink, Pair
 from registry.exports import PairInfo, topic_names
+from registry.models.people import full_name
 
 # Proposals and rejected proposals never worked: they are not in the bases.
 EXPORTED_STATUSES = (Pair.Status.FORMING, Pair.Status.ACTIVE, Pair.Status.COMPLETED, Pair.Status.ENDED_EARLY)
@@ -23,10 +24,6 @@ PAIR_COLUMNS = {
     "results": F("pair__results"),
     "best_practice": F("pair__best_practice"),
 }
-
-
-def _full_name(last_name: str, first_name: str, patronymic: str) -> str:
-    return " ".join(part for part in (last_name, first_name, patronymic) if part)
 
 
 def _case_url(best_practice: str) -> str:
@@ -54,7 +51,7 @@ def _last_mentors(pair_ids) -> dict[int, dict]:
     for link in links:
         place = link["partner"] if link["partner_id"] else link["organisation"]
         mentors[link["pair"]] = {  # a later link replaces an earlier one
-            "name": _full_name(link["last_name"], link["first_name"], link["patronymic"]),
+            "name": full_name(link["last_name"], link["first_name"], link["patronymic"]),
             "place": ", ".join(part for part in (place, link["position"] or link["class_name"]) if part),
         }
     return mentors
@@ -110,7 +107,7 @@ def _mentees_of(pair_ids) -> dict[int, list[dict]]:
     for membership in memberships:
         request = (", ".join(topics.get(membership["participant"], [])), membership["request"])
         mentees[membership["pair"]].append({
-            "name": _full_name(membership["last_name"], membership["first_name"], membership["patronymic"]),
+            "name": full_name(membership["last_name"], membership["first_name"], membership["patronymic"]),
             "place": ", ".join(part for part in (membership["organisation"], membership["class_name"]) if part),
             "request": "; ".join(part for part in request if part),
             "joined_on": membership["joined_on"],

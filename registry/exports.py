@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from registry.models import Consent, Participant, Topic
+from registry.models.people import full_name
 
 CHUNK_SIZE = 2000
 DATE_FORMAT = "DD.MM.YYYY"
@@ -87,7 +88,7 @@ def _join(*parts) -> str:
 
 
 def _full_name(person: dict) -> str:
-    return " ".join(part for part in (person["last_name"], person["first_name"], person["patronymic"]) if part)
+    return full_name(person["last_name"], person["first_name"], person["patronymic"])
 
 
 def _contacts(person: dict) -> str:

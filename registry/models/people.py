@@ -27,6 +27,11 @@ def normalise_class_name(text: str) -> str:
     return "".join(text.split()).upper()
 
 
+def full_name(last_name: str, first_name: str, patronymic: str) -> str:
+    """«Фамилия Имя Отчество», leaving out what is empty."""
+    return " ".join(part for part in (last_name, first_name, patronymic) if part)
+
+
 def age_on(birth_date: datetime.date, day: datetime.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
@@ -158,7 +163,7 @@ class Participant(models.Model):
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+        return full_name(self.last_name, self.first_name, self.patronymic)
 
     @property
     def short_name(self) -> str:
