@@ -9,9 +9,9 @@ Both run a fixed number of queries whatever the number of organisations. The dis
 organisation's figures, consents, quiet pairs and pairs by form from its stored summary
 (``monitoring.summaries``: computed again only for the organisations whose data changed); the school
 computes its own from ``monitoring.figures.compute``. Roadmap progress comes from
-``roadmaps.services.organisation_matrix`` and report states from one query, live on both. What they return is plain data — dicts, lists and
-small dataclasses carrying the address of the rows behind every number — so the templates never
-touch the database.
+``roadmaps.services.organisation_matrix`` and report states from one query, live on both. What they
+return is plain data — dicts, lists and small dataclasses carrying the address of the rows behind
+every number — so the templates never touch the database.
 """
 
 from __future__ import annotations

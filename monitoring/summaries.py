@@ -189,6 +189,6 @@ def refresh(year: AcademicYear | None = None, today: datetime.date | None = None
     """Compute every stale summary of the year (the current one by default) ahead of the readers: the
     morning's first dashboard is then as quick as the rest. Returns how many organisations there are."""
     year = year or AcademicYear.objects.current()
-    organisations = list(Organisation.objects.filter(is_active=True).select_related("municipality"))
+    organisations = list(Organisation.objects.filter(is_active=True))
     for_organisations(organisations, year, today or timezone.localdate())
     return len(organisations)

@@ -6,8 +6,9 @@ A deadline's shape never names a year: «май», «сентябрь – окт
 1 September of ``start_year``, months 9–12 fall in ``start_year`` and months 1–8 in the next calendar
 year. ``offset_years`` moves a deadline a year earlier (−1) for the preparation done in the spring
 before the launch («май Х года» in seed 001). The seeds' own words for a deadline do name their years
-(«Октябрь 2024 – май 2025»): ``DeadlineSpec.dated_for`` rewrites them for another year. Plain functions of dates: no time zone enters here;
-"today" is always ``timezone.localdate()`` (Europe/Moscow) at the caller.
+(«Октябрь 2024 – май 2025»): ``DeadlineSpec.dated_for`` rewrites them for another year. Plain
+functions of dates: no time zone enters here; "today" is always ``timezone.localdate()``
+(Europe/Moscow) at the caller.
 """
 
 from __future__ import annotations
