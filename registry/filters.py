@@ -15,14 +15,6 @@ class ParticipantFilter(django_filters.FilterSet):
         ("mentee", _("Наставляемые")),
         ("none", _("Без профиля")),
     )
-    ORDERING = (
-        ("last_name", _("ФИО")),
-        ("birth_date", _("Дата рождения")),
-        ("category", _("Категория")),
-        ("class_name", _("Класс / группа")),
-        ("organisation__short_name", _("Организация")),
-        ("created_at", _("Дата внесения")),
-    )
 
     q = django_filters.CharFilter(method="filter_name", label=_("Поиск по ФИО"))
     role = django_filters.ChoiceFilter(choices=ROLE_CHOICES, method="filter_role", label=_("Роль"),
@@ -38,11 +30,6 @@ class ParticipantFilter(django_filters.FilterSet):
                                                     empty_label=_("Все"))
     archived = django_filters.BooleanFilter(method="filter_archived", label=_("Показать архив"),
                                             widget=forms.CheckboxInput)
-    sort = django_filters.OrderingFilter(
-        fields=[(field, field) for field, _label in ORDERING],
-        field_labels=dict(ORDERING),
-        label=_("Сортировка"),
-    )
 
     class Meta:
         model = Participant
@@ -63,9 +50,8 @@ class ParticipantFilter(django_filters.FilterSet):
             queryset = queryset.filter(is_archived=False)
         if not cleaned.get("consent"):
             queryset = queryset.with_consent_state()
-        if not cleaned.get("sort"):
-            queryset = queryset.order_by("last_name", "first_name", "patronymic", "pk")
-        return queryset
+        # The list page re-sorts through registry.listing; the exports keep this order.
+        return queryset.order_by("last_name", "first_name", "patronymic", "pk")
 
     def filter_name(self, queryset, name, value):
         # search_name is lower-cased in Python: SQLite's LIKE folds the case of ASCII only.
@@ -93,6 +79,17 @@ class ParticipantFilter(django_filters.FilterSet):
 
     def filter_archived(self, queryset, name, value):
         return queryset  # applied in ``qs`` so that the default hides the archive
+
+
+NAME = ("last_name", "first_name", "patronymic")
+SORTS = {
+    "name": NAME,
+    "category": ("category", *NAME),
+    "class_name": ("class_name", *NAME),
+    "birth_date": ("birth_date", *NAME),
+    "organisation": ("organisation__short_name", *NAME),
+    "created": ("created_at",),
+}
 
 
 def participant_filter(request, queryset=None) -> ParticipantFilter:

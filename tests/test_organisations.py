@@ -74,4 +74,4 @@ def test_organisation_list_query_count_is_constant(district, client_for, django_
     with django_assert_max_num_queries(6):
         response = client.get(reverse("registry:organisation_list"))
     assert response.status_code == 200
-    assert len(response.context["page"].object_list) == organisations + 3
+    assert len(response.context["listing"].rows) == organisations + 3

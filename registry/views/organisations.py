@@ -1,20 +1,21 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from registry.forms import HeadcountForm, OrganisationForm
 from registry.models import AcademicYear, Organisation, OrganisationHeadcount, RoleAssignment
 from registry.scoping import Perm, get_visible_or_404
+from registry.listing import paginate
 from registry.services import organisation_summaries
 
 SORTS = {
-    "name": "short_name",
-    "-name": "-short_name",
-    "participants": "participant_count",
-    "-participants": "-participant_count",
-    "consents": "consent_count",
-    "-consents": "-consent_count",
+    "name": ("short_name",),
+    "municipality": ("municipality__name", "short_name"),
+    "participants": ("participant_count",),
+    "mentors": ("mentor_count",),
+    "mentees": ("mentee_count",),
+    "consents": ("consent_count",),
 }
 
 
@@ -22,10 +23,11 @@ def organisation_list(request):
     organisations = organisation_summaries(
         Organisation.objects.visible_to(request.scope).select_related("municipality")
     )
-    sort = request.GET.get("sort", "name")
-    organisations = organisations.order_by(SORTS.get(sort, "short_name"), "pk")
-    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
-    return render(request, "registry/organisation_list.html", {"page": page, "sort": sort})
+    query = request.GET.get("q", "").strip()
+    if query:
+        organisations = organisations.filter(Q(short_name__icontains=query) | Q(full_name__icontains=query))
+    listing = paginate(request, organisations, sorts=SORTS, default="name")
+    return render(request, "registry/organisation_list.html", {"listing": listing, "q": query})
 
 
 def _organisation(request, pk):

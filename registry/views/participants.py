@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -7,14 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from registry import filters
 from registry.filters import participant_filter
 from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
 from registry.models import Consent, MenteeProfile, MentorProfile, Participant
 from registry.scoping import Perm, get_visible_or_404
 from registry.files import serve_stored
-
-PAGE_SIZE = 50
-
+from registry.listing import paginate
 
 def _participant(request, pk):
     queryset = Participant.objects.select_related(
@@ -28,14 +26,15 @@ def participant_list(request):
         request,
         Participant.objects.select_related("mentor_profile", "mentee_profile"),
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = paginate(request, filterset.qs, sorts=filters.SORTS)
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "per_page", "sort"):
+        query.pop(key, None)
     role = filterset.form.cleaned_data.get("role") if filterset.is_valid() else None
     titles = {"mentor": _("База наставников"), "mentee": _("База наставляемых")}
     return render(request, "registry/participant_list.html", {
         "filter": filterset,
-        "page": page,
+        "listing": listing,
         "query": query.urlencode(),
         "role": role,
         "title": titles.get(role, _("Участники")),

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -9,6 +8,15 @@ from registry.forms import PartnerForm
 from registry.models import Partner
 from registry.scoping import Perm, get_visible_or_404
 from registry.files import serve_stored
+from registry.listing import paginate
+
+
+SORTS = {
+    "name": ("name",),
+    "organisation": ("organisation__short_name", "name"),
+    "agreement": ("agreement_date", "name"),
+    "mentors": ("mentor_count", "name"),
+}
 
 
 def partner_list(request):
@@ -16,14 +24,13 @@ def partner_list(request):
         Partner.objects.visible_to(request.scope)
         .select_related("organisation")
         .annotate(mentor_count=Count("mentors", filter=Q(mentors__participant__is_archived=False)))
-        .order_by("organisation__short_name", "name")
     )
     query = request.GET.get("q", "").strip()
     if query:
         partners = partners.filter(name__icontains=query)
-    page = Paginator(partners, 50).get_page(request.GET.get("page"))
+    listing = paginate(request, partners, sorts=SORTS, default="name")
     return render(request, "registry/partner_list.html", {
-        "page": page, "q": query, "show_organisation": not request.scope.is_single_organisation,
+        "listing": listing, "q": query, "show_organisation": not request.scope.is_single_organisation,
         "can_edit": request.scope.editable_organisations().exists(),
     })
 

@@ -1,0 +1,80 @@
+"""One way to show a list: a whitelisted sort, a chosen page size, the page and the number found.
+
+Every list page of the portal ends with ``paginate(request, rows, sorts=…, default=…)`` and renders
+``templates/_sort.html`` in its column heads and ``templates/_pagination.html`` under its table.
+Both build their links with ``{% querystring %}`` (which already starts with «?»), so a page link
+keeps the filter and the sort, a sort link keeps the filter and goes back to page 1, and a page-size
+link keeps both.
+
+``?sort=`` is ``key`` (ascending) or ``-key`` (descending), ``key`` one of the list's ``sorts``;
+anything else (``?sort=password``) falls back to the default, silently, like a bad page number.
+A sort is a tuple of ``order_by`` fields for a queryset, or a key function for a list already in
+memory. The primary key ends every queryset ordering, so pages never overlap or skip a row.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+
+SortSpec = tuple[str, ...] | Callable
+
+
+@dataclass(frozen=True)
+class Listing:
+    page: Page
+    sort: str
+    page_size: int
+    page_sizes: Sequence[int] = PAGE_SIZES
+
+    @property
+    def count(self) -> int:
+        return self.page.paginator.count
+
+    @property
+    def rows(self):
+        return self.page.object_list
+
+
+def _reverse(field: str) -> str:
+    return field[1:] if field.startswith("-") else f"-{field}"
+
+
+def chosen_sort(request, sorts: dict[str, SortSpec], default: str) -> str:
+    """The ``?sort=`` value if it names a known sort (either direction), else ``default``."""
+    value = request.GET.get("sort", "")
+    return value if value.lstrip("-") in sorts and value.count("-") <= 1 else default
+
+
+def chosen_page_size(request, default: int = DEFAULT_PAGE_SIZE) -> int:
+    value = request.GET.get("per_page", "")
+    return int(value) if value.isdigit() and int(value) in PAGE_SIZES else default
+
+
+def order(rows, sorts: dict[str, SortSpec], sort: str):
+    """``rows`` ordered by ``sort`` (``key`` or ``-key``)."""
+    if not sort:
+        return rows
+    spec = sorts[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    if isinstance(rows, QuerySet):
+        fields = list(spec) + ["pk"]
+        return rows.order_by(*(_reverse(field) if descending else field for field in fields))
+    return sorted(rows, key=spec, reverse=descending)
+
+
+def paginate(request, rows, *, sorts: dict[str, SortSpec] | None = None, default: str = "",
+             page_size: int = DEFAULT_PAGE_SIZE) -> Listing:
+    """A page of ``rows`` (a queryset or a list) sorted as the query string asks.
+
+    With ``default=""`` an unsorted request keeps the ordering ``rows`` already have.
+    """
+    sorts = sorts or {}
+    sort = chosen_sort(request, sorts, default)
+    size = chosen_page_size(request, page_size)
+    page = Paginator(order(rows, sorts, sort), size).get_page(request.GET.get("page"))
+    return Listing(page=page, sort=sort, page_size=size)
