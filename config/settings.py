@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "auditlog",
     "registry",
     "mentoring",
     "roadmaps",
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Puts the user and the IP address on every audit entry written while the request runs.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "registry.middleware.ScopeMiddleware",
@@ -164,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.refresh_summaries",
         "schedule": crontab(hour=5, minute=0),
     },
+    "personal-data": {
+        # Consents that expired overnight stop processing; what is due is destroyed, with its act.
+        "task": "registry.tasks.personal_data_daily",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "remove-expired-exports": {
         "task": "monitoring.tasks.remove_expired_exports",
         "schedule": crontab(hour=3, minute=30),
@@ -175,6 +183,17 @@ CACHES = {
     if not os.environ.get("REDIS_CACHE_URL")
     else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_CACHE_URL"]}
 }
+
+# The audit trail (registry.audit): django-auditlog's entries, extended with whose data they are about.
+AUDITLOG_LOGENTRY_MODEL = "registry.AuditEntry"
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+AUDITLOG_STORE_JSON_CHANGES = True
+
+# Personal data retention (152-ФЗ art. 21; README «Персональные данные»). Days after which a person's
+# data is destroyed: after the consent was revoked or expired (the law's 30 days), and after the person
+# was archived with the purpose achieved (the programme's records are kept for the reporting period).
+PD_DAYS_AFTER_REVOCATION = int(os.environ.get("PD_DAYS_AFTER_REVOCATION", "30"))
+PD_DAYS_AFTER_ARCHIVING = int(os.environ.get("PD_DAYS_AFTER_ARCHIVING", "1095"))
 
 # Consent scans and agreements: what the upload check accepts.
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

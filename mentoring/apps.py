@@ -12,3 +12,13 @@ class MentoringConfig(AppConfig):
 
         register_pair_info("mentors", mentor_pair_info)
         register_pair_info("mentees", mentee_pair_info)
+
+        from mentoring import processing  # noqa: F401  (connects the receivers)
+        from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem
+        from registry import audit
+
+        audit.register(Pair, exclude_fields=["match_reasons"])
+        audit.register(MentorLink)
+        audit.register(Membership)
+        audit.register(PlanItem)
+        audit.register(Meeting)

@@ -126,9 +126,13 @@ class Pair(models.Model):
         COMPLETED = "completed", _("Завершена")
         ENDED_EARLY = "ended_early", _("Прекращена досрочно")
         REJECTED = "rejected", _("Предложение отклонено")
+        SUSPENDED = "suspended", _("Приостановлена")
 
-    # Pairs that hold a mentor's capacity and a mentee's place in the programme.
+    # Pairs that work: meetings, plans, questionnaires and orders are accepted for them.
     OPEN_STATUSES = (Status.FORMING, Status.ACTIVE)
+    # Pairs that hold a mentor's capacity and a mentee's place in the programme: a pair suspended
+    # while a consent is missing keeps both, so a new consent resumes it as it was.
+    HOLDING_STATUSES = (Status.FORMING, Status.ACTIVE, Status.SUSPENDED)
     CLOSED_STATUSES = (Status.COMPLETED, Status.ENDED_EARLY, Status.REJECTED)
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="pairs",
@@ -138,6 +142,9 @@ class Pair(models.Model):
     planned_end_on = models.DateField(_("плановое окончание"), null=True, blank=True)
     ended_on = models.DateField(_("окончание"), null=True, blank=True)
     end_reason = models.CharField(_("причина прекращения"), max_length=300, blank=True)
+    # A suspended pair returns to the status it had (registry.processing, mentoring.processing).
+    status_before_suspension = models.CharField(max_length=20, blank=True, editable=False)
+    suspension_reason = models.CharField(_("причина приостановки"), max_length=500, blank=True)
     match_score = models.FloatField(_("оценка подбора"), null=True, blank=True)
     match_reasons = models.JSONField(_("обоснование подбора"), default=list, blank=True)
     results = models.TextField(_("результаты"), blank=True)
@@ -168,6 +175,13 @@ class Pair(models.Model):
         return self.status in self.OPEN_STATUSES
 
     @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
+    def get_additional_data(self) -> dict:
+        return {"organisation": self.programme.organisation_id}
+
+    @property
     def current_mentor_link(self):
         """The current link; uses the prefetched ``mentor_links`` when the list prefetched them."""
         return next((link for link in self.mentor_links.all() if link.ended_on is None), None)
@@ -191,6 +205,8 @@ class MentorLink(models.Model):
     ended_on = models.DateField(_("по"), null=True, blank=True)
     end_reason = models.CharField(_("причина замены"), max_length=300, blank=True)
     on_mentee_request = models.BooleanField(_("по ходатайству наставляемого"), default=False)
+    suspended_on = models.DateField(_("приостановлено с"), null=True, blank=True)
+    suspension_reason = models.CharField(_("причина приостановки"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("наставник пары")
@@ -203,6 +219,9 @@ class MentorLink(models.Model):
 
     def __str__(self):
         return str(self.mentor)
+
+    def get_additional_data(self) -> dict:
+        return {"organisation": self.pair.programme.organisation_id, "participant": self.mentor.participant_id}
 
 
 class MembershipQuerySet(ScopedQuerySet):
@@ -219,6 +238,9 @@ class Membership(models.Model):
     left_on = models.DateField(_("по"), null=True, blank=True)
     leave_reason = models.CharField(_("причина выхода"), max_length=300, blank=True)
     offered_mentor_base = models.BooleanField(_("предложено войти в базу наставников"), default=False)
+    # Processing of the mentee's data stopped (no valid consent): the place is kept, nothing new is done.
+    suspended_on = models.DateField(_("приостановлено с"), null=True, blank=True)
+    suspension_reason = models.CharField(_("причина приостановки"), max_length=500, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -233,6 +255,13 @@ class Membership(models.Model):
 
     def __str__(self):
         return str(self.mentee)
+
+    def get_additional_data(self) -> dict:
+        return {"organisation": self.pair.programme.organisation_id, "participant": self.mentee.participant_id}
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_on is not None
 
     def plan_completion(self) -> int:
         """Percent of the plan's items done, cancelled items left out; uses prefetched items."""
@@ -318,6 +347,10 @@ class PlanItem(models.Model):
     def __str__(self):
         return self.goal
 
+    def get_additional_data(self) -> dict:
+        return {"organisation": self.membership.pair.programme.organisation_id,
+                "participant": self.membership.mentee.participant_id}
+
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.status in (self.Status.PLANNED, self.Status.IN_PROGRESS) and self.due_on < today
@@ -374,6 +407,9 @@ class Meeting(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.held_on:%d.%m.%Y}"
+
+    def get_additional_data(self) -> dict:
+        return {"organisation": self.programme.organisation_id}
 
     def clean(self):
         if self.held_on and self.held_on > timezone.localdate():

@@ -28,8 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring.models import Membership, MentorLink, Order, Pair, PlanItem, Programme
+from registry import audit
 from registry.models import MenteeProfile, MentorProfile, Participant, RoleAssignment
 from registry.pdf import render_pdf
+from registry.processing import refusals
 from registry.scoping import Role
 from registry.signals import announce_change
 
@@ -567,6 +569,27 @@ def _signer_name(order: Order) -> str:
 # --- writing ------------------------------------------------------------------------------------------
 
 
+def _check_processing(kind: str, pairs, rewarded) -> None:
+    """An order names people: nobody whose data may not be processed, no suspended pair."""
+    messages = []
+    if kind in PAIR_KINDS:
+        pair_ids = [getattr(pair, "pk", pair) for pair in pairs]
+        chosen = list(Pair.objects.filter(pk__in=pair_ids).prefetch_related(
+            Prefetch("mentor_links", queryset=MentorLink.objects.filter(ended_on__isnull=True)
+                     .select_related("mentor__participant")),
+            Prefetch("memberships", queryset=Membership.objects.filter(left_on__isnull=True)
+                     .select_related("mentee__participant"))))
+        messages += [_("Пара № %(pk)s приостановлена: %(reason)s.") % {"pk": p.pk, "reason": p.suspension_reason}
+                     for p in chosen if p.status == Pair.Status.SUSPENDED]
+        people = {link.mentor.participant for p in chosen for link in p.mentor_links.all()}
+        people |= {m.mentee.participant for p in chosen for m in p.memberships.all()}
+        messages += refusals(sorted(people, key=lambda person: person.pk))
+    if kind == Order.Kind.REWARDS:
+        messages += refusals(Participant.objects.filter(pk__in=[getattr(p, "pk", p) for p in rewarded]))
+    if messages:
+        raise OrderError(messages)
+
+
 def _check_number(organisation, academic_year, number: str, exclude_pk=None) -> None:
     if not number:
         raise OrderError({"number": _("Укажите номер приказа.")})
@@ -581,6 +604,7 @@ def prepare_order(*, organisation, academic_year, kind: str, number: str, issued
     """A draft order prepared by the curator."""
     number = normalise_number(number)
     _check_number(organisation, academic_year, number)
+    _check_processing(kind, pairs, rewarded)
     order = Order(organisation=organisation, academic_year=academic_year, kind=kind, number=number,
                   issued_on=issued_on, programme=programme, prepared_by=by)
     if kind == Order.Kind.REWARDS:
@@ -607,6 +631,7 @@ def update_order(order: Order, *, number: str, issued_on: datetime.date, program
         raise OrderError(_("Приказ уже подписан: изменить его нельзя."))
     number = normalise_number(number)
     _check_number(order.organisation, order.academic_year, number, exclude_pk=order.pk)
+    _check_processing(order.kind, pairs, rewarded)
     order.number = number
     order.issued_on = issued_on
     order.programme = programme
@@ -634,6 +659,8 @@ def sign_order(order: Order, *, by) -> Order:
     """
     if order.is_signed:
         raise OrderError(_("Приказ уже подписан."))
+    # A consent revoked since the draft was prepared stops the signature too.
+    _check_processing(order.kind, order.pairs.all(), order.rewarded.all())
     content = build_content(order)
     signed_at = timezone.now()
     signer = by.display_name if by is not None else ""
@@ -651,9 +678,12 @@ def sign_order(order: Order, *, by) -> Order:
             Order.objects.filter(pk=order.pk).update(pdf=stored_name)
             if order.kind == Order.Kind.PAIRS:
                 # Fixed by the order: the forming pairs now work.
-                Pair.objects.filter(pk__in=content["pair_ids"], status=Pair.Status.FORMING).update(
+                started = list(Pair.objects.filter(pk__in=content["pair_ids"], status=Pair.Status.FORMING))
+                Pair.objects.filter(pk__in=[p.pk for p in started], status=Pair.Status.FORMING).update(
                     status=Pair.Status.ACTIVE
                 )
+                for pair in started:
+                    audit.record_update(pair, {"status": [Pair.Status.FORMING, Pair.Status.ACTIVE]})
                 announce_change(Pair, *Programme.objects.filter(pairs__pk__in=content["pair_ids"])
                                 .values_list("organisation_id", flat=True).distinct())
     except Exception:

@@ -14,8 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring import matching
-from mentoring.models import MatchingWeights, Meeting, Membership, MentorLink, Pair, Programme
-from registry.models import Consent, MenteeProfile, MentorProfile, Topic
+from mentoring.models import MatchingWeights, Meeting, Membership, MentorLink, Pair, PlanItem, Programme
+from mentoring.processing import refresh_pairs
+from registry import audit
+from registry.models import Consent, MenteeProfile, MentorProfile, Participant, Topic
+from registry.processing import require_processing
 from registry.signals import announce_change
 
 QUIET_DAYS = 30
@@ -32,7 +35,7 @@ def mentor_load(mentor_ids, *, exclude_pair: Pair | None = None) -> dict[int, in
     """How many mentees each mentor has in open pairs (all programmes), in one query."""
     memberships = Membership.objects.filter(
         left_on__isnull=True,
-        pair__status__in=Pair.OPEN_STATUSES,
+        pair__status__in=Pair.HOLDING_STATUSES,
         pair__mentor_links__ended_on__isnull=True,
         pair__mentor_links__mentor_id__in=list(mentor_ids),
     )
@@ -94,7 +97,7 @@ def unpaired_mentees(programme: Programme, *, on: datetime.date | None = None) -
     on = on or timezone.localdate()
     taken = Membership.objects.filter(
         pair__programme=programme, left_on__isnull=True,
-        pair__status__in=(*Pair.OPEN_STATUSES, Pair.Status.PROPOSED),
+        pair__status__in=(*Pair.HOLDING_STATUSES, Pair.Status.PROPOSED),
     ).values("mentee_id")
     mentees = list(
         eligible_mentees(programme).exclude(pk__in=taken).select_related("participant")
@@ -181,7 +184,8 @@ def pair_rule_violations(
         )
     busy = (
         Membership.objects.filter(
-            mentee__in=mentees, left_on__isnull=True, pair__programme=programme, pair__status__in=Pair.OPEN_STATUSES
+            mentee__in=mentees, left_on__isnull=True, pair__programme=programme,
+            pair__status__in=Pair.HOLDING_STATUSES
         )
         .exclude(pair=exclude_pair)
         .select_related("mentee__participant")
@@ -260,6 +264,7 @@ def reject_proposal(pair: Pair) -> None:
     if updated != 1:
         raise PairRuleError(_("Это предложение уже обработано."))
     announce_change(Pair, pair.programme.organisation_id)
+    audit.record_update(pair, {"status": [Pair.Status.PROPOSED, Pair.Status.REJECTED]})
 
 
 def activate(pair: Pair) -> None:
@@ -268,6 +273,7 @@ def activate(pair: Pair) -> None:
     if updated != 1:
         raise PairRuleError(_("Начать работу можно только у формирующейся пары."))
     announce_change(Pair, pair.programme.organisation_id)
+    audit.record_update(pair, {"status": [Pair.Status.FORMING, Pair.Status.ACTIVE]})
 
 
 @transaction.atomic
@@ -276,8 +282,9 @@ def replace_mentor(
 ) -> MentorLink:
     """Replacing a mentor (e.g. on the mentee's request, ходатайство): the old link ends, with its reason."""
     pair = Pair.objects.select_for_update().select_related("programme__form").get(pk=pair.pk)
-    if not pair.is_open:
-        raise PairRuleError(_("Заменить наставника можно только в действующей или формирующейся паре."))
+    if pair.status not in Pair.HOLDING_STATUSES:
+        raise PairRuleError(_("Заменить наставника можно только в действующей, формирующейся или приостановленной "
+                              "паре."))
     if not reason.strip():
         raise PairRuleError(_("Укажите причину замены наставника."))
     current = pair.mentor_links.get(ended_on__isnull=True)
@@ -293,7 +300,10 @@ def replace_mentor(
     current.end_reason = reason.strip()
     current.on_mentee_request = on_mentee_request
     current.save(update_fields=["ended_on", "end_reason", "on_mentee_request"])
-    return MentorLink.objects.create(pair=pair, mentor=new_mentor, started_on=on)
+    link = MentorLink.objects.create(pair=pair, mentor=new_mentor, started_on=on)
+    # A pair suspended because its mentor's consent lapsed works again with the new mentor.
+    refresh_pairs([pair.pk], on=on)
+    return link
 
 
 @transaction.atomic
@@ -322,6 +332,7 @@ def remove_mentee(membership: Membership, *, on: datetime.date, reason: str) -> 
     if updated != 1:
         raise PairRuleError(_("Наставляемый уже вышел из группы."))
     announce_change(Membership, membership.pair.programme.organisation_id)
+    audit.record_update(membership, {"left_on": [None, on], "leave_reason": ["", reason.strip()]})
 
 
 def close_pair(pair: Pair, *, status: str, on: datetime.date, results: str = "", reflection: str = "",
@@ -335,13 +346,14 @@ def close_pair(pair: Pair, *, status: str, on: datetime.date, results: str = "",
         raise PairRuleError(_("Опишите результаты работы пары."))
     if pair.started_on and on < pair.started_on:
         raise PairRuleError(_("Дата окончания раньше начала работы пары."))
-    updated = Pair.objects.filter(pk=pair.pk, status__in=Pair.OPEN_STATUSES).update(
+    updated = Pair.objects.filter(pk=pair.pk, status__in=Pair.HOLDING_STATUSES).update(
         status=status, ended_on=on, results=results.strip(), reflection=reflection.strip(),
         best_practice=best_practice.strip(), end_reason=reason.strip(),
     )
     if updated != 1:
         raise PairRuleError(_("Пара уже закрыта."))
     announce_change(Pair, pair.programme.organisation_id)
+    audit.record_update(pair, {"status": [pair.status, status], "ended_on": [None, on]})
 
 
 @transaction.atomic
@@ -359,6 +371,22 @@ def add_to_long_term_base(membership: Membership) -> MentorProfile:
     return profile
 
 
+@transaction.atomic
+def save_plan_item(item: PlanItem, *, membership: Membership) -> PlanItem:
+    """Add or change a line of a mentee's individual plan: only while the mentee may be processed."""
+    pair = Pair.objects.select_for_update().get(pk=membership.pair_id)
+    require_working(pair)
+    if membership.suspended_on is not None:
+        raise ValidationError(_("Участие наставляемого приостановлено: %(reason)s.")
+                              % {"reason": membership.suspension_reason})
+    require_processing([membership.mentee.participant])
+    item.membership = membership
+    if item.pk is None:
+        item.position = membership.plan_items.count() + 1
+    item.save()
+    return item
+
+
 @dataclass
 class MeetingInput:
     kind: str
@@ -371,9 +399,23 @@ class MeetingInput:
     mentee_feedback: str = ""
 
 
+def require_working(pair: Pair) -> None:
+    """New work with a pair (a meeting, a plan item) only while it works; a suspended pair says why."""
+    if pair.status == Pair.Status.SUSPENDED:
+        raise ValidationError(_("Пара № %(pk)s приостановлена: %(reason)s. Новые записи по ней не принимаются, "
+                                "пока не будет внесено новое согласие.")
+                              % {"pk": pair.pk, "reason": pair.suspension_reason or _("нет согласия")})
+
+
 @transaction.atomic
 def log_meeting(*, programme: Programme, pair: Pair | None, data: MeetingInput, by=None) -> Meeting:
-    """A meeting of a pair, or the group final meeting of the whole programme (pair=None)."""
+    """A meeting of a pair, or the group final meeting of the whole programme (pair=None).
+
+    Nobody whose data may not be processed (no valid consent, archived) is recorded as attending.
+    """
+    if pair is not None:
+        require_working(pair)
+    require_processing(Participant.objects.filter(pk__in=data.attendee_ids))
     meeting = Meeting(
         programme=programme, pair=pair, kind=data.kind, held_on=data.held_on, format=data.format, topic=data.topic,
         note=data.note, mentor_feedback=data.mentor_feedback, mentee_feedback=data.mentee_feedback, created_by=by,
@@ -534,7 +576,7 @@ def rank_mentors(programme: Programme, mentee: MenteeProfile, *, on: datetime.da
     rows.sort(key=lambda row: (not row.available, -row.score.total, row.mentor.participant.last_name))
     blocked = ""
     current = Membership.objects.filter(mentee=mentee, left_on__isnull=True, pair__programme=programme,
-                                        pair__status__in=(*Pair.OPEN_STATUSES, Pair.Status.PROPOSED)).first()
+                                        pair__status__in=(*Pair.HOLDING_STATUSES, Pair.Status.PROPOSED)).first()
     if current is not None:
         blocked = _("Наставляемый уже в паре № %(pair)s этой программы; новая пара — только после её завершения "
                     "или при замене наставника.") % {"pair": current.pair_id}

@@ -9,3 +9,10 @@ class MonitoringConfig(AppConfig):
         from monitoring import summaries
 
         summaries.connect()
+
+        from monitoring import processing  # noqa: F401  (connects the receivers)
+        from monitoring.models import BestPractice, MonitoringReport
+        from registry import audit
+
+        audit.register(MonitoringReport, exclude_fields=["figures"])
+        audit.register(BestPractice)

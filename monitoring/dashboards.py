@@ -44,6 +44,8 @@ from roadmaps.services import organisation_matrix
 PAIR_SERIES = (
     (Pair.Status.ACTIVE, _("действует"), "#0d6efd"),
     (Pair.Status.FORMING, _("формируется"), "#6ea8fe"),
+    # Suspended while a participant's consent is missing: counted as such, not as working.
+    (Pair.Status.SUSPENDED, _("приостановлена"), "#dc3545"),
     (Pair.Status.COMPLETED, _("завершена"), "#198754"),
     (Pair.Status.ENDED_EARLY, _("прекращена досрочно"), "#adb5bd"),
 )

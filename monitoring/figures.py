@@ -31,7 +31,10 @@ from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem
 from monitoring.models import Answer, CoverageTarget, Question, Questionnaire
 from registry.models import AcademicYear, Consent, OrganisationHeadcount, Participant
 
-WORKED = (Pair.Status.FORMING, Pair.Status.ACTIVE, Pair.Status.COMPLETED, Pair.Status.ENDED_EARLY)
+# Pairs that worked in a period; a pair suspended for a lapsed consent worked until then and is counted
+# as such ("suspended"), not as active.
+WORKED = (Pair.Status.FORMING, Pair.Status.ACTIVE, Pair.Status.SUSPENDED, Pair.Status.COMPLETED,
+          Pair.Status.ENDED_EARLY)
 STUDENT = Participant.Category.STUDENT
 TEACHERS = (Participant.Category.TEACHER, Participant.Category.YOUNG_SPECIALIST)
 DEFAULT_TARGET = {"students_percent": 10.0, "teachers_percent": 15.0, "student_base": "all", "plans_percent": 90,
@@ -256,6 +259,7 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
                 "completed": statuses.get(Pair.Status.COMPLETED, 0),
                 "ended_early": statuses.get(Pair.Status.ENDED_EARLY, 0),
                 "proposed": statuses.get(Pair.Status.PROPOSED, 0), "groups": groups.get(org, 0),
+                "suspended": statuses.get(Pair.Status.SUSPENDED, 0),
             },
             "meetings": meetings.get(org, 0),
             "plans": {
@@ -318,8 +322,9 @@ def total(figures: dict[int, dict]) -> dict:
               "in_programme": sum(r["in_programme"] for r in rows), "meetings": sum(r["meetings"] for r in rows)}
     summed["registry"] = _sum_dicts(r.get("registry", {}) for r in rows)
     summed["in_programme_by_category"] = _sum_dicts(r.get("in_programme_by_category", {}) for r in rows)
-    summed["pairs"] = {key: sum(r["pairs"][key] for r in rows) for key in
-                       ("forming", "active", "completed", "ended_early", "proposed", "groups")}
+    # .get: reports frozen before suspension existed have no "suspended" key.
+    summed["pairs"] = {key: sum(r["pairs"].get(key, 0) for r in rows) for key in
+                       ("forming", "active", "suspended", "completed", "ended_early", "proposed", "groups")}
     coverage = {"students": sum(r["coverage"]["students"] for r in rows if r["coverage"]["students_base"]),
                 "students_base": sum(r["coverage"]["students_base"] for r in rows),
                 "teachers": sum(r["coverage"]["teachers"] for r in rows if r["coverage"]["teachers_base"]),

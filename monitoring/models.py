@@ -245,6 +245,9 @@ class MonitoringReport(models.Model):
     def get_absolute_url(self):
         return reverse("monitoring:report_detail", args=[self.pk])
 
+    def get_additional_data(self) -> dict:
+        return {"organisation": self.organisation_id}
+
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
@@ -382,6 +385,9 @@ class BestPractice(models.Model):
 
     def get_absolute_url(self):
         return reverse("monitoring:case_detail", args=[self.pk])
+
+    def get_additional_data(self) -> dict:
+        return {"organisation": self.organisation_id}
 
 
 def case_upload_to(instance, filename):

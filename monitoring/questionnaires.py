@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from mentoring.models import Membership, MentorLink, Pair, Programme
 from monitoring.figures import WORKED
 from monitoring.models import Answer, Question, Questionnaire, Response, new_token
+from registry.processing import refusals, require_processing
 from registry.models import Participant
 from registry.signals import announce_change
 
@@ -225,6 +226,10 @@ def enter_response(*, questionnaire: Questionnaire, organisation, participant: P
             errors["participant"] = _("Выберите, кто отвечает.")
     elif participant.organisation_id != organisation.pk or participant.is_archived:
         errors["participant"] = _("Отвечать может только участник этой организации, не перенесённый в архив.")
+    else:
+        stopped = refusals([participant])
+        if stopped:
+            errors["participant"] = stopped
     membership = None
     if pair is not None and "participant" not in errors:
         in_pair = False
@@ -272,14 +277,17 @@ def programme_people(programme: Programme, role: str) -> dict[Participant, tuple
     people: dict[Participant, tuple[int | None, int | None]] = {}
     worked = Q(pair__programme=programme, pair__status__in=WORKED)
     if role in (Audience.MENTORS, Audience.ALL):
-        links = (MentorLink.objects.filter(worked, ended_on__isnull=True, mentor__participant__is_archived=False)
+        # Suspended people (their consent lapsed) get no link: their processing is stopped.
+        links = (MentorLink.objects.filter(worked, ended_on__isnull=True, suspended_on__isnull=True,
+                                           mentor__participant__is_archived=False)
                  .select_related("mentor__participant").order_by("pair_id"))
         for link in links:
             person = link.mentor.participant
             # A mentor of several pairs answers once, for no pair in particular.
             people[person] = (None, None) if person in people else (link.pair_id, None)
     if role in (Audience.MENTEES, Audience.ALL):
-        memberships = (Membership.objects.filter(worked, mentee__participant__is_archived=False)
+        memberships = (Membership.objects.filter(worked, suspended_on__isnull=True,
+                                                 mentee__participant__is_archived=False)
                        .select_related("mentee__participant").order_by("joined_on", "pk"))
         for membership in memberships:
             people[membership.mentee.participant] = (membership.pair_id, membership.pk)
@@ -301,6 +309,7 @@ def issue_links(*, questionnaire: Questionnaire, participants: Iterable[Particip
         raise ValidationError(_("Участники в архиве не получают ссылок: %(names)s.") % {"names": ", ".join(archived)})
     if not people:
         raise ValidationError(_("Выберите участников или программу."))
+    require_processing(people)
     now = now or timezone.now()
     expires = now + datetime.timedelta(days=days)
     with transaction.atomic():
@@ -369,6 +378,10 @@ def refusal(response: Response, now: datetime.datetime | None = None) -> str | N
     if response.is_submitted:
         return LinkRefused.USED
     if not response.link_is_usable(now):
+        return LinkRefused.EXPIRED
+    if response.participant_id is not None and refusals([response.participant]):
+        # The person's consent lapsed (or they were archived): the link stops working at once, even before
+        # the daily run closes it; the page does not tell a child why.
         return LinkRefused.EXPIRED
     return None
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from monitoring import figures
 from monitoring.models import MonitoringReport, Questionnaire, ReportReview
+from registry import audit
 from registry.models import AcademicYear, Municipality, Organisation, Participant
 
 Status = MonitoringReport.Status
@@ -165,8 +166,12 @@ def save_text(report: MonitoringReport, **texts) -> None:
     if updated != 1:
         _refresh(report)
         raise _not_editable(report)
+    changed = {name: [getattr(report, name), value] for name, value in cleaned.items()
+               if getattr(report, name) != value}
     for name, value in cleaned.items():
         setattr(report, name, value)
+    if changed:
+        audit.record_update(report, changed)
 
 
 def missing_texts(report: MonitoringReport) -> list[str]:
@@ -191,6 +196,7 @@ def submit(report: MonitoringReport, by) -> None:
     if updated != 1:
         raise ReportError(_("Отчёт уже отправлен на проверку."))
     ReportReview.objects.create(report=report, action=ReportReview.Action.SUBMITTED, by=by, at=now)
+    audit.record_update(report, {"status": [report.status, Status.SUBMITTED]})
     report.status, report.submitted_at, report.submitted_by = Status.SUBMITTED, now, by
 
 
@@ -206,6 +212,7 @@ def return_report(report: MonitoringReport, comment: str, by) -> None:
         _refresh(report)
         raise _review_refused(report)
     ReportReview.objects.create(report=report, action=ReportReview.Action.RETURNED, comment=comment, by=by, at=now)
+    audit.record_update(report, {"status": [Status.SUBMITTED, Status.RETURNED], "comment": ["", comment]})
     report.status = Status.RETURNED
 
 
@@ -234,6 +241,7 @@ def accept(report: MonitoringReport, by, comment: str = "", *, today: datetime.d
         raise _review_refused(report)
     ReportReview.objects.create(report=report, action=ReportReview.Action.ACCEPTED, comment=(comment or "").strip(),
                                 by=by, at=now)
+    audit.record_update(report, {"status": [Status.SUBMITTED, Status.ACCEPTED]})
     report.status, report.figures, report.accepted_at, report.accepted_by = Status.ACCEPTED, frozen, now, by
 
 
@@ -295,7 +303,7 @@ class DistrictSummary:
 
 def worked_pairs(pairs: dict) -> int:
     """Pairs and groups that worked in the period, whatever their state now (not proposals)."""
-    return sum(pairs.get(key, 0) for key in ("forming", "active", "completed", "ended_early"))
+    return sum(pairs.get(key, 0) for key in ("forming", "active", "suspended", "completed", "ended_early"))
 
 
 def district_summary(where, year: AcademicYear, half: int, today: datetime.date | None = None) -> DistrictSummary:
@@ -343,6 +351,7 @@ GROWTH_LABELS = {
 }
 PAIR_LABELS = (
     ("forming", gettext_lazy("формируются")), ("active", gettext_lazy("действуют")),
+    ("suspended", gettext_lazy("приостановлены (нет согласия)")),
     ("completed", gettext_lazy("завершены")), ("ended_early", gettext_lazy("прекращены досрочно")),
 )
 
@@ -418,8 +427,10 @@ def present(data: dict) -> dict:
         "by_form": data["by_form"],
         "coverage": coverage_rows,
         "has_headcount": coverage.get("has_headcount", bool(coverage["students_base"] or coverage["teachers_base"])),
-        "pairs": [{"label": label, "value": pairs[key]} for key, label in PAIR_LABELS],
-        "pairs_worked": sum(pairs[key] for key, _label in PAIR_LABELS),
+        # .get: a report frozen before suspension existed has no "suspended" figure.
+        "pairs": [{"label": label, "value": pairs.get(key, 0)} for key, label in PAIR_LABELS
+                  if key != "suspended" or pairs.get(key)],
+        "pairs_worked": worked_pairs(pairs),
         "groups": pairs["groups"],
         "proposed": pairs["proposed"],
         "meetings": data["meetings"],

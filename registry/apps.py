@@ -11,3 +11,11 @@ class RegistryConfig(AppConfig):
         from registry.sqlite import install_unicode_like
 
         connection_created.connect(install_unicode_like, dispatch_uid="registry.unicode_like")
+
+        from registry import audit
+        from registry.models import Consent, MenteeProfile, MentorProfile, Participant
+
+        audit.register(Participant)
+        audit.register(MentorProfile, m2m_fields={"topics"})
+        audit.register(MenteeProfile, m2m_fields={"topics"})
+        audit.register(Consent)

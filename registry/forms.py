@@ -11,6 +11,7 @@ from registry.models import (
     OrganisationHeadcount,
     Participant,
     Partner,
+    ProcessingStop,
     Topic,
 )
 
@@ -135,15 +136,34 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
         return cleaned
 
 
+class ProcessingModeField(forms.ChoiceField):
+    """Suspend (the default, also when nothing is chosen) or end the person's participation."""
+
+    def clean(self, value):
+        return super().clean(value) or ProcessingStop.Mode.SUSPEND
+
+
+def processing_mode_field():
+    return ProcessingModeField(
+        required=False,
+        label=_("Что сделать с участием в парах и группах"), choices=ProcessingStop.Mode.choices,
+        initial=ProcessingStop.Mode.SUSPEND, widget=forms.RadioSelect,
+        help_text=_("Приостановленное участие возобновится, когда будет внесено новое согласие; прекращённое "
+                    "закрывается с указанной причиной."),
+    )
+
+
 class ConsentRevokeForm(CrispyMixin, forms.Form):
     revoked_on = forms.DateField(label=_("Дата отзыва"), initial=timezone.localdate)
     reason = forms.CharField(label=_("Причина отзыва"), max_length=300,
                              help_text=_("Например: «заявление законного представителя от 12.03.2025»."))
+    mode = processing_mode_field()
 
 
 class ArchiveForm(CrispyMixin, forms.Form):
     reason = forms.CharField(label=_("Причина"), max_length=300,
                              help_text=_("Например: «выбыл из школы», «окончил обучение»."))
+    mode = processing_mode_field()
 
 
 class PartnerForm(CrispyMixin, forms.ModelForm):

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from registry.models import Consent, ConsentText, Participant
+from registry import processing
+from registry.models import Consent, ConsentText, Participant, ProcessingStop
 
 
 def current_consent_text(*, purpose: str, signed_by: str) -> ConsentText | None:
@@ -22,7 +23,36 @@ def record_consent(*, participant: Participant, by=None, **fields) -> Consent:
         consent.text = current_consent_text(purpose=consent.purpose, signed_by=consent.signed_by)
     consent.full_clean()
     consent.save()
+    # A new valid consent resumes what its lapse suspended.
+    processing.reconcile(participant, purpose=consent.purpose, by=by)
     return consent
+
+
+def consent_recorded(consent: Consent, *, by=None) -> None:
+    """After a consent was stored by a form: resume what its absence suspended."""
+    processing.reconcile(consent.participant, purpose=consent.purpose, by=by)
+
+
+@transaction.atomic
+def revoke_consent(consent: Consent, *, on: datetime.date, reason: str, mode: str = ProcessingStop.Mode.SUSPEND,
+                   by=None) -> ProcessingStop | None:
+    """Revocation (152-ФЗ art. 9 ч. 2): the consent stops, and so does the processing it allowed."""
+    consent.revoke(on=on, reason=reason, by=by)
+    return processing.reconcile(consent.participant, purpose=consent.purpose, mode=mode, by=by)
+
+
+@transaction.atomic
+def archive_participant(participant: Participant, *, reason: str, mode: str = ProcessingStop.Mode.SUSPEND,
+                        by=None) -> list[ProcessingStop]:
+    """A person who left: archived, and every processing of their data stopped."""
+    participant.archive(reason=reason)
+    return processing.reconcile_all_purposes(participant, mode=mode, by=by)
+
+
+@transaction.atomic
+def restore_participant(participant: Participant, *, by=None) -> None:
+    participant.restore()
+    processing.reconcile_all_purposes(participant, by=by)
 
 
 def participants_lacking_consent(queryset, *, on: datetime.date | None = None):

@@ -16,3 +16,11 @@ def announce_change(sender, *organisation_ids) -> None:
     ids = {pk for pk in organisation_ids if pk is not None}
     if ids:
         organisations_changed.send(sender=sender, organisation_ids=ids)
+
+
+# Processing of a person's data stopped or resumed for a purpose (``registry.processing``). Sent with
+# ``participant``, ``purpose``, ``mode`` (``ProcessingStop.Mode``), ``reason`` (Russian, names the
+# consent), ``on`` and ``by``. Each receiver stops (or resumes) what its app does with the person and
+# returns a list of Russian sentences saying what it did; they are kept on the ``ProcessingStop``.
+processing_stopped = Signal()
+processing_resumed = Signal()

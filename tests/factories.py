@@ -130,3 +130,17 @@ class ConsentFactory(factory.django.DjangoModelFactory):
             else models.ConsentText.Signer.REPRESENTATIVE,
         )
     )
+
+
+def consent_for(participant, purpose=models.ConsentPurpose.MENTORING, **fields):
+    """A valid consent signed by whoever the participant's age requires (a minor's by a representative)."""
+    signed_on = fields.pop("signed_on", timezone.localdate() - datetime.timedelta(days=30))
+    allowed = models.Consent.required_signers(participant.birth_date, signed_on,
+                                              participant.category == models.Participant.Category.STUDENT)
+    signed_by = next(iter(sorted(allowed)))
+    if signed_by != models.Consent.SignedBy.PARTICIPANT:
+        fields.setdefault("representative_name", "Иванова Мария Петровна")
+        fields.setdefault("representative_relation", models.Consent.Relation.MOTHER)
+        fields.setdefault("representative_document", "свидетельство о рождении III-МЮ № 123456")
+    return ConsentFactory(participant=participant, purpose=purpose, signed_by=signed_by, signed_on=signed_on,
+                          **fields)

@@ -280,7 +280,7 @@ def test_every_figure_of_the_first_half(school):
             "teachers_on_target": True, "has_headcount": True,
         },
         # active: T1→S1 and the group; the late pair (forming) began after 31 December.
-        "pairs": {"forming": 0, "active": 2, "completed": 1, "ended_early": 1, "proposed": 1, "groups": 1},
+        "pairs": {"forming": 0, "active": 2, "completed": 1, "ended_early": 1, "proposed": 1, "groups": 1, "suspended": 0},
         # 16.09, 10.10, 05.10, 30.11, 20.12 (the group final one); not 20.01 and 10.02.
         "meetings": 5,
         # (75 + 100 + 50 + 100 + 0) / 5 = 65.0; at or above 90%: S2 and Y1.
@@ -311,7 +311,7 @@ def test_the_second_half(school):
     assert result["period"] == ["2026-01-01", "2026-08-31"]
     # The late pair T3 → S5 (from 01.02.2026) now counts: S5 is covered, the pair is forming.
     assert result["pairs"] == {"forming": 1, "active": 2, "completed": 1, "ended_early": 1, "proposed": 1,
-                               "groups": 1}
+                               "groups": 1, "suspended": 0}
     assert result["in_programme"] == 9
     assert result["by_form"][0] == {"form": TEACHER_TO_STUDENT, "mentors": 3, "mentees": 5}
     assert result["coverage"]["students"] == 5 and result["coverage"]["students_percent"] == 5.0
@@ -362,7 +362,7 @@ def test_the_district_total(school, small_school):
         "meetings": 6,  # 5 + 1
         "registry": {"teacher": 4, "young_specialist": 1, "student": 7, "parent": 1},
         "in_programme_by_category": {"teacher": 4, "young_specialist": 1, "student": 5},
-        "pairs": {"forming": 1, "active": 2, "completed": 1, "ended_early": 1, "proposed": 1, "groups": 1},
+        "pairs": {"forming": 1, "active": 2, "completed": 1, "ended_early": 1, "proposed": 1, "groups": 1, "suspended": 0},
         "coverage": {
             # The small school has no head count: its covered people stay out of the shares, or they
             # would count over a base that does not include them (5 of 100 instead of 4 of 100).

@@ -45,12 +45,16 @@ def survey(db):
 
 
 def mentee(organisation, **participant):
-    return factories.MenteeProfileFactory(participant__organisation=organisation,
-                                          **{f"participant__{k}": v for k, v in participant.items()}).participant
+    person = factories.MenteeProfileFactory(participant__organisation=organisation,
+                                            **{f"participant__{k}": v for k, v in participant.items()}).participant
+    factories.consent_for(person)
+    return person
 
 
 def mentor(organisation):
-    return factories.MentorProfileFactory(participant__organisation=organisation).participant
+    person = factories.MentorProfileFactory(participant__organisation=organisation).participant
+    factories.consent_for(person)
+    return person
 
 
 def post_data(survey, participant=None, scale="4", choice="Да", text="", **extra):

@@ -1,7 +1,9 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from mentoring import services
 from mentoring.forms import PlanItemForm
 from mentoring.models import Membership, PlanItem
 from registry.scoping import Perm, get_visible_or_404
@@ -20,12 +22,13 @@ def plan_detail(request, pk):
     if request.method == "POST":
         request.scope.require(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
         if form.is_valid():
-            item = form.save(commit=False)
-            item.membership = membership
-            item.position = len(membership.plan_items.all()) + 1
-            item.save()
-            messages.success(request, _("Пункт плана добавлен."))
-            return redirect("mentoring:plan_detail", pk=membership.pk)
+            try:
+                services.save_plan_item(form.save(commit=False), membership=membership)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Пункт плана добавлен."))
+                return redirect("mentoring:plan_detail", pk=membership.pk)
     return render(request, "mentoring/plan_detail.html", {
         "membership": membership, "pair": membership.pair, "items": membership.plan_items.all(),
         "completion": membership.plan_completion(), "target": PLAN_TARGET_PERCENT, "form": form,
@@ -40,8 +43,12 @@ def plan_item_edit(request, pk):
     request.scope.require(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
     form = PlanItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Пункт плана сохранён."))
-        return redirect("mentoring:plan_detail", pk=membership.pk)
+        try:
+            services.save_plan_item(form.save(commit=False), membership=membership)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Пункт плана сохранён."))
+            return redirect("mentoring:plan_detail", pk=membership.pk)
     return render(request, "registry/form.html", {"form": form, "title": item.goal,
                                                   "cancel_url": "mentoring:pair_list"})

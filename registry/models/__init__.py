@@ -1,11 +1,14 @@
 from registry.models.accounts import RoleAssignment, User
+from registry.models.audit import AuditEntry
 from registry.models.consents import Consent, ConsentPurpose, ConsentText
 from registry.models.imports import ParticipantImport
 from registry.models.organisations import AcademicYear, Municipality, Organisation, OrganisationHeadcount, Region
+from registry.models.processing import ProcessingStop
 from registry.models.people import ConsentState, MenteeProfile, MentorProfile, Participant, Partner, Topic
 
 __all__ = [
     "AcademicYear",
+    "AuditEntry",
     "Consent",
     "ConsentPurpose",
     "ConsentState",
@@ -18,6 +21,7 @@ __all__ = [
     "Participant",
     "ParticipantImport",
     "Partner",
+    "ProcessingStop",
     "Region",
     "RoleAssignment",
     "Topic",

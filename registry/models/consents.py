@@ -142,6 +142,9 @@ class Consent(models.Model):
     def get_absolute_url(self):
         return reverse("registry:participant_detail", args=[self.participant_id]) + f"#consent-{self.pk}"
 
+    def get_additional_data(self) -> dict:
+        return {"organisation": self.participant.organisation_id, "participant": self.participant_id}
+
     # --- rules -------------------------------------------------------------------------------
 
     @staticmethod
@@ -227,3 +230,6 @@ class Consent(models.Model):
             raise ValidationError(_("Согласие уже отозвано."))
         self.revoked_on, self.revocation_reason, self.revoked_by = on, reason.strip(), by
         announce_change(type(self), self.participant.organisation_id)
+        from registry import audit
+
+        audit.record_update(self, {"revoked_on": [None, on], "revocation_reason": ["", self.revocation_reason]})

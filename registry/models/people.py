@@ -127,6 +127,8 @@ class Participant(models.Model):
     is_archived = models.BooleanField(_("в архиве"), default=False)
     archived_on = models.DateField(_("перенесён в архив"), null=True, blank=True)
     archive_reason = models.CharField(_("причина"), max_length=300, blank=True)
+    # Set when the person's data was destroyed (registry.destruction): the row stays for the figures.
+    anonymised_at = models.DateTimeField(_("персональные данные уничтожены"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("создан"), auto_now_add=True)
     updated_at = models.DateTimeField(_("изменён"), auto_now=True)
     created_by = models.ForeignKey(
@@ -154,6 +156,10 @@ class Participant(models.Model):
     def save(self, *args, **kwargs):
         self.fill_search_name()
         super().save(*args, **kwargs)
+
+    def get_additional_data(self) -> dict:
+        """Whose data an audit entry is about (registry.audit)."""
+        return {"organisation": self.organisation_id, "participant": self.pk}
 
     def fill_search_name(self):
         """Derived fields; called by save(), and by bulk_create callers themselves."""
@@ -289,6 +295,9 @@ class MentorProfile(models.Model):
     def __str__(self):
         return str(self.participant)
 
+    def get_additional_data(self) -> dict:
+        return {"organisation": self.participant.organisation_id, "participant": self.participant_id}
+
     @property
     def needs_certificate(self) -> bool:
         return self.participant.is_outside_person or self.partner_id is not None
@@ -344,6 +353,9 @@ class MenteeProfile(models.Model):
 
     def __str__(self):
         return str(self.participant)
+
+    def get_additional_data(self) -> dict:
+        return {"organisation": self.participant.organisation_id, "participant": self.participant_id}
 
     @property
     def special_groups(self) -> list[str]:

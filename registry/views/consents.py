@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from registry import services
 from registry.forms import ConsentForm, ConsentRevokeForm
 from registry.models import Consent, Participant
 from registry.scoping import Perm, get_visible_or_404
@@ -17,6 +19,7 @@ def consent_create(request, pk):
         consent = form.save(commit=False)
         consent.created_by = request.user
         consent.save()
+        services.consent_recorded(consent, by=request.user)
         messages.success(request, _("Согласие внесено: %(consent)s.") % {"consent": consent})
         return redirect(participant)
     return render(request, "registry/consent_form.html", {"form": form, "participant": participant})
@@ -33,16 +36,23 @@ def consent_revoke(request, pk):
     form = ConsentRevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            consent.revoke(on=form.cleaned_data["revoked_on"], reason=form.cleaned_data["reason"], by=request.user)
+            stop = services.revoke_consent(consent, on=form.cleaned_data["revoked_on"],
+                                           reason=form.cleaned_data["reason"], mode=form.cleaned_data["mode"],
+                                           by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Согласие отозвано. Запись сохранена в истории согласий."))
+            for effect in (stop.effects if stop else []):
+                messages.warning(request, effect)
             return redirect(consent.participant)
     return render(request, "registry/form.html", {
         "form": form, "object": consent.participant, "danger": True,
         "title": _("Отзыв согласия: %(consent)s") % {"consent": consent},
-        "lead": _("Согласие перестанет действовать с указанной даты. Запись и скан-копия останутся в истории."),
+        "lead": _("Согласие перестанет действовать с указанной даты, и обработка данных для этой цели "
+                  "остановится сразу: участие в парах приостановится или прекратится, ссылки на анкеты закроются. "
+                  "Через %(days)s дней после отзыва данные подлежат уничтожению.")
+                % {"days": settings.PD_DAYS_AFTER_REVOCATION},
         "submit_label": _("Отозвать согласие"),
     })
 

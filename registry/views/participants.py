@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registry import filters
+from registry import filters, services
 from registry.filters import participant_filter
 from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
 from registry.models import Consent, MenteeProfile, MentorProfile, Participant
@@ -107,13 +107,18 @@ def participant_archive(request, pk):
     request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
     form = ArchiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        participant.archive(reason=form.cleaned_data["reason"])
-        messages.success(request, _("Участник перенесён в архив. Его данные и согласия сохранены."))
+        stops = services.archive_participant(participant, reason=form.cleaned_data["reason"],
+                                             mode=form.cleaned_data["mode"], by=request.user)
+        messages.success(request, _("Участник перенесён в архив. Обработка его данных остановлена."))
+        for effect in (line for stop in stops for line in stop.effects):
+            messages.warning(request, effect)
         return redirect(participant)
     return render(request, "registry/form.html", {
         "form": form, "object": participant, "danger": True,
         "title": _("Перенести в архив: %(name)s") % {"name": participant.full_name},
-        "lead": _("Участник исчезнет из текущих списков, но его данные, согласия и история останутся в архиве."),
+        "lead": _("Участник исчезнет из текущих списков, обработка его данных остановится: участие в парах "
+                  "приостановится или прекратится, ссылки на анкеты закроются. Данные останутся в архиве до "
+                  "истечения срока хранения."),
         "submit_label": _("Перенести в архив"),
     })
 
@@ -122,7 +127,7 @@ def participant_archive(request, pk):
 def participant_restore(request, pk):
     participant = _participant(request, pk)
     request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
-    participant.restore()
+    services.restore_participant(participant, by=request.user)
     messages.success(request, _("Участник возвращён из архива."))
     return redirect(participant)
 

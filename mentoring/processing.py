@@ -1,0 +1,129 @@
+"""What mentoring stops when a person's data may no longer be processed, and resumes when it may.
+
+Receivers of ``registry.signals.processing_stopped`` / ``processing_resumed`` (sent by
+``registry.processing.reconcile``, the one service): the person's open memberships (as a mentee) and
+mentor links are suspended — the place is kept, nothing new is done — or ended with the reason; a pair
+whose mentor or every current mentee is suspended is itself ``SUSPENDED`` and returns to the status it
+had when it resumes; proposals of «Подобрать пары» with the person are withdrawn. Each receiver
+returns Russian sentences saying what it did, for the person's page.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+
+from mentoring.models import Membership, MentorLink, Pair
+from registry import audit
+from registry.models import ConsentPurpose, ProcessingStop
+from registry.signals import announce_change, processing_resumed, processing_stopped
+
+
+def refresh_pairs(pair_ids, *, on: datetime.date, reason: str = "") -> list[str]:
+    """Set each pair's status from its people: suspended while its mentor or all its current mentees
+    are; back to the status it had once they are not; ended when no mentee is left."""
+    effects = []
+    pairs = (Pair.objects.filter(pk__in=list(pair_ids), status__in=Pair.HOLDING_STATUSES)
+             .select_related("programme").prefetch_related("mentor_links", "memberships"))
+    for pair in pairs:
+        link = next((x for x in pair.mentor_links.all() if x.ended_on is None), None)
+        members = [m for m in pair.memberships.all() if m.left_on is None]
+        before = (pair.status, pair.suspension_reason)
+        if not members or link is None:
+            pair.status, pair.ended_on = Pair.Status.ENDED_EARLY, on
+            pair.end_reason = reason or _("участие прекращено: обработка персональных данных остановлена")
+            pair.suspension_reason = ""
+            effects.append(_("Пара № %(pk)s прекращена досрочно.") % {"pk": pair.pk})
+        else:
+            reasons = ([link.suspension_reason] if link.suspended_on else []) + [
+                m.suspension_reason for m in members if m.suspended_on]
+            blocked = link.suspended_on is not None or all(m.suspended_on for m in members)
+            if blocked and pair.status != Pair.Status.SUSPENDED:
+                pair.status_before_suspension, pair.status = pair.status, Pair.Status.SUSPENDED
+                effects.append(_("Пара № %(pk)s приостановлена до нового согласия.") % {"pk": pair.pk})
+            elif not blocked and pair.status == Pair.Status.SUSPENDED:
+                pair.status = pair.status_before_suspension or Pair.Status.FORMING
+                pair.status_before_suspension = ""
+                effects.append(_("Пара № %(pk)s возобновила работу.") % {"pk": pair.pk})
+            pair.suspension_reason = "; ".join(dict.fromkeys(r for r in reasons if r))[:500]
+        if (pair.status, pair.suspension_reason) != before:
+            pair.save(update_fields=["status", "status_before_suspension", "suspension_reason", "ended_on",
+                                     "end_reason"])
+            announce_change(Pair, pair.programme.organisation_id)
+    return effects
+
+
+def _stop(participant, *, mode: str, reason: str, on: datetime.date) -> list[str]:
+    effects = []
+    touched = set()
+    memberships = list(Membership.objects.filter(
+        mentee__participant=participant, left_on__isnull=True, pair__status__in=Pair.HOLDING_STATUSES))
+    links = list(MentorLink.objects.filter(
+        mentor__participant=participant, ended_on__isnull=True, pair__status__in=Pair.HOLDING_STATUSES))
+    for membership in memberships:
+        touched.add(membership.pair_id)
+        if mode == ProcessingStop.Mode.END:
+            membership.left_on, membership.leave_reason = max(on, membership.joined_on), reason[:300]
+            membership.suspended_on, membership.suspension_reason = None, ""
+            effects.append(_("Пара № %(pk)s: участие наставляемого прекращено.") % {"pk": membership.pair_id})
+        elif membership.suspended_on is None:
+            membership.suspended_on, membership.suspension_reason = on, reason[:500]
+            effects.append(_("Пара № %(pk)s: участие наставляемого приостановлено.") % {"pk": membership.pair_id})
+        membership.save(update_fields=["left_on", "leave_reason", "suspended_on", "suspension_reason"])
+    for link in links:
+        touched.add(link.pair_id)
+        if mode == ProcessingStop.Mode.END:
+            link.ended_on, link.end_reason = max(on, link.started_on), reason[:300]
+            link.suspended_on, link.suspension_reason = None, ""
+            effects.append(_("Пара № %(pk)s: наставник выбыл.") % {"pk": link.pair_id})
+        elif link.suspended_on is None:
+            link.suspended_on, link.suspension_reason = on, reason[:500]
+            effects.append(_("Пара № %(pk)s: работа наставника приостановлена.") % {"pk": link.pair_id})
+        link.save(update_fields=["ended_on", "end_reason", "suspended_on", "suspension_reason"])
+    effects += refresh_pairs(touched, on=on, reason=reason)
+    # Proposals hold nothing: the person simply leaves the matching pool.
+    proposals = Pair.objects.filter(status=Pair.Status.PROPOSED).filter(
+        Q(mentor_links__mentor__participant=participant) | Q(memberships__mentee__participant=participant)
+    ).distinct()
+    for pair in proposals.select_related("programme"):
+        pair_pk, organisation_id = pair.pk, pair.programme.organisation_id
+        Pair.objects.filter(pk=pair_pk, status=Pair.Status.PROPOSED).update(status=Pair.Status.REJECTED)
+        audit.record_update(pair, {"status": [Pair.Status.PROPOSED, Pair.Status.REJECTED]})
+        announce_change(Pair, organisation_id)
+        effects.append(_("Предложение подбора № %(pk)s снято.") % {"pk": pair_pk})
+    return effects
+
+
+def _resume(participant, *, on: datetime.date) -> list[str]:
+    effects = []
+    touched = set()
+    for membership in Membership.objects.filter(mentee__participant=participant, left_on__isnull=True,
+                                                suspended_on__isnull=False):
+        touched.add(membership.pair_id)
+        membership.suspended_on, membership.suspension_reason = None, ""
+        membership.save(update_fields=["suspended_on", "suspension_reason"])
+        effects.append(_("Пара № %(pk)s: участие наставляемого возобновлено.") % {"pk": membership.pair_id})
+    for link in MentorLink.objects.filter(mentor__participant=participant, ended_on__isnull=True,
+                                          suspended_on__isnull=False):
+        touched.add(link.pair_id)
+        link.suspended_on, link.suspension_reason = None, ""
+        link.save(update_fields=["suspended_on", "suspension_reason"])
+        effects.append(_("Пара № %(pk)s: работа наставника возобновлена.") % {"pk": link.pair_id})
+    return effects + refresh_pairs(touched, on=on)
+
+
+@receiver(processing_stopped, dispatch_uid="mentoring.processing.stop")
+def on_processing_stopped(sender, *, participant, purpose, mode, reason, on, **kwargs):
+    if purpose != ConsentPurpose.MENTORING:
+        return []
+    return _stop(participant, mode=mode, reason=reason, on=on)
+
+
+@receiver(processing_resumed, dispatch_uid="mentoring.processing.resume")
+def on_processing_resumed(sender, *, participant, purpose, on, **kwargs):
+    if purpose != ConsentPurpose.MENTORING:
+        return []
+    return _resume(participant, on=on)
