@@ -386,9 +386,9 @@ def test_notification_list_shows_own_reminders_newest_first(client_for, curator,
     response = client_for(curator).get(reverse("roadmaps:notification_list"))
 
     assert response.status_code == 200
-    page = response.context["page"]
-    assert [(r.kind, r.day) for r in page.object_list] == [(Kind.DAY_BEFORE, TODAY),
-                                                           (Kind.WEEK_BEFORE, TODAY - days(6))]
+    listing = response.context["listing"]
+    assert [(r.kind, r.day) for r in listing.rows] == [(Kind.DAY_BEFORE, TODAY), (Kind.WEEK_BEFORE, TODAY - days(6))]
+    assert listing.count == 2
     html = response.content.decode()
     assert "Моё мероприятие" in html and "Чужое мероприятие" not in html
     assert f'href="/roadmaps/{roadmap.pk}/"' in html

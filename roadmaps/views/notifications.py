@@ -6,7 +6,6 @@ in a mark-read request changes nothing.
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,26 +13,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from registry.forms import CrispyMixin
+from registry.listing import paginate
 from registry.models import User
+from roadmaps import lists
 from roadmaps.models import Reminder
-
-PAGE_SIZE = 50
 
 
 def notification_list(request):
-    reminders = (
-        Reminder.objects.filter(user=request.user)
-        .select_related("occurrence__item__roadmap__organisation", "occurrence__item__roadmap__municipality",
-                        "occurrence__item__roadmap__academic_year")
-        .order_by("-day", "-created_at", "-pk")
-    )
-    unread = request.GET.get("unread") == "1"
-    if unread:
-        reminders = reminders.filter(read_at__isnull=True)
-    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = lists.reminder_filter(request)
+    listing = paginate(request, filterset.qs, sorts=lists.REMINDER_SORTS, default="-day")
     return render(request, "roadmaps/notifications.html", {
-        "page": page,
-        "unread_only": unread,
+        "filter": filterset,
+        "listing": listing,
+        "unread_only": filterset.unread_only,
         "unread_count": Reminder.objects.filter(user=request.user, read_at__isnull=True).count(),
         "today": timezone.localdate(),
     })

@@ -3,15 +3,13 @@ dated occurrences, approval, history, my tasks and what is overdue, PDF and XLSX
 
 Every lookup goes through ``visible_to`` (outside the scope: 404); writing checks the permission on
 the roadmap's owner — the organisation, or the municipality for a district roadmap (visible but not
-allowed: 403). The workflows themselves are ``roadmaps.services``.
+allowed: 403). The workflows themselves are ``roadmaps.services``; what each list may be filtered and
+sorted by is ``roadmaps.lists``, its page and sort ``registry.listing``.
 """
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, F, FloatField, When
-from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,13 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registry.models import AcademicYear, Municipality, Organisation
+from registry.models import AcademicYear, Municipality
 from registry.pdf import pdf_response, render_pdf
+from registry.listing import chosen_sort, order, paginate
 from registry.scoping import Perm, get_visible_or_404
-from roadmaps import services
+from roadmaps import lists, services
 from roadmaps.exports import (
-    OVERDUE,
-    STATUS_LABELS,
     XLSX_CONTENT_TYPE,
     approval_lines,
     deadline_text,
@@ -49,7 +46,6 @@ from roadmaps.forms import (
 from roadmaps.models import EvidenceFile, Occurrence, Roadmap, RoadmapItem
 from registry.files import serve_stored
 
-PAGE_SIZE = 50
 ROADMAP_RELATED = ("organisation__municipality", "municipality", "academic_year")
 
 
@@ -111,12 +107,11 @@ def creatable_owners(scope) -> list:
 
 def roadmap_list(request):
     year = _year(request)
-    roadmaps = roadmaps_with_progress(
-        Roadmap.objects.visible_to(request.scope).filter(academic_year=year)
-        .select_related("organisation", "municipality")
-    ).order_by(F("municipality__name").asc(nulls_last=True), "organisation__short_name", "pk")
+    filterset = lists.roadmap_filter(request, year)
+    listing = paginate(request, filterset.qs, sorts=lists.ROADMAP_SORTS, default="owner")
     return render(request, "roadmaps/roadmap_list.html", {
-        "roadmaps": roadmaps,
+        "filter": filterset,
+        "listing": listing,
         "year": year,
         "years": AcademicYear.objects.order_by("-start_year"),
         "can_create": bool(creatable_owners(request.scope)),
@@ -163,99 +158,52 @@ def roadmap_create(request):
 
 def my_tasks(request):
     today = timezone.localdate()
-    occurrences = (
-        Occurrence.objects.visible_to(request.scope).open()
-        .filter(item__responsible_users=request.user, item__is_removed=False)
-        .select_related(*(f"item__roadmap__{path}" for path in ROADMAP_RELATED))
-        .order_by("due_on", "item__roadmap_id", "item__position", "sequence")
-    )
-    page = Paginator(occurrences, PAGE_SIZE).get_page(request.GET.get("page"))
-    for occurrence in page.object_list:
-        decorate(occurrence, today)
+    filterset = lists.task_filter(request, today)
+    listing = paginate(request, filterset.qs, sorts=lists.TASK_SORTS, default="due")
     can_report = {}
-    for occurrence in page.object_list:
+    for occurrence in listing.rows:
+        decorate(occurrence, today)
         roadmap = occurrence.item.roadmap
         if roadmap.pk not in can_report:
             can_report[roadmap.pk] = Perm.REPORT_PROGRESS in permissions(request.scope, roadmap)
         occurrence.can_report = can_report[roadmap.pk]
-    return render(request, "roadmaps/my_tasks.html", {"page": page, "today": today})
-
-
-OVERDUE_SORTS = {
-    "due": ("due_on", "owner_name", "pk"),
-    "-due": ("-due_on", "owner_name", "pk"),
-    "owner": ("owner_name", "due_on", "pk"),
-    "-owner": ("-owner_name", "due_on", "pk"),
-    "item": ("item__roadmap__academic_year__start_year", "owner_name", "item__stage_number", "item__position", "pk"),
-    "-item": ("-item__roadmap__academic_year__start_year", "-owner_name", "-item__stage_number", "-item__position",
-              "-pk"),
-}
+    return render(request, "roadmaps/my_tasks.html", {"filter": filterset, "listing": listing, "today": today})
 
 
 def overdue(request):
     today = timezone.localdate()
-    occurrences = (
-        Occurrence.objects.visible_to(request.scope).overdue(today).filter(item__is_removed=False)
-        .select_related(*(f"item__roadmap__{path}" for path in ("organisation", "municipality", "academic_year")))
-        .prefetch_related("item__responsible_users")
-        .annotate(owner_name=Coalesce("item__roadmap__organisation__short_name", "item__roadmap__municipality__name"))
-    )
-    sort = request.GET.get("sort", "due")
-    occurrences = occurrences.order_by(*OVERDUE_SORTS.get(sort, OVERDUE_SORTS["due"]))
-    page = Paginator(occurrences, PAGE_SIZE).get_page(request.GET.get("page"))
-    for occurrence in page.object_list:
+    filterset = lists.overdue_filter(request, today)
+    listing = paginate(request, filterset.qs, sorts=lists.OVERDUE_SORTS, default="due")
+    for occurrence in listing.rows:
         decorate(occurrence, today)
         occurrence.days_late = (today - occurrence.due_on).days
     return render(request, "roadmaps/overdue.html", {
-        "page": page, "sort": sort, "show_owner": not request.scope.is_single_organisation,
+        "filter": filterset, "listing": listing, "show_owner": not request.scope.is_single_organisation,
     })
-
-
-MATRIX_SORTS = {
-    "name": ("short_name", "pk"),
-    "-name": ("-short_name", "-pk"),
-    "percent": (F("done_percent").asc(nulls_first=True), "short_name", "pk"),
-    "-percent": (F("done_percent").desc(nulls_last=True), "short_name", "pk"),
-    "overdue": ("occurrence_overdue", "short_name", "pk"),
-    "-overdue": ("-occurrence_overdue", "short_name", "pk"),
-    "next": (F("next_due").asc(nulls_last=True), "short_name", "pk"),
-    "-next": (F("next_due").desc(nulls_last=True), "short_name", "pk"),
-}
-
-
-def _matrix(request, year):
-    """``services.organisation_matrix`` over the organisations in scope, sorted by a whitelisted column."""
-    organisations = Organisation.objects.visible_to(request.scope).filter(is_active=True).select_related("municipality")
-    rows = services.organisation_matrix(organisations, academic_year=year).annotate(done_percent=Case(
-        When(occurrence_total=0, then=None),
-        default=F("occurrence_done") * 100.0 / F("occurrence_total"),
-        output_field=FloatField(),
-    ))
-    sort = request.GET.get("sort", "name")
-    if sort not in MATRIX_SORTS:
-        sort = "name"
-    return rows.order_by(*MATRIX_SORTS[sort]), sort
 
 
 def matrix(request):
     year = _year(request)
-    rows, sort = _matrix(request, year)
-    rows = list(rows)
+    filterset = lists.matrix_filter(request, year)
+    listing = paginate(request, filterset.qs, sorts=lists.MATRIX_SORTS, default="name")
     district = roadmaps_with_progress(
         Roadmap.objects.visible_to(request.scope).filter(academic_year=year, municipality__isnull=False)
         .select_related("municipality")
     ).order_by("municipality__name")
+    summary = lists.matrix_summary(filterset)
     return render(request, "roadmaps/matrix.html", {
-        "rows": rows, "sort": sort, "year": year, "years": AcademicYear.objects.order_by("-start_year"),
+        "filter": filterset, "listing": listing, "year": year, "years": AcademicYear.objects.order_by("-start_year"),
         "district_roadmaps": district,
-        "show_municipality": len({row.municipality_id for row in rows}) > 1,
-        "with_roadmap": sum(1 for row in rows if row.roadmap_id),
+        "show_municipality": summary["municipalities"] > 1,
+        "with_roadmap": summary["with_roadmap"],
     })
 
 
 def matrix_xlsx(request):
+    """The matrix as the page shows it: the same filter and the same order, every row (no pages)."""
     year = _year(request)
-    rows, _sort = _matrix(request, year)
+    rows = order(lists.matrix_filter(request, year).qs, lists.MATRIX_SORTS,
+                 chosen_sort(request, lists.MATRIX_SORTS, "name"))
     handle = matrix_workbook(rows)
     filename = f"Дорожные карты {year.start_year}-{year.start_year + 1} на {timezone.localdate():%d.%m.%Y}.xlsx"
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
@@ -263,16 +211,9 @@ def matrix_xlsx(request):
 
 # --- one roadmap -------------------------------------------------------------------------------------
 
-STATUS_FILTERS = (
-    (Occurrence.Status.NOT_STARTED, STATUS_LABELS[Occurrence.Status.NOT_STARTED]),
-    (Occurrence.Status.IN_PROGRESS, STATUS_LABELS[Occurrence.Status.IN_PROGRESS]),
-    (OVERDUE, STATUS_LABELS[OVERDUE]),
-    (Occurrence.Status.DONE, STATUS_LABELS[Occurrence.Status.DONE]),
-    (Occurrence.Status.CANCELLED, STATUS_LABELS[Occurrence.Status.CANCELLED]),
-)
-
-
 def roadmap_detail(request, pk):
+    """The roadmap as the paper's table, by stage and never paged (the print, the «#item-N» anchors that
+    every edit returns to); ``?view=dates`` shows the same filtered occurrences as a sortable, paged list."""
     roadmap = _roadmap(request, pk)
     granted = permissions(request.scope, roadmap)
     today = timezone.localdate()
@@ -286,30 +227,23 @@ def roadmap_detail(request, pk):
         item.can_down = index + 1 < len(live) and live[index + 1].stage_number == item.stage_number
 
     people = {user.pk: user for item in items for user in item.responsible_users.all()}
-    stage_filter, status_filter, user_filter = (request.GET.get(name, "") for name in ("stage", "status", "user"))
-    shown = []
-    for item in items:
-        if stage_filter and str(item.stage_number) != stage_filter:
-            continue
-        if user_filter and user_filter not in {str(user.pk) for user in item.responsible_users.all()}:
-            continue
-        item.shown_occurrences = [decorate(o, today) for o in item.occurrences.all()]
-        if status_filter:
-            item.shown_occurrences = [o for o in item.shown_occurrences if o.shown_status == status_filter]
-            if not item.shown_occurrences:
-                continue
-        item.deadline_text = deadline_text(item)
-        shown.append(item)
+    filters = {name: request.GET.get(name, "") for name in ("stage", "status", "user")}
+    shown = lists.filter_items(items, today=today, **filters)
+    dates_view = request.GET.get("view") == "dates"
+    listing = (paginate(request, lists.dated_occurrences(shown), sorts=lists.DATE_SORTS, default="due")
+               if dates_view else None)
 
     return render(request, "roadmaps/roadmap_detail.html", {
         "roadmap": roadmap,
         "owner": owner_name(roadmap),
         "stages": stages(shown),
+        "listing": listing,
+        "dates_view": dates_view,
         "stage_choices": [(stage.number, stage.title) for stage in stages(items)],
-        "status_choices": STATUS_FILTERS,
+        "status_choices": lists.STATUS_FILTERS,
         "people": sorted(people.values(), key=lambda user: user.display_name),
-        "filters": {"stage": stage_filter, "status": status_filter, "user": user_filter, "removed": show_removed},
-        "filtered": bool(stage_filter or status_filter or user_filter),
+        "filters": {**filters, "removed": show_removed},
+        "filtered": any(filters.values()),
         "progress": services.progress_counts(Occurrence.objects.filter(item__roadmap=roadmap), today=today),
         "approval": approval_lines(roadmap),
         "can_edit": Perm.EDIT_ROADMAP in granted,
@@ -348,10 +282,11 @@ def roadmap_approve(request, pk):
 
 def roadmap_history(request, pk):
     roadmap = _roadmap(request, pk)
-    changes = roadmap.changes.select_related("by", "item").order_by("-at", "-pk")
-    page = Paginator(changes, 100).get_page(request.GET.get("page"))
-    return render(request, "roadmaps/roadmap_history.html", {"roadmap": roadmap, "owner": owner_name(roadmap),
-                                                              "page": page})
+    filterset = lists.change_filter(request, roadmap)
+    listing = paginate(request, filterset.qs, sorts=lists.CHANGE_SORTS, default="-at", page_size=100)
+    return render(request, "roadmaps/roadmap_history.html", {
+        "roadmap": roadmap, "owner": owner_name(roadmap), "filter": filterset, "listing": listing,
+    })
 
 
 def _filename(roadmap, extension) -> str:
