@@ -1,7 +1,8 @@
-"""Filters of the pair list and the meeting list (django-filter, like ``registry.filters``).
+"""Filters of the mentoring lists (django-filter, like ``registry.filters``): pairs, meetings, programmes
+and the candidates of one mentee.
 
-Both lists reach their rows through ``programme``, so one base class holds the filters they share:
-organisation, academic year (``?year=2025`` is 2025/2026, the convention of the monitoring pages),
+The pair list and the meeting list reach their rows through ``programme``, so one base class holds
+the filters they share: organisation, academic year (``?year=2025`` is 2025/2026, the convention of the monitoring pages),
 form of mentoring and programme. The choices are loaded once per request in a fixed number of
 queries (visible organisations, forms, visible programmes; the years come from the programmes) and
 checked in memory, so a filtered page costs no more queries than an unfiltered one. A value that is
@@ -12,7 +13,7 @@ value can reach outside the scope.
 
 import django_filters
 from django import forms
-from django.db.models import Max, Q
+from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,16 @@ from registry.models import Organisation
 from registry.models.people import normalise_name
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+
+
+def choice_position(field: str, choices) -> Case:
+    """The place of ``field``'s value among ``choices`` (declared in the order of the lifecycle).
+
+    Sorting a list by ``status`` or ``kind`` sorts by what the user reads in that order, not by the
+    stored English value.
+    """
+    return Case(*(When(**{field: value}, then=Value(position)) for position, value in enumerate(choices.values)),
+                default=Value(len(choices.values)), output_field=IntegerField())
 
 
 def year_label(start_year: int) -> str:
@@ -128,7 +139,7 @@ class PairFilter(ProgrammeFilterSet):
         queryset = super().filter_queryset(queryset)
         if "last_meeting_on" not in queryset.query.annotations:  # quiet_pairs has annotated it already
             queryset = queryset.annotate(last_meeting_on=Max("meetings__held_on"))
-        return queryset
+        return queryset.annotate(status_position=choice_position("status", Pair.Status))
 
 
 class MeetingFilter(ProgrammeFilterSet):
@@ -148,3 +159,50 @@ class MeetingFilter(ProgrammeFilterSet):
         super().__init__(*args, **kwargs)
         # Looked up (one query) only when ?pair= is given; another school's pair is an invalid choice.
         self.filters["pair"].queryset = Pair.objects.visible_to(self.scope)
+
+
+class ProgrammeListFilter(django_filters.FilterSet):
+    """Organisation and form of the programme list (the year is chosen apart: the list shows one year).
+
+    The choices cost two queries whatever the number of programmes; a value outside them (another
+    district's school, ``?form=abc``) is a form error and is ignored.
+    """
+
+    organisation = django_filters.ChoiceFilter(field_name="organisation", label=_("Организация"),
+                                               empty_label=_("Все"))
+    form = django_filters.ChoiceFilter(field_name="form", label=_("Форма наставничества"), empty_label=_("Все"))
+
+    class Meta:
+        model = Programme
+        fields = ["organisation", "form"]
+
+    def __init__(self, data=None, *args, scope, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.show_organisation = not scope.is_single_organisation
+        if self.show_organisation:
+            organisations = Organisation.objects.visible_to(scope).order_by("short_name").values_list("pk", "short_name")
+            self.filters["organisation"].extra["choices"] = list(organisations)
+        else:
+            del self.filters["organisation"]
+        self.filters["form"].extra["choices"] = list(MentoringForm.objects.values_list("pk", "name"))
+
+
+class CandidateFilter(forms.Form):
+    """The candidates page (mentors ranked for one mentee, in memory): a name and «only those who can».
+
+    ``?q=`` matches every word of the name, ё as е, like the pair list; ``?available=on`` keeps the
+    mentors a pair can be formed with now (consent, free places, certificate, age).
+    """
+
+    q = forms.CharField(label=_("Поиск по ФИО"), required=False)
+    available = forms.BooleanField(label=_("Только доступные для пары"), required=False)
+
+    def filter(self, rows):
+        if not self.is_valid():
+            return rows
+        words = normalise_name(self.cleaned_data["q"]).split()
+        if words:
+            rows = [row for row in rows if all(word in row.mentor.participant.search_name for word in words)]
+        if self.cleaned_data["available"]:
+            rows = [row for row in rows if row.available]
+        return rows

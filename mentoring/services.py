@@ -534,6 +534,7 @@ class RankedMentor:
     mentor: MentorProfile
     score: matching.Score
     problems: list[str]
+    rank: int = 0  # the place in the ranking (1 is the best), kept when the list is sorted otherwise
 
     @property
     def available(self) -> bool:
@@ -574,6 +575,8 @@ def rank_mentors(programme: Programme, mentee: MenteeProfile, *, on: datetime.da
         rows.append(RankedMentor(profile, matching.score(candidate, mentee_candidate, weights, wishes, topic_names),
                                  problems))
     rows.sort(key=lambda row: (not row.available, -row.score.total, row.mentor.participant.last_name))
+    for rank, row in enumerate(rows, start=1):
+        row.rank = rank
     blocked = ""
     current = Membership.objects.filter(mentee=mentee, left_on__isnull=True, pair__programme=programme,
                                         pair__status__in=(*Pair.HOLDING_STATUSES, Pair.Status.PROPOSED)).first()

@@ -80,13 +80,13 @@ def world(district):
 def pairs(client, **params):
     response = client.get(reverse("mentoring:pair_list"), params)
     assert response.status_code == 200
-    return {pair.pk for pair in response.context["page"].object_list}
+    return {pair.pk for pair in response.context["listing"].rows}
 
 
 def meetings(client, **params):
     response = client.get(reverse("mentoring:meeting_list"), params)
     assert response.status_code == 200
-    return {meeting.pk for meeting in response.context["page"].object_list}
+    return {meeting.pk for meeting in response.context["listing"].rows}
 
 
 def pks(*objects):
@@ -145,11 +145,13 @@ def test_pair_list_keeps_sorting_and_the_last_meeting(district, client_for, worl
     w = world
     client = client_for(district.curator1)
     response = client.get(reverse("mentoring:pair_list"), {"sort": "-started", "status": "forming"})
-    assert [p.pk for p in response.context["page"].object_list] == [w.a2.pk]
-    assert response.context["page"].object_list[0].last_meeting_on == w.m_a2.held_on
+    assert [p.pk for p in response.context["listing"].rows] == [w.a2.pk]
+    assert response.context["listing"].rows[0].last_meeting_on == w.m_a2.held_on
     response = client.get(reverse("mentoring:pair_list"), {"sort": "status"})
-    statuses = [p.status for p in response.context["page"].object_list]
-    assert statuses == sorted(statuses)
+    statuses = [p.status for p in response.context["listing"].rows]
+    lifecycle = list(Pair.Status.values)  # sorted as the user reads the states, not by their stored names
+    assert statuses == sorted(statuses, key=lifecycle.index)
+    assert statuses[0] == Pair.Status.FORMING and statuses[-1] == Pair.Status.COMPLETED
     content = response.content.decode()
     assert 'name="sort" value="status"' in content  # filtering keeps the chosen order
 
@@ -160,16 +162,16 @@ def test_a_curator_never_sees_another_schools_pairs(district, client_for, world)
     response = client.get(reverse("mentoring:pair_list"), {"organisation": district.school2.pk})
     assert response.status_code == 200
     assert "organisation" not in response.context["filter"].form.fields  # one school: no such filter
-    assert pks(w.b1, w.f1).isdisjoint({p.pk for p in response.context["page"].object_list})
+    assert pks(w.b1, w.f1).isdisjoint({p.pk for p in response.context["listing"].rows})
     response = client.get(reverse("mentoring:pair_list"), {"programme": w.b_pupils.pk})
     assert "programme" in response.context["filter"].form.errors
-    assert pks(w.b1).isdisjoint({p.pk for p in response.context["page"].object_list})
+    assert pks(w.b1).isdisjoint({p.pk for p in response.context["listing"].rows})
     assert pairs(client, q="елкина") == pks(w.a1)
     # A district's curator names a school of another district: a form error, nothing of that school.
     foreign = client_for(district.foreign_municipal)
     response = foreign.get(reverse("mentoring:pair_list"), {"organisation": district.school1.pk})
     assert "organisation" in response.context["filter"].form.errors
-    assert {p.pk for p in response.context["page"].object_list} == pks(w.f1)
+    assert {p.pk for p in response.context["listing"].rows} == pks(w.f1)
     content = response.content.decode()
     assert district.school1.short_name not in content
 
@@ -185,8 +187,8 @@ def test_bad_pair_parameters_answer_200_and_are_ignored(district, client_for, wo
     assert response.status_code == 200
     expected = pks(world.a1, world.b1) if "q" in params else pks(world.a1, world.a2, world.a3, world.a_old, world.b1)
     if params.get("page") == "99999":
-        assert response.context["page"].number == 1
-    assert {p.pk for p in response.context["page"].object_list} == expected
+        assert response.context["listing"].page.number == 1
+    assert {p.pk for p in response.context["listing"].rows} == expected
 
 
 def test_a_bad_value_is_shown_as_a_form_error(district, client_for, world):
@@ -225,13 +227,13 @@ def test_filtered_pair_list_runs_a_constant_number_of_queries(district, client_f
     client.get(reverse("mentoring:pair_list"), params)  # warm up the session
     with CaptureQueriesContext(connection) as few:
         response = client.get(reverse("mentoring:pair_list"), params)
-    assert len(response.context["page"].object_list) == 1  # a1: the mentee is a Смирнов
+    assert len(response.context["listing"].rows) == 1  # a1: the mentee is a Смирнов
     for _ in range(25):
         pair = make_pair(world.a_pupils)
         make_meeting(pair)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("mentoring:pair_list"), params)
-    assert len(response.context["page"].object_list) == 26
+    assert len(response.context["listing"].rows) == 26
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("mentoring:pair_list"), {"status": "quiet", "q": "смирнов"}).status_code == 200
     assert len(few.captured_queries) <= 10
@@ -244,7 +246,7 @@ def test_meeting_list_shows_the_scope_newest_first(district, client_for, world):
     w = world
     client = client_for(district.curator1)
     response = client.get(reverse("mentoring:meeting_list"))
-    rows = list(response.context["page"].object_list)
+    rows = list(response.context["listing"].rows)
     assert [m.pk for m in rows] == [w.m_a2.pk, w.m_a_group.pk, w.m_a3.pk, w.m_a2_early.pk, w.m_a_old.pk]
     assert rows[0].attendee_count == 2
     content = response.content.decode()
@@ -283,7 +285,7 @@ def test_a_curator_never_sees_another_schools_meetings(district, client_for, wor
                    {"programme": w.f_pupils.pk}, {"pair": w.f1.pk}):
         response = client.get(reverse("mentoring:meeting_list"), params)
         assert response.status_code == 200
-        shown = {m.pk for m in response.context["page"].object_list}
+        shown = {m.pk for m in response.context["listing"].rows}
         assert shown <= own, params
         assert pks(w.m_b1, w.m_f1).isdisjoint(shown)
     response = client.get(reverse("mentoring:meeting_list"), {"pair": w.b1.pk})
@@ -291,7 +293,7 @@ def test_a_curator_never_sees_another_schools_meetings(district, client_for, wor
     assert "Пара не найдена" in response.content.decode()
     response = client_for(district.foreign_municipal).get(reverse("mentoring:meeting_list"),
                                                           {"programme": w.a_pupils.pk})
-    assert {m.pk for m in response.context["page"].object_list} == pks(w.m_f1)
+    assert {m.pk for m in response.context["listing"].rows} == pks(w.m_f1)
 
 
 @pytest.mark.parametrize("params", [
@@ -301,7 +303,7 @@ def test_a_curator_never_sees_another_schools_meetings(district, client_for, wor
 def test_bad_meeting_parameters_answer_200(district, client_for, world, params):
     response = client_for(district.curator1).get(reverse("mentoring:meeting_list"), params)
     assert response.status_code == 200
-    assert len(response.context["page"].object_list) == 5
+    assert len(response.context["listing"].rows) == 5
 
 
 def test_meeting_list_is_linked_from_the_navigation_pair_and_programme(district, client_for, world):
@@ -329,7 +331,7 @@ def test_meeting_list_runs_a_constant_number_of_queries(district, client_for, dj
         response = client.get(url)
     with CaptureQueriesContext(connection) as few_filtered:
         response = client.get(url, filtered)
-    assert len(response.context["page"].object_list) == 2
+    assert len(response.context["listing"].rows) == 2
     for n in range(60):
         pair = make_pair(world.a_pupils)
         people = [pair.mentor_links.get().mentor.participant, pair.memberships.get().mentee.participant]
@@ -337,13 +339,13 @@ def test_meeting_list_runs_a_constant_number_of_queries(district, client_for, dj
         make_meeting(world.a2, days_ago=n % 20)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
-    assert len(response.context["page"].object_list) == 50  # paginated by 50
+    assert len(response.context["listing"].rows) == 50  # paginated by 50
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url, {"page": 3}).status_code == 200
     with django_assert_max_num_queries(len(few_filtered.captured_queries)):
         response = client.get(url, filtered)
-    assert len(response.context["page"].object_list) == 50
-    assert response.context["page"].paginator.count == 62
+    assert len(response.context["listing"].rows) == 50
+    assert response.context["listing"].count == 62
     assert len(few.captured_queries) <= 10
     assert len(few_filtered.captured_queries) <= 11
 

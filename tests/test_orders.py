@@ -581,7 +581,7 @@ def test_register_lists_the_scope_filters_by_year_and_kind(school, district, cli
     client = client_for(district.curator1)
 
     page = client.get(reverse("mentoring:order_list"))
-    assert {o.pk for o in page.context["page"].object_list} == {mine.pk, signed.pk}
+    assert {o.pk for o in page.context["listing"].rows} == {mine.pk, signed.pk}
     html = page.content.decode()
     assert "Подготовить приказ" in html and "?kind=organisation" in html
     assert district.director1.display_name in html
@@ -589,14 +589,14 @@ def test_register_lists_the_scope_filters_by_year_and_kind(school, district, cli
     assert "проект" in html and "подписан" in html
 
     by_kind = client.get(reverse("mentoring:order_list") + "?kind=rewards")
-    assert [o.pk for o in by_kind.context["page"].object_list] == [signed.pk]
+    assert [o.pk for o in by_kind.context["listing"].rows] == [signed.pk]
     by_year = client.get(reverse("mentoring:order_list") + f"?year={last_year.start_year}")
-    assert [o.pk for o in by_year.context["page"].object_list] == [old.pk]
+    assert [o.pk for o in by_year.context["listing"].rows] == [old.pk]
 
     director_page = client_for(district.director1).get(reverse("mentoring:order_list")).content.decode()
     assert "Подготовить приказ" not in director_page
     municipal = client_for(district.municipal).get(reverse("mentoring:order_list"))
-    assert len(municipal.context["page"].object_list) == 3
+    assert len(municipal.context["listing"].rows) == 3
 
 
 def test_register_runs_a_constant_number_of_queries(school, district, client_for, django_assert_max_num_queries):
@@ -615,9 +615,9 @@ def test_register_runs_a_constant_number_of_queries(school, district, client_for
     client.get(reverse("mentoring:order_list"))  # warm up the session and the current year
     with CaptureQueriesContext(connection) as few:
         response = client.get(reverse("mentoring:order_list"))
-    assert len(response.context["page"].object_list) == 3
+    assert len(response.context["listing"].rows) == 3
     add_orders(27, 4)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("mentoring:order_list"))
-    assert len(response.context["page"].object_list) == 30
+    assert len(response.context["listing"].rows) == 30
     assert len(few.captured_queries) <= 10

@@ -302,7 +302,7 @@ def test_quiet_pairs_are_listed(school, district, client_for):
                            held_on=TODAY - datetime.timedelta(days=3), topic="Разбор задач")
     assert list(services.quiet_pairs(Pair.objects.all())) == [quiet]
     response = client_for(district.curator1).get(reverse("mentoring:pair_list"), {"status": "quiet"})
-    assert [p.pk for p in response.context["page"].object_list] == [quiet.pk]
+    assert [p.pk for p in response.context["listing"].rows] == [quiet.pk]
 
 
 def test_curator_walks_a_pair_through_its_pages(school, district, client_for):

@@ -1,18 +1,25 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from mentoring import services
-from mentoring.filters import MeetingFilter
+from mentoring.filters import MeetingFilter, choice_position
 from mentoring.forms import MeetingForm
 from mentoring.models import Meeting, Membership, MentorLink, Pair, Programme
+from registry.listing import paginate
 from registry.models import Participant
 from registry.scoping import Perm, get_visible_or_404
 
-PAGE_SIZE = 50
+SORTS = {
+    "held_on": ("held_on",),
+    "programme": ("programme__form__position", "-programme__academic_year__start_year", "-held_on"),
+    "organisation": ("programme__organisation__short_name", "-held_on"),
+    "kind": ("kind_position", "-held_on"),
+    "format": ("format", "-held_on"),
+    "attendees": ("attendee_count", "-held_on"),
+}
 
 
 def _save_meeting(request, form, *, programme, pair):
@@ -79,7 +86,7 @@ def meeting_detail(request, pk):
 
 
 def meeting_list(request):
-    """Meetings visible to the user, newest first, filtered by ``MeetingFilter``."""
+    """Meetings visible to the user, newest first unless sorted otherwise, filtered by ``MeetingFilter``."""
     meetings = (
         Meeting.objects.visible_to(request.scope)
         .select_related("programme__organisation", "programme__form", "programme__academic_year", "pair")
@@ -88,11 +95,12 @@ def meeting_list(request):
             Prefetch("pair__mentor_links", queryset=MentorLink.objects.select_related("mentor__participant")),
             Prefetch("pair__memberships", queryset=Membership.objects.select_related("mentee__participant")),
         )
-        .annotate(attendee_count=Count("attendees", distinct=True))
+        .annotate(attendee_count=Count("attendees", distinct=True),
+                  kind_position=choice_position("kind", Meeting.Kind))
     )
     filterset = MeetingFilter(request.GET, queryset=meetings, scope=request.scope)
-    page = Paginator(filterset.qs.order_by("-held_on", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = paginate(request, filterset.qs, sorts=SORTS, default="-held_on")
     return render(request, "mentoring/meeting_list.html", {
-        "filter": filterset, "page": page, "pair": filterset.cleaned("pair"),
+        "filter": filterset, "listing": listing, "pair": filterset.cleaned("pair"),
         "show_organisation": filterset.show_organisation,
     })

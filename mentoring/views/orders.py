@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,13 +11,21 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mentoring import orders as order_service
+from mentoring.filters import choice_position
 from mentoring.models import Order, Programme
 from registry.forms import CrispyMixin
+from registry.listing import paginate
 from registry.models import AcademicYear, Participant
 from registry.pdf import pdf_response
 from registry.scoping import Perm, get_visible_or_404
 
-PAGE_SIZE = 50
+SORTS = {
+    "issued": ("issued_on",),
+    "kind": ("kind_position", "-issued_on"),
+    "organisation": ("organisation__short_name", "-issued_on"),
+    "status": ("status_position", "-issued_on"),
+    "signed": ("signed_at", "-issued_on"),
+}
 
 
 class OrderForm(CrispyMixin, forms.Form):
@@ -104,13 +111,13 @@ def order_list(request):
         orders = orders.filter(kind=kind)
     else:
         kind = ""
-    orders = orders.select_related("organisation", "academic_year", "signed_by").order_by(
-        "-issued_on", "-pk"
+    orders = orders.select_related("organisation", "academic_year", "signed_by").annotate(
+        kind_position=choice_position("kind", Order.Kind), status_position=choice_position("status", Order.Status),
     )
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = paginate(request, orders, sorts=SORTS, default="-issued")
     can_prepare = request.scope.editable_organisations(Perm.PREPARE_ORDERS).exists()
     return render(request, "mentoring/orders/list.html", {
-        "page": page, "year": year, "years": AcademicYear.objects.order_by("-start_year"), "kind": kind,
+        "listing": listing, "year": year, "years": AcademicYear.objects.order_by("-start_year"), "kind": kind,
         "kinds": Order.Kind.choices, "can_prepare": can_prepare,
         "show_organisation": not request.scope.is_single_organisation,
     })

@@ -1,21 +1,35 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentoring import services
-from mentoring.filters import PairFilter
+from mentoring.filters import CandidateFilter, PairFilter
 from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, PairCreateForm, ReplaceMentorForm
 from mentoring.models import Membership, Pair, Programme
+from registry.listing import paginate
 from registry.models import MenteeProfile
 from registry.scoping import Perm, get_visible_or_404
 
-PAGE_SIZE = 50
-SORTS = {"-created": "-created_at", "started": "started_on", "-started": "-started_on",
-         "last_meeting": "last_meeting_on", "status": "status"}
+# ``?sort=-started`` and ``?sort=-created`` of older links keep their meaning.
+SORTS = {
+    "created": ("created_at",),
+    "started": ("started_on",),
+    "last_meeting": ("last_meeting_on",),
+    "status": ("status_position", "-started_on"),  # annotated by PairFilter: the lifecycle's order
+    "form": ("programme__form__position", "-started_on"),
+    "organisation": ("programme__organisation__short_name", "-started_on"),
+}
+
+
+# The candidates page sorts in memory: the ranking is computed for every mentor of the form anyway.
+CANDIDATE_SORTS = {
+    "rank": lambda row: row.rank,
+    "name": lambda row: row.mentor.participant.search_name,
+    "score": lambda row: row.score.total,
+}
 
 
 def _programme(request, pk):
@@ -38,11 +52,9 @@ def pair_list(request):
     """Pairs and groups visible to the user, filtered by ``PairFilter`` (``?programme=…&status=…&q=…``)."""
     filterset = PairFilter(request.GET, queryset=Pair.objects.visible_to(request.scope).exclude(
         status=Pair.Status.REJECTED), scope=request.scope)
-    sort = request.GET.get("sort", "-created")
-    pairs = services.pairs_with_people(filterset.qs).order_by(SORTS.get(sort, "-created_at"), "-pk")
-    page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = paginate(request, services.pairs_with_people(filterset.qs), sorts=SORTS, default="-created")
     return render(request, "mentoring/pair_list.html", {
-        "filter": filterset, "page": page, "show_organisation": filterset.show_organisation,
+        "filter": filterset, "listing": listing, "show_organisation": filterset.show_organisation,
     })
 
 
@@ -121,8 +133,10 @@ def candidates(request, pk, mentee_pk):
     programme = _programme(request, pk)
     mentee = get_visible_or_404(MenteeProfile.objects.select_related("participant"), request.scope, pk=mentee_pk)
     ranking = services.rank_mentors(programme, mentee)
+    filterform = CandidateFilter(request.GET)
+    listing = paginate(request, filterform.filter(ranking.rows), sorts=CANDIDATE_SORTS, default="rank")
     return render(request, "mentoring/candidates.html", {
-        "programme": programme, "mentee": mentee, "ranking": ranking,
+        "programme": programme, "mentee": mentee, "ranking": ranking, "filter": filterform, "listing": listing,
         "weights": services.weights_for(programme.organisation),
         "can_edit": request.scope.can(Perm.EDIT_MENTORING, programme.organisation),
     })

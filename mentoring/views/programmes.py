@@ -5,9 +5,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from mentoring.filters import ProgrammeListFilter
 from mentoring.forms import MentoringFormForm, PreferenceForm, ProgrammeForm, WeightsForm
 from mentoring.models import MatchingWeights, MentoringForm, Pair, Preference, Programme
 from mentoring.services import pairs_with_people, quiet_pairs, unpaired_mentees, weights_for
+from registry.listing import paginate
 from registry.models import AcademicYear
 from registry.scoping import Perm, get_visible_or_404
 
@@ -33,8 +35,19 @@ def form_edit(request, pk):
                                                   "cancel_url": "mentoring:form_list"})
 
 
+PROGRAMME_SORTS = {
+    "organisation": ("organisation__short_name", "form__position"),
+    "form": ("form__position", "organisation__short_name"),
+    "starts": ("starts_on", "ends_on", "organisation__short_name", "form__position"),
+    "open": ("open_pairs", "organisation__short_name", "form__position"),
+    "proposed": ("proposed_pairs", "organisation__short_name", "form__position"),
+    "closed": ("closed_pairs", "organisation__short_name", "form__position"),
+}
+
+
 def programme_list(request):
-    years = AcademicYear.objects.all()
+    """The programmes of one academic year (``?year=2025``, the current one by default), filtered by
+    organisation and form, sorted and paginated like every list."""
     year = AcademicYear.objects.from_param(request.GET.get("year"))
     programmes = (
         Programme.objects.visible_to(request.scope)
@@ -46,12 +59,13 @@ def programme_list(request):
             closed_pairs=Count("pairs", filter=Q(pairs__status__in=(Pair.Status.COMPLETED, Pair.Status.ENDED_EARLY)),
                                distinct=True),
         )
-        .order_by("organisation__short_name", "form__position")
     )
+    filterset = ProgrammeListFilter(request.GET, queryset=programmes, scope=request.scope)
+    listing = paginate(request, filterset.qs, sorts=PROGRAMME_SORTS, default="organisation")
     return render(request, "mentoring/programme_list.html", {
-        "programmes": programmes, "year": year, "years": years,
+        "filter": filterset, "listing": listing, "year": year, "years": AcademicYear.objects.all(),
         "can_edit": request.scope.editable_organisations(Perm.EDIT_MENTORING).exists(),
-        "show_organisation": not request.scope.is_single_organisation,
+        "show_organisation": filterset.show_organisation,
     })
 
 
