@@ -16,10 +16,10 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from mentoring.models import Membership, MentorLink, Pair
+from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem
 from registry import audit
 from registry.models import ConsentPurpose, ProcessingStop
-from registry.signals import announce_change, processing_resumed, processing_stopped
+from registry.signals import announce_change, personal_data_destroyed, processing_resumed, processing_stopped
 
 
 def refresh_pairs(pair_ids, *, on: datetime.date, reason: str = "") -> list[str]:
@@ -127,3 +127,36 @@ def on_processing_resumed(sender, *, participant, purpose, on, **kwargs):
     if purpose != ConsentPurpose.MENTORING:
         return []
     return _resume(participant, on=on)
+
+
+@receiver(personal_data_destroyed, dispatch_uid="mentoring.processing.destroyed")
+def on_personal_data_destroyed(sender, *, participant, **kwargs):
+    """Erase the texts mentoring holds about a destroyed person; the pairs, dates and statuses stay."""
+    categories = []
+    memberships = Membership.objects.filter(mentee__participant=participant)
+    links = MentorLink.objects.filter(mentor__participant=participant)
+    pair_ids = set(memberships.values_list("pair_id", flat=True)) | set(links.values_list("pair_id", flat=True))
+    # A pair's own texts speak of its mentee: erased when the person was its mentor or its only mentee.
+    alone = {pk for pk in memberships.values_list("pair_id", flat=True)
+             if not Membership.objects.filter(pair_id=pk).exclude(mentee__participant=participant).exists()}
+    own_pairs = alone | set(links.values_list("pair_id", flat=True))
+    items = PlanItem.objects.filter(membership__in=memberships)
+    if items.exists():
+        categories.append(_("индивидуальный план развития (цели, мероприятия, подтверждения выполнения)"))
+        audit.scrub(PlanItem, list(items.values_list("pk", flat=True)))
+        items.update(goal="—", action="—", evidence="")
+    memberships.update(leave_reason="", suspension_reason="")
+    links.update(end_reason="", suspension_reason="")
+    meetings = Meeting.objects.filter(pair_id__in=pair_ids)
+    if meetings.exists():
+        categories.append(_("записи о встречах и отзывы"))
+        audit.scrub(Meeting, list(meetings.values_list("pk", flat=True)))
+        meetings.filter(pair_id__in=own_pairs).update(note="", mentor_feedback="", mentee_feedback="")
+        meetings.filter(pair__memberships__mentee__participant=participant).update(mentee_feedback="")
+        meetings.filter(pair__mentor_links__mentor__participant=participant).update(mentor_feedback="")
+    pairs = Pair.objects.filter(pk__in=own_pairs)
+    if pairs.exclude(results="", reflection="", best_practice="").exists():
+        categories.append(_("результаты и рефлексия работы в паре"))
+    audit.scrub(Pair, list(own_pairs))
+    pairs.update(results="", reflection="", best_practice="", end_reason="", suspension_reason="")
+    return categories

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from monitoring.models import BestPractice, Response
+from monitoring.models import Answer, BestPractice, BestPracticeFile, ExportJob, Response
 from registry import audit
 from registry.models import ConsentPurpose
-from registry.signals import processing_stopped
+from registry.signals import personal_data_destroyed, processing_stopped
 
 
 def pairs_of(participant):
@@ -39,3 +39,34 @@ def on_processing_stopped(sender, *, participant, purpose, **kwargs):
             audit.record_update(case, {"published": [True, False]})
             effects.append(_("Кейс «%(title)s» снят с публикации.") % {"title": case.title})
     return effects
+
+
+@receiver(personal_data_destroyed, dispatch_uid="monitoring.processing.destroyed")
+def on_personal_data_destroyed(sender, *, participant, **kwargs):
+    """Answers stay for the averages but lose their link to the person; case files and the registry
+    bases exported before go (they may hold the person)."""
+    categories = []
+    responses = list(Response.objects.filter(participant=participant).values_list("pk", flat=True))
+    if responses:
+        categories.append(_("связь ответов на анкеты с участником и текстовые ответы"))
+        Answer.objects.filter(response_id__in=responses).exclude(text="").update(text="")
+        Response.objects.filter(pk__in=responses).update(participant=None, membership=None, token=None,
+                                                         token_expires_at=None)
+    files = BestPracticeFile.objects.filter(Q(case__pair__mentor_links__mentor__participant=participant)
+                                            | Q(case__pair__memberships__mentee__participant=participant)).distinct()
+    removed = 0
+    for stored in files:
+        stored.file.storage.delete(stored.file.name)
+        removed += 1
+    if removed:
+        BestPracticeFile.objects.filter(pk__in=[f.pk for f in files]).delete()
+        categories.append(_("фото- и видеоматериалы, файлы кейсов"))
+    exports = ExportJob.objects.filter(kind__in=(ExportJob.Kind.MENTORS, ExportJob.Kind.MENTEES)).exclude(file="")
+    purged = 0
+    for job in exports:
+        job.file.storage.delete(job.file.name)
+        purged += 1
+    if purged:
+        exports.update(file="")
+        categories.append(_("файлы выгрузок баз наставников и наставляемых"))
+    return categories

@@ -25,7 +25,8 @@ from registry.models import AuditEntry
 
 Kind = AuditEntry.Kind
 
-__all__ = ["Kind", "disable_auditlog", "record_export", "record_file", "record_update", "record_view", "register"]
+__all__ = ["Kind", "anonymise_trail", "disable_auditlog", "record_export", "record_file", "record_destruction",
+           "record_update", "record_view", "register", "scrub"]
 
 # Values that stay readable after a person is anonymised: what happened and when, never who or what
 # they wrote.
@@ -89,16 +90,37 @@ def record_export(*, title: str, rows: int | None, organisation_id=None, municip
     )
 
 
-def anonymise_trail(participant_id: int, label: str) -> int:
-    """After destruction: the person's entries keep who did what when, not their data."""
+def record_destruction(instance, categories: list[str]) -> AuditEntry:
+    """The event of the destruction itself, for the act's extract of the event log."""
+    return _entry(instance, action=AuditEntry.Action.DELETE, kind=Kind.CHANGE,
+                  data={"destroyed": True, "categories": categories},
+                  changes={"personal_data": [ERASED, ERASED]})
+
+
+def _scrub_entries(entries, label: str | None = None) -> int:
     updated = 0
-    for entry in AuditEntry.objects.filter(participant_id=participant_id).only("pk", "changes", "object_repr"):
+    for entry in entries.only("pk", "changes", "object_repr"):
         changes = entry.changes or {}
         if isinstance(changes, dict):
             changes = {field: (values if field in KEPT_ON_ANONYMISATION else [ERASED for _v in values])
                        if isinstance(values, list) else ERASED
                        for field, values in changes.items()}
-        AuditEntry.objects.filter(pk=entry.pk).update(
-            changes=changes, object_repr=label, changes_text="", serialized_data=None)
+        fields = {"changes": changes, "changes_text": "", "serialized_data": None}
+        if label is not None:
+            fields["object_repr"] = label
+        AuditEntry.objects.filter(pk=entry.pk).update(**fields)
         updated += 1
     return updated
+
+
+def anonymise_trail(participant_id: int, label: str) -> int:
+    """After destruction: the person's entries keep who did what when, not their data."""
+    return _scrub_entries(AuditEntry.objects.filter(participant_id=participant_id), label)
+
+
+def scrub(model, pks) -> int:
+    """After destruction: the entries of these rows (texts about a destroyed person) keep no values."""
+    if not pks:
+        return 0
+    content_type = ContentType.objects.get_for_model(model)
+    return _scrub_entries(AuditEntry.objects.filter(content_type=content_type, object_id__in=list(pks)))

@@ -10,24 +10,27 @@ Who may do what (the table the README repeats):
 
 Organisation level (ROLE_PERMISSIONS):
 
-======================  ====  ========  =========  ======  =====  ========  ========  =======  ======  ======  ======
-role                    see   registry  mentoring  orders  sign   org card  roadmap   progress approve survey  report
-======================  ====  ========  =========  ======  =====  ========  ========  =======  ======  ======  ======
-regional observer       yes   -         -          -       -      -         -         -        -       -       -
-municipal curator       yes   -         -          -       -      yes       -         -        -       -       review
-school curator          yes   yes       yes        yes     -      yes       yes       yes      -       yes     yes
-director                yes   -         -          -       yes    yes       -         yes      yes     -       -
-working-group member    yes   yes       yes        -       -      -         -         yes      -       yes     -
-superuser               yes   yes       yes        yes     yes    yes       yes       yes      yes     yes     both
-======================  ====  ========  =========  ======  =====  ========  ========  =======  ======  ======  ======
+======================  ====  ========  =========  ======  =====  ========  =========  =======  ========  =======  ======  ======  =====  =======  ======
+role                    see   registry  mentoring  orders  sign   org card  headcount  roadmap  progress  approve  survey  report  audit  destroy  export
+                                                                                                                                          log
+======================  ====  ========  =========  ======  =====  ========  =========  =======  ========  =======  ======  ======  =====  =======  ======
+regional observer       yes   -         -          -       -      -         -          -        -         -        -       -       -      -        -
+municipal curator       yes   -         -          -       -      yes       yes        -        -         -        -       review  -      -        yes
+school curator          yes   yes       yes        yes     -      yes       -          yes      yes       -        yes     yes     yes    yes      yes
+director                yes   -         -          -       yes    yes       -          -        yes       yes      -       -       yes    yes      yes
+working-group member    yes   yes       yes        -       -      -         -          -        yes       -        yes     -       -      -        -
+superuser               yes   yes       yes        yes     yes    yes       yes        yes      yes       yes      yes     both    yes    yes      yes
+======================  ====  ========  =========  ======  =====  ========  =========  =======  ========  =======  ======  ======  =====  =======  ======
 
 Municipality level (MUNICIPALITY_ROLE_PERMISSIONS, the district roadmap and targets): the municipal
-curator keeps the district roadmap (edit, progress, approve) and the coverage targets; the region
-and the district's organisations only read them.
+curator keeps the district roadmap (edit, progress, approve), the coverage targets and the portal-wide
+vocabulary of competencies and requests; the region and the district's organisations only read them.
+"Audit" is a person's «История» (who changed, viewed, downloaded their data); "destroy" is
+«Уничтожить сейчас» and the acts of destruction; "export log" who exported personal data.
 
 Reach: a regional observer the region, a municipal curator the municipality, the others their
 organisation. "Registry edit" covers participants, mentor and mentee profiles, consents, partners,
-imports and the vocabulary; "mentoring edit" programmes, pairs and groups, matching, plans and
+imports and the organisation's own entries of the vocabulary; "mentoring edit" programmes, pairs and groups, matching, plans and
 meetings; orders are prepared by the curator and signed (numbered, printed, frozen) by the director;
 "edit organisation" covers the organisation card and its head counts.
 """
@@ -36,12 +39,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, wraps
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.views.decorators.http import require_safe
 
 
 class Perm(enum.StrEnum):
@@ -58,6 +62,11 @@ class Perm(enum.StrEnum):
     PREPARE_REPORT = "prepare_report"  # the half-yearly monitoring report and the cases
     REVIEW_REPORT = "review_report"  # accept or return a report
     EDIT_TARGETS = "edit_targets"  # the municipality's coverage targets
+    EDIT_HEADCOUNT = "edit_headcount"  # students and teachers of an organisation, the base of coverage
+    EDIT_VOCABULARY = "edit_vocabulary"  # the portal-wide competencies and requests
+    VIEW_AUDIT = "view_audit"  # a person's «История»: who changed, viewed, downloaded their data
+    DESTROY_DATA = "destroy_data"  # «Уничтожить сейчас» and the acts of destruction
+    EXPORT_LOG = "export_log"  # who exported personal data, when, from where
 
 
 class Role(models.TextChoices):
@@ -70,13 +79,17 @@ class Role(models.TextChoices):
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
-    Role.MUNICIPAL_CURATOR: frozenset({Perm.VIEW, Perm.EDIT_ORGANISATION, Perm.REVIEW_REPORT}),
+    Role.MUNICIPAL_CURATOR: frozenset(
+        {Perm.VIEW, Perm.EDIT_ORGANISATION, Perm.EDIT_HEADCOUNT, Perm.REVIEW_REPORT, Perm.EXPORT_LOG}
+    ),
     Role.SCHOOL_CURATOR: frozenset(
         {Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING, Perm.PREPARE_ORDERS, Perm.EDIT_ORGANISATION,
-         Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.SURVEY, Perm.PREPARE_REPORT}
+         Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.SURVEY, Perm.PREPARE_REPORT, Perm.VIEW_AUDIT,
+         Perm.DESTROY_DATA, Perm.EXPORT_LOG}
     ),
     Role.DIRECTOR: frozenset(
-        {Perm.VIEW, Perm.SIGN_ORDERS, Perm.EDIT_ORGANISATION, Perm.APPROVE_ROADMAP, Perm.REPORT_PROGRESS}
+        {Perm.VIEW, Perm.SIGN_ORDERS, Perm.EDIT_ORGANISATION, Perm.APPROVE_ROADMAP, Perm.REPORT_PROGRESS,
+         Perm.VIEW_AUDIT, Perm.DESTROY_DATA, Perm.EXPORT_LOG}
     ),
     Role.WORKING_GROUP: frozenset(
         {Perm.VIEW, Perm.EDIT_REGISTRY, Perm.EDIT_MENTORING, Perm.REPORT_PROGRESS, Perm.SURVEY}
@@ -88,7 +101,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
 MUNICIPALITY_ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
     Role.MUNICIPAL_CURATOR: frozenset(
-        {Perm.VIEW, Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.APPROVE_ROADMAP, Perm.EDIT_TARGETS}
+        {Perm.VIEW, Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.APPROVE_ROADMAP, Perm.EDIT_TARGETS,
+         Perm.EDIT_VOCABULARY, Perm.EXPORT_LOG}
     ),
     Role.SCHOOL_CURATOR: frozenset({Perm.VIEW}),
     Role.DIRECTOR: frozenset({Perm.VIEW}),
@@ -255,12 +269,72 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, scope: Scope):
         return self.filter(scope.q(self.scope_path))
 
+    def permissions(self, scope: Scope, obj) -> frozenset[Perm]:
+        """What ``scope`` may do with ``obj``: by default, what it may do in the object's organisation."""
+        organisation = obj
+        for part in self.scope_path.split("__") if self.scope_path else ():
+            organisation = getattr(organisation, part)
+        return scope.permissions_for(organisation)
 
-def get_visible_or_404(queryset, scope: Scope, **lookup):
-    """The one lookup helper: the object if it exists inside the scope, else 404."""
+
+def _scope_and_perm(scope_or_request, perm):
+    """The lookup accepts the request (and then the permission the view declared) or a bare scope."""
+    if isinstance(scope_or_request, Scope) or not hasattr(scope_or_request, "scope"):
+        return scope_or_request, perm or Perm.VIEW
+    request = scope_or_request
+    return request.scope, perm or getattr(request, "required_permission", Perm.VIEW)
+
+
+def get_visible_or_404(queryset, scope_or_request, *, perm: Perm | None = None, **lookup):
+    """The one lookup: the object if it exists inside the scope, already checked for the action.
+
+    ``perm`` is what the action needs on the object (by default what the view declared with
+    ``@requires``, when given the request; else ``Perm.VIEW``): 404 outside the scope, 403 for someone
+    who sees the object but may not do that with it. A person's record fetched to be viewed is
+    recorded in the audit trail here, so no view can forget it (``audit_access`` on the model).
+    """
+    scope, perm = _scope_and_perm(scope_or_request, perm)
     if isinstance(queryset, type) and issubclass(queryset, models.Model):
         queryset = queryset._default_manager.all()
     try:
-        return queryset.visible_to(scope).get(**lookup)
+        obj = queryset.visible_to(scope).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404 from None
+    if perm != Perm.VIEW:
+        granted = queryset.permissions(scope, obj)
+        if Perm.VIEW not in granted:
+            raise Http404
+        if perm not in granted:
+            raise PermissionDenied
+    elif getattr(queryset.model, "audit_access", False):
+        from registry import audit
+
+        audit.record_view(obj)
+    return obj
+
+
+def requires(perm: Perm):
+    """Declare what a view that writes needs; its lookups and organisation choices then check it.
+
+    ``get_visible_or_404(queryset, request, pk=…)`` inside the view demands ``perm`` on the object,
+    ``request.scope.editable_organisations(request.required_permission)`` offers only where it is held.
+    ``tests/test_permissions.py`` fails for any URL whose view declares nothing.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            request.required_permission = perm
+            return view(request, *args, **kwargs)
+
+        wrapped.permission = perm
+        return wrapped
+
+    return decorate
+
+
+def read_only(view):
+    """Declare a view that only reads: it answers GET and HEAD, and 405 to anything else."""
+    wrapped = require_safe(view)
+    wrapped.permission = Perm.VIEW
+    return wrapped

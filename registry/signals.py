@@ -24,3 +24,9 @@ def announce_change(sender, *organisation_ids) -> None:
 # returns a list of Russian sentences saying what it did; they are kept on the ``ProcessingStop``.
 processing_stopped = Signal()
 processing_resumed = Signal()
+
+# A person's data destroyed (``registry.destruction``), sent with ``participant`` (already anonymised in
+# the registry) and ``label`` («Участник № 12»). Each receiver erases what its app holds about the person
+# (texts, files, links of answers, export files) and returns the Russian names of the categories of data
+# it destroyed, for the act.
+personal_data_destroyed = Signal()

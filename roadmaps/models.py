@@ -78,12 +78,22 @@ class TemplateItem(models.Model):
         return f"{self.number} {self.title[:60]}"
 
 
+def roadmap_permissions(scope, roadmap) -> frozenset:
+    """What ``scope`` may do with a roadmap: by its organisation's roles, or its municipality's."""
+    if roadmap.organisation_id:
+        return scope.permissions_for(roadmap.organisation)
+    return scope.permissions_for_municipality(roadmap.municipality)
+
+
 class RoadmapQuerySet(models.QuerySet):
     """Roadmaps belong to an organisation or to a municipality; both are scoped."""
 
     def visible_to(self, scope):
         return self.filter(scope.q("organisation") & Q(organisation__isnull=False)
                            | scope.q_municipality("municipality") & Q(municipality__isnull=False))
+
+    def permissions(self, scope, roadmap) -> frozenset:
+        return roadmap_permissions(scope, roadmap)
 
 
 class Roadmap(models.Model):
@@ -154,6 +164,9 @@ class RoadmapItemQuerySet(models.QuerySet):
     def visible_to(self, scope):
         return self.filter(roadmap__in=Roadmap.objects.visible_to(scope))
 
+    def permissions(self, scope, item) -> frozenset:
+        return roadmap_permissions(scope, item.roadmap)
+
 
 class RoadmapItem(models.Model):
     roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="items")
@@ -196,6 +209,9 @@ class RoadmapItem(models.Model):
 class OccurrenceQuerySet(models.QuerySet):
     def visible_to(self, scope):
         return self.filter(item__roadmap__in=Roadmap.objects.visible_to(scope))
+
+    def permissions(self, scope, occurrence) -> frozenset:
+        return roadmap_permissions(scope, occurrence.item.roadmap)
 
     def open(self):
         return self.exclude(status__in=(Occurrence.Status.DONE, Occurrence.Status.CANCELLED))

@@ -1,6 +1,7 @@
 from registry.models.accounts import RoleAssignment, User
 from registry.models.audit import AuditEntry
 from registry.models.consents import Consent, ConsentPurpose, ConsentText
+from registry.models.destruction import DestructionAct
 from registry.models.imports import ParticipantImport
 from registry.models.organisations import AcademicYear, Municipality, Organisation, OrganisationHeadcount, Region
 from registry.models.processing import ProcessingStop
@@ -13,6 +14,7 @@ __all__ = [
     "ConsentPurpose",
     "ConsentState",
     "ConsentText",
+    "DestructionAct",
     "MenteeProfile",
     "MentorProfile",
     "Municipality",

@@ -137,6 +137,9 @@ class Participant(models.Model):
 
     objects = ParticipantQuerySet.as_manager()
 
+    # Looking a person up to view them is recorded in the audit trail (registry.scoping.get_visible_or_404).
+    audit_access = True
+
     class Meta:
         verbose_name = _("участник")
         verbose_name_plural = _("участники")
