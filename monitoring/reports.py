@@ -257,6 +257,10 @@ class DistrictRow:
     figures: dict | None  # an accepted report's frozen figures, else None
 
     @property
+    def pk(self) -> int:
+        return self.organisation.pk
+
+    @property
     def status(self) -> str:
         return self.report.status if self.report else MISSING
 

@@ -39,7 +39,7 @@ def cases(district):
 def titles(client, query="") -> set[str]:
     response = client.get(reverse("monitoring:case_list") + query)
     assert response.status_code == 200
-    return {c.title for c in response.context["page"].object_list}
+    return {c.title for c in response.context["listing"].rows}
 
 
 def detail_status(client, case_obj) -> int:

@@ -3,7 +3,6 @@ published ones. Writing needs Perm.PREPARE_REPORT on the case's organisation (th
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
@@ -11,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from mentoring.models import MentoringForm, Pair
+from monitoring import lists
 from monitoring.case_forms import CaseForm
 from monitoring.models import BestPractice, BestPracticeFile
-from registry.scoping import Perm, Scope, get_visible_or_404
 from registry.files import serve_stored
+from registry.listing import paginate
+from registry.scoping import Perm, Scope, get_visible_or_404
 
 PAGE_SIZE = 25
 SUGGESTED_PAIRS = 10
@@ -43,18 +44,8 @@ def _writable_organisations(request):
 
 def case_list(request):
     cases = visible_cases(request.scope).select_related("organisation", "form").annotate(file_count=Count("files"))
-    q = request.GET.get("q", "").strip()
-    if q:
-        cases = cases.filter(title__icontains=q)
-    form_id = request.GET.get("form", "")
-    if form_id.isdigit():
-        cases = cases.filter(form_id=int(form_id))
-    state = request.GET.get("state", "")
-    if state == "published":
-        cases = cases.filter(published=True)
-    elif state == "draft":
-        cases = cases.filter(published=False)
-    page = Paginator(cases.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    cases, chosen = lists.filter_cases(cases, request.GET)
+    listing = paginate(request, cases, sorts=lists.CASE_SORTS, default="-created", page_size=PAGE_SIZE)
     writable = request.scope.editable_organisations(Perm.PREPARE_REPORT)
     can_create = writable.exists()
     # Completed pairs whose curator described a case at closing, not yet in the base.
@@ -68,7 +59,7 @@ def case_list(request):
             .order_by("-ended_on", "-pk")[:SUGGESTED_PAIRS]
         )
     return render(request, "monitoring/cases/list.html", {
-        "page": page, "q": q, "form_id": form_id, "state": state,
+        "listing": listing, **chosen,
         "forms": MentoringForm.objects.filter(Q(is_active=True) | Q(cases__isnull=False)).distinct(),
         "can_create": can_create, "suggested": suggested,
         "show_organisation": not request.scope.is_single_organisation,

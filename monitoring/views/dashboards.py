@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from monitoring import dashboards
+from registry.listing import chosen_sort
 from registry.models import AcademicYear, Organisation
 from registry.scoping import get_visible_or_404
 
@@ -22,7 +23,7 @@ def dashboard(request):
         return redirect(f"{target}?{query}" if query else target)
     year = AcademicYear.objects.from_param(request.GET.get("year"))
     with dashboards.without_jit():
-        data = dashboards.district(scope, year, sort=request.GET.get("sort", dashboards.DEFAULT_SORT))
+        data = dashboards.district(scope, year, sort=chosen_sort(request, dashboards.SORTS, dashboards.DEFAULT_SORT))
     return render(request, "monitoring/dashboards/district.html", {
         "d": data, "year": year, "years": _years(), "chart_rows": dashboards.CHART_ROWS,
         "pair_series": dashboards.PAIR_SERIES, "report_series": dashboards.REPORT_SERIES,

@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,13 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from monitoring import exports
+from monitoring import exports, lists
 from monitoring.models import ExportJob
 from monitoring.tasks import build_export
 from registry.forms import CrispyMixin
+from registry.listing import paginate
 from registry.models import AcademicYear
 
-PAGE_SIZE = 20
+PAGE_SIZE = 25
 YEAR_KINDS = (ExportJob.Kind.STATISTICS, ExportJob.Kind.DISTRICT_MONITORING)
 BASE_KINDS = (ExportJob.Kind.MENTORS, ExportJob.Kind.MENTEES)
 
@@ -84,15 +84,16 @@ def export_list(request):
                 return redirect("monitoring:export_list")
             transaction.on_commit(lambda: build_export.delay(job.pk))
             return redirect(job)
-    jobs = ExportJob.objects.filter(requested_by=request.user).order_by("-created_at", "-pk")
-    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    jobs, chosen = lists.filter_export_jobs(ExportJob.objects.filter(requested_by=request.user), request.GET)
+    listing = paginate(request, jobs, sorts=lists.EXPORT_SORTS, default="-created", page_size=PAGE_SIZE)
     now = timezone.now()
-    for job in page.object_list:
+    for job in listing.rows:
         job.downloadable = _downloadable(job, now)
         job.description = exports.describe_params(job.params)
     return render(request, "monitoring/exports/list.html", {
-        "form": form, "filter": filterset, "page": page, "can_request": can_request,
+        "form": form, "filter": filterset, "listing": listing, "jobs_filter": chosen, "can_request": can_request,
         "year_kinds": list(YEAR_KINDS), "base_kinds": list(BASE_KINDS),
+        "kinds": ExportJob.Kind.choices, "statuses": ExportJob.Status.choices,
     })
 
 

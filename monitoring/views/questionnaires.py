@@ -4,7 +4,6 @@ by a curator, personal links, and the public page a link opens (no login, nothin
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from monitoring import questionnaires
+from monitoring import lists, questionnaires
 from monitoring.models import Answer, Question, Questionnaire, Response
 from monitoring.questionnaire_forms import (
     LinksForm,
@@ -23,11 +22,9 @@ from monitoring.questionnaire_forms import (
     QuestionnaireForm,
     ResponseEntryForm,
 )
+from registry.listing import paginate
 from registry.models import Organisation
 from registry.scoping import Perm, Role, get_visible_or_404
-
-PAGE_SIZE = 50
-KIND_ORDER = {kind: index for index, kind in enumerate(Questionnaire.Kind.values)}
 
 
 def _can_edit_questions(scope) -> bool:
@@ -80,11 +77,11 @@ def questionnaire_list(request):
                                                        responses__token__isnull=False)),
     )
     show_all = can_edit and request.GET.get("all") == "1"
-    if not show_all:
-        questionnaires_ = questionnaires_.filter(is_active=True)
-    rows = sorted(questionnaires_, key=lambda q: (KIND_ORDER.get(q.kind, 99), q.form_id is not None, q.title))
+    questionnaires_, chosen = lists.filter_questionnaires(questionnaires_, request.GET, show_all=show_all)
+    listing = paginate(request, questionnaires_, sorts=lists.QUESTIONNAIRE_SORTS, default="kind")
     return render(request, "monitoring/questionnaires/list.html", {
-        "questionnaires": rows, "can_edit": can_edit, "can_survey": _can_survey(scope), "show_all": show_all,
+        "listing": listing, **chosen, "kinds": Questionnaire.Kind.choices,
+        "can_edit": can_edit, "can_survey": _can_survey(scope), "show_all": show_all,
     })
 
 
@@ -97,7 +94,7 @@ def questionnaire_detail(request, pk):
     organisation = next((o for o in organisations if str(o.pk) == request.GET.get("organisation")), None)
     if organisation is not None:
         responses = responses.filter(organisation=organisation)
-    submitted = responses.filter(submitted_at__isnull=False)
+    submitted, via = lists.responses_via(responses.filter(submitted_at__isnull=False), request.GET.get("via", ""))
 
     rows, retired = questionnaires.summary(questionnaire, submitted)
 
@@ -106,13 +103,11 @@ def questionnaire_detail(request, pk):
         open=Count("pk", filter=Q(token_expires_at__isnull=True) | Q(token_expires_at__gt=now)),
         expired=Count("pk", filter=Q(token_expires_at__lte=now)),
     )
-    page = Paginator(
-        submitted.select_related("participant", "organisation", "entered_by", "pair").order_by("-submitted_at", "-pk"),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    listing = paginate(request, submitted.select_related("participant", "organisation", "entered_by", "pair"),
+                       sorts=lists.RESPONSE_SORTS, default="-submitted")
     return render(request, "monitoring/questionnaires/detail.html", {
-        "questionnaire": questionnaire, "rows": rows, "retired": retired, "page": page, "links": links,
-        "organisations": organisations, "organisation": organisation,
+        "questionnaire": questionnaire, "rows": rows, "retired": retired, "listing": listing, "links": links,
+        "organisations": organisations, "organisation": organisation, "via": via,
         "show_organisation": len(organisations) > 1 and organisation is None,
         "can_edit": _can_edit_questions(scope), "can_survey": questionnaire.is_active and _can_survey(scope),
     })

@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from monitoring import lists
 from monitoring import reports as service
 from monitoring.models import CoverageTarget, MonitoringReport, ReportReview
 from monitoring.report_forms import (
@@ -27,19 +28,12 @@ from monitoring.report_forms import (
     ReviewForm,
     StartReportForm,
 )
+from registry.listing import paginate
 from registry.models import AcademicYear, Municipality, Organisation, RoleAssignment
 from registry.pdf import pdf_response, render_pdf
 from registry.scoping import Perm, Role, get_visible_or_404
 
 REPORT_RELATED = ("organisation__municipality", "academic_year", "submitted_by", "accepted_by")
-LATE = "late"
-SORTS = {
-    "name": lambda row: (row.organisation.short_name.lower(),),
-    "status": lambda row: (service.STATUS_ORDER[row.status], row.organisation.short_name.lower()),
-    "late": lambda row: (not row.late, row.organisation.short_name.lower()),
-    "submitted": lambda row: (row.submitted_on is None, row.submitted_on or row.due_on,
-                              row.organisation.short_name.lower()),
-}
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -102,25 +96,14 @@ def report_list(request):
     year, half = _year_and_half(request)
     organisations = Organisation.objects.visible_to(scope).filter(is_active=True)
     summary = service.district_summary(organisations, year, half, today)
-    rows = summary.rows
-    status = request.GET.get("status", "")
-    if status == LATE:
-        rows = [row for row in rows if row.late]
-    elif status in service.STATUS_LABELS:
-        rows = [row for row in rows if row.status == status]
-    else:
-        status = ""
-    sort = request.GET.get("sort", "name")
-    key = SORTS.get(sort.lstrip("-"))
-    if key is None:
-        sort, key = "name", SORTS["name"]
-    rows = sorted(rows, key=key, reverse=sort.startswith("-"))
+    rows, status = lists.by_report_status(summary.rows, request.GET.get("status", ""))
+    listing = paginate(request, rows, sorts=lists.DISTRICT_REPORT_SORTS, default="name")
     # Start buttons for a curator of several organisations; the superuser starts reports from the form.
     preparable = set() if scope.is_superuser else set(
         scope.editable_organisations(Perm.PREPARE_REPORT).values_list("pk", flat=True))
     return render(request, "monitoring/reports/list_district.html", {
-        "summary": summary, "rows": rows, "year": year, "half": half, "years": _years(), "status": status,
-        "sort": sort, "statuses": [(key, label) for key, label in service.STATUS_LABELS.items()],
+        "summary": summary, "listing": listing, "year": year, "half": half, "years": _years(), "status": status,
+        "statuses": list(service.STATUS_LABELS.items()),
         "preparable": preparable, "today": today,
         "reviewer": scope.is_superuser or any(g.role == Role.MUNICIPAL_CURATOR for g in scope.grants),
         "show_municipality": len({row.organisation.municipality_id for row in summary.rows}) > 1,
@@ -139,8 +122,11 @@ def _school_list(request, today):
         report.late = service.is_late(report, report.due_on, today)
     year, half = service.current_half(today)
     current = next((r for r in reports if r.academic_year_id == year.pk and r.half == half), None)
+    rows, status = lists.by_report_status(reports, request.GET.get("status", ""))
+    listing = paginate(request, rows, sorts=lists.SCHOOL_REPORT_SORTS, default="-period")
     return render(request, "monitoring/reports/list_school.html", {
-        "organisation": organisation, "reports": reports, "current_year": year, "current_half": half,
+        "organisation": organisation, "listing": listing, "has_reports": bool(reports), "status": status,
+        "statuses": lists.SCHOOL_REPORT_STATUSES, "current_year": year, "current_half": half,
         "current_half_name": service.HALF_NAMES[half], "current": current,
         "current_due_on": service.due_date(organisation.municipality, year, half),
         "can_prepare": scope.can(Perm.PREPARE_REPORT, organisation), "today": today,
