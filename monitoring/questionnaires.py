@@ -186,8 +186,10 @@ def _store(response: Response, answers: list[CleanAnswer]) -> None:
 
 def respondents(questionnaire: Questionnaire, organisation_ids):
     """Who may answer: mentors for a mentor's questionnaire, mentees for a mentee's, anyone otherwise;
-    for a questionnaire of one form, only the categories that form accepts on that side."""
-    people = Participant.objects.filter(organisation_id__in=organisation_ids, is_archived=False)
+    for a questionnaire of one form, only the categories that form accepts on that side; only people
+    whose data may be processed (a valid consent: registry.processing)."""
+    people = (Participant.objects.filter(organisation_id__in=organisation_ids, is_archived=False)
+              .with_consent_state().filter(has_valid_consent=True))
     form = questionnaire.form
     if questionnaire.kind == Questionnaire.Kind.MENTOR_SATISFACTION:
         people = people.filter(mentor_profile__isnull=False)

@@ -23,8 +23,9 @@ def survey(db):
 
 def test_a_personal_link_is_answered_once_without_an_account(district, survey, browser, live_server, page, login,
                                                              shot):
-    factories.MenteeProfileFactory(participant__organisation=district.school1, participant__last_name="Ласточкина",
-                                   participant__first_name="Вера")
+    mentee = factories.MenteeProfileFactory(participant__organisation=district.school1,
+                                            participant__last_name="Ласточкина", participant__first_name="Вера")
+    factories.consent_for(mentee.participant)
     login(page, district.curator1)
     page.goto(f"/monitoring/questionnaires/{survey.pk}/links/")
     page.get_by_label("Ласточкина Вера").check()
@@ -59,7 +60,8 @@ def test_a_personal_link_is_answered_once_without_an_account(district, survey, b
 
 
 def test_curator_enters_answers_by_clicking_the_scale(district, survey, page, login, shot):
-    factories.MenteeProfileFactory(participant__organisation=district.school1, participant__last_name="Синицына")
+    mentee = factories.MenteeProfileFactory(participant__organisation=district.school1, participant__last_name="Синицына")
+    factories.consent_for(mentee.participant)
     login(page, district.curator1)
     page.goto(f"/monitoring/questionnaires/{survey.pk}/answer/")
     page.get_by_label("Кто отвечает").select_option(label="Синицына Иван Петрович, 9А")
