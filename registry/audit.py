@@ -71,12 +71,18 @@ def record_file(instance, field_name: str) -> None:
            changes={"file": [str(field.verbose_name), ""]})
 
 
-def record_export(*, title: str, rows: int | None, organisation_id=None, municipality_id=None,
-                  region_id=None, instance=None) -> AuditEntry:
-    """Someone downloaded an export holding personal data (a base of mentors or mentees)."""
+def record_export(*, title: str, rows: int | None, scope, organisation_id: int | None = None,
+                  instance=None) -> AuditEntry:
+    """Someone downloaded an export holding personal data (a base of mentors or mentees).
+
+    Filed under the organisation it covers, or the municipality (region) when it spans several, so the
+    district's export log shows it to the municipal curator.
+    """
     description = title if rows is None else _("%(title)s, строк: %(rows)s") % {"title": title, "rows": rows}
-    data = {"kind": Kind.EXPORT, "organisation": organisation_id, "municipality": municipality_id,
-            "region": region_id, "rows": rows}
+    if organisation_id is None and scope.is_single_organisation:
+        organisation_id = next(iter(scope.organisation_ids))
+    municipality_id = next(iter(scope.municipality_ids)) if len(scope.municipality_ids) == 1 else None
+    data = {"kind": Kind.EXPORT, "organisation": organisation_id, "municipality": municipality_id, "rows": rows}
     if instance is not None:
         return _entry(instance, action=AuditEntry.Action.ACCESS, kind=Kind.EXPORT, data=data,
                       repr_text=description)

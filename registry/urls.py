@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry.views import consents, exports, imports, organisations, participants, partners, pdf, topics
+from registry.views import consents, exports, imports, organisations, participants, partners, pdf, privacy, topics
 
 app_name = "registry"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("participants/<int:pk>/restore/", participants.participant_restore, name="participant_restore"),
     path("participants/<int:pk>/mentor/", participants.mentor_profile_edit, name="mentor_profile_edit"),
     path("participants/<int:pk>/mentee/", participants.mentee_profile_edit, name="mentee_profile_edit"),
+    path("participants/<int:pk>/history/", privacy.participant_history, name="participant_history"),
+    path("participants/<int:pk>/destroy/", privacy.destroy_now, name="destroy_now"),
+    path("personal-data/", privacy.destruction_list, name="destruction_list"),
+    path("personal-data/acts/<int:pk>/", privacy.destruction_act, name="destruction_act"),
+    path("personal-data/acts/<int:pk>/<str:part>.pdf", privacy.destruction_act_file, name="destruction_act_file"),
+    path("personal-data/exports/", privacy.export_log, name="export_log"),
     path("participants/<int:pk>/files/<str:field>/", participants.mentor_file, name="mentor_file"),
     path("participants/<int:pk>/consents/new/", consents.consent_create, name="consent_create"),
     path("participants/<int:pk>/consent-blank/<str:signer>.pdf", pdf.consent_blank, name="consent_blank"),

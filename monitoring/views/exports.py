@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from monitoring import exports, lists
 from monitoring.models import ExportJob
 from monitoring.tasks import build_export
+from registry import audit
 from registry.forms import CrispyMixin
 from registry.listing import paginate
 from registry.models import AcademicYear
@@ -136,4 +137,6 @@ def export_download(request, pk):
             "job": job, "reason": reason, "description": exports.describe_params(job.params),
             "filters": (job.params.get("filters") or {}).items(),
         }, status=410 if reason == "expired" else 404)
+    if job.kind in (ExportJob.Kind.MENTORS, ExportJob.Kind.MENTEES):
+        audit.record_export(title=job.get_kind_display(), rows=None, scope=request.scope, instance=job)
     return FileResponse(handle, as_attachment=True, filename=exports.download_name(job), content_type=exports.XLSX)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registry import filters, services
+from registry import filters, processing, services
 from registry.filters import participant_filter
 from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
 from registry.models import Consent, MenteeProfile, MentorProfile, Participant
@@ -61,7 +61,12 @@ def participant_detail(request, pk):
         "mentoring_consent_valid": any(c.is_valid_on() and c.purpose == Consent.Purpose.MENTORING for c in consents),
         # The blank a curator needs first: a minor's is signed by the legal representative.
         "blank_signer": "representative" if participant.is_minor_on(timezone.localdate()) else "adult",
-        "can_edit": request.scope.can(Perm.EDIT_REGISTRY, participant.organisation),
+        "can_edit": request.scope.can(Perm.EDIT_REGISTRY, participant.organisation) and not participant.anonymised_at,
+        "can_audit": request.scope.can(Perm.VIEW_AUDIT, participant.organisation),
+        "can_destroy": (request.scope.can(Perm.DESTROY_DATA, participant.organisation)
+                        and not participant.anonymised_at
+                        and not processing.states([participant])[participant.pk].allowed),
+        "stops": participant.processing_stops.open().select_related("stopped_by"),
     })
 
 
