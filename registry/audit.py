@@ -44,12 +44,14 @@ def register(model, **options) -> None:
     auditlog.register(model, **options)
 
 
-def _entry(instance, *, action, kind, data: dict | None = None, changes=None, repr_text: str | None = None):
+def _entry(instance, *, action, kind, data: dict | None = None, changes=None, repr_text: str | None = None,
+           actor=None):
     additional = {**(getattr(instance, "get_additional_data", dict)() or {}), **(data or {}), "kind": kind}
+    extra = {"object_repr": repr_text} if repr_text else {}
+    if actor is not None:  # outside a request (a task, the shell) the middleware has set nobody
+        extra["actor"] = actor
     return AuditEntry.objects.log_create(
-        instance, force_log=True, action=action, changes=changes, additional_data=additional,
-        **({"object_repr": repr_text} if repr_text else {}),
-    )
+        instance, force_log=True, action=action, changes=changes, additional_data=additional, **extra)
 
 
 def record_update(instance, changes: dict[str, list]) -> None:
@@ -96,11 +98,11 @@ def record_export(*, title: str, rows: int | None, scope, organisation_id: int |
     )
 
 
-def record_destruction(instance, categories: list[str]) -> AuditEntry:
+def record_destruction(instance, categories: list[str], *, by=None) -> AuditEntry:
     """The event of the destruction itself, for the act's extract of the event log."""
     return _entry(instance, action=AuditEntry.Action.DELETE, kind=Kind.CHANGE,
                   data={"destroyed": True, "categories": categories},
-                  changes={"personal_data": [ERASED, ERASED]})
+                  changes={"personal_data": [ERASED, ERASED]}, actor=by)
 
 
 def _scrub_entries(entries, label: str | None = None) -> int:

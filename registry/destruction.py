@@ -192,7 +192,7 @@ def _destroy_in(organisation_id, people, *, by, on, reasons) -> DestructionAct |
             for _receiver, extra in personal_data_destroyed.send(sender=Participant, participant=person,
                                                                 label=label_for(person)):
                 found += extra or []
-            audit.record_destruction(person, found)
+            audit.record_destruction(person, found, by=by)
             categories += [c for c in found if c not in categories]
             subjects.append({"label": label_for(person), "category": person.get_category_display(),
                              "birth_year": person.birth_date.year if person.birth_date else None,

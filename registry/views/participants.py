@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registry import filters, processing, services
+from registry import destruction, filters, processing, services
 from registry.filters import participant_filter
 from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
 from registry.models import Consent, MenteeProfile, MentorProfile, Participant
@@ -67,6 +67,8 @@ def participant_detail(request, pk):
                         and not participant.anonymised_at
                         and not processing.states([participant])[participant.pk].allowed),
         "stops": participant.processing_stops.open().select_related("stopped_by"),
+        "destruction_due": next(iter(destruction.due(Participant.objects.filter(pk=participant.pk),
+                                                     within_days=100000)), None),
     })
 
 
