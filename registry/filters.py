@@ -40,6 +40,7 @@ class ParticipantFilter(django_filters.FilterSet):
         self.scope = scope
         organisations = Organisation.objects.visible_to(scope)
         self.filters["organisation"].queryset = organisations
+        self.filters["topic"].queryset = Topic.objects.usable_in(organisations.values_list("pk", flat=True))
         if scope.is_single_organisation:
             del self.filters["organisation"]
 

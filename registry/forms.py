@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,9 +71,7 @@ class MentorProfileForm(CrispyMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.participant = participant
         self.instance.participant = participant
-        self.fields["topics"].queryset = Topic.objects.filter(is_active=True) | Topic.objects.filter(
-            pk__in=self.instance.topics.all() if self.instance.pk else []
-        )
+        self.fields["topics"].queryset = topic_choices(participant, self.instance)
         self.fields["partner"].queryset = Partner.objects.filter(organisation_id=participant.organisation_id)
 
     def clean(self):
@@ -93,9 +92,7 @@ class MenteeProfileForm(CrispyMixin, forms.ModelForm):
     def __init__(self, *args, participant, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.participant = participant
-        self.fields["topics"].queryset = Topic.objects.filter(is_active=True) | Topic.objects.filter(
-            pk__in=self.instance.topics.all() if self.instance.pk else []
-        )
+        self.fields["topics"].queryset = topic_choices(participant, self.instance)
 
     def clean(self):
         cleaned = super().clean()
@@ -204,13 +201,53 @@ class HeadcountForm(CrispyMixin, forms.ModelForm):
 
 
 class TopicForm(CrispyMixin, forms.ModelForm):
+    """A new entry: portal-wide (for whom keeps the shared vocabulary) or one organisation's own."""
+
+    SHARED = ""
+
+    owner = forms.ChoiceField(label=_("Для кого"), required=False)
+
     class Meta:
         model = Topic
         fields = ["name"]
 
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if Topic.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(_("Такое направление уже есть в справочнике."))
-        return name
+    def __init__(self, *args, organisations, shared: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = {str(o.pk): o for o in organisations}
+        choices = [(self.SHARED, _("Для всего портала"))] if shared else []
+        choices += [(pk, _("Только для %(name)s") % {"name": o.short_name}) for pk, o in self.organisations.items()]
+        self.fields["owner"].choices = choices
+        self.fields["owner"].initial = choices[0][0] if choices else None
+        if len(choices) == 1:
+            self.fields["owner"].widget = forms.HiddenInput()
+
+    def clean_owner(self):
+        owner = self.cleaned_data.get("owner") or self.SHARED
+        if owner not in {value for value, _label in self.fields["owner"].choices}:
+            raise forms.ValidationError(_("Выберите, для кого направление."))
+        return self.organisations.get(owner)
+
+    def clean(self):
+        cleaned = super().clean()
+        name = " ".join((cleaned.get("name") or "").split())
+        cleaned["name"] = name
+        owner = cleaned.get("owner")
+        clash = Topic.objects.filter(name__iexact=name).filter(
+            Q(organisation__isnull=True) | Q(organisation=owner) if owner else Q())
+        if name and clash.exclude(pk=self.instance.pk).exists():
+            self.add_error("name", _("Такое направление уже есть в справочнике."))
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.name = self.cleaned_data["name"]
+        self.instance.organisation = self.cleaned_data.get("owner")
+        return super().save(commit=commit)
+
+
+def topic_choices(participant, profile):
+    """The entries a person's profile may use: the shared and their organisation's, active, plus those already chosen."""
+    usable = Topic.objects.usable_in([participant.organisation_id]).filter(is_active=True)
+    if profile.pk:
+        usable = usable | Topic.objects.filter(pk__in=profile.topics.all())
+    return usable.distinct()
 

@@ -486,7 +486,7 @@ def _read_rows(workbook, preview: ImportPreview) -> None:
 
 
 def _check_rows(preview: ImportPreview, organisation) -> None:
-    topics = {normalise_name(topic.name): topic for topic in Topic.objects.all()}
+    topics = {normalise_name(topic.name): topic for topic in Topic.objects.usable_in([organisation.pk])}
     unknown_topics: dict[str, str] = {}
     seen: dict[tuple, int] = {}
     for row in preview.rows:

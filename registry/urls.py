@@ -34,6 +34,7 @@ urlpatterns = [
     path("organisations/<int:pk>/edit/", organisations.organisation_edit, name="organisation_edit"),
     path("organisations/<int:pk>/headcount/<int:year_pk>/", organisations.headcount_edit, name="headcount_edit"),
     path("topics/", topics.topic_list, name="topic_list"),
+    path("topics/new/", topics.topic_create, name="topic_create"),
     path("topics/<int:pk>/toggle/", topics.topic_toggle, name="topic_toggle"),
     path("import/", imports.import_upload, name="import_upload"),
     path("import/template.xlsx", imports.import_template, name="import_template"),

@@ -28,11 +28,14 @@ def test_only_one_year_is_current(db):
         AcademicYear.objects.create(start_year=2023, is_current=True)
 
 
-def test_director_enters_head_counts(district, client_for):
+def test_the_municipal_curator_enters_head_counts_and_the_school_may_not(district, client_for):
     year = AcademicYear.objects.current()
     url = reverse("registry:headcount_edit", args=[district.school1.pk, year.pk])
-    response = client_for(district.director1).post(url, {"students_total": 640, "students_aged_10_plus": 470,
-                                                         "teachers_total": 52, "young_specialists": 4})
+    data = {"students_total": 640, "students_aged_10_plus": 470, "teachers_total": 52, "young_specialists": 4}
+    for user in (district.director1, district.curator1):
+        assert client_for(user).post(url, data).status_code == 403
+    assert not OrganisationHeadcount.objects.exists()
+    response = client_for(district.municipal).post(url, data)
     assert response.status_code == 302
     headcount = OrganisationHeadcount.objects.get(organisation=district.school1, academic_year=year)
     assert headcount.students_aged_10_plus == 470
@@ -43,13 +46,13 @@ def test_director_enters_head_counts(district, client_for):
 def test_inconsistent_head_counts_are_refused_in_russian(district, client_for):
     year = AcademicYear.objects.current()
     url = reverse("registry:headcount_edit", args=[district.school1.pk, year.pk])
-    response = client_for(district.curator1).post(url, {"students_total": 100, "students_aged_10_plus": 150,
+    response = client_for(district.municipal).post(url, {"students_total": 100, "students_aged_10_plus": 150,
                                                         "teachers_total": 10, "young_specialists": 12})
     content = response.content.decode()
     assert "Обучающихся от 10 лет не может быть больше" in content
     assert "Молодых специалистов не может быть больше" in content
     assert not OrganisationHeadcount.objects.exists()
-    response = client_for(district.curator1).post(url, {"students_total": -5, "students_aged_10_plus": 0,
+    response = client_for(district.municipal).post(url, {"students_total": -5, "students_aged_10_plus": 0,
                                                         "teachers_total": 10, "young_specialists": 0})
     assert "больше либо равно 0" in response.content.decode()
 

@@ -36,19 +36,35 @@ def age_on(birth_date: datetime.date, day: datetime.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+class TopicQuerySet(models.QuerySet):
+    def usable_in(self, organisation_ids):
+        """The portal-wide entries and the organisations' own ones."""
+        return self.filter(Q(organisation__isnull=True) | Q(organisation_id__in=list(organisation_ids)))
+
+
 class Topic(models.Model):
     """One entry of the shared vocabulary of competencies and requests.
 
     Mentors' competencies and mentees' requests use the same words, so matching can compare them.
+    Portal-wide entries (no organisation) are kept by the municipal curators; a school may add its own
+    local entries, which only it sees and changes.
     """
 
-    name = models.CharField(_("название"), max_length=150, unique=True)
+    name = models.CharField(_("название"), max_length=150)
+    organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="topics", verbose_name=_("своё направление организации"))
     is_active = models.BooleanField(_("используется"), default=True)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("компетенция / запрос")
         verbose_name_plural = _("компетенции и запросы")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], condition=Q(organisation__isnull=True), name="topic_unique_shared"),
+            models.UniqueConstraint(fields=["organisation", "name"], name="topic_unique_local"),
+        ]
 
     def __str__(self):
         return self.name

@@ -49,6 +49,7 @@ def organisation_detail(request, pk):
         "year_rows": [(year, headcounts.get(year.pk)) for year in years],
         "staff": staff,
         "can_edit": request.scope.can(Perm.EDIT_ORGANISATION, organisation),
+        "can_edit_headcount": request.scope.can(Perm.EDIT_HEADCOUNT, organisation),
     })
 
 
@@ -65,8 +66,9 @@ def organisation_edit(request, pk):
 
 
 def headcount_edit(request, pk, year_pk):
+    # Head counts are the base of coverage the district is measured by: its curator keeps them.
     organisation = _organisation(request, pk)
-    request.scope.require(Perm.EDIT_ORGANISATION, organisation)
+    request.scope.require(Perm.EDIT_HEADCOUNT, organisation)
     year = get_object_or_404(AcademicYear, pk=year_pk)
     headcount = OrganisationHeadcount.objects.filter(organisation=organisation, academic_year=year).first()
     form = HeadcountForm(request.POST or None,

@@ -1,42 +1,103 @@
+"""The vocabulary of competencies and requests: portal-wide entries and each organisation's own.
+
+The portal-wide entries are changed by whoever keeps the shared vocabulary (the municipal curator,
+``Perm.EDIT_VOCABULARY``); a school that edits its registry may add and hide its own local entries,
+which nobody else sees, without touching anyone else's.
+"""
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from registry.forms import TopicForm
+from registry.listing import paginate
 from registry.models import Topic
+from registry.scoping import Perm, read_only, requires
+
+SORTS = {"name": ("name",), "mentors": ("mentor_count", "name"), "mentees": ("mentee_count", "name"),
+         "owner": ("organisation__short_name", "name")}
 
 
-def _require_editor(request):
-    # The vocabulary is shared by the whole portal; anyone who edits a registry may extend it.
-    if not request.scope.editable_organisations().exists():
-        raise Http404
+def keeps_shared_vocabulary(scope) -> bool:
+    return scope.is_superuser or any(
+        Perm.EDIT_VOCABULARY in scope.permissions_for_municipality(municipality)
+        for municipality in _municipalities(scope))
 
 
+def _municipalities(scope):
+    from registry.models import Municipality
+
+    return Municipality.objects.filter(pk__in=sorted(scope.municipality_ids))
+
+
+def _visible_topics(scope):
+    if scope.is_superuser:
+        return Topic.objects.all()
+    from registry.models import Organisation
+
+    return Topic.objects.usable_in(Organisation.objects.visible_to(scope).values_list("pk", flat=True))
+
+
+@read_only
 def topic_list(request):
-    # Counts only over the user's own scope: other schools' people are not theirs to count.
+    return _page(request, _form(request))
+
+
+def _form(request, data=None):
+    return TopicForm(data, organisations=request.scope.editable_organisations(Perm.EDIT_REGISTRY),
+                     shared=keeps_shared_vocabulary(request.scope))
+
+
+def _page(request, form):
     scope = request.scope
-    topics = Topic.objects.annotate(
+    # Counts only over the user's own scope: other schools' people are not theirs to count.
+    topics = _visible_topics(scope).select_related("organisation").annotate(
         mentor_count=Count("mentors", filter=scope.q("mentors__participant__organisation"), distinct=True),
         mentee_count=Count("mentees", filter=scope.q("mentees__participant__organisation"), distinct=True),
     )
-    can_edit = request.scope.editable_organisations().exists()
-    form = TopicForm(request.POST or None)
-    if request.method == "POST":
-        _require_editor(request)
-        if form.is_valid():
-            topic = form.save()
-            messages.success(request, _("Направление «%(name)s» добавлено.") % {"name": topic.name})
-            return redirect("registry:topic_list")
-    return render(request, "registry/topic_list.html", {"topics": topics, "form": form, "can_edit": can_edit})
+    query = request.GET.get("q", "").strip()
+    if query:
+        topics = topics.filter(name__icontains=query)
+    listing = paginate(request, topics, sorts=SORTS, default="name", page_size=100)
+    editable = {o.pk for o in scope.editable_organisations(Perm.EDIT_REGISTRY)}
+    return render(request, "registry/topic_list.html", {
+        "listing": listing, "form": form, "q": query, "can_add": bool(form.fields["owner"].choices),
+        "shared_editor": keeps_shared_vocabulary(scope), "editable_organisations": editable,
+    })
 
 
-@require_POST
+@requires(Perm.EDIT_REGISTRY)
+def topic_create(request):
+    if request.method != "POST":
+        return redirect("registry:topic_list")
+    form = _form(request, request.POST)
+    if not form.fields["owner"].choices:
+        raise Http404
+    if form.is_valid():
+        topic = form.save()
+        messages.success(request, _("Направление «%(name)s» добавлено.") % {"name": topic.name})
+        return redirect("registry:topic_list")
+    return _page(request, form)
+
+
+@requires(Perm.EDIT_REGISTRY)
 def topic_toggle(request, pk):
-    _require_editor(request)
-    topic = get_object_or_404(Topic, pk=pk)
+    """Hide an entry from the choices, or bring it back: a shared one by its keeper, a local one by its school."""
+    if request.method != "POST":
+        raise Http404
+    topic = Topic.objects.filter(pk=pk).select_related("organisation").first()
+    if topic is None or topic not in _visible_topics(request.scope):
+        raise Http404
+    if topic.organisation_id is None:
+        allowed = keeps_shared_vocabulary(request.scope)
+    else:
+        allowed = request.scope.can(Perm.EDIT_REGISTRY, topic.organisation)
+    if not allowed:
+        messages.error(request, _("Общие направления портала меняет муниципальный куратор; школа может скрыть "
+                                  "только свои."))
+        return redirect("registry:topic_list")
     topic.is_active = not topic.is_active
     topic.save(update_fields=["is_active"])
     return redirect("registry:topic_list")
