@@ -24,6 +24,11 @@ Nothing is ever sent twice, whether the scan runs twice or on two workers at the
 
 After the run, reminders and digest claims older than a year (``KEEP_FOR``) are removed.
 
+Recipients are re-checked on the day: a reminder (and a line of the digest) goes only to a user whose role
+is in force today (``RoleAssignment.objects.current``) and reaches the roadmap's organisation or
+municipality (``Grant.reaches`` / ``reaches_municipality``, the scoping rule). Someone who left the school
+keeps being named as responsible until the roadmap is edited, but is told nothing about it.
+
 Users are processed in chunks of ``CHUNK_SIZE`` by keyset pagination: a fixed number of queries per
 chunk whatever the number of occurrences, and memory bounded by one chunk.
 """
@@ -34,6 +39,7 @@ import datetime
 import logging
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -44,7 +50,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from registry.models import AcademicYear
+from registry.models import AcademicYear, RoleAssignment
+from registry.scoping import Grant
 from roadmaps.models import Occurrence, Reminder, ReminderDigest
 
 logger = logging.getLogger(__name__)
@@ -145,7 +152,34 @@ def _user_chunks(today: datetime.date, size: int):
         last = chunk[-1]
 
 
-def _record_reminders(user_ids: list[int], today: datetime.date) -> int:
+def _grants(user_ids, today: datetime.date) -> dict[int, list[Grant]]:
+    """Each user's roles in force today, as scoping grants: one query."""
+    grants = defaultdict(list)
+    rows = RoleAssignment.objects.current(today).filter(user_id__in=list(user_ids)).values_list(
+        "user_id", "role", "region_id", "municipality_id", "organisation_id", "organisation__municipality_id")
+    for user_id, *grant in rows:
+        grants[user_id].append(Grant(*grant))
+    return grants
+
+
+def _reaches(grants: list[Grant], org_id, org_municipality_id, org_region_id, municipality_id,
+             municipality_region_id) -> bool:
+    """Whether a user's current roles reach a roadmap of this organisation (or of this municipality):
+    the scoping rule itself (``Grant``), applied to the owner's ids read with the occurrence."""
+    if org_id:
+        organisation = SimpleNamespace(pk=org_id, municipality_id=org_municipality_id,
+                                       municipality=SimpleNamespace(region_id=org_region_id))
+        return any(grant.reaches(organisation) for grant in grants)
+    municipality = SimpleNamespace(pk=municipality_id, region_id=municipality_region_id)
+    return any(grant.reaches_municipality(municipality) for grant in grants)
+
+
+OWNER_FIELDS = ("roadmap__organisation_id", "roadmap__organisation__municipality_id",
+                "roadmap__organisation__municipality__region_id", "roadmap__municipality_id",
+                "roadmap__municipality__region_id")
+
+
+def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[int, list[Grant]]) -> int:
     """Insert the chunk's reminders for today; rows that exist already are left alone. Three queries."""
     # "Not closed" rather than "status IN open": SQLite would otherwise start from the status index and
     # probe every open occurrence against each of the chunk's users, instead of starting from the users.
@@ -154,7 +188,7 @@ def _record_reminders(user_ids: list[int], today: datetime.date) -> int:
                                   item__responsible_users__in=user_ids,
                                   # Last year's unfinished items are history, not today's work.
                                   item__roadmap__academic_year__start_year__gte=AcademicYear.start_year_for(today))
-        .order_by().values_list("pk", "due_on", "item__responsible_users")
+        .order_by().values_list("pk", "due_on", "item__responsible_users", *(f"item__{f}" for f in OWNER_FIELDS))
     )
     reminded_lately = set(
         Reminder.objects.filter(user_id__in=user_ids, kind=Reminder.Kind.OVERDUE,
@@ -162,7 +196,9 @@ def _record_reminders(user_ids: list[int], today: datetime.date) -> int:
         .order_by().values_list("occurrence_id", "user_id")
     )
     reminders = []
-    for occurrence_id, due_on, user_id in rows.iterator(chunk_size=2000):
+    for occurrence_id, due_on, user_id, *owner in rows.iterator(chunk_size=2000):
+        if not _reaches(grants[user_id], *owner):
+            continue  # no longer in a role that reaches this roadmap
         kind = _kind(due_on, today)
         if kind is None or (kind == Reminder.Kind.OVERDUE and (occurrence_id, user_id) in reminded_lately):
             continue
@@ -206,7 +242,7 @@ def _greeting_name(user) -> str:
     return " ".join(part for part in (user.first_name, user.patronymic) if part) or user.display_name
 
 
-def _digests(user_ids: set[int], today: datetime.date) -> list[Digest]:
+def _digests(user_ids: set[int], today: datetime.date, grants: dict[int, list[Grant]]) -> list[Digest]:
     """The claimed users' reminders of today with what the letter shows: one query."""
     User = get_user_model()
     people = {
@@ -227,12 +263,15 @@ def _digests(user_ids: set[int], today: datetime.date) -> list[Digest]:
                                 "occurrence__due_on", "occurrence__item__number", "occurrence__item__title",
                                 "occurrence__item__roadmap_id", "occurrence__item__roadmap__title",
                                 "occurrence__item__roadmap__organisation__short_name",
-                                "occurrence__item__roadmap__municipality__name")
+                                "occurrence__item__roadmap__municipality__name",
+                                *(f"occurrence__item__{f}" for f in OWNER_FIELDS))
     )
     for (user_id, kind, status, removed, due_on, number, title, roadmap_id, roadmap_title, organisation,
-         municipality) in rows:
+         municipality, *owner) in rows:
         if status not in OPEN_STATUSES or removed:
             continue  # done or removed since the reminder was recorded
+        if not _reaches(grants[user_id], *owner):
+            continue  # the role ended since the reminder was recorded
         if roadmap_id not in roadmap_urls:
             roadmap_urls[roadmap_id] = site + reverse("roadmaps:roadmap_detail", args=[roadmap_id])
         digests[user_id].lines.append(DigestLine(
@@ -261,7 +300,8 @@ def digest_message(digest: Digest, *, connection=None) -> EmailMultiAlternatives
     return message
 
 
-def _send_digests(user_ids: list[int], today: datetime.date, summary: Summary) -> None:
+def _send_digests(user_ids: list[int], today: datetime.date, summary: Summary,
+                  grants: dict[int, list[Grant]]) -> None:
     """Claim and send the day's digest of the chunk's users who want one. At most seven queries."""
     User = get_user_model()
     wanting = list(
@@ -276,7 +316,7 @@ def _send_digests(user_ids: list[int], today: datetime.date, summary: Summary) -
     connection = get_connection()
     try:
         connection.open()
-        for digest in _digests(claimed, today):
+        for digest in _digests(claimed, today, grants):
             try:
                 if digest_message(digest, connection=connection).send():
                     sent.append(digest.user_id)
@@ -303,8 +343,9 @@ def send_daily_reminders(today: datetime.date | None = None, *, chunk_size: int 
     with translation.override(settings.LANGUAGE_CODE):
         for user_ids in _user_chunks(today, chunk_size):
             summary.users += len(user_ids)
-            summary.reminders += _record_reminders(user_ids, today)
-            _send_digests(user_ids, today, summary)
+            grants = _grants(user_ids, today)  # recipients re-checked: roles in force today
+            summary.reminders += _record_reminders(user_ids, today, grants)
+            _send_digests(user_ids, today, summary, grants)
     summary.forgotten = forget_old(today)
     logger.info("Roadmap reminders for %s: %s", today, summary.as_dict())
     return summary

@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.models import AcademicYear
+from registry.models import AcademicYear, RoleAssignment
+from registry.scoping import Role
 from roadmaps.models import Occurrence, Reminder, ReminderDigest, Roadmap, RoadmapItem
 from roadmaps.reminders import send_daily_reminders
 from roadmaps.tasks import send_daily_reminders_task
@@ -291,6 +292,7 @@ def test_two_concurrent_runs_send_one_email_each(district):
     people = []
     for n in range(4):
         user = factories.UserFactory(username=f"responsible{n}", email=f"responsible{n}@example.org")
+        factories.RoleFactory(user=user, role=Role.WORKING_GROUP, organisation=district.school1)
         people.append(user)
     for due in (TODAY + days(7), TODAY + days(1), TODAY - days(3)):
         occurrence(roadmap, due, *people)
@@ -343,7 +345,7 @@ def test_query_count_does_not_grow_with_occurrences(district, roadmap, curator, 
     many = count_queries(roadmap, [curator, member], 17, TODAY + days(100))  # 51 occurrences
 
     assert few == many
-    assert few <= 14  # with the two deletions of reminders older than a year
+    assert few <= 15  # with the two deletions of reminders older than a year and the recipients' roles
 
 
 def test_the_task_returns_the_counts(roadmap, curator):
@@ -487,3 +489,34 @@ def test_last_years_unfinished_items_are_not_reminded(roadmap, curator):
     roadmap.save()
     send_daily_reminders(today=TODAY)
     assert not stale.reminders.exists()
+
+
+# --- recipients re-checked on the day ---------------------------------------------------------------
+
+
+def test_a_user_whose_role_ended_is_reminded_of_nothing(roadmap, curator, member, mailoutbox):
+    occurrence(roadmap, TODAY + days(1), curator, member)
+    RoleAssignment.objects.filter(user=member).update(is_active=False, ended_on=TODAY - days(1))
+    send_daily_reminders(TODAY)
+    assert set(Reminder.objects.values_list("user_id", flat=True)) == {curator.pk}
+    assert [message.to for message in mailoutbox] == [[curator.email]]
+
+
+def test_a_role_ending_after_the_reminder_drops_it_from_the_digest(roadmap, curator, mailoutbox):
+    occurrence(roadmap, TODAY + days(1), curator)
+    from roadmaps.reminders import _grants, _record_reminders
+
+    _record_reminders([curator.pk], TODAY, _grants([curator.pk], TODAY))
+    assert Reminder.objects.filter(user=curator).count() == 1
+    RoleAssignment.objects.filter(user=curator).update(ended_on=TODAY - days(1))
+    send_daily_reminders(TODAY)
+    assert mailoutbox == []
+
+
+def test_a_responsible_user_of_another_school_is_not_reminded(district, roadmap, mailoutbox):
+    stranger = district.curator2  # responsible on school 1's roadmap, but works in school 2
+    stranger.email = "curator2@example.org"
+    stranger.save()
+    occurrence(roadmap, TODAY + days(7), stranger)
+    send_daily_reminders(TODAY)
+    assert not Reminder.objects.exists() and mailoutbox == []

@@ -32,6 +32,16 @@ class User(AbstractUser):
         return f"{self.last_name} {initials}".strip() or self.username
 
 
+class RoleAssignmentQuerySet(models.QuerySet):
+    def current(self, day=None):
+        """Assignments in force on ``day`` (today): active, started, not yet ended."""
+        from django.utils import timezone
+
+        day = day or timezone.localdate()
+        return self.filter(is_active=True).filter(Q(started_on__isnull=True) | Q(started_on__lte=day)).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+
+
 class RoleAssignment(models.Model):
     """A user's role at one level: region, municipality or organisation.
 
@@ -61,6 +71,8 @@ class RoleAssignment(models.Model):
     is_active = models.BooleanField(_("действует"), default=True)
     started_on = models.DateField(_("назначен"), null=True, blank=True)
     ended_on = models.DateField(_("освобождён"), null=True, blank=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("назначение на роль")
