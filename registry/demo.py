@@ -704,7 +704,10 @@ def load_demo(*, organisations: int = DEFAULT_ORGANISATIONS, participants: int =
         organisation_count=organisations, participants_per_organisation=participants, seed=seed,
         password=password or default_password(), stdout=stdout, today=timezone.localdate(),
     )
-    with transaction.atomic(), no_query_log():
+    from registry.audit import disable_auditlog
+
+    # The demo's thousands of rows are not anyone's actions: they stay out of the audit trail.
+    with transaction.atomic(), no_query_log(), disable_auditlog():
         for step in registered_steps():
             step(ctx)
     print_summary(ctx)
@@ -1644,3 +1647,27 @@ def print_summary(ctx: DemoContext) -> None:
 
 
 __all__ = ["DEFAULT_PASSWORD", "DemoContext", "default_password", "demo_step", "load_demo"]
+
+
+@demo_step(order=900)
+def stop_lapsed_processing(ctx: DemoContext) -> None:
+    """Consents revoked or expired in the demo stop their processing, as the daily task would; and one
+    paired mentee of the first school has just had a consent revoked, so the suspended pair, the person's
+    page and the destruction list show what happens then."""
+    from registry import processing
+    from registry.models import ProcessingStop
+
+    first = ctx.organisations[0]
+    if not ProcessingStop.objects.filter(participant__organisation=first, cause=ProcessingStop.Cause.REVOKED,
+                                         purpose=ConsentPurpose.MENTORING).exists():
+        # A mentee in an open pair (the mentoring app's memberships, reached without importing it).
+        consent = (Consent.objects.filter(participant__organisation=first, purpose=ConsentPurpose.MENTORING,
+                                          revoked_on__isnull=True, participant__is_archived=False,
+                                          participant__mentee_profile__memberships__left_on__isnull=True,
+                                          participant__mentee_profile__memberships__pair__status="active")
+                   .order_by("participant__last_name", "pk").first())
+        if consent is not None:
+            on = ctx.today - datetime.timedelta(days=10)
+            consent.revoke(on=max(on, consent.signed_on), reason="заявление законного представителя")
+            processing.reconcile(consent.participant)
+    ctx.created["остановок обработки данных"] += processing.reconcile_lapsed(on=ctx.today)
