@@ -5,6 +5,7 @@ executed in-process, e-mail printed to the console. Production sets DJANGO_DEBUG
 provide DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL (README).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -49,6 +50,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "auditlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "registry",
     "mentoring",
     "roadmaps",
@@ -63,12 +68,20 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Idle (30 min) and absolute (12 h) session limits; the second factor where a role requires it.
+    "registry.security.SessionLimitsMiddleware",
+    "registry.security.SecondFactorMiddleware",
     # Puts the user and the IP address on every audit entry written while the request runs.
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "registry.middleware.ScopeMiddleware",
+    "registry.security.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: locks a username+address pair out after repeated failures.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,10 +119,40 @@ AUTH_USER_MODEL = "registry.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username+address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# 10 failed attempts for one username from one address lock that pair out for 15 minutes; every failed
+# and successful login is logged (axes' AccessAttempt, AccessFailureLog and AccessLog tables).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
+
+# Shared school computers: a session ends after 30 minutes without a request, 12 hours after the login
+# whatever happens (registry.security.SessionLimitsMiddleware) and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+
+# The second factor (TOTP, django-otp): required for the roles that see a whole district's or region's
+# children, offered to everyone. Off in the embedded default so the demo logins work; on in production
+# unless NASTAVNIK_SECOND_FACTOR=0 (a demo server) says otherwise.
+SECOND_FACTOR_REQUIRED = env_bool("NASTAVNIK_SECOND_FACTOR", not DEBUG)
+SECOND_FACTOR_ROLES = ("municipal_curator", "regional_observer")
+OTP_TOTP_ISSUER = "Наставник"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -184,8 +227,33 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_CACHE_URL"]}
 }
 
+# Content-Security-Policy (django-csp), enforced: scripts only from our own static files (Bootstrap is
+# served from static/vendor, the portal's behaviours from static/js/nastavnik.js; no inline script, no
+# CDN); styles from our files plus the inline style attributes the templates use for widths and colours
+# (not a script vector); images from us and data: URIs (the QR codes); nothing may frame the portal.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
 # The audit trail (registry.audit): django-auditlog's entries, extended with whose data they are about.
 AUDITLOG_LOGENTRY_MODEL = "registry.AuditEntry"
+# auditlog's own migrations create its LogEntry table even when the model is swapped for ours; without
+# them nothing of auditlog needs a table (its only model is swapped), and a flush of the test database
+# on PostgreSQL does not trip over an orphan table referencing django_content_type.
+MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 AUDITLOG_STORE_JSON_CHANGES = True
 

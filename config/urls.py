@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from monitoring.views.questionnaires import public_answer
+from registry.views.accounts import otp_setup, otp_verify
 from registry.views.home import home
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/otp/", otp_verify, name="otp_verify"),
+    path("accounts/otp/setup/", otp_setup, name="otp_setup"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("registry/", include("registry.urls")),
     path("mentoring/", include("mentoring.urls")),
