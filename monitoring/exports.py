@@ -38,7 +38,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -46,6 +45,7 @@ from mentoring.exports import mentee_pair_info, mentor_pair_info
 from mentoring.models import Membership, MentoringForm, MentorLink
 from monitoring import figures as monitoring_figures
 from monitoring.models import ExportJob
+from registry import cells
 from registry.exports import export_base
 from registry.filters import ParticipantFilter
 from registry.models import AcademicYear, Municipality, Organisation, Participant, Topic
@@ -306,23 +306,23 @@ def write_table(file, *, title: str, rows: Iterator[list], widths: Callable[[lis
     sheet.freeze_panes = "B2"
     bold = Font(bold=True)
     wrapped = Alignment(wrap_text=True, vertical="top")
-    cells = []
+    heads = []
     for value in header:
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = cells.cell(sheet, value)
         cell.font = bold
         cell.alignment = wrapped
-        cells.append(cell)
-    sheet.append(cells)
+        heads.append(cell)
+    sheet.append(heads)
     for values in rows:
         if isinstance(values, TotalRow):
             styled = []
             for value in values:
-                cell = WriteOnlyCell(sheet, value=value)
+                cell = cells.cell(sheet, value)
                 cell.font = bold
                 styled.append(cell)
             sheet.append(styled)
         else:
-            sheet.append(values)
+            sheet.append(cells.safe_row(sheet, values))
     workbook.save(file)
 
 
@@ -418,8 +418,6 @@ def describe_params(params: dict) -> str:
             shown = Topic.objects.filter(pk=value).values_list("name", flat=True).first() or value
         elif name == "archived":
             shown = _("да")
-        elif name == "sort":
-            shown = dict(ParticipantFilter.ORDERING).get(value.lstrip("-"), value)
         elif "choices" in spec.extra:
             shown = dict(spec.extra["choices"]).get(value, value)
         parts.append(f"{spec.label}: {shown}")
@@ -517,10 +515,12 @@ def run_export(job_id: int) -> ExportJob | None:
             with _build(job, scope, ProgressReporter(job.pk)) as handle:
                 name = f"{job.kind}-{timezone.localdate():%Y%m%d}-{secrets.token_hex(8)}.xlsx"
                 job.file.save(name, File(handle), save=False)
+            # What the file may hold: checked again at download time against the requester's scope then.
+            job.covered = sorted(export_organisations(scope).values_list("pk", flat=True))
         now = timezone.now()
         job.status, job.progress, job.error = ExportJob.Status.DONE, 100, ""
         job.finished_at, job.expires_at = now, now + EXPIRES_AFTER
-        job.save(update_fields=["status", "progress", "error", "file", "finished_at", "expires_at"])
+        job.save(update_fields=["status", "progress", "error", "file", "finished_at", "expires_at", "covered"])
     except Exception as error:
         logger.exception("Export job %s failed", job_id)
         if job.file:
@@ -530,6 +530,14 @@ def run_export(job_id: int) -> ExportJob | None:
                                                    finished_at=timezone.now())
         job.refresh_from_db()
     return job
+
+
+def still_covered(job: ExportJob, scope: Scope) -> bool:
+    """Whether the requester's scope *now* still reaches every organisation the file was built over."""
+    if not job.covered:
+        return True
+    reached = set(Organisation.objects.visible_to(scope).filter(pk__in=job.covered).values_list("pk", flat=True))
+    return reached == set(job.covered)
 
 
 def remove_expired(now: datetime.datetime | None = None) -> dict[str, int]:

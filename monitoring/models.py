@@ -315,6 +315,8 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(_("хранится до"), null=True, blank=True)
+    # The organisations the file was built over (the requester's scope then), re-checked at download.
+    covered = models.JSONField(default=list, blank=True, editable=False)
 
     objects = ExportJobQuerySet.as_manager()
 

@@ -30,6 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from registry import cells
 from registry.models import Consent, Participant, Topic
 from registry.models.people import full_name
 
@@ -268,7 +269,7 @@ def write_workbook(file, *, title: str, columns: tuple[ExportColumn, ...], rows:
     header_alignment = Alignment(wrap_text=True, vertical="top")
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.title)
+        cell = cells.cell(sheet, column.title)
         cell.font = header_font
         cell.alignment = header_alignment
         header.append(cell)
@@ -285,7 +286,7 @@ def _cell(sheet, value):
         return cell
     if value == "":
         return None
-    return value
+    return cells.safe(sheet, value)
 
 
 def export_base(participants, *, base: str, pair_info: PairInfoProvider | None = None):

@@ -127,6 +127,8 @@ def export_download(request, pk):
         reason = "failed"
     elif not _downloadable(job):
         reason = "expired"
+    elif not exports.still_covered(job, request.scope):
+        reason = "scope"  # the requester's role changed since: the file holds what they may no longer see
     else:
         try:
             handle = job.file.open("rb")
