@@ -142,8 +142,9 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
 
 # Shared school computers: a session ends after 30 minutes without a request, 12 hours after the login
 # whatever happens (registry.security.SessionLimitsMiddleware) and when the browser closes.
+# The idle limit slides: SessionLimitsMiddleware touches the session at most once a minute (not on every
+# request, which would cost three queries each), and every save moves its expiry SESSION_COOKIE_AGE on.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
 

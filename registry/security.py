@@ -1,7 +1,7 @@
 """Sessions, the second factor and the response headers of a portal that holds children's data.
 
-- ``SessionLimitsMiddleware``: a session lives 30 minutes without a request (``SESSION_COOKIE_AGE`` with
-  ``SESSION_SAVE_EVERY_REQUEST``), ends with the browser, and ends 12 hours after the login whatever
+- ``SessionLimitsMiddleware``: a session lives 30 minutes without a request (``SESSION_COOKIE_AGE``; the
+  session is touched, and its expiry moved on, at most once a minute of activity), ends with the browser, and ends 12 hours after the login whatever
   happens (``SESSION_ABSOLUTE_HOURS``): school computers are shared.
 - ``SecondFactorMiddleware``: a user whose role sees a whole district or region (``SECOND_FACTOR_ROLES``),
   or anyone who set up a code generator, must confirm the login with a one-time code (TOTP, django-otp)
@@ -27,6 +27,8 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 LOGIN_AT = "nastavnik_login_at"
+SEEN_AT = "nastavnik_seen_at"
+TOUCH_EVERY = 60  # seconds: how stale the idle clock may get before a request moves it on
 NEEDS_CODE = "nastavnik_needs_code"  # decided once, at the login, so pages pay no query for it
 
 PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), "
@@ -36,7 +38,7 @@ PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb
 @receiver(user_logged_in, dispatch_uid="registry.security.login_at")
 def _remember_login_time(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
-        request.session[LOGIN_AT] = int(time.time())
+        request.session[LOGIN_AT] = request.session[SEEN_AT] = int(time.time())
         request.session[NEEDS_CODE] = needs_second_factor(user)
 
 
@@ -47,12 +49,15 @@ class SessionLimitsMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            now = int(time.time())
             started = request.session.get(LOGIN_AT)
             if started is None:
-                request.session[LOGIN_AT] = int(time.time())
-            elif time.time() - started > settings.SESSION_ABSOLUTE_HOURS * 3600:
+                request.session[LOGIN_AT] = now
+            elif now - started > settings.SESSION_ABSOLUTE_HOURS * 3600:
                 logout(request)
                 return redirect(f"{reverse('login')}?expired=1")
+            if now - request.session.get(SEEN_AT, 0) > TOUCH_EVERY:
+                request.session[SEEN_AT] = now  # modified: saved, and the idle expiry moves on
         return self.get_response(request)
 
 

@@ -144,3 +144,47 @@ def consent_for(participant, purpose=models.ConsentPurpose.MENTORING, **fields):
         fields.setdefault("representative_document", "свидетельство о рождении III-МЮ № 123456")
     return ConsentFactory(participant=participant, purpose=purpose, signed_by=signed_by, signed_on=signed_on,
                           **fields)
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A real, minimal PDF (what a scanner's «save as PDF» gives, without the picture)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _page in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def png_bytes(size=(40, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def jpeg_bytes(size=(40, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "white").save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def xlsx_bytes() -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    return buffer.getvalue()

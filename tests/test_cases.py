@@ -10,8 +10,8 @@ from monitoring.models import BestPractice, BestPracticeFile
 from tests import factories
 from tests.test_export_jobs import pair
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PDF = factories.pdf_bytes()
+PNG = factories.png_bytes()
 
 
 def case(org, title, published=False, **fields):

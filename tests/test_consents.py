@@ -172,7 +172,7 @@ def post_consent(client, participant, **extra):
 
 def test_curator_enters_a_representative_consent_with_scan(district, client_for):
     child = factories.ParticipantFactory(organisation=district.school1, birth_date=years_ago(15, days=3))
-    scan = SimpleUploadedFile("согласие.pdf", b"%PDF-1.5\n...", content_type="application/pdf")
+    scan = SimpleUploadedFile("согласие.pdf", factories.pdf_bytes(), content_type="application/pdf")
     response = post_consent(client_for(district.curator1), child, signed_by="both", scan=scan, **REPRESENTATIVE)
     assert response.status_code == 302
     consent = child.consents.get()

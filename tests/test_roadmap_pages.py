@@ -40,7 +40,7 @@ DEADLINES = (
     {"kind": "year", "text": "в течение учебного года"},
     {"kind": "half_year", "text": "1 раз в полугодие"},
 )
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PDF_BYTES = factories.pdf_bytes()
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -536,7 +536,7 @@ def test_report_progress_with_an_evidence_file(district, client_for, roadmap):
     assert "Недопустимый тип файла" in client.post(url, {"status": "done", "files": [exe]}).content.decode()
 
     files = [SimpleUploadedFile("Протокол заседания.pdf", PDF_BYTES),
-             SimpleUploadedFile("Анкеты.xlsx", b"PK\x03\x04" + b"\x00" * 64)]
+             SimpleUploadedFile("Анкеты.xlsx", factories.xlsx_bytes())]
     response = client.post(url, {"status": "done", "evidence": "протокол № 2", "done_on": "", "files": files})
     assert response.status_code == 302
     occurrence.refresh_from_db()
