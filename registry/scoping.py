@@ -264,14 +264,6 @@ class Scope:
     def can(self, perm: Perm, organisation) -> bool:
         return perm in self.permissions_for(organisation)
 
-    def require(self, perm: Perm, organisation) -> None:
-        """403 for a user who sees the organisation but lacks ``perm``; 404 if they do not see it."""
-        granted = self.permissions_for(organisation)
-        if Perm.VIEW not in granted:
-            raise Http404
-        if perm not in granted:
-            raise PermissionDenied
-
     def editable_organisations(self, perm: Perm = Perm.EDIT_REGISTRY):
         """Organisations where the user holds ``perm``: the choices of an organisation field."""
         from registry.models import Organisation
