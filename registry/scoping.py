@@ -3,8 +3,24 @@
 Every model that belongs to an organisation has a queryset derived from ``ScopedQuerySet`` and
 names the path from itself to its organisation in ``scope_path``. Views never query such a model
 without ``.visible_to(request.scope)``; ``get_visible_or_404`` is the single lookup helper, so an
-object outside the user's scope answers 404 exactly like one that does not exist. Writing is a
-second, explicit check (``scope.require``), which answers 403 to a user who may see but not edit.
+object outside the user's scope answers 404 exactly like one that does not exist.
+
+Writing is not a second check a view could forget: the permission is in the lookup. Every view reached
+from a URL declares what it needs, once, above its ``def``: ``@read_only`` (GET and HEAD only, 405 to
+anything else), ``@requires(Perm.…)`` for a view that writes or shows a form that writes
+(``read=Perm.VIEW`` for a page everyone reads with a form on it for those who write: its GET needs only
+VIEW), ``@own_records`` for the few that write only the user's own rows (reminders, settings, export
+jobs); the public page of a personal questionnaire link is ``@public_token_view`` (no login, the token
+is the key). ``get_visible_or_404(queryset, request, pk=…)`` then demands the declared permission on the
+object — 404 outside the scope, 403 to someone who sees it but may not do that — and a view that
+creates offers only ``request.scope.editable_organisations(request.required_permission)``. ``perm=``
+overrides the declaration for a related object that only needs to be seen. The querysets say what a
+user may do with an object (``permissions(scope, obj)``: the organisation's roles, or the
+municipality's for a district roadmap or a municipality itself). A person's record looked up to be read
+is recorded in the audit trail as a view; looked up to be edited, it is not (the change is recorded).
+``tests/test_permissions.py`` walks every URL pattern: a view without a declaration fails it, a
+``@read_only`` view must answer 405 to a POST, and the regional observer, who sees the whole region,
+must get 403 or 404 from every ``@requires`` view, GET and POST, with nothing changed in the database.
 
 Who may do what (the table the README repeats):
 
@@ -23,8 +39,10 @@ superuser               yes   yes       yes        yes     yes    yes       yes 
 ======================  ====  ========  =========  ======  =====  ========  =========  =======  ========  =======  ======  ======  =====  =======  ======
 
 Municipality level (MUNICIPALITY_ROLE_PERMISSIONS, the district roadmap and targets): the municipal
-curator keeps the district roadmap (edit, progress, approve), the coverage targets and the portal-wide
-vocabulary of competencies and requests; the region and the district's organisations only read them.
+curator keeps the district roadmap (edit, progress, approve), the coverage targets, the portal-wide
+vocabulary of competencies and requests and the shared question sets of the questionnaires; the region
+and the district's organisations only read them. No role holds ``EDIT_FORMS`` (the list of mentoring
+forms): only a superuser, who holds every permission, changes it.
 "Audit" is a person's «История» (who changed, viewed, downloaded their data); "destroy" is
 «Уничтожить сейчас» and the acts of destruction; "export log" who exported personal data.
 
@@ -67,6 +85,8 @@ class Perm(enum.StrEnum):
     VIEW_AUDIT = "view_audit"  # a person's «История»: who changed, viewed, downloaded their data
     DESTROY_DATA = "destroy_data"  # «Уничтожить сейчас» and the acts of destruction
     EXPORT_LOG = "export_log"  # who exported personal data, when, from where
+    EDIT_QUESTIONNAIRES = "edit_questionnaires"  # the question sets every organisation shares
+    EDIT_FORMS = "edit_forms"  # the list of mentoring forms: held by no role, only by a superuser
 
 
 class Role(models.TextChoices):
@@ -102,7 +122,7 @@ MUNICIPALITY_ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
     Role.MUNICIPAL_CURATOR: frozenset(
         {Perm.VIEW, Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.APPROVE_ROADMAP, Perm.EDIT_TARGETS,
-         Perm.EDIT_VOCABULARY, Perm.EXPORT_LOG}
+         Perm.EDIT_VOCABULARY, Perm.EDIT_QUESTIONNAIRES, Perm.EXPORT_LOG}
     ),
     Role.SCHOOL_CURATOR: frozenset({Perm.VIEW}),
     Role.DIRECTOR: frozenset({Perm.VIEW}),
@@ -208,17 +228,19 @@ class Scope:
         return condition
 
     def q_municipality(self, path: str) -> Q:
-        """A filter on a model that belongs to a municipality itself, reached through ``path``."""
+        """A filter on a model that belongs to a municipality itself, reached through ``path`` ("" for
+        Municipality)."""
         if self.is_superuser:
             return Q()
         condition = Q(pk__in=[])
         municipalities = set(self.municipality_ids) | {
             g.home_municipality_id for g in self.grants if g.organisation_id is not None
         }
+        own, region = (f"{path}_id__in", f"{path}__region_id__in") if path else ("pk__in", "region_id__in")
         if municipalities:
-            condition |= Q(**{f"{path}_id__in": sorted(municipalities)})
+            condition |= Q(**{own: sorted(municipalities)})
         if self.region_ids:
-            condition |= Q(**{f"{path}__region_id__in": sorted(self.region_ids)})
+            condition |= Q(**{region: sorted(self.region_ids)})
         return condition
 
     def permissions_for_municipality(self, municipality) -> frozenset[Perm]:
@@ -241,14 +263,6 @@ class Scope:
 
     def can(self, perm: Perm, organisation) -> bool:
         return perm in self.permissions_for(organisation)
-
-    def require(self, perm: Perm, organisation) -> None:
-        """403 for a user who sees the organisation but lacks ``perm``; 404 if they do not see it."""
-        granted = self.permissions_for(organisation)
-        if Perm.VIEW not in granted:
-            raise Http404
-        if perm not in granted:
-            raise PermissionDenied
 
     def editable_organisations(self, perm: Perm = Perm.EDIT_REGISTRY):
         """Organisations where the user holds ``perm``: the choices of an organisation field."""
@@ -313,21 +327,29 @@ def get_visible_or_404(queryset, scope_or_request, *, perm: Perm | None = None, 
     return obj
 
 
-def requires(perm: Perm):
+def requires(perm: Perm, *, read: Perm | None = None):
     """Declare what a view that writes needs; its lookups and organisation choices then check it.
 
     ``get_visible_or_404(queryset, request, pk=…)`` inside the view demands ``perm`` on the object,
     ``request.scope.editable_organisations(request.required_permission)`` offers only where it is held.
+    A view that shows a form and saves it is a writing view: its GET needs ``perm`` too.
+
+    ``read`` is for the few pages that everyone who reads sees, with a form on them for those who write
+    (a pair's plan and its «add an item»): GET and HEAD then need only ``read``, any other method ``perm``.
+
     ``tests/test_permissions.py`` fails for any URL whose view declares nothing.
     """
 
     def decorate(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            request.required_permission = perm
+            reading = read is not None and request.method in ("GET", "HEAD")
+            request.required_permission = read if reading else perm
             return view(request, *args, **kwargs)
 
         wrapped.permission = perm
+        wrapped.read_permission = read or perm
+        wrapped.declaration = "requires"
         return wrapped
 
     return decorate
@@ -337,4 +359,14 @@ def read_only(view):
     """Declare a view that only reads: it answers GET and HEAD, and 405 to anything else."""
     wrapped = require_safe(view)
     wrapped.permission = Perm.VIEW
+    wrapped.declaration = "read_only"
     return wrapped
+
+
+def own_records(view):
+    """Declare a view that writes only the user's own records (their reminders and settings, the export
+    jobs they request), never an organisation's: every query in it starts from ``request.user``, so it
+    needs no permission on an organisation and any logged-in user may use it."""
+    view.permission = None
+    view.declaration = "own_records"
+    return view

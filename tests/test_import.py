@@ -450,7 +450,7 @@ def test_users_without_edit_registry_cannot_upload_or_commit(district, client_fo
         response = client.post(reverse("registry:import_upload"), {
             "organisation": district.school1.pk, "file": SimpleUploadedFile("a.xlsx", xlsx(good_rows()))})
         assert response.status_code == 404, user
-        # They see the organisation, so the import answers 403, as ``scope.require`` does everywhere.
+        # They see the organisation, so the lookup answers 403, as it does everywhere for a missing permission.
         assert client.get(preview_url(participant_import)).status_code == 403, user
         assert client.post(preview_url(participant_import)).status_code == 403, user
     assert client_for(district.nobody).get(reverse("registry:import_upload")).status_code == 404

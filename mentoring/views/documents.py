@@ -8,7 +8,7 @@ from mentoring import orders as order_service
 from mentoring.models import Membership, MentorLink, Order, PlanItem
 from registry.models import Consent
 from registry.pdf import pdf_response, render_pdf
-from registry.scoping import get_visible_or_404
+from registry.scoping import get_visible_or_404, read_only
 
 # Seed 002, Положение, 5.1 and 6.1: what the mentor and the mentee undertake.
 MENTOR_DUTIES = (
@@ -39,7 +39,7 @@ def _membership(request, pk):
         Prefetch("pair__mentor_links", queryset=MentorLink.objects.select_related("mentor__participant")),
         "plan_items",
     )
-    return get_visible_or_404(queryset, request.scope, pk=pk)
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
 def _mentor_link(membership: Membership):
@@ -83,6 +83,7 @@ def _filename(kind: str, person) -> str:
     return f"{kind}_{person.last_name}_{initials}.pdf"
 
 
+@read_only
 def agreement_pdf(request, pk):
     membership = _membership(request, pk)
     pair = membership.pair
@@ -107,6 +108,7 @@ def agreement_pdf(request, pk):
     return pdf_response(pdf, _filename("Соглашение", membership.mentee.participant))
 
 
+@read_only
 def plan_pdf(request, pk):
     membership = _membership(request, pk)
     pair = membership.pair

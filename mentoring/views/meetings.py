@@ -10,7 +10,7 @@ from mentoring.forms import MeetingForm
 from mentoring.models import Meeting, Membership, MentorLink, Pair, Programme
 from registry.listing import paginate
 from registry.models import Participant
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 SORTS = {
     "held_on": ("held_on",),
@@ -44,10 +44,10 @@ def _save_meeting(request, form, *, programme, pair):
         return None
 
 
+@requires(Perm.EDIT_MENTORING)
 def meeting_create(request, pk):
     queryset = Pair.objects.select_related("programme__organisation__municipality", "programme__form")
-    pair = get_visible_or_404(queryset, request.scope, pk=pk)
-    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
+    pair = get_visible_or_404(queryset, request, pk=pk)
     people = Participant.objects.filter(
         pk__in=[link.mentor.participant_id for link in pair.mentor_links.select_related("mentor")]
         + [m.mentee.participant_id for m in pair.memberships.select_related("mentee").filter(left_on__isnull=True)]
@@ -60,10 +60,10 @@ def meeting_create(request, pk):
     return render(request, "registry/form.html", {"form": form, "object": pair, "title": _("Новая встреча")})
 
 
+@requires(Perm.EDIT_MENTORING)
 def group_meeting_create(request, pk):
     queryset = Programme.objects.select_related("organisation__municipality", "form")
-    programme = get_visible_or_404(queryset, request.scope, pk=pk)
-    request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
+    programme = get_visible_or_404(queryset, request, pk=pk)
     people = Participant.objects.filter(
         pk__in=list(programme.pairs.exclude(status__in=(Pair.Status.PROPOSED, Pair.Status.REJECTED))
                     .values_list("mentor_links__mentor__participant_id", flat=True))
@@ -79,12 +79,14 @@ def group_meeting_create(request, pk):
                                                   "title": _("Общая итоговая встреча всех пар")})
 
 
+@read_only
 def meeting_detail(request, pk):
     queryset = Meeting.objects.select_related("programme__organisation", "pair").prefetch_related("attendees")
-    meeting = get_visible_or_404(queryset, request.scope, pk=pk)
+    meeting = get_visible_or_404(queryset, request, pk=pk)
     return render(request, "mentoring/meeting_detail.html", {"meeting": meeting})
 
 
+@read_only
 def meeting_list(request):
     """Meetings visible to the user, newest first unless sorted otherwise, filtered by ``MeetingFilter``."""
     meetings = (

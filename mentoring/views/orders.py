@@ -17,7 +17,7 @@ from registry.forms import CrispyMixin
 from registry.listing import paginate
 from registry.models import AcademicYear, Participant
 from registry.pdf import pdf_response
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 SORTS = {
     "issued": ("issued_on",),
@@ -100,9 +100,10 @@ def _order(request, pk):
         "organisation__municipality", "academic_year", "programme__form", "programme__academic_year",
         "signed_by", "prepared_by",
     )
-    return get_visible_or_404(queryset, request.scope, pk=pk)
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
+@read_only
 def order_list(request):
     year = AcademicYear.objects.from_param(request.GET.get("year"))
     orders = Order.objects.visible_to(request.scope).filter(academic_year=year)
@@ -123,11 +124,12 @@ def order_list(request):
     })
 
 
+@requires(Perm.PREPARE_ORDERS)
 def order_create(request):
     kind = request.GET.get("kind", "")
     if kind not in Order.Kind.values:
         raise Http404
-    organisations = request.scope.editable_organisations(Perm.PREPARE_ORDERS).order_by("short_name")
+    organisations = request.scope.editable_organisations(request.required_permission).order_by("short_name")
     if request.GET.get("organisation", "").isdigit():
         organisations = organisations.filter(pk=request.GET["organisation"])
     choices = list(organisations[:2])
@@ -137,7 +139,7 @@ def order_create(request):
     kind_label = Order.Kind(kind).label
     if len(choices) > 1:
         return render(request, "mentoring/orders/choose_organisation.html", {
-            "organisations": request.scope.editable_organisations(Perm.PREPARE_ORDERS).order_by("short_name"),
+            "organisations": request.scope.editable_organisations(request.required_permission).order_by("short_name"),
             "kind": kind, "kind_label": kind_label, "year": year,
         })
     organisation = choices[0]
@@ -188,6 +190,7 @@ def _add_errors(form, error: ValidationError):
             form.add_error(None, message)
 
 
+@read_only
 def order_detail(request, pk):
     order = _order(request, pk)
     content = order.content if order.is_signed else order_service.build_content(order)
@@ -200,9 +203,9 @@ def order_detail(request, pk):
     })
 
 
+@requires(Perm.PREPARE_ORDERS)
 def order_edit(request, pk):
     order = _order(request, pk)
-    request.scope.require(Perm.PREPARE_ORDERS, order.organisation)
     if order.is_signed:
         messages.error(request, _("Приказ подписан: изменить его нельзя. Если нужны изменения, подготовьте новый приказ."))
         return redirect(order)
@@ -235,10 +238,10 @@ def order_edit(request, pk):
     })
 
 
+@requires(Perm.SIGN_ORDERS)
 @require_POST
 def order_sign(request, pk):
     order = _order(request, pk)
-    request.scope.require(Perm.SIGN_ORDERS, order.organisation)
     try:
         order_service.sign_order(order, by=request.user)
     except ValidationError as error:
@@ -249,6 +252,7 @@ def order_sign(request, pk):
     return redirect(order)
 
 
+@read_only
 def order_pdf(request, pk):
     order = _order(request, pk)
     return pdf_response(order_service.order_pdf_bytes(order), order_service.order_filename(order))

@@ -11,7 +11,7 @@ from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, Pa
 from mentoring.models import Membership, Pair, Programme
 from registry.listing import paginate
 from registry.models import MenteeProfile
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 # ``?sort=-started`` and ``?sort=-created`` of older links keep their meaning.
 SORTS = {
@@ -34,13 +34,13 @@ CANDIDATE_SORTS = {
 
 def _programme(request, pk):
     queryset = Programme.objects.select_related("organisation__municipality", "form", "academic_year")
-    return get_visible_or_404(queryset, request.scope, pk=pk)
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
 def _pair(request, pk):
     queryset = Pair.objects.select_related("programme__organisation__municipality", "programme__form",
                                            "programme__academic_year")
-    return get_visible_or_404(queryset, request.scope, pk=pk)
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
 def _errors(request, error: ValidationError):
@@ -48,6 +48,7 @@ def _errors(request, error: ValidationError):
         messages.error(request, message)
 
 
+@read_only
 def pair_list(request):
     """Pairs and groups visible to the user, filtered by ``PairFilter`` (``?programme=…&status=…&q=…``)."""
     filterset = PairFilter(request.GET, queryset=Pair.objects.visible_to(request.scope).exclude(
@@ -58,6 +59,7 @@ def pair_list(request):
     })
 
 
+@read_only
 def pair_detail(request, pk):
     pair = _pair(request, pk)
     links = pair.mentor_links.select_related("mentor__participant").order_by("started_on", "pk")
@@ -87,9 +89,9 @@ def pair_detail(request, pk):
     })
 
 
+@requires(Perm.EDIT_MENTORING)
 def pair_create(request, pk):
     programme = _programme(request, pk)
-    request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
     initial = {}
     if request.GET.get("mentor"):
         initial["mentor"] = request.GET["mentor"]
@@ -115,10 +117,10 @@ def pair_create(request, pk):
     })
 
 
+@requires(Perm.EDIT_MENTORING)
 @require_POST
 def propose(request, pk):
     programme = _programme(request, pk)
-    request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
     result = services.propose_pairs(programme, by=request.user)
     messages.success(
         request,
@@ -128,10 +130,11 @@ def propose(request, pk):
     return redirect(programme)
 
 
+@read_only
 def candidates(request, pk, mentee_pk):
     """Mentors for one mentee, best first, each with the reasons of its score."""
     programme = _programme(request, pk)
-    mentee = get_visible_or_404(MenteeProfile.objects.select_related("participant"), request.scope, pk=mentee_pk)
+    mentee = get_visible_or_404(MenteeProfile.objects.select_related("participant"), request, pk=mentee_pk)
     ranking = services.rank_mentors(programme, mentee)
     filterform = CandidateFilter(request.GET)
     listing = paginate(request, filterform.filter(ranking.rows), sorts=CANDIDATE_SORTS, default="rank")
@@ -142,10 +145,10 @@ def candidates(request, pk, mentee_pk):
     })
 
 
+@requires(Perm.EDIT_MENTORING)
 @require_POST
 def pair_confirm(request, pk):
     pair = _pair(request, pk)
-    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
     form = ConfirmForm(request.POST)
     started_on = form.cleaned_data["started_on"] if form.is_valid() else timezone.localdate()
     try:
@@ -157,10 +160,10 @@ def pair_confirm(request, pk):
     return redirect(pair)
 
 
+@requires(Perm.EDIT_MENTORING)
 @require_POST
 def pair_reject(request, pk):
     pair = _pair(request, pk)
-    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
     try:
         services.reject_proposal(pair)
     except ValidationError as error:
@@ -170,10 +173,10 @@ def pair_reject(request, pk):
     return redirect(pair.programme)
 
 
+@requires(Perm.EDIT_MENTORING)
 @require_POST
 def pair_activate(request, pk):
     pair = _pair(request, pk)
-    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
     try:
         services.activate(pair)
     except ValidationError as error:
@@ -187,9 +190,9 @@ def _pair_form_page(request, pair, form, title, lead=""):
     return render(request, "registry/form.html", {"form": form, "object": pair, "title": title, "lead": lead})
 
 
+@requires(Perm.EDIT_MENTORING)
 def replace_mentor(request, pk):
     pair = _pair(request, pk)
-    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
     form = ReplaceMentorForm(request.POST or None, pair=pair)
     if request.method == "POST" and form.is_valid():
         try:
@@ -206,9 +209,9 @@ def replace_mentor(request, pk):
                            _("Прежний наставник и причина замены сохранятся в истории пары."))
 
 
+@requires(Perm.EDIT_MENTORING)
 def add_mentee(request, pk):
     pair = _pair(request, pk)
-    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
     form = AddMenteeForm(request.POST or None, pair=pair)
     if request.method == "POST" and form.is_valid():
         try:
@@ -225,13 +228,13 @@ def add_mentee(request, pk):
 def _membership(request, pk):
     queryset = Membership.objects.select_related("pair__programme__organisation__municipality",
                                                  "mentee__participant")
-    return get_visible_or_404(queryset, request.scope, pk=pk)
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
+@requires(Perm.EDIT_MENTORING)
 def membership_leave(request, pk):
     membership = _membership(request, pk)
     pair = membership.pair
-    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -246,9 +249,9 @@ def membership_leave(request, pk):
                            _("Выход из группы: %(name)s") % {"name": membership.mentee.participant.full_name})
 
 
+@requires(Perm.EDIT_MENTORING)
 def pair_close(request, pk):
     pair = _pair(request, pk)
-    request.scope.require(Perm.EDIT_MENTORING, pair.programme.organisation)
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -266,10 +269,10 @@ def pair_close(request, pk):
                            _("Итоги, рефлексия и кейс войдут в отчёты и в базу лучших практик."))
 
 
+@requires(Perm.EDIT_REGISTRY)
 @require_POST
 def long_term_base(request, pk):
     membership = _membership(request, pk)
-    request.scope.require(Perm.EDIT_REGISTRY, membership.pair.programme.organisation)
     profile = services.add_to_long_term_base(membership)
     messages.success(request, _("%(name)s включён(а) в долгосрочную базу наставников.")
                      % {"name": membership.mentee.participant.full_name})

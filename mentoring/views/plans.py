@@ -6,21 +6,22 @@ from django.utils.translation import gettext as _
 from mentoring import services
 from mentoring.forms import PlanItemForm
 from mentoring.models import Membership, PlanItem
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, requires
 
 # Seed 002: individual plans are implemented at least to 90%.
 PLAN_TARGET_PERCENT = 90
 
 
+@requires(Perm.EDIT_MENTORING, read=Perm.VIEW)
 def plan_detail(request, pk):
+    """The plan, read by everyone who sees the pair; adding an item (POST) needs EDIT_MENTORING."""
     queryset = Membership.objects.select_related(
         "pair__programme__organisation__municipality", "pair__programme__form", "mentee__participant"
     ).prefetch_related("plan_items")
-    membership = get_visible_or_404(queryset, request.scope, pk=pk)
+    membership = get_visible_or_404(queryset, request, pk=pk)
     can_edit = request.scope.can(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
     form = PlanItemForm(request.POST or None, initial={"due_on": membership.pair.planned_end_on})
     if request.method == "POST":
-        request.scope.require(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
         if form.is_valid():
             try:
                 services.save_plan_item(form.save(commit=False), membership=membership)
@@ -36,11 +37,11 @@ def plan_detail(request, pk):
     })
 
 
+@requires(Perm.EDIT_MENTORING)
 def plan_item_edit(request, pk):
     queryset = PlanItem.objects.select_related("membership__pair__programme__organisation__municipality")
-    item = get_visible_or_404(queryset, request.scope, pk=pk)
+    item = get_visible_or_404(queryset, request, pk=pk)
     membership = item.membership
-    request.scope.require(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
     form = PlanItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
         try:

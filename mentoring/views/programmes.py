@@ -11,9 +11,10 @@ from mentoring.models import MatchingWeights, MentoringForm, Pair, Preference, P
 from mentoring.services import pairs_with_people, quiet_pairs, unpaired_mentees, weights_for
 from registry.listing import paginate
 from registry.models import AcademicYear
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 
+@read_only
 def form_list(request):
     forms = MentoringForm.objects.annotate(
         programme_count=Count("programmes", filter=request.scope.q("programmes__organisation"), distinct=True)
@@ -21,8 +22,10 @@ def form_list(request):
     return render(request, "mentoring/form_list.html", {"forms": forms})
 
 
+@requires(Perm.EDIT_FORMS)
 def form_edit(request, pk):
-    # The list of forms is shared by every organisation: only an administrator changes it.
+    # The list of forms is shared by every organisation: only an administrator changes it (no role
+    # holds EDIT_FORMS; a superuser holds every permission).
     if not request.user.is_superuser:
         raise PermissionDenied
     mentoring_form = get_object_or_404(MentoringForm, pk=pk)
@@ -45,6 +48,7 @@ PROGRAMME_SORTS = {
 }
 
 
+@read_only
 def programme_list(request):
     """The programmes of one academic year (``?year=2025``, the current one by default), filtered by
     organisation and form, sorted and paginated like every list."""
@@ -69,8 +73,9 @@ def programme_list(request):
     })
 
 
+@requires(Perm.EDIT_MENTORING)
 def programme_create(request):
-    organisations = request.scope.editable_organisations(Perm.EDIT_MENTORING)
+    organisations = request.scope.editable_organisations(request.required_permission)
     if not organisations.exists():
         raise Http404
     initial = {"academic_year": AcademicYear.objects.current()}
@@ -87,9 +92,10 @@ def programme_create(request):
 
 def _programme(request, pk):
     queryset = Programme.objects.select_related("organisation__municipality", "form", "academic_year")
-    return get_visible_or_404(queryset, request.scope, pk=pk)
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
+@read_only
 def programme_detail(request, pk):
     programme = _programme(request, pk)
     pairs = pairs_with_people(programme.pairs.exclude(status=Pair.Status.REJECTED)).order_by("status", "-pk")
@@ -105,11 +111,11 @@ def programme_detail(request, pk):
     })
 
 
+@requires(Perm.EDIT_MENTORING)
 def programme_edit(request, pk):
     programme = _programme(request, pk)
-    request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
     form = ProgrammeForm(request.POST or None, instance=programme,
-                         organisations=request.scope.editable_organisations(Perm.EDIT_MENTORING))
+                         organisations=request.scope.editable_organisations(request.required_permission))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Программа сохранена."))
@@ -117,9 +123,9 @@ def programme_edit(request, pk):
     return render(request, "registry/form.html", {"form": form, "title": str(programme), "object": programme})
 
 
+@requires(Perm.EDIT_MENTORING)
 def weights_edit(request, pk):
     programme = _programme(request, pk)
-    request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
     weights = MatchingWeights.objects.filter(organisation=programme.organisation).first()
     form = WeightsForm(request.POST or None, instance=weights or MatchingWeights(organisation=programme.organisation))
     if request.method == "POST" and form.is_valid():
@@ -132,13 +138,14 @@ def weights_edit(request, pk):
     })
 
 
+@requires(Perm.EDIT_MENTORING, read=Perm.VIEW)
 def preferences(request, pk):
-    """Wishes recorded after the networking meeting; matching gives them weight."""
+    """Wishes recorded after the networking meeting; matching gives them weight. Everyone who sees the
+    programme reads them; recording or deleting one (POST) needs EDIT_MENTORING, checked by the lookup."""
     programme = _programme(request, pk)
     can_edit = request.scope.can(Perm.EDIT_MENTORING, programme.organisation)
     form = PreferenceForm(request.POST or None, programme=programme)
     if request.method == "POST":
-        request.scope.require(Perm.EDIT_MENTORING, programme.organisation)
         if "delete" in request.POST:
             Preference.objects.filter(programme=programme, pk=request.POST["delete"]).delete()
             return redirect("mentoring:preferences", pk=programme.pk)

@@ -15,7 +15,7 @@ from monitoring.case_forms import CaseForm
 from monitoring.models import BestPractice, BestPracticeFile
 from registry.files import serve_stored
 from registry.listing import paginate
-from registry.scoping import Perm, Scope, get_visible_or_404
+from registry.scoping import Perm, Scope, get_visible_or_404, read_only, requires
 
 PAGE_SIZE = 25
 SUGGESTED_PAIRS = 10
@@ -27,14 +27,14 @@ def visible_cases(scope: Scope):
 
 
 def _case(request, pk) -> BestPractice:
-    queryset = visible_cases(request.scope).select_related("organisation__municipality", "form", "created_by",
-                                                           "pair__programme__form")
-    return get_object_or_404(queryset, pk=pk)
+    queryset = BestPractice.objects.select_related("organisation__municipality", "form", "created_by",
+                                                   "pair__programme__form")
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
 def _writable_organisations(request):
     """Where the user may write cases; 404 for a user who sees nothing, 403 for a reader."""
-    organisations = request.scope.editable_organisations(Perm.PREPARE_REPORT)
+    organisations = request.scope.editable_organisations(request.required_permission)
     if not organisations.exists():
         if request.scope.is_empty:
             raise Http404
@@ -42,6 +42,7 @@ def _writable_organisations(request):
     return organisations
 
 
+@read_only
 def case_list(request):
     cases = visible_cases(request.scope).select_related("organisation", "form").annotate(file_count=Count("files"))
     cases, chosen = lists.filter_cases(cases, request.GET)
@@ -68,6 +69,7 @@ def case_list(request):
     })
 
 
+@read_only
 def case_detail(request, pk):
     case = _case(request, pk)
     pair_visible = case.pair_id is not None and request.scope.can(Perm.VIEW, case.organisation)
@@ -85,11 +87,10 @@ def _pair_for_case(request):
     if not str(value).isdigit():
         raise Http404
     queryset = Pair.objects.select_related("programme__form", "programme__organisation")
-    pair = get_visible_or_404(queryset, request.scope, pk=int(value), status=Pair.Status.COMPLETED)
-    request.scope.require(Perm.PREPARE_REPORT, pair.programme.organisation)
-    return pair
+    return get_visible_or_404(queryset, request, pk=int(value), status=Pair.Status.COMPLETED)
 
 
+@requires(Perm.PREPARE_REPORT)
 def case_create(request):
     organisations = _writable_organisations(request)
     pair = _pair_for_case(request)
@@ -116,11 +117,11 @@ def case_create(request):
     })
 
 
+@requires(Perm.PREPARE_REPORT)
 def case_edit(request, pk):
     case = _case(request, pk)
-    request.scope.require(Perm.PREPARE_REPORT, case.organisation)
     form = CaseForm(request.POST or None, request.FILES or None, instance=case,
-                    organisations=request.scope.editable_organisations(Perm.PREPARE_REPORT))
+                    organisations=request.scope.editable_organisations(request.required_permission))
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
@@ -131,6 +132,7 @@ def case_edit(request, pk):
     })
 
 
+@read_only
 def case_file(request, pk):
     """Files of a case are served only to those who may read the case."""
     stored = get_object_or_404(BestPracticeFile.objects.filter(case__in=visible_cases(request.scope)), pk=pk)

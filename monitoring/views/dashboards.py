@@ -8,13 +8,14 @@ from django.urls import reverse
 from monitoring import dashboards
 from registry.listing import chosen_sort
 from registry.models import AcademicYear, Organisation
-from registry.scoping import get_visible_or_404
+from registry.scoping import get_visible_or_404, read_only
 
 
 def _years():
     return list(AcademicYear.objects.order_by("-start_year"))
 
 
+@read_only
 def dashboard(request):
     scope = request.scope
     if scope.is_single_organisation:
@@ -31,8 +32,9 @@ def dashboard(request):
     })
 
 
+@read_only
 def organisation_dashboard(request, pk):
-    organisation = get_visible_or_404(Organisation.objects.select_related("municipality"), request.scope, pk=pk)
+    organisation = get_visible_or_404(Organisation.objects.select_related("municipality"), request, pk=pk)
     year = AcademicYear.objects.from_param(request.GET.get("year"))
     with dashboards.without_jit():
         data = dashboards.school(organisation, year)

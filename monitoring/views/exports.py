@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
 
 from monitoring import exports, lists
 from monitoring.models import ExportJob
@@ -19,6 +18,7 @@ from registry import audit
 from registry.forms import CrispyMixin
 from registry.listing import paginate
 from registry.models import AcademicYear
+from registry.scoping import own_records, read_only
 
 PAGE_SIZE = 25
 YEAR_KINDS = (ExportJob.Kind.STATISTICS, ExportJob.Kind.DISTRICT_MONITORING)
@@ -55,6 +55,7 @@ def _downloadable(job: ExportJob, now=None) -> bool:
     return job.status == ExportJob.Status.DONE and bool(job.file) and bool(job.expires_at) and job.expires_at > now
 
 
+@own_records
 def export_list(request):
     can_request = not request.scope.is_empty
     data = request.POST if request.method == "POST" else None
@@ -98,6 +99,7 @@ def export_list(request):
     })
 
 
+@read_only
 def export_detail(request, pk):
     job = _job(request, pk)
     return render(request, "monitoring/exports/detail.html", {
@@ -106,7 +108,7 @@ def export_detail(request, pk):
     })
 
 
-@require_GET
+@read_only
 def export_status(request, pk):
     job = _job(request, pk)
     return JsonResponse({
@@ -118,6 +120,7 @@ def export_status(request, pk):
     })
 
 
+@read_only
 def export_download(request, pk):
     job = _job(request, pk)
     if job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING):

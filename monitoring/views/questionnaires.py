@@ -24,12 +24,16 @@ from monitoring.questionnaire_forms import (
 )
 from registry.listing import paginate
 from registry.models import Organisation
-from registry.scoping import Perm, Role, get_visible_or_404
+from registry.scoping import MUNICIPALITY_ROLE_PERMISSIONS, Perm, get_visible_or_404, read_only, requires
 
 
 def _can_edit_questions(scope) -> bool:
-    # The question sets are shared by every organisation: the district level and administrators keep them.
-    return scope.is_superuser or Role.MUNICIPAL_CURATOR in scope.roles
+    # The question sets are shared by every organisation: the district level (the municipal curator holds
+    # EDIT_QUESTIONNAIRES for their municipality) and administrators keep them.
+    return scope.is_superuser or any(
+        Perm.EDIT_QUESTIONNAIRES in MUNICIPALITY_ROLE_PERMISSIONS.get(grant.role, frozenset())
+        for grant in scope.grants
+    )
 
 
 def _can_survey(scope) -> bool:
@@ -42,15 +46,14 @@ def _active_questionnaire(pk):
 
 def _survey_organisation(request):
     """The organisation whose participants the user answers for or hands links to: their only one, or
-    the one chosen with ?organisation=. None when they must choose first; 403 without the right."""
+    the one chosen with ?organisation=. None when they must choose first; 403 without the right (the
+    view's ``@requires(Perm.SURVEY)``)."""
     chosen = request.GET.get("organisation")
     if chosen:
         if not chosen.isdigit():
             raise Http404
-        organisation = get_visible_or_404(Organisation, request.scope, pk=chosen)
-        request.scope.require(Perm.SURVEY, organisation)
-        return organisation
-    first_two = list(request.scope.editable_organisations(Perm.SURVEY).order_by("short_name")[:2])
+        return get_visible_or_404(Organisation, request, pk=chosen)
+    first_two = list(request.scope.editable_organisations(request.required_permission).order_by("short_name")[:2])
     if not first_two:
         raise PermissionDenied
     return first_two[0] if len(first_two) == 1 else None
@@ -63,6 +66,7 @@ def _choose_organisation(request, questionnaire, title):
     })
 
 
+@read_only
 def questionnaire_list(request):
     scope = request.scope
     can_edit = _can_edit_questions(scope)
@@ -85,6 +89,7 @@ def questionnaire_list(request):
     })
 
 
+@read_only
 def questionnaire_detail(request, pk):
     scope = request.scope
     questionnaire = get_object_or_404(Questionnaire.objects.select_related("form"), pk=pk)
@@ -113,6 +118,7 @@ def questionnaire_detail(request, pk):
     })
 
 
+@requires(Perm.EDIT_QUESTIONNAIRES)
 def questionnaire_edit(request, pk):
     if not _can_edit_questions(request.scope):
         raise PermissionDenied
@@ -149,6 +155,7 @@ def questionnaire_edit(request, pk):
     })
 
 
+@requires(Perm.SURVEY)
 def response_create(request, pk):
     questionnaire = _active_questionnaire(pk)
     organisation = _survey_organisation(request)
@@ -177,6 +184,7 @@ def response_create(request, pk):
     })
 
 
+@requires(Perm.SURVEY)
 def links_create(request, pk):
     questionnaire = _active_questionnaire(pk)
     organisation = _survey_organisation(request)
@@ -209,11 +217,12 @@ def links_create(request, pk):
     })
 
 
+@read_only
 def response_detail(request, pk):
     response = get_visible_or_404(
         Response.objects.select_related("questionnaire__form", "organisation", "participant", "pair__programme__form",
                                         "entered_by", "created_by"),
-        request.scope, pk=pk,
+        request, pk=pk,
     )
     answers = {answer.question_id: answer for answer in response.answers.all()}
     rows = [(question, answers.get(question.pk)) for question in response.questionnaire.questions.all()
@@ -245,8 +254,19 @@ def _public(request, template, context, status=200):
     return page
 
 
-@login_not_required
-@never_cache
+def public_token_view(view):
+    """Declare the page a personal link opens: it writes (the answers) without a login and without any
+    permission, so it is neither ``@read_only`` nor ``@requires``. The token in the address is the key and
+    opens exactly one ``Response`` (``questionnaires.find_link``), refused once answered, expired, or when
+    the person's data may no longer be processed (``questionnaires.refusal``); nothing else is reachable
+    from it, and the page is never cached."""
+    view = login_not_required(never_cache(view))
+    view.permission = None
+    view.declaration = "public_token"
+    return view
+
+
+@public_token_view
 def public_answer(request, token):
     response = questionnaires.find_link(token)
     if response is None:

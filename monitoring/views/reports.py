@@ -3,9 +3,10 @@ district for a half), starting, the report with its figures and review, editing 
 submitting, returning or accepting, the information note as PDF, the district report and the
 municipality's coverage targets.
 
-Every lookup goes through ``visible_to`` (outside the scope: 404); every write checks the permission
-(visible but not allowed: 403): PREPARE_REPORT for the school curator, REVIEW_REPORT for the
-municipal curator, EDIT_TARGETS at the municipality's level. The workflow is ``monitoring.reports``.
+Every view declares what it needs (``@read_only`` or ``@requires``) and every lookup,
+``get_visible_or_404(…, request, …)``, checks it: outside the scope 404, visible but not allowed 403 —
+PREPARE_REPORT for the school curator, REVIEW_REPORT for the municipal curator, EDIT_TARGETS on the
+municipality. The workflow is ``monitoring.reports``.
 """
 
 from django.contrib import messages
@@ -31,7 +32,7 @@ from monitoring.report_forms import (
 from registry.listing import paginate
 from registry.models import AcademicYear, Municipality, Organisation, RoleAssignment
 from registry.pdf import pdf_response, render_pdf
-from registry.scoping import Perm, Role, get_visible_or_404
+from registry.scoping import Perm, Role, get_visible_or_404, read_only, requires
 
 REPORT_RELATED = ("organisation__municipality", "academic_year", "submitted_by", "accepted_by")
 
@@ -40,11 +41,7 @@ REPORT_RELATED = ("organisation__municipality", "academic_year", "submitted_by",
 
 
 def _report(request, pk) -> MonitoringReport:
-    return get_visible_or_404(MonitoringReport.objects.select_related(*REPORT_RELATED), request.scope, pk=pk)
-
-
-def _require(request, report: MonitoringReport, perm: Perm) -> None:
-    request.scope.require(perm, report.organisation)
+    return get_visible_or_404(MonitoringReport.objects.select_related(*REPORT_RELATED), request, pk=pk)
 
 
 def _year_and_half(request) -> tuple[AcademicYear, int]:
@@ -88,6 +85,7 @@ def _pick_municipality(request, candidates):
 # --- list and start ----------------------------------------------------------------------------------
 
 
+@read_only
 def report_list(request):
     scope = request.scope
     today = timezone.localdate()
@@ -133,14 +131,14 @@ def _school_list(request, today):
     })
 
 
+@requires(Perm.PREPARE_REPORT)
 def report_create(request):
     scope = request.scope
-    organisations = scope.editable_organisations(Perm.PREPARE_REPORT).select_related("municipality")
+    organisations = scope.editable_organisations(request.required_permission).select_related("municipality")
     source = request.POST if request.method == "POST" else request.GET
     value = source.get("organisation", "")
     if value.isdigit():
-        chosen = get_visible_or_404(Organisation.objects.select_related("municipality"), scope, pk=int(value))
-        scope.require(Perm.PREPARE_REPORT, chosen)
+        chosen = get_visible_or_404(Organisation.objects.select_related("municipality"), request, pk=int(value))
     elif not organisations.exists():
         raise PermissionDenied
     organisations = list(organisations.order_by("short_name"))
@@ -192,14 +190,15 @@ def _context(request, report: MonitoringReport) -> dict:
     }
 
 
+@read_only
 def report_detail(request, pk):
     report = _report(request, pk)
     return render(request, "monitoring/reports/detail.html", _context(request, report))
 
 
+@requires(Perm.PREPARE_REPORT)
 def report_edit(request, pk):
     report = _report(request, pk)
-    _require(request, report, Perm.PREPARE_REPORT)
     if not report.is_editable:
         messages.error(request, service._not_editable(report).messages[0])
         return redirect(report)
@@ -225,10 +224,10 @@ def report_edit(request, pk):
     })
 
 
+@requires(Perm.PREPARE_REPORT)
 @require_POST
 def report_submit(request, pk):
     report = _report(request, pk)
-    _require(request, report, Perm.PREPARE_REPORT)
     try:
         service.submit(report, request.user)
     except service.ReportError as error:
@@ -238,10 +237,10 @@ def report_submit(request, pk):
     return redirect(report)
 
 
+@requires(Perm.REVIEW_REPORT)
 @require_POST
 def report_review(request, pk):
     report = _report(request, pk)
-    _require(request, report, Perm.REVIEW_REPORT)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -269,6 +268,7 @@ def _signature_name(user) -> str:
     return f"{initials} {user.last_name}".strip() if user.last_name else user.display_name
 
 
+@read_only
 def report_pdf(request, pk):
     report = _report(request, pk)
     context = _context(request, report)
@@ -289,6 +289,7 @@ def report_pdf(request, pk):
 # --- the district ------------------------------------------------------------------------------------
 
 
+@read_only
 def district_report(request):
     scope = request.scope
     municipality, municipalities = _pick_municipality(request, _district_municipalities(scope))
@@ -325,18 +326,12 @@ def _target_municipalities(scope) -> list:
             if Perm.EDIT_TARGETS in scope.permissions_for_municipality(m)]
 
 
+@requires(Perm.EDIT_TARGETS)
 def targets_edit(request):
     scope = request.scope
     value = request.GET.get("municipality", "")
     if value.isdigit():
-        municipality = Municipality.objects.filter(pk=int(value)).first()
-        if municipality is None:
-            raise Http404
-        granted = scope.permissions_for_municipality(municipality)
-        if Perm.VIEW not in granted:
-            raise Http404
-        if Perm.EDIT_TARGETS not in granted:
-            raise PermissionDenied
+        municipality = get_visible_or_404(Municipality, request, pk=int(value))
         municipalities = _target_municipalities(scope)
     else:
         municipalities = _target_municipalities(scope)

@@ -25,6 +25,17 @@ class Region(models.Model):
         return self.name
 
 
+class MunicipalityQuerySet(models.QuerySet):
+    """What belongs to a municipality itself (its coverage targets, its district roadmap) is looked up
+    through it: its curator, its region and the staff of its organisations see it."""
+
+    def visible_to(self, scope):
+        return self.filter(scope.q_municipality(""))
+
+    def permissions(self, scope, municipality):
+        return scope.permissions_for_municipality(municipality)
+
+
 class Municipality(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("регион"))
     name = models.CharField(_("название"), max_length=200)
@@ -46,6 +57,8 @@ class Municipality(models.Model):
     second_half_due_day = models.PositiveSmallIntegerField(
         _("срок за второе полугодие: число"), default=10, validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
+
+    objects = MunicipalityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("муниципалитет")

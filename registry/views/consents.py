@@ -7,13 +7,13 @@ from django.utils.translation import gettext as _
 from registry import services
 from registry.forms import ConsentForm, ConsentRevokeForm
 from registry.models import Consent, Participant
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
 
 
+@requires(Perm.EDIT_REGISTRY)
 def consent_create(request, pk):
-    participant = get_visible_or_404(Participant.objects.select_related("organisation__municipality"), request.scope, pk=pk)
-    request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
+    participant = get_visible_or_404(Participant.objects.select_related("organisation__municipality"), request, pk=pk)
     form = ConsentForm(request.POST or None, request.FILES or None, participant=participant)
     if request.method == "POST" and form.is_valid():
         consent = form.save(commit=False)
@@ -27,12 +27,12 @@ def consent_create(request, pk):
 
 def _consent(request, pk):
     queryset = Consent.objects.select_related("participant__organisation__municipality", "text")
-    return get_visible_or_404(queryset, request.scope, pk=pk)
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
+@requires(Perm.EDIT_REGISTRY)
 def consent_revoke(request, pk):
     consent = _consent(request, pk)
-    request.scope.require(Perm.EDIT_REGISTRY, consent.participant.organisation)
     form = ConsentRevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -57,5 +57,6 @@ def consent_revoke(request, pk):
     })
 
 
+@read_only
 def consent_scan(request, pk):
     return serve_stored(_consent(request, pk).scan, as_attachment=False)

@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from registry.models import AcademicYear, MentorProfile, Organisation, OrganisationHeadcount, Participant
+from registry.scoping import read_only
 from registry.services import (
     mentors_lacking_certificate,
     organisation_summaries,
@@ -11,6 +12,7 @@ from registry.services import (
 ATTENTION_ROWS = 10
 
 
+@read_only
 def home(request):
     """One page for every role: the same figures, over whatever the user's scope reaches."""
     scope = request.scope

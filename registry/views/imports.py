@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from registry import spreadsheets
 from registry.forms import CrispyMixin
 from registry.models import ParticipantImport
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,13 +34,16 @@ class ImportUploadForm(CrispyMixin, forms.ModelForm):
             self.initial["organisation"] = organisations.first()
 
 
+@read_only
 def import_template(request):
     return FileResponse(spreadsheets.template_file(), as_attachment=True,
                         filename="Шаблон загрузки участников.xlsx", content_type=XLSX)
 
 
+@requires(Perm.EDIT_REGISTRY)
 def import_upload(request):
-    organisations = request.scope.editable_organisations()
+    # The form offers only these: whatever it accepts may be written.
+    organisations = request.scope.editable_organisations(request.required_permission)
     if not organisations.exists():
         raise Http404
     initial = {}
@@ -49,7 +52,6 @@ def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None, organisations=organisations, initial=initial)
     if request.method == "POST" and form.is_valid():
         upload = form.save(commit=False)
-        request.scope.require(Perm.EDIT_REGISTRY, upload.organisation)
         upload.original_name = request.FILES["file"].name[:255]
         upload.uploaded_by = request.user
         upload.save()
@@ -69,11 +71,11 @@ def _participant_list_url(participant_import) -> str:
     return f"{reverse('registry:participant_list')}?organisation={participant_import.organisation_id}"
 
 
+@requires(Perm.EDIT_REGISTRY)
 def import_preview(request, pk):
     participant_import = get_visible_or_404(
-        ParticipantImport.objects.select_related("organisation", "uploaded_by"), request.scope, pk=pk
+        ParticipantImport.objects.select_related("organisation", "uploaded_by"), request, pk=pk
     )
-    request.scope.require(Perm.EDIT_REGISTRY, participant_import.organisation)
     committed = participant_import.status == ParticipantImport.Status.COMMITTED
 
     if request.method == "POST":

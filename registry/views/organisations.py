@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from registry.forms import HeadcountForm, OrganisationForm
 from registry.models import AcademicYear, Organisation, OrganisationHeadcount, RoleAssignment
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.listing import paginate
 from registry.services import organisation_summaries
 
@@ -19,6 +19,7 @@ SORTS = {
 }
 
 
+@read_only
 def organisation_list(request):
     organisations = organisation_summaries(
         Organisation.objects.visible_to(request.scope).select_related("municipality")
@@ -31,9 +32,10 @@ def organisation_list(request):
 
 
 def _organisation(request, pk):
-    return get_visible_or_404(Organisation.objects.select_related("municipality__region"), request.scope, pk=pk)
+    return get_visible_or_404(Organisation.objects.select_related("municipality__region"), request, pk=pk)
 
 
+@read_only
 def organisation_detail(request, pk):
     organisation = _organisation(request, pk)
     years = list(AcademicYear.objects.all()[:5])
@@ -53,9 +55,9 @@ def organisation_detail(request, pk):
     })
 
 
+@requires(Perm.EDIT_ORGANISATION)
 def organisation_edit(request, pk):
     organisation = _organisation(request, pk)
-    request.scope.require(Perm.EDIT_ORGANISATION, organisation)
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -65,10 +67,10 @@ def organisation_edit(request, pk):
                                                   "object": organisation})
 
 
+@requires(Perm.EDIT_HEADCOUNT)
 def headcount_edit(request, pk, year_pk):
     # Head counts are the base of coverage the district is measured by: its curator keeps them.
     organisation = _organisation(request, pk)
-    request.scope.require(Perm.EDIT_HEADCOUNT, organisation)
     year = get_object_or_404(AcademicYear, pk=year_pk)
     headcount = OrganisationHeadcount.objects.filter(organisation=organisation, academic_year=year).first()
     form = HeadcountForm(request.POST or None,

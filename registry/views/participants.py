@@ -10,7 +10,7 @@ from registry import destruction, filters, processing, services
 from registry.filters import participant_filter
 from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
 from registry.models import Consent, MenteeProfile, MentorProfile, Participant
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
 from registry.listing import paginate
 
@@ -18,9 +18,10 @@ def _participant(request, pk):
     queryset = Participant.objects.select_related(
         "organisation__municipality", "mentor_profile__partner", "mentee_profile"
     )
-    return get_visible_or_404(queryset, request.scope, pk=pk)
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
+@read_only
 def participant_list(request):
     filterset = participant_filter(
         request,
@@ -43,6 +44,7 @@ def participant_list(request):
     })
 
 
+@read_only
 def participant_detail(request, pk):
     participant = _participant(request, pk)
     consents = participant.consents.select_related("text", "created_by", "revoked_by").order_by("-signed_on", "-pk")
@@ -72,8 +74,9 @@ def participant_detail(request, pk):
     })
 
 
+@requires(Perm.EDIT_REGISTRY)
 def participant_create(request):
-    organisations = request.scope.editable_organisations()
+    organisations = request.scope.editable_organisations(request.required_permission)
     if not organisations.exists():
         raise Http404
     form = ParticipantForm(request.POST or None, organisations=organisations)
@@ -95,11 +98,11 @@ def participant_create(request):
     })
 
 
+@requires(Perm.EDIT_REGISTRY)
 def participant_edit(request, pk):
     participant = _participant(request, pk)
-    request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
     form = ParticipantForm(request.POST or None, instance=participant,
-                           organisations=request.scope.editable_organisations())
+                           organisations=request.scope.editable_organisations(request.required_permission))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Изменения сохранены."))
@@ -109,9 +112,9 @@ def participant_edit(request, pk):
     })
 
 
+@requires(Perm.EDIT_REGISTRY)
 def participant_archive(request, pk):
     participant = _participant(request, pk)
-    request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
     form = ArchiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         stops = services.archive_participant(participant, reason=form.cleaned_data["reason"],
@@ -130,10 +133,10 @@ def participant_archive(request, pk):
     })
 
 
+@requires(Perm.EDIT_REGISTRY)
 @require_POST
 def participant_restore(request, pk):
     participant = _participant(request, pk)
-    request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
     services.restore_participant(participant, by=request.user)
     messages.success(request, _("Участник возвращён из архива."))
     return redirect(participant)
@@ -141,7 +144,6 @@ def participant_restore(request, pk):
 
 def _profile_edit(request, pk, *, profile_attr, form_class, title_new, title_edit):
     participant = _participant(request, pk)
-    request.scope.require(Perm.EDIT_REGISTRY, participant.organisation)
     profile = getattr(participant, profile_attr, None)
     form = form_class(request.POST or None, request.FILES or None, instance=profile, participant=participant)
     if request.method == "POST" and form.is_valid():
@@ -154,12 +156,14 @@ def _profile_edit(request, pk, *, profile_attr, form_class, title_new, title_edi
                                                   "multipart": True})
 
 
+@requires(Perm.EDIT_REGISTRY)
 def mentor_profile_edit(request, pk):
     return _profile_edit(request, pk, profile_attr="mentor_profile", form_class=MentorProfileForm,
                          title_new=_("Включить в базу наставников: %(name)s"),
                          title_edit=_("Профиль наставника: %(name)s"))
 
 
+@requires(Perm.EDIT_REGISTRY)
 def mentee_profile_edit(request, pk):
     return _profile_edit(request, pk, profile_attr="mentee_profile", form_class=MenteeProfileForm,
                          title_new=_("Включить в базу наставляемых: %(name)s"),
@@ -169,6 +173,7 @@ def mentee_profile_edit(request, pk):
 MENTOR_FILE_FIELDS = {"portfolio": "portfolio_file", "certificate": "certificate_file"}
 
 
+@read_only
 def mentor_file(request, pk, field):
     """Uploaded mentor documents are personal data: served only inside the scope."""
     if field not in MENTOR_FILE_FIELDS:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from registry.forms import PartnerForm
 from registry.models import Partner
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
 from registry.listing import paginate
 
@@ -19,6 +19,7 @@ SORTS = {
 }
 
 
+@read_only
 def partner_list(request):
     partners = (
         Partner.objects.visible_to(request.scope)
@@ -36,9 +37,10 @@ def partner_list(request):
 
 
 def _partner(request, pk):
-    return get_visible_or_404(Partner.objects.select_related("organisation__municipality"), request.scope, pk=pk)
+    return get_visible_or_404(Partner.objects.select_related("organisation__municipality"), request, pk=pk)
 
 
+@read_only
 def partner_detail(request, pk):
     partner = _partner(request, pk)
     mentors = partner.mentors.select_related("participant").filter(participant__is_archived=False)
@@ -48,8 +50,9 @@ def partner_detail(request, pk):
     })
 
 
+@requires(Perm.EDIT_REGISTRY)
 def partner_create(request):
-    organisations = request.scope.editable_organisations()
+    organisations = request.scope.editable_organisations(request.required_permission)
     if not organisations.exists():
         raise Http404
     form = PartnerForm(request.POST or None, request.FILES or None, organisations=organisations)
@@ -61,11 +64,11 @@ def partner_create(request):
                                                   "multipart": True, "cancel_url": "registry:partner_list"})
 
 
+@requires(Perm.EDIT_REGISTRY)
 def partner_edit(request, pk):
     partner = _partner(request, pk)
-    request.scope.require(Perm.EDIT_REGISTRY, partner.organisation)
     form = PartnerForm(request.POST or None, request.FILES or None, instance=partner,
-                       organisations=request.scope.editable_organisations())
+                       organisations=request.scope.editable_organisations(request.required_permission))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Изменения сохранены."))
@@ -74,5 +77,6 @@ def partner_edit(request, pk):
                                                   "object": partner})
 
 
+@read_only
 def partner_agreement(request, pk):
     return serve_stored(_partner(request, pk).agreement_file, as_attachment=False)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from registry.models import Consent, ConsentPurpose, ConsentText, Participant
 from registry.pdf import pdf_response, render_pdf
-from registry.scoping import get_visible_or_404
+from registry.scoping import get_visible_or_404, read_only
 
 # What the person fills in by hand where a placeholder has no known value.
 HAND_FILLED = "_" * 44
@@ -53,6 +53,7 @@ def consent_blank_context(participant: Participant, text: ConsentText) -> dict:
     }
 
 
+@read_only
 def consent_blank(request, pk, signer):
     """A pre-filled consent blank to print, sign by hand and upload back as a scan."""
     if signer not in ConsentText.Signer.values:
@@ -60,7 +61,7 @@ def consent_blank(request, pk, signer):
     purpose = request.GET.get("purpose", ConsentPurpose.MENTORING)
     if purpose not in ConsentPurpose.values:
         raise Http404
-    participant = get_visible_or_404(Participant.objects.select_related("organisation"), request.scope, pk=pk)
+    participant = get_visible_or_404(Participant.objects.select_related("organisation"), request, pk=pk)
     text = ConsentText.objects.filter(purpose=purpose, signer=signer, is_current=True).first()
     if text is None:
         raise Http404

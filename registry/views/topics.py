@@ -6,6 +6,7 @@ which nobody else sees, without touching anyone else's.
 """
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -70,11 +71,13 @@ def _page(request, form):
 
 @requires(Perm.EDIT_REGISTRY)
 def topic_create(request):
-    if request.method != "POST":
-        return redirect("registry:topic_list")
-    form = _form(request, request.POST)
+    # A school's own entry needs EDIT_REGISTRY there, a shared one the keeper of the shared vocabulary:
+    # whoever may add neither finds nothing here.
+    form = _form(request, request.POST if request.method == "POST" else None)
     if not form.fields["owner"].choices:
         raise Http404
+    if request.method != "POST":
+        return redirect("registry:topic_list")
     if form.is_valid():
         topic = form.save()
         messages.success(request, _("Направление «%(name)s» добавлено.") % {"name": topic.name})
@@ -94,6 +97,8 @@ def topic_toggle(request, pk):
         allowed = keeps_shared_vocabulary(request.scope)
     else:
         allowed = request.scope.can(Perm.EDIT_REGISTRY, topic.organisation)
+    if not allowed and not _form(request).fields["owner"].choices:
+        raise PermissionDenied  # a reader: may change no entry at all
     if not allowed:
         messages.error(request, _("Общие направления портала меняет муниципальный куратор; школа может скрыть "
                                   "только свои."))

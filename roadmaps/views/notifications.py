@@ -15,10 +15,12 @@ from django.views.decorators.http import require_POST
 from registry.forms import CrispyMixin
 from registry.listing import paginate
 from registry.models import User
+from registry.scoping import own_records, read_only
 from roadmaps import lists
 from roadmaps.models import Reminder
 
 
+@read_only
 def notification_list(request):
     filterset = lists.reminder_filter(request)
     listing = paginate(request, filterset.qs, sorts=lists.REMINDER_SORTS, default="-day")
@@ -31,6 +33,7 @@ def notification_list(request):
     })
 
 
+@own_records
 @require_POST
 def mark_read(request):
     """Marks the posted reminders (``reminder`` ids), or all of the user's (``all``), as read."""
@@ -53,6 +56,7 @@ class ReminderSettingsForm(CrispyMixin, forms.ModelForm):
         fields = ["email_reminders"]
 
 
+@own_records
 def reminder_settings(request):
     # An unticked box posts nothing at all: the form is bound on POST even when request.POST is empty.
     form = ReminderSettingsForm(request.POST if request.method == "POST" else None, instance=request.user)

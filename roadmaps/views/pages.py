@@ -1,10 +1,12 @@
 """Roadmap pages: the list and the district matrix, a roadmap as the paper's table, its items and
 dated occurrences, approval, history, my tasks and what is overdue, PDF and XLSX.
 
-Every lookup goes through ``visible_to`` (outside the scope: 404); writing checks the permission on
-the roadmap's owner — the organisation, or the municipality for a district roadmap (visible but not
-allowed: 403). The workflows themselves are ``roadmaps.services``; what each list may be filtered and
-sorted by is ``roadmaps.lists``, its page and sort ``registry.listing``.
+Every view declares what it needs (``@read_only`` or ``@requires``) and every lookup goes through
+``get_visible_or_404(…, request, …)``: outside the scope 404; visible, but without the declared
+permission on the roadmap's owner — the organisation, or the municipality for a district roadmap
+(``roadmaps.models.roadmap_permissions``) — 403. The workflows themselves are ``roadmaps.services``;
+what each list may be filtered and sorted by is ``roadmaps.lists``, its page and sort
+``registry.listing``.
 """
 
 from django.contrib import messages
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_POST
 from registry.models import AcademicYear, Municipality
 from registry.pdf import pdf_response, render_pdf
 from registry.listing import chosen_sort, order, paginate
-from registry.scoping import Perm, get_visible_or_404
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from roadmaps import lists, services
 from roadmaps.exports import (
     XLSX_CONTENT_TYPE,
@@ -43,42 +45,27 @@ from roadmaps.forms import (
     RoadmapCreateForm,
     year_choices,
 )
-from roadmaps.models import EvidenceFile, Occurrence, Roadmap, RoadmapItem
+from roadmaps.models import EvidenceFile, Occurrence, Roadmap, RoadmapItem, roadmap_permissions
 from registry.files import serve_stored
 
 ROADMAP_RELATED = ("organisation__municipality", "municipality", "academic_year")
 
 
-# --- lookups and permissions -------------------------------------------------------------------------
-
-
-def permissions(scope, roadmap: Roadmap):
-    if roadmap.organisation_id:
-        return scope.permissions_for(roadmap.organisation)
-    return scope.permissions_for_municipality(roadmap.municipality)
-
-
-def _require(request, roadmap: Roadmap, perm: Perm) -> None:
-    granted = permissions(request.scope, roadmap)
-    if Perm.VIEW not in granted:
-        raise Http404
-    if perm not in granted:
-        raise PermissionDenied
+# --- lookups (each checks what the view declared on the roadmap's owner) ------------------------------
 
 
 def _roadmap(request, pk) -> Roadmap:
-    return get_visible_or_404(Roadmap.objects.select_related(*ROADMAP_RELATED), request.scope, pk=pk)
+    return get_visible_or_404(Roadmap.objects.select_related(*ROADMAP_RELATED), request, pk=pk)
 
 
 def _item(request, pk) -> RoadmapItem:
     queryset = RoadmapItem.objects.select_related(*(f"roadmap__{path}" for path in ROADMAP_RELATED))
-    item = get_visible_or_404(queryset, request.scope, pk=pk)
-    return item
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
 def _occurrence(request, pk) -> Occurrence:
     queryset = Occurrence.objects.select_related(*(f"item__roadmap__{path}" for path in ROADMAP_RELATED))
-    return get_visible_or_404(queryset, request.scope, pk=pk)
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
 def _item_url(item) -> str:
@@ -105,6 +92,7 @@ def creatable_owners(scope) -> list:
 # --- lists -------------------------------------------------------------------------------------------
 
 
+@read_only
 def roadmap_list(request):
     year = _year(request)
     filterset = lists.roadmap_filter(request, year)
@@ -119,6 +107,7 @@ def roadmap_list(request):
     })
 
 
+@requires(Perm.EDIT_ROADMAP)
 def roadmap_create(request):
     owners = creatable_owners(request.scope)
     if not owners:
@@ -156,6 +145,7 @@ def roadmap_create(request):
     return render(request, "roadmaps/roadmap_create.html", {"form": form})
 
 
+@read_only
 def my_tasks(request):
     today = timezone.localdate()
     filterset = lists.task_filter(request, today)
@@ -165,11 +155,12 @@ def my_tasks(request):
         decorate(occurrence, today)
         roadmap = occurrence.item.roadmap
         if roadmap.pk not in can_report:
-            can_report[roadmap.pk] = Perm.REPORT_PROGRESS in permissions(request.scope, roadmap)
+            can_report[roadmap.pk] = Perm.REPORT_PROGRESS in roadmap_permissions(request.scope, roadmap)
         occurrence.can_report = can_report[roadmap.pk]
     return render(request, "roadmaps/my_tasks.html", {"filter": filterset, "listing": listing, "today": today})
 
 
+@read_only
 def overdue(request):
     today = timezone.localdate()
     filterset = lists.overdue_filter(request, today)
@@ -182,6 +173,7 @@ def overdue(request):
     })
 
 
+@read_only
 def matrix(request):
     year = _year(request)
     filterset = lists.matrix_filter(request, year)
@@ -199,6 +191,7 @@ def matrix(request):
     })
 
 
+@read_only
 def matrix_xlsx(request):
     """The matrix as the page shows it: the same filter and the same order, every row (no pages)."""
     year = _year(request)
@@ -211,11 +204,12 @@ def matrix_xlsx(request):
 
 # --- one roadmap -------------------------------------------------------------------------------------
 
+@read_only
 def roadmap_detail(request, pk):
     """The roadmap as the paper's table, by stage and never paged (the print, the «#item-N» anchors that
     every edit returns to); ``?view=dates`` shows the same filtered occurrences as a sortable, paged list."""
     roadmap = _roadmap(request, pk)
-    granted = permissions(request.scope, roadmap)
+    granted = roadmap_permissions(request.scope, roadmap)
     today = timezone.localdate()
     show_removed = request.GET.get("removed") == "1"
     items = roadmap_items(roadmap, include_removed=show_removed, files=True)
@@ -252,9 +246,9 @@ def roadmap_detail(request, pk):
     })
 
 
+@requires(Perm.APPROVE_ROADMAP)
 def roadmap_approve(request, pk):
     roadmap = _roadmap(request, pk)
-    _require(request, roadmap, Perm.APPROVE_ROADMAP)
     if roadmap.is_approved:
         messages.info(request, _("Дорожная карта уже утверждена."))
         return redirect(roadmap)
@@ -280,6 +274,7 @@ def roadmap_approve(request, pk):
     })
 
 
+@read_only
 def roadmap_history(request, pk):
     roadmap = _roadmap(request, pk)
     filterset = lists.change_filter(request, roadmap)
@@ -294,6 +289,7 @@ def _filename(roadmap, extension) -> str:
     return f"Дорожная карта {owner_name(roadmap)} {year}-{year + 1}.{extension}"
 
 
+@read_only
 def roadmap_pdf(request, pk):
     roadmap = _roadmap(request, pk)
     items = roadmap_items(roadmap)
@@ -309,6 +305,7 @@ def roadmap_pdf(request, pk):
     return pdf_response(pdf, _filename(roadmap, "pdf"))
 
 
+@read_only
 def roadmap_xlsx(request, pk):
     roadmap = _roadmap(request, pk)
     handle = roadmap_workbook(roadmap, roadmap_items(roadmap))
@@ -319,9 +316,9 @@ def roadmap_xlsx(request, pk):
 # --- items -------------------------------------------------------------------------------------------
 
 
+@requires(Perm.EDIT_ROADMAP)
 def item_create(request, pk):
     roadmap = _roadmap(request, pk)
-    _require(request, roadmap, Perm.EDIT_ROADMAP)
     form = ItemForm(request.POST or None, roadmap=roadmap, instance=RoadmapItem(roadmap=roadmap),
                     initial={"stage": request.GET.get("stage", ""), "deadline_kind": "months"})
     if request.method == "POST" and form.is_valid():
@@ -345,9 +342,9 @@ def item_create(request, pk):
     })
 
 
+@requires(Perm.EDIT_ROADMAP)
 def item_edit(request, pk):
     item = _item(request, pk)
-    _require(request, item.roadmap, Perm.EDIT_ROADMAP)
     if item.is_removed:
         raise Http404
     form = ItemForm(request.POST or None, roadmap=item.roadmap, instance=item)
@@ -371,10 +368,10 @@ def item_edit(request, pk):
     })
 
 
+@requires(Perm.EDIT_ROADMAP)
 @require_POST
 def item_move(request, pk):
     item = _item(request, pk)
-    _require(request, item.roadmap, Perm.EDIT_ROADMAP)
     if item.is_removed:
         raise Http404
     direction = request.POST.get("direction")
@@ -384,9 +381,9 @@ def item_move(request, pk):
     return redirect(_item_url(item))
 
 
+@requires(Perm.EDIT_ROADMAP)
 def item_remove(request, pk):
     item = _item(request, pk)
-    _require(request, item.roadmap, Perm.EDIT_ROADMAP)
     if item.is_removed:
         messages.info(request, _("Мероприятие уже исключено."))
         return redirect(item.roadmap)
@@ -407,10 +404,10 @@ def item_remove(request, pk):
 # --- occurrences -------------------------------------------------------------------------------------
 
 
+@requires(Perm.REPORT_PROGRESS)
 def occurrence_edit(request, pk):
     occurrence = _occurrence(request, pk)
     roadmap = occurrence.item.roadmap
-    _require(request, roadmap, Perm.REPORT_PROGRESS)
     if occurrence.item.is_removed:
         messages.error(request, _("Мероприятие исключено из дорожной карты: отмечать его выполнение не нужно."))
         return redirect(roadmap)
@@ -430,14 +427,14 @@ def occurrence_edit(request, pk):
         "form": form, "occurrence": decorate(occurrence, timezone.localdate()), "item": occurrence.item,
         "roadmap": roadmap, "files": occurrence.files.select_related("uploaded_by"),
         "deadline_text": deadline_text(occurrence.item),
-        "can_edit": Perm.EDIT_ROADMAP in permissions(request.scope, roadmap),
+        "can_edit": Perm.EDIT_ROADMAP in roadmap_permissions(request.scope, roadmap),
     })
 
 
+@requires(Perm.EDIT_ROADMAP)
 def occurrence_deadline(request, pk):
     occurrence = _occurrence(request, pk)
     roadmap = occurrence.item.roadmap
-    _require(request, roadmap, Perm.EDIT_ROADMAP)
     form = DeadlineForm(request.POST or None, initial={"due_on": occurrence.due_on})
     if request.method == "POST" and form.is_valid():
         try:
@@ -458,6 +455,7 @@ def occurrence_deadline(request, pk):
     })
 
 
+@read_only
 def evidence_file(request, pk):
     """Evidence is served only through the scoped lookup: outside the scope, 404."""
     visible = EvidenceFile.objects.filter(occurrence__in=Occurrence.objects.visible_to(request.scope))

@@ -1,0 +1,286 @@
+"""Every URL's view declares what it needs, and the declaration is what its lookups check (issue
+«Children's personal data», item 4: the permission in the lookup).
+
+* every view reached from a URL pattern carries exactly one declaration: ``@read_only``,
+  ``@requires(Perm.…)``, ``@own_records`` or the public token page's ``@public_token_view``; only
+  Django's own login, logout and password pages (and the admin) are exempt, each named below;
+* a ``@read_only`` view answers 405 to a POST, whoever sends it;
+* the regional observer sees every object of the region and may write nothing: every ``@requires`` view
+  answers them 403 or 404, for GET and POST alike, and nothing in the database changes.
+
+The URLs are filled with real objects of school 1, one of each kind, so a 404 is not a missing row.
+"""
+
+import ast
+import datetime
+import functools
+import hashlib
+import inspect
+
+import pytest
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from mentoring import orders as order_service
+from mentoring import services as mentoring_services
+from mentoring.models import Meeting, MentoringForm, Order, PlanItem, Programme
+from monitoring import questionnaires as survey_service
+from monitoring import reports as report_service
+from monitoring.models import BestPractice, BestPracticeFile, ExportJob, Questionnaire
+from registry import destruction
+from registry.models import AcademicYear, ParticipantImport, Topic
+from registry.scoping import Perm
+from roadmaps import services as roadmap_services
+from roadmaps.models import EvidenceFile, Occurrence
+from tests import factories
+from tests.test_roadmap_pages import make_template
+
+TODAY = timezone.localdate()
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# Views that carry no declaration, each with the reason. Nothing else may be missing one.
+EXEMPT = {
+    "login": "Django's LoginView: the form that logs in, before there is a user or a scope",
+    "logout": "Django's LogoutView: ends the user's own session",
+    "password_change": "Django's PasswordChangeView: the user's own password, checked by the old one",
+    "password_change_done": "Django's PasswordChangeDoneView: a confirmation page",
+}
+
+# Views that write without a permission on an organisation; the declaration says so.
+NOT_BY_PERMISSION = {
+    "roadmaps:notifications_read": "own_records",  # the user's own reminders
+    "roadmaps:reminder_settings": "own_records",  # the user's own e-mail opt-out
+    "monitoring:export_list": "own_records",  # the export jobs the user requests, of what they see
+    "questionnaire_answer": "public_token",  # a personal link: no login, the token opens one response
+}
+
+DECLARATIONS = {"read_only", "requires", "own_records", "public_token_view"}
+
+
+# --- the URL patterns -------------------------------------------------------------------------------
+
+
+def url_patterns(patterns=None, prefix="", namespace=""):
+    """(name, route, view) of every URL pattern, the admin's left out."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin" or pattern.namespace == "admin":
+                continue
+            inner = ":".join(part for part in (namespace, pattern.namespace or "") if part)
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            yield name, prefix + str(pattern.pattern), pattern.callback
+
+
+PATTERNS = list(url_patterns())
+
+
+def declared(kind):
+    return [(name, route, view) for name, route, view in PATTERNS
+            if getattr(view, "declaration", None) == kind]
+
+
+@functools.cache
+def _module_tree(module):
+    return ast.parse(inspect.getsource(module))
+
+
+def decorators_written_on(view) -> list[str]:
+    """The names of the decorators written above the view's ``def``, read from its source."""
+    function = inspect.unwrap(view)
+    tree = _module_tree(inspect.getmodule(function))
+    node = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function.__name__)
+    names = []
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        names.append(target.id if isinstance(target, ast.Name) else getattr(target, "attr", ""))
+    return names
+
+
+def test_every_url_declares_what_its_view_needs():
+    names = {name for name, _route, _view in PATTERNS}
+    assert set(EXEMPT) <= names, "an exempt URL no longer exists: drop it from EXEMPT"
+    undeclared = [f"{name} ({route})" for name, route, view in PATTERNS
+                  if name not in EXEMPT and not hasattr(view, "permission")]
+    assert not undeclared, ("views without @read_only / @requires(Perm.…) (or an explicit exemption): "
+                            + ", ".join(undeclared))
+    for name, _route, view in PATTERNS:
+        if name not in EXEMPT and not hasattr(view, "view_class"):
+            written = [d for d in decorators_written_on(view) if d in DECLARATIONS]
+            assert len(written) == 1, f"{name}: exactly one declaration, not {written}"
+    others = {name: view.declaration for name, _route, view in PATTERNS
+              if getattr(view, "declaration", None) not in (None, "read_only", "requires")}
+    assert others == NOT_BY_PERMISSION
+    # The walk really found the portal: it cannot pass by finding nothing.
+    assert len(PATTERNS) >= 80
+    assert len(declared("requires")) >= 40
+    assert len(declared("read_only")) >= 40
+    assert all(isinstance(view.permission, Perm) for _name, _route, view in declared("requires"))
+
+
+# --- one object of each kind, in school 1 ---------------------------------------------------------------
+
+
+@pytest.fixture
+def objects(district):
+    """pk of every kind of object a URL names, keyed by the path segment before ``<int:pk>``."""
+    school, curator = district.school1, district.curator1
+    year = AcademicYear.objects.current()
+    programme = Programme.objects.create(
+        organisation=school, academic_year=year, form=MentoringForm.objects.get(name="учитель – ученик"),
+        starts_on=TODAY - datetime.timedelta(days=60), ends_on=TODAY + datetime.timedelta(days=200))
+    mentor = factories.MentorProfileFactory(participant__organisation=school, capacity=3)
+    factories.consent_for(mentor.participant, signed_on=TODAY - datetime.timedelta(days=90))
+    mentee = factories.MenteeProfileFactory(participant__organisation=school)
+    consent = factories.consent_for(mentee.participant, signed_on=TODAY - datetime.timedelta(days=90))
+    pair = mentoring_services.form_pair(programme=programme, mentor=mentor, mentees=[mentee],
+                                        started_on=TODAY - datetime.timedelta(days=30), by=curator)
+    mentoring_services.activate(pair)
+    membership = pair.memberships.get()
+    plan_item = mentoring_services.save_plan_item(
+        PlanItem(goal="Олимпиада", action="Решать задачи", due_on=TODAY + datetime.timedelta(days=30)),
+        membership=membership)
+    meeting = mentoring_services.log_meeting(
+        programme=programme, pair=pair, by=curator, data=mentoring_services.MeetingInput(
+            kind=Meeting.Kind.REGULAR, held_on=TODAY, format=Meeting.Format.IN_PERSON, topic="Разбор задач",
+            attendee_ids=[mentor.participant_id, mentee.participant_id]))
+    order = order_service.prepare_order(organisation=school, academic_year=year, kind=Order.Kind.PAIRS, number="1",
+                                        issued_on=TODAY, pairs=[pair], by=curator)
+    roadmap = roadmap_services.create_from_template(template=make_template(), academic_year=year,
+                                                    organisation=school, by=curator)
+    item = roadmap.items.order_by("position").first()
+    occurrence = Occurrence.objects.filter(item=item).first()
+    roadmap_services.report_progress(occurrence, status=Occurrence.Status.IN_PROGRESS, evidence="протокол № 1",
+                                     files=[SimpleUploadedFile("protokol.pdf", PDF)], by=curator)
+    questionnaire = Questionnaire.objects.filter(kind=Questionnaire.Kind.MENTEE_SATISFACTION,
+                                                 is_active=True).first()
+    response = survey_service.issue_links(questionnaire=questionnaire, participants=[mentee.participant],
+                                          by=curator)[0].response
+    report = report_service.start_report(school, year, 1, by=curator)
+    case = BestPractice.objects.create(organisation=school, title="Кейс", description="Описание", published=True,
+                                       created_by=curator)
+    case_file = BestPracticeFile(case=case, title="отчёт.pdf")
+    case_file.file.save("otchet.pdf", ContentFile(PDF), save=True)
+    job = ExportJob.objects.create(kind=ExportJob.Kind.STATISTICS, params={"year": year.start_year},
+                                   requested_by=curator)
+    upload = ParticipantImport(organisation=school, original_name="участники.xlsx", uploaded_by=curator)
+    upload.file.save("uchastniki.xlsx", ContentFile(b"not read by these tests"), save=False)
+    upload.save()
+    gone = factories.ParticipantFactory(organisation=school, is_archived=True)
+    act = destruction.destroy([gone], by=district.director1)[0]
+    partner = factories.PartnerFactory(organisation=school)
+    topic = Topic.objects.create(name="Шахматный клуб", organisation=school)
+    return {
+        "participants": mentee.participant.pk, "consents": consent.pk, "partners": partner.pk,
+        "organisations": school.pk, "topics": topic.pk, "import": upload.pk, "acts": act.pk,
+        "forms": programme.form_id, "programmes": programme.pk, "pairs": pair.pk, "memberships": membership.pk,
+        "plan-items": plan_item.pk, "meetings": meeting.pk, "orders": order.pk, "roadmaps": roadmap.pk,
+        "items": item.pk, "occurrences": occurrence.pk, "files": EvidenceFile.objects.get(occurrence=occurrence).pk,
+        "questionnaires": questionnaire.pk, "responses": response.pk, "reports": report.pk, "exports": job.pk,
+        "cases": case.pk, "case-files": case_file.pk,
+        # the other URL arguments
+        "mentee_pk": mentee.pk, "year_pk": year.pk, "token": response.token, "part": "act", "field": "portfolio",
+        "signer": "representative",
+    }
+
+
+def url_of(name, route, objects) -> str:
+    kwargs = {}
+    for argument in ("pk", "mentee_pk", "year_pk", "token", "part", "field", "signer"):
+        if f":{argument}>" not in route:
+            continue
+        if argument == "pk":
+            segment = route.split("<int:pk>")[0].rstrip("/").rsplit("/", 1)[-1]
+            assert segment in objects, f"{name}: no test object for «{segment}/<pk>»; add one to the fixture"
+            kwargs["pk"] = objects[segment]
+        else:
+            kwargs[argument] = objects[argument]
+    unfilled = route.count("<") - len(kwargs)
+    assert unfilled == 0, f"{name}: a URL argument the test does not fill ({route})"
+    return reverse(name, kwargs=kwargs)
+
+
+def snapshot() -> dict[str, str]:
+    """A checksum of every row of every table of the portal's apps (the many-to-many ones included)."""
+    sums = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.app_label not in ("registry", "mentoring", "roadmaps", "monitoring"):
+            continue
+        rows = list(model._base_manager.order_by("pk").values_list())
+        sums[model._meta.label] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return sums
+
+
+def changed(before, after) -> list[str]:
+    return sorted(label for label in before if before[label] != after[label])
+
+
+# --- read-only views refuse to write --------------------------------------------------------------------
+
+
+def test_read_only_views_answer_405_to_a_post(district, client_for, objects):
+    client = client_for(district.curator1)  # may write in school 1: only the declaration refuses
+    read_only = declared("read_only")
+    assert len(read_only) >= 40
+    wrong = {}
+    for name, route, _view in read_only:
+        status = client.post(url_of(name, route, objects), {}).status_code
+        if status != 405:
+            wrong[name] = status
+    assert not wrong, f"read-only views that accepted a POST: {wrong}"
+
+
+# --- the observer sees everything and may write nothing ----------------------------------------------
+
+
+def test_the_regional_observer_may_write_nothing(district, client_for, objects):
+    client = client_for(district.observer)
+    writing = declared("requires")
+    assert len(writing) >= 40
+    before = snapshot()
+    wrong = {}
+    for name, route, view in writing:
+        url = url_of(name, route, objects)
+        get, post = client.get(url).status_code, client.post(url, {}).status_code
+        # A page everyone reads, with a form on it for those who write (``read=Perm.VIEW``), shows; a
+        # POST-only view refuses the GET by its method before anything else.
+        if view.read_permission == Perm.VIEW:
+            get_allowed = {200}
+        elif "require_POST" in decorators_written_on(view):
+            get_allowed = {405}
+        else:
+            get_allowed = {403, 404}
+        after = snapshot()
+        if get not in get_allowed or post not in (403, 404) or changed(before, after):
+            wrong[name] = (get, post, *changed(before, after))
+            before = after
+    assert not wrong, f"writing views that let the observer through (GET, POST): {wrong}"
+
+
+def test_the_objects_are_really_there_for_whoever_may_write(district, client_for, objects):
+    """The observer's 403/404 above is not a missing row: the same URLs open for the curator (or the
+    director, for what is theirs), except where 404 is the page's own answer to a GET."""
+    own_404 = {
+        "registry:topic_toggle": "only a POST toggles; a GET finds nothing",
+        "mentoring:order_create": "needs ?kind=",
+    }
+    writers = {perm: district.curator1 for perm in Perm}
+    for perm in (Perm.SIGN_ORDERS, Perm.APPROVE_ROADMAP, Perm.DESTROY_DATA):
+        writers[perm] = district.director1
+    for perm in (Perm.EDIT_HEADCOUNT, Perm.REVIEW_REPORT, Perm.EDIT_TARGETS, Perm.EDIT_QUESTIONNAIRES):
+        writers[perm] = district.municipal
+    writers[Perm.EDIT_FORMS] = factories.UserFactory(username="admin", is_superuser=True)
+    missing = {}
+    for name, route, view in declared("requires"):
+        if name in own_404:
+            continue
+        status = client_for(writers[view.permission]).get(url_of(name, route, objects)).status_code
+        if status in (403, 404):
+            missing[name] = status
+    assert not missing, f"URLs the test fills with objects the writer does not reach: {missing}"
