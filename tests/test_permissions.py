@@ -39,7 +39,7 @@ from tests import factories
 from tests.test_roadmap_pages import make_template
 
 TODAY = timezone.localdate()
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()
 
 # Views that carry no declaration, each with the reason. Nothing else may be missing one.
 EXEMPT = {
@@ -54,6 +54,8 @@ NOT_BY_PERMISSION = {
     "roadmaps:notifications_read": "own_records",  # the user's own reminders
     "roadmaps:reminder_settings": "own_records",  # the user's own e-mail opt-out
     "monitoring:export_list": "own_records",  # the export jobs the user requests, of what they see
+    "otp_verify": "own_records",  # the user's own one-time code
+    "otp_setup": "own_records",  # the user's own code generator
     "questionnaire_answer": "public_token",  # a personal link: no login, the token opens one response
 }
 

@@ -17,7 +17,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registry.forms import CrispyMixin
-from registry.scoping import Perm, requires
+from registry.scoping import own_records
 from registry.security import NEEDS_CODE
 
 
@@ -33,7 +33,7 @@ def _next(request) -> str:
     return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else "/"
 
 
-@requires(Perm.VIEW)
+@own_records
 def otp_verify(request):
     """The one-time code after the password."""
     if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
@@ -48,7 +48,7 @@ def otp_verify(request):
     return render(request, "registration/otp_verify.html", {"form": form, "next": _next(request)})
 
 
-@requires(Perm.VIEW)
+@own_records
 def otp_setup(request):
     """Connect a code generator (Яндекс Ключ, Google Authenticator…): scan the QR code, enter a code."""
     device, _created = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False,

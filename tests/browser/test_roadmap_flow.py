@@ -8,10 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from roadmaps.models import EvidenceFile, Occurrence, Roadmap, RoadmapTemplate
+from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = factories.pdf_bytes()
 
 
 def test_curator_builds_the_roadmap_and_the_district_sees_progress(district, page, login, logout, shot, tmp_path):
