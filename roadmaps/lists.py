@@ -302,10 +302,19 @@ class ReminderFilter(ListFilter):
 
 def reminder_filter(request) -> ReminderFilter:
     """Only the user's own reminders, ever."""
-    reminders = Reminder.objects.filter(user=request.user).select_related(
+    reminders = my_reminders(request).select_related(
         "occurrence__item__roadmap__organisation", "occurrence__item__roadmap__municipality",
         "occurrence__item__roadmap__academic_year")
     return ReminderFilter(request.GET, queryset=reminders)
+
+
+def my_reminders(request):
+    """The user's reminders about roadmaps they still reach: after a role ends (or changes school) the
+    old reminders stop showing, as the daily run stops sending new ones (roadmaps.reminders)."""
+    from roadmaps.models import Roadmap
+
+    return Reminder.objects.filter(user=request.user,
+                                   occurrence__item__roadmap__in=Roadmap.objects.visible_to(request.scope))
 
 
 # --- a roadmap's history -----------------------------------------------------------------------------

@@ -520,3 +520,12 @@ def test_a_responsible_user_of_another_school_is_not_reminded(district, roadmap,
     occurrence(roadmap, TODAY + days(7), stranger)
     send_daily_reminders(TODAY)
     assert not Reminder.objects.exists() and mailoutbox == []
+
+
+def test_the_notification_list_shows_only_what_the_user_still_reaches(district, roadmap, curator, client_for):
+    occurrence(roadmap, TODAY + days(1), curator)
+    send_daily_reminders(TODAY)
+    client = client_for(curator)
+    assert client.get(reverse("roadmaps:notification_list")).context["listing"].count == 1
+    RoleAssignment.objects.filter(user=curator).update(organisation=district.school2)  # moved to another school
+    assert client_for(curator).get(reverse("roadmaps:notification_list")).context["listing"].count == 0

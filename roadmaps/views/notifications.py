@@ -17,7 +17,6 @@ from registry.listing import paginate
 from registry.models import User
 from registry.scoping import own_records, read_only
 from roadmaps import lists
-from roadmaps.models import Reminder
 
 
 @read_only
@@ -28,7 +27,7 @@ def notification_list(request):
         "filter": filterset,
         "listing": listing,
         "unread_only": filterset.unread_only,
-        "unread_count": Reminder.objects.filter(user=request.user, read_at__isnull=True).count(),
+        "unread_count": lists.my_reminders(request).filter(read_at__isnull=True).count(),
         "today": timezone.localdate(),
     })
 
@@ -37,7 +36,7 @@ def notification_list(request):
 @require_POST
 def mark_read(request):
     """Marks the posted reminders (``reminder`` ids), or all of the user's (``all``), as read."""
-    mine = Reminder.objects.filter(user=request.user, read_at__isnull=True)
+    mine = lists.my_reminders(request).filter(read_at__isnull=True)
     if request.POST.get("all"):
         mine.update(read_at=timezone.now())
     else:
