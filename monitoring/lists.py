@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from monitoring.models import ExportJob, MonitoringReport, Questionnaire
 from monitoring.reports import MISSING, STATUS_LABELS, STATUS_ORDER
+from registry.listing import id_param
 
 LATE = "late"
 
@@ -25,7 +26,7 @@ def choice_order(field: str, values) -> Case:
 
 
 def _digits(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return id_param(value)
 
 
 # --- reports ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 PAGE_SIZES = (25, 50, 100, 200)
+MAX_ID = 2**63 - 1  # a primary key never exceeds a signed 64-bit integer; the databases refuse more
 DEFAULT_PAGE_SIZE = 50
 
 SortSpec = tuple[str, ...] | Callable
@@ -42,6 +43,12 @@ class Listing:
 
 def _reverse(field: str) -> str:
     return field[1:] if field.startswith("-") else f"-{field}"
+
+
+def id_param(value) -> int | None:
+    """An id from a query string, or None: digits only, within what a primary key can be."""
+    value = str(value or "")
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
 
 
 def chosen_sort(request, sorts: dict[str, SortSpec], default: str) -> str:

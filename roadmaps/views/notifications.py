@@ -7,13 +7,14 @@ in a mark-read request changes nothing.
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from registry.forms import CrispyMixin
-from registry.listing import paginate
+from registry.listing import id_param, paginate
 from registry.models import User
 from registry.scoping import own_records, read_only
 from roadmaps import lists
@@ -40,12 +41,13 @@ def mark_read(request):
     if request.POST.get("all"):
         mine.update(read_at=timezone.now())
     else:
-        ids = [value for value in request.POST.getlist("reminder") if value.isdigit()]
+        ids = [pk for pk in map(id_param, request.POST.getlist("reminder")) if pk is not None]
         mine.filter(pk__in=ids).update(read_at=timezone.now())
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = "roadmaps:notification_list"
+    # Only a path of this site: anything else (a view name, «abc», another host) goes to the list.
+    if not (target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure())):
+        target = reverse("roadmaps:notification_list")
     return redirect(target)
 
 
