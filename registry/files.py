@@ -3,7 +3,7 @@
 from django.http import FileResponse, Http404
 
 
-def serve_stored(field, *, filename: str = "", as_attachment: bool = True) -> FileResponse:
+def serve_stored(field, *, filename: str = "") -> FileResponse:
     """The stored file of ``field``; 404 when none was uploaded or it is gone from the storage.
 
     A file of a person's record (a consent scan, a certificate, a portfolio) is recorded in the audit
@@ -21,5 +21,7 @@ def serve_stored(field, *, filename: str = "", as_attachment: bool = True) -> Fi
         from registry import audit
 
         audit.record_file(instance, field.field.name)
-    name = (filename or field.name).rsplit("/", 1)[-1]
-    return FileResponse(handle, as_attachment=as_attachment, filename=name)
+    # Always an attachment (never rendered by the browser as a page), under a name stripped of path and
+    # control characters; Django writes it into Content-Disposition in the RFC 6266 form.
+    name = "".join(ch for ch in (filename or field.name).rsplit("/", 1)[-1] if ch.isprintable() and ch not in '\\"')
+    return FileResponse(handle, as_attachment=True, filename=name or "file")

@@ -138,3 +138,5 @@ def test_a_persons_page_and_a_scan_are_not_cached_and_run_under_the_policy(distr
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "same-origin"
         assert "camera=()" in response["Permissions-Policy"]
+    scan = client.get(reverse("registry:consent_scan", args=[consent.pk]))
+    assert scan["Content-Disposition"].startswith("attachment;")

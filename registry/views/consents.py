@@ -59,4 +59,4 @@ def consent_revoke(request, pk):
 
 @read_only
 def consent_scan(request, pk):
-    return serve_stored(_consent(request, pk).scan, as_attachment=False)
+    return serve_stored(_consent(request, pk).scan)

@@ -79,4 +79,4 @@ def partner_edit(request, pk):
 
 @read_only
 def partner_agreement(request, pk):
-    return serve_stored(_partner(request, pk).agreement_file, as_attachment=False)
+    return serve_stored(_partner(request, pk).agreement_file)
