@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from monitoring.models import ExportJob, MonitoringReport, Questionnaire
 from monitoring.reports import MISSING, STATUS_LABELS, STATUS_ORDER
-from registry.listing import id_param
+from registry.listing import id_param, search_param
 
 LATE = "late"
 
@@ -90,7 +90,7 @@ CASE_SORTS = {
 def filter_cases(cases, params) -> tuple:
     """Cases whose title holds ``?q=``, of the form ``?form=`` and, with ``?state=``, published or not;
     with the filter as understood, for the form."""
-    q = params.get("q", "").strip()
+    q = search_param(params)
     if q:
         cases = cases.filter(title__icontains=q)
     form_id = _digits(params.get("form", ""))
@@ -121,7 +121,7 @@ def filter_questionnaires(questionnaires, params, *, show_all: bool) -> tuple:
     purpose ``?kind=``; annotated with what the list sorts by."""
     if not show_all:
         questionnaires = questionnaires.filter(is_active=True)
-    q = params.get("q", "").strip()
+    q = search_param(params)
     if q:
         questionnaires = questionnaires.filter(title__icontains=q)
     kind = params.get("kind", "")

@@ -45,6 +45,13 @@ def _reverse(field: str) -> str:
     return field[1:] if field.startswith("-") else f"-{field}"
 
 
+def search_param(params, name: str = "q") -> str:
+    """Search text from a query string: printable characters only (a NUL byte would make PostgreSQL
+    refuse the query), spaces collapsed, at most 200 characters."""
+    text = "".join(ch for ch in str(params.get(name, "")) if ch.isprintable())
+    return " ".join(text.split())[:200]
+
+
 def id_param(value) -> int | None:
     """An id from a query string, or None: digits only, within what a primary key can be."""
     value = str(value or "")

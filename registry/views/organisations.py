@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from registry.forms import HeadcountForm, OrganisationForm
 from registry.models import AcademicYear, Organisation, OrganisationHeadcount, RoleAssignment
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
-from registry.listing import paginate
+from registry.listing import paginate, search_param
 from registry.services import organisation_summaries
 
 SORTS = {
@@ -24,7 +24,7 @@ def organisation_list(request):
     organisations = organisation_summaries(
         Organisation.objects.visible_to(request.scope).select_related("municipality")
     )
-    query = request.GET.get("q", "").strip()
+    query = search_param(request.GET)
     if query:
         organisations = organisations.filter(Q(short_name__icontains=query) | Q(full_name__icontains=query))
     listing = paginate(request, organisations, sorts=SORTS, default="name")

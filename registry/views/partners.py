@@ -8,7 +8,7 @@ from registry.forms import PartnerForm
 from registry.models import Partner
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
-from registry.listing import paginate
+from registry.listing import paginate, search_param
 
 
 SORTS = {
@@ -26,7 +26,7 @@ def partner_list(request):
         .select_related("organisation")
         .annotate(mentor_count=Count("mentors", filter=Q(mentors__participant__is_archived=False)))
     )
-    query = request.GET.get("q", "").strip()
+    query = search_param(request.GET)
     if query:
         partners = partners.filter(name__icontains=query)
     listing = paginate(request, partners, sorts=SORTS, default="name")

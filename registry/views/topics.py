@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from registry.forms import TopicForm
-from registry.listing import paginate
+from registry.listing import paginate, search_param
 from registry.models import Topic
 from registry.scoping import Perm, read_only, requires
 
@@ -58,7 +58,7 @@ def _page(request, form):
         mentor_count=Count("mentors", filter=scope.q("mentors__participant__organisation"), distinct=True),
         mentee_count=Count("mentees", filter=scope.q("mentees__participant__organisation"), distinct=True),
     )
-    query = request.GET.get("q", "").strip()
+    query = search_param(request.GET)
     if query:
         topics = topics.filter(name__icontains=query)
     listing = paginate(request, topics, sorts=SORTS, default="name", page_size=100)
