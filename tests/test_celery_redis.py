@@ -20,6 +20,7 @@ from config.celery import app
 from registry.models import AcademicYear
 from roadmaps.models import Occurrence, Reminder, ReminderDigest, Roadmap, RoadmapItem
 from roadmaps.tasks import send_daily_reminders_task
+from registry.scoping import Role
 from tests import factories
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -71,6 +72,8 @@ def test_the_worker_sends_one_digest_and_a_second_run_sends_nothing(mail_dir):
     roadmap = Roadmap.objects.create(organisation=organisation, academic_year=AcademicYear.objects.current(),
                                      title="Дорожная карта реализации целевой модели наставничества")
     curator = factories.UserFactory(username="celery-curator", email="curator7@example.org")
+    # Reminders go only to a role in force that reaches the roadmap (roadmaps.reminders).
+    factories.RoleFactory(user=curator, role=Role.SCHOOL_CURATOR, organisation=organisation)
     item = RoadmapItem.objects.create(roadmap=roadmap, stage_number=1, stage_title="Подготовка условий",
                                       number="1.2", title="Издание приказа о внедрении целевой модели",
                                       deadline={"kind": "year", "text": "в течение года"})
