@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.personal_data_daily",
         "schedule": crontab(hour=0, minute=20),
     },
+    "sweep-exports": {
+        # Export jobs whose worker died (no heartbeat) or whose message never reached a worker.
+        "task": "monitoring.tasks.sweep_exports",
+        "schedule": 60.0,
+    },
     "remove-expired-exports": {
         "task": "monitoring.tasks.remove_expired_exports",
         "schedule": crontab(hour=3, minute=30),

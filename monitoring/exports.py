@@ -25,12 +25,13 @@ import datetime
 import logging
 import secrets
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.files import File
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.http import QueryDict
@@ -44,6 +45,7 @@ from openpyxl.utils import get_column_letter
 from mentoring.exports import mentee_pair_info, mentor_pair_info
 from mentoring.models import Membership, MentoringForm, MentorLink
 from monitoring import figures as monitoring_figures
+from monitoring import jobs
 from monitoring.models import ExportJob
 from registry import cells
 from registry.exports import export_base
@@ -445,28 +447,41 @@ def request_export(*, user, kind: str, params: dict) -> ExportJob:
     same = ExportJob.objects.running().filter(requested_by=user, kind=kind, params_key=ExportJob.key_for(params))
     existing = same.first()
     if existing is not None:
+        if not jobs.is_live(existing):
+            jobs.sweep()  # its worker died: taken back and sent again, so «уже готовится» is true again
         raise DuplicateExport(existing)
     try:
         with transaction.atomic():
-            return ExportJob.objects.create(kind=kind, params=params, requested_by=user)
+            job = ExportJob.objects.create(kind=kind, params=params, requested_by=user)
+            jobs.enqueue(job)
+            return job
     except IntegrityError:
         raise DuplicateExport(same.first()) from None
 
 
 class ProgressReporter:
-    """Writes a job's progress to its row, only when the whole percent changes (at most 99 before done)."""
+    """Writes a job's progress to its row when the whole percent changes (at most 99 before done), and
+    renews the job's lease at least every ``BEAT_EVERY`` seconds (``monitoring.jobs.beat``); raises
+    ``jobs.Cancelled`` once the requester cancelled the job."""
+
+    BEAT_EVERY = 10
 
     def __init__(self, job_id: int):
         self.job_id = job_id
         self.last = 0
         self.updates = 0
+        self.beaten_at = time.monotonic()
 
     def __call__(self, done: int, total: int) -> None:
         percent = min(99, int(100 * done / total)) if total else 99
         if percent > self.last:
             self.last = percent
             self.updates += 1
-            ExportJob.objects.filter(pk=self.job_id, status=ExportJob.Status.RUNNING).update(progress=percent)
+            jobs.beat(self.job_id, percent)
+            self.beaten_at = time.monotonic()
+        elif time.monotonic() - self.beaten_at > self.BEAT_EVERY:
+            jobs.beat(self.job_id)
+            self.beaten_at = time.monotonic()
 
 
 def _year(params: dict) -> AcademicYear:
@@ -501,9 +516,7 @@ def run_export(job_id: int) -> ExportJob | None:
     The job is claimed with a conditional update, so a redelivered task (acks_late) or a second worker
     does nothing. The scope is the requester's as it is now, read from the database.
     """
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
-        status=ExportJob.Status.RUNNING, progress=0)
-    if claimed != 1:
+    if not jobs.claim(job_id):
         logger.info("Export job %s is not pending any more; skipped.", job_id)
         return None
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
@@ -514,22 +527,36 @@ def run_export(job_id: int) -> ExportJob | None:
                 raise ExportError(_("У запросившего больше нет доступа ни к одной организации."))
             with _build(job, scope, ProgressReporter(job.pk)) as handle:
                 name = f"{job.kind}-{timezone.localdate():%Y%m%d}-{secrets.token_hex(8)}.xlsx"
-                job.file.save(name, File(handle), save=False)
+                stored = jobs.store(job, handle, name)
             # What the file may hold: checked again at download time against the requester's scope then.
-            job.covered = sorted(export_organisations(scope).values_list("pk", flat=True))
+            covered = sorted(export_organisations(scope).values_list("pk", flat=True))
         now = timezone.now()
-        job.status, job.progress, job.error = ExportJob.Status.DONE, 100, ""
-        job.finished_at, job.expires_at = now, now + EXPIRES_AFTER
-        job.save(update_fields=["status", "progress", "error", "file", "finished_at", "expires_at", "covered"])
+        finished = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
+            status=ExportJob.Status.DONE, progress=100, error="", file=stored, finished_at=now,
+            expires_at=now + EXPIRES_AFTER, covered=covered, heartbeat_at=now)
+        if finished != 1:  # cancelled (or taken back by the sweep) while the file was being stored
+            job.file.storage.delete(stored)
+    except jobs.Cancelled:
+        logger.info("Export job %s was cancelled while it was being built.", job_id)
+    except SoftTimeLimitExceeded:
+        _fail(job_id, _("Выгрузка не уложилась в отведённое время. Сузьте условия или попробуйте позже."))
     except Exception as error:
         logger.exception("Export job %s failed", job_id)
-        if job.file:
-            job.file.delete(save=False)
-        message = str(error) if isinstance(error, ExportError) else f"{type(error).__name__}: {error}"
-        ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.FAILED, error=message, file="",
-                                                   finished_at=timezone.now())
-        job.refresh_from_db()
+        if isinstance(error, ExportError):
+            message = str(error)
+        elif isinstance(error, OSError):
+            message = _("Не удалось записать файл (%(error)s). Сообщите администратору.") % {"error": error.strerror
+                                                                                           or error}
+        else:
+            message = f"{type(error).__name__}: {error}"
+        _fail(job_id, message)
+    job.refresh_from_db()
     return job
+
+
+def _fail(job_id: int, message: str) -> None:
+    ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
+        status=ExportJob.Status.FAILED, error=message, file="", finished_at=timezone.now())
 
 
 def still_covered(job: ExportJob, scope: Scope) -> bool:
@@ -551,6 +578,7 @@ def remove_expired(now: datetime.datetime | None = None) -> dict[str, int]:
     for pk, name in expired:
         storage.delete(name)  # a file already gone from the storage is not an error
         removed += ExportJob.objects.filter(pk=pk, file=name).update(file="")
+    # Jobs no worker finished in six hours, whatever the lease says, stop blocking a new request.
     stale = ExportJob.objects.running().filter(created_at__lte=now - STALE_AFTER).update(
         status=ExportJob.Status.FAILED, finished_at=now,
         error=_("Выгрузка прервана: файл не был сформирован вовремя. Запросите её снова."))

@@ -303,12 +303,13 @@ class ExportJob(models.Model):
         RUNNING = "running", _("Готовится")
         DONE = "done", _("Готово")
         FAILED = "failed", _("Ошибка")
+        CANCELLED = "cancelled", _("Отменено")
 
     kind = models.CharField(_("что"), max_length=30, choices=Kind.choices)
     params = models.JSONField(_("параметры"), default=dict, blank=True)
     params_key = models.CharField(max_length=64, editable=False)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
-    status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("состояние"), max_length=12, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(_("готово, %"), default=0)
     file = models.FileField(_("файл"), upload_to=export_upload_to, blank=True)
     error = models.TextField(blank=True)
@@ -317,6 +318,11 @@ class ExportJob(models.Model):
     expires_at = models.DateTimeField(_("хранится до"), null=True, blank=True)
     # The organisations the file was built over (the requester's scope then), re-checked at download.
     covered = models.JSONField(default=list, blank=True, editable=False)
+    # The lease (monitoring.jobs): when the message reached the broker, how often a worker took the job,
+    # when the worker last said it is alive.
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ExportJobQuerySet.as_manager()
 

@@ -8,7 +8,7 @@ it is safe to receive twice (``run_export`` claims the job with a conditional up
 
 from celery import shared_task
 
-from monitoring import exports, summaries
+from monitoring import exports, jobs, summaries
 
 
 @shared_task
@@ -16,6 +16,12 @@ def build_export(job_id: int) -> str | None:
     """Build one export job; failures are recorded on the job (FAILED with the reason), not raised."""
     job = exports.run_export(job_id)
     return job.status if job is not None else None
+
+
+@shared_task
+def sweep_exports() -> dict:
+    """Every minute: jobs whose worker died or whose message never arrived are sent again."""
+    return jobs.sweep()
 
 
 @shared_task

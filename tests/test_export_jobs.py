@@ -289,12 +289,13 @@ def test_the_pages_render_for_every_role(district, client_for):
 
 def test_the_detail_page_polls_while_the_job_runs(district, client_for):
     job = make_job(district.curator1, status=ExportJob.Status.RUNNING)
-    ExportJob.objects.filter(pk=job.pk).update(progress=40)
+    ExportJob.objects.filter(pk=job.pk).update(progress=40, heartbeat_at=timezone.now())
     client = client_for(district.curator1)
     page = client.get(job.get_absolute_url()).content.decode()
     assert reverse("monitoring:export_status", args=[job.pk]) in page and "40%" in page
     assert client.get(reverse("monitoring:export_status", args=[job.pk])).json() == {
         "status": "running", "status_display": "Готовится", "progress": 40, "download_url": None, "error": "",
+        "waiting": "",
     }
     # Downloading a job still being built leads back to its page.
     response = client.get(reverse("monitoring:export_download", args=[job.pk]))

@@ -54,6 +54,8 @@ NOT_BY_PERMISSION = {
     "roadmaps:notifications_read": "own_records",  # the user's own reminders
     "roadmaps:reminder_settings": "own_records",  # the user's own e-mail opt-out
     "monitoring:export_list": "own_records",  # the export jobs the user requests, of what they see
+    "monitoring:export_cancel": "own_records",  # the user's own export job
+    "monitoring:export_retry": "own_records",  # the user's own export job
     "otp_verify": "own_records",  # the user's own one-time code
     "otp_setup": "own_records",  # the user's own code generator
     "questionnaire_answer": "public_token",  # a personal link: no login, the token opens one response

@@ -3,17 +3,17 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from monitoring import exports, lists
+from monitoring import exports, jobs, lists
 from monitoring.models import ExportJob
-from monitoring.tasks import build_export
 from registry import audit
 from registry.forms import CrispyMixin
 from registry.listing import paginate
@@ -84,8 +84,7 @@ def export_list(request):
                 if refused.job is not None:
                     return redirect(refused.job)
                 return redirect("monitoring:export_list")
-            transaction.on_commit(lambda: build_export.delay(job.pk))
-            return redirect(job)
+            return redirect(job)  # the task is sent after the commit (monitoring.jobs.enqueue)
     jobs, chosen = lists.filter_export_jobs(ExportJob.objects.filter(requested_by=request.user), request.GET)
     listing = paginate(request, jobs, sorts=lists.EXPORT_SORTS, default="-created", page_size=PAGE_SIZE)
     now = timezone.now()
@@ -99,13 +98,49 @@ def export_list(request):
     })
 
 
+def waiting_state(job: ExportJob) -> str:
+    """What a pending or running job is waiting for, in the requester's words (see monitoring.jobs)."""
+    if job.status == ExportJob.Status.PENDING:
+        if job.enqueued_at is None:
+            return _("ожидает отправки в очередь: сервер очередей сейчас недоступен, задание будет отправлено "
+                     "автоматически")
+        return _("в очереди: ждёт свободного обработчика")
+    if job.status == ExportJob.Status.RUNNING and not jobs.is_live(job):
+        return _("обработчик не отвечает: задание будет перезапущено автоматически")
+    return ""
+
+
 @read_only
 def export_detail(request, pk):
     job = _job(request, pk)
     return render(request, "monitoring/exports/detail.html", {
         "job": job, "downloadable": _downloadable(job), "description": exports.describe_params(job.params),
         "in_progress": job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING),
+        "waiting": waiting_state(job), "max_attempts": jobs.MAX_ATTEMPTS,
     })
+
+
+@own_records
+@require_POST
+def export_cancel(request, pk):
+    job = _job(request, pk)
+    if jobs.cancel(job):
+        messages.info(request, _("Выгрузка отменена."))
+    return redirect(job)
+
+
+@own_records
+@require_POST
+def export_retry(request, pk):
+    job = _job(request, pk)
+    try:
+        retried = jobs.retry(job)
+    except IntegrityError:
+        retried = False
+        messages.error(request, _("Такая же выгрузка уже готовится — дождитесь её."))
+    if retried:
+        messages.success(request, _("Выгрузка поставлена в очередь заново."))
+    return redirect(job)
 
 
 @read_only
@@ -115,6 +150,7 @@ def export_status(request, pk):
         "status": job.status,
         "status_display": job.get_status_display(),
         "progress": job.progress,
+        "waiting": waiting_state(job),
         "download_url": reverse("monitoring:export_download", args=[job.pk]) if _downloadable(job) else None,
         "error": job.error if job.status == ExportJob.Status.FAILED else "",
     })
