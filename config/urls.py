@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from monitoring.views.health import healthz
 from monitoring.views.questionnaires import public_answer
 from registry.views.accounts import otp_setup, otp_verify
 from registry.views.home import home
@@ -20,5 +21,6 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     # A personal questionnaire link: no login, the token is the key (see monitoring.models.Response).
     path("q/<str:token>/", public_answer, name="questionnaire_answer"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -434,3 +434,16 @@ class OrganisationSummary(models.Model):
 
     def is_fresh(self, today) -> bool:
         return self.computed_on == today and self.computed_generation == self.generation
+
+
+class BeatMark(models.Model):
+    """When a periodic task last completed (``/healthz`` tells an outside monitor how old it is)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    at = models.DateTimeField()
+
+    @classmethod
+    def touch(cls, name: str) -> None:
+        from django.utils import timezone
+
+        cls.objects.update_or_create(name=name, defaults={"at": timezone.now()})

@@ -9,6 +9,7 @@ it is safe to receive twice (``run_export`` claims the job with a conditional up
 from celery import shared_task
 
 from monitoring import exports, jobs, summaries
+from monitoring.models import BeatMark
 
 
 @shared_task
@@ -20,8 +21,11 @@ def build_export(job_id: int) -> str | None:
 
 @shared_task
 def sweep_exports() -> dict:
-    """Every minute: jobs whose worker died or whose message never arrived are sent again."""
-    return jobs.sweep()
+    """Every minute: jobs whose worker died or whose message never arrived are sent again. Its mark is
+    the beat's pulse for ``/healthz``."""
+    result = jobs.sweep()
+    BeatMark.touch("sweep_exports")
+    return result
 
 
 @shared_task

@@ -47,6 +47,7 @@ EXEMPT = {
     "logout": "Django's LogoutView: ends the user's own session",
     "password_change": "Django's PasswordChangeView: the user's own password, checked by the old one",
     "password_change_done": "Django's PasswordChangeDoneView: a confirmation page",
+    "healthz": "the health check for an outside monitor: no login, no personal data, reads only",
 }
 
 # Views that write without a permission on an organisation; the declaration says so.

@@ -91,6 +91,7 @@ def export_list(request):
     for job in listing.rows:
         job.downloadable = _downloadable(job, now)
         job.description = exports.describe_params(job.params)
+        job.waiting = waiting_state(job)
     return render(request, "monitoring/exports/list.html", {
         "form": form, "filter": filterset, "listing": listing, "jobs_filter": chosen, "can_request": can_request,
         "year_kinds": list(YEAR_KINDS), "base_kinds": list(BASE_KINDS),
