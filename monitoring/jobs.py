@@ -53,7 +53,9 @@ def send(job_id: int) -> bool:
     from monitoring.tasks import build_export
 
     try:
-        build_export.apply_async(args=[job_id], retry=False)
+        # Two quick retries: a pooled connection to a Redis that restarted is dead once, then reconnects.
+        build_export.apply_async(args=[job_id], retry=True, retry_policy={
+            "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5})
     except Exception:  # a broker that is down must not break the page: the sweep tries again
         logger.warning("Export job %s could not be sent to the broker; the sweep will retry", job_id,
                        exc_info=True)

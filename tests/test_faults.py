@@ -1,0 +1,269 @@
+"""Faults with the real components: a Redis server, Celery workers and beat, gunicorn, PostgreSQL.
+
+Run by CI's fault stage (``scripts/fault-stage``): PostgreSQL from ``scripts/with-postgres``, the worker,
+beat and gunicorn from the virtualenv built from requirements.txt alone (``PRODUCTION_VENV``), Redis
+started and stopped here. Skipped elsewhere (they need ``FAULTS=1``). ``docs/reliability.md`` keeps the
+table of these faults with what the tests show.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from monitoring import jobs
+from monitoring.models import BeatMark, ExportJob
+from registry.models import MentorProfile, Participant
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(os.environ.get("FAULTS") != "1" or "postgres" not in os.environ.get("DATABASE_URL", ""),
+                       reason="fault tests run in CI's fault stage (FAULTS=1, PostgreSQL)"),
+]
+
+
+def wait_for(condition, *, timeout=90.0, step=0.2, what="the condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+class Redis:
+    """A throwaway redis-server on a unix socket; stop() and start() it at will."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.socket = directory / "redis.sock"
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis+socket://{self.socket}"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
+             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: subprocess.run(["redis-cli", "-s", str(self.socket), "ping"], capture_output=True,
+                                        text=True).stdout.strip() == "PONG", timeout=20, what="Redis")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+
+class Processes:
+    """Workers, beat and gunicorn started from the production virtualenv against the test database."""
+
+    def __init__(self, redis: Redis, media: Path, mail: Path):
+        self.redis, self.media, self.mail = redis, media, mail
+        self.venv = Path(os.environ.get("PRODUCTION_VENV", ROOT / ".venv"))
+        self.started: list[subprocess.Popen] = []
+        self.conn_max_age = "0"
+        self.logs = Path(tempfile.mkdtemp(prefix="nastavnik-faults-logs-"))
+
+    def env(self) -> dict:
+        database = connection.settings_dict
+        url = f"postgres://{database['USER']}@{database['HOST'].replace('/', '%2F')}:{database['PORT']}/{database['NAME']}"
+        return {
+            "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8",
+            "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "fault-stage-" + "x" * 50,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "NASTAVNIK_SECOND_FACTOR": "0", "DATABASE_URL": url, "DATABASE_CONN_MAX_AGE": self.conn_max_age,
+            "CELERY_BROKER_URL": self.redis.url, "DJANGO_MEDIA_ROOT": str(self.media),
+            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(self.mail),
+        }
+
+    def _start(self, name: str, *command: str, ready: str | None = None) -> subprocess.Popen:
+        log = open(self.logs / f"{name}-{len(self.started)}.log", "w")
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.started.append(process)
+        if ready:
+            path = Path(log.name)
+            wait_for(lambda: ready in path.read_text(errors="replace") or process.poll() is not None,
+                     timeout=60, what=f"{name} to start")
+            assert process.poll() is None, path.read_text(errors="replace")
+        return process
+
+    def worker(self) -> subprocess.Popen:
+        # prefork with one child: a SIGKILL of the whole group is what an out-of-memory kill does.
+        return self._start("worker", str(self.venv / "bin/celery"), "-A", "config", "worker", "-l", "info",
+                           "--concurrency=1", "--without-gossip", "--without-mingle", "-n",
+                           f"faults-{len(self.started)}@%h", ready=" ready.")
+
+    def beat(self) -> subprocess.Popen:
+        schedule = self.logs / "beat-schedule"
+        return self._start("beat", str(self.venv / "bin/celery"), "-A", "config", "beat", "-l", "info",
+                           "-s", str(schedule))
+
+    def gunicorn(self, port: int, conn_max_age: str = "0") -> subprocess.Popen:
+        self.conn_max_age = conn_max_age
+        try:
+            return self._start("gunicorn", str(self.venv / "bin/gunicorn"), "config.wsgi:application", "-b",
+                               f"127.0.0.1:{port}", "-w", "2", ready="Booting worker")
+        finally:
+            self.conn_max_age = "0"
+
+    @staticmethod
+    def kill(process: subprocess.Popen):
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+
+    def stop_all(self):
+        for process in self.started:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def stack(settings, tmp_path):
+    directory = Path(tempfile.mkdtemp(prefix="nastavnik-faults-"))
+    redis = Redis(directory)
+    redis.start()
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    settings.CELERY_BROKER_URL = redis.url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    from config.celery import app
+
+    def use_broker(url):
+        # Each test has its own Redis socket: drop the pooled connections and producers of the last one.
+        app.close()
+        app.amqp._producer_pool = None
+        app.conf.broker_url = url
+
+    original = app.conf.broker_url
+    use_broker(redis.url)
+    app.conf.task_always_eager = False
+    processes = Processes(redis, Path(settings.MEDIA_ROOT), mail)
+    try:
+        yield processes
+    finally:
+        processes.stop_all()
+        redis.stop()
+        app.conf.task_always_eager = True
+        use_broker(original)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def many_mentors(organisation, count: int) -> None:
+    """A base big enough to take the worker several seconds (bulk: the test's set-up stays quick)."""
+    people = Participant.objects.bulk_create([
+        Participant(organisation=organisation, last_name=f"Наставник{n:05d}", first_name="Иван", patronymic="Петрович",
+                    category=Participant.Category.TEACHER, search_name=f"наставник{n:05d} иван петрович")
+        for n in range(count)])
+    MentorProfile.objects.bulk_create([MentorProfile(participant=p, capacity=2) for p in people])
+
+
+def job_of(user) -> ExportJob:
+    return ExportJob.objects.filter(requested_by=user).latest("pk")
+
+
+def test_a_worker_killed_mid_export_loses_nothing(district, stack):
+    many_mentors(district.school1, 30_000)
+    first = stack.worker()
+    client = Client()
+    client.force_login(district.curator1)
+    assert client.post(reverse("monitoring:export_list"), {"kind": "mentors"}).status_code == 302
+    job = job_of(district.curator1)
+    wait_for(lambda: ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING, progress__gte=1).exists(),
+             what="the export to be under way")
+    stack.kill(first)  # SIGKILL, as the out-of-memory killer does
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.RUNNING and not job.file
+    stack.worker()
+    # The sweep (beat, every minute) finds the lease expired; here it is run with the clock moved on.
+    result = jobs.sweep(now=timezone.now() + jobs.LEASE + datetime.timedelta(seconds=5))
+    assert result["requeued"] == 1
+    wait_for(lambda: ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.DONE).exists(), timeout=180,
+             what="the export to finish on the new worker")
+    job.refresh_from_db()
+    assert job.attempts == 2 and Path(job.file.path).stat().st_size > 100_000
+    assert not list(Path(job.file.path).parent.glob("*.part"))
+
+
+def test_with_redis_down_the_request_answers_and_the_job_finishes_later(district, stack):
+    stack.redis.stop()
+    client = Client(raise_request_exception=False)
+    client.force_login(district.municipal)
+    response = client.post(reverse("monitoring:export_list"), {"kind": "statistics", "year": "2026"})
+    assert response.status_code == 302
+    job = job_of(district.municipal)
+    assert job.status == ExportJob.Status.PENDING and job.enqueued_at is None
+    page = client.get(job.get_absolute_url())
+    assert page.status_code == 200 and "сервер очередей сейчас недоступен" in page.content.decode()
+    assert client.get(reverse("registry:participant_list")).status_code == 200  # no page needs Redis
+    stack.redis.start()
+    stack.worker()
+    assert jobs.sweep(now=timezone.now() + datetime.timedelta(minutes=1))["sent"] == 1
+    wait_for(lambda: ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.DONE).exists(),
+             what="the export to finish once Redis is back")
+
+
+def test_after_postgresql_restarts_requests_succeed(district, stack):
+    """gunicorn's workers keep their connections (CONN_MAX_AGE); after a restart of PostgreSQL the health
+    check replaces the dead one before the next request (without it, each worker's next request fails)."""
+    restart = os.environ.get("WITH_POSTGRES_RESTART")
+    if not restart:
+        pytest.skip("needs scripts/with-postgres")
+    port = 19000 + os.getpid() % 1000
+    stack.gunicorn(port, conn_max_age="600")
+
+    def databases() -> list[str]:
+        answers = []
+        for _request in range(8):  # enough to reach both of gunicorn's workers
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+                    answers.append(json.loads(response.read())["database"])
+            except urllib.error.HTTPError as error:  # 503 when the broker or beat is not ok: still JSON
+                assert error.code == 503, error.code
+                answers.append(json.loads(error.read())["database"])
+        return answers
+
+    assert set(databases()) == {"ok"}
+    subprocess.run(["bash", "-c", restart], check=True, capture_output=True, timeout=120)
+    connection.close()  # this test's own connection died with the server too
+    assert set(databases()) == {"ok"}
+
+
+def test_web_worker_and_beat_run_from_a_production_install(district, stack):
+    """gunicorn, the worker and beat start from requirements.txt alone, and beat's minutely sweep runs."""
+    stack.worker()
+    stack.beat()
+    port = 18000 + os.getpid() % 1000
+    stack.gunicorn(port)
+    wait_for(lambda: BeatMark.objects.filter(name="sweep_exports").exists(), timeout=150,
+             what="beat's minutely sweep to run on the worker")
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+        body = response.read().decode()
+    assert response.status == 200 and '"broker": "ok"' in body and '"database": "ok"' in body
