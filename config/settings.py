@@ -215,7 +215,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-# A mail server that hangs must not hang a request or a worker.
+# Seconds the SMTP backend waits on the server (connecting, every command): a hanging server cannot hang
+# a request or a worker; the reminder outbox retries the letter later.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nastavnik@localhost")
 # Where django.core.mail.backends.filebased.EmailBackend writes letters (the Celery CI stage reads them).
@@ -247,8 +248,15 @@ CELERY_TASK_PUBLISH_RETRY = False
 # CELERY_TIMEZONE's, i.e. Moscow time. A task run twice (a redelivery, a second beat) sends nothing twice.
 CELERY_BEAT_SCHEDULE = {
     "roadmap-reminders": {
+        # The scan (catching up missed days) and the sending of its letters. Keep the hour in step with
+        # roadmaps.reminders.LATE_SCAN_AFTER.
         "task": "roadmaps.tasks.send_daily_reminders_task",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "roadmap-reminder-digests": {
+        # The reminder outbox: retries, letters of a worker that died, a missed 07:00 scan.
+        "task": "roadmaps.tasks.send_reminder_digests_task",
+        "schedule": crontab(minute="*/5"),
     },
     "refresh-dashboard-summaries": {
         "task": "monitoring.tasks.refresh_summaries",

@@ -105,3 +105,35 @@ def test_the_worker_sends_one_digest_and_a_second_run_sends_nothing(mail_dir):
     assert second["emails_skipped"] == 1
     assert len(letters(mail_dir)) == 1
     assert Reminder.objects.count() == 1
+
+
+def test_the_worker_delivers_the_outbox_once_under_the_rows_message_id(mail_dir):
+    """The scan queues in this process; the five-minute sending task, in the worker, delivers."""
+    from roadmaps.reminders import scan_reminders
+    from roadmaps.tasks import send_reminder_digests_task
+
+    today = timezone.localdate()
+    organisation = factories.OrganisationFactory(short_name="МБОУ СОШ № 8")
+    roadmap = Roadmap.objects.create(organisation=organisation, academic_year=AcademicYear.objects.current(),
+                                     title="Дорожная карта")
+    curator = factories.UserFactory(username="outbox-curator", email="curator8@example.org")
+    factories.RoleFactory(user=curator, role=Role.SCHOOL_CURATOR, organisation=organisation)
+    item = RoadmapItem.objects.create(roadmap=roadmap, stage_number=1, stage_title="Подготовка условий",
+                                      number="1.3", title="Анкетирование наставников",
+                                      deadline={"kind": "year", "text": "в течение года"})
+    item.responsible_users.add(curator)
+    Occurrence.objects.create(item=item, starts_on=today - datetime.timedelta(days=30),
+                              due_on=today + datetime.timedelta(days=7))
+    scan_reminders(today)
+    row = ReminderDigest.objects.get(user=curator, day=today)
+    assert row.status == ReminderDigest.Status.PENDING and letters(mail_dir) == []
+
+    first = send_reminder_digests_task.delay().get(timeout=TIMEOUT)
+    second = send_reminder_digests_task.delay().get(timeout=TIMEOUT)
+
+    assert (first["delivery"]["sent"], second["delivery"]["sent"]) == (1, 0)
+    [letter] = letters(mail_dir)
+    assert letter["To"] == "curator8@example.org"
+    assert letter["Message-ID"].startswith(f"<digest-{row.pk}-{today.isoformat()}@")
+    row.refresh_from_db()
+    assert row.status == ReminderDigest.Status.SENT and row.attempts == 1
