@@ -1,9 +1,14 @@
 """Participant spreadsheets: the import template, reading an uploaded workbook, committing it.
 
 Import is all-or-nothing. ``parse_participant_workbook`` reads a workbook and returns an
-``ImportPreview`` with every row and its problems, in Russian; ``commit_import`` reads the stored file
-again inside one transaction and creates the participants only if no row has a problem. Views only
-call these functions.
+``ImportPreview`` with every row and its problems, in Russian. The file is read once, off the request
+(``parse_stored_import``, run by a Celery task): the preview is stored in the import row as JSON and
+the page shows it from there. ``commit_import`` locks the import, takes the stored rows, checks them
+again against the registry as it is now, and creates the participants only if no row has a problem —
+once per import, and once per file (by its SHA-256) per organisation. Views only call these functions.
+
+A hostile workbook is refused before openpyxl reads it (``registry.xlsx_limits``); the rows are then
+bounded while they are read (``MAX_ROWS``, ``MAX_COLUMNS``, ``MAX_TEXT``).
 """
 
 from __future__ import annotations
@@ -11,29 +16,41 @@ from __future__ import annotations
 import datetime
 import difflib
 import logging
+import math
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from registry import xlsx_limits
 from registry.models import MenteeProfile, MentorProfile, Participant, ParticipantImport, Topic
+from registry.models.imports import file_sha256
 from registry.models.people import normalise_name
 from registry.signals import announce_change
+from registry.xlsx_limits import WorkbookDamaged, WorkbookTooLarge
 
 logger = logging.getLogger(__name__)
 
 MAX_ROWS = 5000
 #: Columns read from each row; a header wider than this is cut (a sheet may carry styling far to the right).
-MAX_COLUMNS = 60
+MAX_COLUMNS = 30
+#: Characters in the recognised columns of all rows together: bounds the stored preview.
+MAX_TEXT = 3_000_000
+#: Filled rows on the sheet beyond the participants' (the header, the example, notes): more is refused
+#: before the rows are read.
+SPARE_ROWS = 100
 #: Rows per query when looking for people already in the registry.
 DUPLICATE_CHUNK = 500
 
@@ -256,6 +273,49 @@ class ImportRow:
         name = normalise_name(f"{participant.last_name} {participant.first_name} {participant.patronymic or ''}")
         return name, participant.birth_date
 
+    def to_stored(self) -> dict:
+        return {
+            "number": self.number, "cells": self.cells, "errors": self.errors, "bad": sorted(self.bad_columns),
+            # What the checks read as it was in the cell, beyond its shown text: a date cell, the
+            # line breaks between topics. Kept so that the commit can check the row again.
+            "raw": {"birth_date": _stored_value(self.raw.get("birth_date")),
+                    "topics": None if self.raw.get("topics") is None else str(self.raw["topics"])},
+        }
+
+    @classmethod
+    def from_stored(cls, data: dict, *, checked: bool = True) -> ImportRow:
+        """A stored row, with its problems (``checked``) or ready to be checked again."""
+        raw = data.get("raw") or {}
+        row = cls(number=data["number"], cells=dict(data["cells"]),
+                  raw={"birth_date": _loaded_value(raw.get("birth_date")), "topics": raw.get("topics")})
+        if checked:
+            row.errors = list(data.get("errors") or [])
+            row.bad_columns = set(data.get("bad") or [])
+        return row
+
+
+def _stored_value(value):
+    """A cell's value as JSON: dates tagged, what JSON cannot hold as the text the cell shows."""
+    if isinstance(value, datetime.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return _text(value)
+
+
+def _loaded_value(value):
+    if isinstance(value, dict):
+        if "datetime" in value:
+            return datetime.datetime.fromisoformat(value["datetime"])
+        if "date" in value:
+            return datetime.date.fromisoformat(value["date"])
+        return None
+    return value
+
 
 @dataclass
 class ImportPreview:
@@ -285,6 +345,31 @@ class ImportPreview:
         total = len(self.rows)
         rows = plural_ru(total, "строка", "строки", "строк")
         return _("%(total)s %(rows)s, %(bad)s с ошибками") % {"total": total, "rows": rows, "bad": len(self.error_rows)}
+
+    def to_stored(self) -> dict:
+        """The preview as the import row keeps it (``ParticipantImport.preview``)."""
+        return {
+            "version": STORED_VERSION,
+            "summary": {"text": self.summary, "rows": len(self.rows), "error_rows": len(self.error_rows),
+                        "can_commit": self.can_commit},
+            "errors": self.errors, "notes": self.notes, "unknown_topics": self.unknown_topics,
+            "skipped_example": self.skipped_example,
+            "rows": [row.to_stored() for row in self.rows],
+        }
+
+    @classmethod
+    def from_stored(cls, data: dict, *, checked: bool = True) -> ImportPreview:
+        """The stored preview as it was checked, or (``checked=False``) its rows ready to be checked again."""
+        return cls(
+            rows=[ImportRow.from_stored(row, checked=checked) for row in data.get("rows") or []],
+            errors=list(data.get("errors") or []), notes=list(data.get("notes") or []),
+            unknown_topics=list(data.get("unknown_topics") or []) if checked else [],
+            skipped_example=bool(data.get("skipped_example")),
+        )
+
+
+#: The shape of a stored preview (``ImportPreview.to_stored``).
+STORED_VERSION = 1
 
 
 def plural_ru(number: int, one: str, few: str, many: str) -> str:
@@ -410,6 +495,11 @@ def _read_header(cells) -> tuple[dict[str, int], list[str]]:
     return positions, unknown
 
 
+UNREADABLE = gettext_lazy("Файл не удаётся прочитать как книгу Excel (.xlsx): возможно, он повреждён или сохранён в другом "
+               "формате. Откройте его в Excel и сохраните как «Книга Excel (.xlsx)».")
+DAMAGED = gettext_lazy("Файл повреждён: не удалось дочитать его до конца. Сохраните его в Excel заново.")
+
+
 def _open_workbook(file):
     return load_workbook(file, read_only=True, data_only=True)
 
@@ -417,25 +507,47 @@ def _open_workbook(file):
 def parse_participant_workbook(file, *, organisation=None) -> ImportPreview:
     """Read an uploaded workbook (a path or a binary file) and check every row.
 
-    With ``organisation``, rows are also checked against the people already in its registry.
+    With ``organisation``, rows are also checked against the people already in its registry. The
+    workbook's size is checked first, from its ZIP directory and by streaming its XML
+    (``registry.xlsx_limits``); openpyxl reads it only when it is within the limits.
     """
     preview = ImportPreview()
     try:
-        workbook = _open_workbook(file)
-    except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
+        archive = zipfile.ZipFile(file)
+    except Exception as error:  # not a ZIP at all
         logger.info("Unreadable import workbook: %r", error)
-        preview.errors.append(_("Файл не удаётся прочитать как книгу Excel (.xlsx): возможно, он повреждён или "
-                                "сохранён в другом формате. Откройте его в Excel и сохраните как "
-                                "«Книга Excel (.xlsx)»."))
+        preview.errors.append(str(UNREADABLE))
         return preview
-    try:
-        _read_rows(workbook, preview)
-    except Exception as error:
-        logger.info("Damaged import workbook: %r", error)
-        preview.rows = []
-        preview.errors.append(_("Файл повреждён: не удалось дочитать его до конца. Сохраните его в Excel заново."))
-    finally:
-        workbook.close()
+    with archive:
+        try:
+            xlsx_limits.check_directory(archive)
+            scan = xlsx_limits.check_parts(archive)
+        except WorkbookTooLarge as refusal:
+            preview.errors.append(refusal.message)
+            return preview
+        except WorkbookDamaged as error:
+            logger.info("Damaged import workbook: %s", error)
+            preview.errors.append(str(DAMAGED))
+            return preview
+        try:
+            workbook = _open_workbook(file)
+        except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
+            logger.info("Unreadable import workbook: %r", error)
+            preview.errors.append(str(UNREADABLE))
+            return preview
+        try:
+            sheet = _data_sheet(workbook)
+            data = xlsx_limits.check_data_sheet(scan, sheet._worksheet_path, max_filled_rows=MAX_ROWS + SPARE_ROWS)
+            _read_rows(sheet, preview, last_row=data.last_filled_row)
+        except WorkbookTooLarge as refusal:
+            preview.rows = []
+            preview.errors.append(refusal.message)
+        except Exception as error:
+            logger.info("Damaged import workbook: %r", error)
+            preview.rows = []
+            preview.errors.append(str(DAMAGED))
+        finally:
+            workbook.close()
     if preview.errors:
         preview.rows = []
         return preview
@@ -443,15 +555,30 @@ def parse_participant_workbook(file, *, organisation=None) -> ImportPreview:
     return preview
 
 
-def _read_rows(workbook, preview: ImportPreview) -> None:
+def _data_sheet(workbook):
     if DATA_SHEET_TITLE in workbook.sheetnames:
         sheet = workbook[DATA_SHEET_TITLE]
     else:
         sheet = workbook.worksheets[0]
+    if not getattr(sheet, "_worksheet_path", None):
+        raise WorkbookDamaged("the data sheet is not a worksheet")
+    return sheet
+
+
+def _read_rows(sheet, preview: ImportPreview, *, last_row: int) -> None:
     positions = None
     data_rows = 0
+    text = 0
     example = [_text(EXAMPLE_ROW[column.key]) for column in COLUMNS]
-    for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+    # Nothing past the last filled row is read (a dimension or a stray row number far below the data
+    # would otherwise yield a million empty rows).
+    rows = sheet.iter_rows(max_col=MAX_COLUMNS, max_row=last_row, values_only=True) if last_row else ()
+    for number, cells in enumerate(rows, start=1):
+        for index, value in enumerate(cells):
+            if isinstance(value, str) and len(value) > xlsx_limits.MAX_CELL_TEXT:  # the scan has seen to it
+                raise xlsx_limits.too_large(_("в ячейке %(cell)s больше %(max)s знаков") % {
+                    "cell": f"{get_column_letter(index + 1)}{number}",
+                    "max": xlsx_limits.number(xlsx_limits.MAX_CELL_TEXT)})
         if not any(_text(value) for value in cells):
             continue
         if positions is None:
@@ -478,6 +605,10 @@ def _read_rows(workbook, preview: ImportPreview) -> None:
                   "разделите файл на несколько.") % {"max": f"{MAX_ROWS:,}".replace(",", "\u00a0")}
             )
             return
+        text += sum(len(value) for value in shown.values())
+        if text > MAX_TEXT:
+            raise xlsx_limits.too_large(_("в столбцах участников больше %(max)s знаков текста") % {
+                "max": xlsx_limits.number(MAX_TEXT)})
         preview.rows.append(ImportRow(number=number, cells=shown, raw=raw))
     if positions is None:
         preview.errors.append(_("Файл пустой: в нём нет ни заголовков, ни участников. Заполните шаблон."))
@@ -498,7 +629,6 @@ def _check_rows(preview: ImportPreview, organisation) -> None:
                               % {"row": seen[key]}, *PERSON_COLUMNS)
             else:
                 seen[key] = row.number
-        row.raw = {}
     preview.unknown_topics = sorted(unknown_topics.values(), key=str.lower)
     if organisation is not None:
         _check_registry_duplicates(preview.rows, organisation)
@@ -628,32 +758,149 @@ def read_import(participant_import: ParticipantImport) -> ImportPreview:
         return parse_participant_workbook(handle, organisation=participant_import.organisation)
 
 
+def stored_preview(participant_import: ParticipantImport) -> ImportPreview | None:
+    """The preview as it was parsed (None before the file has been checked)."""
+    if participant_import.preview is None:
+        return None
+    return ImportPreview.from_stored(participant_import.preview)
+
+
+# --- checking, off the request -----------------------------------------------------------------
+
+
+class ParseTimedOut(Exception):
+    """Raised by the caller (the Celery task's soft time limit) to say the check ran out of time."""
+
+
+PARSE_TIMED_OUT = gettext_lazy("Проверка файла заняла слишком много времени и была остановлена. Проверьте, что в "
+                               "файле только участники (без лишних листов, формул и оформления на тысячи строк), "
+                               "и загрузите его снова.")
+PARSE_FAILED = gettext_lazy("Файл не удалось проверить из-за ошибки на сервере. Загрузите его снова; если ошибка "
+                            "повторится, сообщите администратору портала.")
+
+
+def parse_stored_import(import_id: int, *, timed_out: type[BaseException] = ParseTimedOut):
+    """Check a pending import once: PARSING, then CHECKED with the preview stored — or FAILED with the
+    reason. Returns the import, or None when it was not pending (a redelivered or repeated task).
+
+    The import is claimed with a conditional update, so two workers never read the same file.
+    ``timed_out`` is the exception that means «out of time» (Celery's ``SoftTimeLimitExceeded``).
+    """
+    now = timezone.now()
+    claimed = ParticipantImport.objects.filter(pk=import_id, status=ParticipantImport.Status.PENDING).update(
+        status=ParticipantImport.Status.PARSING, parse_started_at=now, parse_error="")
+    if claimed != 1:
+        logger.info("Participant import %s is not pending any more; not checked again.", import_id)
+        return None
+    participant_import = ParticipantImport.objects.select_related("organisation").defer("preview").get(pk=import_id)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            preview = read_import(participant_import)
+            stored = preview.to_stored()
+            fields = {"status": ParticipantImport.Status.CHECKED, "preview": stored, "parsed_at": timezone.now()}
+            if not participant_import.sha256:
+                try:
+                    with participant_import.file.open("rb") as handle:
+                        fields["sha256"] = file_sha256(handle)
+                except (FileNotFoundError, ValueError):
+                    pass
+    except timed_out:
+        logger.warning("Participant import %s: the check ran out of time.", import_id)
+        fields = {"status": ParticipantImport.Status.FAILED, "parse_error": str(PARSE_TIMED_OUT),
+                  "parsed_at": timezone.now()}
+    except Exception:
+        logger.exception("Participant import %s: the check failed.", import_id)
+        fields = {"status": ParticipantImport.Status.FAILED, "parse_error": str(PARSE_FAILED),
+                  "parsed_at": timezone.now()}
+    ParticipantImport.objects.filter(pk=import_id, status=ParticipantImport.Status.PARSING).update(**fields)
+    participant_import.refresh_from_db()
+    return participant_import
+
+
 # --- committing --------------------------------------------------------------------------------
+
+
+class ImportFileAlreadyCommitted(ImportRejected):
+    """This very file (by its bytes) is already in the organisation's registry, by another import."""
+
+    def __init__(self, earlier: ParticipantImport):
+        super().__init__(already_committed_message(earlier))
+        self.earlier = earlier
+
+
+def already_committed_message(earlier: ParticipantImport) -> str:
+    """«Этот файл уже загружен в реестр … 12.03.2026 в 10:15, загрузил(а) …»: the earlier import, named."""
+    who = earlier.committed_by or earlier.uploaded_by
+    when = timezone.localtime(earlier.committed_at) if earlier.committed_at else None
+    return _("Этот файл уже загружен в реестр организации «%(organisation)s»%(when)s%(who)s: «%(name)s», добавлено "
+             "участников — %(created)s. Повторно его загружать не нужно; если в файле что-то изменилось, загрузите "
+             "исправленный файл.") % {
+        "organisation": earlier.organisation.short_name,
+        "when": _(" %(date)s в %(time)s") % {"date": f"{when:%d.%m.%Y}", "time": f"{when:%H:%M}"} if when else "",
+        "who": _(" (загрузил(а) %(name)s)") % {"name": who.display_name} if who else "",
+        "name": earlier.original_name, "created": earlier.rows_created,
+    }
 
 
 def commit_import(participant_import: ParticipantImport, *, by) -> int:
     """Create every participant of the import, or none. Returns how many were created.
 
-    The import is claimed first with a conditional update, inside the same transaction: a second
-    submit (or a concurrent one, which waits for the row) finds it committed and creates nothing.
+    The stored preview is committed, not the file read again: its rows are checked once more against
+    the registry as it is now (someone may have typed a person in meanwhile, or hidden a topic). The
+    import row is locked (``select_for_update``) and claimed with a conditional update inside the same
+    transaction: a second commit, concurrent or later, waits for the first and then finds it committed
+    (``ImportAlreadyCommitted``). The same file committed by another import of the organisation is
+    refused (``ImportFileAlreadyCommitted``), by a unique constraint when two race.
     """
-    with transaction.atomic():
-        now = timezone.now()
-        claimed = ParticipantImport.objects.filter(
-            pk=participant_import.pk, status=ParticipantImport.Status.UPLOADED
-        ).update(status=ParticipantImport.Status.COMMITTED, committed_at=now)
-        if claimed != 1:
-            raise ImportAlreadyCommitted(_("Этот файл уже загружен в реестр; повторно ничего не добавлено."))
-        preview = read_import(participant_import)
-        if not preview.can_commit:
-            raise ImportRejected(_("В файле есть ошибки: ничего не загружено. Исправьте файл и загрузите его снова."),
-                                 preview)
-        created = _create_participants(preview.rows, participant_import.organisation, by)
-        ParticipantImport.objects.filter(pk=participant_import.pk).update(rows_created=created)
-        announce_change(Participant, participant_import.organisation_id)
+    sha256 = participant_import.sha256
+    try:
+        with transaction.atomic():
+            locked = (ParticipantImport.objects.select_for_update(of=("self",)).select_related("organisation")
+                      .get(pk=participant_import.pk))
+            sha256 = locked.sha256
+            if locked.status == ParticipantImport.Status.COMMITTED:
+                raise ImportAlreadyCommitted(_("Этот файл уже загружен в реестр; повторно ничего не добавлено."))
+            if locked.status != ParticipantImport.Status.CHECKED or locked.preview is None:
+                raise ImportRejected(_("Файл ещё не проверен: дождитесь окончания проверки."))
+            earlier = ParticipantImport.objects.committed_copy(locked.organisation_id, locked.sha256,
+                                                               exclude_pk=locked.pk)
+            if earlier is not None:
+                raise ImportFileAlreadyCommitted(earlier)
+            now = timezone.now()
+            claimed = ParticipantImport.objects.filter(
+                pk=locked.pk, status=ParticipantImport.Status.CHECKED
+            ).update(status=ParticipantImport.Status.COMMITTED, committed_at=now, committed_by=by)
+            if claimed != 1:
+                raise ImportAlreadyCommitted(_("Этот файл уже загружен в реестр; повторно ничего не добавлено."))
+            preview = ImportPreview.from_stored(locked.preview, checked=False)
+            if preview.errors or not preview.rows:
+                raise ImportRejected(_("В файле есть ошибки: ничего не загружено. Исправьте файл и загрузите его "
+                                       "снова."), ImportPreview.from_stored(locked.preview))
+            _check_rows(preview, locked.organisation)
+            if not preview.can_commit:
+                raise ImportRejected(_("В файле есть ошибки: ничего не загружено. Исправьте файл и загрузите его "
+                                       "снова."), preview)
+            created = _create_participants(preview.rows, locked.organisation, by)
+            ParticipantImport.objects.filter(pk=locked.pk).update(rows_created=created)
+            announce_change(Participant, locked.organisation_id)
+    except IntegrityError:
+        # Another import of the same file was committed between the check above and the claim.
+        earlier = ParticipantImport.objects.committed_copy(participant_import.organisation_id, sha256,
+                                                           exclude_pk=participant_import.pk)
+        if earlier is None:
+            raise
+        raise ImportFileAlreadyCommitted(earlier) from None
+    except ImportRejected as refusal:
+        if refusal.preview is not None and not isinstance(refusal, ImportAlreadyCommitted):
+            # What the check found now is what the page shows from now on.
+            ParticipantImport.objects.filter(pk=participant_import.pk, status=ParticipantImport.Status.CHECKED
+                                             ).update(preview=refusal.preview.to_stored())
+        raise
     participant_import.status = ParticipantImport.Status.COMMITTED
     participant_import.committed_at = now
+    participant_import.committed_by = by
     participant_import.rows_created = created
+    participant_import.preview = locked.preview
     return created
 
 

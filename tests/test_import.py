@@ -54,10 +54,15 @@ def xlsx(rows, header=HEADER) -> bytes:
     return buffer.getvalue()
 
 
-def stored_import(organisation, content: bytes, *, user=None, name="участники.xlsx") -> ParticipantImport:
+def stored_import(organisation, content: bytes, *, user=None, name="участники.xlsx",
+                  parse=True) -> ParticipantImport:
+    """An uploaded file, checked as the task checks it (unless ``parse`` is false: then still pending)."""
     upload = ParticipantImport(organisation=organisation, original_name=name, uploaded_by=user)
     upload.file.save(name, ContentFile(content), save=False)
     upload.save()
+    if parse:
+        spreadsheets.parse_stored_import(upload.pk)
+        upload.refresh_from_db()
     return upload
 
 
@@ -122,7 +127,7 @@ def test_anyone_may_download_the_template_but_only_editors_upload(district, clie
 # --- a good file -------------------------------------------------------------------------------
 
 
-def test_good_file_uploads_previews_and_commits_everything(district, client_for):
+def test_good_file_uploads_previews_and_commits_everything(district, client_for, django_capture_on_commit_callbacks):
     client = client_for(district.curator1)
     page = client.get(reverse("registry:import_upload"))
     assert page.status_code == 200
@@ -130,9 +135,13 @@ def test_good_file_uploads_previews_and_commits_everything(district, client_for)
     assert reverse("registry:import_template") in page.content.decode()
 
     upload = SimpleUploadedFile("школа1.xlsx", xlsx(good_rows()))
-    response = client.post(reverse("registry:import_upload"), {"file": upload})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("registry:import_upload"), {"file": upload})
     assert response.status_code == 302
+    assert len(callbacks) == 1  # the check, sent once the row is committed (run here: no broker)
     participant_import = ParticipantImport.objects.get()
+    assert participant_import.status == ParticipantImport.Status.CHECKED
+    assert participant_import.preview["summary"]["rows"] == 3
     assert response["Location"] == preview_url(participant_import)
     assert participant_import.organisation == district.school1
     assert participant_import.original_name == "школа1.xlsx"
@@ -272,7 +281,7 @@ def test_each_error_is_shown_and_nothing_is_committed(district, client_for, case
     assert Participant.objects.count() == before
     assert MentorProfile.objects.count() == MenteeProfile.objects.count() == 0
     participant_import.refresh_from_db()
-    assert participant_import.status == ParticipantImport.Status.UPLOADED
+    assert participant_import.status == ParticipantImport.Status.CHECKED
     assert participant_import.file.storage.exists(participant_import.file.name)  # the upload stays
 
 
@@ -427,7 +436,11 @@ def test_commit_checks_again_against_the_registry(district, client_for):
     assert "уже есть в реестре организации" in response.content.decode()
     assert Participant.objects.count() == 1
     participant_import.refresh_from_db()
-    assert participant_import.status == ParticipantImport.Status.UPLOADED
+    assert participant_import.status == ParticipantImport.Status.CHECKED
+    # What the commit found is stored: the page shows it from now on, and offers no commit.
+    page = client.get(preview_url(participant_import))
+    assert "3 строки, 1 с ошибками" in page.content.decode()
+    assert not page.context["preview"].can_commit
 
 
 # --- who may ------------------------------------------------------------------------------------

@@ -1,17 +1,23 @@
 """Loading participants from a spreadsheet: template, upload, preview, commit. The work is in
-``registry.spreadsheets``; these views only check who may do it and show the result."""
+``registry.spreadsheets``; these views only check who may do it and show the result.
+
+The upload stores the file and the import row and sends the check to a Celery task once the row is
+committed (in-process without a broker); the preview page shows «Файл проверяется…» until the stored
+preview is there."""
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry import spreadsheets
+from registry import spreadsheets, tasks
 from registry.forms import CrispyMixin
 from registry.models import ParticipantImport
+from registry.models.imports import file_sha256
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,6 +39,18 @@ class ImportUploadForm(CrispyMixin, forms.ModelForm):
             self.fields["organisation"].disabled = True
             self.initial["organisation"] = organisations.first()
 
+    def clean(self):
+        """The same file (by its bytes) already put into this organisation's registry is refused, naming
+        the import that did it."""
+        cleaned = super().clean()
+        upload, organisation = cleaned.get("file"), cleaned.get("organisation")
+        if upload and organisation and not self.has_error("file"):
+            self.instance.sha256 = file_sha256(upload)
+            earlier = ParticipantImport.objects.committed_copy(organisation.pk, self.instance.sha256)
+            if earlier is not None:
+                self.add_error("file", spreadsheets.already_committed_message(earlier))
+        return cleaned
+
 
 @read_only
 def import_template(request):
@@ -51,15 +69,23 @@ def import_upload(request):
         initial["organisation"] = organisations.filter(pk=request.GET["organisation"]).first()
     form = ImportUploadForm(request.POST or None, request.FILES or None, organisations=organisations, initial=initial)
     if request.method == "POST" and form.is_valid():
-        upload = form.save(commit=False)
-        upload.original_name = request.FILES["file"].name[:255]
-        upload.uploaded_by = request.user
-        upload.save()
+        sent = []
+        with transaction.atomic():
+            upload = form.save(commit=False)
+            upload.original_name = request.FILES["file"].name[:255]
+            upload.uploaded_by = request.user
+            upload.status = ParticipantImport.Status.PENDING
+            upload.save()
+            # Sent once the row is there for the worker to find; without a broker the check runs here.
+            transaction.on_commit(lambda: sent.append(tasks.send_participant_import(upload.pk)))
+        if sent == [False]:  # the broker did not answer (in tests, the callbacks may run later)
+            messages.info(request, _("Файл сохранён. Проверка файла начнётся в ближайшее время — эту страницу можно "
+                                     "обновить позже или вернуться к ней из списка загрузок."))
         return redirect("registry:import_preview", pk=upload.pk)
     recent = (
         ParticipantImport.objects.visible_to(request.scope)
         .filter(organisation__in=organisations)
-        .select_related("organisation", "uploaded_by")[:10]
+        .select_related("organisation", "uploaded_by").defer("preview")[:10]
     )
     return render(request, "registry/import_upload.html", {
         "form": form, "recent": recent, "max_rows": spreadsheets.MAX_ROWS,
@@ -74,25 +100,35 @@ def _participant_list_url(participant_import) -> str:
 @requires(Perm.EDIT_REGISTRY)
 def import_preview(request, pk):
     participant_import = get_visible_or_404(
-        ParticipantImport.objects.select_related("organisation", "uploaded_by"), request, pk=pk
+        ParticipantImport.objects.select_related("organisation", "uploaded_by", "committed_by"), request, pk=pk
     )
-    committed = participant_import.status == ParticipantImport.Status.COMMITTED
+    preview = None
 
     if request.method == "POST":
         try:
             created = spreadsheets.commit_import(participant_import, by=request.user)
         except spreadsheets.ImportAlreadyCommitted as refusal:
+            # A second click, or a second tab: the first commit's result is on the page.
             messages.warning(request, refusal.message)
-            return redirect(_participant_list_url(participant_import))
+            return redirect("registry:import_preview", pk=participant_import.pk)
         except spreadsheets.ImportRejected as refusal:
             messages.error(request, refusal.message)
-            preview = refusal.preview or spreadsheets.read_import(participant_import)
+            participant_import.refresh_from_db()
+            preview = refusal.preview
         else:
             messages.success(request, _("В реестр организации «%(organisation)s» добавлено участников: %(count)s.") % {
                 "organisation": participant_import.organisation.short_name, "count": created})
             return redirect(_participant_list_url(participant_import))
-    else:
-        preview = None if committed else spreadsheets.read_import(participant_import)
+
+    status = participant_import.status
+    committed = status == ParticipantImport.Status.COMMITTED
+    checked = status == ParticipantImport.Status.CHECKED
+    if preview is None and checked:
+        preview = spreadsheets.stored_preview(participant_import)
+    earlier = None
+    if checked and preview is not None and preview.can_commit:
+        earlier = ParticipantImport.objects.committed_copy(participant_import.organisation_id,
+                                                           participant_import.sha256, exclude_pk=participant_import.pk)
 
     only_errors = request.GET.get("errors") == "1"
     rows = []
@@ -101,7 +137,12 @@ def import_preview(request, pk):
     return render(request, "registry/import_preview.html", {
         "upload": participant_import,
         "committed": committed,
+        "in_progress": participant_import.in_progress,
+        "failed": status == ParticipantImport.Status.FAILED or participant_import.stalled,
+        # A FAILED check says why; a stalled one was killed by the time limit.
+        "failure": participant_import.parse_error or spreadsheets.PARSE_TIMED_OUT,
         "preview": preview,
+        "earlier": spreadsheets.already_committed_message(earlier) if earlier else "",
         "rows": rows,
         "only_errors": only_errors,
         "columns": spreadsheets.COLUMNS,
