@@ -9,14 +9,18 @@ table of these faults with what the tests show.
 from __future__ import annotations
 
 import datetime
+import email
+import email.policy
 import json
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -31,6 +35,10 @@ from monitoring.models import BeatMark, ExportJob
 from registry.models import MentorProfile, Participant
 
 ROOT = Path(__file__).resolve().parent.parent
+STATIC_ROOT = Path(tempfile.gettempdir()) / "nastavnik-faults-static"
+# The web server and worker run with this key: sessions made here by force_login must verify there.
+SECRET_KEY = "fault-stage-" + "x" * 50
+_static_collected = False
 pytestmark = [
     pytest.mark.faults,
     pytest.mark.django_db(transaction=True),
@@ -84,6 +92,7 @@ class Processes:
         self.venv = Path(os.environ.get("PRODUCTION_VENV", ROOT / ".venv"))
         self.started: list[subprocess.Popen] = []
         self.conn_max_age = "0"
+        self.extra_env: dict[str, str] = {}
         self.logs = Path(tempfile.mkdtemp(prefix="nastavnik-faults-logs-"))
 
     def env(self) -> dict:
@@ -91,13 +100,13 @@ class Processes:
         url = f"postgres://{database['USER']}@{database['HOST'].replace('/', '%2F')}:{database['PORT']}/{database['NAME']}"
         return {
             "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8",
-            "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "fault-stage-" + "x" * 50,
+            "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": SECRET_KEY,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SECURE_SSL_REDIRECT": "0",
             "NASTAVNIK_SECOND_FACTOR": "0", "DATABASE_URL": url, "DATABASE_CONN_MAX_AGE": self.conn_max_age,
             "CELERY_BROKER_URL": self.redis.url, "DJANGO_MEDIA_ROOT": str(self.media),
             "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(self.mail),
-        }
+            "EMAIL_FILE_PATH": str(self.mail), "DJANGO_STATIC_ROOT": str(STATIC_ROOT),
+        } | self.extra_env
 
     def _start(self, name: str, *command: str, ready: str | None = None) -> subprocess.Popen:
         log = open(self.logs / f"{name}-{len(self.started)}.log", "w")
@@ -123,6 +132,11 @@ class Processes:
                            "-s", str(schedule))
 
     def gunicorn(self, port: int, conn_max_age: str = "0") -> subprocess.Popen:
+        global _static_collected
+        if not _static_collected:  # as a deployment does; once a session (collectstatic copies what changed)
+            _static_collected = True
+            subprocess.run([str(self.venv / "bin/python"), "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                           cwd=ROOT, env=self.env(), check=True, capture_output=True, timeout=300)
         self.conn_max_age = conn_max_age
         try:
             return self._start("gunicorn", str(self.venv / "bin/gunicorn"), "config.wsgi:application", "-b",
@@ -154,6 +168,7 @@ def stack(settings, tmp_path):
     mail.mkdir()
     settings.CELERY_BROKER_URL = redis.url
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.SECRET_KEY = SECRET_KEY
     from config.celery import app
 
     def use_broker(url):
@@ -267,3 +282,157 @@ def test_web_worker_and_beat_run_from_a_production_install(district, stack):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
         body = response.read().decode()
     assert response.status == 200 and '"broker": "ok"' in body and '"database": "ok"' in body
+
+
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on a TCP port, in this process: refusing every letter, then a sink."""
+
+    def __init__(self, port: int):
+        self.port, self.refusing, self.received = port, True, []
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refusing:
+            return "451 4.3.0 Temporarily refused (fault test)"
+        self.received.append(email.message_from_bytes(envelope.original_content or envelope.content,
+                                                      policy=email.policy.default))
+        return "250 OK"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+def test_smtp_down_then_refusing_then_a_real_sink_every_letter_arrives_exactly_once(stack):
+    from registry.models import AcademicYear
+    from registry.scoping import Role
+    from roadmaps.models import Occurrence, ReminderDigest, Roadmap, RoadmapItem
+    from roadmaps.reminders import scan_reminders
+    from tests import factories
+
+    today = timezone.localdate()
+    organisation = factories.OrganisationFactory(short_name="МБОУ СОШ № 12")
+    roadmap = Roadmap.objects.create(organisation=organisation, academic_year=AcademicYear.objects.current(),
+                                     title="Дорожная карта")
+    item = RoadmapItem.objects.create(roadmap=roadmap, stage_number=1, stage_title="Подготовка условий",
+                                      number="1.1", title="Приказ о внедрении целевой модели",
+                                      deadline={"kind": "year", "text": "в течение года"})
+    curators = [factories.UserFactory(username=f"smtp-{n}", email=f"curator{n}@example.org") for n in range(12)]
+    for curator in curators:
+        factories.RoleFactory(user=curator, role=Role.SCHOOL_CURATOR, organisation=organisation)
+    item.responsible_users.add(*curators)
+    Occurrence.objects.create(item=item, starts_on=today - datetime.timedelta(days=30),
+                              due_on=today + datetime.timedelta(days=1))
+    scan_reminders(today)
+    rows = ReminderDigest.objects.filter(day=today)
+    assert rows.count() == 12
+
+    def due_now():  # the clock moved past every retry's backoff
+        rows.filter(status=ReminderDigest.Status.PENDING).update(next_attempt_at=timezone.now())
+
+    def send_digests():  # by name, as beat does every five minutes
+        from config.celery import app
+
+        app.send_task("roadmaps.tasks.send_reminder_digests_task")
+
+    port = 20000 + os.getpid() % 1000
+    stack.extra_env = {"DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                       "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "EMAIL_TIMEOUT": "5"}
+    stack.worker()
+
+    # 1. Nothing listens on the port: the run stops after a few failures, every row still waits.
+    send_digests()
+    wait_for(lambda: rows.filter(attempts__gte=1).exists(), what="a first attempt")
+    wait_for(lambda: not rows.filter(status=ReminderDigest.Status.SENDING).exists(), what="the run to end")
+    assert not rows.exclude(status=ReminderDigest.Status.PENDING).exists()
+    assert rows.filter(attempts__gte=1).exclude(last_error="").exists()
+
+    # 2. A server that refuses every letter (451): still nothing sent, nothing lost.
+    server = SMTPServer(port)
+    server.start()
+    try:
+        due_now()
+        before = sum(rows.values_list("attempts", flat=True))
+        send_digests()
+        wait_for(lambda: sum(rows.values_list("attempts", flat=True)) > before, what="attempts on the refusing server")
+        wait_for(lambda: not rows.filter(status=ReminderDigest.Status.SENDING).exists(), what="the run to end")
+        assert not rows.exclude(status=ReminderDigest.Status.PENDING).exists() and server.received == []
+
+        # 3. The server accepts: every letter arrives, exactly once, under its row's Message-ID.
+        server.refusing = False
+
+        def all_sent() -> bool:
+            due_now()
+            send_digests()
+            time.sleep(2)
+            return not rows.exclude(status=ReminderDigest.Status.SENT).exists()
+
+        wait_for(all_sent, timeout=120, step=1, what="every letter to be delivered")
+        send_digests()  # one more run: nothing is due, nothing goes out twice
+        time.sleep(3)
+        recipients = sorted(str(letter["To"]) for letter in server.received)
+        assert recipients == sorted(f"curator{n}@example.org" for n in range(12))
+        ids = sorted(str(letter["Message-ID"]).split("@")[0] for letter in server.received)
+        assert ids == sorted(f"<digest-{pk}-{today.isoformat()}" for pk in rows.values_list("pk", flat=True))
+    finally:
+        server.stop()
+
+
+def _form_fields(page: str, button: str) -> dict[str, str]:
+    """The hidden inputs of the POST form holding ``button`` (CSRF and one-time tokens included)."""
+    import html
+    import re
+
+    start = page.rindex("<form", 0, page.index(button))
+    form = page[start:page.index("</form>", start)]
+    return {html.unescape(name): html.unescape(value) for name, value in
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)}
+
+
+def test_one_preview_committed_twice_at_once_through_gunicorn_is_one_import(district, stack):
+    """A double click that reaches two gunicorn workers at the same moment: one import, not two."""
+    from registry.models import ParticipantImport
+    from tests.reference_data import seed_reference_data
+    from tests.test_import import good_rows, preview_url, stored_import, xlsx
+
+    seed_reference_data()
+    participant_import = stored_import(district.school1, xlsx(good_rows()), user=district.curator1)
+    port = 17000 + os.getpid() % 1000
+    stack.gunicorn(port)
+    client = Client()
+    client.force_login(district.curator1)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    url = f"http://127.0.0.1:{port}{preview_url(participant_import)}"
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie}), timeout=30) as response:
+        page = response.read().decode()
+        csrf = next(value.split(";")[0] for name, value in response.headers.items()
+                    if name.lower() == "set-cookie" and value.startswith("csrftoken="))
+    body = urllib.parse.urlencode(_form_fields(page, "Загрузить в реестр")).encode()
+    barrier = threading.Barrier(2)
+    statuses, errors = [], []
+
+    def commit():
+        request = urllib.request.Request(url, data=body, headers={"Cookie": f"{cookie}; {csrf}"})
+        try:
+            barrier.wait(timeout=10)
+            with urllib.request.urlopen(request, timeout=60) as answer:  # follows the redirect
+                statuses.append(answer.status)
+        except Exception as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=commit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert errors == [] and statuses == [200, 200]
+    assert Participant.objects.filter(organisation=district.school1).count() == 3
+    participant_import.refresh_from_db()
+    assert participant_import.status == ParticipantImport.Status.COMMITTED and participant_import.rows_created == 3
