@@ -344,7 +344,7 @@ class Reminder(models.Model):
 
 class ReminderDigest(models.Model):
     """One e-mail per user and day, as an outbox row: written by the daily scan with what the letter
-    says, delivered later by the sending step (``roadmaps.reminders.send_pending_digests``)."""
+    says, delivered later by the sending step (``roadmaps.outbox.send_pending_digests``)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Ждёт отправки")

@@ -1,5 +1,5 @@
-"""Deadline reminders as an outbox: the daily scan records in-app reminders and queues one e-mail digest
-per user and day; a separate sending step delivers the queue, at least once.
+"""Deadline reminders: the daily scan records in-app reminders and queues one e-mail digest per user and
+day in the outbox; ``roadmaps.outbox`` delivers the queue, at least once.
 
 **The scan** (``scan_reminders``; Celery beat at 07:00 Moscow time, ``roadmaps.tasks``) gives every active
 user responsible for a roadmap item an in-app reminder for each open occurrence of it that is
@@ -12,8 +12,9 @@ user responsible for a roadmap item an in-app reminder for each open occurrence 
 
 In the same transaction, chunk by chunk, it writes for each user who has reminders that day, wants e-mail
 (``User.email_reminders``) and has an address ONE ``ReminderDigest`` row, pending, holding what the letter
-says (the greeting, the lines, the reminders' ids). The scan never sends. A scan killed half-way leaves
-whole chunks (reminders with their digest rows, or neither); the next run does the rest.
+says (the greeting, the lines, the reminders' ids; ``roadmaps.digests``). The scan never sends. A scan
+killed half-way leaves whole chunks (reminders with their digest rows, or neither); the next run does the
+rest.
 
 Nothing is recorded twice, whether the scan runs twice or on two workers at the same moment:
 
@@ -32,70 +33,38 @@ also runs the scan when today's has not completed by ``LATE_SCAN_AFTER``, so a b
 loses the days beyond the two weeks). A day scanned twice (a second run that day, two workers, the
 task's explicit ``day``) records and queues nothing twice: the rows are unique.
 
-**The sending step** (``send_pending_digests``; right after the scan, and by beat every five minutes)
-delivers the due pending rows one at a time:
-
-1. claim: a conditional ``UPDATE`` sets status pending → sending, ``claimed_at`` = now and one more
-   attempt, where the row is still pending, due and as this worker read it (same attempts). Of two
-   workers only one changes the row (PostgreSQL re-reads the condition after waiting for the other's
-   commit, SQLite serialises writers); the other skips it (``busy``);
-2. send it through the e-mail backend with the row's ``Message-ID``, ``<digest-{pk}-{day}@{SITE_URL's
-   host}>``, the same (with the same content) on every attempt; ``EMAIL_TIMEOUT`` bounds every wait on
-   the SMTP server;
-3. only after the server accepted it, mark it sent (``sent_at``), still on the condition that this
-   worker's claim holds; then the listed reminders' ``emailed_at`` (shown in the portal; a worker dying
-   between the two loses only that mark).
-
-A letter the server refused, or a timeout, puts the row back to pending with ``last_error`` and a later
-``next_attempt_at`` (``RETRY_AFTER``: 1, 5, 15, 60 minutes, then 3, 6 and 12 hours); after
-``MAX_ATTEMPTS`` attempts it is marked failed with the reason (admin, error log). After
-``STOP_AFTER_FAILURES`` failures in a row the run stops: the server seems down, and the remaining rows
-wait untouched for the next run. A user who opted out, was deactivated or lost the address since the
-scan gets nothing (cancelled). A row left in sending longer than ``LEASE`` belongs to a worker that died:
-the next run puts it back to pending (failed once its attempts are used up) and sends it again.
-
-**The duplicate window.** Delivery is at least once (until the attempts are used up, when the row is
-failed and says why), and there is exactly one way to send a letter twice: the worker dies (or loses the
-database) after the SMTP server accepted the letter and before the row is marked sent. When the lease has
-expired the letter goes out again — the same content under the same ``Message-ID``, so a mail system that
-deduplicates on it shows one. A worker still alive but slower than the lease is the same case (its late
-mark is refused and logged); each wait on the server is bounded by ``EMAIL_TIMEOUT``, so a send lasts
-far less than the lease.
-
-Recipients are re-checked: a reminder (and a line of the digest) goes only to a user whose role is in
-force on the run's day (``RoleAssignment.objects.current``; on caught-up days too, so whoever left since
-is not told of them) and reaches the roadmap's organisation or municipality (``Grant.reaches`` /
-``reaches_municipality``, the scoping rule). Someone who left the school keeps being named as responsible
-until the roadmap is edited, but is told nothing about it. What a queued letter lists is fixed when it
-is queued; the opt-out and the address are read again when it is sent.
+Recipients are re-checked (``roadmaps.recipients``): a reminder (and a line of the digest) goes only to a
+user whose role is in force on the run's day (``RoleAssignment.objects.current``; on caught-up days too,
+so whoever left since is not told of them) and reaches the roadmap's organisation or municipality
+(``Grant.reaches`` / ``reaches_municipality``, the scoping rule). Someone who left the school keeps being
+named as responsible until the roadmap is edited, but is told nothing about it. The sending step checks
+all of it again when it sends, with the opt-out and the address.
 
 After the run, reminders, digests and scan records older than a year (``KEEP_FOR``) are removed.
 
 Users are processed in chunks of ``CHUNK_SIZE`` by keyset pagination: a fixed number of queries per
-chunk and scanned day whatever the number of occurrences, and memory bounded by one chunk. The sending
-step costs a fixed number of queries per letter.
+chunk and scanned day whatever the number of occurrences, and memory bounded by one chunk.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connections, router, transaction
-from django.db.models import Case, F, Max, Q, Value, When
-from django.template.loader import render_to_string
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from registry.models import AcademicYear, RoleAssignment
+from registry.models import AcademicYear
 from registry.scoping import Grant
+from roadmaps.digests import Digest, DigestLine
 from roadmaps.models import Occurrence, Reminder, ReminderDigest, ReminderRun
+from roadmaps.outbox import send_pending_digests
+from roadmaps.recipients import CLOSED_STATUSES, OPEN_STATUSES, OWNER_FIELDS, grants_on, reaches
 
 logger = logging.getLogger(__name__)
 
@@ -110,35 +79,7 @@ MAX_CATCH_UP = 14
 # The sending task runs the scan itself when today's has not completed by then (beat runs it at 07:00,
 # CELERY_BEAT_SCHEDULE in config/settings.py).
 LATE_SCAN_AFTER = datetime.time(7, 30)
-# How long a sending worker holds a claimed row; a row in "sending" for longer is taken back. Far longer
-# than one letter can take with EMAIL_TIMEOUT (a connection, a few SMTP commands, each bounded).
-LEASE = datetime.timedelta(minutes=10)
-# Wait before the next attempt after the 1st, 2nd… failed one; the attempt after the last is the final.
-RETRY_AFTER = tuple(datetime.timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720))
-MAX_ATTEMPTS = len(RETRY_AFTER) + 1
-# Failed letters in a row after which a sending run gives up until the next one: the server is down.
-STOP_AFTER_FAILURES = 3
-CLOSED_STATUSES = (Occurrence.Status.DONE, Occurrence.Status.CANCELLED)
-OPEN_STATUSES = tuple(status for status in Occurrence.Status.values if status not in CLOSED_STATUSES)
-# The order of the digest's sections: the most urgent first.
-DIGEST_ORDER = (Reminder.Kind.OVERDUE, Reminder.Kind.DAY_BEFORE, Reminder.Kind.WEEK_BEFORE)
 Status = ReminderDigest.Status
-
-
-@dataclass
-class Delivery:
-    """What one sending run did."""
-
-    sent: int = 0
-    retrying: int = 0    # refused or timed out: pending again, to be tried later
-    failed: int = 0      # refused for the last allowed time: given up, the reason kept
-    cancelled: int = 0   # the user no longer wants or cannot get e-mail
-    busy: int = 0        # claimed by another worker first
-    released: int = 0    # claims of dead workers (lease expired) taken back before the run
-    stopped: bool = False  # the run gave up after STOP_AFTER_FAILURES failures in a row
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
@@ -158,59 +99,6 @@ class Summary:
         data["day"] = self.day.isoformat()
         data["caught_up"] = [day.isoformat() for day in self.caught_up]
         return data
-
-
-@dataclass
-class DigestLine:
-    kind: str
-    due_on: datetime.date
-    number: str
-    title: str
-    owner: str
-    roadmap_title: str
-    url: str
-
-
-@dataclass
-class Digest:
-    user_id: int
-    email: str
-    name: str
-    day: datetime.date
-    lines: list[DigestLine] = field(default_factory=list)
-    reminder_ids: list[int] = field(default_factory=list)
-
-    def sections(self) -> list[dict]:
-        by_kind = defaultdict(list)
-        for line in self.lines:
-            by_kind[line.kind].append(line)
-        titles = {
-            Reminder.Kind.OVERDUE: translation.gettext("Срок прошёл"),
-            Reminder.Kind.DAY_BEFORE: translation.gettext("Завтра срок"),
-            Reminder.Kind.WEEK_BEFORE: translation.gettext("Через неделю срок"),
-        }
-        return [{"kind": kind, "title": titles[kind], "lines": sorted(by_kind[kind], key=_line_order)}
-                for kind in DIGEST_ORDER if by_kind.get(kind)]
-
-    def content(self) -> dict:
-        """What the outbox row keeps (``ReminderDigest.content``): everything the letter shows."""
-        return {
-            "name": self.name,
-            "lines": [{**asdict(line), "due_on": line.due_on.isoformat()} for line in self.lines],
-            "reminders": sorted(self.reminder_ids),
-        }
-
-    @classmethod
-    def from_row(cls, row: ReminderDigest, email: str) -> Digest:
-        content = row.content or {}
-        lines = [DigestLine(**{**line, "due_on": datetime.date.fromisoformat(line["due_on"])})
-                 for line in content.get("lines", ())]
-        return cls(user_id=row.user_id, email=email, name=content.get("name", ""), day=row.day, lines=lines,
-                   reminder_ids=list(content.get("reminders", ())))
-
-
-def _line_order(line: DigestLine):
-    return (line.due_on, line.owner, line.roadmap_title, line.number)
 
 
 def _due(today: datetime.date, prefix: str = "") -> Q:
@@ -245,33 +133,6 @@ def _user_chunks(today: datetime.date, size: int):
         last = chunk[-1]
 
 
-def _grants(user_ids, today: datetime.date) -> dict[int, list[Grant]]:
-    """Each user's roles in force today, as scoping grants: one query."""
-    grants = defaultdict(list)
-    rows = RoleAssignment.objects.current(today).filter(user_id__in=list(user_ids)).values_list(
-        "user_id", "role", "region_id", "municipality_id", "organisation_id", "organisation__municipality_id")
-    for user_id, *grant in rows:
-        grants[user_id].append(Grant(*grant))
-    return grants
-
-
-def _reaches(grants: list[Grant], org_id, org_municipality_id, org_region_id, municipality_id,
-             municipality_region_id) -> bool:
-    """Whether a user's current roles reach a roadmap of this organisation (or of this municipality):
-    the scoping rule itself (``Grant``), applied to the owner's ids read with the occurrence."""
-    if org_id:
-        organisation = SimpleNamespace(pk=org_id, municipality_id=org_municipality_id,
-                                       municipality=SimpleNamespace(region_id=org_region_id))
-        return any(grant.reaches(organisation) for grant in grants)
-    municipality = SimpleNamespace(pk=municipality_id, region_id=municipality_region_id)
-    return any(grant.reaches_municipality(municipality) for grant in grants)
-
-
-OWNER_FIELDS = ("roadmap__organisation_id", "roadmap__organisation__municipality_id",
-                "roadmap__organisation__municipality__region_id", "roadmap__municipality_id",
-                "roadmap__municipality__region_id")
-
-
 def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[int, list[Grant]]) -> int:
     """Insert the chunk's reminders for ``today``, the scanned day; rows that exist already are left alone.
     Three queries."""
@@ -291,7 +152,7 @@ def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[in
     )
     reminders = []
     for occurrence_id, due_on, user_id, *owner in rows.iterator(chunk_size=2000):
-        if not _reaches(grants[user_id], *owner):
+        if not reaches(grants[user_id], *owner):
             continue  # no longer in a role that reaches this roadmap
         kind = _kind(due_on, today)
         if kind is None or (kind == Reminder.Kind.OVERDUE and (occurrence_id, user_id) in reminded_lately):
@@ -336,13 +197,14 @@ def _digests(user_ids, day: datetime.date, grants: dict[int, list[Grant]]) -> li
          organisation, municipality, *owner) in rows:
         if status not in OPEN_STATUSES or removed:
             continue  # done or removed since the reminder was recorded
-        if not _reaches(grants[user_id], *owner):
+        if not reaches(grants[user_id], *owner):
             continue  # the role ended since the reminder was recorded
         if roadmap_id not in roadmap_urls:
             roadmap_urls[roadmap_id] = site + reverse("roadmaps:roadmap_detail", args=[roadmap_id])
         digests[user_id].lines.append(DigestLine(
             kind=kind, due_on=due_on, number=number, title=" ".join(title.split()),
             owner=organisation or municipality or "", roadmap_title=roadmap_title, url=roadmap_urls[roadmap_id],
+            reminder=reminder_id,
         ))
         digests[user_id].reminder_ids.append(reminder_id)
     return [digest for digest in digests.values() if digest.lines]
@@ -390,26 +252,6 @@ def _queue_digests(digests: list[Digest], day: datetime.date) -> set[int]:
     return created
 
 
-def digest_message(digest: Digest, *, connection=None, message_id: str | None = None) -> EmailMultiAlternatives:
-    """The letter: plain text with an HTML alternative, in Russian."""
-    site = settings.SITE_URL.rstrip("/")
-    context = {
-        "digest": digest,
-        "sections": digest.sections(),
-        "notifications_url": site + reverse("roadmaps:notification_list"),
-        "settings_url": site + reverse("roadmaps:reminder_settings"),
-        "site_url": site,
-    }
-    subject = " ".join(render_to_string("roadmaps/email/digest_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string("roadmaps/email/digest.txt", context),
-        to=[digest.email], connection=connection,
-        headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"} if message_id else None,
-    )
-    message.attach_alternative(render_to_string("roadmaps/email/digest.html", context), "text/html")
-    return message
-
-
 # --- the scan ----------------------------------------------------------------------------------------
 
 
@@ -426,7 +268,7 @@ def _scan_day(day: datetime.date, today: datetime.date, chunk_size: int, summary
     """Record ``day``'s reminders and queue its digests, one transaction per chunk of users."""
     for user_ids in _user_chunks(day, chunk_size):
         with transaction.atomic():
-            grants = _grants(user_ids, today)  # recipients re-checked: roles in force on the run's day
+            grants = grants_on(user_ids, today)  # recipients re-checked: roles in force on the run's day
             summary.users += len(user_ids)
             summary.reminders += _record_reminders(user_ids, day, grants)
             digests = _digests(user_ids, day, grants)
@@ -480,154 +322,3 @@ def forget_old(today: datetime.date) -> int:
     digests, _by_model = ReminderDigest.objects.filter(day__lt=before).delete()
     ReminderRun.objects.filter(day__lt=before).delete()
     return reminders + digests
-
-
-# --- the sending step --------------------------------------------------------------------------------
-
-
-class _Mailer:
-    """One connection to the mail server for a run, opened at the first letter (an idle run connects to
-    nothing) and opened again after a failure (the old one may be broken)."""
-
-    def __init__(self):
-        self.connection = None
-
-    def send(self, message: EmailMultiAlternatives) -> int:
-        if self.connection is None:
-            connection = get_connection()
-            connection.open()
-            self.connection = connection
-        message.connection = self.connection
-        return message.send()
-
-    def close(self) -> None:
-        if self.connection is not None:
-            connection, self.connection = self.connection, None
-            try:
-                connection.close()
-            except Exception:  # a broken connection may fail to say goodbye; it is dropped either way
-                logger.debug("Closing the mail connection failed", exc_info=True)
-
-
-def release_expired(now: datetime.datetime | None = None) -> int:
-    """Put back the rows whose sending worker died (claimed longer than ``LEASE`` ago): pending again,
-    or failed when their attempts are used up. One query; returns how many."""
-    now = now or timezone.now()
-    released = ReminderDigest.objects.filter(status=Status.SENDING, claimed_at__lt=now - LEASE).update(
-        status=Case(When(attempts__gte=MAX_ATTEMPTS, then=Value(Status.FAILED)), default=Value(Status.PENDING)),
-        next_attempt_at=now,
-        last_error="The worker sending it stopped before recording the result (lease expired); "
-                   "the letter may have gone out.",
-    )
-    if released:
-        logger.warning("Reminder digests: %s claim(s) of a stopped worker taken back", released)
-    return released
-
-
-def _claim(row: ReminderDigest) -> bool:
-    """Take the row for this worker (pending → sending) if it is still pending, due and as it was read:
-    one conditional UPDATE, so that of two workers only one gets it."""
-    now = timezone.now()
-    taken = ReminderDigest.objects.filter(
-        pk=row.pk, status=Status.PENDING, attempts=row.attempts, next_attempt_at__lte=now,
-    ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if taken:
-        row.status, row.claimed_at, row.attempts = Status.SENDING, now, row.attempts + 1
-    return bool(taken)
-
-
-def _held(row: ReminderDigest):
-    """The row as long as this worker's claim holds (a dead worker's claim may have been taken back)."""
-    return ReminderDigest.objects.filter(pk=row.pk, status=Status.SENDING, claimed_at=row.claimed_at)
-
-
-def _mark_sent(row: ReminderDigest) -> None:
-    """The row first, the reminders' ``emailed_at`` (shown in the portal) after it: two queries."""
-    now = timezone.now()
-    marked = _held(row).update(status=Status.SENT, sent_at=now)
-    Reminder.objects.filter(pk__in=row.content.get("reminders", ()), emailed_at__isnull=True).update(
-        emailed_at=now)
-    if not marked:
-        logger.warning("Reminder digest %s was sent after its claim had expired: it may go out twice "
-                       "(Message-ID %s)", row.pk, row.message_id)
-
-
-def _mark_failed(row: ReminderDigest, error: str) -> str:
-    """Record a failed attempt: pending again after the back-off, or failed for good. Returns the status."""
-    if row.attempts >= MAX_ATTEMPTS:
-        _held(row).update(status=Status.FAILED, last_error=error)
-        logger.error("Reminder digest %s to user %s not sent after %s attempts, given up: %s",
-                     row.pk, row.user_id, row.attempts, error)
-        return Status.FAILED
-    retry_at = timezone.now() + RETRY_AFTER[max(row.attempts, 1) - 1]
-    _held(row).update(status=Status.PENDING, last_error=error, next_attempt_at=retry_at)
-    logger.warning("Reminder digest %s to user %s not sent (attempt %s), retried at %s: %s",
-                   row.pk, row.user_id, row.attempts, retry_at.isoformat(), error)
-    return Status.PENDING
-
-
-def _deliver(row: ReminderDigest, mailer: _Mailer, delivery: Delivery) -> bool:
-    """Send one claimed row; False when the mail server did not accept it."""
-    user = row.user
-    if not (user.is_active and user.email_reminders and user.email):
-        _held(row).update(status=Status.CANCELLED, last_error="The user no longer wants or cannot get e-mail.")
-        delivery.cancelled += 1
-        return True
-    message = digest_message(Digest.from_row(row, user.email), message_id=row.message_id)
-    try:
-        accepted = mailer.send(message)
-    except Exception as error:  # refused, timed out, connection lost: the row is retried later
-        mailer.close()
-        reason = f"{type(error).__name__}: {error}"[:2000]
-    else:
-        if accepted:
-            _mark_sent(row)
-            delivery.sent += 1
-            return True
-        reason = "The mail backend accepted nothing."
-    if _mark_failed(row, reason) == Status.FAILED:
-        delivery.failed += 1
-    else:
-        delivery.retrying += 1
-    return False
-
-
-# Rows read per query of the due ones; each is then claimed on its own.
-SEND_BATCH = 100
-
-
-def send_pending_digests() -> Delivery:
-    """Deliver the outbox's due pending digests one by one, each marked sent only after the mail server
-    accepted it. Safe to run concurrently: each row is claimed by one run."""
-    delivery = Delivery()
-    started = timezone.now()
-    delivery.released = release_expired(started)
-    mailer = _Mailer()
-    failures_in_a_row = 0
-    last = 0
-    try:
-        with translation.override(settings.LANGUAGE_CODE):
-            while not delivery.stopped:
-                # Read with their users (whose opt-out is checked again) and claimed one by one.
-                due = list(ReminderDigest.objects.filter(status=Status.PENDING, next_attempt_at__lte=started,
-                                                         pk__gt=last)
-                           .select_related("user").order_by("pk")[:SEND_BATCH])
-                for row in due:
-                    last = row.pk
-                    if not _claim(row):
-                        delivery.busy += 1
-                        continue
-                    if _deliver(row, mailer, delivery):
-                        failures_in_a_row = 0
-                        continue
-                    failures_in_a_row += 1
-                    if failures_in_a_row >= STOP_AFTER_FAILURES:
-                        logger.error("Reminder digests: %s letters in a row not sent, the mail server seems "
-                                     "down; the rest wait for the next run", failures_in_a_row)
-                        delivery.stopped = True
-                        break
-                if len(due) < SEND_BATCH:
-                    break
-    finally:
-        mailer.close()
-    return delivery

@@ -1,11 +1,11 @@
-"""Celery tasks of the roadmaps: thin wrappers that call ``roadmaps.reminders``.
+"""Celery tasks of the roadmaps: thin wrappers that call ``roadmaps.reminders`` and ``roadmaps.outbox``.
 
 ``send_daily_reminders_task`` runs from Celery beat every day at 07:00 Moscow time
 (``CELERY_BEAT_SCHEDULE`` in ``config/settings.py``): the scan, catching up the days missed since the
 last completed one, then the sending step. ``send_reminder_digests_task`` runs every five minutes: the
 sending step (retries, letters of dead workers), and the scan itself when today's has not completed by
 07:30. Both are safe to run twice or on two workers at once (a redelivery under ``acks_late``, a second
-beat): rows are unique and each letter is claimed by one worker (``roadmaps.reminders``). Nothing
+beat): rows are unique and each letter is claimed by one worker (``roadmaps.outbox``). Nothing
 enqueues them from a request, so no ``transaction.on_commit`` is involved.
 """
 
@@ -13,7 +13,8 @@ import datetime
 
 from celery import shared_task
 
-from roadmaps.reminders import scan_is_late, scan_reminders, send_daily_reminders, send_pending_digests
+from roadmaps.outbox import send_pending_digests
+from roadmaps.reminders import scan_is_late, scan_reminders, send_daily_reminders
 
 
 @shared_task

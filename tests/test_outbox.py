@@ -1,28 +1,27 @@
 """Reminders as an outbox: the scan queues, the sending step delivers at least once — retries with
-back-off, a dead worker's claim taken back, missed days caught up, one Message-ID per letter, one
-sender per letter."""
+back-off, a dead worker's claim taken back, missed days caught up, never a day twice, one Message-ID per
+letter. Who gets the letter and who sends it: tests/test_outbox_senders.py."""
 
 import contextlib
 import datetime
 import smtplib
-import threading
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.core.mail import get_connection
 from django.core.mail.backends import locmem
-from django.db import connection
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from registry.models import AcademicYear
 from registry.scoping import Role
-from roadmaps import reminders
+from roadmaps import outbox, reminders
 from roadmaps.models import Reminder, ReminderDigest, ReminderRun, Roadmap
-from roadmaps.reminders import (LEASE, MAX_ATTEMPTS, RETRY_AFTER, STOP_AFTER_FAILURES, scan_reminders,
-                                send_daily_reminders, send_pending_digests)
-from roadmaps.tasks import send_reminder_digests_task
+from roadmaps.outbox import LEASE, MAX_ATTEMPTS, RETRY_AFTER, STOP_AFTER_FAILURES, send_pending_digests
+from roadmaps.reminders import scan_reminders, send_daily_reminders
+from roadmaps.tasks import send_daily_reminders_task, send_reminder_digests_task
 from tests import factories
 from tests.test_reminders import TODAY, days, occurrence
 
@@ -87,6 +86,15 @@ def at(moment):
 
 def later(minutes):
     return timezone.now() + datetime.timedelta(minutes=minutes)
+
+
+def at_moscow(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def dated(letters) -> list[str]:
+    """The days the letters are for, from their subjects."""
+    return sorted(letter.subject[-10:] for letter in letters)
 
 
 # --- the scan queues, it does not send ---------------------------------------------------------------
@@ -267,7 +275,7 @@ def test_the_duplicate_window_sends_the_same_letter_under_the_same_message_id(fl
     occurrence(roadmap, TODAY + days(1), curator)
     scan_reminders(TODAY)
 
-    with mock.patch.object(reminders, "_mark_sent", side_effect=SystemExit("killed")), pytest.raises(SystemExit):
+    with mock.patch.object(outbox, "_mark_sent", side_effect=SystemExit("killed")), pytest.raises(SystemExit):
         send_pending_digests()
     with at(later(LEASE.total_seconds() / 60 + 1)):
         send_pending_digests()
@@ -332,93 +340,46 @@ def test_the_sending_task_runs_a_missed_morning_scan(roadmap, curator):
     assert "scan" not in next_one and len(mail.outbox) == 1
 
 
-# --- the recipient, checked again when sending --------------------------------------------------------
+def test_after_two_days_without_a_worker_the_next_morning_run_catches_both_up(roadmap, curator):
+    """The clock moves: the 16th's 07:00 run, no worker on the 17th and 18th, then the 19th's run."""
+    due = {day: occurrence(roadmap, day + days(1), curator) for day in (TODAY + days(n) for n in range(4))}
+
+    with at(at_moscow(TODAY, 7)):
+        first = send_daily_reminders_task.delay().get()
+    assert (first["day"], first["caught_up"], first["emails_sent"]) == ("2026-03-16", [], 1)
+
+    with at(at_moscow(TODAY + days(3), 7)):  # the 17th's and 18th's runs never happened
+        back = send_daily_reminders_task.delay().get()
+    with at(at_moscow(TODAY + days(3), 7, 5)):  # the five-minute task right after: nothing left
+        after = send_reminder_digests_task.delay().get()
+
+    assert back["caught_up"] == ["2026-03-17", "2026-03-18"] and back["emails_sent"] == 3
+    assert "scan" not in after and after["delivery"]["sent"] == 0
+    assert dated(mail.outbox) == ["16.03.2026", "17.03.2026", "18.03.2026", "19.03.2026"]
+    # Each day's "tomorrow" reminder was recorded with its own day, late or not.
+    assert {(r.occurrence_id, r.day) for r in Reminder.objects.filter(kind=Reminder.Kind.DAY_BEFORE)} == {
+        (occurrence.pk, day) for day, occurrence in due.items()}
+    assert set(ReminderRun.objects.values_list("day", flat=True)) == {TODAY + days(n) for n in range(4)}
 
 
-def test_a_user_who_opted_out_after_the_scan_gets_nothing(roadmap, curator):
+def test_a_day_is_never_queued_or_sent_twice(roadmap, curator):
     occurrence(roadmap, TODAY + days(1), curator)
-    scan_reminders(TODAY)
-    curator.email_reminders = False
-    curator.save()
+    send_daily_reminders(TODAY)
+    # The scan records lost: the catch-up scans the 15th and the 16th again; then the day by name.
+    ReminderRun.objects.all().delete()
+    ReminderRun.objects.create(day=TODAY - days(2))
 
-    delivery = send_pending_digests()
+    again = send_daily_reminders(TODAY)
+    by_name = send_daily_reminders_task.delay(day=TODAY.isoformat()).get()
 
-    assert (delivery.sent, delivery.cancelled) == (0, 1)
-    assert ReminderDigest.objects.get().status == Status.CANCELLED and mail.outbox == []
-
-
-def test_the_letter_goes_to_the_current_address(roadmap, curator):
-    occurrence(roadmap, TODAY + days(1), curator)
-    scan_reminders(TODAY)
-    curator.email = "anna.new@example.org"
-    curator.save()
-
-    send_pending_digests()
-
-    assert [letter.to for letter in mail.outbox] == [["anna.new@example.org"]]
-
-
-# --- two senders at once -----------------------------------------------------------------------------
-
-
-def test_a_row_taken_by_another_worker_between_read_and_claim_is_not_sent_again(roadmap, curator, member):
-    occurrence(roadmap, TODAY + days(1), curator, member)
-    scan_reminders(TODAY)
-    real_claim = reminders._claim
-    other = []
-
-    def claim_after_the_other_worker(row):
-        if not other:  # the other worker runs between this one's read of the rows and its first claim
-            other.append(None)
-            other[0] = send_pending_digests()
-        return real_claim(row)
-
-    with mock.patch.object(reminders, "_claim", claim_after_the_other_worker):
-        mine = send_pending_digests()
-
-    assert (other[0].sent, mine.sent, mine.busy) == (2, 0, 2)
-    assert len(mail.outbox) == 2
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_sending_runs_send_each_letter_once(district):
-    roadmap = Roadmap.objects.create(organisation=district.school1, academic_year=AcademicYear.objects.current(),
-                                     title="Дорожная карта")
-    people = []
-    for n in range(6):
-        user = factories.UserFactory(username=f"responsible{n}", email=f"responsible{n}@example.org")
-        factories.RoleFactory(user=user, role=Role.WORKING_GROUP, organisation=district.school1)
-        people.append(user)
-    for due in (TODAY + days(7), TODAY + days(1)):
-        occurrence(roadmap, due, *people)
-    scan_reminders(TODAY)
-    barrier = threading.Barrier(2)
-    deliveries, errors = [], []
-    # As in test_reminders: on PostgreSQL the two runs really race for the rows. SQLite's shared in-memory
-    # test database answers "table is locked" instead of waiting, so there they take turns (the claim
-    # itself is tried on every database by the interleaving test above).
-    turns = threading.Lock() if connection.vendor == "sqlite" else contextlib.nullcontext()
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            with turns:
-                deliveries.append(send_pending_digests())
-        except Exception as error:  # surfaced by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
-    assert sorted(message.to[0] for message in mail.outbox) == [f"responsible{n}@example.org" for n in range(6)]
-    assert sum(d.sent for d in deliveries) == 6
-    assert ReminderDigest.objects.filter(status=Status.SENT).count() == 6
+    assert (again.caught_up, again.emails_queued, again.emails_skipped, again.emails_sent) == ([TODAY - days(1)],
+                                                                                               0, 1, 0)
+    assert (by_name["emails_queued"], by_name["emails_sent"]) == (0, 0)
+    assert ReminderDigest.objects.filter(user=curator, day=TODAY).count() == 1
+    assert dated(mail.outbox) == ["16.03.2026"]
+    # And the database itself refuses a second row for the user and day.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReminderDigest.objects.create(user=curator, day=TODAY)
 
 
 # --- the admin ---------------------------------------------------------------------------------------
