@@ -95,3 +95,5 @@ def test_every_plural_in_the_code_has_all_its_russian_forms(tmp_path, settings, 
                 if "fuzzy" in entry["flags"] or sorted(entry["forms"]) != list(range(forms))
                 or not all(entry["forms"].values())]
     assert not problems, f"plural entries without all {forms} Russian forms: {problems}"
+    fuzzy = re.findall(r"^#,.*fuzzy.*\n(?:#.*\n)*msgid (.*)", po, re.M)
+    assert not fuzzy, f"fuzzy entries (a guess by msgmerge, not a translation): {fuzzy}"
