@@ -10,10 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from registry import spreadsheets
+from registry.imports import service
+from registry.imports.columns import COLUMNS, MAX_ROWS
 from registry.models import MenteeProfile, MentorProfile, Participant, ParticipantImport, Topic
 from registry.scoping import Role
-from registry.spreadsheets import COLUMNS, ImportAlreadyCommitted, commit_import, parse_participant_workbook
+from registry.imports.preview import ImportAlreadyCommitted
+from registry.imports.reader import parse_participant_workbook
+from registry.imports.service import commit_import
 from tests import factories
 
 HEADER = [column.title for column in COLUMNS]
@@ -61,7 +64,7 @@ def stored_import(organisation, content: bytes, *, user=None, name="участн
     upload.file.save(name, ContentFile(content), save=False)
     upload.save()
     if parse:
-        spreadsheets.parse_stored_import(upload.pk)
+        service.parse_stored_import(upload.pk)
         upload.refresh_from_db()
     return upload
 
@@ -389,7 +392,7 @@ def test_columns_may_come_in_any_order_and_spelling(district):
 
 
 def test_more_than_five_thousand_rows_are_refused(district):
-    rows = [[f"Фамилия{n}", "Имя", "", "", "Педагог"] + [""] * 6 for n in range(spreadsheets.MAX_ROWS + 1)]
+    rows = [[f"Фамилия{n}", "Имя", "", "", "Педагог"] + [""] * 6 for n in range(MAX_ROWS + 1)]
     preview = parse_participant_workbook(io.BytesIO(xlsx(rows)), organisation=district.school1)
     assert preview.rows == []
     assert preview.errors == ["В файле больше 5\u00a0000 строк с участниками. За один раз можно загрузить не больше "
@@ -398,13 +401,13 @@ def test_more_than_five_thousand_rows_are_refused(district):
 
 def test_five_thousand_rows_are_accepted_and_commit_in_a_few_queries(district, django_assert_max_num_queries):
     rows = [[f"Фамилия{n}", "Имя", "", "", "Педагог", "", "", "", "", "наставник", "Цифровые навыки"]
-            for n in range(spreadsheets.MAX_ROWS)]
+            for n in range(MAX_ROWS)]
     participant_import = stored_import(district.school1, xlsx(rows))
     # Batches, not rows: SQLite's 999-parameter limit makes about 60 participants per INSERT.
     with django_assert_max_num_queries(250):
         created = commit_import(participant_import, by=district.curator1)
-    assert created == spreadsheets.MAX_ROWS
-    assert MentorProfile.objects.filter(topics__name="Цифровые навыки").count() == spreadsheets.MAX_ROWS
+    assert created == MAX_ROWS
+    assert MentorProfile.objects.filter(topics__name="Цифровые навыки").count() == MAX_ROWS
 
 
 # --- committing twice, and in the meantime ----------------------------------------------------

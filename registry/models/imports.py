@@ -72,7 +72,7 @@ class ParticipantImport(models.Model):
     sha256 = models.CharField(_("SHA-256 файла"), max_length=64, blank=True, editable=False)
     status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.PENDING)
     #: The parsed file: rows with their problems, the file's problems, notes, the summary
-    #: (``spreadsheets.ImportPreview.to_stored``).
+    #: (``registry.imports.preview.ImportPreview.to_stored``).
     preview = models.JSONField(_("результат проверки"), null=True, blank=True, editable=False)
     parse_error = models.TextField(_("почему не проверен"), blank=True)
     parse_started_at = models.DateTimeField(_("проверка начата"), null=True, blank=True)
