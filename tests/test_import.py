@@ -29,6 +29,8 @@ def row(**values) -> list:
         "birth_date": "12.04.1985", "category": "Педагог", "class_name": "",
         "position": "Учитель математики", "phone": "+7 910 111-22-33", "email": "sokolova@example.ru",
         "role": "наставник", "topics": "Олимпиадная подготовка; Методика преподавания",
+        "capacity": "", "consent_date": "", "consent_purpose": "", "representative_name": "",
+        "representative_relation": "", "representative_document": "",
     }
     data.update(values)
     return [data[column.key] for column in COLUMNS]
@@ -91,6 +93,8 @@ def test_template_downloads_with_dropdowns_and_help(district, client_for):
     assert [cell.value for cell in sheet[1]] == [
         "Фамилия", "Имя", "Отчество", "Дата рождения", "Категория", "Класс/группа", "Должность/место работы",
         "Телефон", "Эл. почта", "Роль (наставник / наставляемый / пусто)", "Компетенции или запросы (через «;»)",
+        "Сколько наставляемых может взять", "Дата согласия на обработку ПДн", "Цель согласия",
+        "ФИО законного представителя", "Кем приходится ребёнку", "Документ представителя",
     ]
     assert sheet["A2"].value == "Иванова"  # the example row
     assert sheet.freeze_panes == "A2"
@@ -161,7 +165,7 @@ def test_good_file_uploads_previews_and_commits_everything(district, client_for,
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('registry:participant_list')}?organisation={district.school1.pk}"
     listing = client.get(response["Location"])
-    assert "добавлено участников: 3" in listing.content.decode()
+    assert "обновлён: добавлено участников — 3, обновлено — 0." in listing.content.decode()
 
     assert Participant.objects.filter(organisation=district.school1).count() == 3
     teacher = Participant.objects.get(last_name="Соколова")
@@ -301,22 +305,18 @@ def test_one_bad_row_blocks_the_good_ones_and_the_count_is_shown(district, clien
     assert Participant.objects.count() == 0
 
 
-def test_duplicate_of_someone_already_in_the_registry(district, client_for):
-    factories.TeacherFactory(organisation=district.school1, last_name="Соколова", first_name="Ольга",
-                             patronymic="Ивановна", birth_date=datetime.date(1985, 4, 12))
+def test_someone_already_in_the_registry_is_matched_not_added(district):
+    """(The update itself: tests/test_import_update.py.)"""
+    teacher = factories.TeacherFactory(organisation=district.school1, last_name="Соколова", first_name="Ольга",
+                                       patronymic="Ивановна", birth_date=datetime.date(1985, 4, 12))
     content = xlsx([row(last_name="СОКОЛОВА", first_name="Ольга", patronymic="ивановна")])
     preview = parse_participant_workbook(io.BytesIO(content), organisation=district.school1)
-    assert preview.rows[0].errors == [
-        "Этот человек уже есть в реестре организации (совпадают ФИО и дата рождения)."]
-    # The same person in another school is not a duplicate for this one.
-    assert parse_participant_workbook(io.BytesIO(content), organisation=district.school2).can_commit
-
-    before = Participant.objects.count()
-    participant_import = stored_import(district.school1, content)
-    html = client_for(district.curator1).get(preview_url(participant_import)).content.decode()
-    assert "уже есть в реестре организации" in html
-    client_for(district.curator1).post(preview_url(participant_import))
-    assert Participant.objects.count() == before
+    assert preview.rows[0].errors == []
+    assert preview.rows[0].match_id == teacher.pk
+    assert preview.rows[0].status == "changed"
+    # The same person in another school is someone else for this one.
+    other = parse_participant_workbook(io.BytesIO(content), organisation=district.school2)
+    assert (other.rows[0].status, other.rows[0].match_id) == ("new", None)
 
 
 def test_registry_duplicates_agree_with_duplicates_of(district):
@@ -338,9 +338,10 @@ def test_registry_duplicates_agree_with_duplicates_of(district):
         expected = Participant.objects.duplicates_of(
             organisation_id=district.school1.pk, last_name=person.last_name, first_name=person.first_name,
             patronymic=person.patronymic, birth_date=person.birth_date).exists()
-        found = any("уже есть в реестре" in error for error in import_row.errors)
-        assert found == expected, (import_row.cells, import_row.errors)
-    assert [r.number for r in preview.rows if r.errors] == [2, 5, 7]
+        assert import_row.errors == []
+        assert (import_row.match_id is not None) == expected, import_row.cells
+        assert (import_row.status == "new") == (not expected)
+    assert [r.number for r in preview.rows if r.match_id] == [2, 5, 7]
 
 
 def test_archived_duplicate_is_named_as_such(district):
@@ -355,9 +356,12 @@ def test_registry_duplicates_are_checked_in_chunks_for_many_rows(district, djang
     factories.TeacherFactory(organisation=district.school1, last_name="Человек450", first_name="Ольга",
                              patronymic="Ивановна", birth_date=datetime.date(1985, 4, 12))
     rows = [row(last_name=f"Человек{n}", topics="", role="") for n in range(500)]
-    with django_assert_max_num_queries(3):  # the vocabulary, one chunk of names
+    # The vocabulary; for the chunk of names: the people with their profiles, the topics of each kind of
+    # profile, the consents.
+    with django_assert_max_num_queries(5):
         preview = parse_participant_workbook(io.BytesIO(xlsx(rows)), organisation=district.school1)
-    assert [r.number for r in preview.error_rows] == [452]
+    assert [r.number for r in preview.rows if r.match_id] == [452]
+    assert len(preview.new_rows) == 499
 
 
 def test_unknown_topics_are_listed_with_a_link_to_the_vocabulary(district, client_for):
@@ -431,13 +435,12 @@ def test_commit_checks_again_against_the_registry(district, client_for):
     participant_import = stored_import(district.school1, xlsx(good_rows()))
     client = client_for(district.curator1)
     assert client.get(preview_url(participant_import)).context["preview"].can_commit
-    # Someone types the same teacher in by hand before the import is confirmed.
-    factories.TeacherFactory(organisation=district.school1, last_name="Соколова", first_name="Ольга",
-                             patronymic="Ивановна", birth_date=datetime.date(1985, 4, 12))
+    # A topic is hidden from the vocabulary before the import is confirmed.
+    Topic.objects.filter(name="Методика преподавания").update(is_active=False)
     response = client.post(preview_url(participant_import))
     assert response.status_code == 200
-    assert "уже есть в реестре организации" in response.content.decode()
-    assert Participant.objects.count() == 1
+    assert "Скрыты из выбора в справочнике: «Методика преподавания»" in response.content.decode()
+    assert Participant.objects.count() == 0
     participant_import.refresh_from_db()
     assert participant_import.status == ParticipantImport.Status.CHECKED
     # What the commit found is stored: the page shows it from now on, and offers no commit.

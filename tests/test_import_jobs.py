@@ -48,7 +48,8 @@ def test_the_file_is_parsed_once_and_the_page_and_the_commit_read_the_stored_pre
             client.post(UPLOAD_URL, {"file": SimpleUploadedFile("школа1.xlsx", xlsx(good_rows()))})
         participant_import = ParticipantImport.objects.get()
         stored = participant_import.preview
-        assert stored["summary"] == {"text": "3 строки, 0 с ошибками", "rows": 3, "error_rows": 0, "can_commit": True}
+        assert stored["summary"] == {"text": "3 строки, 0 с ошибками", "rows": 3, "error_rows": 0, "new": 3,
+                                     "changed": 0, "unchanged": 0, "can_commit": True}
         assert [row["cells"]["last_name"] for row in stored["rows"]] == ["Соколова", "Кузнецов", "Белова"]
         assert stored["rows"][1]["raw"]["birth_date"] == {"datetime": "2011-09-03T00:00:00"}
 

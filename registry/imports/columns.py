@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
-from registry.models import Participant
+from registry.models import Consent, Participant
 from registry.models.people import normalise_name
 
 MAX_ROWS = 5000
@@ -42,6 +42,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     width: int = 18
     help: str = ""
+    #: May be missing from the file's header: the columns added to the template later (files made
+    #: from an older template still read).
+    optional: bool = False
 
     @property
     def short_title(self) -> str:
@@ -70,10 +73,36 @@ COLUMNS: tuple[Column, ...] = (
            aliases=("компетенции", "запросы", "компетенции/запросы"), width=40,
            help="Названия из справочника компетенций и запросов через точку с запятой. "
                 "Для наставника — чем он может помочь, для наставляемого — его запросы (хотя бы один)."),
+    Column("capacity", "Сколько наставляемых может взять", aliases=("число наставляемых", "нагрузка наставника"),
+           width=16, optional=True,
+           help="Для наставника: число от 1 до 30. Пусто — 1 у нового наставника; у того, кто уже в базе, "
+                "не меняется."),
+    Column("consent_date", "Дата согласия на обработку ПДн",
+           aliases=("дата согласия", "согласие от", "дата подписания согласия"), width=16, optional=True,
+           help="Когда подписано согласие на обработку персональных данных (дд.мм.гггг). Пусто — согласие не "
+                "вносится. Согласие вносится так же, как в карточке участника."),
+    Column("consent_purpose", "Цель согласия", aliases=("цель обработки",), width=30, optional=True,
+           help="Одно из значений выпадающего списка; пусто — «Участие в программе наставничества»."),
+    Column("representative_name", "ФИО законного представителя", aliases=("фио представителя", "представитель"),
+           width=28, optional=True,
+           help="Для несовершеннолетних: кто подписал согласие. До 14 лет подписывает представитель, с 14 до 18 — "
+                "представитель вместе с ребёнком; совершеннолетний подписывает сам (тогда оставьте пустым)."),
+    Column("representative_relation", "Кем приходится ребёнку", aliases=("кем приходится", "степень родства"),
+           width=18, optional=True, help="Мать, отец, опекун, попечитель или иной законный представитель."),
+    Column("representative_document", "Документ представителя",
+           aliases=("документ, подтверждающий полномочия", "документ законного представителя"), width=30,
+           optional=True,
+           help="Документ, подтверждающий полномочия представителя: «свидетельство о рождении III-МЮ № 123456»."),
 )
 COLUMN_TITLES = {column.key: column.title for column in COLUMNS}
 #: The columns that identify a person (what a duplicate is about).
 PERSON_COLUMNS = ("last_name", "first_name", "patronymic", "birth_date")
+#: The consent's columns: any of them filled means a consent is to be recorded.
+CONSENT_COLUMNS = ("consent_date", "consent_purpose", "representative_name", "representative_relation",
+                   "representative_document")
+REPRESENTATIVE_COLUMNS = ("representative_name", "representative_relation", "representative_document")
+#: The columns whose cell is kept as read (a date cell, line breaks), beyond its text.
+RAW_COLUMNS = ("birth_date", "consent_date", "topics")
 
 #: The template's sample line. A row equal to it is skipped, so a curator may leave it in place.
 EXAMPLE_ROW = {
@@ -88,6 +117,12 @@ EXAMPLE_ROW = {
     "email": "",
     "role": "наставляемый",
     "topics": "Олимпиадная подготовка; Цифровые навыки",
+    "capacity": "",
+    "consent_date": datetime.date(2025, 9, 1),
+    "consent_purpose": "Участие в программе наставничества",
+    "representative_name": "Иванова Анна Сергеевна",
+    "representative_relation": "Мать",
+    "representative_document": "свидетельство о рождении II-МЮ № 123456",
 }
 
 CATEGORY_SYNONYMS = {
@@ -119,6 +154,19 @@ for _column in COLUMNS:
     for _alias in (_column.title, *_column.aliases):
         HEADER_KEYS[key_of(_alias)] = _column.key
 
+PURPOSE_KEYS: dict[str, str] = {
+    **{key_of(label): value for value, label in Consent.Purpose.choices},
+    **{key_of(value): value for value in Consent.Purpose.values},
+    key_of("наставничество"): Consent.Purpose.MENTORING,
+}
+RELATION_KEYS: dict[str, str] = {
+    **{key_of(label): value for value, label in Consent.Relation.choices},
+    **{key_of(value): value for value in Consent.Relation.values},
+    key_of("мама"): Consent.Relation.MOTHER,
+    key_of("папа"): Consent.Relation.FATHER,
+    key_of("опекунша"): Consent.Relation.GUARDIAN,
+}
+
 CATEGORY_KEYS: dict[str, str] = {
     **{key_of(label): value for value, label in Participant.Category.choices},
     **{key_of(value): value for value in Participant.Category.values},
@@ -128,6 +176,14 @@ CATEGORY_KEYS: dict[str, str] = {
 
 def category_labels() -> list[str]:
     return [str(label) for _value, label in Participant.Category.choices]
+
+
+def purpose_labels() -> list[str]:
+    return [str(label) for _value, label in Consent.Purpose.choices]
+
+
+def relation_labels() -> list[str]:
+    return [str(label) for _value, label in Consent.Relation.choices]
 
 
 def plural_ru(number: int, one: str, few: str, many: str) -> str:
@@ -150,8 +206,10 @@ def cell_text(value) -> str:
     return " ".join(str(value).split())
 
 
-def parse_date(value) -> tuple[datetime.date | None, str | None]:
-    """A birth date from an Excel date or the text «дд.мм.гггг»: (date, None) or (None, error)."""
+def parse_date(value, label: str | None = None) -> tuple[datetime.date | None, str | None]:
+    """A date from an Excel date or the text «дд.мм.гггг»: (date, None) or (None, error). ``label`` names
+    the column in the error (a birth date unless told)."""
+    label = label or _("Дата рождения")
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     if isinstance(value, datetime.datetime):
@@ -161,29 +219,32 @@ def parse_date(value) -> tuple[datetime.date | None, str | None]:
     shown = cell_text(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if float(value).is_integer() and 1900 <= value <= 2100:
-            return None, _("Дата рождения: указан только год «%(value)s» — нужна полная дата дд.мм.гггг.") % {
-                "value": shown}
+            return None, _("%(label)s: указан только год «%(value)s» — нужна полная дата дд.мм.гггг.") % {
+                "label": label, "value": shown}
         try:
             result = from_excel(value)
         except (ValueError, OverflowError, TypeError):
             result = None
         if isinstance(result, datetime.datetime) and result.year >= 1900:
             return result.date(), None
-        return None, _("Дата рождения «%(value)s» не распознана: укажите дату в виде дд.мм.гггг.") % {"value": shown}
+        return None, _("%(label)s «%(value)s» не распознана: укажите дату в виде дд.мм.гггг.") % {
+            "label": label, "value": shown}
     text = shown.strip()
     match = DATE_TEXT.match(text)
     if match:
         day, month, year = (int(part) for part in match.groups())
         if len(match.group(3)) != 4:
-            return None, _("Дата рождения «%(value)s»: год укажите четырьмя цифрами (дд.мм.гггг).") % {"value": text}
+            return None, _("%(label)s «%(value)s»: год укажите четырьмя цифрами (дд.мм.гггг).") % {
+                "label": label, "value": text}
     elif match := ISO_DATE_TEXT.match(text):
         year, month, day = (int(part) for part in match.groups())
     else:
-        return None, _("Дата рождения «%(value)s» не распознана: укажите дату в виде дд.мм.гггг.") % {"value": text}
+        return None, _("%(label)s «%(value)s» не распознана: укажите дату в виде дд.мм.гггг.") % {
+            "label": label, "value": text}
     try:
         return datetime.date(year, month, day), None
     except ValueError:
-        return None, _("Дата рождения «%(value)s»: такой даты не существует.") % {"value": text}
+        return None, _("%(label)s «%(value)s»: такой даты не существует.") % {"label": label, "value": text}
 
 
 def split_topics(value) -> list[str]:

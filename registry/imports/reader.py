@@ -63,7 +63,7 @@ def _read_header(cells) -> tuple[dict[str, int], list[str]]:
     if repeated:
         problems.append(_("Столбцы повторяются: %(columns)s. Оставьте по одному.") % {
             "columns": ", ".join(f"«{title}»" for title in repeated)})
-    missing = [column for column in COLUMNS if column.key not in positions]
+    missing = [column for column in COLUMNS if column.key not in positions and not column.optional]
     if missing:
         lines = []
         candidates = {key_of(text): text for text in unknown}
@@ -157,7 +157,7 @@ def _read_rows(sheet, preview: ImportPreview, *, last_row: int) -> None:
     positions = None
     data_rows = 0
     text = 0
-    example = [cell_text(EXAMPLE_ROW[column.key]) for column in COLUMNS]
+    example = {key: cell_text(value) for key, value in EXAMPLE_ROW.items()}
     # Nothing past the last filled row is read (a dimension or a stray row number far below the data
     # would otherwise yield a million empty rows).
     rows = sheet.iter_rows(max_col=MAX_COLUMNS, max_row=last_row, values_only=True) if last_row else ()
@@ -179,11 +179,14 @@ def _read_rows(sheet, preview: ImportPreview, *, last_row: int) -> None:
                 preview.notes.append(_("Столбцы не распознаны и не загружаются: %(columns)s.") % {
                     "columns": ", ".join(f"«{title}»" for title in unknown)})
             continue
-        raw = {key: (cells[index] if index < len(cells) else None) for key, index in positions.items()}
+        # A column missing from the header (an optional one) reads as empty cells.
+        raw = {column.key: None for column in COLUMNS}
+        raw.update({key: (cells[index] if index < len(cells) else None) for key, index in positions.items()})
         shown = {key: cell_text(value) for key, value in raw.items()}
         if not any(shown.values()):
             continue  # something only in columns the reader ignores
-        if [shown[column.key] for column in COLUMNS] == example:
+        # The example of the template the file was made from: an older one lacks the later columns.
+        if all(shown[key] == example[key] for key in positions):
             preview.skipped_example = True
             continue
         data_rows += 1

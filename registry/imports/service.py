@@ -15,14 +15,16 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry.imports import matching
 from registry.imports.checks import check_rows
 from registry.imports.columns import ROLE_MENTEE, ROLE_MENTOR
-from registry.imports.preview import ImportAlreadyCommitted, ImportPreview, ImportRejected, ImportRow
+from registry.imports.preview import NEW, CHANGED, ImportAlreadyCommitted, ImportPreview, ImportRejected, ImportRow
 from registry.imports.reader import parse_participant_workbook
 from registry.models import MenteeProfile, MentorProfile, Participant, ParticipantImport
 from registry.models.imports import PARSE_STALLED_AFTER, file_sha256
@@ -143,28 +145,37 @@ def already_committed_message(earlier: ParticipantImport) -> str:
     who = earlier.committed_by or earlier.uploaded_by
     when = timezone.localtime(earlier.committed_at) if earlier.committed_at else None
     return _("Этот файл уже загружен в реестр организации «%(organisation)s»%(when)s%(who)s: «%(name)s», добавлено "
-             "участников — %(created)s. Повторно его загружать не нужно; если в файле что-то изменилось, загрузите "
+             "участников — %(created)s%(updated)s. Повторно его загружать не нужно; если в файле что-то изменилось, загрузите "
              "исправленный файл.") % {
         "organisation": earlier.organisation.short_name,
         "when": _(" %(date)s в %(time)s") % {"date": f"{when:%d.%m.%Y}", "time": f"{when:%H:%M}"} if when else "",
         "who": _(" (загрузил(а) %(name)s)") % {"name": who.display_name} if who else "",
         "name": earlier.original_name, "created": earlier.rows_created,
+        "updated": _(", обновлено — %(count)s") % {"count": earlier.rows_updated} if earlier.rows_updated else "",
     }
 
 
+CHANGED_MEANWHILE = gettext_lazy(
+    "Пока файл ждал подтверждения, реестр организации изменился, и теперь файл изменит его иначе. Ничего не "
+    "загружено: проверьте изменения ещё раз и подтвердите загрузку.")
+
+
 def commit_import(participant_import: ParticipantImport, *, by) -> int:
-    """Create every participant of the import, or none. Returns how many were created.
+    """Add the import's new people and update those already in the registry, all or nothing. Returns how
+    many were created (``participant_import.rows_updated`` says how many were updated).
 
     The stored preview is committed, not the file read again: its rows are checked once more against
-    the registry as it is now (someone may have typed a person in meanwhile, or hidden a topic). The
-    import row is locked (``select_for_update``) and claimed with a conditional update inside the same
-    transaction: a second commit, concurrent or later, waits for the first and then finds it committed
-    (``ImportAlreadyCommitted``). The same file committed by another import of the organisation is
-    refused (``ImportFileAlreadyCommitted``), by a unique constraint when two race.
+    the registry as it is now, and what they would do to it must be what the preview showed (someone
+    may have typed a person in meanwhile, edited one, or hidden a topic); if it is not, nothing is
+    written and the page shows the new preview. The import row is locked (``select_for_update``) and
+    claimed with a conditional update inside the same transaction: a second commit, concurrent or
+    later, waits for the first and then finds it committed (``ImportAlreadyCommitted``). The same file
+    committed by another import of the organisation is refused (``ImportFileAlreadyCommitted``), by a
+    unique constraint when two race. The people to update are locked too, so that an edit by hand waits.
     """
     sha256 = participant_import.sha256
     try:
-        with transaction.atomic():
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             locked = (ParticipantImport.objects.select_for_update(of=("self",)).select_related("organisation")
                       .get(pk=participant_import.pk))
             sha256 = locked.sha256
@@ -182,16 +193,21 @@ def commit_import(participant_import: ParticipantImport, *, by) -> int:
             ).update(status=ParticipantImport.Status.COMMITTED, committed_at=now, committed_by=by)
             if claimed != 1:
                 raise ImportAlreadyCommitted(_("Этот файл уже загружен в реестр; повторно ничего не добавлено."))
+            shown = ImportPreview.from_stored(locked.preview)
             preview = ImportPreview.from_stored(locked.preview, checked=False)
             if preview.errors or not preview.rows:
-                raise ImportRejected(_("В файле есть ошибки: ничего не загружено. Исправьте файл и загрузите его "
-                                       "снова."), ImportPreview.from_stored(locked.preview))
+                raise ImportRejected(str(HAS_ERRORS), shown)
+            matched = [row.match_id for row in shown.rows if row.match_id is not None]
+            list(Participant.objects.select_for_update().filter(pk__in=matched).values_list("pk", flat=True))
             check_rows(preview, locked.organisation)
-            if not preview.can_commit:
-                raise ImportRejected(_("В файле есть ошибки: ничего не загружено. Исправьте файл и загрузите его "
-                                       "снова."), preview)
-            created = _create_participants(preview.rows, locked.organisation, by)
-            ParticipantImport.objects.filter(pk=locked.pk).update(rows_created=created)
+            if preview.has_errors:
+                raise ImportRejected(str(HAS_ERRORS), preview)
+            if preview.plan() != shown.plan():
+                raise ImportRejected(str(CHANGED_MEANWHILE), preview)
+            if preview.nothing_to_do:
+                raise ImportRejected(str(NOTHING_TO_DO), preview)
+            created, updated = _apply(preview.rows, locked.organisation, by)
+            ParticipantImport.objects.filter(pk=locked.pk).update(rows_created=created, rows_updated=updated)
             announce_change(Participant, locked.organisation_id)
     except IntegrityError:
         # Another import of the same file was committed between the check above and the claim.
@@ -210,11 +226,38 @@ def commit_import(participant_import: ParticipantImport, *, by) -> int:
     participant_import.committed_at = now
     participant_import.committed_by = by
     participant_import.rows_created = created
+    participant_import.rows_updated = updated
     participant_import.preview = locked.preview
     return created
 
 
-def _create_participants(rows: list[ImportRow], organisation, by) -> int:
+HAS_ERRORS = gettext_lazy("В файле есть ошибки: ничего не загружено. Исправьте файл и загрузите его снова.")
+NOTHING_TO_DO = gettext_lazy("Все люди из файла уже есть в реестре организации, и в файле нет ничего нового: "
+                             "загружать нечего.")
+
+
+def _apply(rows: list[ImportRow], organisation, by) -> tuple[int, int]:
+    """Create the NEW rows' people, change the CHANGED rows' ones; (created, updated). A consent the
+    consent service refuses (its rules may have moved since the check) refuses the whole import."""
+    new = [row for row in rows if row.status == NEW]
+    changed = [row for row in rows if row.status == CHANGED]
+    _create_participants(new, organisation, by)
+    people = Participant.objects.select_related("mentor_profile", "mentee_profile").in_bulk(
+        [row.match_id for row in changed])
+    for row in [*new, *changed]:
+        try:
+            if row.status == NEW:
+                if row.consent is not None:
+                    matching.record_row_consent(row, row.participant, by=by)
+            else:
+                matching.apply_changes(row, people[row.match_id], by=by)
+        except ValidationError as invalid:
+            raise ImportRejected(_("Строка %(row)s: %(problem)s Ничего не загружено.") % {
+                "row": row.number, "problem": " ".join(invalid.messages)}) from None
+    return len(new), len(changed)
+
+
+def _create_participants(rows: list[ImportRow], organisation, by) -> None:
     participants = []
     for row in rows:
         participant = row.participant
@@ -224,7 +267,8 @@ def _create_participants(rows: list[ImportRow], organisation, by) -> int:
         participants.append(participant)
     Participant.objects.bulk_create(participants, batch_size=500)
 
-    mentors = [(MentorProfile(participant=row.participant), row) for row in rows if ROLE_MENTOR in row.roles]
+    mentors = [(MentorProfile(participant=row.participant, **({"capacity": row.capacity} if row.capacity else {})), row)
+               for row in rows if ROLE_MENTOR in row.roles]
     mentees = [(MenteeProfile(participant=row.participant), row) for row in rows if ROLE_MENTEE in row.roles]
     MentorProfile.objects.bulk_create([profile for profile, _row in mentors], batch_size=500)
     MenteeProfile.objects.bulk_create([profile for profile, _row in mentees], batch_size=500)
@@ -235,6 +279,5 @@ def _create_participants(rows: list[ImportRow], organisation, by) -> int:
             [through(**{owner: profile.pk, "topic_id": topic.pk}) for profile, row in pairs for topic in row.topics],
             batch_size=1000,
         )
-    return len(participants)
 
 

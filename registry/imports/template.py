@@ -18,6 +18,8 @@ from registry.imports.columns import (
     MAX_ROWS,
     ROLE_LABELS,
     category_labels,
+    purpose_labels,
+    relation_labels,
 )
 
 HEADER_FONT = Font(bold=True)
@@ -43,7 +45,8 @@ def build_import_template(file) -> None:
     sheet.row_dimensions[1].height = 32
     sheet.freeze_panes = "A2"
     letters = {column.key: get_column_letter(index) for index, column in enumerate(COLUMNS, start=1)}
-    sheet[f"{letters['birth_date']}2"].number_format = "DD.MM.YYYY"
+    for key in ("birth_date", "consent_date"):
+        sheet[f"{letters[key]}2"].number_format = "DD.MM.YYYY"
 
     last_row = MAX_ROWS + 1
     category = DataValidation(
@@ -54,10 +57,22 @@ def build_import_template(file) -> None:
         type="list", formula1='"{}"'.format(",".join(ROLE_LABELS.values())), allow_blank=True,
         showErrorMessage=True, errorTitle="Роль", error="Выберите «наставник» или «наставляемый» либо оставьте пустым.",
     )
-    category.add(f"{letters['category']}2:{letters['category']}{last_row}")
-    role.add(f"{letters['role']}2:{letters['role']}{last_row}")
-    sheet.add_data_validation(category)
-    sheet.add_data_validation(role)
+    purpose = DataValidation(
+        type="list", formula1='"{}"'.format(",".join(purpose_labels())), allow_blank=True,
+        showErrorMessage=True, errorTitle="Цель согласия", error="Выберите цель из списка или оставьте пустым.",
+    )
+    relation = DataValidation(
+        type="list", formula1='"{}"'.format(",".join(relation_labels())), allow_blank=True,
+        showErrorMessage=True, errorTitle="Кем приходится", error="Выберите из списка.",
+    )
+    capacity = DataValidation(
+        type="whole", operator="between", formula1="1", formula2="30", allow_blank=True,
+        showErrorMessage=True, errorTitle="Число наставляемых", error="Целое число от 1 до 30.",
+    )
+    for validation, key in ((category, "category"), (role, "role"), (purpose, "consent_purpose"),
+                            (relation, "representative_relation"), (capacity, "capacity")):
+        validation.add(f"{letters[key]}2:{letters[key]}{last_row}")
+        sheet.add_data_validation(validation)
 
     help_sheet = workbook.create_sheet(HELP_SHEET_TITLE)
     help_sheet.column_dimensions["A"].width = 42
@@ -69,7 +84,11 @@ def build_import_template(file) -> None:
         ("", "Строку-образец (серым курсивом) можно удалить или оставить: она не загружается."),
         ("", f"Не больше {MAX_ROWS:,} строк в одном файле.".replace(",", " ")),
         ("", "Если хотя бы в одной строке ошибка, не загружается ничего: исправьте файл и загрузите его снова."),
-        ("", "Человек, который уже есть в реестре организации (те же ФИО и дата рождения), считается ошибкой."),
+        ("", "Человек, который уже есть в реестре организации (те же ФИО и дата рождения), обновляется: "
+             "заполненные ячейки заменяют записанное в реестре, пустые ничего не меняют. Перед загрузкой портал "
+             "покажет, что у кого изменится. Так можно загрузить исправленный или дополненный файл ещё раз."),
+        ("", "Согласие на обработку персональных данных из файла вносится в карточку участника, как если бы его "
+             "внесли вручную; скан согласия можно приложить там же."),
         ("", ""),
         ("Столбец", "Что указать"),
         *[(column.title, column.help) for column in COLUMNS],
@@ -80,12 +99,22 @@ def build_import_template(file) -> None:
         ("Роли", ""),
         *[(label, "") for label in ROLE_LABELS.values()],
         ("(пусто)", "Участник вносится в реестр без профиля наставника или наставляемого."),
+        ("", ""),
+        ("Цели согласия", ""),
+        *[(label, "") for label in purpose_labels()],
+        ("", ""),
+        ("Кем представитель приходится ребёнку", ""),
+        *[(label, "") for label in relation_labels()],
     ]
     for line in lines:
         help_sheet.append(list(line))
-    for row in (1, 3, 9, 9 + len(COLUMNS) + 2, 9 + len(COLUMNS) + 2 + len(category_labels()) + 2):
-        help_sheet.cell(row=row, column=1).font = HEADER_FONT
-    help_sheet.cell(row=9, column=2).font = HEADER_FONT
+    headings = {"Как заполнять", "Столбец", "Допустимые категории", "Роли", "Цели согласия",
+                "Кем представитель приходится ребёнку"}
+    for number, (title, _text) in enumerate(lines, start=1):
+        if title in headings:
+            help_sheet.cell(row=number, column=1).font = HEADER_FONT
+            if title == "Столбец":
+                help_sheet.cell(row=number, column=2).font = HEADER_FONT
     help_sheet["A1"].font = Font(bold=True, size=14)
     for cells in help_sheet.iter_rows(min_col=2, max_col=2):
         cells[0].alignment = Alignment(wrap_text=True, vertical="top")

@@ -78,6 +78,7 @@ class ParticipantImport(models.Model):
     parse_started_at = models.DateTimeField(_("проверка начата"), null=True, blank=True)
     parsed_at = models.DateTimeField(_("проверен"), null=True, blank=True)
     rows_created = models.PositiveIntegerField(_("добавлено участников"), default=0)
+    rows_updated = models.PositiveIntegerField(_("обновлено участников"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("загрузил")
     )

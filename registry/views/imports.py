@@ -118,8 +118,10 @@ def import_preview(request, pk):
             participant_import.refresh_from_db()
             preview = refusal.preview
         else:
-            messages.success(request, _("В реестр организации «%(organisation)s» добавлено участников: %(count)s.") % {
-                "organisation": participant_import.organisation.short_name, "count": created})
+            messages.success(request, _("Реестр организации «%(organisation)s» обновлён: добавлено участников — "
+                                        "%(created)s, обновлено — %(updated)s.") % {
+                "organisation": participant_import.organisation.short_name, "created": created,
+                "updated": participant_import.rows_updated})
             return redirect(_participant_list_url(participant_import))
 
     status = participant_import.status
