@@ -262,6 +262,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.refresh_summaries",
         "schedule": crontab(hour=5, minute=0),
     },
+    "sweep-participant-imports": {
+        # Participant files whose check was never sent (the broker was down) or whose worker was killed.
+        "task": "registry.tasks.sweep_participant_imports",
+        "schedule": 60.0,
+    },
     "personal-data": {
         # Consents that expired overnight stop processing; what is due is destroyed, with its act.
         "task": "registry.tasks.personal_data_daily",

@@ -10,10 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from registry import spreadsheets
+from registry.imports import service
+from registry.imports.columns import COLUMNS, MAX_ROWS
 from registry.models import MenteeProfile, MentorProfile, Participant, ParticipantImport, Topic
 from registry.scoping import Role
-from registry.spreadsheets import COLUMNS, ImportAlreadyCommitted, commit_import, parse_participant_workbook
+from registry.imports.preview import ImportAlreadyCommitted
+from registry.imports.reader import parse_participant_workbook
+from registry.imports.service import commit_import
 from tests import factories
 
 HEADER = [column.title for column in COLUMNS]
@@ -26,6 +29,8 @@ def row(**values) -> list:
         "birth_date": "12.04.1985", "category": "Педагог", "class_name": "",
         "position": "Учитель математики", "phone": "+7 910 111-22-33", "email": "sokolova@example.ru",
         "role": "наставник", "topics": "Олимпиадная подготовка; Методика преподавания",
+        "capacity": "", "consent_date": "", "consent_purpose": "", "representative_name": "",
+        "representative_relation": "", "representative_document": "",
     }
     data.update(values)
     return [data[column.key] for column in COLUMNS]
@@ -61,7 +66,7 @@ def stored_import(organisation, content: bytes, *, user=None, name="участн
     upload.file.save(name, ContentFile(content), save=False)
     upload.save()
     if parse:
-        spreadsheets.parse_stored_import(upload.pk)
+        service.parse_stored_import(upload.pk)
         upload.refresh_from_db()
     return upload
 
@@ -88,6 +93,8 @@ def test_template_downloads_with_dropdowns_and_help(district, client_for):
     assert [cell.value for cell in sheet[1]] == [
         "Фамилия", "Имя", "Отчество", "Дата рождения", "Категория", "Класс/группа", "Должность/место работы",
         "Телефон", "Эл. почта", "Роль (наставник / наставляемый / пусто)", "Компетенции или запросы (через «;»)",
+        "Сколько наставляемых может взять", "Дата согласия на обработку ПДн", "Цель согласия",
+        "ФИО законного представителя", "Кем приходится ребёнку", "Документ представителя",
     ]
     assert sheet["A2"].value == "Иванова"  # the example row
     assert sheet.freeze_panes == "A2"
@@ -158,7 +165,7 @@ def test_good_file_uploads_previews_and_commits_everything(district, client_for,
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('registry:participant_list')}?organisation={district.school1.pk}"
     listing = client.get(response["Location"])
-    assert "добавлено участников: 3" in listing.content.decode()
+    assert "обновлён: добавлено участников — 3, обновлено — 0." in listing.content.decode()
 
     assert Participant.objects.filter(organisation=district.school1).count() == 3
     teacher = Participant.objects.get(last_name="Соколова")
@@ -298,22 +305,18 @@ def test_one_bad_row_blocks_the_good_ones_and_the_count_is_shown(district, clien
     assert Participant.objects.count() == 0
 
 
-def test_duplicate_of_someone_already_in_the_registry(district, client_for):
-    factories.TeacherFactory(organisation=district.school1, last_name="Соколова", first_name="Ольга",
-                             patronymic="Ивановна", birth_date=datetime.date(1985, 4, 12))
+def test_someone_already_in_the_registry_is_matched_not_added(district):
+    """(The update itself: tests/test_import_update.py.)"""
+    teacher = factories.TeacherFactory(organisation=district.school1, last_name="Соколова", first_name="Ольга",
+                                       patronymic="Ивановна", birth_date=datetime.date(1985, 4, 12))
     content = xlsx([row(last_name="СОКОЛОВА", first_name="Ольга", patronymic="ивановна")])
     preview = parse_participant_workbook(io.BytesIO(content), organisation=district.school1)
-    assert preview.rows[0].errors == [
-        "Этот человек уже есть в реестре организации (совпадают ФИО и дата рождения)."]
-    # The same person in another school is not a duplicate for this one.
-    assert parse_participant_workbook(io.BytesIO(content), organisation=district.school2).can_commit
-
-    before = Participant.objects.count()
-    participant_import = stored_import(district.school1, content)
-    html = client_for(district.curator1).get(preview_url(participant_import)).content.decode()
-    assert "уже есть в реестре организации" in html
-    client_for(district.curator1).post(preview_url(participant_import))
-    assert Participant.objects.count() == before
+    assert preview.rows[0].errors == []
+    assert preview.rows[0].match_id == teacher.pk
+    assert preview.rows[0].status == "changed"
+    # The same person in another school is someone else for this one.
+    other = parse_participant_workbook(io.BytesIO(content), organisation=district.school2)
+    assert (other.rows[0].status, other.rows[0].match_id) == ("new", None)
 
 
 def test_registry_duplicates_agree_with_duplicates_of(district):
@@ -335,9 +338,10 @@ def test_registry_duplicates_agree_with_duplicates_of(district):
         expected = Participant.objects.duplicates_of(
             organisation_id=district.school1.pk, last_name=person.last_name, first_name=person.first_name,
             patronymic=person.patronymic, birth_date=person.birth_date).exists()
-        found = any("уже есть в реестре" in error for error in import_row.errors)
-        assert found == expected, (import_row.cells, import_row.errors)
-    assert [r.number for r in preview.rows if r.errors] == [2, 5, 7]
+        assert import_row.errors == []
+        assert (import_row.match_id is not None) == expected, import_row.cells
+        assert (import_row.status == "new") == (not expected)
+    assert [r.number for r in preview.rows if r.match_id] == [2, 5, 7]
 
 
 def test_archived_duplicate_is_named_as_such(district):
@@ -352,9 +356,12 @@ def test_registry_duplicates_are_checked_in_chunks_for_many_rows(district, djang
     factories.TeacherFactory(organisation=district.school1, last_name="Человек450", first_name="Ольга",
                              patronymic="Ивановна", birth_date=datetime.date(1985, 4, 12))
     rows = [row(last_name=f"Человек{n}", topics="", role="") for n in range(500)]
-    with django_assert_max_num_queries(3):  # the vocabulary, one chunk of names
+    # The vocabulary; for the chunk of names: the people with their profiles, the topics of each kind of
+    # profile, the consents.
+    with django_assert_max_num_queries(5):
         preview = parse_participant_workbook(io.BytesIO(xlsx(rows)), organisation=district.school1)
-    assert [r.number for r in preview.error_rows] == [452]
+    assert [r.number for r in preview.rows if r.match_id] == [452]
+    assert len(preview.new_rows) == 499
 
 
 def test_unknown_topics_are_listed_with_a_link_to_the_vocabulary(district, client_for):
@@ -389,7 +396,7 @@ def test_columns_may_come_in_any_order_and_spelling(district):
 
 
 def test_more_than_five_thousand_rows_are_refused(district):
-    rows = [[f"Фамилия{n}", "Имя", "", "", "Педагог"] + [""] * 6 for n in range(spreadsheets.MAX_ROWS + 1)]
+    rows = [[f"Фамилия{n}", "Имя", "", "", "Педагог"] + [""] * 6 for n in range(MAX_ROWS + 1)]
     preview = parse_participant_workbook(io.BytesIO(xlsx(rows)), organisation=district.school1)
     assert preview.rows == []
     assert preview.errors == ["В файле больше 5\u00a0000 строк с участниками. За один раз можно загрузить не больше "
@@ -398,13 +405,13 @@ def test_more_than_five_thousand_rows_are_refused(district):
 
 def test_five_thousand_rows_are_accepted_and_commit_in_a_few_queries(district, django_assert_max_num_queries):
     rows = [[f"Фамилия{n}", "Имя", "", "", "Педагог", "", "", "", "", "наставник", "Цифровые навыки"]
-            for n in range(spreadsheets.MAX_ROWS)]
+            for n in range(MAX_ROWS)]
     participant_import = stored_import(district.school1, xlsx(rows))
     # Batches, not rows: SQLite's 999-parameter limit makes about 60 participants per INSERT.
     with django_assert_max_num_queries(250):
         created = commit_import(participant_import, by=district.curator1)
-    assert created == spreadsheets.MAX_ROWS
-    assert MentorProfile.objects.filter(topics__name="Цифровые навыки").count() == spreadsheets.MAX_ROWS
+    assert created == MAX_ROWS
+    assert MentorProfile.objects.filter(topics__name="Цифровые навыки").count() == MAX_ROWS
 
 
 # --- committing twice, and in the meantime ----------------------------------------------------
@@ -428,13 +435,12 @@ def test_commit_checks_again_against_the_registry(district, client_for):
     participant_import = stored_import(district.school1, xlsx(good_rows()))
     client = client_for(district.curator1)
     assert client.get(preview_url(participant_import)).context["preview"].can_commit
-    # Someone types the same teacher in by hand before the import is confirmed.
-    factories.TeacherFactory(organisation=district.school1, last_name="Соколова", first_name="Ольга",
-                             patronymic="Ивановна", birth_date=datetime.date(1985, 4, 12))
+    # A topic is hidden from the vocabulary before the import is confirmed.
+    Topic.objects.filter(name="Методика преподавания").update(is_active=False)
     response = client.post(preview_url(participant_import))
     assert response.status_code == 200
-    assert "уже есть в реестре организации" in response.content.decode()
-    assert Participant.objects.count() == 1
+    assert "Скрыты из выбора в справочнике: «Методика преподавания»" in response.content.decode()
+    assert Participant.objects.count() == 0
     participant_import.refresh_from_db()
     assert participant_import.status == ParticipantImport.Status.CHECKED
     # What the commit found is stored: the page shows it from now on, and offers no commit.

@@ -5,6 +5,7 @@ the same file once per organisation."""
 
 import contextlib
 import datetime
+import functools
 import html
 import threading
 from unittest import mock
@@ -17,11 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from registry import spreadsheets, tasks
+from registry import tasks
+from registry.imports import memory, reader, service
 from registry.models import MentorProfile, Participant, ParticipantImport
 from registry.models.imports import ParticipantImportQuerySet
 from registry.scoping import Role
-from registry.spreadsheets import ImportAlreadyCommitted, ImportFileAlreadyCommitted, commit_import
+from registry.imports.preview import ImportAlreadyCommitted
+from registry.imports.service import ImportFileAlreadyCommitted, commit_import
 from tests import factories
 from tests.reference_data import seed_reference_data
 from tests.test_import import good_rows, preview_url, stored_import, xlsx
@@ -39,13 +42,14 @@ def text_of(response) -> str:
 def test_the_file_is_parsed_once_and_the_page_and_the_commit_read_the_stored_preview(
         district, client_for, django_capture_on_commit_callbacks):
     client = client_for(district.curator1)
-    reads = mock.Mock(wraps=spreadsheets.parse_participant_workbook)
-    with mock.patch.object(spreadsheets, "parse_participant_workbook", reads):
+    reads = mock.Mock(wraps=reader.parse_participant_workbook)
+    with mock.patch.object(service, "parse_participant_workbook", reads):
         with django_capture_on_commit_callbacks(execute=True):
             client.post(UPLOAD_URL, {"file": SimpleUploadedFile("школа1.xlsx", xlsx(good_rows()))})
         participant_import = ParticipantImport.objects.get()
         stored = participant_import.preview
-        assert stored["summary"] == {"text": "3 строки, 0 с ошибками", "rows": 3, "error_rows": 0, "can_commit": True}
+        assert stored["summary"] == {"text": "3 строки, 0 с ошибками", "rows": 3, "error_rows": 0, "new": 3,
+                                     "changed": 0, "unchanged": 0, "can_commit": True}
         assert [row["cells"]["last_name"] for row in stored["rows"]] == ["Соколова", "Кузнецов", "Белова"]
         assert stored["rows"][1]["raw"]["birth_date"] == {"datetime": "2011-09-03T00:00:00"}
 
@@ -70,7 +74,7 @@ def test_the_commit_does_not_need_the_file_any_more(district):
 
 def test_a_repeated_check_does_nothing(district):
     participant_import = stored_import(district.school1, xlsx(good_rows()))
-    assert spreadsheets.parse_stored_import(participant_import.pk) is None
+    assert service.parse_stored_import(participant_import.pk) is None
     assert tasks.parse_participant_import.delay(participant_import.pk).get() is None
     participant_import.refresh_from_db()
     assert participant_import.status == ParticipantImport.Status.CHECKED
@@ -108,10 +112,10 @@ def test_the_page_waits_while_the_file_is_checked(district, client_for):
 
 def test_a_check_that_breaks_says_so_and_the_file_can_be_uploaded_again(district, client_for):
     participant_import = stored_import(district.school1, xlsx(good_rows()), parse=False)
-    with mock.patch.object(spreadsheets, "read_import", side_effect=RuntimeError("disk on fire")):
+    with mock.patch.object(service, "read_import", side_effect=RuntimeError("disk on fire")):
         assert tasks.parse_participant_import.delay(participant_import.pk).get() == "failed"
     participant_import.refresh_from_db()
-    assert participant_import.parse_error == str(spreadsheets.PARSE_FAILED)
+    assert participant_import.parse_error == str(service.PARSE_FAILED)
     page = text_of(client_for(district.curator1).get(preview_url(participant_import)))
     assert "Файл не удалось проверить" in page
     assert "Файл не удалось проверить из-за ошибки на сервере. Загрузите его снова" in page
@@ -124,7 +128,7 @@ def test_a_check_that_runs_out_of_time_says_so(district, client_for):
     assert tasks.parse_participant_import.soft_time_limit == 60
     assert tasks.parse_participant_import.time_limit == 90
     participant_import = stored_import(district.school1, xlsx(good_rows()), parse=False)
-    with mock.patch.object(spreadsheets, "read_import", side_effect=SoftTimeLimitExceeded()):
+    with mock.patch.object(service, "read_import", side_effect=SoftTimeLimitExceeded()):
         assert tasks.parse_participant_import.delay(participant_import.pk).get() == "failed"
     participant_import.refresh_from_db()
     assert participant_import.status == ParticipantImport.Status.FAILED
@@ -142,6 +146,61 @@ def test_a_check_killed_at_the_hard_limit_is_shown_as_stopped(district, client_f
     assert 'http-equiv="refresh"' not in page
     assert "Не проверен" in text_of(client.get(UPLOAD_URL))
 
+    # The sweep records it; a check still within its time is left alone.
+    running = stored_import(district.school1, xlsx(good_rows()), parse=False, name="второй.xlsx")
+    ParticipantImport.objects.filter(pk=running.pk).update(
+        status=ParticipantImport.Status.PARSING, parse_started_at=timezone.now())
+    assert tasks.sweep_participant_imports.delay().get() == {"failed": 1, "sent": []}
+    participant_import.refresh_from_db()
+    assert participant_import.status == ParticipantImport.Status.FAILED
+    assert participant_import.parse_error == str(service.PARSE_TIMED_OUT)
+    assert "заняла слишком много времени" in text_of(client.get(preview_url(participant_import)))
+    running.refresh_from_db()
+    assert running.status == ParticipantImport.Status.PARSING
+
+
+@pytest.mark.skipif(memory.address_space() is None or not hasattr(memory.resource, "RLIMIT_AS"),
+                    reason="no address-space limit on this platform")
+def test_a_check_that_runs_out_of_memory_says_so_and_the_ceiling_is_lifted(district, client_for):
+    """The real ceiling (RLIMIT_AS): 64 MB more than the process holds, and the check asks for 1 GB."""
+    participant_import = stored_import(district.school1, xlsx(good_rows()), parse=False)
+    before = memory.resource.getrlimit(memory.resource.RLIMIT_AS)
+
+    def greedy(_import):
+        return bytearray(1024 * 1024 * 1024)
+
+    with mock.patch.object(service, "read_import", side_effect=greedy):
+        checked = service.parse_stored_import(participant_import.pk,
+                                              memory_ceiling=functools.partial(memory.budget, 64))
+    assert checked.status == ParticipantImport.Status.FAILED
+    assert checked.parse_error == str(service.PARSE_OUT_OF_MEMORY)
+    assert memory.resource.getrlimit(memory.resource.RLIMIT_AS) == before
+    assert len(bytearray(256 * 1024 * 1024)) == 256 * 1024 * 1024  # lifted again
+    page = text_of(client_for(district.curator1).get(preview_url(participant_import)))
+    assert "Файл слишком большой: для его проверки не хватило отведённой памяти." in page
+
+
+def test_the_memory_ceiling_is_set_in_a_worker_only(district):
+    """Run eagerly (development, tests) the task is inside a web or test process: no ceiling there."""
+    ceilings = []
+
+    @contextlib.contextmanager
+    def budget(megabytes):
+        ceilings.append(megabytes)
+        yield
+
+    first = stored_import(district.school1, xlsx(good_rows()), parse=False)
+    second = stored_import(district.school1, xlsx(good_rows()), parse=False, name="второй.xlsx")
+    with mock.patch.object(memory, "budget", budget):
+        assert tasks.parse_participant_import.delay(first.pk).get() == "checked"
+        assert ceilings == []
+        tasks.parse_participant_import.push_request(is_eager=False)
+        try:
+            assert tasks.parse_participant_import.run(second.pk) == "checked"
+        finally:
+            tasks.parse_participant_import.pop_request()
+    assert ceilings == [tasks.IMPORT_MEMORY_MB]
+
 
 @pytest.mark.django_db(transaction=True)
 def test_with_the_broker_down_the_upload_still_answers_and_the_import_waits(district, client_for):
@@ -158,12 +217,17 @@ def test_with_the_broker_down_the_upload_still_answers_and_the_import_waits(dist
     assert "Проверка файла начнётся в ближайшее время" in page
     assert "Файл проверяется…" in page
 
-    # The broker is back and the sweep sends it again.
+    # The broker is back; the sweep leaves a fresh upload alone (its message may be on the way), then
+    # sends it again.
     seed_reference_data()
-    assert tasks.send_participant_import(participant_import.pk) is True
+    assert tasks.sweep_participant_imports.delay().get() == {"failed": 0, "sent": []}
+    ParticipantImport.objects.filter(pk=participant_import.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert tasks.sweep_participant_imports.delay().get() == {"failed": 0, "sent": [participant_import.pk]}
     participant_import.refresh_from_db()
     assert participant_import.status == ParticipantImport.Status.CHECKED
     assert list(ParticipantImport.objects.waiting()) == []
+    assert tasks.sweep_participant_imports.delay().get() == {"failed": 0, "sent": []}
 
 
 # --- the same file twice --------------------------------------------------------------------------------

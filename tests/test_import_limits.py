@@ -1,4 +1,4 @@
-"""Hostile small workbooks are refused before they cost time or memory (``registry.xlsx_limits``).
+"""Hostile small workbooks are refused before they cost time or memory (``registry.imports.limits``).
 
 The files are built with ``zipfile`` directly, streaming the big parts: openpyxl would take minutes to
 write them. Each refusal is timed, and its memory traced (``tracemalloc``); the bounds are generous
@@ -7,7 +7,6 @@ brief: refused within 5 s and under 200 MB).
 """
 
 import io
-import struct
 import time
 import tracemalloc
 import zipfile
@@ -18,121 +17,28 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from registry import spreadsheets, xlsx_limits
+from registry.imports import limits, reader
+from registry.imports.hostile import (
+    many_empty_shared_strings,
+    many_shared_strings,
+    one_long_string,
+    MAIN,
+    header_row,
+    letter,
+    lie_about_size,
+    inline,
+    repeated,
+    sheet,
+    strings,
+    workbook,
+)
 from registry.models import ParticipantImport
-from registry.spreadsheets import COLUMNS, parse_participant_workbook
+from registry.imports.columns import COLUMNS
+from registry.imports.reader import parse_participant_workbook
 from tests.test_import import HEADER, preview_url, row, xlsx
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SECONDS = 10
 PEAK_BYTES = 200 * 1024 * 1024
-
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/sharedStrings.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    '</Types>'
-)
-PACKAGE_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
-)
-WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    f'<workbook xmlns="{MAIN}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Участники" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-    'Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
-)
-
-
-def inline(reference: str, text: str) -> str:
-    return f'<c r="{reference}" t="inlineStr"><is><t>{text}</t></is></c>'
-
-
-def header_row() -> str:
-    letters = "ABCDEFGHIJK"
-    return '<row r="1">' + "".join(inline(f"{letters[i]}1", title) for i, title in enumerate(HEADER)) + "</row>"
-
-
-def sheet(*rows: str):
-    """A sheet's XML in pieces: the rows given as strings or as functions giving byte chunks."""
-    def chunks():
-        yield f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{MAIN}"><sheetData>'.encode()
-        for part in rows:
-            if isinstance(part, str):
-                yield part.encode()
-            else:
-                yield from part()
-        yield b"</sheetData></worksheet>"
-    return chunks
-
-
-def strings(*texts: str):
-    def chunks():
-        yield f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{MAIN}">'.encode()
-        for text in texts:
-            yield f"<si><t>{text}</t></si>".encode()
-        yield b"</sst>"
-    return chunks
-
-
-def workbook(sheet_chunks, strings_chunks=strings()) -> bytes:
-    """A minimal XLSX, its big parts streamed into the archive, deflated as hard as zlib can."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("_rels/.rels", PACKAGE_RELS)
-        archive.writestr("xl/workbook.xml", WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
-        for name, chunks in (("xl/worksheets/sheet1.xml", sheet_chunks), ("xl/sharedStrings.xml", strings_chunks)):
-            with archive.open(name, "w") as part:
-                for chunk in chunks():
-                    part.write(chunk)
-    return buffer.getvalue()
-
-
-def repeated(piece: bytes, times: int, *, before: bytes = b"", after: bytes = b""):
-    """Byte chunks of ``piece`` × ``times``, a megabyte or so at a time."""
-    def chunks():
-        yield before
-        per_chunk = max(1, (1024 * 1024) // len(piece))
-        left = times
-        while left:
-            step = min(per_chunk, left)
-            yield piece * step
-            left -= step
-        yield after
-    return chunks
-
-
-def lie_about_size(data: bytes, name: str, size: int) -> bytes:
-    """The ZIP directory says the part ``name`` unpacks to ``size`` bytes."""
-    encoded = name.encode()
-    data = bytearray(data)
-    at = 0
-    while (at := data.find(b"PK\x01\x02", at)) != -1:
-        name_length = struct.unpack_from("<H", data, at + 28)[0]
-        if bytes(data[at + 46:at + 46 + name_length]) == encoded:
-            struct.pack_into("<I", data, at + 24, size)
-            return bytes(data)
-        at += 4
-    raise AssertionError(f"no {name} in the directory")
 
 
 @contextmanager
@@ -164,7 +70,7 @@ def refusal(content: bytes) -> str:
 
 def test_a_workbook_built_by_hand_reads_like_any_other(district):
     content = workbook(sheet(header_row(), '<row r="2">' + "".join(
-        f'<c r="{"ABCDEFGHIJK"[i]}2" t="s"><v>{i}</v></c>' for i in range(len(COLUMNS))) + "</row>"),
+        f'<c r="{letter(i)}2" t="s"><v>{i}</v></c>' for i in range(len(COLUMNS))) + "</row>"),
         strings(*row(birth_date="12.04.1985")))
     preview = parse_participant_workbook(io.BytesIO(content), organisation=district.school1)
     assert preview.errors == []
@@ -176,8 +82,7 @@ def test_a_workbook_built_by_hand_reads_like_any_other(district):
 
 
 def test_three_million_shared_strings_are_refused_from_the_zip_directory():
-    content = workbook(sheet(header_row()), repeated(b"<si><t>x</t></si>", 3_000_000,
-                                                     before=f'<sst xmlns="{MAIN}">'.encode(), after=b"</sst>"))
+    content = many_shared_strings(3_000_000)
     assert len(content) < 300 * 1024
     message = refusal(content)
     assert message.startswith("Файл слишком большой: таблица строк занимает в распакованном виде 49 МБ, "
@@ -186,34 +91,28 @@ def test_three_million_shared_strings_are_refused_from_the_zip_directory():
 
 def test_three_million_shared_strings_within_the_size_cap_are_refused_while_counted():
     """Empty strings: 15 MB unpacked, under the size cap; the count stops the scan at 100 001."""
-    content = workbook(sheet(header_row()), repeated(b"<si/>", 3_000_000,
-                                                     before=f'<sst xmlns="{MAIN}">'.encode(), after=b"</sst>"))
+    content = many_empty_shared_strings(3_000_000)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        assert archive.getinfo("xl/sharedStrings.xml").file_size < xlsx_limits.MAX_STRINGS_BYTES
+        assert archive.getinfo("xl/sharedStrings.xml").file_size < limits.MAX_STRINGS_BYTES
     message = refusal(content)
     assert message == ("Файл слишком большой: в таблице строк больше 100\u00a0000 строк. Скопируйте только строки "
                        "с участниками в чистый шаблон и загрузите его.")
 
 
-def _one_long_string(megabytes: int):
-    return repeated(b"a" * 1024, megabytes * 1024, before=f'<sst xmlns="{MAIN}"><si><t>'.encode(),
-                    after=b"</t></si></sst>")
-
-
 def test_one_string_of_300_megabytes_is_refused():
-    content = workbook(sheet(header_row()), _one_long_string(300))
+    content = one_long_string(300)
     assert len(content) < 400 * 1024
     assert refusal(content).startswith("Файл слишком большой: таблица строк занимает в распакованном виде 300 МБ")
 
 
 def test_one_string_of_300_megabytes_behind_a_lying_directory_is_refused_as_damaged():
     """zipfile unpacks no more than the directory declares; the rest ends in a CRC error."""
-    content = lie_about_size(workbook(sheet(header_row()), _one_long_string(300)), "xl/sharedStrings.xml", 4096)
-    assert refusal(content) == str(spreadsheets.DAMAGED)
+    content = lie_about_size(one_long_string(300), "xl/sharedStrings.xml", 4096)
+    assert refusal(content) == str(reader.DAMAGED)
 
 
 def test_a_string_longer_than_excel_allows_is_refused_while_streamed():
-    content = workbook(sheet(header_row()), _one_long_string(8))
+    content = one_long_string(8)
     assert refusal(content) == ("Файл слишком большой: в таблице строк есть строка длиннее 32\u00a0767 знаков. "
                                 "Скопируйте только строки с участниками в чистый шаблон и загрузите его.")
 
@@ -222,7 +121,7 @@ def test_an_xml_bomb_is_refused_as_damaged():
     bomb = ('<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
             f']><sst xmlns="{MAIN}"><si><t>&b;</t></si></sst>')
     content = workbook(sheet(header_row()), lambda: iter([bomb.encode()]))
-    assert refusal(content) == str(spreadsheets.DAMAGED)
+    assert refusal(content) == str(reader.DAMAGED)
 
 
 # --- the sheet that is read ----------------------------------------------------------------------------
@@ -235,7 +134,7 @@ def test_a_row_of_a_million_cells_is_refused():
 
 
 def test_too_many_formatted_empty_cells_are_refused():
-    row_of_empties = "".join(f'<c r="{letter}{{n}}" s="1"/>' for letter in "ABCDEFGHIJKLMNOPQRST")
+    row_of_empties = "".join(f'<c r="{letter(i)}{{n}}" s="1"/>' for i in range(20))
     content = workbook(sheet(header_row(), lambda: (f'<row r="{n}">{row_of_empties.format(n=n)}</row>'.encode()
                                                     for n in range(2, 20_000))))
     assert refusal(content).startswith("Файл слишком большой: на листе больше 300\u00a0000 ячеек, считая пустые "
@@ -256,7 +155,7 @@ def test_too_many_rows_are_refused():
 
 def test_a_row_number_beyond_excel_is_refused_as_damaged():
     content = workbook(sheet(header_row(), '<row r="99999999999"><c><v>1</v></c></row>'))
-    assert refusal(content) == str(spreadsheets.DAMAGED)
+    assert refusal(content) == str(reader.DAMAGED)
 
 
 def test_too_many_elements_in_another_part_are_refused():
@@ -309,8 +208,7 @@ def test_the_text_of_all_rows_together_is_bounded():
 @pytest.mark.django_db
 def test_a_hostile_upload_is_stored_checked_and_refused_with_the_reason(district, client_for,
                                                                        django_capture_on_commit_callbacks):
-    content = workbook(sheet(header_row()), repeated(b"<si/>", 3_000_000,
-                                                     before=f'<sst xmlns="{MAIN}">'.encode(), after=b"</sst>"))
+    content = many_empty_shared_strings(3_000_000)
     client = client_for(district.curator1)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("registry:import_upload"),

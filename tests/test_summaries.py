@@ -17,7 +17,7 @@ from mentoring.models import Meeting, Membership, Order, Pair, PlanItem
 from monitoring import questionnaires, summaries
 from monitoring.models import CoverageTarget, OrganisationSummary, Questionnaire
 from registry.models import AcademicYear, OrganisationHeadcount
-from registry.spreadsheets import commit_import
+from registry.imports.service import commit_import
 from tests import factories
 from tests.test_import import good_rows, stored_import, xlsx
 from tests.test_pairs import programme, student, teacher

@@ -72,12 +72,13 @@ class ParticipantImport(models.Model):
     sha256 = models.CharField(_("SHA-256 файла"), max_length=64, blank=True, editable=False)
     status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.PENDING)
     #: The parsed file: rows with their problems, the file's problems, notes, the summary
-    #: (``spreadsheets.ImportPreview.to_stored``).
+    #: (``registry.imports.preview.ImportPreview.to_stored``).
     preview = models.JSONField(_("результат проверки"), null=True, blank=True, editable=False)
     parse_error = models.TextField(_("почему не проверен"), blank=True)
     parse_started_at = models.DateTimeField(_("проверка начата"), null=True, blank=True)
     parsed_at = models.DateTimeField(_("проверен"), null=True, blank=True)
     rows_created = models.PositiveIntegerField(_("добавлено участников"), default=0)
+    rows_updated = models.PositiveIntegerField(_("обновлено участников"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("загрузил")
     )

@@ -1,5 +1,5 @@
 """Loading participants from a spreadsheet: template, upload, preview, commit. The work is in
-``registry.spreadsheets``; these views only check who may do it and show the result.
+``registry.imports``; these views only check who may do it and show the result.
 
 The upload stores the file and the import row and sends the check to a Celery task once the row is
 committed (in-process without a broker); the preview page shows «Файл проверяется…» until the stored
@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry import spreadsheets, tasks
+from registry import tasks
+from registry.imports import columns, service
+from registry.imports.template import template_file
 from registry.forms import CrispyMixin
 from registry.models import ParticipantImport
 from registry.models.imports import file_sha256
@@ -48,13 +50,13 @@ class ImportUploadForm(CrispyMixin, forms.ModelForm):
             self.instance.sha256 = file_sha256(upload)
             earlier = ParticipantImport.objects.committed_copy(organisation.pk, self.instance.sha256)
             if earlier is not None:
-                self.add_error("file", spreadsheets.already_committed_message(earlier))
+                self.add_error("file", service.already_committed_message(earlier))
         return cleaned
 
 
 @read_only
 def import_template(request):
-    return FileResponse(spreadsheets.template_file(), as_attachment=True,
+    return FileResponse(template_file(), as_attachment=True,
                         filename="Шаблон загрузки участников.xlsx", content_type=XLSX)
 
 
@@ -88,8 +90,8 @@ def import_upload(request):
         .select_related("organisation", "uploaded_by").defer("preview")[:10]
     )
     return render(request, "registry/import_upload.html", {
-        "form": form, "recent": recent, "max_rows": spreadsheets.MAX_ROWS,
-        "columns": spreadsheets.COLUMNS, "categories": spreadsheets.category_labels(),
+        "form": form, "recent": recent, "max_rows": columns.MAX_ROWS,
+        "columns": columns.COLUMNS, "categories": columns.category_labels(),
     })
 
 
@@ -106,25 +108,27 @@ def import_preview(request, pk):
 
     if request.method == "POST":
         try:
-            created = spreadsheets.commit_import(participant_import, by=request.user)
-        except spreadsheets.ImportAlreadyCommitted as refusal:
+            created = service.commit_import(participant_import, by=request.user)
+        except service.ImportAlreadyCommitted as refusal:
             # A second click, or a second tab: the first commit's result is on the page.
             messages.warning(request, refusal.message)
             return redirect("registry:import_preview", pk=participant_import.pk)
-        except spreadsheets.ImportRejected as refusal:
+        except service.ImportRejected as refusal:
             messages.error(request, refusal.message)
             participant_import.refresh_from_db()
             preview = refusal.preview
         else:
-            messages.success(request, _("В реестр организации «%(organisation)s» добавлено участников: %(count)s.") % {
-                "organisation": participant_import.organisation.short_name, "count": created})
+            messages.success(request, _("Реестр организации «%(organisation)s» обновлён: добавлено участников — "
+                                        "%(created)s, обновлено — %(updated)s.") % {
+                "organisation": participant_import.organisation.short_name, "created": created,
+                "updated": participant_import.rows_updated})
             return redirect(_participant_list_url(participant_import))
 
     status = participant_import.status
     committed = status == ParticipantImport.Status.COMMITTED
     checked = status == ParticipantImport.Status.CHECKED
     if preview is None and checked:
-        preview = spreadsheets.stored_preview(participant_import)
+        preview = service.stored_preview(participant_import)
     earlier = None
     if checked and preview is not None and preview.can_commit:
         earlier = ParticipantImport.objects.committed_copy(participant_import.organisation_id,
@@ -140,11 +144,11 @@ def import_preview(request, pk):
         "in_progress": participant_import.in_progress,
         "failed": status == ParticipantImport.Status.FAILED or participant_import.stalled,
         # A FAILED check says why; a stalled one was killed by the time limit.
-        "failure": participant_import.parse_error or spreadsheets.PARSE_TIMED_OUT,
+        "failure": participant_import.parse_error or service.PARSE_TIMED_OUT,
         "preview": preview,
-        "earlier": spreadsheets.already_committed_message(earlier) if earlier else "",
+        "earlier": service.already_committed_message(earlier) if earlier else "",
         "rows": rows,
         "only_errors": only_errors,
-        "columns": spreadsheets.COLUMNS,
+        "columns": columns.COLUMNS,
         "participant_list_url": _participant_list_url(participant_import),
     })
