@@ -31,6 +31,7 @@ from mentoring.matching.scoring import (
     feasibility_matrix,
     is_feasible,
     score,
+    unfit,
     wish_value,
 )
 
@@ -38,5 +39,5 @@ __all__ = [
     "ALL_DAYS", "DAY_ABBREVIATIONS", "NO_WISHES", "PEER_CATEGORY", "UNMATCHED_REASONS", "WEEKDAYS", "WEEKEND",
     "MenteeCandidate", "MentorCandidate", "Proposal", "ProposedPair", "Reason", "Score", "Unmatched", "Weights",
     "Wishes", "base_score_matrix", "feasibility_matrix", "format_days", "is_feasible", "parse_meeting_days",
-    "propose", "score", "wish_value",
+    "propose", "score", "unfit", "wish_value",
 ]

@@ -130,17 +130,33 @@ def wish_value(rank: int | None) -> float:
 # --------------------------------------------------------------------------- feasibility and score
 
 
+def unfit(form_mentor_categories: Iterable[str], form_mentee_categories: Iterable[str],
+          mentor: MentorCandidate, mentee: MenteeCandidate) -> str | None:
+    """Why this mentor may not be paired with this mentee in this form of mentoring, or None.
+
+    The codes, checked in this order: ``mentor_category`` and ``mentee_category`` (not among the form's
+    categories), ``same_person`` (a student can be in both bases, nobody mentors themselves),
+    ``younger_peer`` (see ``_younger_peer``).
+    """
+    if mentor.category not in form_mentor_categories:
+        return "mentor_category"
+    if mentee.category not in form_mentee_categories:
+        return "mentee_category"
+    if mentor.participant_id == mentee.participant_id:
+        return "same_person"
+    if _younger_peer(mentor, mentee):
+        return "younger_peer"
+    return None
+
+
 def is_feasible(form_mentor_categories: Iterable[str], form_mentee_categories: Iterable[str],
                 mentor: MentorCandidate, mentee: MenteeCandidate) -> bool:
-    """May this mentor be proposed to this mentee in this form of mentoring?
+    """May this mentor be proposed to this mentee in this form of mentoring? (``unfit`` says why not.)
 
-    The mentor's category must be one of the form's mentor categories, the mentee's one of its mentee
-    categories, and nobody mentors themselves (a student can be in both bases). Consent to mentoring,
-    the no-criminal-record certificate for outside mentors and archived participants are NOT checked:
-    the caller leaves such candidates out before calling.
+    Consent to mentoring, the no-criminal-record certificate for outside mentors, capacity and archived
+    participants are NOT checked: the caller (``mentoring.eligibility``) checks them.
     """
-    return (mentor.category in form_mentor_categories and mentee.category in form_mentee_categories
-            and mentor.participant_id != mentee.participant_id and not _younger_peer(mentor, mentee))
+    return unfit(form_mentor_categories, form_mentee_categories, mentor, mentee) is None
 
 
 PEER_CATEGORY = "student"
