@@ -1,7 +1,7 @@
 """Demo data of mentoring: programmes, pairs found by the real matching, meetings, plans, history.
 
 Runs after the registry's steps and only for organisations that got their people in this run, so a
-second ``load_demo`` adds nothing. Pairs come from ``services.propose_pairs`` (the portal's own
+second ``load_demo`` adds nothing. Pairs come from ``proposals.propose_pairs`` (the portal's own
 matching), most proposals are then confirmed; some stay proposed so the curator sees the workflow.
 """
 
@@ -11,7 +11,7 @@ import datetime
 
 from django.db.models import Max
 
-from mentoring import services
+from mentoring import proposals, services
 from mentoring.models import Meeting, MentoringForm, Order, Pair, PlanItem, Preference, Programme
 from registry.demo import DemoContext, demo_step
 from registry.models import Consent, Organisation
@@ -66,7 +66,7 @@ def build_mentoring(ctx: DemoContext) -> None:
             if curator:
                 programme.responsible.add(curator)
             _preferences(ctx, programme, rng)
-            proposal = services.propose_pairs(programme, by=curator, on=ctx.today)
+            proposal = proposals.propose_pairs(programme, by=curator, on=ctx.today)
             ctx.created["предложений пар"] += len(proposal.pairs)
             # The first programme of the first organisation keeps a few proposals unconfirmed.
             keep_proposed = 3 if (organisation.pk == ctx.organisations[0].pk and index == 0) else 0

@@ -1,5 +1,5 @@
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.models import MatchingWeights, Meeting, MentoringForm, Pair, PlanItem, Preference, Programme
@@ -125,19 +125,28 @@ class ConfirmForm(CrispyMixin, forms.Form):
 
 
 class ReplaceMentorForm(CrispyMixin, forms.Form):
-    mentor = forms.ModelChoiceField(label=_("Новый наставник"), queryset=MentorProfile.objects.none())
+    mentor = forms.TypedChoiceField(label=_("Новый наставник"), coerce=int,
+                                    help_text=_("Только те, кто может взять наставляемых: действующее согласие, "
+                                                "свободные места, подходящая форма наставничества. Лучшие — "
+                                                "первыми."))
     on = forms.DateField(label=_("С какой даты"), initial=timezone.localdate)
     reason = forms.CharField(label=_("Причина замены"), max_length=300)
     on_mentee_request = forms.BooleanField(label=_("По ходатайству наставляемого"), required=False)
 
-    def __init__(self, *args, pair, **kwargs):
+    def __init__(self, *args, options, **kwargs):
+        """``options``: ``eligibility.replacement_ranking(pair)``; only those who may take the mentees
+        become choices, in the ranking's order."""
         super().__init__(*args, **kwargs)
-        programme = pair.programme
-        self.fields["mentor"].queryset = MentorProfile.objects.filter(
-            participant__organisation_id=programme.organisation_id, participant__is_archived=False,
-            participant__category__in=programme.form.mentor_categories,
-        ).select_related("participant").order_by("participant__last_name")
-        self.fields["mentor"].label_from_instance = lambda m: m.participant.full_name
+        self.options = {row.mentor.pk: row for row in options if row.available}
+        self.fields["mentor"].choices = [("", "---------")] + [
+            (pk, _("%(name)s — оценка %(score)s, свободно мест: %(left)s") % {
+                "name": row.mentor.participant.full_name, "score": formats.number_format(row.score.total, 1),
+                "left": row.capacity_left})
+            for pk, row in self.options.items()
+        ]
+
+    def clean_mentor(self):
+        return self.options[self.cleaned_data["mentor"]].mentor
 
 
 class AddMenteeForm(CrispyMixin, forms.Form):
@@ -182,7 +191,9 @@ class MeetingForm(CrispyMixin, forms.ModelForm):
         widgets = {"note": forms.Textarea(attrs={"rows": 3}), "mentor_feedback": forms.Textarea(attrs={"rows": 2}),
                    "mentee_feedback": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, attendees, group=False, **kwargs):
+    def __init__(self, *args, attendees, group=False, initial_attendees=None, **kwargs):
+        """``attendees``: who may be ticked; ``initial_attendees`` (pks): who is ticked in advance, all
+        of ``attendees`` by default."""
         super().__init__(*args, **kwargs)
         self.fields["attendees"].queryset = attendees
         self.fields["attendees"].label_from_instance = lambda p: p.full_name
@@ -192,7 +203,8 @@ class MeetingForm(CrispyMixin, forms.ModelForm):
             self.fields["kind"].initial = Meeting.Kind.GROUP_FINAL
         else:
             self.fields["kind"].choices = [c for c in Meeting.Kind.choices if c[0] != Meeting.Kind.GROUP_FINAL]
-        self.fields["attendees"].initial = list(attendees.values_list("pk", flat=True))
+        self.fields["attendees"].initial = (list(attendees.values_list("pk", flat=True)) if initial_attendees is None
+                                            else list(initial_attendees))
 
 
 class PlanItemForm(CrispyMixin, forms.ModelForm):

@@ -13,11 +13,11 @@ from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mentoring import matching
 from mentoring.models import MatchingWeights, Meeting, Membership, MentorLink, Pair, PlanItem, Programme
 from mentoring.processing import refresh_pairs
 from registry import audit
-from registry.models import Consent, MenteeProfile, MentorProfile, Participant, Topic
+from registry.models import MenteeProfile, MentorProfile, Participant
+from registry import processing
 from registry.processing import require_processing
 from registry.signals import announce_change
 
@@ -46,11 +46,12 @@ def mentor_load(mentor_ids, *, exclude_pair: Pair | None = None) -> dict[int, in
 
 
 def participants_with_valid_consent(participant_ids, on: datetime.date) -> set[int]:
-    return set(
-        Consent.objects.valid_on(on)
-        .filter(purpose=Consent.Purpose.MENTORING, participant_id__in=list(participant_ids))
-        .values_list("participant_id", flat=True)
-    )
+    """Who holds a valid consent to mentoring on ``on``, as ``registry.processing`` decides it. Being
+    archived is left out here: the callers say «в архиве» on its own, not as a missing consent."""
+    people = Participant.objects.filter(pk__in=list(participant_ids))
+    return {pk for pk, state in processing.states(people, on=on).items()
+            if state.allowed or state.cause == processing.Cause.ARCHIVED and state.consent is not None
+            and state.consent.is_valid_on(on)}
 
 
 def pairs_with_people(queryset):
@@ -426,165 +427,3 @@ def log_meeting(*, programme: Programme, pair: Pair | None, data: MeetingInput, 
     meeting.save()
     meeting.attendees.set(data.attendee_ids)
     return meeting
-
-
-# --- matching -------------------------------------------------------------------------------------
-
-
-@dataclass
-class MatchingInput:
-    mentors: list[matching.MentorCandidate]
-    mentees: list[matching.MenteeCandidate]
-    weights: matching.Weights
-    wishes: matching.Wishes
-    topic_names: dict[int, str]
-
-
-def _mentor_candidate(profile: MentorProfile, load: dict[int, int], on: datetime.date) -> matching.MentorCandidate:
-    return matching.MentorCandidate(
-        id=profile.pk, participant_id=profile.participant_id, category=profile.participant.category,
-        topics=frozenset(t.pk for t in profile.topics.all()), age_min=profile.mentee_age_min,
-        age_max=profile.mentee_age_max, meeting_days=matching.parse_meeting_days(profile.meeting_times),
-        capacity=profile.capacity, capacity_left=max(0, profile.capacity - load.get(profile.pk, 0)),
-        age=profile.participant.age_on(on),
-    )
-
-
-def _mentee_candidate(profile: MenteeProfile, on: datetime.date) -> matching.MenteeCandidate:
-    return matching.MenteeCandidate(
-        id=profile.pk, participant_id=profile.participant_id, category=profile.participant.category,
-        topics=frozenset(t.pk for t in profile.topics.all()), age=profile.participant.age_on(on),
-        meeting_days=matching.parse_meeting_days(profile.meeting_times),
-    )
-
-
-def _matching_context(programme: Programme):
-    weights = matching.Weights.from_mapping(weights_for(programme.organisation).as_dict())
-    wishes = matching.Wishes.from_rows(programme.preferences.values_list("side", "mentee_id", "mentor_id", "rank"))
-    topic_names = dict(Topic.objects.values_list("pk", "name"))
-    return weights, wishes, topic_names
-
-
-def matching_input(programme: Programme, *, on: datetime.date) -> tuple[MatchingInput, dict, dict]:
-    """Who matching may pair now: consenting, not archived, free places, not already paired.
-
-    Outside mentors without the no-criminal-record certificate are left out: the programme's
-    mentees are children.
-    """
-    mentor_profiles = list(
-        eligible_mentors(programme).select_related("participant").prefetch_related("topics")
-    )
-    unpaired = [mentee for mentee, _reason in unpaired_mentees(programme, on=on)]
-    consenting = participants_with_valid_consent(
-        [m.participant_id for m in mentor_profiles] + [m.participant_id for m in unpaired], on
-    )
-    mentor_profiles = [m for m in mentor_profiles if m.participant_id in consenting and not m.lacks_certificate]
-    mentee_profiles = list(
-        MenteeProfile.objects.filter(pk__in=[m.pk for m in unpaired if m.participant_id in consenting])
-        .select_related("participant").prefetch_related("topics")
-        .order_by("participant__last_name", "participant__first_name", "pk")
-    )
-    load = mentor_load([m.pk for m in mentor_profiles])
-    weights, wishes, topic_names = _matching_context(programme)
-    data = MatchingInput(
-        mentors=[_mentor_candidate(m, load, on) for m in mentor_profiles],
-        mentees=[_mentee_candidate(m, on) for m in mentee_profiles],
-        weights=weights, wishes=wishes, topic_names=topic_names,
-    )
-    return data, {m.pk: m for m in mentor_profiles}, {m.pk: m for m in mentee_profiles}
-
-
-@transaction.atomic
-def propose_pairs(programme: Programme, *, by=None, on: datetime.date | None = None) -> matching.Proposal:
-    """"Propose pairs" for a whole programme: the optimal assignment, written as proposed pairs.
-
-    Earlier proposals that nobody confirmed are replaced. Nothing here holds a mentor's place:
-    confirming a proposal checks every rule again.
-    """
-    on = on or timezone.localdate()
-    Programme.objects.select_for_update().filter(pk=programme.pk).exists()
-    programme.pairs.filter(status=Pair.Status.PROPOSED).delete()
-    data, _mentors, _mentees = matching_input(programme, on=on)
-    # A proposal the curator rejected is not proposed again.
-    rejected = Membership.objects.filter(pair__programme=programme, pair__status=Pair.Status.REJECTED).values_list(
-        "mentee_id", "pair__mentor_links__mentor_id"
-    )
-    proposal = matching.propose(
-        data.mentors, data.mentees, mentor_categories=programme.form.mentor_categories,
-        mentee_categories=programme.form.mentee_categories, weights=data.weights, wishes=data.wishes,
-        topic_names=data.topic_names, forbidden_pairs=set(rejected),
-    )
-    pairs = Pair.objects.bulk_create(
-        Pair(programme=programme, status=Pair.Status.PROPOSED, planned_end_on=programme.ends_on,
-             match_score=round(p.score.total, 3), match_reasons=p.score.as_dict()["reasons"], created_by=by)
-        for p in proposal.pairs
-    )
-    MentorLink.objects.bulk_create(
-        MentorLink(pair=pair, mentor_id=p.mentor_id, started_on=on) for pair, p in zip(pairs, proposal.pairs)
-    )
-    Membership.objects.bulk_create(
-        Membership(pair=pair, mentee_id=p.mentee_id, joined_on=on) for pair, p in zip(pairs, proposal.pairs)
-    )
-    announce_change(Pair, programme.organisation_id)  # earlier proposals deleted, new ones written in bulk
-    return proposal
-
-
-@dataclass
-class RankedMentor:
-    mentor: MentorProfile
-    score: matching.Score
-    problems: list[str]
-    rank: int = 0  # the place in the ranking (1 is the best), kept when the list is sorted otherwise
-
-    @property
-    def available(self) -> bool:
-        return not self.problems
-
-
-@dataclass
-class Ranking:
-    rows: list[RankedMentor]
-    blocked: str = ""
-
-
-def rank_mentors(programme: Programme, mentee: MenteeProfile, *, on: datetime.date | None = None) -> Ranking:
-    """Every mentor of the programme's form for one mentee, best first, with reasons and obstacles."""
-    on = on or timezone.localdate()
-    profiles = list(eligible_mentors(programme).select_related("participant").prefetch_related("topics"))
-    consenting = participants_with_valid_consent([m.participant_id for m in profiles] + [mentee.participant_id], on)
-    load = mentor_load([m.pk for m in profiles])
-    weights, wishes, topic_names = _matching_context(programme)
-    mentee_candidate = _mentee_candidate(
-        MenteeProfile.objects.select_related("participant").prefetch_related("topics").get(pk=mentee.pk), on
-    )
-    rows = []
-    for profile in profiles:
-        if profile.participant_id == mentee.participant_id:
-            continue
-        candidate = _mentor_candidate(profile, load, on)
-        problems = []
-        if profile.participant_id not in consenting:
-            problems.append(_("нет действующего согласия"))
-        if candidate.capacity_left <= 0:
-            problems.append(_("нет свободных мест"))
-        if profile.lacks_certificate:
-            problems.append(_("нет справки об отсутствии судимости"))
-        if not matching.is_feasible(programme.form.mentor_categories, programme.form.mentee_categories,
-                                    candidate, mentee_candidate):
-            problems.append(_("обучающийся-наставник не старше наставляемого"))
-        rows.append(RankedMentor(profile, matching.score(candidate, mentee_candidate, weights, wishes, topic_names),
-                                 problems))
-    rows.sort(key=lambda row: (not row.available, -row.score.total, row.mentor.participant.last_name))
-    for rank, row in enumerate(rows, start=1):
-        row.rank = rank
-    blocked = ""
-    current = Membership.objects.filter(mentee=mentee, left_on__isnull=True, pair__programme=programme,
-                                        pair__status__in=(*Pair.HOLDING_STATUSES, Pair.Status.PROPOSED)).first()
-    if current is not None:
-        blocked = _("Наставляемый уже в паре № %(pair)s этой программы; новая пара — только после её завершения "
-                    "или при замене наставника.") % {"pair": current.pair_id}
-    elif mentee.participant_id not in consenting:
-        blocked = _("У наставляемого нет действующего согласия: пару сформировать нельзя, пока оно не внесено.")
-    elif not programme.form.accepts_mentee(mentee.participant.category):
-        blocked = _("Категория наставляемого не подходит для формы «%(form)s».") % {"form": programme.form}
-    return Ranking(rows=rows, blocked=blocked)

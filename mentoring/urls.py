@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mentoring.views import documents, meetings, orders, pairs, plans, programmes
+from mentoring.views import documents, meetings, orders, pairs, plans, programmes, proposals
 
 app_name = "mentoring"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("programmes/<int:pk>/", programmes.programme_detail, name="programme_detail"),
     path("programmes/<int:pk>/edit/", programmes.programme_edit, name="programme_edit"),
     path("programmes/<int:pk>/propose/", pairs.propose, name="propose"),
+    path("programmes/<int:pk>/proposals/", proposals.proposal_list, name="proposals"),
+    path("programmes/<int:pk>/proposals/confirm/", proposals.proposal_confirm, name="proposal_confirm"),
     path("programmes/<int:pk>/weights/", programmes.weights_edit, name="weights_edit"),
     path("programmes/<int:pk>/preferences/", programmes.preferences, name="preferences"),
     path("programmes/<int:pk>/candidates/<int:mentee_pk>/", pairs.candidates, name="candidates"),

@@ -33,6 +33,7 @@ urlpatterns = [
     path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/edit/", organisations.organisation_edit, name="organisation_edit"),
     path("organisations/<int:pk>/headcount/<int:year_pk>/", organisations.headcount_edit, name="headcount_edit"),
+    path("organisations/<int:pk>/consent-blanks.pdf", pdf.class_consent_blanks, name="class_consent_blanks"),
     path("topics/", topics.topic_list, name="topic_list"),
     path("topics/new/", topics.topic_create, name="topic_create"),
     path("topics/<int:pk>/toggle/", topics.topic_toggle, name="topic_toggle"),

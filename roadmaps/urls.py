@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roadmaps.views import notifications, pages
+from roadmaps.views import bulk, notifications, pages
 
 app_name = "roadmaps"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/approve/", pages.roadmap_approve, name="roadmap_approve"),
     path("<int:pk>/history/", pages.roadmap_history, name="roadmap_history"),
     path("<int:pk>/items/new/", pages.item_create, name="item_create"),
+    path("<int:pk>/done/", bulk.occurrences_done, name="occurrences_done"),
     path("<int:pk>.pdf", pages.roadmap_pdf, name="roadmap_pdf"),
     path("<int:pk>.xlsx", pages.roadmap_xlsx, name="roadmap_xlsx"),
     path("items/<int:pk>/edit/", pages.item_edit, name="item_edit"),

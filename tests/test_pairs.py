@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mentoring import services
+from mentoring import eligibility, proposals, services
 from mentoring.exports import mentee_pair_info, mentor_pair_info
 from mentoring.models import Meeting, Membership, MentoringForm, Pair, Preference, Programme
 from registry.exports import (MENTEE_COLUMNS, MENTOR_COLUMNS, add_mentee_details, add_mentor_details, build_rows,
@@ -217,7 +217,7 @@ def test_propose_pairs_writes_proposals_and_respects_capacity(school, district):
     calm = student(school, last_name="Спокойный")
     left = student(school, last_name="Третий")
     no_consent = student(school, consent=False, last_name="Безсогласия")
-    proposal = services.propose_pairs(prog, by=district.curator1)
+    proposal = proposals.propose_pairs(prog, by=district.curator1)
     assert len(proposal.pairs) == 2
     pairs = Pair.objects.filter(programme=prog, status=Pair.Status.PROPOSED)
     assert pairs.count() == 2
@@ -228,7 +228,7 @@ def test_propose_pairs_writes_proposals_and_respects_capacity(school, district):
     assert set(unpaired) == {no_consent} | ({calm, left} - set(mentor_of))
     assert "нет действующего согласия" in unpaired[no_consent]
     # Proposals hold no places; re-running replaces them rather than adding more.
-    services.propose_pairs(prog)
+    proposals.propose_pairs(prog)
     assert Pair.objects.filter(programme=prog, status=Pair.Status.PROPOSED).count() == 2
 
 
@@ -236,7 +236,7 @@ def test_confirming_rechecks_rules(school):
     prog = programme(school)
     mentor = teacher(school, capacity=1)
     mentee = student(school)
-    services.propose_pairs(prog)
+    proposals.propose_pairs(prog)
     proposal = Pair.objects.get(status=Pair.Status.PROPOSED)
     assert proposal.mentor_links.get().mentor == mentor
     # Between the proposal and its confirmation the mentor's only place was taken by hand.
@@ -258,7 +258,7 @@ def test_confirm_and_reject(school):
     teacher(school, capacity=2)
     student(school)
     student(school)
-    services.propose_pairs(prog)
+    proposals.propose_pairs(prog)
     first, second = Pair.objects.filter(status=Pair.Status.PROPOSED).order_by("pk")
     services.confirm_proposal(first, started_on=TODAY)
     services.reject_proposal(second)
@@ -281,7 +281,7 @@ def test_rank_mentors_explains_and_flags(school):
     mentee = student(school)
     mentee.topics.add(topic)
     Preference.objects.create(programme=prog, side=Preference.Side.MENTEE, mentee=mentee, mentor=good, rank=1)
-    ranking = services.rank_mentors(prog, mentee)
+    ranking = eligibility.rank_mentors(prog, mentee)
     assert ranking.rows[0].mentor == good and ranking.rows[0].available
     labels = " ".join(r.label for r in ranking.rows[0].score.reasons)
     assert "Профессиональное самоопределение" in labels and "1" in labels
@@ -549,11 +549,11 @@ def test_a_rejected_proposal_is_not_proposed_again(school):
     first_choice = teacher(school, capacity=1)
     teacher(school, capacity=1)
     student(school)
-    services.propose_pairs(prog)
+    proposals.propose_pairs(prog)
     proposal = Pair.objects.get(status=Pair.Status.PROPOSED)
     rejected_mentor = proposal.mentor_links.get().mentor
     services.reject_proposal(proposal)
-    services.propose_pairs(prog)
+    proposals.propose_pairs(prog)
     again = Pair.objects.get(status=Pair.Status.PROPOSED)
     assert again.mentor_links.get().mentor != rejected_mentor
     assert first_choice in (rejected_mentor, again.mentor_links.get().mentor)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from mentoring import orders, services
+from mentoring import orders, proposals, services
 from mentoring.models import Meeting, MentoringForm, Order, Pair, PlanItem, Programme
 from monitoring import figures
 from monitoring import questionnaires as survey_service
@@ -109,7 +109,7 @@ def test_revocation_suspends_the_pair_and_refuses_new_work_naming_the_consent(pa
                              kind=Order.Kind.REWARDS, number="16", issued_on=TODAY, rewarded=[mentee.participant])
     assert not Meeting.objects.exists() and not PlanItem.objects.exists() and not Order.objects.exists()
     # The mentee leaves the matching pool: «Подобрать пары» proposes nothing for them.
-    proposal = services.propose_pairs(pair.programme)
+    proposal = proposals.propose_pairs(pair.programme)
     assert mentee.pk not in {p.mentee_id for p in proposal.pairs}
 
 

@@ -12,7 +12,7 @@ import json
 from django.urls import reverse
 from django.utils import timezone
 
-from mentoring import orders, services
+from mentoring import orders, proposals, services
 from mentoring.models import Meeting, Membership, Order, Pair, PlanItem
 from monitoring import questionnaires, summaries
 from monitoring.models import CoverageTarget, OrganisationSummary, Questionnaire
@@ -98,18 +98,18 @@ def test_every_write_path_makes_the_summary_current(district):
     consent.revoke(on=TODAY, reason="Отозвал", by=district.curator1)
     watch.step("consent revoked (conditional update)")
 
-    proposals = programme(school, form="учитель – учитель")
+    second = programme(school, form="учитель – учитель")
     young = factories.MenteeProfileFactory(participant__organisation=school, participant__category="young_specialist",
                                            participant__birth_date=datetime.date(2001, 3, 3)).participant
     factories.ConsentFactory(participant=young)
     factories.ConsentFactory(participant=factories.MentorProfileFactory(participant__organisation=school)
                              .participant)
     watch.step("people for the second programme")
-    services.propose_pairs(proposals)
+    proposals.propose_pairs(second)
     assert figures_of(watch.step("pairs proposed (bulk)"), school)["pairs"]["proposed"] == 1
-    services.propose_pairs(proposals)
+    proposals.propose_pairs(second)
     watch.step("proposals replaced (bulk delete)", changes=False)
-    proposed = proposals.pairs.get(status=Pair.Status.PROPOSED)
+    proposed = second.pairs.get(status=Pair.Status.PROPOSED)
     services.confirm_proposal(proposed, started_on=TODAY)
     assert figures_of(watch.step("proposal confirmed (update)"), school)["pairs"]["forming"] == 1
 

@@ -48,11 +48,12 @@ def _save_meeting(request, form, *, programme, pair):
 def meeting_create(request, pk):
     queryset = Pair.objects.select_related("programme__organisation__municipality", "programme__form")
     pair = get_visible_or_404(queryset, request, pk=pk)
-    people = Participant.objects.filter(
-        pk__in=[link.mentor.participant_id for link in pair.mentor_links.select_related("mentor")]
-        + [m.mentee.participant_id for m in pair.memberships.select_related("mentee").filter(left_on__isnull=True)]
-    )
-    form = MeetingForm(request.POST or None, attendees=people)
+    links = list(pair.mentor_links.select_related("mentor"))
+    current = [m.mentee.participant_id for m in pair.memberships.select_related("mentee").filter(left_on__isnull=True)]
+    current += [link.mentor.participant_id for link in links if link.ended_on is None]
+    # A replaced mentor may still be ticked (a handover meeting), but is not ticked in advance.
+    people = Participant.objects.filter(pk__in=current + [link.mentor.participant_id for link in links])
+    form = MeetingForm(request.POST or None, attendees=people, initial_attendees=current)
     if request.method == "POST" and form.is_valid():
         if _save_meeting(request, form, programme=pair.programme, pair=pair):
             messages.success(request, _("Встреча записана."))

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mentoring import services
+from mentoring import eligibility, proposals, services
 from mentoring.filters import CandidateFilter, PairFilter
 from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, PairCreateForm, ReplaceMentorForm
 from mentoring.models import Membership, Pair, Programme
@@ -121,13 +121,13 @@ def pair_create(request, pk):
 @require_POST
 def propose(request, pk):
     programme = _programme(request, pk)
-    result = services.propose_pairs(programme, by=request.user)
+    result = proposals.propose_pairs(programme, by=request.user)
     messages.success(
         request,
         _("Подбор предложил пар: %(pairs)s; без пары остались: %(left)s. Проверьте предложения и подтвердите их.")
         % {"pairs": len(result.pairs), "left": len(result.unmatched)},
     )
-    return redirect(programme)
+    return redirect("mentoring:proposals", pk=programme.pk)
 
 
 @read_only
@@ -135,7 +135,7 @@ def candidates(request, pk, mentee_pk):
     """Mentors for one mentee, best first, each with the reasons of its score."""
     programme = _programme(request, pk)
     mentee = get_visible_or_404(MenteeProfile.objects.select_related("participant"), request, pk=mentee_pk)
-    ranking = services.rank_mentors(programme, mentee)
+    ranking = eligibility.rank_mentors(programme, mentee)
     filterform = CandidateFilter(request.GET)
     listing = paginate(request, filterform.filter(ranking.rows), sorts=CANDIDATE_SORTS, default="rank")
     return render(request, "mentoring/candidates.html", {
@@ -192,8 +192,11 @@ def _pair_form_page(request, pair, form, title, lead=""):
 
 @requires(Perm.EDIT_MENTORING)
 def replace_mentor(request, pk):
+    """Only mentors who may take the pair's mentees are offered, best first, each with the reasons of
+    its score; the others are listed with what stands in their way (``eligibility.replacement_ranking``)."""
     pair = _pair(request, pk)
-    form = ReplaceMentorForm(request.POST or None, pair=pair)
+    ranking = eligibility.replacement_ranking(pair)
+    form = ReplaceMentorForm(request.POST or None, options=ranking)
     if request.method == "POST" and form.is_valid():
         try:
             services.replace_mentor(pair, new_mentor=form.cleaned_data["mentor"], on=form.cleaned_data["on"],
@@ -205,8 +208,12 @@ def replace_mentor(request, pk):
         else:
             messages.success(request, _("Наставник заменён; прежний наставник остался в истории пары."))
             return redirect(pair)
-    return _pair_form_page(request, pair, form, _("Замена наставника"),
-                           _("Прежний наставник и причина замены сохранятся в истории пары."))
+    return render(request, "mentoring/replace_mentor.html", {
+        "form": form, "object": pair, "title": _("Замена наставника"),
+        "lead": _("Прежний наставник и причина замены сохранятся в истории пары."),
+        "available": [row for row in ranking if row.available],
+        "unavailable": [row for row in ranking if not row.available],
+    })
 
 
 @requires(Perm.EDIT_MENTORING)

@@ -98,7 +98,9 @@ def _programme(request, pk):
 @read_only
 def programme_detail(request, pk):
     programme = _programme(request, pk)
-    pairs = pairs_with_people(programme.pairs.exclude(status=Pair.Status.REJECTED)).order_by("status", "-pk")
+    # Proposals are reviewed in their own table (``mentoring.views.proposals``); here, only their number.
+    pairs = pairs_with_people(programme.pairs.exclude(status__in=(Pair.Status.REJECTED, Pair.Status.PROPOSED))
+                              ).order_by("status", "-pk")
     quiet_ids = set(quiet_pairs(programme.pairs.all()).values_list("pk", flat=True))
     return render(request, "mentoring/programme_detail.html", {
         "programme": programme,
@@ -106,6 +108,7 @@ def programme_detail(request, pk):
         "quiet_ids": quiet_ids,
         "weights": weights_for(programme.organisation),
         "preferences": programme.preferences.count(),
+        "proposed": programme.pairs.filter(status=Pair.Status.PROPOSED).count(),
         "unpaired": unpaired_mentees(programme),
         "can_edit": request.scope.can(Perm.EDIT_MENTORING, programme.organisation),
     })

@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -10,9 +11,11 @@ from registry import destruction, filters, processing, services
 from registry.filters import participant_filter
 from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
 from registry.models import Consent, MenteeProfile, MentorProfile, Participant
+from registry.models.people import normalise_class_name
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
 from registry.listing import paginate
+from registry.views.pdf import blank_signer
 
 def _participant(request, pk):
     queryset = Participant.objects.select_related(
@@ -33,6 +36,7 @@ def participant_list(request):
         query.pop(key, None)
     filter_items = [(name, value) for name, values in query.lists() for value in values]
     role = filterset.form.cleaned_data.get("role") if filterset.is_valid() else None
+    class_blanks = _class_blanks(request, filterset)
     titles = {"mentor": _("База наставников"), "mentee": _("База наставляемых")}
     return render(request, "registry/participant_list.html", {
         "filter": filterset,
@@ -44,7 +48,23 @@ def participant_list(request):
         "title": titles.get(role, _("Участники")),
         "show_organisation": not request.scope.is_single_organisation,
         "can_edit": request.scope.editable_organisations().exists(),
+        "class_blanks": class_blanks,
     })
+
+
+def _class_blanks(request, filterset):
+    """The class's consent blanks in one PDF, offered when the list is filtered by a class of one
+    organisation (the user's own, or the one chosen in the filter)."""
+    if not filterset.is_valid() or not filterset.form.cleaned_data.get("class_name"):
+        return None
+    organisation = filterset.form.cleaned_data.get("organisation")
+    organisation_id = organisation.pk if organisation else (
+        next(iter(request.scope.organisation_ids)) if request.scope.is_single_organisation else None)
+    if organisation_id is None:
+        return None
+    class_name = normalise_class_name(filterset.form.cleaned_data["class_name"])
+    url = reverse("registry:class_consent_blanks", args=[organisation_id])
+    return {"name": class_name, "url": f"{url}?{urlencode({'class_name': class_name})}"}
 
 
 @read_only
@@ -65,7 +85,7 @@ def participant_detail(request, pk):
         "consents": consents,
         "mentoring_consent_valid": any(c.is_valid_on() and c.purpose == Consent.Purpose.MENTORING for c in consents),
         # The blank a curator needs first: a minor's is signed by the legal representative.
-        "blank_signer": "representative" if participant.is_minor_on(timezone.localdate()) else "adult",
+        "blank_signer": blank_signer(participant),
         "can_edit": request.scope.can(Perm.EDIT_REGISTRY, participant.organisation) and not participant.anonymised_at,
         "can_audit": request.scope.can(Perm.VIEW_AUDIT, participant.organisation),
         "can_destroy": (request.scope.can(Perm.DESTROY_DATA, participant.organisation)

@@ -76,3 +76,22 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   setTimeout(poll, 1500);
 });
+
+/* <input type="checkbox" data-select-all="name"> ticks or clears every checkbox of that name in its
+   form (the proposals of «Подобрать пары»), and follows them: ticked when all are. */
+document.addEventListener("change", function (event) {
+  var target = event.target;
+  var scope = target.form || document;
+  if (target.matches("input[data-select-all]")) {
+    scope.querySelectorAll("input[type=checkbox][name='" + target.dataset.selectAll + "']").forEach(function (box) {
+      box.checked = target.checked;
+    });
+    return;
+  }
+  if (target.matches("input[type=checkbox][name]")) {
+    scope.querySelectorAll("input[data-select-all='" + target.name + "']").forEach(function (all) {
+      var boxes = scope.querySelectorAll("input[type=checkbox][name='" + target.name + "']");
+      all.checked = Array.prototype.every.call(boxes, function (box) { return box.checked; });
+    });
+  }
+});

@@ -57,11 +57,14 @@ def test_curator_proposes_and_confirms_director_signs_the_order(district, page, 
     expect(page.get_by_role("heading", level=1)).to_contain_text("учитель – ученик")
     page.get_by_role("button", name="Подобрать пары").click()
     expect(page.get_by_text("Подбор предложил пар: 1")).to_be_visible()
-    expect(page.get_by_text("Предложена подбором")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Предложения подбора")
+    expect(page.get_by_label("Наставник для: Скворцов Илья Андреевич")).to_have_value(
+        str(Pair.objects.get().mentor_links.get().mentor_id))
     shot(page, "curator1-proposed")
 
-    # The proposal explains itself; the curator confirms it.
-    page.get_by_role("link", name=re.compile("Ласточкина Вера Павловна → Скворцов Илья Андреевич")).click()
+    # The proposal explains itself; the curator confirms it on its own page.
+    page.get_by_role("link", name="Скворцов Илья Андреевич").click()
+    expect(page.get_by_text("Предложена подбором")).to_be_visible()
     expect(page.get_by_text("Совпадают запросы: Олимпиадная подготовка")).to_be_visible()
     page.get_by_role("button", name="Подтвердить пару").click()
     expect(page.get_by_text("Пара подтверждена и формируется.")).to_be_visible()

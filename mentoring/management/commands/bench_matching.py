@@ -2,7 +2,7 @@
 
 A benchmark, not a test. By default it times the algorithm alone (``mentoring.matching.propose``) on
 candidates generated in memory from ``--seed``. With ``--database`` it times the whole service,
-``mentoring.services.propose_pairs``: the same people are written to the database as one organisation
+``mentoring.proposals.propose_pairs``: the same people are written to the database as one organisation
 with consents, then loading, matching and writing the proposals are timed together, and everything is
 rolled back at the end.
 """
@@ -145,7 +145,7 @@ class Command(BaseCommand):
         from django.db import connection, transaction
         from django.test.utils import CaptureQueriesContext
 
-        from mentoring.services import propose_pairs
+        from mentoring.proposals import propose_pairs
 
         class Rollback(Exception):
             pass

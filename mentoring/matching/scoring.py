@@ -1,0 +1,392 @@
+"""The score of a pair and what may be paired at all: the one rule of fit, with its reasons.
+
+Score of a pair: each component is in [0, 1] and is multiplied by its weight (``Weights``, the same
+names as ``MatchingWeights.FIELDS``):
+
+* topics: share of the mentee's requests the mentor covers, ``|mentee ∩ mentor| / |mentee|``;
+* age: 1 inside the mentor's desired range (a missing bound is open), 0 outside, 0.5 when the mentor
+  has no preference or the mentee's age is unknown;
+* meeting_times: Jaccard index of the two sets of convenient week days, 0 if either is unknown;
+* capacity: share of the mentor's seats that are free (``seats_taken`` more already given away in the
+  same proposal count as taken; see ``mentoring.matching.proposal``, "Load spreading");
+* mentee_wish / mentor_wish: ``(6 - rank) / 5`` for a rank 1..5 from the questionnaire after the
+  networking meeting, 0 without a wish.
+
+``score`` explains one pair; ``feasibility_matrix`` and ``base_score_matrix`` compute the same for
+every (mentee, mentor) at once for the solver, and tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from mentoring.matching.days import _days_mask, format_days
+
+# --------------------------------------------------------------------------- candidates and weights
+
+
+@dataclass(frozen=True)
+class MentorCandidate:
+    """A mentor profile as matching sees it. ``id`` is the MentorProfile id."""
+
+    id: int
+    participant_id: int
+    category: str
+    topics: frozenset[int] = frozenset()
+    age_min: int | None = None
+    age_max: int | None = None
+    meeting_days: frozenset[int] = frozenset()
+    capacity: int = 1
+    capacity_left: int = 1
+    age: int | None = None  # the mentor's own age: a student mentors only younger students
+
+
+@dataclass(frozen=True)
+class MenteeCandidate:
+    """A mentee profile as matching sees it. ``id`` is the MenteeProfile id."""
+
+    id: int
+    participant_id: int
+    category: str
+    topics: frozenset[int] = frozenset()
+    age: int | None = None
+    meeting_days: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each component counts; the names are ``MatchingWeights.FIELDS``."""
+
+    topics: float = 5.0
+    age: float = 2.0
+    meeting_times: float = 1.0
+    capacity: float = 1.0
+    mentee_wish: float = 3.0
+    mentor_wish: float = 2.0
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = float(getattr(self, f.name))
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"Weight {f.name!r} must be a finite number >= 0, got {value!r}")
+            object.__setattr__(self, f.name, value)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, float]) -> Weights:
+        """From ``MatchingWeights.as_dict()``; missing names keep their defaults, unknown names are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"Unknown matching weights: {', '.join(sorted(unknown))}")
+        return cls(**{name: float(value) for name, value in values.items()})
+
+    @property
+    def total(self) -> float:
+        """The largest score a pair can get."""
+        return math.fsum(getattr(self, f.name) for f in fields(self))
+
+
+@dataclass(frozen=True)
+class Wishes:
+    """Ranks 1..5 from the questionnaire after the networking meeting, keyed by (mentee_id, mentor_id).
+
+    ``by_mentee``: the mentee chose the mentor; ``by_mentor``: the mentor chose the mentee.
+    """
+
+    by_mentee: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    by_mentor: Mapping[tuple[int, int], int] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, int, int, int]]) -> Wishes:
+        """From ``(side, mentee_id, mentor_id, rank)`` rows, e.g.
+        ``Preference.objects.values_list("side", "mentee_id", "mentor_id", "rank")``;
+        side is ``"mentee"`` or ``"mentor"`` (``Preference.Side``)."""
+        by_mentee: dict[tuple[int, int], int] = {}
+        by_mentor: dict[tuple[int, int], int] = {}
+        for side, mentee_id, mentor_id, rank in rows:
+            if side == "mentee":
+                by_mentee[(mentee_id, mentor_id)] = rank
+            elif side == "mentor":
+                by_mentor[(mentee_id, mentor_id)] = rank
+            else:
+                raise ValueError(f"Unknown preference side {side!r}")
+        return cls(by_mentee, by_mentor)
+
+
+NO_WISHES = Wishes()
+
+
+def wish_value(rank: int | None) -> float:
+    """1.0 for the first place, 0.2 for the fifth, 0 without a wish (ranks outside 1..5 are clipped)."""
+    if rank is None:
+        return 0.0
+    return min(1.0, max(0.0, (6 - rank) / 5))
+
+
+# --------------------------------------------------------------------------- feasibility and score
+
+
+def unfit(form_mentor_categories: Iterable[str], form_mentee_categories: Iterable[str],
+          mentor: MentorCandidate, mentee: MenteeCandidate) -> str | None:
+    """Why this mentor may not be paired with this mentee in this form of mentoring, or None.
+
+    The codes, checked in this order: ``mentor_category`` and ``mentee_category`` (not among the form's
+    categories), ``same_person`` (a student can be in both bases, nobody mentors themselves),
+    ``younger_peer`` (see ``_younger_peer``).
+    """
+    if mentor.category not in form_mentor_categories:
+        return "mentor_category"
+    if mentee.category not in form_mentee_categories:
+        return "mentee_category"
+    if mentor.participant_id == mentee.participant_id:
+        return "same_person"
+    if _younger_peer(mentor, mentee):
+        return "younger_peer"
+    return None
+
+
+def is_feasible(form_mentor_categories: Iterable[str], form_mentee_categories: Iterable[str],
+                mentor: MentorCandidate, mentee: MenteeCandidate) -> bool:
+    """May this mentor be proposed to this mentee in this form of mentoring? (``unfit`` says why not.)
+
+    Consent to mentoring, the no-criminal-record certificate for outside mentors, capacity and archived
+    participants are NOT checked: the caller (``mentoring.eligibility``) checks them.
+    """
+    return unfit(form_mentor_categories, form_mentee_categories, mentor, mentee) is None
+
+
+PEER_CATEGORY = "student"
+
+
+def _younger_peer(mentor: MentorCandidate, mentee: MenteeCandidate) -> bool:
+    """In «ученик – ученик» and «студент – студент» the mentor is the older, more experienced one:
+    a student never mentors a student of the same age or older (when both ages are known)."""
+    return (mentor.category == PEER_CATEGORY and mentee.category == PEER_CATEGORY
+            and mentor.age is not None and mentee.age is not None and mentor.age <= mentee.age)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of a pair's explanation: ``code`` for programs, ``label`` for the curator, ``points`` added."""
+
+    code: str
+    label: str
+    points: float
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "label": self.label, "points": self.points}
+
+
+@dataclass(frozen=True)
+class Score:
+    """A pair's score; ``total`` is exactly the sum of the reasons' points."""
+
+    total: float
+    reasons: list[Reason]
+
+    def as_dict(self) -> dict:
+        """JSON-ready, e.g. for ``Pair.match_score`` / ``Pair.match_reasons``."""
+        return {"total": self.total, "reasons": [reason.as_dict() for reason in self.reasons]}
+
+
+def _topic_key(name: str):
+    return name.casefold().replace("ё", "е")
+
+
+def _topic_list(topic_ids: Iterable[int], topic_names: Mapping[int, str]) -> str:
+    names = [topic_names.get(t, f"тема № {t}") for t in topic_ids]
+    return ", ".join(sorted(names, key=_topic_key))
+
+
+def _age_range(age_min: int | None, age_max: int | None) -> str:
+    if age_min is not None and age_max is not None:
+        return f"{age_min}–{age_max}"
+    if age_min is not None:
+        return f"от {age_min}"
+    return f"до {age_max}"
+
+
+def _age_component(mentor: MentorCandidate, mentee: MenteeCandidate) -> tuple[float, str, str]:
+    if mentor.age_min is None and mentor.age_max is None:
+        return 0.5, "age_no_preference", "Наставник не указал желаемый возраст наставляемых"
+    if mentee.age is None:
+        return 0.5, "age_unknown", "Возраст наставляемого неизвестен"
+    wanted = _age_range(mentor.age_min, mentor.age_max)
+    inside = ((mentor.age_min is None or mentee.age >= mentor.age_min)
+              and (mentor.age_max is None or mentee.age <= mentor.age_max))
+    if inside:
+        return 1.0, "age_in_range", f"Возраст {mentee.age} — в желаемом диапазоне {wanted}"
+    return 0.0, "age_out_of_range", f"Возраст {mentee.age} — вне желаемого диапазона {wanted}"
+
+
+def _capacity_component(capacity: int, capacity_left: int, seats_taken: int = 0) -> float:
+    if capacity <= 0:
+        return 0.0
+    return min(1.0, max(0.0, (capacity_left - seats_taken) / capacity))
+
+
+def score(mentor: MentorCandidate, mentee: MenteeCandidate, weights: Weights | None = None,
+          wishes: Wishes | None = None, topic_names: Mapping[int, str] | None = None, *,
+          seats_taken: int = 0) -> Score:
+    """The pair's score with a reason for every component whose weight is not zero.
+
+    Reasons with 0 points are kept (e.g. «вне желаемого диапазона»): they explain a low score.
+    ``seats_taken``: how many other mentees this proposal already gives the same mentor; the
+    capacity component counts the seats left after them (see the module docstring). Feasibility is
+    not checked here.
+    """
+    weights = weights or Weights()
+    wishes = wishes or NO_WISHES
+    topic_names = topic_names or {}
+    reasons: list[Reason] = []
+
+    if weights.topics:
+        if not mentee.topics:
+            reasons.append(Reason("topics_none", "Наставляемый не указал запросы", 0.0))
+        else:
+            common = mentee.topics & mentor.topics
+            part = len(common) / len(mentee.topics)
+            if common:
+                label = f"Совпадают запросы: {_topic_list(common, topic_names)}"
+                if len(common) < len(mentee.topics):
+                    label += f" ({len(common)} из {len(mentee.topics)})"
+                reasons.append(Reason("topics_match", label, weights.topics * part))
+            else:
+                label = f"Нет совпадений с запросами наставляемого: {_topic_list(mentee.topics, topic_names)}"
+                reasons.append(Reason("topics_no_match", label, 0.0))
+
+    if weights.age:
+        part, code, label = _age_component(mentor, mentee)
+        reasons.append(Reason(code, label, weights.age * part))
+
+    if weights.meeting_times:
+        if mentor.meeting_days and mentee.meeting_days:
+            common_days = mentor.meeting_days & mentee.meeting_days
+            if common_days:
+                part = len(common_days) / len(mentor.meeting_days | mentee.meeting_days)
+                reasons.append(Reason("days_match", f"Удобные дни совпадают: {format_days(common_days)}",
+                                      weights.meeting_times * part))
+            else:
+                label = (f"Нет общих удобных дней (наставник: {format_days(mentor.meeting_days)}; "
+                         f"наставляемый: {format_days(mentee.meeting_days)})")
+                reasons.append(Reason("days_no_match", label, 0.0))
+        else:
+            whose = ("у наставника и наставляемого" if not mentor.meeting_days and not mentee.meeting_days
+                     else "у наставника" if not mentor.meeting_days else "у наставляемого")
+            reasons.append(Reason("days_unknown", f"Удобные дни не указаны {whose}", 0.0))
+
+    if weights.capacity:
+        part = _capacity_component(mentor.capacity, mentor.capacity_left, seats_taken)
+        free = mentor.capacity_left - seats_taken
+        label = f"Свободно мест: {free} из {mentor.capacity}"
+        if seats_taken:
+            label += " с учётом других наставляемых, предложенных этому наставнику в этом подборе"
+        reasons.append(Reason("capacity", label, weights.capacity * part))
+
+    if weights.mentee_wish:
+        rank = wishes.by_mentee.get((mentee.id, mentor.id))
+        if rank is not None:
+            reasons.append(Reason("mentee_wish", f"Наставляемый выбрал этого наставника ({rank}-е место)",
+                                  weights.mentee_wish * wish_value(rank)))
+
+    if weights.mentor_wish:
+        rank = wishes.by_mentor.get((mentee.id, mentor.id))
+        if rank is not None:
+            reasons.append(Reason("mentor_wish", f"Наставник выбрал этого наставляемого ({rank}-е место)",
+                                  weights.mentor_wish * wish_value(rank)))
+
+    return Score(total=math.fsum(reason.points for reason in reasons), reasons=reasons)
+
+
+# --------------------------------------------------------------------------- vectorised scores
+
+_POPCOUNT = np.array([i.bit_count() for i in range(128)], dtype=np.uint8)
+
+
+def feasibility_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[MenteeCandidate], *,
+                       mentor_categories: Iterable[str], mentee_categories: Iterable[str]) -> np.ndarray:
+    """``is_feasible`` for every (mentee, mentor): a boolean mentees x mentors matrix."""
+    mentor_categories, mentee_categories = set(mentor_categories), set(mentee_categories)
+    mentor_ok = np.array([m.category in mentor_categories for m in mentors], dtype=bool)
+    mentee_ok = np.array([e.category in mentee_categories for e in mentees], dtype=bool)
+    person: dict = {}  # participant id -> small int, so the comparison is a fast integer broadcast
+    mentor_people = np.array([person.setdefault(m.participant_id, len(person)) for m in mentors], dtype=np.intp)
+    mentee_people = np.array([person.setdefault(e.participant_id, len(person)) for e in mentees], dtype=np.intp)
+    feasible = mentee_ok[:, None] & mentor_ok[None, :] & (mentee_people[:, None] != mentor_people[None, :])
+    # _younger_peer, vectorised: unknown ages never forbid.
+    peer_mentor = np.array([m.category == PEER_CATEGORY and m.age is not None for m in mentors], dtype=bool)
+    peer_mentee = np.array([e.category == PEER_CATEGORY and e.age is not None for e in mentees], dtype=bool)
+    mentor_age = np.array([m.age if m.age is not None else 0 for m in mentors], dtype=np.int64)
+    mentee_age = np.array([e.age if e.age is not None else 0 for e in mentees], dtype=np.int64)
+    younger = peer_mentee[:, None] & peer_mentor[None, :] & (mentor_age[None, :] <= mentee_age[:, None])
+    return feasible & ~younger
+
+
+def base_score_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[MenteeCandidate],
+                      weights: Weights, wishes: Wishes) -> np.ndarray:
+    """Every component but capacity for every (mentee, mentor): a float mentees x mentors matrix.
+
+    Equals ``score(mentor, mentee, ...).total`` minus its capacity points, up to float rounding.
+    """
+    n, m = len(mentees), len(mentors)
+    total = np.zeros((n, m))
+    if not n or not m:
+        return total
+
+    if weights.topics:
+        topic_ids = sorted(set().union(*(e.topics for e in mentees)) & set().union(*(x.topics for x in mentors)))
+        if topic_ids:
+            column = {t: j for j, t in enumerate(topic_ids)}
+            wanted = np.zeros((n, len(topic_ids)))
+            offered = np.zeros((m, len(topic_ids)))
+            for i, e in enumerate(mentees):
+                wanted[i, [column[t] for t in e.topics if t in column]] = 1.0
+            for j, x in enumerate(mentors):
+                offered[j, [column[t] for t in x.topics if t in column]] = 1.0
+            requests = np.array([len(e.topics) for e in mentees], dtype=np.float64)
+            share = wanted @ offered.T  # counts of common topics, then their share, in place
+            np.divide(share, requests[:, None], out=share, where=requests[:, None] > 0)
+            share *= weights.topics
+            total += share
+            del share
+
+    if weights.age:
+        nan = float("nan")
+        ages = np.array([nan if e.age is None else e.age for e in mentees], dtype=np.float64)
+        age_min = np.array([nan if x.age_min is None else x.age_min for x in mentors], dtype=np.float64)
+        age_max = np.array([nan if x.age_max is None else x.age_max for x in mentors], dtype=np.float64)
+        no_min, no_max = np.isnan(age_min), np.isnan(age_max)
+        inside = ((no_min[None, :] | (ages[:, None] >= age_min[None, :]))
+                  & (no_max[None, :] | (ages[:, None] <= age_max[None, :])))
+        neutral = (no_min & no_max)[None, :] | np.isnan(ages)[:, None]
+        part = inside.astype(np.float64)
+        part[neutral] = 0.5
+        part *= weights.age
+        total += part
+        del part, inside, neutral
+
+    if weights.meeting_times:
+        mentee_days = np.array([_days_mask(e.meeting_days) for e in mentees], dtype=np.uint8)
+        mentor_days = np.array([_days_mask(x.meeting_days) for x in mentors], dtype=np.uint8)
+        both = _POPCOUNT[mentee_days[:, None] & mentor_days[None, :]]  # uint8: small temporaries
+        either = _POPCOUNT[mentee_days[:, None] | mentor_days[None, :]]
+        jaccard = np.zeros((n, m))
+        np.divide(both, either, out=jaccard, where=both > 0)
+        jaccard *= weights.meeting_times
+        total += jaccard
+        del jaccard, both, either
+
+    row = {e.id: i for i, e in enumerate(mentees)}
+    col = {x.id: j for j, x in enumerate(mentors)}
+    for weight, ranks in ((weights.mentee_wish, wishes.by_mentee), (weights.mentor_wish, wishes.by_mentor)):
+        if not weight:
+            continue
+        for (mentee_id, mentor_id), rank in ranks.items():
+            i, j = row.get(mentee_id), col.get(mentor_id)
+            if i is not None and j is not None:
+                total[i, j] += weight * wish_value(rank)
+    return total
