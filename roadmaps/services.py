@@ -292,7 +292,9 @@ def remove_item(item: RoadmapItem, *, reason: str, by=None) -> None:
     """Excluded, not deleted: its occurrences are cancelled and the record stays."""
     if not reason.strip():
         raise ValidationError(_("Укажите, почему мероприятие исключается."))
-    RoadmapItem.objects.filter(pk=item.pk).update(is_removed=True)
+    # Conditional: of two simultaneous removals (a double click) one records the change, the other is told.
+    if not RoadmapItem.objects.filter(pk=item.pk, is_removed=False).update(is_removed=True):
+        raise ValidationError(_("Мероприятие уже исключено."))
     item.occurrences.exclude(status=Occurrence.Status.DONE).update(status=Occurrence.Status.CANCELLED)
     _record(item.roadmap, RoadmapChange.Kind.ITEM_REMOVED, _("Исключено: %(item)s") % {"item": item}, by=by,
             item=item, reason=reason.strip())

@@ -95,3 +95,11 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def world(district):
+    """A school to fill the create forms from (``tests/create_forms.py``)."""
+    from tests.create_forms import make_world
+
+    return make_world(district)

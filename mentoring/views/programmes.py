@@ -130,12 +130,14 @@ def programme_edit(request, pk):
 
 
 @requires(Perm.EDIT_MENTORING)
+@once
 def weights_edit(request, pk):
     programme = _programme(request, pk)
     weights = MatchingWeights.objects.filter(organisation=programme.organisation).first()
     form = WeightsForm(request.POST or None, instance=weights or MatchingWeights(organisation=programme.organisation))
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and save_unique(
+            form, form.save, _("Веса подбора этой организации только что сохранил другой пользователь: откройте "
+                               "форму заново.")) is not None:
         messages.success(request, _("Веса подбора сохранены; они действуют для всех программ организации."))
         return redirect(programme)
     return render(request, "registry/form.html", {
