@@ -357,6 +357,10 @@ NOT_CREATING = {
     "mentoring:pair_reject": "a status change, refused when the pair is no longer proposed",
     "mentoring:pair_activate": "a status change, refused when the pair is no longer forming",
     "mentoring:pair_close": "a status change, refused when the pair is already closed",
+    "mentoring:proposals": "rejects or re-mentors the ticked proposals; a repeat finds them no longer proposed "
+                           "(«Уже сделано раньше»)",
+    "mentoring:proposal_confirm": "confirms the ticked proposals, each changing its own row; a repeat finds them "
+                                  "confirmed (mentoring.proposals)",
     "mentoring:membership_leave": "ends a membership; an ended one is refused",
     "mentoring:long_term_base": "the mentor profile is get_or_create; the flag is set again",
     "mentoring:plan_item_edit": "edits a line of the plan",
@@ -367,6 +371,8 @@ NOT_CREATING = {
     "roadmaps:item_move": "moves an item one place (a repeat moves it one more, as a second click would)",
     "roadmaps:item_remove": "marks an item removed; a removed one stays removed",
     "roadmaps:occurrence_deadline": "changes a deadline",
+    "roadmaps:occurrences_done": "marks the ticked occurrences done; a repeat finds them done («Уже были "
+                                 "выполнены»)",
     "roadmaps:notifications_read": "marks the user's own reminders read",
     "roadmaps:reminder_settings": "the user's own e-mail opt-out",
     "monitoring:report_edit": "edits the analysis of a report",
