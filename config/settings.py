@@ -281,6 +281,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.remove_expired_exports",
         "schedule": crontab(hour=3, minute=30),
     },
+    "forget-submitted-forms": {
+        # The one-time tokens of the create forms (registry.once) are kept for a day.
+        "task": "registry.tasks.forget_submitted_forms",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 
 CACHES = {

@@ -383,6 +383,11 @@ def save_plan_item(item: PlanItem, *, membership: Membership) -> PlanItem:
     require_processing([membership.mentee.participant])
     item.membership = membership
     if item.pk is None:
+        same = membership.plan_items.filter(goal__iexact=item.goal.strip(), action__iexact=item.action.strip()).first()
+        if same is not None:
+            raise ValidationError(_("Такой пункт уже есть в плане: № %(position)s «%(goal)s», срок %(due)s.")
+                                  % {"position": same.position, "goal": same.goal,
+                                     "due": same.due_on.strftime("%d.%m.%Y") if same.due_on else "—"})
         item.position = membership.plan_items.count() + 1
     item.save()
     return item
@@ -408,6 +413,15 @@ def require_working(pair: Pair) -> None:
                               % {"pk": pair.pk, "reason": pair.suspension_reason or _("нет согласия")})
 
 
+def duplicate_meeting_message(meeting: Meeting, pair: Pair | None) -> str:
+    values = {"meeting": meeting, "topic": meeting.topic or _("без темы"), "pk": meeting.pk}
+    if pair is not None:
+        return _("Эта встреча пары уже записана: «%(meeting)s», тема «%(topic)s» (запись № %(pk)s). Если "
+                 "встреч было две, проверьте дату или вид встречи.") % values
+    return _("Общая встреча программы за этот день уже записана: «%(meeting)s», тема «%(topic)s» (запись "
+             "№ %(pk)s).") % values
+
+
 @transaction.atomic
 def log_meeting(*, programme: Programme, pair: Pair | None, data: MeetingInput, by=None) -> Meeting:
     """A meeting of a pair, or the group final meeting of the whole programme (pair=None).
@@ -417,6 +431,15 @@ def log_meeting(*, programme: Programme, pair: Pair | None, data: MeetingInput, 
     if pair is not None:
         require_working(pair)
     require_processing(Participant.objects.filter(pk__in=data.attendee_ids))
+    # One meeting of a kind a day per pair (per programme for the group meeting): the lock on the pair or
+    # the programme makes two simultaneous submissions wait for each other, and the second finds the first.
+    if pair is not None:
+        Pair.objects.select_for_update().filter(pk=pair.pk).exists()
+    else:
+        Programme.objects.select_for_update().filter(pk=programme.pk).exists()
+    same = Meeting.objects.filter(programme=programme, pair=pair, kind=data.kind, held_on=data.held_on).first()
+    if same is not None:
+        raise ValidationError({"held_on": duplicate_meeting_message(same, pair)})
     meeting = Meeting(
         programme=programme, pair=pair, kind=data.kind, held_on=data.held_on, format=data.format, topic=data.topic,
         note=data.note, mentor_feedback=data.mentor_feedback, mentee_feedback=data.mentee_feedback, created_by=by,

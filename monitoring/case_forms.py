@@ -71,6 +71,14 @@ class CaseForm(CrispyMixin, forms.ModelForm):
         kept = self.instance.files.count() - removed if self.instance.pk else 0
         if kept + len(cleaned.get("files") or []) > MAX_FILES:
             self.add_error("files", _("К кейсу можно приложить не больше %(max)s файлов.") % {"max": MAX_FILES})
+        organisation, title = cleaned.get("organisation"), " ".join((cleaned.get("title") or "").split())
+        if organisation and title:
+            # The same case written twice (a double click, a second tab): one title per organisation's base.
+            same = (BestPractice.objects.filter(organisation=organisation, title__iexact=title)
+                    .exclude(pk=self.instance.pk).first())
+            if same is not None:
+                self.add_error("title", _("Кейс «%(title)s» уже есть в базе организации (запись № %(pk)s).")
+                               % {"title": same.title, "pk": same.pk})
         return cleaned
 
     def save(self, commit=True):

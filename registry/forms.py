@@ -130,6 +130,13 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
             if text is None:
                 raise forms.ValidationError(_("Для этой цели нет действующего текста согласия; обратитесь к администратору."))
             self.instance.text = text
+        signed_on = cleaned.get("signed_on")
+        if purpose and signed_by and signed_on and not self.instance.pk:
+            # The same paper entered twice (a double click, a second tab) is the natural duplicate.
+            same = Consent.objects.filter(participant=self.instance.participant, purpose=purpose, signed_by=signed_by,
+                                          signed_on=signed_on, revoked_on__isnull=True).first()
+            if same is not None:
+                raise forms.ValidationError(_("Это согласие уже внесено: %(consent)s.") % {"consent": same})
         return cleaned
 
 

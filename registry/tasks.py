@@ -67,3 +67,11 @@ def sweep_participant_imports() -> dict:
     if failed or sent:
         logger.info("participant imports: %s stalled checks failed, %s checks sent again", failed, len(sent))
     return {"failed": failed, "sent": sent}
+
+
+@shared_task
+def forget_submitted_forms() -> int:
+    """The one-time tokens of the create forms older than a day are of no more use (``registry.once``)."""
+    from registry import once
+
+    return once.forget_old()

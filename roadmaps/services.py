@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -175,10 +175,24 @@ def _item_copy(roadmap: Roadmap, source, half_year) -> RoadmapItem:
     return RoadmapItem(roadmap=roadmap, **fields)
 
 
+def _duplicate_roadmap(academic_year) -> ValidationError:
+    return ValidationError(_("Дорожная карта на %(year)s учебный год уже есть.") % {"year": academic_year})
+
+
 def _check_unique(*, organisation, municipality, academic_year) -> None:
     owner = {"organisation": organisation} if organisation else {"municipality": municipality}
     if Roadmap.objects.filter(academic_year=academic_year, **owner).exists():
-        raise ValidationError(_("Дорожная карта на %(year)s учебный год уже есть.") % {"year": academic_year})
+        raise _duplicate_roadmap(academic_year)
+
+
+def _create_roadmap(**fields) -> Roadmap:
+    """The new row; the owner's roadmap of the year created by someone else since ``_check_unique``
+    (the unique constraint) is the same refusal, never a 500."""
+    try:
+        with transaction.atomic():
+            return Roadmap.objects.create(**fields)
+    except IntegrityError:
+        raise _duplicate_roadmap(fields["academic_year"]) from None
 
 
 @transaction.atomic
@@ -191,7 +205,7 @@ def create_from_template(*, template: RoadmapTemplate, academic_year, organisati
         raise ValidationError(_("Этот шаблон — для другого уровня (организация или муниципалитет)."))
     _check_unique(organisation=organisation, municipality=municipality, academic_year=academic_year)
     owner = organisation.short_name if organisation else municipality.name
-    roadmap = Roadmap.objects.create(
+    roadmap = _create_roadmap(
         organisation=organisation, municipality=municipality, academic_year=academic_year, template=template,
         # The template's own title names the school of the seed document; this one names its owner.
         title=title or _("Дорожная карта внедрения целевой модели наставничества: %(owner)s") % {"owner": owner},
@@ -210,7 +224,7 @@ def create_from_template(*, template: RoadmapTemplate, academic_year, organisati
 def copy_to_year(source: Roadmap, *, academic_year, by=None) -> Roadmap:
     """Next year's roadmap is last year's, copied and re-dated; statuses start afresh."""
     _check_unique(organisation=source.organisation, municipality=source.municipality, academic_year=academic_year)
-    roadmap = Roadmap.objects.create(
+    roadmap = _create_roadmap(
         organisation=source.organisation, municipality=source.municipality, academic_year=academic_year,
         template=source.template, copied_from=source, title=source.title, created_by=by,
     )
@@ -235,6 +249,11 @@ def copy_to_year(source: Roadmap, *, academic_year, by=None) -> Roadmap:
 def add_item(roadmap: Roadmap, *, stage_number: int, stage_title: str, title: str, deadline: DeadlineSpec,
              number: str = "", content: str = "", documents: str = "", result: str = "", responsible: str = "",
              roles=(), responsible_users=(), by=None) -> RoadmapItem:
+    title = title.strip()
+    same = roadmap.items.filter(stage_number=stage_number, title__iexact=title, is_removed=False).first()
+    if same is not None:
+        raise ValidationError(_("Такое мероприятие уже есть в этом этапе: № %(number)s «%(title)s».")
+                              % {"number": same.number, "title": same.title})
     last = roadmap.items.filter(stage_number=stage_number).order_by("-position").first()
     position = (last.position if last else roadmap.items.count()) + 1
     roadmap.items.filter(position__gte=position).update(position=F("position") + 1)
@@ -273,7 +292,9 @@ def remove_item(item: RoadmapItem, *, reason: str, by=None) -> None:
     """Excluded, not deleted: its occurrences are cancelled and the record stays."""
     if not reason.strip():
         raise ValidationError(_("Укажите, почему мероприятие исключается."))
-    RoadmapItem.objects.filter(pk=item.pk).update(is_removed=True)
+    # Conditional: of two simultaneous removals (a double click) one records the change, the other is told.
+    if not RoadmapItem.objects.filter(pk=item.pk, is_removed=False).update(is_removed=True):
+        raise ValidationError(_("Мероприятие уже исключено."))
     item.occurrences.exclude(status=Occurrence.Status.DONE).update(status=Occurrence.Status.CANCELLED)
     _record(item.roadmap, RoadmapChange.Kind.ITEM_REMOVED, _("Исключено: %(item)s") % {"item": item}, by=by,
             item=item, reason=reason.strip())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from registry import once
 from registry.models import AcademicYear, Organisation
 from registry.scoping import Role
 from tests import factories
@@ -71,13 +72,34 @@ def district(db) -> District:
     )
 
 
+class FormClient(Client):
+    """Posts like a browser sending a page's form: with the form's one-time token (``registry.once``), a
+    fresh one for every POST unless the test passes its own. ``tests/test_double_submit.py`` tests the
+    tokens themselves, with the ones the pages render, and POSTs without any (``client_for(user,
+    tokens=False)``)."""
+
+    def post(self, path, data=None, *args, **kwargs):
+        data = {} if data is None else data
+        if isinstance(data, dict) and once.FIELD not in data:
+            data = {**data, once.FIELD: once.new_token()}
+        return super().post(path, data, *args, **kwargs)
+
+
 @pytest.fixture
 def client_for():
     """A logged-in test client (CSRF is checked by the browser tests and by dedicated tests)."""
 
-    def make(user) -> Client:
-        client = Client(enforce_csrf_checks=False)
+    def make(user, *, tokens=True) -> Client:
+        client = (FormClient if tokens else Client)(enforce_csrf_checks=False)
         client.force_login(user)
         return client
 
     return make
+
+
+@pytest.fixture
+def world(district):
+    """A school to fill the create forms from (``tests/create_forms.py``)."""
+    from tests.create_forms import make_world
+
+    return make_world(district)

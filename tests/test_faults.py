@@ -33,6 +33,7 @@ from django.utils import timezone
 from monitoring import jobs
 from monitoring.models import BeatMark, ExportJob
 from registry.models import MentorProfile, Participant
+from tests.conftest import FormClient
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_ROOT = Path(tempfile.gettempdir()) / "nastavnik-faults-static"
@@ -207,7 +208,7 @@ def job_of(user) -> ExportJob:
 def test_a_worker_killed_mid_export_loses_nothing(district, stack):
     many_mentors(district.school1, 30_000)
     first = stack.worker()
-    client = Client()
+    client = FormClient()  # the export form's one-time token (registry.once), as the page sends it
     client.force_login(district.curator1)
     assert client.post(reverse("monitoring:export_list"), {"kind": "mentors"}).status_code == 302
     job = job_of(district.curator1)
@@ -229,7 +230,7 @@ def test_a_worker_killed_mid_export_loses_nothing(district, stack):
 
 def test_with_redis_down_the_request_answers_and_the_job_finishes_later(district, stack):
     stack.redis.stop()
-    client = Client(raise_request_exception=False)
+    client = FormClient(raise_request_exception=False)  # with the form's one-time token
     client.force_login(district.municipal)
     response = client.post(reverse("monitoring:export_list"), {"kind": "statistics", "year": "2026"})
     assert response.status_code == 302
@@ -397,7 +398,8 @@ def _form_fields(page: str, button: str) -> dict[str, str]:
 
 
 def test_one_preview_committed_twice_at_once_through_gunicorn_is_one_import(district, stack):
-    """A double click that reaches two gunicorn workers at the same moment: one import, not two."""
+    """A double click that reaches two gunicorn workers at the same moment: one import, not two. Both send
+    the page's one-time token (registry.once): the second waits for the first and is shown its result."""
     from registry.models import ParticipantImport
     from tests.reference_data import seed_reference_data
     from tests.test_import import good_rows, preview_url, stored_import, xlsx

@@ -10,6 +10,7 @@ from mentoring.forms import MeetingForm
 from mentoring.models import Meeting, Membership, MentorLink, Pair, Programme
 from registry.listing import paginate
 from registry.models import Participant
+from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 SORTS = {
@@ -45,6 +46,7 @@ def _save_meeting(request, form, *, programme, pair):
 
 
 @requires(Perm.EDIT_MENTORING)
+@once
 def meeting_create(request, pk):
     queryset = Pair.objects.select_related("programme__organisation__municipality", "programme__form")
     pair = get_visible_or_404(queryset, request, pk=pk)
@@ -62,6 +64,7 @@ def meeting_create(request, pk):
 
 
 @requires(Perm.EDIT_MENTORING)
+@once
 def group_meeting_create(request, pk):
     queryset = Programme.objects.select_related("organisation__municipality", "form")
     programme = get_visible_or_404(queryset, request, pk=pk)

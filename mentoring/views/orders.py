@@ -17,6 +17,7 @@ from registry.forms import CrispyMixin
 from registry.listing import paginate
 from registry.models import AcademicYear, Participant
 from registry.pdf import pdf_response
+from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 SORTS = {
@@ -125,6 +126,7 @@ def order_list(request):
 
 
 @requires(Perm.PREPARE_ORDERS)
+@once
 def order_create(request):
     kind = request.GET.get("kind", "")
     if kind not in Order.Kind.values:

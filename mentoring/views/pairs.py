@@ -11,6 +11,7 @@ from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, Pa
 from mentoring.models import Membership, Pair, Programme
 from registry.listing import paginate
 from registry.models import MenteeProfile
+from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 # ``?sort=-started`` and ``?sort=-created`` of older links keep their meaning.
@@ -90,6 +91,7 @@ def pair_detail(request, pk):
 
 
 @requires(Perm.EDIT_MENTORING)
+@once
 def pair_create(request, pk):
     programme = _programme(request, pk)
     initial = {}
@@ -191,6 +193,7 @@ def _pair_form_page(request, pair, form, title, lead=""):
 
 
 @requires(Perm.EDIT_MENTORING)
+@once
 def replace_mentor(request, pk):
     """Only mentors who may take the pair's mentees are offered, best first, each with the reasons of
     its score; the others are listed with what stands in their way (``eligibility.replacement_ranking``)."""
@@ -217,6 +220,7 @@ def replace_mentor(request, pk):
 
 
 @requires(Perm.EDIT_MENTORING)
+@once
 def add_mentee(request, pk):
     pair = _pair(request, pk)
     form = AddMenteeForm(request.POST or None, pair=pair)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from mentoring import services
 from mentoring.forms import PlanItemForm
 from mentoring.models import Membership, PlanItem
+from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, requires
 
 # Seed 002: individual plans are implemented at least to 90%.
@@ -13,6 +14,7 @@ PLAN_TARGET_PERCENT = 90
 
 
 @requires(Perm.EDIT_MENTORING, read=Perm.VIEW)
+@once
 def plan_detail(request, pk):
     """The plan, read by everyone who sees the pair; adding an item (POST) needs EDIT_MENTORING."""
     queryset = Membership.objects.select_related(

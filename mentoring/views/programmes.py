@@ -11,6 +11,7 @@ from mentoring.models import MatchingWeights, MentoringForm, Pair, Preference, P
 from mentoring.services import pairs_with_people, quiet_pairs, unpaired_mentees, weights_for
 from registry.listing import paginate
 from registry.models import AcademicYear
+from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 
@@ -74,6 +75,7 @@ def programme_list(request):
 
 
 @requires(Perm.EDIT_MENTORING)
+@once
 def programme_create(request):
     organisations = request.scope.editable_organisations(request.required_permission)
     if not organisations.exists():
@@ -83,9 +85,10 @@ def programme_create(request):
         initial["form"] = request.GET["form"]
     form = ProgrammeForm(request.POST or None, organisations=organisations, initial=initial)
     if request.method == "POST" and form.is_valid():
-        programme = form.save()
-        messages.success(request, _("Программа создана. Теперь можно формировать пары."))
-        return redirect(programme)
+        programme = save_unique(form, form.save, _("Программа по этой форме на этот учебный год уже есть."))
+        if programme is not None:
+            messages.success(request, _("Программа создана. Теперь можно формировать пары."))
+            return redirect(programme)
     return render(request, "registry/form.html", {"form": form, "title": _("Новая программа наставничества"),
                                                   "cancel_url": "mentoring:programme_list"})
 
@@ -127,12 +130,14 @@ def programme_edit(request, pk):
 
 
 @requires(Perm.EDIT_MENTORING)
+@once
 def weights_edit(request, pk):
     programme = _programme(request, pk)
     weights = MatchingWeights.objects.filter(organisation=programme.organisation).first()
     form = WeightsForm(request.POST or None, instance=weights or MatchingWeights(organisation=programme.organisation))
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and save_unique(
+            form, form.save, _("Веса подбора этой организации только что сохранил другой пользователь: откройте "
+                               "форму заново.")) is not None:
         messages.success(request, _("Веса подбора сохранены; они действуют для всех программ организации."))
         return redirect(programme)
     return render(request, "registry/form.html", {
@@ -142,6 +147,7 @@ def weights_edit(request, pk):
 
 
 @requires(Perm.EDIT_MENTORING, read=Perm.VIEW)
+@once
 def preferences(request, pk):
     """Wishes recorded after the networking meeting; matching gives them weight. Everyone who sees the
     programme reads them; recording or deleting one (POST) needs EDIT_MENTORING, checked by the lookup."""
@@ -152,8 +158,7 @@ def preferences(request, pk):
         if "delete" in request.POST:
             Preference.objects.filter(programme=programme, pk=request.POST["delete"]).delete()
             return redirect("mentoring:preferences", pk=programme.pk)
-        if form.is_valid():
-            form.save()
+        if form.is_valid() and save_unique(form, form.save, _("Такое предпочтение уже записано.")) is not None:
             messages.success(request, _("Предпочтение записано."))
             return redirect("mentoring:preferences", pk=programme.pk)
     rows = programme.preferences.select_related("mentee__participant", "mentor__participant").order_by(

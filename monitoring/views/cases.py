@@ -15,6 +15,7 @@ from monitoring.case_forms import CaseForm
 from monitoring.models import BestPractice, BestPracticeFile
 from registry.files import serve_stored
 from registry.listing import paginate
+from registry.once import once
 from registry.scoping import Perm, Scope, get_visible_or_404, read_only, requires
 
 PAGE_SIZE = 25
@@ -91,6 +92,7 @@ def _pair_for_case(request):
 
 
 @requires(Perm.PREPARE_REPORT)
+@once
 def case_create(request):
     organisations = _writable_organisations(request)
     pair = _pair_for_case(request)

@@ -18,6 +18,7 @@ from registry import audit
 from registry.forms import CrispyMixin
 from registry.listing import paginate
 from registry.models import AcademicYear
+from registry.once import once
 from registry.scoping import own_records, read_only
 
 PAGE_SIZE = 25
@@ -56,6 +57,7 @@ def _downloadable(job: ExportJob, now=None) -> bool:
 
 
 @own_records
+@once
 def export_list(request):
     can_request = not request.scope.is_empty
     data = request.POST if request.method == "POST" else None

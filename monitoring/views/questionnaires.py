@@ -24,6 +24,7 @@ from monitoring.questionnaire_forms import (
 )
 from registry.listing import paginate
 from registry.models import Organisation
+from registry.once import once, show_result
 from registry.scoping import MUNICIPALITY_ROLE_PERMISSIONS, Perm, get_visible_or_404, read_only, requires
 
 
@@ -119,6 +120,7 @@ def questionnaire_detail(request, pk):
 
 
 @requires(Perm.EDIT_QUESTIONNAIRES)
+@once
 def questionnaire_edit(request, pk):
     if not _can_edit_questions(request.scope):
         raise PermissionDenied
@@ -156,6 +158,7 @@ def questionnaire_edit(request, pk):
 
 
 @requires(Perm.SURVEY)
+@once
 def response_create(request, pk):
     questionnaire = _active_questionnaire(pk)
     organisation = _survey_organisation(request)
@@ -185,6 +188,7 @@ def response_create(request, pk):
 
 
 @requires(Perm.SURVEY)
+@once
 def links_create(request, pk):
     questionnaire = _active_questionnaire(pk)
     organisation = _survey_organisation(request)
@@ -201,7 +205,9 @@ def links_create(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            # Shown right away, to copy or print; issuing again only extends the same links.
+            # Shown right away, to copy or print; issuing again only extends the same links. The same form
+            # sent again is shown the page of the links issued (``registry.once``).
+            show_result(request, request.get_full_path())
             issued.sort(key=lambda link: link.response.participant.full_name)
             return render(request, "monitoring/questionnaires/links_issued.html", {
                 "questionnaire": questionnaire, "organisation": organisation,

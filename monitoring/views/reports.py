@@ -32,6 +32,7 @@ from monitoring.report_forms import (
 from registry.listing import paginate
 from registry.models import AcademicYear, Municipality, Organisation, RoleAssignment
 from registry.pdf import pdf_response, render_pdf
+from registry.once import once, save_unique
 from registry.scoping import Perm, Role, get_visible_or_404, read_only, requires
 
 REPORT_RELATED = ("organisation__municipality", "academic_year", "submitted_by", "accepted_by")
@@ -132,6 +133,7 @@ def _school_list(request, today):
 
 
 @requires(Perm.PREPARE_REPORT)
+@once
 def report_create(request):
     scope = request.scope
     organisations = scope.editable_organisations(request.required_permission).select_related("municipality")
@@ -327,6 +329,7 @@ def _target_municipalities(scope) -> list:
 
 
 @requires(Perm.EDIT_TARGETS)
+@once
 def targets_edit(request):
     scope = request.scope
     value = request.GET.get("municipality", "")
@@ -343,8 +346,9 @@ def targets_edit(request):
     is_set = target is not None
     target = target or CoverageTarget(municipality=municipality, academic_year=year)
     form = CoverageTargetForm(request.POST or None, instance=target)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and save_unique(
+            form, form.save, _("Целевые показатели на этот год только что сохранил другой пользователь: откройте "
+                               "форму заново.")) is not None:
         messages.success(request, _("Целевые показатели %(municipality)s на %(year)s учебный год сохранены.")
                          % {"municipality": municipality.name, "year": year})
         return redirect(reverse("monitoring:targets_edit") + "?" + urlencode(

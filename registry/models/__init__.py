@@ -5,6 +5,7 @@ from registry.models.destruction import DestructionAct
 from registry.models.imports import ParticipantImport
 from registry.models.organisations import AcademicYear, Municipality, Organisation, OrganisationHeadcount, Region
 from registry.models.processing import ProcessingStop
+from registry.models.submissions import SubmittedForm
 from registry.models.people import ConsentState, MenteeProfile, MentorProfile, Participant, Partner, Topic
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "ProcessingStop",
     "Region",
     "RoleAssignment",
+    "SubmittedForm",
     "Topic",
     "User",
 ]

@@ -7,11 +7,13 @@ from django.utils.translation import gettext as _
 from registry import services
 from registry.forms import ConsentForm, ConsentRevokeForm
 from registry.models import Consent, Participant
+from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
 
 
 @requires(Perm.EDIT_REGISTRY)
+@once
 def consent_create(request, pk):
     participant = get_visible_or_404(Participant.objects.select_related("organisation__municipality"), request, pk=pk)
     form = ConsentForm(request.POST or None, request.FILES or None, participant=participant)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from registry.forms import HeadcountForm, OrganisationForm
 from registry.models import AcademicYear, Organisation, OrganisationHeadcount, RoleAssignment
+from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.listing import paginate, search_param
 from registry.services import organisation_summaries
@@ -68,6 +69,7 @@ def organisation_edit(request, pk):
 
 
 @requires(Perm.EDIT_HEADCOUNT)
+@once
 def headcount_edit(request, pk, year_pk):
     # Head counts are the base of coverage the district is measured by: its curator keeps them.
     organisation = _organisation(request, pk)
@@ -75,8 +77,9 @@ def headcount_edit(request, pk, year_pk):
     headcount = OrganisationHeadcount.objects.filter(organisation=organisation, academic_year=year).first()
     form = HeadcountForm(request.POST or None,
                          instance=headcount or OrganisationHeadcount(organisation=organisation, academic_year=year))
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and save_unique(
+            form, form.save, _("Численность на этот год только что сохранил другой пользователь: откройте форму "
+                               "заново.")) is not None:
         messages.success(request, _("Численность на %(year)s учебный год сохранена.") % {"year": year})
         return redirect(organisation)
     return render(request, "registry/form.html", {

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from registry.filters import participant_filter
 from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
 from registry.models import Consent, MenteeProfile, MentorProfile, Participant
 from registry.models.people import normalise_class_name
+from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
 from registry.listing import paginate
@@ -98,6 +98,7 @@ def participant_detail(request, pk):
 
 
 @requires(Perm.EDIT_REGISTRY)
+@once
 def participant_create(request):
     organisations = request.scope.editable_organisations(request.required_permission)
     if not organisations.exists():
@@ -170,16 +171,17 @@ def _profile_edit(request, pk, *, profile_attr, form_class, title_new, title_edi
     profile = getattr(participant, profile_attr, None)
     form = form_class(request.POST or None, request.FILES or None, instance=profile, participant=participant)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-        messages.success(request, _("Профиль сохранён."))
-        return redirect(participant)
+        if save_unique(form, form.save, _("Профиль этого участника только что сохранил другой пользователь: "
+                                          "откройте его заново.")) is not None:
+            messages.success(request, _("Профиль сохранён."))
+            return redirect(participant)
     title = (title_edit if profile else title_new) % {"name": participant.full_name}
     return render(request, "registry/form.html", {"form": form, "title": title, "object": participant,
                                                   "multipart": True})
 
 
 @requires(Perm.EDIT_REGISTRY)
+@once
 def mentor_profile_edit(request, pk):
     return _profile_edit(request, pk, profile_attr="mentor_profile", form_class=MentorProfileForm,
                          title_new=_("Включить в базу наставников: %(name)s"),
@@ -187,6 +189,7 @@ def mentor_profile_edit(request, pk):
 
 
 @requires(Perm.EDIT_REGISTRY)
+@once
 def mentee_profile_edit(request, pk):
     return _profile_edit(request, pk, profile_attr="mentee_profile", form_class=MenteeProfileForm,
                          title_new=_("Включить в базу наставляемых: %(name)s"),

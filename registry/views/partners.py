@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from registry.forms import PartnerForm
 from registry.models import Partner
+from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
 from registry.listing import paginate, search_param
@@ -51,15 +52,17 @@ def partner_detail(request, pk):
 
 
 @requires(Perm.EDIT_REGISTRY)
+@once
 def partner_create(request):
     organisations = request.scope.editable_organisations(request.required_permission)
     if not organisations.exists():
         raise Http404
     form = PartnerForm(request.POST or None, request.FILES or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        partner = form.save()
-        messages.success(request, _("Партнёр «%(name)s» добавлен.") % {"name": partner.name})
-        return redirect(partner)
+        partner = save_unique(form, form.save, _("Такой партнёр в организации уже есть."))
+        if partner is not None:
+            messages.success(request, _("Партнёр «%(name)s» добавлен.") % {"name": partner.name})
+            return redirect(partner)
     return render(request, "registry/form.html", {"form": form, "title": _("Новая организация-партнёр"),
                                                   "multipart": True, "cancel_url": "registry:partner_list"})
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from registry.forms import TopicForm
 from registry.listing import paginate, search_param
 from registry.models import Topic
+from registry.once import once, save_unique
 from registry.scoping import Perm, read_only, requires
 
 SORTS = {"name": ("name",), "mentors": ("mentor_count", "name"), "mentees": ("mentee_count", "name"),
@@ -70,6 +71,7 @@ def _page(request, form):
 
 
 @requires(Perm.EDIT_REGISTRY)
+@once
 def topic_create(request):
     # A school's own entry needs EDIT_REGISTRY there, a shared one the keeper of the shared vocabulary:
     # whoever may add neither finds nothing here.
@@ -79,9 +81,10 @@ def topic_create(request):
     if request.method != "POST":
         return redirect("registry:topic_list")
     if form.is_valid():
-        topic = form.save()
-        messages.success(request, _("Направление «%(name)s» добавлено.") % {"name": topic.name})
-        return redirect("registry:topic_list")
+        topic = save_unique(form, form.save, _("Такое направление уже есть в справочнике."))
+        if topic is not None:
+            messages.success(request, _("Направление «%(name)s» добавлено.") % {"name": topic.name})
+            return redirect("registry:topic_list")
     return _page(request, form)
 
 

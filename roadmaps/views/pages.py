@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from registry.models import AcademicYear, Municipality
 from registry.pdf import pdf_response, render_pdf
 from registry.listing import chosen_sort, order, paginate
+from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from roadmaps import lists, services
 from roadmaps.exports import (
@@ -108,6 +109,7 @@ def roadmap_list(request):
 
 
 @requires(Perm.EDIT_ROADMAP)
+@once
 def roadmap_create(request):
     owners = creatable_owners(request.scope)
     if not owners:
@@ -317,6 +319,7 @@ def roadmap_xlsx(request, pk):
 
 
 @requires(Perm.EDIT_ROADMAP)
+@once
 def item_create(request, pk):
     roadmap = _roadmap(request, pk)
     form = ItemForm(request.POST or None, roadmap=roadmap, instance=RoadmapItem(roadmap=roadmap),
@@ -405,6 +408,7 @@ def item_remove(request, pk):
 
 
 @requires(Perm.REPORT_PROGRESS)
+@once
 def occurrence_edit(request, pk):
     occurrence = _occurrence(request, pk)
     roadmap = occurrence.item.roadmap
