@@ -207,3 +207,11 @@ def build_orders(ctx: DemoContext) -> None:
             ctx.created["приказов"] += 3
         else:
             ctx.created["приказов"] += 1
+
+
+@demo_step(order=950)
+def quiet_pair_notices(ctx: DemoContext) -> None:
+    """The curators' notices of pairs without a meeting for 30 days, as the daily check would make them."""
+    from mentoring.notices import notify_quiet_pairs
+
+    ctx.created["уведомлений"] += notify_quiet_pairs(ctx.today)

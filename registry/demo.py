@@ -706,8 +706,11 @@ def load_demo(*, organisations: int = DEFAULT_ORGANISATIONS, participants: int =
     )
     from registry.audit import disable_auditlog
 
-    # The demo's thousands of rows are not anyone's actions: they stay out of the audit trail.
-    with transaction.atomic(), no_query_log(), disable_auditlog():
+    from registry.notifications import without_email
+
+    # The demo's thousands of rows are not anyone's actions: they stay out of the audit trail; its notices
+    # are shown in the portal, and no letter goes to its made-up addresses.
+    with transaction.atomic(), no_query_log(), disable_auditlog(), without_email():
         for step in registered_steps():
             step(ctx)
     print_summary(ctx)
@@ -1671,3 +1674,12 @@ def stop_lapsed_processing(ctx: DemoContext) -> None:
             consent.revoke(on=max(on, consent.signed_on), reason="заявление законного представителя")
             processing.reconcile(consent.participant)
     ctx.created["остановок обработки данных"] += processing.reconcile_lapsed(on=ctx.today)
+
+
+@demo_step(order=950)
+def consent_notices(ctx: DemoContext) -> None:
+    """The curators' notices of consents ending within 30 days, as the daily check would make them (the
+    apps' steps add theirs: quiet pairs, overdue roadmap items)."""
+    from registry.consent_notices import notify_expiring_consents
+
+    ctx.created["уведомлений"] += notify_expiring_consents(ctx.today)
