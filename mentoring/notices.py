@@ -40,7 +40,8 @@ def order_prepared(order: Order, by=None) -> int:
         "number": order.number, "date": order.issued_on.strftime("%d.%m.%Y"), "kind": order.get_kind_display(),
         "organisation": order.organisation.short_name}
     if by is not None:
-        text += " " + _("Подготовил(а): %(name)s.") % {"name": by.get_short_name()}
+        name = by.get_short_name()  # «Лебедева Е. В.» already ends with a full stop
+        text += " " + _("Подготовил(а): %(name)s") % {"name": name} + ("" if name.endswith(".") else ".")
     return notify(holders(Role.DIRECTOR, organisation=order.organisation), Notification.Kind.ORDER_PREPARED, text,
                   order.get_absolute_url(), key=order_key(order))
 
