@@ -42,7 +42,7 @@ def notice_text(consent: Consent) -> str:
     if consent.participant.class_name:
         person = f"{person}, {consent.participant.class_name}"
     return _("Согласие на обработку персональных данных (%(purpose)s) участника (%(person)s) в %(organisation)s "
-             "действует до %(date)s. Соберите новое согласие, пока это не истекло.") % {
+             "действует до %(date)s: соберите новое, пока срок не истёк.") % {
         "purpose": consent.get_purpose_display().lower(), "person": person,
         "organisation": consent.participant.organisation.short_name,
         "date": consent.valid_until.strftime("%d.%m.%Y")}

@@ -1679,7 +1679,16 @@ def stop_lapsed_processing(ctx: DemoContext) -> None:
 @demo_step(order=950)
 def consent_notices(ctx: DemoContext) -> None:
     """The curators' notices of consents ending within 30 days, as the daily check would make them (the
-    apps' steps add theirs: quiet pairs, overdue roadmap items)."""
+    apps' steps add theirs: quiet pairs, overdue roadmap items). Two consents of the first school end
+    this month, so its curator has something to renew."""
     from registry.consent_notices import notify_expiring_consents
 
+    first = ctx.organisations[0]
+    if first.pk in ctx.populated_organisation_ids:
+        ending = (Consent.objects.valid_on(ctx.today)
+                  .filter(participant__organisation=first, participant__is_archived=False,
+                          participant__category=C.TEACHER, purpose=ConsentPurpose.MENTORING)
+                  .order_by("participant__last_name", "pk")[:2])
+        for consent, days in zip(ending, (12, 26)):
+            Consent.objects.filter(pk=consent.pk).update(valid_until=ctx.today + datetime.timedelta(days=days))
     ctx.created["уведомлений"] += notify_expiring_consents(ctx.today)
