@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0008_local_topics'),
+        ('registry', '0009_import_stored_preview'),
     ]
 
     operations = [
