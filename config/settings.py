@@ -286,6 +286,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.forget_submitted_forms",
         "schedule": crontab(hour=3, minute=40),
     },
+    # Notices when work waits (registry.notifications): consents ending within 30 days, pairs without a
+    # meeting for 30 days, before the working day; letters whose message was lost, every five minutes.
+    "notices-consents": {
+        "task": "registry.tasks.notices_daily",
+        "schedule": crontab(hour=6, minute=40),
+    },
+    "notices-quiet-pairs": {
+        "task": "mentoring.tasks.notify_quiet_pairs_task",
+        "schedule": crontab(hour=6, minute=45),
+    },
+    "sweep-notice-emails": {
+        "task": "registry.tasks.sweep_notice_emails",
+        "schedule": 300.0,
+    },
 }
 
 CACHES = {

@@ -13,6 +13,11 @@ class MentoringConfig(AppConfig):
         register_pair_info("mentors", mentor_pair_info)
         register_pair_info("mentees", mentee_pair_info)
 
+        from mentoring.notices import awaiting_signature_panel
+        from registry.panels import register_home_panel
+
+        register_home_panel("mentoring.awaiting_signature", awaiting_signature_panel, order=10)
+
         from mentoring import processing  # noqa: F401  (connects the receivers)
         from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem
         from registry import audit

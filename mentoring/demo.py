@@ -69,8 +69,10 @@ def build_mentoring(ctx: DemoContext) -> None:
             proposal = proposals.propose_pairs(programme, by=curator, on=ctx.today)
             ctx.created["предложений пар"] += len(proposal.pairs)
             # The first programme of the first organisation keeps a few proposals unconfirmed.
-            keep_proposed = 3 if (organisation.pk == ctx.organisations[0].pk and index == 0) else 0
-            _confirm(ctx, programme, keep_proposed, rng)
+            first = organisation.pk == ctx.organisations[0].pk and index == 0
+            keep_proposed = 3 if first else 0
+            # …and one of its pairs has not met for over a month, so its curator finds that among her notices.
+            _confirm(ctx, programme, keep_proposed, rng, keep_quiet=1 if first else 0)
 
 
 def _preferences(ctx: DemoContext, programme: Programme, rng) -> None:
@@ -99,7 +101,7 @@ def _latest_consents(participant_ids) -> dict[int, datetime.date]:
     return {row["participant_id"]: row["latest"] for row in rows}
 
 
-def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng) -> None:
+def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng, keep_quiet: int = 0) -> None:
     pairs = list(services.pairs_with_people(programme.pairs.filter(status=Pair.Status.PROPOSED)).order_by("pk"))
     to_confirm = pairs[keep_proposed:]
     people = {}
@@ -110,7 +112,7 @@ def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng) ->
     signed = _latest_consents([pid for ids in people.values() for pid in ids])
     today = ctx.today
     meetings, attendees, plan_items = [], [], []
-    for pair in to_confirm:
+    for position, pair in enumerate(to_confirm):
         # A pair starts once every consent was on file; most began in October.
         earliest = max([signed.get(pid, today) for pid in people[pair.pk]] + [programme.starts_on])
         start = min(today, earliest + datetime.timedelta(days=rng.randint(0, 20)))
@@ -118,7 +120,7 @@ def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng) ->
         pair.started_on = start
         pair.mentor_links.all().update(started_on=start)
         pair.memberships.all().update(joined_on=start)
-        quiet = rng.random() < 0.1
+        quiet = rng.random() < 0.1 or position < keep_quiet
         day, first = start, list(FIRST_MEETINGS)
         limit = today - datetime.timedelta(days=35 if quiet else 0)
         while day <= limit:
@@ -207,3 +209,11 @@ def build_orders(ctx: DemoContext) -> None:
             ctx.created["приказов"] += 3
         else:
             ctx.created["приказов"] += 1
+
+
+@demo_step(order=950)
+def quiet_pair_notices(ctx: DemoContext) -> None:
+    """The curators' notices of pairs without a meeting for 30 days, as the daily check would make them."""
+    from mentoring.notices import notify_quiet_pairs
+
+    ctx.created["уведомлений"] += notify_quiet_pairs(ctx.today)

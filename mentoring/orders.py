@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring.models import Membership, MentorLink, Order, Pair, PlanItem, Programme
+from mentoring.notices import order_prepared, order_signed
 from registry import audit
 from registry.models import MenteeProfile, MentorProfile, Participant, RoleAssignment
 from registry.pdf import render_pdf
@@ -619,6 +620,7 @@ def prepare_order(*, organisation, academic_year, kind: str, number: str, issued
         order.pairs.set(pairs)
     if kind == Order.Kind.REWARDS:
         order.rewarded.set(rewarded)
+    order_prepared(order, by=by)
     return order
 
 
@@ -690,6 +692,7 @@ def sign_order(order: Order, *, by) -> Order:
         if stored_name:
             order.pdf.storage.delete(stored_name)
         raise
+    order_signed(order)
     order.refresh_from_db()
     return order
 

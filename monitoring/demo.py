@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 
 from mentoring.models import Membership, Pair
-from monitoring import figures, summaries
+from monitoring import figures, notices, summaries
 from monitoring.models import (
     Answer,
     BestPractice,
@@ -79,9 +79,10 @@ def build_monitoring(ctx: DemoContext) -> None:
         Answer.objects.bulk_create(answers)
         ctx.created["ответов на анкеты"] += len(responses)
 
-        # The first half-year's report: accepted, submitted, returned, still in work.
-        status = [MonitoringReport.Status.SUBMITTED, MonitoringReport.Status.DRAFT,
-                  MonitoringReport.Status.ACCEPTED, MonitoringReport.Status.RETURNED,
+        # The first half-year's report: returned (the first school's curator finds the reviewer's comment
+        # among her notices), submitted (it waits for the municipal curator), accepted, still in work.
+        status = [MonitoringReport.Status.RETURNED, MonitoringReport.Status.SUBMITTED,
+                  MonitoringReport.Status.ACCEPTED, MonitoringReport.Status.DRAFT,
                   MonitoringReport.Status.DRAFT][index % 5]
         report, created = MonitoringReport.objects.get_or_create(
             organisation=organisation, academic_year=year, half=1,
@@ -93,11 +94,15 @@ def build_monitoring(ctx: DemoContext) -> None:
         if status == MonitoringReport.Status.DRAFT:
             continue
         report.submitted_at, report.submitted_by = now, curator
-        ReportReview.objects.create(report=report, action=ReportReview.Action.SUBMITTED, by=curator)
+        submitted = ReportReview.objects.create(report=report, action=ReportReview.Action.SUBMITTED, by=curator)
         municipal = ctx.users.get("municipal")
+        if status == MonitoringReport.Status.SUBMITTED:
+            notices.report_submitted(report, submitted)
         if status == MonitoringReport.Status.RETURNED:
-            ReportReview.objects.create(report=report, action=ReportReview.Action.RETURNED, by=municipal,
-                                        comment="Дополните выводы по охвату педагогов и приложите план действий.")
+            returned = ReportReview.objects.create(
+                report=report, action=ReportReview.Action.RETURNED, by=municipal,
+                comment="Дополните выводы по охвату педагогов и приложите план действий.")
+            notices.report_returned(report, returned)
         if status == MonitoringReport.Status.ACCEPTED:
             report.figures = figures.compute([organisation], year, period=figures.Period.half(year, 1))[organisation.pk]
             report.accepted_at, report.accepted_by = now, municipal

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from monitoring import figures
+from monitoring import figures, notices
 from monitoring.models import MonitoringReport, Questionnaire, ReportReview
 from registry import audit
 from registry.models import AcademicYear, Municipality, Organisation, Participant
@@ -195,9 +195,10 @@ def submit(report: MonitoringReport, by) -> None:
         status=Status.SUBMITTED, submitted_at=now, submitted_by=by)
     if updated != 1:
         raise ReportError(_("Отчёт уже отправлен на проверку."))
-    ReportReview.objects.create(report=report, action=ReportReview.Action.SUBMITTED, by=by, at=now)
+    review = ReportReview.objects.create(report=report, action=ReportReview.Action.SUBMITTED, by=by, at=now)
     audit.record_update(report, {"status": [report.status, Status.SUBMITTED]})
     report.status, report.submitted_at, report.submitted_by = Status.SUBMITTED, now, by
+    notices.report_submitted(report, review)
 
 
 @transaction.atomic
@@ -211,9 +212,11 @@ def return_report(report: MonitoringReport, comment: str, by) -> None:
     if updated != 1:
         _refresh(report)
         raise _review_refused(report)
-    ReportReview.objects.create(report=report, action=ReportReview.Action.RETURNED, comment=comment, by=by, at=now)
+    review = ReportReview.objects.create(report=report, action=ReportReview.Action.RETURNED, comment=comment, by=by,
+                                         at=now)
     audit.record_update(report, {"status": [Status.SUBMITTED, Status.RETURNED], "comment": ["", comment]})
     report.status = Status.RETURNED
+    notices.report_returned(report, review)
 
 
 def _review_refused(report: MonitoringReport) -> ReportError:
@@ -243,6 +246,7 @@ def accept(report: MonitoringReport, by, comment: str = "", *, today: datetime.d
                                 by=by, at=now)
     audit.record_update(report, {"status": [Status.SUBMITTED, Status.ACCEPTED]})
     report.status, report.figures, report.accepted_at, report.accepted_by = Status.ACCEPTED, frozen, now, by
+    notices.report_accepted(report)
 
 
 # --- the district ------------------------------------------------------------------------------------

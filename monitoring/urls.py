@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring.views import cases, dashboards, exports, questionnaires, reports
+from monitoring.views import cases, dashboards, exports, questionnaires, reminders, reports
 
 app_name = "monitoring"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/", reports.report_list, name="report_list"),
     path("reports/new/", reports.report_create, name="report_create"),
     path("reports/district/", reports.district_report, name="district_report"),
+    path("reports/remind/", reminders.remind_late, name="remind_late"),
     path("reports/<int:pk>/", reports.report_detail, name="report_detail"),
     path("reports/<int:pk>/edit/", reports.report_edit, name="report_edit"),
     path("reports/<int:pk>/submit/", reports.report_submit, name="report_submit"),

@@ -1,3 +1,5 @@
+import functools
+
 from registry.scoping import MUNICIPALITY_ROLE_PERMISSIONS, ROLE_PERMISSIONS, Perm
 
 
@@ -16,4 +18,21 @@ def scope(request):
         "scope": current,
         "menu_destroy": _holds(current, Perm.DESTROY_DATA),
         "menu_export_log": _holds(current, Perm.EXPORT_LOG),
+        "unread_notices": _unread_notices(request),
     }
+
+
+def _unread_notices(request):
+    """The bell's count: a callable, so that the query runs only on a page that shows the bell, and once
+    however often the page names it (templates call a callable and the result is cached)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+
+    @functools.cache
+    def count() -> int:
+        from registry.models import Notification
+
+        return Notification.objects.for_user(user).unread().count()
+
+    return count

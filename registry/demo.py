@@ -706,8 +706,11 @@ def load_demo(*, organisations: int = DEFAULT_ORGANISATIONS, participants: int =
     )
     from registry.audit import disable_auditlog
 
-    # The demo's thousands of rows are not anyone's actions: they stay out of the audit trail.
-    with transaction.atomic(), no_query_log(), disable_auditlog():
+    from registry.notifications import without_email
+
+    # The demo's thousands of rows are not anyone's actions: they stay out of the audit trail; its notices
+    # are shown in the portal, and no letter goes to its made-up addresses.
+    with transaction.atomic(), no_query_log(), disable_auditlog(), without_email():
         for step in registered_steps():
             step(ctx)
     print_summary(ctx)
@@ -1671,3 +1674,21 @@ def stop_lapsed_processing(ctx: DemoContext) -> None:
             consent.revoke(on=max(on, consent.signed_on), reason="заявление законного представителя")
             processing.reconcile(consent.participant)
     ctx.created["остановок обработки данных"] += processing.reconcile_lapsed(on=ctx.today)
+
+
+@demo_step(order=950)
+def consent_notices(ctx: DemoContext) -> None:
+    """The curators' notices of consents ending within 30 days, as the daily check would make them (the
+    apps' steps add theirs: quiet pairs, overdue roadmap items). Two consents of the first school end
+    this month, so its curator has something to renew."""
+    from registry.consent_notices import notify_expiring_consents
+
+    first = ctx.organisations[0]
+    if first.pk in ctx.populated_organisation_ids:
+        ending = (Consent.objects.valid_on(ctx.today)
+                  .filter(participant__organisation=first, participant__is_archived=False,
+                          participant__category=C.TEACHER, purpose=ConsentPurpose.MENTORING)
+                  .order_by("participant__last_name", "pk")[:2])
+        for consent, days in zip(ending, (12, 26)):
+            Consent.objects.filter(pk=consent.pk).update(valid_until=ctx.today + datetime.timedelta(days=days))
+    ctx.created["уведомлений"] += notify_expiring_consents(ctx.today)

@@ -1,5 +1,5 @@
 """The registry's background work: scheduled (Celery beat, settings.CELERY_BEAT_SCHEDULE) and sent by
-pages. Thin: the services decide."""
+pages after their commit (an import's check, the letters of notices). Thin: the services decide."""
 
 import contextlib
 import logging
@@ -8,7 +8,7 @@ from functools import partial
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from registry import destruction, processing
+from registry import consent_notices, destruction, notifications, processing
 from registry.imports import memory
 from registry.imports import service as imports
 
@@ -75,3 +75,22 @@ def forget_submitted_forms() -> int:
     from registry import once
 
     return once.forget_old()
+
+
+@shared_task
+def send_notice_emails(ids: list[int]) -> dict:
+    """The letters of new notices, sent after the commit that made them (``registry.notifications``);
+    a redelivered message sends nothing twice (each letter is claimed before it goes)."""
+    return notifications.send_emails(ids)
+
+
+@shared_task
+def sweep_notice_emails() -> int:
+    """Every few minutes: letters whose message never reached a worker (the broker was down)."""
+    return notifications.sweep()
+
+
+@shared_task
+def notices_daily() -> dict:
+    """Consents ending within 30 days: their school's curators are told, once per consent."""
+    return {"consents": consent_notices.notify_expiring_consents()}

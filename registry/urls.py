@@ -1,6 +1,17 @@
 from django.urls import path
 
-from registry.views import consents, exports, imports, organisations, participants, partners, pdf, privacy, topics
+from registry.views import (
+    consents,
+    exports,
+    imports,
+    notifications,
+    organisations,
+    participants,
+    partners,
+    pdf,
+    privacy,
+    topics,
+)
 
 app_name = "registry"
 
@@ -42,4 +53,8 @@ urlpatterns = [
     path("import/<int:pk>/", imports.import_preview, name="import_preview"),
     path("export/mentors.xlsx", exports.export_mentors, name="export_mentors"),
     path("export/mentees.xlsx", exports.export_mentees, name="export_mentees"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
+    path("notifications/read/", notifications.mark_read, name="notifications_read"),
+    path("notifications/settings/", notifications.notification_settings, name="notification_settings"),
 ]

@@ -77,3 +77,12 @@ def build_roadmaps(ctx: DemoContext) -> None:
                                                     organisation=organisation, by=curator)
             ctx.created["дорожных карт"] += 1
         _progress(ctx, roadmap, rng, done_share=0.6 + 0.35 * rng.random())
+
+
+@demo_step(order=950)
+def deadline_notices(ctx: DemoContext) -> None:
+    """Today's reminders and the notices of overdue items in the portal, as the morning scan would make
+    them; no digest letters."""
+    from roadmaps.reminders import record_in_app
+
+    ctx.created["напоминаний о сроках"] += record_in_app(ctx.today)

@@ -16,6 +16,9 @@ says (the greeting, the lines, the reminders' ids; ``roadmaps.digests``). The sc
 killed half-way leaves whole chunks (reminders with their digest rows, or neither); the next run does the
 rest.
 
+An overdue occurrence also becomes a notice in the portal (``registry.notifications``: the bell and the
+«Уведомления» list), once per occurrence and deadline, without a letter of its own: the digest is its letter.
+
 Nothing is recorded twice, whether the scan runs twice or on two workers at the same moment:
 
 - a reminder is a row unique on (occurrence, user, kind, day), inserted with ``ON CONFLICT DO NOTHING``
@@ -59,7 +62,8 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from registry.models import AcademicYear
+from registry import notifications
+from registry.models import AcademicYear, Notification
 from registry.scoping import Grant
 from roadmaps.digests import Digest, DigestLine
 from roadmaps.models import Occurrence, Reminder, ReminderDigest, ReminderRun
@@ -135,7 +139,7 @@ def _user_chunks(today: datetime.date, size: int):
 
 def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[int, list[Grant]]) -> int:
     """Insert the chunk's reminders for ``today``, the scanned day; rows that exist already are left alone.
-    Three queries."""
+    Three queries, and the overdue items' notices (``registry.notifications.record``: three more)."""
     # "Not closed" rather than "status IN open": SQLite would otherwise start from the status index and
     # probe every open occurrence against each of the chunk's users, instead of starting from the users.
     rows = (
@@ -143,18 +147,21 @@ def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[in
                                   item__responsible_users__in=user_ids,
                                   # Last year's unfinished items are history, not today's work.
                                   item__roadmap__academic_year__start_year__gte=AcademicYear.start_year_for(today))
-        .order_by().values_list("pk", "due_on", "item__responsible_users", *(f"item__{f}" for f in OWNER_FIELDS))
+        .order_by().values_list("pk", "due_on", "item__responsible_users", "item__number", "item__title",
+                                "item__roadmap_id", *(f"item__{f}" for f in OWNER_FIELDS))
     )
     reminded_lately = set(
         Reminder.objects.filter(user_id__in=user_ids, kind=Reminder.Kind.OVERDUE,
                                 day__gte=today - datetime.timedelta(days=6), day__lt=today)
         .order_by().values_list("occurrence_id", "user_id")
     )
-    reminders = []
-    for occurrence_id, due_on, user_id, *owner in rows.iterator(chunk_size=2000):
+    reminders, notices = [], []
+    for occurrence_id, due_on, user_id, number, title, roadmap_id, *owner in rows.iterator(chunk_size=2000):
         if not reaches(grants[user_id], *owner):
             continue  # no longer in a role that reaches this roadmap
         kind = _kind(due_on, today)
+        if kind == Reminder.Kind.OVERDUE:
+            notices.append(_overdue_notice(occurrence_id, due_on, user_id, number, title, roadmap_id))
         if kind is None or (kind == Reminder.Kind.OVERDUE and (occurrence_id, user_id) in reminded_lately):
             continue
         reminders.append(Reminder(occurrence_id=occurrence_id, user_id=user_id, kind=kind, day=today))
@@ -162,7 +169,20 @@ def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[in
     # for each other row by row instead of deadlocking (PostgreSQL) on rows taken in opposite orders.
     reminders.sort(key=lambda r: (r.occurrence_id, r.user_id, r.kind))
     Reminder.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=1000)
+    notifications.record(notices)
     return len(reminders)
+
+
+def _overdue_notice(occurrence_id, due_on, user_id, number, title, roadmap_id) -> notifications.Notice:
+    """The overdue item in the portal's notices (the bell), once per occurrence and deadline: a deadline
+    moved makes a new one. No letter of its own: the day's digest already lists it."""
+    text = translation.gettext("Прошёл срок мероприятия дорожной карты %(number)s «%(title)s» (%(date)s), "
+                               "за которое вы отвечаете.") % {
+        "number": number, "title": " ".join(title.split())[:300], "date": due_on.strftime("%d.%m.%Y")}
+    return notifications.Notice(
+        user_id=user_id, kind=Notification.Kind.ROADMAP_OVERDUE, text=text,
+        url=reverse("roadmaps:roadmap_detail", args=[roadmap_id]) + "?status=overdue",
+        key=f"roadmap-overdue:{occurrence_id}:{due_on.isoformat()}", email=False)
 
 
 def _greeting_name(user) -> str:
@@ -312,6 +332,16 @@ def send_daily_reminders(today: datetime.date | None = None, *, chunk_size: int 
     summary.emails_failed = delivery.retrying + delivery.failed
     logger.info("Roadmap reminders for %s: %s; delivery %s", summary.day, summary.as_dict(), delivery.as_dict())
     return summary
+
+
+def record_in_app(today: datetime.date) -> int:
+    """Only the in-app part of a day's scan: reminders and overdue notices, no digests (the demo loader).
+    Returns how many reminders are new."""
+    before = Reminder.objects.count()
+    with translation.override(settings.LANGUAGE_CODE):
+        for user_ids in _user_chunks(today, CHUNK_SIZE):
+            _record_reminders(user_ids, today, grants_on(user_ids, today))
+    return Reminder.objects.count() - before
 
 
 def forget_old(today: datetime.date) -> int:

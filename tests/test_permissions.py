@@ -54,6 +54,9 @@ EXEMPT = {
 NOT_BY_PERMISSION = {
     "roadmaps:notifications_read": "own_records",  # the user's own reminders
     "roadmaps:reminder_settings": "own_records",  # the user's own e-mail opt-out
+    "registry:notification_open": "own_records",  # marks the user's own notice read
+    "registry:notifications_read": "own_records",  # the user's own notices
+    "registry:notification_settings": "own_records",  # the user's own letters opt-out
     "monitoring:export_list": "own_records",  # the export jobs the user requests, of what they see
     "monitoring:export_cancel": "own_records",  # the user's own export job
     "monitoring:export_retry": "own_records",  # the user's own export job

@@ -3,6 +3,7 @@ from registry.models.audit import AuditEntry
 from registry.models.consents import Consent, ConsentPurpose, ConsentText
 from registry.models.destruction import DestructionAct
 from registry.models.imports import ParticipantImport
+from registry.models.notifications import Notification
 from registry.models.organisations import AcademicYear, Municipality, Organisation, OrganisationHeadcount, Region
 from registry.models.processing import ProcessingStop
 from registry.models.submissions import SubmittedForm
@@ -19,6 +20,7 @@ __all__ = [
     "MenteeProfile",
     "MentorProfile",
     "Municipality",
+    "Notification",
     "Organisation",
     "OrganisationHeadcount",
     "Participant",

@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from registry.models import AcademicYear, MentorProfile, Organisation, OrganisationHeadcount, Participant
+from registry.panels import home_panels
 from registry.scoping import read_only
 from registry.services import (
     mentors_lacking_certificate,
@@ -26,6 +27,8 @@ def home(request):
         .select_related("participant")[:ATTENTION_ROWS],
         "year": year,
         "is_empty": scope.is_empty,
+        # What waits for the user, from the apps that know it (the orders to sign…), first on the page.
+        "panels": home_panels(request),
     }
     if scope.is_single_organisation:
         organisation = Organisation.objects.get(pk=next(iter(scope.organisation_ids)))
