@@ -32,6 +32,8 @@ def dashboard(request):
         "d": data, "year": year, "years": _years(), "chart_rows": district_dashboard.CHART_ROWS,
         "pair_series": district_dashboard.DISTRICT_PAIR_SERIES, "report_series": dashboards.REPORT_SERIES,
         "consent_series": dashboards.CONSENT_SERIES, "roadmap_series": dashboards.ROADMAP_SERIES,
+        # the district pages are for who oversees a municipality as a whole (monitoring.views.district)
+        "oversees": scope.is_superuser or bool(scope.municipality_ids or scope.region_ids),
     })
 
 
