@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from mentoring.filters import QUIET, WORKING
 from mentoring.models import MentoringForm, Pair
@@ -28,8 +27,6 @@ from monitoring import figures as figures_service
 from monitoring import lists as monitoring_lists
 from monitoring import summaries as summaries_service
 from monitoring.dashboards import (
-    PAIR_SERIES,
-    PAIR_STATUSES,
     REPORT_SERIES,
     Progress,
     ReportCell,
@@ -38,7 +35,13 @@ from monitoring.dashboards import (
     organisation_dashboard_url,
     pairs_url,
     participants_url,
-    url,
+)
+from monitoring.district import charts as district_charts
+from monitoring.district.charts import (
+    LISTED_STATUSES,
+    meetings_url,
+    overdue_url,
+    roadmap_dates_url,
 )
 from monitoring.district import counts as district_counts
 from monitoring.district.counts import Counted
@@ -46,11 +49,6 @@ from monitoring.reports import due_date
 from registry.models import AcademicYear, Organisation
 from roadmaps.models import Occurrence, Roadmap
 from roadmaps.services import organisation_matrix
-
-# The district's chart of pairs by form shows proposals too: the bar is then the whole of the pair
-# list its label opens.
-DISTRICT_PAIR_SERIES = PAIR_SERIES + ((Pair.Status.PROPOSED, _("предложена подбором"), "#e9ecef"),)
-LISTED_STATUSES = PAIR_STATUSES + (Pair.Status.PROPOSED,)
 
 # How the district table sorts: the value of a row per whitelisted ``?sort=`` key; a row without a
 # value (no head count, no plans, no roadmap) goes last whichever the direction.
@@ -66,7 +64,6 @@ SORTS = {
     "reports": lambda row: row.reports_rank,
 }
 DEFAULT_SORT = "name"
-CHART_ROWS = 25  # a chart of more organisations shows those furthest from the target; the table has all
 
 
 def sort_rows(rows: list, sort: str) -> list:
@@ -77,26 +74,6 @@ def sort_rows(rows: list, sort: str) -> list:
     known = [row for row in by_name if value(row) is not None]
     known.sort(key=value, reverse=sort.startswith("-") and name in SORTS)
     return known + [row for row in by_name if value(row) is None]
-
-
-# --- addresses of the lists -------------------------------------------------------------------------
-
-
-def meetings_url(**query) -> str:
-    return url("mentoring:meeting_list", **query)
-
-
-def overdue_url(**query) -> str:
-    return url("roadmaps:overdue", **query)
-
-
-def roadmap_dates_url(roadmap_id: int, status: str) -> str:
-    """One roadmap's occurrences as a list, filtered by a shown status (``?view=dates``)."""
-    return url("roadmaps:roadmap_detail", roadmap_id, view="dates", status=status)
-
-
-def report_list_url(year, *, half=None, status=None) -> str:
-    return url("monitoring:report_list", year=year.start_year, half=half, status=status)
 
 
 def consents(people: dict, target, organisation_id: int | None) -> dict:
@@ -250,7 +227,7 @@ def district(scope, year: AcademicYear, *, today: datetime.date | None = None, s
     )
     # The half a curator is busy with: the first until the end of December, then the second.
     result.current_half = 1 if today <= datetime.date(year.start_year, 12, 31) else 2
-    result.charts = _district_charts(result)
+    result.charts = district_charts.charts(result)
     return result
 
 
@@ -314,67 +291,6 @@ def _inactive(everyone, counts, overdue_by_organisation) -> dict | None:
         "overdue": sum(overdue_by_organisation.get(pk, 0) for pk in gone),
     }
     return totals if any(value for key, value in totals.items() if key != "organisations") else None
-
-
-# --- charts -----------------------------------------------------------------------------------------
-
-
-def _worst_first(rows, value, limit=CHART_ROWS):
-    """The rows ordered from the lowest value up (unknown values last), at most ``limit`` of them."""
-    ordered = sorted(rows, key=lambda row: (value(row) is None, value(row) or 0, row.name.lower()))
-    return ordered[:limit]
-
-
-def _coverage_rows(rows, kind: str, year) -> list[dict]:
-    chart = []
-    for row in _worst_first(rows, lambda r: r.coverage[f"{kind}_percent"]):
-        coverage = row.coverage
-        base = coverage[f"{kind}_base"]
-        chart.append({
-            "label": row.name, "value": coverage[f"{kind}_percent"], "target": coverage[f"{kind}_target"],
-            "ok": coverage[f"{kind}_on_target"] if coverage[f"{kind}_percent"] is not None else None,
-            "note": f"{coverage[kind]} / {base}" if base else str(_("численность не указана")),
-            "url": organisation_dashboard_url(row.pk, year, "coverage"),
-        })
-    return chart
-
-
-def _district_charts(d: District) -> dict:
-    """The charts' rows. A part of a stacked bar, and a bar's label when ``counted``, open the list that
-    holds exactly their number (``stacked_chart`` marks them with ``data-count``)."""
-    year, start, rows = d.year, d.year.start_year, d.rows
-    pairs = [{
-        "label": cell["label"], "url": pairs_url(form=cell["form_id"], year=start), "counted": True,
-        "values": dict(cell["values"]),
-        "urls": {status: pairs_url(form=cell["form_id"], year=start, status=status) for status in LISTED_STATUSES},
-    } for cell in d.pairs_by_form]
-    roadmap_rows = [row for row in rows if row.roadmap.total]
-    roadmap_rows.sort(key=lambda row: (-row.roadmap.overdue, row.roadmap.percent, row.name.lower()))
-    roadmap = [{
-        # The label opens the roadmap itself (its table also holds what needs no doing): not a count.
-        "label": row.name, "url": row.roadmap.url, "counted": "parts",
-        "values": {"done": row.roadmap.done, "open": row.roadmap.total - row.roadmap.done - row.roadmap.overdue,
-                   "overdue": row.roadmap.overdue},
-        "urls": {key: roadmap_dates_url(row.roadmap.roadmap_id, key)
-                 for key in (Occurrence.Status.DONE, "open", "overdue")},
-    } for row in roadmap_rows[:CHART_ROWS]]
-    reports = [{
-        "label": f"{half['half']} " + str(_("полугодие")), "url": report_list_url(year, half=half["half"]),
-        "counted": True, "values": dict(half["counts"]),
-        "urls": {key: report_list_url(year, half=half["half"], status=key) for key, _l, _c in REPORT_SERIES},
-    } for half in d.report_halves]
-    consent_rows = [row for row in rows if row.consents["total"]]
-    consent_chart = [{
-        "label": row.name, "url": row.consents["all"].url, "counted": True,
-        "values": {key: row.consents[key].n for key in district_counts.CONSENT_STATES},
-        "urls": {key: row.consents[key].url for key in district_counts.CONSENT_STATES},
-    } for row in _worst_first(consent_rows, lambda r: r.consents["percent"])]
-    return {
-        "students": _coverage_rows(rows, "students", year),
-        "teachers": _coverage_rows(rows, "teachers", year),
-        "pairs": pairs, "roadmap": roadmap, "reports": reports, "consents": consent_chart,
-        "roadmap_rows": len(roadmap_rows), "consent_rows": len(consent_rows),
-    }
 
 
 def _pairs_by_form(counts) -> tuple[list[dict], Counter]:

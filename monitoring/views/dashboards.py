@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from monitoring import dashboards
+from monitoring.district import charts as district_charts
 from monitoring.district import dashboard as district_dashboard
 from registry.listing import chosen_sort
 from registry.models import AcademicYear, Organisation
@@ -29,8 +30,8 @@ def dashboard(request):
         data = district_dashboard.district(
             scope, year, sort=chosen_sort(request, district_dashboard.SORTS, district_dashboard.DEFAULT_SORT))
     return render(request, "monitoring/dashboards/district.html", {
-        "d": data, "year": year, "years": _years(), "chart_rows": district_dashboard.CHART_ROWS,
-        "pair_series": district_dashboard.DISTRICT_PAIR_SERIES, "report_series": dashboards.REPORT_SERIES,
+        "d": data, "year": year, "years": _years(), "chart_rows": district_charts.CHART_ROWS,
+        "pair_series": district_charts.DISTRICT_PAIR_SERIES, "report_series": dashboards.REPORT_SERIES,
         "consent_series": dashboards.CONSENT_SERIES, "roadmap_series": dashboards.ROADMAP_SERIES,
         # the district pages are for who oversees a municipality as a whole (monitoring.views.district)
         "oversees": scope.is_superuser or bool(scope.municipality_ids or scope.region_ids),
