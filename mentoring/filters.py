@@ -104,8 +104,35 @@ class ProgrammeFilterSet(django_filters.FilterSet):
         return self.form.cleaned_data.get(name) or None
 
 
+# The pair list's own definitions, shared with every number that links to it (the district dashboard
+# counts pairs with these very functions, so a number and the list it opens cannot disagree).
+QUIET = "quiet"
+WORKING = "working"
+
+
+def listed_pairs(queryset=None):
+    """What the pair list lists before any filter: every pair but a rejected proposal."""
+    queryset = Pair.objects.all() if queryset is None else queryset
+    return queryset.exclude(status=Pair.Status.REJECTED)
+
+
+def of_programme_year(queryset, start_year: int):
+    """``?year=2025`` of the pair and meeting lists: rows of the programmes of 2025/2026."""
+    return ProgrammeFilterSet.base_filters["year"].filter(queryset, start_year)
+
+
+def pairs_in_state(queryset, value: str, *, today=None):
+    """``?status=``: a pair status, ``working`` (forming or active) or ``quiet`` (no meeting for a month)."""
+    if value == QUIET:
+        return services.quiet_pairs(queryset, today=today)
+    if value == WORKING:
+        return queryset.filter(status__in=Pair.OPEN_STATUSES)
+    return queryset.filter(status=value)
+
+
 class PairFilter(ProgrammeFilterSet):
-    QUIET = "quiet"
+    QUIET = QUIET
+    WORKING = WORKING
 
     status = django_filters.ChoiceFilter(method="filter_status", label=_("Состояние"), empty_label=_("Все"))
     q = django_filters.CharFilter(method="filter_name", label=_("Поиск по ФИО"))
@@ -118,12 +145,10 @@ class PairFilter(ProgrammeFilterSet):
         super().__init__(*args, **kwargs)
         self.filters["status"].extra["choices"] = [
             (value, label) for value, label in Pair.Status.choices if value != Pair.Status.REJECTED
-        ] + [(self.QUIET, gettext("Нет встреч больше %(quiet_days)s дней") % {"quiet_days": services.QUIET_DAYS})]
+        ] + [(self.WORKING, gettext("В работе (формируются и действуют)")), (self.QUIET, gettext("Нет встреч больше %(quiet_days)s дней") % {"quiet_days": services.QUIET_DAYS})]
 
     def filter_status(self, queryset, name, value):
-        if value == self.QUIET:
-            return services.quiet_pairs(queryset)
-        return queryset.filter(status=value)
+        return pairs_in_state(queryset, value)
 
     def filter_name(self, queryset, name, value):
         # search_name is lower-cased in Python (ё as е): SQLite's LIKE folds the case of ASCII only.

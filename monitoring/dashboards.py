@@ -1,15 +1,10 @@
-"""What the monitoring dashboards show, built in a constant number of queries.
+"""What the monitoring dashboards show, built in a constant number of queries: the pieces both
+dashboards share (series, addresses, roadmap progress, report cells) and the school's dashboard.
 
-``district(scope, year)`` is the municipal curator's page: coverage against the targets, pairs by
-form, roadmap progress, half-yearly reports and consents, for every organisation the scope reaches.
-``school(organisation, year)`` is the same for one organisation, with its programmes, plans,
-meetings, satisfaction and growth, and the roadmap's next deadlines.
-
-Both run a fixed number of queries whatever the number of organisations. The district reads each
-organisation's figures, consents, quiet pairs and pairs by form from its stored summary
-(``monitoring.summaries``: computed again only for the organisations whose data changed); the school
-computes its own from ``monitoring.figures.compute``. Roadmap progress comes from
-``roadmaps.services.organisation_matrix`` and report states from one query, live on both. What they
+``school(organisation, year)`` is one organisation's page: coverage, its programmes, plans, meetings,
+satisfaction and growth, consents, reports and the roadmap's next deadlines, computed from
+``monitoring.figures.compute``; roadmap progress comes from ``roadmaps.services.organisation_matrix`` and
+report states from one query. The district's page is ``monitoring.district.dashboard``. What they
 return is plain data — dicts, lists and small dataclasses carrying the address of the rows behind
 every number — so the templates never touch the database.
 """
@@ -24,20 +19,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.models import MentoringForm, Pair, PlanItem, Programme
+from mentoring.models import Pair, PlanItem, Programme
 from mentoring.services import quiet_pairs
 from monitoring import figures as figures_service
 from monitoring import summaries as summaries_service
 from monitoring.models import MonitoringReport, Questionnaire
 from monitoring.reports import due_date, is_late
 from registry.models import AcademicYear, Organisation
-from roadmaps.models import Occurrence, Roadmap
+from roadmaps.models import Occurrence
 from roadmaps.services import organisation_matrix
 
 # Pair statuses the charts show, in the order of a pair's life, with their colours.
@@ -78,32 +73,6 @@ GROWTH_LABELS = {
     "competence": _("Компетентностный рост"),
     "professional": _("Профессиональный рост"),
 }
-
-# How the district table sorts: the value of a row per whitelisted ``?sort=`` key; a row without a
-# value (no head count, no plans, no roadmap) goes last whichever the direction.
-SORTS = {
-    "name": lambda row: row.name.lower(),
-    "students": lambda row: row.coverage["students_percent"],
-    "teachers": lambda row: row.coverage["teachers_percent"],
-    "pairs": lambda row: row.pairs_working,
-    "plans": lambda row: row.plans["average_percent"],
-    "consents": lambda row: row.consents["percent"],
-    "roadmap": lambda row: row.roadmap.percent if row.roadmap.total else None,
-    "overdue": lambda row: row.roadmap.overdue,
-    "reports": lambda row: row.reports_rank,
-}
-DEFAULT_SORT = "name"
-CHART_ROWS = 25  # a chart of more organisations shows those furthest from the target; the table has all
-
-
-def sort_rows(rows: list, sort: str) -> list:
-    """The rows ordered by a whitelisted ``sort`` such as ``-students`` (ties by name, gaps last)."""
-    name = sort.lstrip("-")
-    value = SORTS.get(name, SORTS[DEFAULT_SORT])
-    by_name = sorted(rows, key=lambda row: row.name.lower())
-    known = [row for row in by_name if value(row) is not None]
-    known.sort(key=value, reverse=sort.startswith("-") and name in SORTS)
-    return known + [row for row in by_name if value(row) is None]
 
 
 # --- addresses -------------------------------------------------------------------------------------
@@ -212,6 +181,11 @@ class ReportCell:
         return REPORT_LABELS[self.state]
 
     @property
+    def status(self) -> str:
+        """The state by the report list's name for it (``monitoring.lists.by_report_status``)."""
+        return self.state
+
+    @property
     def url(self) -> str:
         return url("monitoring:report_detail", self.report_id) if self.report_id else self.organisation_url
 
@@ -254,280 +228,11 @@ def _consents(figures: dict, consented_ever: int, organisation_id: int | None) -
     return consents
 
 
-def _working(pairs: dict) -> int:
-    return pairs["forming"] + pairs["active"]
-
-
-# --- the district ----------------------------------------------------------------------------------
-
-
-@dataclass
-class OrganisationRow:
-    organisation: Organisation
-    figures: dict
-    roadmap: Progress
-    consents: dict
-    reports: list[ReportCell]
-    url: str
-    show_municipality: bool = False
-
-    @property
-    def pk(self) -> int:
-        return self.organisation.pk
-
-    @property
-    def name(self) -> str:
-        return self.organisation.short_name
-
-    @property
-    def coverage(self) -> dict:
-        return self.figures["coverage"]
-
-    @property
-    def plans(self) -> dict:
-        return self.figures["plans"]
-
-    @property
-    def pairs(self) -> dict:
-        return self.figures["pairs"]
-
-    @property
-    def pairs_working(self) -> int:
-        return _working(self.pairs)
-
-    @property
-    def reports_rank(self) -> int:
-        """Late first, then the least advanced: for sorting the table by report state."""
-        order = [key for key, _label, _colour in REPORT_SERIES]
-        return min((0 if cell.late else 1) * 10 + (len(order) - order.index(cell.state)) for cell in self.reports)
-
-
-@dataclass
-class District:
-    year: AcademicYear
-    today: datetime.date
-    rows: list[OrganisationRow]
-    totals: dict
-    target: dict | None
-    municipalities: list
-    pairs_by_form: list[dict]
-    pairs_by_status: dict
-    quiet_pairs: int
-    roadmap: Progress
-    district_roadmaps: list[dict]
-    report_halves: list[dict]
-    late_reports: list[tuple[OrganisationRow, ReportCell]]
-    consents: dict
-    sort: str = DEFAULT_SORT
-    current_half: int = 1
-    charts: dict = field(default_factory=dict)
-
-
-def district(scope, year: AcademicYear, *, today: datetime.date | None = None, sort: str = DEFAULT_SORT) -> District:
-    """Every organisation the scope reaches, for the year, in a fixed number of queries."""
-    today = today or timezone.localdate()
-    visible = Organisation.objects.visible_to(scope).filter(is_active=True)
-    organisations = list(organisation_matrix(visible.select_related("municipality"), academic_year=year, today=today)
-                         .order_by("short_name", "pk"))
-    ids = [organisation.pk for organisation in organisations]
-    summaries = summaries_service.for_organisations(organisations, year, today)
-    figures = {pk: summary["figures"] for pk, summary in summaries.items()}
-    consented_ever = {pk: summary["consented_ever"] for pk, summary in summaries.items()}
-    reports = _reports(ids, year)
-    municipalities = {o.municipality_id: o.municipality for o in organisations}
-    several_municipalities = len(municipalities) > 1
-
-    rows = []
-    for organisation in organisations:
-        org_url = organisation_dashboard_url(organisation.pk, year)
-        cells = [_report_cell(reports.get((organisation.pk, half)), half=half, today=today,
-                              due_on=due_date(organisation.municipality, year, half), organisation_url=org_url)
-                 for half in (1, 2)]
-        rows.append(OrganisationRow(
-            organisation=organisation, figures=figures[organisation.pk],
-            roadmap=Progress(organisation.occurrence_total, organisation.occurrence_done,
-                             organisation.occurrence_overdue, organisation.next_due, organisation.roadmap_id),
-            consents=_consents(figures[organisation.pk], consented_ever.get(organisation.pk, 0), organisation.pk),
-            reports=cells, url=org_url, show_municipality=several_municipalities,
-        ))
-
-    totals = figures_service.total(figures)
-    targets = {(row.coverage["students_target"], row.coverage["teachers_target"], row.plans["target"],
-                row.consents["target"]) for row in rows}
-    target = None
-    if len(targets) == 1:
-        students, teachers, plans, consents = targets.pop()
-        target = {"students": students, "teachers": teachers, "plans": plans, "consents": consents}
-    totals["coverage"]["students_on_target"] = bool(target and totals["coverage"]["students_percent"] is not None
-                                                    and totals["coverage"]["students_percent"] >= target["students"])
-    totals["coverage"]["teachers_on_target"] = bool(target and totals["coverage"]["teachers_percent"] is not None
-                                                    and totals["coverage"]["teachers_percent"] >= target["teachers"])
-    totals["without_headcount"] = sum(1 for row in rows if not row.coverage["students_base"])
-    totals["students_on_target"] = sum(1 for row in rows if row.coverage["students_on_target"])
-    totals["teachers_on_target"] = sum(1 for row in rows if row.coverage["teachers_on_target"])
-    plan_rows = [row.plans for row in rows if row.plans["count"]]
-    plan_count = sum(p["count"] for p in plan_rows)
-    totals["plans"] = {
-        "count": plan_count, "on_target": sum(p["on_target"] for p in plan_rows),
-        # weighted by the number of plans, as the figures average plans within an organisation
-        "average_percent": round(sum(p["average_percent"] * p["count"] for p in plan_rows) / plan_count, 1)
-        if plan_count else None,
-    }
-    totals["plans"]["ok"] = (None if totals["plans"]["average_percent"] is None or target is None
-                             else totals["plans"]["average_percent"] >= target["plans"])
-
-    consents = _consents({"consents": totals["consents"] | {"target": target["consents"] if target else 100}},
-                         sum(consented_ever.values()), None)
-    consents["organisations_on_target"] = sum(1 for row in rows if row.consents["on_target"])
-
-    roadmap = Progress(sum(r.roadmap.total for r in rows), sum(r.roadmap.done for r in rows),
-                       sum(r.roadmap.overdue for r in rows),
-                       min((r.roadmap.next_due for r in rows if r.roadmap.next_due), default=None))
-    roadmap_counts = {"with_roadmap": sum(1 for r in rows if r.roadmap.roadmap_id),
-                      "with_overdue": sum(1 for r in rows if r.roadmap.overdue)}
-
-    pairs_by_form, pairs_by_status = _pairs_by_form(summaries.values())
-    quiet = sum(summary["quiet_pairs"] for summary in summaries.values())
-
-    halves = []
-    for half in (1, 2):
-        cells = [row.reports[half - 1] for row in rows]
-        counts = Counter(cell.state for cell in cells)
-        due_dates = sorted({cell.due_on for cell in cells})
-        halves.append({
-            "half": half, "counts": counts, "total": len(cells), "late": sum(1 for cell in cells if cell.late),
-            "due_on": due_dates[0] if len(due_dates) == 1 else None, "due_dates": due_dates,
-            "days_left": (due_dates[0] - today).days if len(due_dates) == 1 else None,
-        })
-    late = sorted(((row, cell) for row in rows for cell in row.reports if cell.late),
-                  key=lambda pair: (pair[1].due_on, pair[0].name))
-
-    rows = sort_rows(rows, sort)
-    totals["roadmap_counts"] = roadmap_counts
-    result = District(
-        year=year, today=today, rows=rows, totals=totals, target=target,
-        municipalities=sorted(municipalities.values(), key=lambda m: m.name),
-        pairs_by_form=pairs_by_form, pairs_by_status=pairs_by_status, quiet_pairs=quiet, roadmap=roadmap,
-        district_roadmaps=_district_roadmaps(scope, year, today), report_halves=halves, late_reports=late,
-        consents=consents, sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
-    )
-    # The half a curator is busy with: the first until the end of December, then the second.
-    result.current_half = 1 if today <= datetime.date(year.start_year, 12, 31) else 2
-    result.charts = _district_charts(result)
-    return result
-
-
-def _worst_first(rows, value, limit=CHART_ROWS):
-    """The rows ordered from the lowest value up (unknown values last), at most ``limit`` of them."""
-    ordered = sorted(rows, key=lambda row: (value(row) is None, value(row) or 0, row.name.lower()))
-    return ordered[:limit]
-
-
-def _coverage_rows(rows, kind: str, year) -> list[dict]:
-    chart = []
-    for row in _worst_first(rows, lambda r: r.coverage[f"{kind}_percent"]):
-        coverage = row.coverage
-        base = coverage[f"{kind}_base"]
-        chart.append({
-            "label": row.name, "value": coverage[f"{kind}_percent"], "target": coverage[f"{kind}_target"],
-            "ok": coverage[f"{kind}_on_target"] if coverage[f"{kind}_percent"] is not None else None,
-            "note": f"{coverage[kind]} / {base}" if base else str(_("численность не указана")),
-            "url": organisation_dashboard_url(row.pk, year, "coverage"),
-        })
-    return chart
-
-
-def report_list_url(year, *, half=None, status=None) -> str:
-    return url("monitoring:report_list", year=year.start_year, half=half, status=status)
-
-
-def _district_charts(d: District) -> dict:
-    year = d.year
-    rows = d.rows
-    pairs = [{
-        "label": cell["label"], "url": pairs_url(form=cell["form_id"], year=year.start_year),
-        "values": dict(cell["values"]),
-        "urls": {status: pairs_url(form=cell["form_id"], year=year.start_year, status=status)
-                 for status in PAIR_STATUSES},
-    } for cell in d.pairs_by_form]
-    roadmap_rows = [row for row in rows if row.roadmap.total]
-    roadmap_rows.sort(key=lambda row: (-row.roadmap.overdue, row.roadmap.percent, row.name.lower()))
-    roadmap = [{
-        "label": row.name, "url": row.roadmap.url,
-        "values": {"done": row.roadmap.done, "open": row.roadmap.total - row.roadmap.done - row.roadmap.overdue,
-                   "overdue": row.roadmap.overdue},
-        "urls": {"done": row.roadmap.url, "open": row.roadmap.url, "overdue": row.roadmap.overdue_url},
-    } for row in roadmap_rows[:CHART_ROWS]]
-    reports = [{
-        "label": f"{half['half']} " + str(_("полугодие")), "url": report_list_url(year, half=half["half"]),
-        "values": dict(half["counts"]),
-        "urls": {key: report_list_url(year, half=half["half"], status=key) for key, _l, _c in REPORT_SERIES},
-    } for half in d.report_halves]
-    consent_rows = [row for row in rows if row.consents["total"]]
-    consents = [{
-        "label": row.name, "url": row.consents["all_url"],
-        "values": {"valid": row.consents["with_consent"], "lapsed": row.consents["lapsed"],
-                   "missing": row.consents["missing"]},
-        "urls": {"valid": row.consents["valid_url"], "lapsed": row.consents["lapsed_url"],
-                 "missing": row.consents["missing_url"]},
-    } for row in _worst_first(consent_rows, lambda r: r.consents["percent"])]
-    return {
-        "students": _coverage_rows(rows, "students", year),
-        "teachers": _coverage_rows(rows, "teachers", year),
-        "pairs": pairs, "roadmap": roadmap, "reports": reports, "consents": consents,
-        "roadmap_rows": len(roadmap_rows), "consent_rows": len(consent_rows),
-    }
-
-
 ROADMAP_SERIES = (
     ("done", _("выполнено"), "#198754"),
     ("open", _("в работе, срок не прошёл"), "#ced4da"),
     ("overdue", _("просрочено"), "#dc3545"),
 )
-
-
-def _pairs_by_form(summaries) -> tuple[list[dict], dict]:
-    """Pairs of the year by form and status, district-wide, summed from the organisations' summaries."""
-    shown = PAIR_STATUSES + (Pair.Status.PROPOSED,)
-    counts: Counter = Counter()
-    for summary in summaries:
-        for form_id, status, n in summary["pairs"]:
-            if status in shown:
-                counts[form_id, status] += n
-    forms: dict[int, dict] = {
-        form.pk: {"form_id": form.pk, "label": form.name, "position": form.position, "values": Counter()}
-        for form in MentoringForm.objects.filter(pk__in={form_id for form_id, _status in counts})
-    }
-    by_status: Counter = Counter()
-    for (form_id, status), n in counts.items():
-        forms[form_id]["values"][status] += n
-        by_status[status] += n
-    result = []
-    for cell in sorted(forms.values(), key=lambda c: (c["position"], c["label"])):
-        cell["total"] = sum(cell["values"][status] for status in PAIR_STATUSES)
-        cell["proposed"] = cell["values"][Pair.Status.PROPOSED]
-        if cell["total"] or cell["proposed"]:
-            result.append(cell)
-    by_status = {status: by_status[status] for status in PAIR_STATUSES + (Pair.Status.PROPOSED,)}
-    by_status["working"] = by_status[Pair.Status.FORMING] + by_status[Pair.Status.ACTIVE]
-    by_status["total"] = sum(by_status[status] for status in PAIR_STATUSES)
-    return result, by_status
-
-
-def _district_roadmaps(scope, year, today) -> list[dict]:
-    """The municipalities' own roadmaps for the year with their progress, in one query."""
-    open_ = ~Q(status=Occurrence.Status.DONE)
-    rows = (Occurrence.objects.filter(item__roadmap__in=Roadmap.objects.visible_to(scope), item__is_removed=False,
-                                      item__roadmap__academic_year=year, item__roadmap__municipality__isnull=False)
-            .exclude(status=Occurrence.Status.CANCELLED)
-            .values("item__roadmap_id", "item__roadmap__municipality__name")
-            .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=Occurrence.Status.DONE)),
-                      overdue=Count("pk", filter=open_ & Q(due_on__lt=today)),
-                      next_due=Min("due_on", filter=open_ & Q(due_on__gte=today)))
-            .order_by("item__roadmap__municipality__name"))
-    return [{"name": row["item__roadmap__municipality__name"],
-             "progress": Progress(row["total"], row["done"], row["overdue"], row["next_due"], row["item__roadmap_id"])}
-            for row in rows]
 
 
 # --- one organisation ------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""Demo data of monitoring: the district's targets, questionnaire answers (satisfaction, and entry and
-exit assessments so growth shows), the first half-year's reports in every state, and a few cases."""
+"""Demo data of monitoring: the district's targets, questionnaire answers (the mentees' and the mentors'
+satisfaction and the programme's quality, so the district's satisfaction page compares schools; entry and
+exit assessments in pairs of every form, so growth shows by school and form), the first half-year's reports
+in every state, and a few cases."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import datetime
 
 from django.utils import timezone
 
-from mentoring.models import Membership, Pair
+from mentoring.models import Membership, MentorLink, Pair
 from monitoring import figures, notices, summaries
 from monitoring.models import (
     Answer,
@@ -74,6 +76,25 @@ def build_monitoring(ctx: DemoContext) -> None:
                     participant_id=membership.mentee.participant_id, membership=membership, pair=membership.pair,
                     created_by=curator, entered_by=curator, submitted_at=now - datetime.timedelta(days=days_ago),
                 )
+                responses.append(response)
+                answers.extend(_answers(response, list(questionnaire.questions.all()), rng, shift=shift))
+        # The mentors' satisfaction and the programme's quality, so that the district's satisfaction page
+        # compares mentors with mentees school by school.
+        links = (MentorLink.objects.filter(pair__in={m.pair_id for m in memberships}, ended_on__isnull=True)
+                 .select_related("mentor", "pair"))
+        seen = set()
+        for link in links:
+            if link.mentor_id in seen:
+                continue
+            seen.add(link.mentor_id)
+            for kind, shift in (("mentor_satisfaction", 0), ("programme_quality", 0)):
+                questionnaire = questionnaires.get(kind)
+                if questionnaire is None or (kind == "programme_quality" and rng.random() < 0.5):
+                    continue
+                response = Response.objects.create(
+                    questionnaire=questionnaire, organisation=organisation,
+                    participant_id=link.mentor.participant_id, pair=link.pair, created_by=curator,
+                    entered_by=curator, submitted_at=now - datetime.timedelta(days=rng.randint(3, 60)))
                 responses.append(response)
                 answers.extend(_answers(response, list(questionnaire.questions.all()), rng, shift=shift))
         Answer.objects.bulk_create(answers)

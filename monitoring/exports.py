@@ -1,13 +1,14 @@
 """Monitoring exports as XLSX, and the job service that builds them in the background.
 
-Three spreadsheets are built here and one is borrowed:
+Three spreadsheets are built here and two are borrowed:
 
 - the yearly statistics of participants by category and form per organisation, with a TOTAL row — the
   federal statistical observation sent to the regional mentoring centre by 30 December
   (``statistics_rows`` / ``write_statistics``);
 - the district monitoring table: ``monitoring.figures.compute`` per organisation, ``figures.total``
   as the last row (``monitoring_rows`` / ``write_monitoring``);
-- the registry bases (mentors, mentees): ``registry.exports.export_base`` with the list page's filters.
+- the registry bases (mentors, mentees): ``registry.exports.export_base`` with the list page's filters;
+- the district's roadmaps item by item: ``monitoring.district.roadmap_matrix.write_matrix``, the rows of its page.
 
 Every builder walks the organisations in chunks and runs a fixed number of grouped queries per chunk,
 so neither the number of queries nor the memory grows with the rows; openpyxl's write-only workbook
@@ -46,6 +47,7 @@ from mentoring.exports import mentee_pair_info, mentor_pair_info
 from mentoring.models import Membership, MentoringForm, MentorLink
 from monitoring import figures as monitoring_figures
 from monitoring import jobs
+from monitoring.district import roadmap_matrix
 from monitoring.models import ExportJob
 from registry import cells
 from registry.exports import export_base
@@ -432,6 +434,7 @@ def download_name(job: ExportJob) -> str:
         ExportJob.Kind.DISTRICT_MONITORING: _("Мониторинг"),
         ExportJob.Kind.MENTORS: _("База наставников"),
         ExportJob.Kind.MENTEES: _("База наставляемых"),
+        ExportJob.Kind.ROADMAP_MATRIX: _("Дорожные карты по мероприятиям"),
     }
     stamp = timezone.localtime(job.finished_at or job.created_at)
     year = f" {job.params['year']}-{job.params['year'] + 1}" if "year" in job.params else ""
@@ -497,7 +500,8 @@ def _build(job: ExportJob, scope: Scope, progress: Progress):
         return write_base(scope, base=job.kind, filters=job.params.get("filters") or {}, progress=progress)
     year = _year(job.params)
     writer = {ExportJob.Kind.STATISTICS: write_statistics,
-              ExportJob.Kind.DISTRICT_MONITORING: write_monitoring}.get(job.kind)
+              ExportJob.Kind.DISTRICT_MONITORING: write_monitoring,
+              ExportJob.Kind.ROADMAP_MATRIX: roadmap_matrix.write_matrix}.get(job.kind)
     if writer is None:
         raise ExportError(_("Неизвестный вид выгрузки: %(kind)s.") % {"kind": job.kind})
     handle = tempfile.TemporaryFile(suffix=".xlsx")

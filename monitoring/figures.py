@@ -72,7 +72,7 @@ def on_five_point_scale(value: float, scale: int) -> float:
     return 1 + (value - 1) * 4 / (scale - 1)
 
 
-def _target_dict(target: CoverageTarget | None) -> dict:
+def target_dict(target: CoverageTarget | None) -> dict:
     if target is None:
         return dict(DEFAULT_TARGET)
     return {"students_percent": float(target.students_percent), "teachers_percent": float(target.teachers_percent),
@@ -81,14 +81,14 @@ def _target_dict(target: CoverageTarget | None) -> dict:
 
 
 def target_for(municipality_id: int, year: AcademicYear) -> dict:
-    return _target_dict(CoverageTarget.objects.filter(municipality_id=municipality_id, academic_year=year).first())
+    return target_dict(CoverageTarget.objects.filter(municipality_id=municipality_id, academic_year=year).first())
 
 
 def targets_for(municipality_ids, year: AcademicYear) -> dict[int, dict]:
     """The targets of several municipalities in one query; the defaults where none is set."""
     ids = set(municipality_ids)
     found = {t.municipality_id: t for t in CoverageTarget.objects.filter(municipality_id__in=ids, academic_year=year)}
-    return {pk: _target_dict(found.get(pk)) for pk in ids}
+    return {pk: target_dict(found.get(pk)) for pk in ids}
 
 
 def _started_by(prefix: str, day: datetime.date) -> Q:

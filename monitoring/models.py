@@ -297,6 +297,7 @@ class ExportJob(models.Model):
         DISTRICT_MONITORING = "district_monitoring", _("Таблица мониторинга района")
         MENTORS = "mentors", _("База наставников")
         MENTEES = "mentees", _("База наставляемых")
+        ROADMAP_MATRIX = "roadmap_matrix", _("Мероприятия дорожных карт по организациям района")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("В очереди")

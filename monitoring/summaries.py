@@ -24,7 +24,6 @@ How a summary knows it is stale — the rules the tests check:
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
 
 from django.db import connection, transaction
 from django.db.models import Count, F
@@ -32,8 +31,8 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from mentoring.models import Meeting, MentoringForm, MentorLink, Membership, Pair, PlanItem, Programme
-from mentoring.services import quiet_pairs
 from monitoring import figures as figures_service
+from monitoring.district import counts as district_counts
 from monitoring.models import Answer, CoverageTarget, OrganisationSummary, Question, Questionnaire, Response
 from registry.models import AcademicYear, Consent, Organisation, OrganisationHeadcount, Participant
 from registry.signals import organisations_changed
@@ -136,25 +135,22 @@ def consented_ever(organisation_ids) -> dict[int, int]:
                 .values_list("participant__organisation_id", "n"))
 
 
+# What a stored summary holds changed: rows written by an older shape are computed again.
+VERSION = 2
+
+
 def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
     """The summaries of these organisations computed from the rows, in a fixed number of queries.
 
-    A summary: the figures (``monitoring.figures.compute`` for the whole year), how many current
-    participants ever gave a consent, how many pairs are quiet, and pairs by form and status.
+    A summary: the figures (``monitoring.figures.compute`` for the whole year) and the numbers that open
+    a list — pairs by form and status, quiet pairs, participants by consent state, meetings — counted by
+    ``monitoring.district.counts`` with the lists' own definitions.
     """
     organisations = list(organisations)
     ids = [o.pk for o in organisations]
     figures = figures_service.compute(organisations, year, today=today)
-    ever = consented_ever(ids)
-    year_pairs = Pair.objects.filter(programme__organisation_id__in=ids, programme__academic_year=year)
-    quiet = Counter(quiet_pairs(year_pairs, today=today).values_list("programme__organisation_id", flat=True))
-    pairs = defaultdict(list)
-    for org, form, status, n in (year_pairs.values("programme__organisation_id", "programme__form_id", "status")
-                                 .annotate(n=Count("pk"))
-                                 .values_list("programme__organisation_id", "programme__form_id", "status", "n")):
-        pairs[org].append([form, status, n])
-    return {pk: {"figures": figures[pk], "consented_ever": ever.get(pk, 0), "quiet_pairs": quiet.get(pk, 0),
-                 "pairs": pairs.get(pk, [])} for pk in ids}
+    counts = district_counts.organisation_counts(ids, year, today)
+    return {pk: {"version": VERSION, "figures": figures[pk], "counts": counts[pk]} for pk in ids}
 
 
 def for_organisations(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
@@ -173,7 +169,8 @@ def for_organisations(organisations, year: AcademicYear, today: datetime.date) -
             [OrganisationSummary(organisation_id=pk, academic_year=year) for pk in missing], ignore_conflicts=True)
         rows.update((row.organisation_id, row) for row in OrganisationSummary.objects.filter(
             organisation_id__in=missing, academic_year=year))
-    stale = [o for o in organisations if not rows[o.pk].is_fresh(today)]
+    stale = [o for o in organisations
+             if not rows[o.pk].is_fresh(today) or rows[o.pk].data.get("version") != VERSION]
     if stale:
         fresh = build(stale, year, today)
         for organisation in stale:

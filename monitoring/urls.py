@@ -1,12 +1,15 @@
 from django.urls import path
 
-from monitoring.views import cases, dashboards, exports, questionnaires, reminders, reports
+from monitoring.views import cases, dashboards, district, exports, questionnaires, reminders, reports
 
 app_name = "monitoring"
 
 urlpatterns = [
     path("", dashboards.dashboard, name="dashboard"),
     path("organisations/<int:pk>/", dashboards.organisation_dashboard, name="organisation_dashboard"),
+    path("district/growth/", district.district_growth, name="district_growth"),
+    path("district/satisfaction/", district.district_satisfaction, name="district_satisfaction"),
+    path("district/roadmap/", district.district_roadmap, name="district_roadmap"),
     path("questionnaires/", questionnaires.questionnaire_list, name="questionnaire_list"),
     path("questionnaires/<int:pk>/", questionnaires.questionnaire_detail, name="questionnaire_detail"),
     path("questionnaires/<int:pk>/edit/", questionnaires.questionnaire_edit, name="questionnaire_edit"),

@@ -141,6 +141,9 @@ MENTEE_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("Результаты программы", 36, lambda p, pair: pair.results),
     ExportColumn("Ссылка на кейс/отзыв", 24, lambda p, pair: pair.case_url),
     ExportColumn("Ссылка на фотоотчёт", 24, lambda p, pair: pair.photo_url),
+    # Not in the methodology's school form, after its columns: a district's base holds many schools, and a
+    # mentee without a pair has no «место реализации программы» — every row still says whose it is.
+    ExportColumn("Организация наставляемого", 30, lambda p, pair: p["organisation_name"]),
 )
 
 MENTOR_COLUMNS: tuple[ExportColumn, ...] = (
@@ -188,6 +191,7 @@ def mentee_queryset(participants):
     """Participants of the mentee base as dicts of what a row needs; ``add_mentee_details`` completes them."""
     return participants.filter(mentee_profile__isnull=False).values(
         *PERSON_FIELDS,
+        organisation_name=F("organisation__short_name"),
         request=F("mentee_profile__request"),
         joined_on=F("mentee_profile__joined_on"),
     )

@@ -48,7 +48,7 @@ class ParticipantFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         cleaned = self.form.cleaned_data
         if not cleaned.get("archived"):
-            queryset = queryset.filter(is_archived=False)
+            queryset = queryset.current()
         if not cleaned.get("consent"):
             queryset = queryset.with_consent_state()
         # The list page re-sorts through registry.listing; the exports keep this order.

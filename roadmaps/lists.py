@@ -35,8 +35,12 @@ STATUS_FILTERS = (
     (OVERDUE, STATUS_LABELS[OVERDUE]),
     (Occurrence.Status.DONE, STATUS_LABELS[Occurrence.Status.DONE]),
     (Occurrence.Status.CANCELLED, STATUS_LABELS[Occurrence.Status.CANCELLED]),
+    # Not started or in progress with the date still ahead: the «в работе» part of the dashboards' charts.
+    ("open", _("в работе, срок не прошёл")),
 )
 OPEN_STATUS_FILTERS = STATUS_FILTERS[:3]
+OPEN = "open"
+OPEN_SHOWN = (Occurrence.Status.NOT_STARTED, Occurrence.Status.IN_PROGRESS)
 
 
 def _sortable_progress(queryset):
@@ -248,6 +252,13 @@ class OverdueFilter(ListFilter):
         empty_label=_("Все"))
     late = django_filters.ChoiceFilter(choices=LATE_CHOICES, method="filter_late", label=_("Просрочено"),
                                        empty_label=_("Любое"))
+    # The district dashboard's overdue numbers link here: one year, the organisations' roadmaps or the
+    # municipalities' own, so that the list holds exactly what the number counts.
+    year = django_filters.NumberFilter(field_name="item__roadmap__academic_year__start_year",
+                                       label=_("Учебный год (год начала)"), widget=forms.HiddenInput,
+                                       min_value=1000, max_value=9999, decimal_places=0)
+    level = django_filters.ChoiceFilter(choices=Level.choices, method="filter_level", label=_("Чья дорожная карта"),
+                                        empty_label=_("Любая"))
 
     class Meta:
         model = Occurrence
@@ -261,10 +272,19 @@ class OverdueFilter(ListFilter):
     def filter_late(self, queryset, name, value):
         return queryset.filter(due_on__lt=self.today - datetime.timedelta(days=int(value)))
 
+    def filter_level(self, queryset, name, value):
+        return queryset.filter(**{f"item__roadmap__{value}__isnull": False})
+
+
+def overdue_occurrences(queryset, today):
+    """What the overdue list lists: open occurrences past their date, of items still in the roadmap. The
+    district dashboard counts its overdue numbers with this same definition."""
+    return queryset.overdue(today).filter(item__is_removed=False)
+
 
 def overdue_filter(request, today) -> OverdueFilter:
     occurrences = (
-        Occurrence.objects.visible_to(request.scope).overdue(today).filter(item__is_removed=False)
+        overdue_occurrences(Occurrence.objects.visible_to(request.scope), today)
         .select_related(*(f"item__roadmap__{path}" for path in ("organisation", "municipality", "academic_year")))
         .prefetch_related("item__responsible_users")
         .annotate(owner_name=_owner_name("item__roadmap__"))
@@ -357,7 +377,8 @@ def filter_items(items, *, today, stage="", status="", user=""):
             continue
         item.shown_occurrences = [decorate(o, today) for o in item.occurrences.all()]
         if status:
-            item.shown_occurrences = [o for o in item.shown_occurrences if o.shown_status == status]
+            wanted = OPEN_SHOWN if status == OPEN else (status,)
+            item.shown_occurrences = [o for o in item.shown_occurrences if o.shown_status in wanted]
             if not item.shown_occurrences:
                 continue
         item.deadline_text = deadline_text(item)

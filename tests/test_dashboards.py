@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Pair, PlanItem, Programme
-from monitoring import dashboards
+from monitoring.district import dashboard as district_dashboard
 from monitoring.models import CoverageTarget, MonitoringReport
 from monitoring.templatetags import charts
 from registry.models import (
@@ -170,9 +170,11 @@ def test_district_numbers_link_to_the_rows_behind_them(district, client_for):
     # Coverage: the school's own dashboard.
     year = AcademicYear.objects.current().start_year
     assert f"/monitoring/organisations/{school.pk}/?year={year}#coverage" in content
-    # Overdue roadmap items: the roadmap filtered on them, and the district's overdue list.
-    assert f"/roadmaps/{roadmap.pk}/?status=overdue" in content
-    assert reverse("roadmaps:overdue") in content
+    # Overdue roadmap items: the roadmap's dates filtered on them, and the overdue list of the year (the
+    # district's, and the school's).
+    assert f"/roadmaps/{roadmap.pk}/?view=dates&amp;status=overdue" in content
+    assert f"/roadmaps/overdue/?year={year}&amp;level=organisation" in content
+    assert f"/roadmaps/overdue/?organisation={school.pk}&amp;year={year}&amp;level=organisation" in content
     # Pairs of the year by status, by form and status, the quiet ones, and the meetings of the year;
     # each link's list holds exactly the number shown.
     form = MentoringForm.objects.get(name="учитель – ученик")
@@ -193,23 +195,23 @@ def test_district_figures(district):
     populate(district.municipality, 4)
     year = AcademicYear.objects.current()
     scope = Scope.for_user(district.municipal)
-    d = dashboards.district(scope, year)
+    d = district_dashboard.district(scope, year)
     rows = {row.name: row for row in d.rows}
     assert len(rows) == 7  # 3 fixture organisations and 4 populated ones
     row = rows["Школа 001"]
     # 1 teacher mentors 1 student: 1 of 20 students (5 %, below 10 %), 1 of 5 teachers (20 %, above 15 %).
     assert row.coverage["students_percent"] == 5.0 and not row.coverage["students_on_target"]
     assert row.coverage["teachers_percent"] == 20.0 and row.coverage["teachers_on_target"]
-    assert row.consents["with_consent"] == 1 and row.consents["missing"] == 2 and row.consents["lapsed"] == 0
+    assert row.consents["with_consent"] == 1 and row.consents["missing"].n == 2 and row.consents["lapsed"].n == 0
     assert row.roadmap.total == 2 and row.roadmap.done == 1 and row.roadmap.overdue == 1
     assert row.plans["average_percent"] == 50.0
     assert [cell.state for cell in row.reports] == ["submitted", "missing"]
     assert d.totals["coverage"]["students"] == 4
     assert d.totals["coverage"]["students_base"] == 80
     assert d.totals["students_on_target"] == 0 and d.totals["teachers_on_target"] == 4
-    assert d.pairs_by_status["active"] == 4
+    assert d.pairs[Pair.Status.ACTIVE].n == 4 and d.pairs["working"].n == 4
     assert d.pairs_by_form[0]["label"] == "учитель – ученик"
-    assert d.roadmap.overdue == 4 and d.totals["roadmap_counts"]["with_overdue"] == 4
+    assert d.roadmap.overdue == 4 and d.overdue.n == 4 and d.totals["roadmap_counts"]["with_overdue"] == 4
     assert d.target == {"students": 10.0, "teachers": 15.0, "plans": 90, "consents": 100}
 
 
@@ -218,7 +220,7 @@ def test_targets_come_from_the_municipality(district, client_for):
     CoverageTarget.objects.create(municipality=district.municipality, academic_year=year, students_percent=4,
                                   teachers_percent=25)
     populate(district.municipality, 1)
-    d = dashboards.district(Scope.for_user(district.municipal), year)
+    d = district_dashboard.district(Scope.for_user(district.municipal), year)
     row = next(row for row in d.rows if row.name == "Школа 000")
     assert row.coverage["students_on_target"] and not row.coverage["teachers_on_target"]
     content = client_for(district.municipal).get(reverse("monitoring:dashboard")).content.decode()
@@ -229,7 +231,7 @@ def test_late_reports_are_listed(district):
     year = AcademicYear.objects.current()
     populate(district.municipality, 2)
     after_both = datetime.date(year.start_year + 1, 7, 1)
-    d = dashboards.district(Scope.for_user(district.municipal), year, today=after_both)
+    d = district_dashboard.district(Scope.for_user(district.municipal), year, today=after_both)
     late = {(row.name, cell.half) for row, cell in d.late_reports}
     # Nobody wrote a report for the second half: all five organisations are late with it.
     assert {name for name, half in late if half == 2} == {row.name for row in d.rows}
@@ -244,12 +246,12 @@ def test_table_sorts_by_a_whitelisted_column(district, client_for):
     populate(district.municipality, 3)
     year = AcademicYear.objects.current()
     scope = Scope.for_user(district.municipal)
-    by_students = dashboards.district(scope, year, sort="-students")
+    by_students = district_dashboard.district(scope, year, sort="-students")
     values = [row.coverage["students_percent"] for row in by_students.rows]
     known = [v for v in values if v is not None]
     assert known == sorted(known, reverse=True)
     assert values[-1] is None  # no head count: last whichever the direction
-    assert dashboards.district(scope, year, sort="; DROP TABLE").sort == "name"
+    assert district_dashboard.district(scope, year, sort="; DROP TABLE").sort == "name"
     response = client_for(district.municipal).get(reverse("monitoring:dashboard"), {"sort": "-overdue"})
     assert response.status_code == 200
 
@@ -258,8 +260,8 @@ def test_year_selector(district, client_for):
     current = AcademicYear.objects.current()
     previous = AcademicYear.objects.create(start_year=current.start_year - 1)
     populate(district.municipality, 1)
-    d = dashboards.district(Scope.for_user(district.municipal), previous)
-    assert all(row.pairs_working == 0 for row in d.rows)
+    d = district_dashboard.district(Scope.for_user(district.municipal), previous)
+    assert all(row.pairs_working.n == 0 for row in d.rows)
     response = client_for(district.municipal).get(reverse("monitoring:dashboard"), {"year": previous.start_year})
     assert f'<option value="{previous.start_year}" selected>' in response.content.decode()
     assert AcademicYear.objects.from_param("abc") == current
@@ -386,7 +388,7 @@ def test_chart_helpers():
 
 def test_table_rows_escape_names(district):
     Organisation.objects.filter(pk=district.school1.pk).update(short_name="<b>Школа</b> & «Лицей»")
-    d = dashboards.district(Scope.for_user(district.municipal), AcademicYear.objects.current())
+    d = district_dashboard.district(Scope.for_user(district.municipal), AcademicYear.objects.current())
     html = charts.organisation_rows(d.rows)
     assert "<b>Школа</b>" not in html and "&lt;b&gt;Школа&lt;/b&gt; &amp; «Лицей»" in html
     assert html.count("<tr>") == 3

@@ -30,6 +30,7 @@ MENTEE_HEADER = [
     "Результаты программы",
     "Ссылка на кейс/отзыв",
     "Ссылка на фотоотчёт",
+    "Организация наставляемого",
 ]
 MENTOR_HEADER = [
     "ФИО наставника",
@@ -137,7 +138,21 @@ def test_mentee_base_header_values_and_one_row_per_mentee(district, client_for):
     assert gusev["Дата вхождения в программу"] == datetime.datetime(2024, 9, 15)
     assert sheet["E2"].number_format == "DD.MM.YYYY"
     for values in rows[1:]:
-        assert all(value is None for value in values[5:])
+        assert all(value is None for value in values[5:-1])
+        assert values[-1] == "МБОУ СОШ № 1"
+
+
+def test_every_row_of_a_district_mentee_base_names_its_organisation(district, client_for):
+    """The municipal curator's base holds several schools: each row, with a pair or without, says whose."""
+    mentee(district.school1, "Первая")
+    mentee(district.school2, "Вторая")
+    mentee(district.college, "Третья")
+    mentee(district.foreign_school, "Чужая")  # another district: not in the file at all
+    rows, _sheet = download(client_for(district.municipal), "registry:export_mentees")
+    by_name = {values[0].split()[0]: dict(zip(MENTEE_HEADER, values)) for values in rows[1:]}
+    assert set(by_name) == {"Первая", "Вторая", "Третья"}
+    assert {name: row["Организация наставляемого"] for name, row in by_name.items()} == {
+        "Первая": "МБОУ СОШ № 1", "Вторая": "МБОУ СОШ № 2", "Третья": "ГБПОУ НСТ"}
 
 
 def test_exports_follow_the_list_filters(district, client_for):

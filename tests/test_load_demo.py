@@ -373,3 +373,36 @@ def test_no_participants_still_builds_the_district(db):
     assert Organisation.objects.count() == 5
     assert not Participant.objects.exists()
     assert User.objects.filter(username="curator1").exists()
+
+
+def test_the_district_pages_show_the_demo_district(demo_output):
+    """The municipal curator's district pages have something to show: growth by school and form, the mentors'
+    and the mentees' satisfaction, the roadmaps item by item, and every dashboard number's list agrees."""
+    from django.urls import reverse
+
+    from monitoring.district import growth, roadmap_matrix, satisfaction
+    from monitoring.models import Questionnaire
+    from tests.test_district_numbers import counted_links
+
+    year = AcademicYear.objects.current()
+    municipality = Municipality.objects.get()
+    schools = list(Organisation.objects.filter(municipality=municipality, is_active=True).order_by("short_name"))
+    grown = growth.by_school_and_form(schools, year)
+    assert len({row.form for row in grown.rows}) >= 2
+    assert any(row.cells["motivation"]["change"] is not None for row in grown.rows)
+    liked = satisfaction.by_school(schools, year)
+    for kind in (Questionnaire.Kind.MENTOR_SATISFACTION, Questionnaire.Kind.MENTEE_SATISFACTION):
+        assert sum(1 for row in liked.rows if row.values[kind] is not None) >= 3, kind
+    matrix = roadmap_matrix.matrix(schools, year, today=timezone.localdate())
+    assert matrix.rows and matrix.columns
+    states = {cell.state for row in matrix.rows for cell in row.cells}
+    assert {roadmap_matrix.DONE, roadmap_matrix.NOT_STARTED} <= states
+
+    client = Client()
+    client.force_login(User.objects.get(username="municipal"))
+    for name in ("monitoring:district_growth", "monitoring:district_satisfaction", "monitoring:district_roadmap"):
+        assert client.get(reverse(name)).status_code == 200
+    links = counted_links(client.get(reverse("monitoring:dashboard")).content.decode())
+    assert len(links) >= 40
+    for address, number in set(links):
+        assert client.get(address).context["listing"].count == number, address

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentoring import eligibility, proposals, services
-from mentoring.filters import CandidateFilter, PairFilter
+from mentoring.filters import CandidateFilter, PairFilter, listed_pairs
 from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, PairCreateForm, ReplaceMentorForm
 from mentoring.models import Membership, Pair, Programme
 from registry.listing import paginate
@@ -52,8 +52,8 @@ def _errors(request, error: ValidationError):
 @read_only
 def pair_list(request):
     """Pairs and groups visible to the user, filtered by ``PairFilter`` (``?programme=…&status=…&q=…``)."""
-    filterset = PairFilter(request.GET, queryset=Pair.objects.visible_to(request.scope).exclude(
-        status=Pair.Status.REJECTED), scope=request.scope)
+    filterset = PairFilter(request.GET, queryset=listed_pairs(Pair.objects.visible_to(request.scope)),
+                           scope=request.scope)
     listing = paginate(request, services.pairs_with_people(filterset.qs), sorts=SORTS, default="-created")
     return render(request, "mentoring/pair_list.html", {
         "filter": filterset, "listing": listing, "show_organisation": filterset.show_organisation,

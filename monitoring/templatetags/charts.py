@@ -11,7 +11,8 @@ Three shapes cover the dashboards:
 - ``{% grouped_chart rows series %}`` — several thin bars per row (entry against exit).
 
 A row is a dict: ``label``, ``url`` (optional), and ``value`` (with ``target`` and ``ok``) or
-``values`` (key → number) with ``urls`` (key → address). Labels longer than the label column are
+``values`` (key → number) with ``urls`` (key → address), and ``counted`` when those addresses are lists
+of exactly the numbers shown (their links then carry ``data-count``). Labels longer than the label column are
 cut with «…» and kept whole in the tooltip. The SVG scales to its container's width.
 """
 
@@ -116,8 +117,14 @@ def _get(row, key, default=None):
     return getattr(row, key, default)
 
 
-def _open_link(href: str):
-    return format_html('<a href="{}">', href) if href else mark_safe("<g>")
+def _open_link(href: str, count=None):
+    """A link around a part of a chart; ``count``, when the list it opens holds exactly that many rows, is
+    written as ``data-count`` (``tests/test_district_numbers.py`` follows every such link)."""
+    if not href:
+        return mark_safe("<g>")
+    if count is not None:
+        return format_html('<a href="{}" data-count="{}">', href, count)
+    return format_html('<a href="{}">', href)
 
 
 def _close_link(href: str):
@@ -260,7 +267,10 @@ def stacked_chart(rows, series, *, size: int = WIDTH, caption: str = "", label_w
         urls = _get(row, "urls") or {}
         label = str(_get(row, "label", ""))
         href = _get(row, "url") or ""
-        body.append(_open_link(href))
+        # ``counted``: True when the label and every part open lists of exactly their number, "parts" when
+        # only the parts do; by default none is marked.
+        counted = _get(row, "counted", False)
+        body.append(_open_link(href, total if counted is True else None))
         body.append(format_html("<title>{}: {}</title>", label, number(total)))
         body.append(format_html('<text class="label" x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
                                 'fill="{}">{}</text>', left - 8, y + row_height / 2, TEXT, cut(label, left - 12)))
@@ -273,7 +283,7 @@ def stacked_chart(rows, series, *, size: int = WIDTH, caption: str = "", label_w
             share = value / total if percent else value / scale
             width = plot * share
             part_href = urls.get(key, "")
-            body.append(_open_link(part_href))
+            body.append(_open_link(part_href, value if counted in (True, "parts") else None))
             tooltip = f"{label} — {part_label}: {number(value)}" + (
                 f" ({number(100 * value / total)} %)" if percent else "")
             body.append(format_html("<title>{}</title>", tooltip))
@@ -403,7 +413,9 @@ def organisation_rows(rows):
                 tone = "text-ok" if coverage[f"{kind}_on_target"] else "text-below"
                 cells.append(f'<td class="text-end"><a class="num {tone}" href="{link}#coverage" '
                              f'title="{coverage[kind]} / {coverage[f"{kind}_base"]}">{number(value)}&nbsp;%</a></td>')
-        cells.append(f'<td class="text-end"><a class="num" href="{link}#programmes">{row.pairs_working}</a></td>')
+        pairs = row.pairs_working
+        cells.append(f'<td class="text-end"><a class="num" href="{escape(pairs.url)}" data-count="{pairs.n}">'
+                     f'{pairs.n}</a></td>')
         if plans["average_percent"] is None:
             cells.append('<td class="text-end"><span class="text-muted">—</span></td>')
         else:
@@ -414,17 +426,16 @@ def organisation_rows(rows):
             cells.append('<td class="text-end"><span class="text-muted">—</span></td>')
         else:
             tone = "text-ok" if consents["on_target"] else "text-below"
-            title = escape(f"{no_consent}: {consents['missing']}; {lapsed}: {consents['lapsed']}")
-            cells.append(f'<td class="text-end"><a class="num {tone}" href="{escape(consents["missing_url"])}" '
+            title = escape(f"{no_consent}: {consents['missing'].n}; {lapsed}: {consents['lapsed'].n}")
+            cells.append(f'<td class="text-end"><a class="num {tone}" href="{escape(consents["missing"].url)}" '
                          f'title="{title}">{number(consents["percent"])}&nbsp;%</a></td>')
         if roadmap.roadmap_id:
             cells.append(f'<td class="text-end"><a class="num" href="{escape(roadmap.url)}">{roadmap.percent}&nbsp;%'
                          f'</a></td>')
-            if roadmap.overdue:
-                cells.append(f'<td class="text-end"><a class="badge text-bg-danger text-decoration-none" '
-                             f'href="{escape(roadmap.overdue_url)}">{roadmap.overdue}</a></td>')
-            else:
-                cells.append(f'<td class="text-end"><a class="num text-muted" href="{escape(roadmap.url)}">0</a></td>')
+            overdue = row.overdue
+            tone = "badge text-bg-danger text-decoration-none" if overdue.n else "num text-muted"
+            cells.append(f'<td class="text-end"><a class="{tone}" href="{escape(overdue.url)}" '
+                         f'data-count="{overdue.n}">{overdue.n}</a></td>')
         else:
             cells.append(f'<td class="text-end"><span class="text-muted small">{escape(no_roadmap)}</span></td>'
                          '<td class="text-end"><span class="text-muted">—</span></td>')

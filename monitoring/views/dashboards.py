@@ -1,11 +1,14 @@
 """The monitoring dashboards: the district's for whoever sees several organisations (the municipal
 curator, the region), the school's for one organisation. The data come from ``monitoring.dashboards``
-in a fixed number of queries; the views only pick the year, the sort and the template."""
+and ``monitoring.district.dashboard`` in a fixed number of queries; the views only pick the year, the sort and
+the template."""
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from monitoring import dashboards
+from monitoring.district import charts as district_charts
+from monitoring.district import dashboard as district_dashboard
 from registry.listing import chosen_sort
 from registry.models import AcademicYear, Organisation
 from registry.scoping import get_visible_or_404, read_only
@@ -24,11 +27,14 @@ def dashboard(request):
         return redirect(f"{target}?{query}" if query else target)
     year = AcademicYear.objects.from_param(request.GET.get("year"))
     with dashboards.without_jit():
-        data = dashboards.district(scope, year, sort=chosen_sort(request, dashboards.SORTS, dashboards.DEFAULT_SORT))
+        data = district_dashboard.district(
+            scope, year, sort=chosen_sort(request, district_dashboard.SORTS, district_dashboard.DEFAULT_SORT))
     return render(request, "monitoring/dashboards/district.html", {
-        "d": data, "year": year, "years": _years(), "chart_rows": dashboards.CHART_ROWS,
-        "pair_series": dashboards.PAIR_SERIES, "report_series": dashboards.REPORT_SERIES,
+        "d": data, "year": year, "years": _years(), "chart_rows": district_charts.CHART_ROWS,
+        "pair_series": district_charts.DISTRICT_PAIR_SERIES, "report_series": dashboards.REPORT_SERIES,
         "consent_series": dashboards.CONSENT_SERIES, "roadmap_series": dashboards.ROADMAP_SERIES,
+        # the district pages are for who oversees a municipality as a whole (monitoring.views.district)
+        "oversees": scope.is_superuser or bool(scope.municipality_ids or scope.region_ids),
     })
 
 

@@ -22,7 +22,7 @@ from registry.once import once
 from registry.scoping import own_records, read_only
 
 PAGE_SIZE = 25
-YEAR_KINDS = (ExportJob.Kind.STATISTICS, ExportJob.Kind.DISTRICT_MONITORING)
+YEAR_KINDS = (ExportJob.Kind.STATISTICS, ExportJob.Kind.DISTRICT_MONITORING, ExportJob.Kind.ROADMAP_MATRIX)
 BASE_KINDS = (ExportJob.Kind.MENTORS, ExportJob.Kind.MENTEES)
 
 

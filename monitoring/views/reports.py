@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from monitoring import lists
 from monitoring import reports as service
+from monitoring.district import targets as district_targets
 from monitoring.models import CoverageTarget, MonitoringReport, ReportReview
 from monitoring.report_forms import (
     CoverageTargetForm,
@@ -300,12 +301,16 @@ def district_report(request):
     year, half = _year_and_half(request)
     organisations = Organisation.objects.visible_to(scope).filter(municipality=municipality, is_active=True)
     summary = service.district_summary(organisations, year, half, timezone.localdate())
+    # The targets the report measures against, and the accepted reports by the targets they were frozen
+    # under: never one total over reports of different targets.
+    targets = district_targets.for_report(municipality, year, summary)
     context = {
         "summary": summary, "municipality": municipality, "municipalities": municipalities, "year": year,
         "half": half, "years": _years(), "half_name": service.HALF_NAMES[half],
-        "half_genitive": service.HALF_GENITIVE[half], "totals": summary.totals,
+        "half_genitive": service.HALF_GENITIVE[half], "totals": summary.totals, "targets": targets,
         "p": service.present_totals(summary.totals),
         "period": service.figures.Period.half(year, half), "generated_at": timezone.localtime(),
+        "can_edit_targets": municipality in _target_municipalities(scope),
     }
     if request.GET.get("format") == "pdf":
         filename = (f"Мониторинг {municipality.name} {year.start_year}-{year.start_year + 1}, "

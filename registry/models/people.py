@@ -89,13 +89,8 @@ class ParticipantQuerySet(ScopedQuerySet):
 
     def with_consent_state_filter(self, state: str, on: datetime.date | None = None):
         qs = self.with_consent_state(on)
-        if state == ConsentState.VALID:
-            return qs.filter(has_valid_consent=True)
-        if state == ConsentState.LAPSED:
-            return qs.filter(has_valid_consent=False, has_any_consent=True)
-        if state == ConsentState.MISSING:
-            return qs.filter(has_any_consent=False)
-        return qs
+        condition = consent_state_q(state)
+        return qs if condition is None else qs.filter(condition)
 
     def duplicates_of(self, *, organisation_id, last_name, first_name, patronymic, birth_date):
         """The same person already in the organisation: same full name (any case, ё = е) and birth date."""
@@ -110,6 +105,16 @@ class ConsentState(models.TextChoices):
     VALID = "valid", _("Действует")
     LAPSED = "lapsed", _("Отозвано или истекло")
     MISSING = "missing", _("Нет согласия")
+
+
+def consent_state_q(state: str) -> Q | None:
+    """The condition of a consent state over ``with_consent_state``'s annotations: the list's filter and
+    every count of it (the district dashboard's) use this one definition."""
+    return {
+        ConsentState.VALID: Q(has_valid_consent=True),
+        ConsentState.LAPSED: Q(has_valid_consent=False, has_any_consent=True),
+        ConsentState.MISSING: Q(has_any_consent=False),
+    }.get(state)
 
 
 class Participant(models.Model):

@@ -170,8 +170,10 @@ def overdue(request):
     for occurrence in listing.rows:
         decorate(occurrence, today)
         occurrence.days_late = (today - occurrence.due_on).days
+    year = filterset.form.cleaned_data.get("year") if filterset.is_valid() else None
     return render(request, "roadmaps/overdue.html", {
         "filter": filterset, "listing": listing, "show_owner": not request.scope.is_single_organisation,
+        "year_label": f"{int(year)}/{int(year) + 1}" if year else "",
     })
 
 

@@ -1,0 +1,336 @@
+"""The district dashboard: every organisation the scope reaches, for one academic year.
+
+Coverage against the targets, pairs by form, roadmap progress, half-yearly reports and consents, in a
+fixed number of queries whatever the number of organisations. Each organisation's figures and counts
+come from its stored summary (``monitoring.summaries``: computed again only for the organisations whose
+data changed); roadmap progress comes from ``roadmaps.services.organisation_matrix`` and report states
+from one query per half, live.
+
+Every number that links to a list is a ``counts.Counted`` — the count the list itself makes (see
+``monitoring.district.counts``) and the list's address. The table shows the active organisations; the
+lists show every organisation the user sees, so the totals do too, and what belongs to an organisation
+no longer active is shown apart («в недействующих организациях»).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from mentoring.filters import QUIET, WORKING
+from mentoring.models import MentoringForm, Pair
+from monitoring import figures as figures_service
+from monitoring import lists as monitoring_lists
+from monitoring import summaries as summaries_service
+from monitoring.dashboards import (
+    REPORT_SERIES,
+    Progress,
+    ReportCell,
+    _report_cell,
+    _reports,
+    organisation_dashboard_url,
+    pairs_url,
+    participants_url,
+)
+from monitoring.district import charts as district_charts
+from monitoring.district.charts import (
+    LISTED_STATUSES,
+    meetings_url,
+    overdue_url,
+    roadmap_dates_url,
+)
+from monitoring.district import counts as district_counts
+from monitoring.district.counts import Counted
+from monitoring.reports import due_date
+from registry.models import AcademicYear, Organisation
+from roadmaps.models import Occurrence, Roadmap
+from roadmaps.services import organisation_matrix
+
+# How the district table sorts: the value of a row per whitelisted ``?sort=`` key; a row without a
+# value (no head count, no plans, no roadmap) goes last whichever the direction.
+SORTS = {
+    "name": lambda row: row.name.lower(),
+    "students": lambda row: row.coverage["students_percent"],
+    "teachers": lambda row: row.coverage["teachers_percent"],
+    "pairs": lambda row: row.pairs_working.n,
+    "plans": lambda row: row.plans["average_percent"],
+    "consents": lambda row: row.consents["percent"],
+    "roadmap": lambda row: row.roadmap.percent if row.roadmap.total else None,
+    "overdue": lambda row: row.roadmap.overdue,
+    "reports": lambda row: row.reports_rank,
+}
+DEFAULT_SORT = "name"
+
+
+def sort_rows(rows: list, sort: str) -> list:
+    """The rows ordered by a whitelisted ``sort`` such as ``-students`` (ties by name, gaps last)."""
+    name = sort.lstrip("-")
+    value = SORTS.get(name, SORTS[DEFAULT_SORT])
+    by_name = sorted(rows, key=lambda row: row.name.lower())
+    known = [row for row in by_name if value(row) is not None]
+    known.sort(key=value, reverse=sort.startswith("-") and name in SORTS)
+    return known + [row for row in by_name if value(row) is None]
+
+
+def consents(people: dict, target, organisation_id: int | None) -> dict:
+    """Participants by consent state (``counts.organisation_counts``'s «participants»), each with its list."""
+    total = people["total"]
+    result = {
+        "total": total, "with_consent": people["valid"], "target": target,
+        "percent": figures_service.percent(people["valid"], total),
+        "valid": Counted(people["valid"], participants_url(organisation=organisation_id, consent="valid")),
+        "lapsed": Counted(people["lapsed"], participants_url(organisation=organisation_id, consent="lapsed")),
+        "missing": Counted(people["missing"], participants_url(organisation=organisation_id, consent="missing")),
+        "all": Counted(total, participants_url(organisation=organisation_id)),
+    }
+    result["on_target"] = result["percent"] is not None and target is not None and result["percent"] >= target
+    return result
+
+
+# --- the rows ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class OrganisationRow:
+    organisation: Organisation
+    figures: dict
+    roadmap: Progress
+    consents: dict
+    reports: list[ReportCell]
+    url: str
+    pairs_working: Counted
+    show_municipality: bool = False
+    year_param: int = 0  # the start year, for the addresses of the row's lists
+
+    @property
+    def pk(self) -> int:
+        return self.organisation.pk
+
+    @property
+    def name(self) -> str:
+        return self.organisation.short_name
+
+    @property
+    def coverage(self) -> dict:
+        return self.figures["coverage"]
+
+    @property
+    def plans(self) -> dict:
+        return self.figures["plans"]
+
+    @property
+    def overdue(self) -> Counted:
+        return Counted(self.roadmap.overdue,
+                       overdue_url(organisation=self.pk, year=self.year_param, level="organisation"))
+
+    @property
+    def reports_rank(self) -> int:
+        """Late first, then the least advanced: for sorting the table by report state."""
+        order = [key for key, _label, _colour in REPORT_SERIES]
+        return min((0 if cell.late else 1) * 10 + (len(order) - order.index(cell.state)) for cell in self.reports)
+
+
+@dataclass
+class District:
+    year: AcademicYear
+    today: datetime.date
+    rows: list[OrganisationRow]
+    totals: dict
+    target: dict | None
+    municipalities: list
+    pairs_by_form: list[dict]
+    pairs: dict  # status (and «working», «quiet») → Counted, over every organisation the user sees
+    roadmap: Progress
+    overdue: Counted
+    district_roadmaps: list[dict]
+    report_halves: list[dict]
+    late_reports: list[tuple[OrganisationRow, ReportCell]]
+    consents: dict
+    participants: Counted
+    meetings: Counted
+    inactive: dict | None = None  # what the lists count in organisations no longer active
+    sort: str = DEFAULT_SORT
+    current_half: int = 1
+    charts: dict = field(default_factory=dict)
+
+
+def district(scope, year: AcademicYear, *, today: datetime.date | None = None, sort: str = DEFAULT_SORT) -> District:
+    """Every organisation the scope reaches, for the year, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    visible = Organisation.objects.visible_to(scope).select_related("municipality")
+    everyone = list(organisation_matrix(visible, academic_year=year, today=today).order_by("short_name", "pk"))
+    organisations = [o for o in everyone if o.is_active]
+    summaries = summaries_service.for_organisations(everyone, year, today)
+    counts = {pk: summary["counts"] for pk, summary in summaries.items()}
+    figures = {o.pk: summaries[o.pk]["figures"] for o in organisations}
+    overdue_by_organisation, overdue_by_roadmap = district_counts.overdue(scope, year, today)
+    reports = _reports([o.pk for o in organisations], year)
+    municipalities = {o.municipality_id: o.municipality for o in organisations}
+    several_municipalities = len(municipalities) > 1
+    start = year.start_year
+
+    rows = []
+    for organisation in organisations:
+        pk = organisation.pk
+        org_url = organisation_dashboard_url(pk, year)
+        cells = [_report_cell(reports.get((pk, half)), half=half, today=today,
+                              due_on=due_date(organisation.municipality, year, half), organisation_url=org_url)
+                 for half in (1, 2)]
+        working = sum(n for status, n in district_counts.pairs_by_status(counts[pk]).items()
+                      if status in Pair.OPEN_STATUSES)
+        rows.append(OrganisationRow(
+            organisation=organisation, figures=figures[pk],
+            roadmap=Progress(organisation.occurrence_total, organisation.occurrence_done,
+                             overdue_by_organisation.get(pk, 0), organisation.next_due, organisation.roadmap_id),
+            consents=consents(counts[pk]["participants"], figures[pk]["consents"]["target"], pk),
+            reports=cells, url=org_url, show_municipality=several_municipalities, year_param=start,
+            pairs_working=Counted(working, pairs_url(organisation=pk, year=start, status=WORKING)),
+        ))
+
+    totals = figures_service.total(figures)
+    target = _common_target(rows)
+    _coverage_totals(totals, rows, target)
+
+    # The numbers that open a list: summed over every organisation the user sees, as the lists count.
+    participants = {key: sum(c["participants"][key] for c in counts.values())
+                    for key in ("total", *district_counts.CONSENT_STATES)}
+    district_consents = consents(participants, target["consents"] if target else 100, None)
+    district_consents["organisations_on_target"] = sum(1 for row in rows if row.consents["on_target"])
+    pairs_by_form, by_status = _pairs_by_form(counts.values())
+    pairs = {status: Counted(by_status[status], pairs_url(year=start, status=status)) for status in LISTED_STATUSES}
+    pairs[WORKING] = Counted(sum(by_status[s] for s in Pair.OPEN_STATUSES), pairs_url(year=start, status=WORKING))
+    pairs[QUIET] = Counted(sum(c["quiet"] for c in counts.values()), pairs_url(year=start, status=QUIET))
+    pairs["all"] = Counted(sum(by_status[s] for s in LISTED_STATUSES), pairs_url(year=start))
+
+    roadmap = Progress(sum(r.roadmap.total for r in rows), sum(r.roadmap.done for r in rows),
+                       sum(r.roadmap.overdue for r in rows),
+                       min((r.roadmap.next_due for r in rows if r.roadmap.next_due), default=None))
+    totals["roadmap_counts"] = {"with_roadmap": sum(1 for r in rows if r.roadmap.roadmap_id),
+                                "with_overdue": sum(1 for r in rows if r.roadmap.overdue)}
+
+    halves, late = _report_halves(rows, today)
+    result = District(
+        year=year, today=today, rows=sort_rows(rows, sort), totals=totals, target=target,
+        municipalities=sorted(municipalities.values(), key=lambda m: m.name),
+        pairs_by_form=pairs_by_form, pairs=pairs, roadmap=roadmap,
+        overdue=Counted(sum(overdue_by_organisation.values()), overdue_url(year=start, level="organisation")),
+        district_roadmaps=_district_roadmaps(scope, year, today, overdue_by_roadmap), report_halves=halves,
+        late_reports=late, consents=district_consents,
+        participants=Counted(participants["total"], participants_url()),
+        meetings=Counted(sum(c["meetings"] for c in counts.values()), meetings_url(year=start)),
+        inactive=_inactive(everyone, counts, overdue_by_organisation),
+        sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
+    )
+    # The half a curator is busy with: the first until the end of December, then the second.
+    result.current_half = 1 if today <= datetime.date(year.start_year, 12, 31) else 2
+    result.charts = district_charts.charts(result)
+    return result
+
+
+def _common_target(rows) -> dict | None:
+    """The targets when every organisation has the same (one municipality, or several that agree)."""
+    targets = {(row.coverage["students_target"], row.coverage["teachers_target"], row.plans["target"],
+                row.consents["target"]) for row in rows}
+    if len(targets) != 1:
+        return None
+    students, teachers, plans, consents_target = targets.pop()
+    return {"students": students, "teachers": teachers, "plans": plans, "consents": consents_target}
+
+
+def _coverage_totals(totals: dict, rows, target) -> None:
+    coverage = totals["coverage"]
+    for kind in ("students", "teachers"):
+        coverage[f"{kind}_on_target"] = bool(target and coverage[f"{kind}_percent"] is not None
+                                             and coverage[f"{kind}_percent"] >= target[kind])
+        totals[f"{kind}_on_target"] = sum(1 for row in rows if row.coverage[f"{kind}_on_target"])
+    totals["without_headcount"] = sum(1 for row in rows if not row.coverage["students_base"])
+    plan_rows = [row.plans for row in rows if row.plans["count"]]
+    plan_count = sum(p["count"] for p in plan_rows)
+    totals["plans"] = {
+        "count": plan_count, "on_target": sum(p["on_target"] for p in plan_rows),
+        # weighted by the number of plans, as the figures average plans within an organisation
+        "average_percent": round(sum(p["average_percent"] * p["count"] for p in plan_rows) / plan_count, 1)
+        if plan_count else None,
+    }
+    totals["plans"]["ok"] = (None if totals["plans"]["average_percent"] is None or target is None
+                             else totals["plans"]["average_percent"] >= target["plans"])
+
+
+def _report_halves(rows, today) -> tuple[list[dict], list]:
+    """Each half's reports by state, counted as the report list filters them (``by_report_status``)."""
+    halves = []
+    for half in (1, 2):
+        cells = [row.reports[half - 1] for row in rows]
+        due_dates = sorted({cell.due_on for cell in cells})
+        counts = {key: len(monitoring_lists.by_report_status(cells, key)[0]) for key, _l, _c in REPORT_SERIES}
+        halves.append({
+            "half": half, "counts": counts, "total": len(cells),
+            "late": len(monitoring_lists.by_report_status(cells, monitoring_lists.LATE)[0]),
+            "due_on": due_dates[0] if len(due_dates) == 1 else None, "due_dates": due_dates,
+            "days_left": (due_dates[0] - today).days if len(due_dates) == 1 else None,
+        })
+    late = sorted(((row, cell) for row in rows for cell in row.reports if cell.late),
+                  key=lambda pair: (pair[1].due_on, pair[0].name))
+    return halves, late
+
+
+def _inactive(everyone, counts, overdue_by_organisation) -> dict | None:
+    """What the lists hold of organisations no longer active (not rows of the table), if anything."""
+    gone = [o.pk for o in everyone if not o.is_active]
+    if not gone:
+        return None
+    totals = {
+        "organisations": len(gone),
+        "pairs": sum(n for pk in gone for _f, status, n in counts[pk]["pairs"] if status in LISTED_STATUSES),
+        "participants": sum(counts[pk]["participants"]["total"] for pk in gone),
+        "meetings": sum(counts[pk]["meetings"] for pk in gone),
+        "overdue": sum(overdue_by_organisation.get(pk, 0) for pk in gone),
+    }
+    return totals if any(value for key, value in totals.items() if key != "organisations") else None
+
+
+def _pairs_by_form(counts) -> tuple[list[dict], Counter]:
+    """Pairs of the year by form and status, district-wide, summed from the organisations' counts."""
+    by_cell: Counter = Counter()
+    for organisation in counts:
+        for form_id, status, n in organisation["pairs"]:
+            if status in LISTED_STATUSES:
+                by_cell[form_id, status] += n
+    forms: dict[int, dict] = {
+        form.pk: {"form_id": form.pk, "label": form.name, "position": form.position, "values": Counter()}
+        for form in MentoringForm.objects.filter(pk__in={form_id for form_id, _status in by_cell})
+    }
+    by_status: Counter = Counter()
+    for (form_id, status), n in by_cell.items():
+        forms[form_id]["values"][status] += n
+        by_status[status] += n
+    result = []
+    for cell in sorted(forms.values(), key=lambda c: (c["position"], c["label"])):
+        cell["total"] = sum(cell["values"][status] for status in LISTED_STATUSES)
+        if cell["total"]:
+            result.append(cell)
+    return result, by_status
+
+
+def _district_roadmaps(scope, year, today, overdue_by_roadmap) -> list[dict]:
+    """The municipalities' own roadmaps for the year with their progress, in one query."""
+    open_ = ~Q(status=Occurrence.Status.DONE)
+    rows = (Occurrence.objects.filter(item__roadmap__in=Roadmap.objects.visible_to(scope), item__is_removed=False,
+                                      item__roadmap__academic_year=year, item__roadmap__municipality__isnull=False)
+            .exclude(status=Occurrence.Status.CANCELLED)
+            .values("item__roadmap_id", "item__roadmap__municipality__name")
+            .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=Occurrence.Status.DONE)),
+                      next_due=Min("due_on", filter=open_ & Q(due_on__gte=today)))
+            .order_by("item__roadmap__municipality__name"))
+    result = []
+    for row in rows:
+        roadmap_id = row["item__roadmap_id"]
+        overdue = overdue_by_roadmap.get(roadmap_id, 0)
+        result.append({"name": row["item__roadmap__municipality__name"],
+                       "progress": Progress(row["total"], row["done"], overdue, row["next_due"], roadmap_id),
+                       "overdue": Counted(overdue, roadmap_dates_url(roadmap_id, "overdue"))})
+    return result

@@ -1,0 +1,82 @@
+"""The municipal curator's district pages: growth by school and form, satisfaction by school, and the
+school × roadmap-item matrix.
+
+Each page is one municipality's (``?municipality=``; the first the user oversees by default) and one
+academic year's. Only who oversees a municipality as a whole — its municipal curator, the region's
+observer, a superuser — reaches it: for anyone else, a school's staff included, the page is 404, for
+their own municipality as for another. The rows are the municipality's active organisations the user
+sees. The data come from ``monitoring.district`` in a fixed number of queries; these views pick the
+municipality, the year and the sort.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from monitoring import figures
+from monitoring.district import growth, roadmap_matrix, satisfaction
+from monitoring.district.sorting import chosen, sort_rows
+from monitoring.models import ExportJob
+from registry.models import AcademicYear, Municipality, Organisation
+from registry.scoping import read_only
+
+
+def _overseen(scope):
+    """The municipalities the user oversees as a whole (not through one of its organisations)."""
+    if scope.is_superuser:
+        return Municipality.objects.order_by("name")
+    return Municipality.objects.filter(
+        Q(pk__in=sorted(scope.municipality_ids)) | Q(region_id__in=sorted(scope.region_ids))).order_by("name")
+
+
+def _district(request) -> dict:
+    """The chosen municipality (404 if the user does not oversee it, or oversees none), its active
+    organisations the user sees, the year, and what every district page's header needs."""
+    candidates = list(_overseen(request.scope))
+    value = request.GET.get("municipality", "")
+    if value.isdigit():
+        municipality = next((m for m in candidates if m.pk == int(value)), None)
+    else:
+        municipality = candidates[0] if candidates else None
+    if municipality is None:
+        raise Http404
+    year = AcademicYear.objects.from_param(request.GET.get("year"))
+    organisations = list(Organisation.objects.visible_to(request.scope)
+                         .filter(municipality=municipality, is_active=True)
+                         .select_related("municipality").order_by("short_name", "pk"))
+    return {"municipality": municipality, "municipalities": candidates, "year": year,
+            "years": list(AcademicYear.objects.order_by("-start_year")), "organisations": organisations}
+
+
+@read_only
+def district_growth(request):
+    context = _district(request)
+    context["growth"] = growth.by_school_and_form(context["organisations"], context["year"])
+    return render(request, "monitoring/district/growth.html", context)
+
+
+@read_only
+def district_satisfaction(request):
+    context = _district(request)
+    year = context["year"]
+    half = request.GET.get("half", "")
+    period = figures.Period.half(year, int(half)) if half in ("1", "2") else figures.Period.whole(year)
+    data = satisfaction.by_school(context["organisations"], year, period)
+    sort = chosen(request.GET.get("sort", ""), satisfaction.SORTS, satisfaction.DEFAULT_SORT)
+    data.rows = sort_rows(data.rows, sort, satisfaction.SORTS, satisfaction.DEFAULT_SORT)
+    context.update({"s": data, "half": half if half in ("1", "2") else "", "sort": sort, "low": satisfaction.LOW})
+    return render(request, "monitoring/district/satisfaction.html", context)
+
+
+@read_only
+def district_roadmap(request):
+    context = _district(request)
+    sort = chosen(request.GET.get("sort", ""), roadmap_matrix.SORTS, roadmap_matrix.DEFAULT_SORT)
+    context.update({
+        "m": roadmap_matrix.matrix(context["organisations"], context["year"], today=timezone.localdate(),
+                                   template=request.GET.get("template", ""), sort=sort),
+        "sort": sort, "states": [(key, str(label), mark) for key, (label, mark, _c) in roadmap_matrix.STATES.items()],
+        "export_kind": ExportJob.Kind.ROADMAP_MATRIX,
+    })
+    return render(request, "monitoring/district/roadmap.html", context)
