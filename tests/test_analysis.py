@@ -17,7 +17,6 @@ from monitoring.models import DistrictAnalysis, ManagementDecision, MonitoringRe
 from registry.models import AcademicYear
 from roadmaps.models import Level, Occurrence, RoadmapChange
 from roadmaps.services import create_from_template
-from tests import factories
 from tests.test_roadmap_pages import make_template, pdf_text
 
 TODAY = timezone.localdate()
