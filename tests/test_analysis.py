@@ -265,3 +265,15 @@ def test_the_list_runs_a_constant_number_of_queries(district, client_for):
     assert queries() == few
     listing = client.get(reverse("monitoring:analysis_list")).context["listing"]
     assert listing.count == 8 and {a.report_count for a in listing.rows} == {1}
+
+
+def test_the_district_report_leads_to_the_halfs_analysis(district, client_for, reports, roadmap):
+    url = reverse("monitoring:district_report")
+    query = {"municipality": district.municipality.pk, "year": year().start_year, "half": 1}
+    start = reverse("monitoring:analysis_create")
+    assert start in client_for(district.municipal).get(url, query).content.decode()
+    assert start not in client_for(district.observer).get(url, query).content.decode()
+    made = service.save_analysis(municipality=district.municipality, academic_year=year(), half=1,
+                                 quality_analysis=QUALITY)
+    for user in (district.municipal, district.observer):
+        assert made.get_absolute_url() in client_for(user).get(url, query).content.decode(), user.username
