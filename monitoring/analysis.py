@@ -162,6 +162,9 @@ def add_decision(analysis: DistrictAnalysis, *, text: str, responsible: str, due
         raise AnalysisError(_("У района нет дорожной карты на %(year)s учебный год: создайте её, и решения станут "
                               "её мероприятиями.") % {"year": analysis.academic_year})
     Roadmap.objects.select_for_update().filter(pk=roadmap.pk).exists()  # one decision at a time per roadmap
+    # A double click (or the form sent again) must not put the same decision into the roadmap twice.
+    if analysis.decisions.in_force().filter(text=text.strip(), due_on=due_on).exists():
+        raise AnalysisError(_("Такое решение с этим сроком уже записано."))
     responsible_users = [user for user in (responsible_user or by,) if user is not None]
     item = roadmap_services.add_item(
         roadmap, stage_number=_stage(roadmap), stage_title=str(DECISIONS_STAGE_TITLE), title=text.strip(),

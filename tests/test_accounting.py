@@ -350,3 +350,18 @@ def test_the_export_reads_in_chunks_with_a_constant_number_of_queries(crowded, d
     assert len(rows) == 1 + 50 + 1
     # The union is read by a cursor (fetched in chunks) and the totals are five counts: nothing per row.
     assert len(captured) <= 8
+
+
+def test_the_export_page_offers_the_accounting_with_its_filters(district, client_for):
+    client = client_for(district.municipal)
+    response = client.get(reverse("monitoring:export_list"), {"kind": "accounting", "accounting-quarter": Q4.param,
+                                                               "accounting-role": "mentee"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-when="kind: accounting"' in html and 'name="accounting-quarter"' in html
+    assert '<option value="2025-4" selected>IV квартал 2025 г.</option>' in html
+    assert '<option value="mentee" selected>' in html
+    # Chosen on the export page itself: the current quarter by default, no filters.
+    client.post(reverse("monitoring:export_list"), {"kind": "accounting"})
+    job = ExportJob.objects.get()
+    assert job.params == {"quarter": accounting.recent_quarters()[0].param, "filters": {}}

@@ -127,6 +127,10 @@ def test_each_decision_becomes_an_item_of_the_district_roadmap(district, client_
     assert second.occurrences.get().due_on == later
     page = client.get(analysis.get_absolute_url()).content.decode()
     assert "мероприятие 3.1 дорожной карты района" in page and "Не начато" in page
+    # The same decision sent again (a double click) is not a second roadmap item.
+    again = decide(client, analysis, "Собрать согласия от 100 % участников", later, user=district.curator1)
+    assert again.status_code == 200 and "уже записано" in again.content.decode()
+    assert ManagementDecision.objects.count() == 2 and roadmap.items.filter(stage_number=3).count() == 2
 
 
 def test_a_decision_without_a_district_roadmap_or_with_a_past_date_is_refused(district, client_for, reports):
