@@ -26,7 +26,7 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Case, CharField, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -197,13 +197,15 @@ def _meetings(quarter: Quarter, since: str, until: str, person: str | None = Non
 
 
 def _mentor_name(quarter: Quarter):
-    """The mentee's mentor in the quarter, «Петрова А. И.» (the later one if the mentor was replaced)."""
+    """The mentee's mentor in the quarter, «Петрова А.И.» like ``Participant.short_name`` (the later one
+    if the mentor was replaced)."""
     participant = "mentor__participant__"
+    patronymic = Case(When(**{f"{participant}patronymic": ""}, then=Value("")),
+                      default=Concat(Substr(f"{participant}patronymic", 1, 1), Value(".")), output_field=CharField())
     links = (MentorLink.objects.filter(pair=OuterRef("pair_id")).filter(_overlaps("started_on", "ended_on", quarter))
              .order_by("-started_on", "-pk")
              .annotate(name=Concat(F(f"{participant}last_name"), Value(" "), Substr(f"{participant}first_name", 1, 1),
-                                   Value("."), Substr(f"{participant}patronymic", 1, 1), Value("."),
-                                   output_field=CharField()))
+                                   Value("."), patronymic, output_field=CharField()))
              .values("name")[:1])
     return Coalesce(Subquery(links, output_field=CharField()), Value(""), output_field=CharField())
 
