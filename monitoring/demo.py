@@ -1,7 +1,9 @@
 """Demo data of monitoring: the district's targets, questionnaire answers (the mentees' and the mentors'
 satisfaction and the programme's quality, so the district's satisfaction page compares schools; entry and
 exit assessments in pairs of every form, so growth shows by school and form), the first half-year's reports
-in every state, and a few cases."""
+in every state, a few cases, and the municipal curator's analysis of the first half with three management
+decisions in the district roadmap. The quarterly personalised accounting needs nothing of its own: it is
+read from the pairs and meetings the mentoring step made (this quarter's and the previous one's)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,12 @@ import datetime
 from django.utils import timezone
 
 from mentoring.models import Membership, MentorLink, Pair
-from monitoring import figures, notices, summaries
+from monitoring import analysis, figures, notices, summaries
 from monitoring.models import (
     Answer,
     BestPractice,
     CoverageTarget,
+    DistrictAnalysis,
     MonitoringReport,
     Question,
     Questionnaire,
@@ -145,7 +148,44 @@ def build_monitoring(ctx: DemoContext) -> None:
             )
         ctx.created["кейсов лучших практик"] += 3
 
+    _district_analysis(ctx)
+
     # The demo writes much in bulk, around the summaries' signals: start the dashboards' summaries afresh
     # (and computed, so the first district dashboard opens as quickly as the rest).
     summaries.invalidate()
     summaries.refresh(year)
+
+
+ANALYSIS = {
+    "quality": ("Отчёты приняты не у всех организаций: одна справка возвращена на доработку, две готовятся. "
+                "Удовлетворённость наставляемых работой пар высокая, качество программ оценено выше среднего.\n"
+                "Индивидуальные планы в большинстве пар выполняются по графику; отстают пары, сформированные "
+                "позже октября. Согласия собраны не у всех участников — это сдерживает формирование новых пар."),
+    "growth": ("По сравнению со старт-листом у наставляемых заметен рост по компетентностной и мотивационно-"
+               "личностной составляющим; профессиональный рост педагогов оценён по итоговым анкетам в части пар."),
+}
+DECISIONS = (
+    ("Провести муниципальный семинар «Школа наставника» для наставников и школьных кураторов",
+     "Муниципальный куратор", 20),
+    ("Обеспечить сбор согласий на обработку персональных данных от 100 % участников программ",
+     "Руководители ОО", 45),
+    ("Организовать обмен лучшими практиками наставничества между организациями района",
+     "Муниципальный куратор, школьные кураторы", 90),
+)
+
+
+def _district_analysis(ctx: DemoContext) -> None:
+    """The first half's analysis, linked to the accepted reports, with decisions in the district roadmap."""
+    year, municipal = ctx.current_year, ctx.users.get("municipal")
+    if DistrictAnalysis.objects.filter(municipality=ctx.municipality, academic_year=year, half=1).exists():
+        return
+    made = analysis.save_analysis(municipality=ctx.municipality, academic_year=year, half=1,
+                                  quality_analysis=ANALYSIS["quality"], growth_analysis=ANALYSIS["growth"],
+                                  by=municipal)
+    ctx.created["анализов мониторинга района"] += 1
+    if analysis.district_roadmap(ctx.municipality, year) is None:
+        return
+    for text, responsible, days in DECISIONS:
+        analysis.add_decision(made, text=text, responsible=responsible,
+                              due_on=ctx.today + datetime.timedelta(days=days), by=municipal, today=ctx.today)
+        ctx.created["управленческих решений"] += 1

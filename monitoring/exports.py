@@ -9,6 +9,7 @@ Three spreadsheets are built here and two are borrowed:
   as the last row (``monitoring_rows`` / ``write_monitoring``);
 - the registry bases (mentors, mentees): ``registry.exports.export_base`` with the list page's filters;
 - the district's roadmaps item by item: ``monitoring.district.roadmap_matrix.write_matrix``, the rows of its page.
+- the quarterly personalised accounting: ``monitoring.accounting_export`` with its page's filters.
 
 Every builder walks the organisations in chunks and runs a fixed number of grouped queries per chunk,
 so neither the number of queries nor the memory grows with the rows; openpyxl's write-only workbook
@@ -405,6 +406,10 @@ def export_organisations(scope: Scope):
 
 def describe_params(params: dict) -> str:
     """The parameters as a person reads them: «2024/2025 учебный год» or the filters with their labels."""
+    if "quarter" in params:
+        from monitoring import accounting_export
+
+        return accounting_export.describe(params)
     if "year" in params:
         return _("%(start)s/%(end)s учебный год") % {"start": params["year"], "end": params["year"] + 1}
     filters = params.get("filters") or {}
@@ -435,9 +440,12 @@ def download_name(job: ExportJob) -> str:
         ExportJob.Kind.MENTORS: _("База наставников"),
         ExportJob.Kind.MENTEES: _("База наставляемых"),
         ExportJob.Kind.ROADMAP_MATRIX: _("Дорожные карты по мероприятиям"),
+        ExportJob.Kind.ACCOUNTING: _("Персонифицированный учёт"),
     }
     stamp = timezone.localtime(job.finished_at or job.created_at)
     year = f" {job.params['year']}-{job.params['year'] + 1}" if "year" in job.params else ""
+    if "quarter" in job.params:
+        year = f" {job.params['quarter']}"
     return f"{names[job.kind]}{year} {stamp:%d.%m.%Y}.xlsx"
 
 
@@ -498,6 +506,10 @@ def _build(job: ExportJob, scope: Scope, progress: Progress):
     """The file of a job, as an open binary file positioned at its start."""
     if job.kind in (ExportJob.Kind.MENTORS, ExportJob.Kind.MENTEES):
         return write_base(scope, base=job.kind, filters=job.params.get("filters") or {}, progress=progress)
+    if job.kind == ExportJob.Kind.ACCOUNTING:
+        from monitoring import accounting_export  # it builds on this module's writer
+
+        return accounting_export.build(scope, job.params, progress)
     year = _year(job.params)
     writer = {ExportJob.Kind.STATISTICS: write_statistics,
               ExportJob.Kind.DISTRICT_MONITORING: write_monitoring,

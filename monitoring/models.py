@@ -298,6 +298,10 @@ class ExportJob(models.Model):
         MENTORS = "mentors", _("База наставников")
         MENTEES = "mentees", _("База наставляемых")
         ROADMAP_MATRIX = "roadmap_matrix", _("Мероприятия дорожных карт по организациям района")
+        ACCOUNTING = "accounting", _("Персонифицированный учёт участников за квартал")
+
+    # Exports that hold people's personal data: their downloads go into the export log.
+    PERSONAL_KINDS = (Kind.MENTORS, Kind.MENTEES, Kind.ACCOUNTING)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("В очереди")
@@ -448,3 +452,7 @@ class BeatMark(models.Model):
         from django.utils import timezone
 
         cls.objects.update_or_create(name=name, defaults={"at": timezone.now()})
+
+
+# The district's analysis and management decisions live in their own module (seed 000 items 4.5, 4.7).
+from monitoring.analysis_models import DistrictAnalysis, ManagementDecision  # noqa: E402, F401

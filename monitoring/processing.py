@@ -44,7 +44,7 @@ def on_processing_stopped(sender, *, participant, purpose, **kwargs):
 @receiver(personal_data_destroyed, dispatch_uid="monitoring.processing.destroyed")
 def on_personal_data_destroyed(sender, *, participant, **kwargs):
     """Answers stay for the averages but lose their link to the person; case files and the registry
-    bases exported before go (they may hold the person)."""
+    bases and the quarterly accounting exported before go (they may hold the person)."""
     categories = []
     responses = list(Response.objects.filter(participant=participant).values_list("pk", flat=True))
     if responses:
@@ -61,12 +61,12 @@ def on_personal_data_destroyed(sender, *, participant, **kwargs):
     if removed:
         BestPracticeFile.objects.filter(pk__in=[f.pk for f in files]).delete()
         categories.append(_("фото- и видеоматериалы, файлы кейсов"))
-    exports = ExportJob.objects.filter(kind__in=(ExportJob.Kind.MENTORS, ExportJob.Kind.MENTEES)).exclude(file="")
+    exports = ExportJob.objects.filter(kind__in=ExportJob.PERSONAL_KINDS).exclude(file="")
     purged = 0
     for job in exports:
         job.file.storage.delete(job.file.name)
         purged += 1
     if purged:
         exports.update(file="")
-        categories.append(_("файлы выгрузок баз наставников и наставляемых"))
+        categories.append(_("файлы выгрузок баз наставников и наставляемых и персонифицированного учёта"))
     return categories

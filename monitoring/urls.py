@@ -1,6 +1,7 @@
 from django.urls import path
 
-from monitoring.views import cases, dashboards, district, exports, questionnaires, reminders, reports
+from monitoring.views import (accounting, analysis, cases, dashboards, district, exports, questionnaires,
+                              reminders, reports)
 
 app_name = "monitoring"
 
@@ -26,6 +27,14 @@ urlpatterns = [
     path("reports/<int:pk>/review/", reports.report_review, name="report_review"),
     path("reports/<int:pk>.pdf", reports.report_pdf, name="report_pdf"),
     path("targets/", reports.targets_edit, name="targets_edit"),
+    path("accounting/", accounting.accounting_list, name="accounting"),
+    path("analyses/", analysis.analysis_list, name="analysis_list"),
+    path("analyses/new/", analysis.analysis_create, name="analysis_create"),
+    path("analyses/<int:pk>/", analysis.analysis_detail, name="analysis_detail"),
+    path("analyses/<int:pk>/edit/", analysis.analysis_edit, name="analysis_edit"),
+    path("analyses/<int:pk>/decisions/new/", analysis.decision_create, name="decision_create"),
+    path("analyses/<int:pk>.pdf", analysis.analysis_pdf, name="analysis_pdf"),
+    path("decisions/<int:pk>/withdraw/", analysis.decision_withdraw, name="decision_withdraw"),
     path("exports/", exports.export_list, name="export_list"),
     path("exports/<int:pk>/", exports.export_detail, name="export_detail"),
     path("exports/<int:pk>/status/", exports.export_status, name="export_status"),

@@ -9,7 +9,8 @@ link keeps both.
 ``?sort=`` is ``key`` (ascending) or ``-key`` (descending), ``key`` one of the list's ``sorts``;
 anything else (``?sort=password``) falls back to the default, silently, like a bad page number.
 A sort is a tuple of ``order_by`` fields for a queryset, or a key function for a list already in
-memory. The primary key ends every queryset ordering, so pages never overlap or skip a row.
+memory. The primary key ends every queryset ordering, so pages never overlap or skip a row; a union of
+two tables has no primary key of its own and names the columns that identify its rows (``tiebreak``).
 """
 
 from collections.abc import Callable, Sequence
@@ -69,26 +70,27 @@ def chosen_page_size(request, default: int = DEFAULT_PAGE_SIZE) -> int:
     return int(value) if value.isdigit() and int(value) in PAGE_SIZES else default
 
 
-def order(rows, sorts: dict[str, SortSpec], sort: str):
-    """``rows`` ordered by ``sort`` (``key`` or ``-key``)."""
+def order(rows, sorts: dict[str, SortSpec], sort: str, *, tiebreak: Sequence[str] = ("pk",)):
+    """``rows`` ordered by ``sort`` (``key`` or ``-key``), a queryset's rows then by ``tiebreak``."""
     if not sort:
         return rows
     spec = sorts[sort.lstrip("-")]
     descending = sort.startswith("-")
     if isinstance(rows, QuerySet):
-        fields = list(spec) + ["pk"]
+        fields = list(spec) + list(tiebreak)
         return rows.order_by(*(_reverse(field) if descending else field for field in fields))
     return sorted(rows, key=spec, reverse=descending)
 
 
 def paginate(request, rows, *, sorts: dict[str, SortSpec] | None = None, default: str = "",
-             page_size: int = DEFAULT_PAGE_SIZE) -> Listing:
+             page_size: int = DEFAULT_PAGE_SIZE, tiebreak: Sequence[str] = ("pk",)) -> Listing:
     """A page of ``rows`` (a queryset or a list) sorted as the query string asks.
 
-    With ``default=""`` an unsorted request keeps the ordering ``rows`` already have.
+    With ``default=""`` an unsorted request keeps the ordering ``rows`` already have. ``tiebreak``: the
+    columns that end every ordering of a queryset (a ``union()`` names its own, it has no ``pk``).
     """
     sorts = sorts or {}
     sort = chosen_sort(request, sorts, default)
     size = chosen_page_size(request, page_size)
-    page = Paginator(order(rows, sorts, sort), size).get_page(request.GET.get("page"))
+    page = Paginator(order(rows, sorts, sort, tiebreak=tiebreak), size).get_page(request.GET.get("page"))
     return Listing(page=page, sort=sort, page_size=size)

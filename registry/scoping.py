@@ -40,8 +40,9 @@ superuser               yes   yes       yes        yes     yes    yes       yes 
 
 Municipality level (MUNICIPALITY_ROLE_PERMISSIONS, the district roadmap and targets): the municipal
 curator keeps the district roadmap (edit, progress, approve), the coverage targets, the portal-wide
-vocabulary of competencies and requests and the shared question sets of the questionnaires; the region
-and the district's organisations only read them. No role holds ``EDIT_FORMS`` (the list of mentoring
+vocabulary of competencies and requests, the shared question sets of the questionnaires and the
+district's half-year analysis with its management decisions; the region and the district's
+organisations only read them. No role holds ``EDIT_FORMS`` (the list of mentoring
 forms): only a superuser, who holds every permission, changes it.
 "Audit" is a person's «История» (who changed, viewed, downloaded their data); "destroy" is
 «Уничтожить сейчас» and the acts of destruction; "export log" who exported personal data.
@@ -87,6 +88,7 @@ class Perm(enum.StrEnum):
     EXPORT_LOG = "export_log"  # who exported personal data, when, from where
     EDIT_QUESTIONNAIRES = "edit_questionnaires"  # the question sets every organisation shares
     EDIT_FORMS = "edit_forms"  # the list of mentoring forms: held by no role, only by a superuser
+    DISTRICT_ANALYSIS = "district_analysis"  # the district's half-year analysis and management decisions
 
 
 class Role(models.TextChoices):
@@ -122,7 +124,7 @@ MUNICIPALITY_ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
     Role.MUNICIPAL_CURATOR: frozenset(
         {Perm.VIEW, Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.APPROVE_ROADMAP, Perm.EDIT_TARGETS,
-         Perm.EDIT_VOCABULARY, Perm.EDIT_QUESTIONNAIRES, Perm.EXPORT_LOG}
+         Perm.EDIT_VOCABULARY, Perm.EDIT_QUESTIONNAIRES, Perm.EXPORT_LOG, Perm.DISTRICT_ANALYSIS}
     ),
     Role.SCHOOL_CURATOR: frozenset({Perm.VIEW}),
     Role.DIRECTOR: frozenset({Perm.VIEW}),

@@ -11,7 +11,7 @@ HUGE = "9" * 20  # beyond a 64-bit integer: SQLite refuses it, PostgreSQL too
 FILTER_NAMES = ("year", "organisation", "programme", "form", "status", "kind", "type", "pair", "q", "role",
                 "category", "consent", "topic", "class_name", "stage", "responsible", "owner", "half",
                 "municipality", "date_from", "date_to", "late", "view", "unread", "roadmap", "purpose",
-                "published", "source", "archived", "show")
+                "published", "source", "archived", "show", "quarter")
 HOSTILE = [
     {"page": "abc"}, {"page": "-1"}, {"page": HUGE}, {"sort": "password"}, {"sort": "--name"},
     {"per_page": "0"}, {"per_page": HUGE}, {"next": "abc"}, {"next": "https://evil.example/"},

@@ -406,3 +406,24 @@ def test_the_district_pages_show_the_demo_district(demo_output):
     assert len(links) >= 40
     for address, number in set(links):
         assert client.get(address).context["listing"].count == number, address
+
+
+def test_the_district_has_a_quarterly_table_and_an_analysis(demo_output):
+    from monitoring import accounting
+    from monitoring.models import DistrictAnalysis, MonitoringReport
+
+    scope = Scope.for_user(User.objects.get(username="municipal"))
+    this = accounting.Quarter.containing(timezone.localdate())
+    totals = accounting.totals(scope, this)
+    assert totals.people > 0 and totals.mentors > 0 and totals.mentees > 0 and totals.pairs > 0
+    assert totals.meetings + accounting.totals(scope, this.shifted(-1)).meetings > 0
+    assert accounting.rows(scope, this).count() >= totals.people
+    analysis = DistrictAnalysis.objects.get()
+    assert analysis.half == 1 and analysis.quality_analysis and analysis.growth_analysis
+    assert set(analysis.reports.all()) == set(MonitoringReport.objects.filter(
+        academic_year=analysis.academic_year, half=1, status=MonitoringReport.Status.ACCEPTED))
+    assert analysis.reports.exists()
+    decisions = list(analysis.decisions.select_related("roadmap_item__roadmap"))
+    assert len(decisions) == 3
+    assert all(d.roadmap_item.roadmap.municipality_id == analysis.municipality_id for d in decisions)
+    assert "анализов мониторинга района" in demo_output

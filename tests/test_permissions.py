@@ -27,6 +27,7 @@ from django.utils import timezone
 from mentoring import orders as order_service
 from mentoring import services as mentoring_services
 from mentoring.models import Meeting, MentoringForm, Order, PlanItem, Programme
+from monitoring import analysis as analysis_service
 from monitoring import questionnaires as survey_service
 from monitoring import reports as report_service
 from monitoring.models import BestPractice, BestPracticeFile, ExportJob, Questionnaire
@@ -34,7 +35,7 @@ from registry import destruction
 from registry.models import AcademicYear, ParticipantImport, Topic
 from registry.scoping import Perm
 from roadmaps import services as roadmap_services
-from roadmaps.models import EvidenceFile, Occurrence
+from roadmaps.models import EvidenceFile, Level, Occurrence
 from tests import factories
 from tests.test_roadmap_pages import make_template
 
@@ -184,6 +185,12 @@ def objects(district):
     act = destruction.destroy([gone], by=district.director1)[0]
     partner = factories.PartnerFactory(organisation=school)
     topic = Topic.objects.create(name="Шахматный клуб", organisation=school)
+    roadmap_services.create_from_template(template=make_template("test-district", level=Level.MUNICIPALITY),
+                                          academic_year=year, municipality=district.municipality)
+    analysis = analysis_service.save_analysis(municipality=district.municipality, academic_year=year, half=1,
+                                              quality_analysis="Анализ", by=district.municipal)
+    decision = analysis_service.add_decision(analysis, text="Семинар", responsible="МК",
+                                             due_on=TODAY + datetime.timedelta(days=10), by=district.municipal)
     return {
         "participants": mentee.participant.pk, "consents": consent.pk, "partners": partner.pk,
         "organisations": school.pk, "topics": topic.pk, "import": upload.pk, "acts": act.pk,
@@ -191,7 +198,7 @@ def objects(district):
         "plan-items": plan_item.pk, "meetings": meeting.pk, "orders": order.pk, "roadmaps": roadmap.pk,
         "items": item.pk, "occurrences": occurrence.pk, "files": EvidenceFile.objects.get(occurrence=occurrence).pk,
         "questionnaires": questionnaire.pk, "responses": response.pk, "reports": report.pk, "exports": job.pk,
-        "cases": case.pk, "case-files": case_file.pk,
+        "cases": case.pk, "case-files": case_file.pk, "analyses": analysis.pk, "decisions": decision.pk,
         # the other URL arguments
         "mentee_pk": mentee.pk, "year_pk": year.pk, "token": response.token, "part": "act", "field": "portfolio",
         "signer": "representative",
@@ -281,7 +288,8 @@ def test_the_objects_are_really_there_for_whoever_may_write(district, client_for
     writers = {perm: district.curator1 for perm in Perm}
     for perm in (Perm.SIGN_ORDERS, Perm.APPROVE_ROADMAP, Perm.DESTROY_DATA):
         writers[perm] = district.director1
-    for perm in (Perm.EDIT_HEADCOUNT, Perm.REVIEW_REPORT, Perm.EDIT_TARGETS, Perm.EDIT_QUESTIONNAIRES):
+    for perm in (Perm.EDIT_HEADCOUNT, Perm.REVIEW_REPORT, Perm.EDIT_TARGETS, Perm.EDIT_QUESTIONNAIRES,
+                 Perm.DISTRICT_ANALYSIS):
         writers[perm] = district.municipal
     writers[Perm.EDIT_FORMS] = factories.UserFactory(username="admin", is_superuser=True)
     missing = {}

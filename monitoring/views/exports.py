@@ -13,13 +13,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from monitoring import exports, jobs, lists
+from monitoring.accounting_forms import PREFIX as ACCOUNTING_PREFIX
+from monitoring.accounting_forms import AccountingFilterForm
 from monitoring.models import ExportJob
 from registry import audit
 from registry.forms import CrispyMixin
 from registry.listing import paginate
-from registry.models import AcademicYear
+from registry.models import AcademicYear, Organisation
 from registry.once import once
-from registry.scoping import own_records, read_only
+from registry.scoping import get_visible_or_404, own_records, read_only
 
 PAGE_SIZE = 25
 YEAR_KINDS = (ExportJob.Kind.STATISTICS, ExportJob.Kind.DISTRICT_MONITORING, ExportJob.Kind.ROADMAP_MATRIX)
@@ -73,12 +75,25 @@ def export_list(request):
     else:
         filter_data = None
     filters, filterset = exports.clean_base_filters(filter_data, request.scope)
+    # The quarterly accounting's own filters, prefixed: its page's «XLSX» button hands them over.
+    accounting = AccountingFilterForm(data if data is not None else (
+        request.GET if initial_kind == ExportJob.Kind.ACCOUNTING else None), scope=request.scope,
+        prefix=ACCOUNTING_PREFIX)
     if request.method == "POST":
         if not can_request:
             raise PermissionDenied
         if form.is_valid() and (form.cleaned_data["kind"] not in BASE_KINDS or filterset.is_valid()):
             kind = form.cleaned_data["kind"]
-            params = {"year": form.cleaned_data["year"].start_year} if kind in YEAR_KINDS else {"filters": filters}
+            if kind in YEAR_KINDS:
+                params = {"year": form.cleaned_data["year"].start_year}
+            elif kind == ExportJob.Kind.ACCOUNTING:
+                requested = accounting.requested_organisation()
+                if requested is not None:  # outside the scope: 404, never a file of everything else
+                    get_visible_or_404(Organisation, request, pk=requested)
+                params = {"quarter": accounting.chosen_quarter().param,
+                          "filters": accounting.filters().as_params()}
+            else:
+                params = {"filters": filters}
             try:
                 job = exports.request_export(user=request.user, kind=kind, params=params)
             except exports.DuplicateExport as refused:
@@ -96,6 +111,7 @@ def export_list(request):
         job.waiting = waiting_state(job)
     return render(request, "monitoring/exports/list.html", {
         "form": form, "filter": filterset, "listing": listing, "jobs_filter": chosen, "can_request": can_request,
+        "accounting": accounting,
         "year_kinds": list(YEAR_KINDS), "base_kinds": list(BASE_KINDS),
         "kinds": ExportJob.Kind.choices, "statuses": ExportJob.Status.choices,
     })
@@ -181,6 +197,6 @@ def export_download(request, pk):
             "job": job, "reason": reason, "description": exports.describe_params(job.params),
             "filters": (job.params.get("filters") or {}).items(),
         }, status=410 if reason == "expired" else 404)
-    if job.kind in (ExportJob.Kind.MENTORS, ExportJob.Kind.MENTEES):
+    if job.kind in ExportJob.PERSONAL_KINDS:
         audit.record_export(title=job.get_kind_display(), rows=None, scope=request.scope, instance=job)
     return FileResponse(handle, as_attachment=True, filename=exports.download_name(job), content_type=exports.XLSX)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from monitoring import lists
 from monitoring import reports as service
 from monitoring.district import targets as district_targets
-from monitoring.models import CoverageTarget, MonitoringReport, ReportReview
+from monitoring.models import CoverageTarget, DistrictAnalysis, MonitoringReport, ReportReview
 from monitoring.report_forms import (
     CoverageTargetForm,
     ReportTextForm,
@@ -318,6 +318,10 @@ def district_report(request):
         return pdf_response(render_pdf("monitoring/reports/district_pdf.html", context, request=request), filename)
     context["pdf_url"] = reverse("monitoring:district_report") + "?" + urlencode(
         {"municipality": municipality.pk, "year": year.start_year, "half": half, "format": "pdf"})
+    # The municipal curator's analysis of this half and its decisions (monitoring.analysis), or a start.
+    context["analysis"] = DistrictAnalysis.objects.filter(municipality=municipality, academic_year=year,
+                                                          half=half).first()
+    context["can_analyse"] = Perm.DISTRICT_ANALYSIS in scope.permissions_for_municipality(municipality)
     return render(request, "monitoring/reports/district.html", context)
 
 
