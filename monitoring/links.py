@@ -110,7 +110,7 @@ def evaluated(questionnaire: Questionnaire, people: Iterable[Participant], *, pr
               pair: Pair | None = None, role: str = Audience.ALL) -> list[Target]:
     """Each person with what their answers evaluate: their one place among the evaluable pairs (narrowed
     to ``programme`` or ``pair``); with several places, the programme if they are all in one (a mentor of
-    two pairs answers once, for no pair in particular), else ``programme`` or nothing."""
+    two pairs answers once, for no pair in particular); else nothing in particular."""
     people = list(people)
     pairs = evaluable_pairs(questionnaire, {p.organisation_id for p in people}, programme=programme)
     if pair is not None:
@@ -123,8 +123,7 @@ def evaluated(questionnaire: Questionnaire, people: Iterable[Participant], *, pr
             targets.append(Target(person, *mine[0]))
             continue
         programmes = {place[0] for place in mine}
-        chosen = next(iter(programmes)) if len(programmes) == 1 else (programme.pk if programme else None)
-        targets.append(Target(person, chosen))
+        targets.append(Target(person, programmes.pop() if len(programmes) == 1 else None))
     return targets
 
 
