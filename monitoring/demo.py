@@ -184,6 +184,6 @@ def build_questionnaire_links(ctx: DemoContext) -> None:
     people = Participant.objects.filter(organisation=first, class_name=class_name, is_archived=False,
                                         mentee_profile__memberships__pair__programme_id=programme_id,
                                         mentee_profile__memberships__left_on__isnull=True).distinct()
-    batch = links.issue_bulk(questionnaire=interim, people=people, programme=Programme.objects.get(pk=programme_id),
-                             role=links.Audience.MENTEES, days=14, by=curator)
+    batch = links.issue_bulk(questionnaire=interim, people=people, role=links.Audience.MENTEES, days=14, by=curator,
+                             pairs=links.evaluable_pairs(interim, programme=Programme.objects.get(pk=programme_id)))
     ctx.created["личных ссылок на анкеты"] += batch.new

@@ -57,8 +57,17 @@ class LinkFilter:
         return {key: str(value) for key, value in values.items() if value}
 
     @property
-    def places_pairs(self) -> bool:
+    def narrows_to_pairs(self) -> bool:
         return bool(self.programme or self.form or self.pair)
+
+    def pairs(self, questionnaire: Questionnaire, organisation):
+        """The evaluable pairs of the organisation the filters leave (all of them without a filter)."""
+        pairs = evaluable_pairs(questionnaire, organisation_ids=[organisation.pk], programme=self.programme)
+        if self.form is not None:
+            pairs = pairs.filter(programme__form=self.form)
+        if self.pair is not None:
+            pairs = pairs.filter(pk=self.pair.pk)
+        return pairs
 
 
 def _pair_label(pair: Pair) -> str:
@@ -76,10 +85,8 @@ def read_filter(params, questionnaire: Questionnaire, organisation) -> LinkFilte
     programme = next((p for p in programmes if p.pk == id_param(params.get("programme"))), None)
     forms = list(dict.fromkeys(p.form for p in programmes))
     form = next((f for f in forms if f.pk == id_param(params.get("form"))), None)
-    pairs = evaluable_pairs(questionnaire, [organisation.pk], programme=programme)
-    if form is not None:
-        pairs = pairs.filter(programme__form=form)
-    pair_rows = list(pairs_with_people(pairs).order_by("pk"))
+    pair_rows = list(pairs_with_people(LinkFilter(programme=programme, form=form).pairs(questionnaire, organisation))
+                     .order_by("pk"))
     pair = next((p for p in pair_rows if p.pk == id_param(params.get("pair"))), None)
     classes = list(answering(questionnaire, [organisation.pk]).exclude(class_name="")
                    .order_by("class_name").values_list("class_name", flat=True).distinct())
@@ -108,12 +115,8 @@ def candidates(questionnaire: Questionnaire, organisation, chosen: LinkFilter):
     if chosen.class_name:
         people = people.filter(class_name=chosen.class_name)
     role = audience_for(questionnaire, chosen.role)
-    if chosen.places_pairs:
-        pairs = evaluable_pairs(questionnaire, [organisation.pk], programme=chosen.programme)
-        if chosen.form is not None:
-            pairs = pairs.filter(programme__form=chosen.form)
-        if chosen.pair is not None:
-            pairs = pairs.filter(pk=chosen.pair.pk)
+    if chosen.narrows_to_pairs:
+        pairs = chosen.pairs(questionnaire, organisation)
         # Suspended places count: those people are listed, and told why they get no link.
         as_mentee = Exists(Membership.objects.filter(mentee__participant=OuterRef("pk"), pair__in=pairs,
                                                      left_on__isnull=True))
@@ -146,11 +149,11 @@ class Row:
     stopped: str  # why the person gets no link; "" when they may get one
 
 
-def rows(questionnaire: Questionnaire, people, chosen: LinkFilter) -> list[Row]:
+def rows(questionnaire: Questionnaire, organisation, people, chosen: LinkFilter) -> list[Row]:
     """A page of the list with what each link would evaluate and why someone gets none. Three queries."""
     people = list(people)
     allowed = states(people)
-    targets = evaluated(questionnaire, people, programme=chosen.programme, pair=chosen.pair, role=chosen.role)
+    targets = evaluated(questionnaire, people, pairs=chosen.pairs(questionnaire, organisation), role=chosen.role)
     programmes = {p.pk: p for p in chosen.choices.get("programmes", ())}
     return [Row(t.participant, t, programmes.get(t.programme_id),
                 "" if allowed[t.participant.pk].allowed else allowed[t.participant.pk].reason) for t in targets]

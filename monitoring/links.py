@@ -70,7 +70,7 @@ class Target:
     membership_id: int | None = None
 
 
-def evaluable_pairs(questionnaire: Questionnaire, organisation_ids, *, programme: Programme | None = None):
+def evaluable_pairs(questionnaire: Questionnaire, *, organisation_ids=(), programme: Programme | None = None):
     """The pairs a link may evaluate: those that worked in this academic year (or in ``programme``), of the
     questionnaire's form when it has one."""
     pairs = Pair.objects.filter(status__in=WORKED)
@@ -106,15 +106,14 @@ def places(people, pairs, role: str) -> dict[int, list[tuple[int, int, int | Non
     return found
 
 
-def evaluated(questionnaire: Questionnaire, people: Iterable[Participant], *, programme: Programme | None = None,
-              pair: Pair | None = None, role: str = Audience.ALL) -> list[Target]:
-    """Each person with what their answers evaluate: their one place among the evaluable pairs (narrowed
-    to ``programme`` or ``pair``); with several places, the programme if they are all in one (a mentor of
-    two pairs answers once, for no pair in particular); else nothing in particular."""
+def evaluated(questionnaire: Questionnaire, people: Iterable[Participant], *, pairs=None,
+              role: str = Audience.ALL) -> list[Target]:
+    """Each person with what their answers evaluate: their one place among ``pairs`` (by default the
+    evaluable pairs of their organisations); with several, the programme if they are all in one (a
+    mentor of two pairs answers once, for no pair in particular); else nothing in particular."""
     people = list(people)
-    pairs = evaluable_pairs(questionnaire, {p.organisation_id for p in people}, programme=programme)
-    if pair is not None:
-        pairs = pairs.filter(pk=pair.pk)
+    if pairs is None:
+        pairs = evaluable_pairs(questionnaire, organisation_ids={p.organisation_id for p in people})
     found = places([p.pk for p in people], pairs, audience_for(questionnaire, role))
     targets = []
     for person in people:
@@ -179,15 +178,15 @@ def issue_links(*, questionnaire: Questionnaire, participants: Iterable[Particip
     if not people:
         raise ValidationError(_("Выберите участников или программу."))
     require_processing(people)
-    return _issue(questionnaire, evaluated(questionnaire, people, programme=programme, role=role), days=days, by=by,
-                  now=now)
+    pairs = evaluable_pairs(questionnaire, programme=programme) if programme is not None else None
+    return _issue(questionnaire, evaluated(questionnaire, people, pairs=pairs, role=role), days=days, by=by, now=now)
 
 
-def issue_bulk(*, questionnaire: Questionnaire, people: Iterable[Participant], programme: Programme | None = None,
-               pair: Pair | None = None, role: str = Audience.ALL, days: int = LINK_DAYS, by=None,
-               now: datetime.datetime | None = None) -> Batch:
-    """Links for a chosen set (a filtered list, «select all»): whoever may not be processed is left out,
-    and ``Batch.refused`` says who and why."""
+def issue_bulk(*, questionnaire: Questionnaire, people: Iterable[Participant], pairs=None, role: str = Audience.ALL,
+               days: int = LINK_DAYS, by=None, now: datetime.datetime | None = None) -> Batch:
+    """Links for a chosen set (a filtered list, «select all»), each tied to the person's place among
+    ``pairs`` (the pairs the list was narrowed to; by default all evaluable ones): whoever may not be
+    processed is left out, and ``Batch.refused`` says who and why."""
     _check_days(days)
     people = list(dict.fromkeys(people))
     if not people:
@@ -196,8 +195,8 @@ def issue_bulk(*, questionnaire: Questionnaire, people: Iterable[Participant], p
     allowed = [p for p in people if p.pk not in stopped]
     links = []
     if allowed:
-        links = _issue(questionnaire, evaluated(questionnaire, allowed, programme=programme, pair=pair, role=role),
-                       days=days, by=by, now=now)
+        links = _issue(questionnaire, evaluated(questionnaire, allowed, pairs=pairs, role=role), days=days, by=by,
+                       now=now)
     return Batch(links, [stopped[p.pk].message for p in people if p.pk in stopped])
 
 

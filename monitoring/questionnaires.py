@@ -5,7 +5,8 @@ present) and stored all or nothing: entered by a curator on behalf of a particip
 submit stores one response, or submitted by the participant through a personal link
 (``monitoring.links``).
 
-The question sets are shared by every organisation, and answers point at their questions: a question
+The question sets are shared by every organisation or kept by one for its own people
+(``Questionnaire.organisation``), and answers point at their questions: a question
 that has answers is never deleted, it is retired — taken off the questionnaire, made optional, and
 kept with its answers (``Question.retired_at`` set). The rest are the active set.
 """

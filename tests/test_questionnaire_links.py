@@ -183,13 +183,28 @@ def test_one_link_per_programme_a_person_evaluates(district, survey, school):
     other = programme_of(district.school1, "учитель – учитель")
     colleague = person(district.school1, "Коллегина", "", category="teacher", birth_date=datetime.date(1990, 1, 1))
     pair_of(other, teacher, colleague)
-    first = links.issue_bulk(questionnaire=survey, people=[teacher], programme=school["teacher_student"])
-    second = links.issue_bulk(questionnaire=survey, people=[teacher], programme=other)
+    first = links.issue_bulk(questionnaire=survey, people=[teacher],
+                              pairs=links.evaluable_pairs(survey, programme=school["teacher_student"]))
+    second = links.issue_bulk(questionnaire=survey, people=[teacher],
+                               pairs=links.evaluable_pairs(survey, programme=other))
     assert first.new == second.new == 1 and Response.objects.count() == 2
     assert {r.programme for r in Response.objects.all()} == {school["teacher_student"], other}
     # Without a programme to tell them apart, the person is in two: their first link is extended.
     third = links.issue_bulk(questionnaire=survey, people=[teacher])
     assert third.extended == 1 and Response.objects.count() == 2
+
+
+def test_the_filters_say_what_a_link_of_someone_in_two_programmes_evaluates(district, client_for, survey, school):
+    teacher = school["teacher"]
+    other = programme_of(district.school1, "учитель – учитель")
+    colleague = person(district.school1, "Коллегина", "", category="teacher", birth_date=datetime.date(1990, 1, 1))
+    colleague_pair = pair_of(other, teacher, colleague)
+    client = client_for(district.curator1)
+    client.post(f"{url(survey)}?form={other.form_id}", {"participant": [teacher.pk], "days": "14"})
+    response = Response.objects.get(participant=teacher)
+    assert (response.programme, response.pair) == (other, colleague_pair)
+    client.post(f"{url(survey)}?pair={school['first'].pk}", {"participant": [teacher.pk], "days": "14"})
+    assert Response.objects.get(participant=teacher, programme=school["teacher_student"]).pair == school["first"]
 
 
 def test_ticked_people_outside_the_filter_or_the_school_get_nothing(district, client_for, survey, school):

@@ -42,9 +42,9 @@ def links_create(request, pk):
         # Only people the filters found: an id from elsewhere (another school, another filter) is ignored.
         people = found if form.cleaned_data["everyone"] else found.filter(pk__in=ticked)
         try:
-            batch = links.issue_bulk(questionnaire=questionnaire, people=people, programme=chosen.programme,
-                                     pair=chosen.pair, role=chosen.role, days=form.cleaned_data["days"],
-                                     by=request.user)
+            batch = links.issue_bulk(questionnaire=questionnaire, people=people,
+                                     pairs=chosen.pairs(questionnaire, organisation), role=chosen.role,
+                                     days=form.cleaned_data["days"], by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -60,7 +60,7 @@ def links_create(request, pk):
     listing = paginate(request, found, sorts=link_lists.SORTS, default="name")
     return render(request, "monitoring/questionnaires/links_form.html", {
         "questionnaire": questionnaire, "organisation": organisation, "form": form, "chosen": chosen,
-        "listing": listing, "rows": link_lists.rows(questionnaire, listing.rows, chosen),
+        "listing": listing, "rows": link_lists.rows(questionnaire, organisation, listing.rows, chosen),
         "sheet_url": _sheet_url(questionnaire, organisation, chosen), "now": timezone.now(),
         "filtered": bool(chosen.params()),
     })

@@ -35,6 +35,13 @@ def _can_edit(scope, questionnaire, surveyed: set[int]) -> bool:
     return questionnaire.organisation_id in surveyed
 
 
+def _can_survey(questionnaire, surveyed: set[int]) -> bool:
+    """Whether the user may answer for or hand out links to anyone it is for."""
+    if not questionnaire.is_active:
+        return False
+    return questionnaire.organisation_id in surveyed if questionnaire.organisation_id else bool(surveyed)
+
+
 def active_questionnaire(request, pk):
     """A questionnaire in use that the user sees (another organisation's own is 404)."""
     return get_visible_or_404(Questionnaire.objects.filter(is_active=True).select_related("form"), request,
@@ -90,8 +97,7 @@ def questionnaire_list(request):
     listing = paginate(request, questionnaires_, sorts=lists.QUESTIONNAIRE_SORTS, default="kind")
     for questionnaire in listing.rows:
         questionnaire.can_edit = _can_edit(scope, questionnaire, surveyed)
-        questionnaire.can_survey = questionnaire.is_active and (
-            questionnaire.organisation_id in surveyed if questionnaire.organisation_id else bool(surveyed))
+        questionnaire.can_survey = _can_survey(questionnaire, surveyed)
     return render(request, "monitoring/questionnaires/list.html", {
         "listing": listing, **chosen, "kinds": Questionnaire.Kind.choices, "owners": lists.QUESTIONNAIRE_OWNERS,
         "can_add": can_add, "show_all": show_all,
@@ -140,8 +146,7 @@ def questionnaire_detail(request, pk):
         "organisations": organisations, "organisation": organisation, "via": via,
         "show_organisation": len(organisations) > 1 and organisation is None,
         "can_edit": _can_edit(scope, questionnaire, surveyed),
-        "can_survey": questionnaire.is_active and (
-            questionnaire.organisation_id in surveyed if questionnaire.organisation_id else bool(surveyed)),
+        "can_survey": _can_survey(questionnaire, surveyed),
     })
 
 
@@ -215,7 +220,7 @@ def response_create(request, pk):
 def response_detail(request, pk):
     response = get_visible_or_404(
         Response.objects.select_related("questionnaire__form", "organisation", "participant", "pair__programme__form",
-                                        "entered_by", "created_by"),
+                                        "programme__form", "entered_by", "created_by"),
         request, pk=pk,
     )
     answers = {answer.question_id: answer for answer in response.answers.all()}
