@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 import segno
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.models import MentoringForm, MentorLink, Membership, Pair, Programme
@@ -33,7 +33,10 @@ STAGES = (("entry", _("входную оценку ещё не проходил�
 ROLES = ((Audience.MENTEES, _("наставляемые")), (Audience.MENTORS, _("наставники")))
 NAME = ("last_name", "first_name", "patronymic")
 SORTS = {"name": NAME, "class_name": ("class_name", *NAME), "link": ("link_until", *NAME)}
-FILTER_NAMES = ("q", "class_name", "programme", "form", "pair", "role", "stage")
+# The class filter's value for people without a class or group (teachers, parents, partners).
+NO_CLASS = "-"
+# One file is rendered while the curator waits (about 3 s per hundred links): beyond this, one per class.
+MAX_SHEET_LINKS = 150
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,11 @@ def read_filter(params, questionnaire: Questionnaire, organisation) -> LinkFilte
     classes = list(answering(questionnaire, [organisation.pk]).exclude(class_name="")
                    .order_by("class_name").values_list("class_name", flat=True).distinct())
     class_name = normalise_class_name(search_param(params, "class_name"))
+    if class_name != NO_CLASS and class_name not in classes:
+        class_name = ""
     roles = ROLES if audience_for(questionnaire) == Audience.ALL else ()
     return LinkFilter(
-        q=search_param(params), class_name=class_name if class_name in classes else "", programme=programme,
+        q=search_param(params), class_name=class_name, programme=programme,
         form=form, pair=pair, role=params.get("role", "") if params.get("role") in dict(roles) else "",
         stage=params.get("stage", "") if params.get("stage") in dict(STAGES) else "",
         choices={"programmes": programmes, "forms": forms, "pairs": [(p.pk, _pair_label(p)) for p in pair_rows],
@@ -113,7 +118,7 @@ def candidates(questionnaire: Questionnaire, organisation, chosen: LinkFilter):
         # search_name is lower-cased in Python: SQLite's LIKE folds the case of ASCII only.
         people = people.filter(search_name__contains=word)
     if chosen.class_name:
-        people = people.filter(class_name=chosen.class_name)
+        people = people.filter(class_name="" if chosen.class_name == NO_CLASS else chosen.class_name)
     role = audience_for(questionnaire, chosen.role)
     if chosen.narrows_to_pairs:
         pairs = chosen.pairs(questionnaire, organisation)
@@ -197,18 +202,27 @@ def class_order(name: str) -> tuple:
     return (not name, int(match.group(1)) if match else 0, match.group(2) if match else name)
 
 
-def sheets(questionnaire: Questionnaire, people, *, programme: Programme | None, url_for,
-           now: datetime.datetime) -> list[Sheet]:
-    """The usable links of ``people`` (a queryset), one sheet per class in class order, by name within.
-    A link of someone whose data may no longer be processed is not printed."""
+def printable(questionnaire: Questionnaire, people, *, programme: Programme | None, now: datetime.datetime):
+    """The usable links of ``people`` (a queryset): handed out, not answered, not expired."""
     links = (Response.objects.filter(questionnaire=questionnaire, participant__in=people.values("pk"),
                                      token__isnull=False, submitted_at__isnull=True)
-             .filter(Q(token_expires_at__isnull=True) | Q(token_expires_at__gt=now))
-             .select_related("participant", "programme__form")
-             .order_by("participant__last_name", "participant__first_name", "participant__patronymic", "pk"))
-    if programme is not None:
-        links = links.filter(programme=programme)
-    links = list(links)
+             .filter(Q(token_expires_at__isnull=True) | Q(token_expires_at__gt=now)))
+    return links.filter(programme=programme) if programme is not None else links
+
+
+def classes(links) -> list[tuple[str, int]]:
+    """(class, its filter value, how many of ``links``) in class order: the choice when one file would be
+    too long."""
+    counts = {row["participant__class_name"]: row["n"]
+              for row in links.order_by().values("participant__class_name").annotate(n=Count("pk"))}
+    return [(name, name or NO_CLASS, counts[name]) for name in sorted(counts, key=class_order)]
+
+
+def sheets(links, *, url_for) -> list[Sheet]:
+    """``links`` one sheet per class in class order, by name within. A link of someone whose data may no
+    longer be processed is not printed."""
+    links = list(links.select_related("participant", "programme__form")
+                 .order_by("participant__last_name", "participant__first_name", "participant__patronymic", "pk"))
     allowed = states([r.participant for r in links])
     by_class: dict[str, list[Card]] = {}
     for response in links:

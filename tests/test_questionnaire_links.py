@@ -298,6 +298,27 @@ def test_the_sheets_print_only_usable_links_of_the_filtered_or_ticked_people(dis
     assert "Григорьева" in ticked and "Алексеев" not in ticked
 
 
+def test_too_many_links_for_one_file_are_offered_one_file_per_class(district, client_for, survey, school,
+                                                                    monkeypatch):
+    from monitoring import link_lists
+
+    monkeypatch.setattr(link_lists, "MAX_SHEET_LINKS", 3)
+    client = client_for(district.curator1)
+    client.post(url(survey), {"everyone": "1", "days": "14"})
+    page = client.get(reverse("monitoring:links_pdf", args=[survey.pk]), {"organisation": district.school1.pk})
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    offered = [(name, count) for name, count, _url in page.context["classes"]]
+    assert offered == [("7А", 4), ("8Б", 1), ("10А", 1), ("", 1)]
+    for name, _count, address in page.context["classes"]:
+        response = client.get(address)
+        assert response["Content-Type"] == "application/pdf", name  # a class is printed whatever its size
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get(
+        page.context["classes"][-1][2]).content)).pages)
+    assert "Учителева" in text and "Алексеев" not in text
+    # The same «without a class» choice filters the list.
+    assert found(client, survey, class_name="-") == {"Учителева"}
+
+
 # --- who may --------------------------------------------------------------------------------------------
 
 

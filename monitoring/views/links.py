@@ -1,6 +1,7 @@
 """Personal questionnaire links: the filtered list they are issued from, the printed sheets with QR
 codes, and the public page a link opens (no login, nothing else reachable)."""
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_not_required
@@ -79,8 +80,15 @@ def links_pdf(request, pk):
     ticked = link_lists.id_list(request.GET.getlist("participant"))
     if ticked:
         people = people.filter(pk__in=ticked)
-    sheets = link_lists.sheets(questionnaire, people, programme=chosen.programme, now=timezone.now(),
-                               url_for=lambda response: request.build_absolute_uri(response.public_url()))
+    printable = link_lists.printable(questionnaire, people, programme=chosen.programme, now=timezone.now())
+    if not chosen.class_name and printable.count() > link_lists.MAX_SHEET_LINKS:
+        # Too long for one file made while the curator waits: a file per class instead.
+        return render(request, "monitoring/questionnaires/links_sheets_by_class.html", {
+            "questionnaire": questionnaire, "organisation": organisation,
+            "classes": [(name, count, _sheet_url(questionnaire, organisation, replace(chosen, class_name=value),
+                                                 ticked)) for name, value, count in link_lists.classes(printable)],
+        })
+    sheets = link_lists.sheets(printable, url_for=lambda response: request.build_absolute_uri(response.public_url()))
     pdf = render_pdf("monitoring/pdf/link_sheets.html", {
         "questionnaire": questionnaire, "organisation": organisation, "sheets": sheets,
         "generated_on": timezone.localdate(),
