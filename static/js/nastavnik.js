@@ -49,14 +49,6 @@ function nastavnikWhen() {
 document.addEventListener("DOMContentLoaded", nastavnikWhen);
 document.addEventListener("change", nastavnikWhen);
 
-/* A checkbox with data-check-all="name" ticks or clears every enabled checkbox of that name in its form. */
-document.addEventListener("change", function (event) {
-  var box = event.target;
-  if (!box.matches("input[data-check-all]")) { return; }
-  (box.form || document).querySelectorAll("input[type=checkbox][name='" + box.dataset.checkAll + "']:not(:disabled)")
-    .forEach(function (other) { other.checked = box.checked; });
-});
-
 /* A questionnaire's question asks for options only when its type is «выбор варианта». */
 document.addEventListener("change", function (event) {
   var select = event.target;
