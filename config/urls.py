@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from monitoring.views.health import healthz
-from monitoring.views.questionnaires import public_answer
+from monitoring.views.links import public_answer
 from registry.views.accounts import otp_setup, otp_verify
 from registry.views.home import home
 

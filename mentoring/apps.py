@@ -19,7 +19,7 @@ class MentoringConfig(AppConfig):
         register_home_panel("mentoring.awaiting_signature", awaiting_signature_panel, order=10)
 
         from mentoring import processing  # noqa: F401  (connects the receivers)
-        from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem
+        from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem, Support
         from registry import audit
 
         audit.register(Pair, exclude_fields=["match_reasons"])
@@ -27,3 +27,4 @@ class MentoringConfig(AppConfig):
         audit.register(Membership)
         audit.register(PlanItem)
         audit.register(Meeting)
+        audit.register(Support)  # its note speaks of a child: in the person's «История» like their other records

@@ -12,7 +12,7 @@ import datetime
 from django.db.models import Max
 
 from mentoring import proposals, services
-from mentoring.models import Meeting, MentoringForm, Order, Pair, PlanItem, Preference, Programme
+from mentoring.models import Meeting, MentoringForm, Order, Pair, PlanItem, Preference, Programme, Support
 from registry.demo import DemoContext, demo_step
 from registry.models import Consent, Organisation
 
@@ -174,6 +174,38 @@ def _history(ctx: DemoContext, programme: Programme, pairs: list[Pair], rng) -> 
                         reason="Наставляемый перевёлся в другую школу")
     ctx.created["пар, прекращённых досрочно"] += 1
 
+
+
+SUPPORT = [
+    (Support.Kind.PSYCHOLOGIST, "педагог-психолог", "Беседа о школьной тревожности; упражнения на самооценку."),
+    (Support.Kind.CONSULTATION, "социальный педагог", "Консультация с родителями: как поддержать ребёнка, пока идёт подбор."),
+    (Support.Kind.SEARCH, "куратор программы", "Предложена кандидатура наставника из 10 класса; знакомство на нетворкинге."),
+    (Support.Kind.CLASS_TEACHER, "классный руководитель", "Включён в проектную группу класса."),
+]
+
+
+@demo_step(order=105)
+def build_support(ctx: DemoContext) -> None:
+    """Support for some of the mentees matching left without a pair (seed 003), in the first schools:
+    a few sessions and steps of the search each, some long ago, so the list has something to sort."""
+    rows = []
+    for organisation in ctx.organisations[:3]:
+        if organisation.pk not in ctx.populated_organisation_ids:
+            continue
+        rng = ctx.rng("support", organisation.short_name)
+        curator = ctx.curators.get(organisation.pk)
+        for programme in Programme.objects.filter(organisation=organisation, academic_year=ctx.current_year):
+            unpaired = [mentee for mentee, _reason in services.unpaired_mentees(programme, on=ctx.today)]
+            consenting = services.participants_with_valid_consent([m.participant_id for m in unpaired], ctx.today)
+            waiting = [mentee for mentee in unpaired if mentee.participant_id in consenting]
+            for mentee in waiting[: max(1, 2 * len(waiting) // 3)]:
+                for _session in range(rng.randint(1, 3)):
+                    kind, who, note = rng.choice(SUPPORT)
+                    rows.append(Support(mentee=mentee, programme=programme, kind=kind, given_by=who, note=note,
+                                        given_on=ctx.today - datetime.timedelta(days=rng.randint(1, 60)),
+                                        created_by=curator))
+    Support.objects.bulk_create(rows)
+    ctx.created["записей о сопровождении без пары"] += len(rows)
 
 
 @demo_step(order=110)

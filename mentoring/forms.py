@@ -2,7 +2,7 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.models import MatchingWeights, Meeting, MentoringForm, Pair, PlanItem, Preference, Programme
+from mentoring.models import MatchingWeights, Meeting, MentoringForm, Pair, PlanItem, Preference, Programme, Support
 from registry.forms import CrispyMixin
 from registry.models import MenteeProfile, MentorProfile, Participant, User
 
@@ -218,3 +218,12 @@ class PlanItemForm(CrispyMixin, forms.ModelForm):
         if cleaned.get("status") == PlanItem.Status.DONE and not (cleaned.get("evidence") or "").strip():
             self.add_error("evidence", _("Опишите, чем подтверждается выполнение."))
         return cleaned
+
+
+class SupportForm(CrispyMixin, forms.ModelForm):
+    """Support given to a mentee without a pair (mentoring.unpaired.record_support checks the rules)."""
+
+    class Meta:
+        model = Support
+        fields = ["kind", "given_on", "given_by", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}

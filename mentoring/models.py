@@ -483,3 +483,7 @@ class Order(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.status == self.Status.SIGNED
+
+
+# A model of this app kept in its own module (this one is long enough); imported here so Django finds it.
+from mentoring.support import Support  # noqa: E402, F401

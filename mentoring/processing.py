@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem
+from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem, Support
 from registry import audit
 from registry.models import ConsentPurpose, ProcessingStop
 from registry.signals import announce_change, personal_data_destroyed, processing_resumed, processing_stopped
@@ -154,6 +154,12 @@ def on_personal_data_destroyed(sender, *, participant, **kwargs):
         meetings.filter(pair_id__in=own_pairs).update(note="", mentor_feedback="", mentee_feedback="")
         meetings.filter(pair__memberships__mentee__participant=participant).update(mentee_feedback="")
         meetings.filter(pair__mentor_links__mentor__participant=participant).update(mentor_feedback="")
+    supports = Support.objects.filter(mentee__participant=participant)
+    if supports.exists():
+        # That support was given, of what kind, when and by whom stays; the note about the child goes.
+        categories.append(_("заметки о сопровождении без пары"))
+        audit.scrub(Support, list(supports.values_list("pk", flat=True)))
+        supports.update(note="")
     pairs = Pair.objects.filter(pk__in=own_pairs)
     if pairs.exclude(results="", reflection="", best_practice="").exists():
         categories.append(_("результаты и рефлексия работы в паре"))

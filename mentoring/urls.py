@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mentoring.views import documents, meetings, orders, pairs, plans, programmes, proposals
+from mentoring.views import documents, meetings, orders, pairs, plans, programmes, proposals, unpaired
 
 app_name = "mentoring"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("programmes/<int:pk>/preferences/", programmes.preferences, name="preferences"),
     path("programmes/<int:pk>/candidates/<int:mentee_pk>/", pairs.candidates, name="candidates"),
     path("programmes/<int:pk>/pairs/new/", pairs.pair_create, name="pair_create"),
+    path("programmes/<int:pk>/unpaired/", unpaired.unpaired_list, name="unpaired_list"),
+    path("programmes/<int:pk>/unpaired/<int:mentee_pk>/", unpaired.support, name="support"),
+    path("programmes/<int:pk>/unpaired/<int:mentee_pk>/record/", unpaired.support_record, name="support_record"),
     path("programmes/<int:pk>/group-meeting/", meetings.group_meeting_create, name="group_meeting_create"),
     path("pairs/", pairs.pair_list, name="pair_list"),
     path("pairs/<int:pk>/", pairs.pair_detail, name="pair_detail"),

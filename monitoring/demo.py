@@ -3,16 +3,18 @@ satisfaction and the programme's quality, so the district's satisfaction page co
 exit assessments in pairs of every form, so growth shows by school and form), the first half-year's reports
 in every state, a few cases, and the municipal curator's analysis of the first half with three management
 decisions in the district roadmap. The quarterly personalised accounting needs nothing of its own: it is
-read from the pairs and meetings the mentoring step made (this quarter's and the previous one's)."""
+read from the pairs and meetings the mentoring step made (this quarter's and the previous one's). Also the
+first school's own intake questionnaire, and personal links handed out to one class, ready to print."""
 
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 
 from django.utils import timezone
 
-from mentoring.models import Membership, MentorLink, Pair
-from monitoring import analysis, figures, notices, summaries
+from mentoring.models import Membership, MentorLink, Pair, Programme
+from monitoring import analysis, figures, links, notices, summaries
 from monitoring.models import (
     Answer,
     BestPractice,
@@ -25,6 +27,7 @@ from monitoring.models import (
     Response,
 )
 from registry.demo import DemoContext, demo_step
+from registry.models import Participant
 
 TEXTS = {
     "strengths": "Сформированы пары по трём формам наставничества; наставники прошли обучение в «Школе наставника».",
@@ -53,7 +56,8 @@ def _answers(response: Response, questions: list[Question], rng, *, shift: int =
 def build_monitoring(ctx: DemoContext) -> None:
     year = ctx.current_year
     CoverageTarget.objects.get_or_create(municipality=ctx.municipality, academic_year=year)
-    questionnaires = {q.kind: q for q in Questionnaire.objects.filter(is_active=True, form__isnull=True)
+    questionnaires = {q.kind: q for q in Questionnaire.objects.filter(is_active=True, form__isnull=True,
+                                                                      organisation__isnull=True)
                       .prefetch_related("questions")}
     now = timezone.now()
     first_due = datetime.date(year.start_year, *ctx.municipality.half_year_due_dates[0])
@@ -189,3 +193,62 @@ def _district_analysis(ctx: DemoContext) -> None:
         analysis.add_decision(made, text=text, responsible=responsible,
                               due_on=ctx.today + datetime.timedelta(days=days), by=municipal, today=ctx.today)
         ctx.created["управленческих решений"] += 1
+
+
+INTAKE_TITLE = "Анкета наставника: чем я могу быть полезен"
+INTAKE_QUESTIONS = [
+    ("Чем вы можете быть полезны наставляемым?", Question.Type.TEXT, []),
+    ("С кем вам интереснее работать?", Question.Type.CHOICE, ["с учениками 5–7 классов", "со старшеклассниками",
+                                                               "с молодыми педагогами"]),
+    ("Насколько вы готовы уделять наставничеству час в неделю?", Question.Type.SCALE_5, []),
+]
+INTAKE_ANSWERS = ["Помогу подготовиться к олимпиаде по математике.", "Проектная работа, публичные выступления.",
+                  "Расскажу о профессии, покажу предприятие.", "Поддержу в адаптации к новому коллективу."]
+
+
+@demo_step(order=135)
+def build_questionnaire_links(ctx: DemoContext) -> None:
+    """The first school's own intake questionnaire («Чем я могу быть полезен»), answered by a few mentors,
+    and personal links to the quarterly feedback handed out to the class with the most mentees in pairs."""
+    first = ctx.organisations[0]
+    if first.pk not in ctx.populated_organisation_ids:
+        return
+    curator = ctx.curators.get(first.pk)
+    rng = ctx.rng("questionnaire-links", first.short_name)
+    intake = Questionnaire.objects.create(
+        title=INTAKE_TITLE, kind=Questionnaire.Kind.INTAKE, organisation=first,
+        description="Для потенциальных наставников: ответы помогают подобрать пары.")
+    questions = Question.objects.bulk_create(
+        Question(questionnaire=intake, position=position, text=text, type=type_, choices=choices)
+        for position, (text, type_, choices) in enumerate(INTAKE_QUESTIONS, start=1))
+    mentors = list(Participant.objects.filter(organisation=first, is_archived=False, mentor_profile__isnull=False)
+                   .with_consent_state().filter(has_valid_consent=True).order_by("pk")[:4])
+    now = timezone.now()
+    answers = []
+    for person in mentors:
+        response = Response.objects.create(questionnaire=intake, organisation=first, participant=person,
+                                           created_by=curator, entered_by=curator,
+                                           submitted_at=now - datetime.timedelta(days=rng.randint(20, 60)))
+        answers += [Answer(response=response, question=questions[0], text=rng.choice(INTAKE_ANSWERS)),
+                    Answer(response=response, question=questions[1], text=rng.choice(questions[1].choices)),
+                    Answer(response=response, question=questions[2], number=rng.randint(3, 5))]
+    Answer.objects.bulk_create(answers)
+    ctx.created["своих анкет школ"] += 1
+
+    interim = Questionnaire.objects.filter(kind=Questionnaire.Kind.INTERIM, organisation__isnull=True,
+                                           is_active=True).first()
+    # As a curator would: the programme and class with the most mentees in pairs, everyone found at once.
+    places = Counter(Membership.objects.filter(pair__programme__organisation=first, left_on__isnull=True,
+                                               pair__programme__academic_year=ctx.current_year,
+                                               pair__status__in=Pair.OPEN_STATUSES)
+                     .exclude(mentee__participant__class_name="")
+                     .values_list("pair__programme", "mentee__participant__class_name"))
+    if interim is None or not places:
+        return
+    programme_id, class_name = places.most_common(1)[0][0]
+    people = Participant.objects.filter(organisation=first, class_name=class_name, is_archived=False,
+                                        mentee_profile__memberships__pair__programme_id=programme_id,
+                                        mentee_profile__memberships__left_on__isnull=True).distinct()
+    batch = links.issue_bulk(questionnaire=interim, people=people, role=links.Audience.MENTEES, days=14, by=curator,
+                             pairs=links.evaluable_pairs(interim, programme=Programme.objects.get(pk=programme_id)))
+    ctx.created["личных ссылок на анкеты"] += batch.new

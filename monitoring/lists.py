@@ -10,6 +10,7 @@ they are late — and sort by key functions.
 
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from monitoring.models import ExportJob, MonitoringReport, Questionnaire
 from monitoring.reports import MISSING, STATUS_LABELS, STATUS_ORDER
@@ -113,12 +114,16 @@ QUESTIONNAIRE_SORTS = {
     "questions": ("question_count", "title"),
     "answered": ("answered", "title"),
     "waiting": ("waiting", "title"),
+    "owner": ("organisation__short_name", "title"),
 }
+# Whose question sets: the shared ones, or an organisation's own.
+QUESTIONNAIRE_OWNERS = (("shared", _("общие")), ("own", _("свои анкеты организаций")))
 
 
 def filter_questionnaires(questionnaires, params, *, show_all: bool) -> tuple:
-    """The questionnaires in use (all of them with ``show_all``), with ``?q=`` in the title and of the
-    purpose ``?kind=``; annotated with what the list sorts by."""
+    """The questionnaires in use (all of them with ``show_all``), with ``?q=`` in the title, of the
+    purpose ``?kind=``, shared or an organisation's own (``?owner=``); annotated with what the list sorts
+    by."""
     if not show_all:
         questionnaires = questionnaires.filter(is_active=True)
     q = search_param(params)
@@ -129,11 +134,16 @@ def filter_questionnaires(questionnaires, params, *, show_all: bool) -> tuple:
         questionnaires = questionnaires.filter(kind=kind)
     else:
         kind = ""
+    owner = params.get("owner", "")
+    if owner in dict(QUESTIONNAIRE_OWNERS):
+        questionnaires = questionnaires.filter(organisation__isnull=owner == "shared")
+    else:
+        owner = ""
     questionnaires = questionnaires.annotate(
         kind_order=choice_order("kind", Questionnaire.Kind.values),
         for_one_form=Case(When(form__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()),
     )
-    return questionnaires, {"q": q, "kind": kind}
+    return questionnaires, {"q": q, "kind": kind, "owner": owner}
 
 
 # The answers received to one questionnaire.

@@ -13,17 +13,51 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.scoping import ScopedQuerySet
+from registry.scoping import MUNICIPALITY_ROLE_PERMISSIONS, Perm, ScopedQuerySet
 
 
 # --- questionnaires --------------------------------------------------------------------------------
 
 
+def keeps_shared_question_sets(scope) -> bool:
+    """The shared question sets are the portal's: the district level (the municipal curator holds
+    EDIT_QUESTIONNAIRES for their municipality) and administrators keep them."""
+    return scope.is_superuser or any(
+        Perm.EDIT_QUESTIONNAIRES in MUNICIPALITY_ROLE_PERMISSIONS.get(grant.role, frozenset())
+        for grant in scope.grants
+    )
+
+
+class QuestionnaireQuerySet(ScopedQuerySet):
+    """Shared question sets (no organisation) are read by everyone; an organisation's own are seen by it
+    and by those above it (municipality, region) and by no other organisation."""
+
+    scope_path = "organisation"
+
+    def visible_to(self, scope):
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(Q(organisation__isnull=True) | scope.q("organisation"))
+
+    def usable_in(self, organisation_id):
+        """What an organisation's people may answer: the shared sets and its own."""
+        return self.filter(Q(organisation__isnull=True) | Q(organisation_id=organisation_id))
+
+    def permissions(self, scope, obj) -> frozenset[Perm]:
+        if obj.organisation_id is None:
+            return frozenset({Perm.VIEW, Perm.EDIT_QUESTIONNAIRES} if keeps_shared_question_sets(scope)
+                             else {Perm.VIEW})
+        granted = scope.permissions_for(obj.organisation)
+        # An organisation's own question set is kept by those who survey its people.
+        return granted | {Perm.EDIT_QUESTIONNAIRES} if Perm.SURVEY in granted else granted
+
+
 class Questionnaire(models.Model):
-    """An editable question set. The defaults follow the documents: satisfaction of mentors and of
-    mentees and the programme's quality (stage 1), the curator's questionnaire, the quarterly interim
+    """An editable question set. The shared defaults follow the documents: satisfaction of mentors and
+    of mentees and the programme's quality (stage 1), the curator's questionnaire, the quarterly interim
     feedback, and the entry and exit assessments (stage 2: motivational-personal, competence and
-    professional growth)."""
+    professional growth). An organisation may add its own (an intake questionnaire, «Чем я могу быть
+    полезен»), answered and reported like the shared ones, by its people only."""
 
     class Kind(models.TextChoices):
         MENTOR_SATISFACTION = "mentor_satisfaction", _("Удовлетворённость наставника")
@@ -33,6 +67,7 @@ class Questionnaire(models.Model):
         INTERIM = "interim", _("Промежуточная обратная связь (ежеквартально)")
         ENTRY = "entry", _("Входная оценка (старт-лист)")
         EXIT = "exit", _("Итоговая оценка")
+        INTAKE = "intake", _("Анкета участника (при вхождении в программу)")
 
     SATISFACTION_KINDS = (Kind.MENTOR_SATISFACTION, Kind.MENTEE_SATISFACTION, Kind.PROGRAMME_QUALITY)
     GROWTH_KINDS = (Kind.ENTRY, Kind.EXIT)
@@ -44,6 +79,11 @@ class Questionnaire(models.Model):
                              help_text=_("Пусто — для всех форм."))
     description = models.TextField(_("пояснение для отвечающего"), blank=True)
     is_active = models.BooleanField(_("используется"), default=True)
+    organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="questionnaires", verbose_name=_("своя анкета организации"),
+                                     help_text=_("Пусто — общая анкета для всех организаций."))
+
+    objects = QuestionnaireQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("анкета")
@@ -118,6 +158,9 @@ class Response(models.Model):
                                    related_name="responses", verbose_name=_("пара (для наставляемого)"))
     pair = models.ForeignKey("mentoring.Pair", on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="responses")
+    # What the answers evaluate: the programme even when the pair is not known (a mentor of several).
+    programme = models.ForeignKey("mentoring.Programme", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="responses", verbose_name=_("программа"))
     token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     token_expires_at = models.DateTimeField(_("ссылка действует до"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mentoring.models import Pair
 from mentoring.services import pairs_with_people
-from monitoring import questionnaires
+from monitoring import link_lists, links, questionnaires
 from monitoring.figures import WORKED
 from monitoring.models import Question, Questionnaire
 from registry.forms import CrispyMixin
@@ -98,41 +98,58 @@ class ResponseEntryForm(CrispyMixin, AnswersMixin, forms.Form):
         self.add_question_fields(questions)
 
 
-class ParticipantsChoiceField(forms.ModelMultipleChoiceField):
-    label_from_instance = ParticipantChoiceField.label_from_instance
+class IssueLinksForm(CrispyMixin, forms.Form):
+    """Issue links to the people ticked on the page (``participant``) or to everyone the filters found
+    (``everyone``); the view keeps the ids to those the filters found."""
 
-
-class LinksForm(CrispyMixin, forms.Form):
-    participants = ParticipantsChoiceField(
-        label=_("Участники"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
-    )
-    programme = forms.ModelChoiceField(
-        label=_("Или все участники программы"), queryset=None, required=False,
-        help_text=_("Ссылки получат наставляемые и (или) наставники всех пар программы этого учебного года."),
-    )
-    audience = forms.ChoiceField(label=_("Кому из программы"), choices=questionnaires.Audience.CHOICES,
-                                 initial=questionnaires.Audience.ALL, widget=forms.RadioSelect)
-    days = forms.IntegerField(label=_("Ссылка действует, дней"), min_value=1, max_value=questionnaires.MAX_LINK_DAYS,
-                              initial=questionnaires.LINK_DAYS)
-
-    def __init__(self, *args, questionnaire, organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["participants"].queryset = questionnaires.respondents(questionnaire, [organisation.pk])
-        programmes = organisation.programmes.filter(academic_year=AcademicYear.objects.current()).select_related("form")
-        if questionnaire.form_id:
-            programmes = programmes.filter(form_id=questionnaire.form_id)
-        self.fields["programme"].queryset = programmes
-        self.fields["programme"].label_from_instance = lambda programme: str(programme.form)
-        if questionnaire.kind == Questionnaire.Kind.MENTOR_SATISFACTION:
-            self.fields["audience"].initial = questionnaires.Audience.MENTORS
-        elif questionnaire.kind == Questionnaire.Kind.MENTEE_SATISFACTION:
-            self.fields["audience"].initial = questionnaires.Audience.MENTEES
+    everyone = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    days = forms.IntegerField(label=_("Ссылка действует, дней"), min_value=1, max_value=links.MAX_LINK_DAYS,
+                              initial=links.LINK_DAYS)
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("participants") and not cleaned.get("programme"):
-            raise ValidationError(_("Выберите участников или программу."))
+        cleaned["participants"] = link_lists.id_list(self.data.getlist("participant"))
+        if not cleaned.get("everyone") and not cleaned["participants"]:
+            raise ValidationError(_("Никто не выбран: отметьте участников или выдайте ссылки всем отобранным."))
         return cleaned
+
+
+class NewQuestionnaireForm(CrispyMixin, forms.ModelForm):
+    """A new question set: shared (for whom keeps the shared sets) or one organisation's own."""
+
+    SHARED = ""
+
+    owner = forms.ChoiceField(label=_("Для кого"), required=False)
+
+    class Meta:
+        model = Questionnaire
+        fields = ["owner", "title", "kind", "form", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, organisations, shared: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = {str(o.pk): o for o in organisations}
+        choices = [(self.SHARED, _("Общая анкета для всех организаций"))] if shared else []
+        choices += [(pk, _("Своя анкета: %(name)s") % {"name": o.short_name}) for pk, o in self.organisations.items()]
+        self.fields["owner"].choices = choices
+        self.fields["owner"].initial = choices[-1][0] if choices else None
+        if len(choices) == 1:
+            self.fields["owner"].widget = forms.HiddenInput()
+        self.fields["form"].queryset = self.fields["form"].queryset.filter(is_active=True)
+        self.fields["kind"].initial = Questionnaire.Kind.INTAKE
+
+    def clean_owner(self):
+        owner = self.cleaned_data.get("owner") or self.SHARED
+        values = [value for value, _label in self.fields["owner"].choices]
+        if owner == self.SHARED and len(values) == 1:
+            owner = values[0]  # the only choice (a school's own), whatever the hidden field lost
+        if owner not in values:
+            raise ValidationError(_("Выберите, для кого анкета."))
+        return self.organisations.get(owner)
+
+    def save(self, commit=True):
+        self.instance.organisation = self.cleaned_data.get("owner")
+        return super().save(commit)
 
 
 class QuestionnaireForm(CrispyMixin, forms.ModelForm):

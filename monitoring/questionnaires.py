@@ -2,10 +2,11 @@
 
 Answers are validated here (a scale within 1..max, a choice among the options, required questions
 present) and stored all or nothing: entered by a curator on behalf of a participant, where a double
-submit stores one response, or submitted by the participant through a personal link that works once
-and expires. Re-issuing a link to someone whose link is still unused extends that link.
+submit stores one response, or submitted by the participant through a personal link
+(``monitoring.links``).
 
-The question sets are shared by every organisation, and answers point at their questions: a question
+The question sets are shared by every organisation or kept by one for its own people
+(``Questionnaire.organisation``), and answers point at their questions: a question
 that has answers is never deleted, it is retired — taken off the questionnaire, made optional, and
 kept with its answers (``Question.retired_at`` set). The rest are the active set.
 """
@@ -13,43 +14,27 @@ kept with its answers (``Question.retired_at`` set). The rest are the active set
 from __future__ import annotations
 
 import datetime
-import hmac
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, Max, ProtectedError, Q
+from django.db.models import Avg, Count, Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from mentoring.models import Membership, MentorLink, Pair, Programme
-from monitoring.figures import WORKED
-from monitoring.models import Answer, Question, Questionnaire, Response, new_token
-from registry.processing import refusals, require_processing
+from mentoring.models import Membership, MentorLink, Pair
+from monitoring.models import Answer, Question, Questionnaire, Response
+from registry.processing import refusals
 from registry.models import Participant
 from registry.signals import announce_change
 
-LINK_DAYS = 14
-MAX_LINK_DAYS = 90
 MAX_TEXT = 5000
 # The same answers for the same person entered by the same user this soon again are a double submit.
 DUPLICATE_WINDOW = datetime.timedelta(minutes=10)
-# What new_token() produces (URL-safe base64); anything else is not looked up at all.
-TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 
 
-class Audience:
-    """Whom of a programme's people a link goes to."""
-
-    MENTEES, MENTORS, ALL = "mentees", "mentors", "all"
-    CHOICES = ((MENTEES, gettext_lazy("наставляемым")), (MENTORS, gettext_lazy("наставникам")),
-               (ALL, gettext_lazy("наставникам и наставляемым")))
-
-
-def _lock(queryset) -> None:
+def lock_rows(queryset) -> None:
     """SELECT … FOR UPDATE on the rows (a no-op on SQLite, which serialises writers anyway)."""
     list(queryset.select_for_update().values_list("pk", flat=True))
 
@@ -177,19 +162,18 @@ def validate_answers(questions: Iterable[Question], raw: Mapping[int, object]) -
     return cleaned
 
 
-def _store(response: Response, answers: list[CleanAnswer]) -> None:
+def store_answers(response: Response, answers: list[CleanAnswer]) -> None:
     Answer.objects.bulk_create(
         Answer(response=response, question=a.question, number=a.number, text=a.text) for a in answers
     )
     announce_change(Answer, response.organisation_id)
 
 
-def respondents(questionnaire: Questionnaire, organisation_ids):
-    """Who may answer: mentors for a mentor's questionnaire, mentees for a mentee's, anyone otherwise;
-    for a questionnaire of one form, only the categories that form accepts on that side; only people
-    whose data may be processed (a valid consent: registry.processing)."""
-    people = (Participant.objects.filter(organisation_id__in=organisation_ids, is_archived=False)
-              .with_consent_state().filter(has_valid_consent=True))
+def answering(questionnaire: Questionnaire, organisation_ids):
+    """Who the questionnaire is for, whatever their consent: mentors for a mentor's questionnaire,
+    mentees for a mentee's, anyone otherwise; for a questionnaire of one form, only the categories that
+    form accepts on that side; never the archive."""
+    people = Participant.objects.filter(organisation_id__in=list(organisation_ids), is_archived=False)
     form = questionnaire.form
     if questionnaire.kind == Questionnaire.Kind.MENTOR_SATISFACTION:
         people = people.filter(mentor_profile__isnull=False)
@@ -200,6 +184,12 @@ def respondents(questionnaire: Questionnaire, organisation_ids):
         if form is not None:
             people = people.filter(category__in=form.mentee_categories)
     return people
+
+
+def respondents(questionnaire: Questionnaire, organisation_ids):
+    """Who may answer now: those the questionnaire is for whose data may be processed (a valid consent:
+    registry.processing)."""
+    return answering(questionnaire, organisation_ids).with_consent_state().filter(has_valid_consent=True)
 
 
 def _place_in_pair(pair: Pair, participant: Participant) -> tuple[bool, Membership | None]:
@@ -248,7 +238,7 @@ def enter_response(*, questionnaire: Questionnaire, organisation, participant: P
 
     with transaction.atomic():
         # Two submits of one form wait for each other here, so the second sees the first's response.
-        _lock(Questionnaire.objects.filter(pk=questionnaire.pk))
+        lock_rows(Questionnaire.objects.filter(pk=questionnaire.pk))
         recent = (Response.objects.filter(questionnaire=questionnaire, organisation=organisation,
                                           participant=participant, pair=pair, entered_by=by,
                                           submitted_at__gte=now - DUPLICATE_WINDOW)
@@ -258,152 +248,8 @@ def enter_response(*, questionnaire: Questionnaire, organisation, participant: P
                 return response, False
         response = Response.objects.create(
             questionnaire=questionnaire, organisation=organisation, participant=participant, pair=pair,
-            membership=membership, created_by=by, entered_by=by, submitted_at=now,
+            programme_id=pair.programme_id if pair else None, membership=membership, created_by=by, entered_by=by,
+            submitted_at=now,
         )
-        _store(response, cleaned)
+        store_answers(response, cleaned)
     return response, True
-
-
-# --- personal links ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IssuedLink:
-    response: Response
-    created: bool  # False: the person's unused link, re-issued with a later expiry
-
-
-def programme_people(programme: Programme, role: str) -> dict[Participant, tuple[int | None, int | None]]:
-    """A programme's mentees and/or mentors (not archived), each with their pair and membership when
-    it is unambiguous."""
-    people: dict[Participant, tuple[int | None, int | None]] = {}
-    worked = Q(pair__programme=programme, pair__status__in=WORKED)
-    if role in (Audience.MENTORS, Audience.ALL):
-        # Suspended people (their consent lapsed) get no link: their processing is stopped.
-        links = (MentorLink.objects.filter(worked, ended_on__isnull=True, suspended_on__isnull=True,
-                                           mentor__participant__is_archived=False)
-                 .select_related("mentor__participant").order_by("pair_id"))
-        for link in links:
-            person = link.mentor.participant
-            # A mentor of several pairs answers once, for no pair in particular.
-            people[person] = (None, None) if person in people else (link.pair_id, None)
-    if role in (Audience.MENTEES, Audience.ALL):
-        memberships = (Membership.objects.filter(worked, suspended_on__isnull=True,
-                                                 mentee__participant__is_archived=False)
-                       .select_related("mentee__participant").order_by("joined_on", "pk"))
-        for membership in memberships:
-            people[membership.mentee.participant] = (membership.pair_id, membership.pk)
-    return people
-
-
-def issue_links(*, questionnaire: Questionnaire, participants: Iterable[Participant] = (),
-                programme: Programme | None = None, role: str = Audience.ALL, days: int = LINK_DAYS, by=None,
-                now: datetime.datetime | None = None) -> list[IssuedLink]:
-    """Personal links for the participants and/or a programme's people (by ``role``), valid ``days``
-    days. Someone whose link is still unused gets that link again, valid at least as long."""
-    if not 1 <= days <= MAX_LINK_DAYS:
-        raise ValidationError({"days": _("Срок действия ссылки — от 1 до %(max)s дней.") % {"max": MAX_LINK_DAYS}})
-    people = {participant: (None, None) for participant in participants}
-    if programme is not None:
-        people.update(programme_people(programme, role))
-    archived = sorted(p.full_name for p in people if p.is_archived)
-    if archived:
-        raise ValidationError(_("Участники в архиве не получают ссылок: %(names)s.") % {"names": ", ".join(archived)})
-    if not people:
-        raise ValidationError(_("Выберите участников или программу."))
-    require_processing(people)
-    now = now or timezone.now()
-    expires = now + datetime.timedelta(days=days)
-    with transaction.atomic():
-        # Two curators issuing links to the same people at once wait for each other: one link each.
-        _lock(Participant.objects.filter(pk__in=[p.pk for p in people]))
-        unused = {
-            response.participant_id: response
-            for response in Response.objects.filter(questionnaire=questionnaire, participant__in=[p.pk for p in people],
-                                                    token__isnull=False, submitted_at__isnull=True)
-            .order_by("created_at", "pk")
-        }
-        issued, extended, created = [], [], []
-        for participant, (pair_id, membership_id) in people.items():
-            response = unused.get(participant.pk)
-            is_new = response is None
-            if not is_new:
-                if response.token_expires_at is not None:
-                    response.token_expires_at = max(response.token_expires_at, expires)
-                if pair_id and not response.pair_id:
-                    response.pair_id, response.membership_id = pair_id, membership_id
-                extended.append(response)
-            else:
-                response = Response(questionnaire=questionnaire, organisation_id=participant.organisation_id,
-                                    participant=participant, pair_id=pair_id, membership_id=membership_id,
-                                    token=new_token(), token_expires_at=expires, created_by=by)
-                created.append(response)
-            response.participant = participant
-            issued.append(IssuedLink(response, created=is_new))
-        Response.objects.bulk_update(extended, ["token_expires_at", "pair", "membership"])
-        Response.objects.bulk_create(created)
-    return issued
-
-
-def pending_links(questionnaire: Questionnaire, organisation_ids):
-    """Links handed out and not yet answered (expired ones too), by the participant's name."""
-    return (Response.objects.filter(questionnaire=questionnaire, organisation_id__in=organisation_ids,
-                                    token__isnull=False, submitted_at__isnull=True)
-            .select_related("participant").order_by("participant__last_name", "participant__first_name", "pk"))
-
-
-class LinkRefused(Exception):
-    """A personal link that cannot take answers any more."""
-
-    USED, EXPIRED = "used", "expired"
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def find_link(token: object) -> Response | None:
-    """The response behind a personal link, or None for anything malformed or unknown."""
-    if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
-        return None
-    response = (Response.objects.select_related("questionnaire", "organisation", "participant")
-                .filter(token=token).first())
-    # The lookup is by a unique column; the exact, constant-time comparison guards against a database
-    # collation that would match a differently-cased token.
-    if response is None or not hmac.compare_digest(response.token.encode(), token.encode()):
-        return None
-    return response
-
-
-def refusal(response: Response, now: datetime.datetime | None = None) -> str | None:
-    """Why the link cannot take answers (LinkRefused.USED or EXPIRED), or None if it can."""
-    if response.is_submitted:
-        return LinkRefused.USED
-    if not response.link_is_usable(now):
-        return LinkRefused.EXPIRED
-    if response.participant_id is not None and refusals([response.participant]):
-        # The person's consent lapsed (or they were archived): the link stops working at once, even before
-        # the daily run closes it; the page does not tell a child why.
-        return LinkRefused.EXPIRED
-    return None
-
-
-def submit_by_link(response: Response, answers: Mapping[int, object], *,
-                   now: datetime.datetime | None = None) -> Response:
-    """Store the answers sent through a personal link. The link works once: the response is claimed
-    by a conditional update, so of two simultaneous submits exactly one stores its answers."""
-    now = now or timezone.now()
-    reason = refusal(response, now)
-    if reason:
-        raise LinkRefused(reason)
-    cleaned = validate_answers(active_questions(response.questionnaire), answers)
-    with transaction.atomic():
-        claimed = (Response.objects.filter(pk=response.pk, token=response.token, submitted_at__isnull=True)
-                   .filter(Q(token_expires_at__isnull=True) | Q(token_expires_at__gt=now))
-                   .update(submitted_at=now))
-        if claimed != 1:
-            response.refresh_from_db(fields=["submitted_at", "token_expires_at"])
-            raise LinkRefused(refusal(response, now) or LinkRefused.USED)
-        _store(response, cleaned)
-    response.submitted_at = now
-    return response

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring.views import (accounting, analysis, cases, dashboards, district, exports, questionnaires,
+from monitoring.views import (accounting, analysis, cases, dashboards, district, exports, links, questionnaires,
                               reminders, reports)
 
 app_name = "monitoring"
@@ -12,10 +12,12 @@ urlpatterns = [
     path("district/satisfaction/", district.district_satisfaction, name="district_satisfaction"),
     path("district/roadmap/", district.district_roadmap, name="district_roadmap"),
     path("questionnaires/", questionnaires.questionnaire_list, name="questionnaire_list"),
+    path("questionnaires/new/", questionnaires.questionnaire_create, name="questionnaire_create"),
     path("questionnaires/<int:pk>/", questionnaires.questionnaire_detail, name="questionnaire_detail"),
     path("questionnaires/<int:pk>/edit/", questionnaires.questionnaire_edit, name="questionnaire_edit"),
     path("questionnaires/<int:pk>/answer/", questionnaires.response_create, name="response_create"),
-    path("questionnaires/<int:pk>/links/", questionnaires.links_create, name="links_create"),
+    path("questionnaires/<int:pk>/links/", links.links_create, name="links_create"),
+    path("questionnaires/<int:pk>/links.pdf", links.links_pdf, name="links_pdf"),
     path("responses/<int:pk>/", questionnaires.response_detail, name="response_detail"),
     path("reports/", reports.report_list, name="report_list"),
     path("reports/new/", reports.report_create, name="report_create"),

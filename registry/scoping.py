@@ -51,7 +51,9 @@ Reach: a regional observer the region, a municipal curator the municipality, the
 organisation. "Registry edit" covers participants, mentor and mentee profiles, consents, partners,
 imports and the organisation's own entries of the vocabulary; "mentoring edit" programmes, pairs and groups, matching, plans and
 meetings; orders are prepared by the curator and signed (numbered, printed, frozen) by the director;
-"edit organisation" covers the organisation card and its head counts.
+"edit organisation" covers the organisation card and its head counts; "survey" also covers the
+organisation's own question sets (``monitoring.models.QuestionnaireQuerySet``: seen by it and by those
+above it, never by another organisation).
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class Perm(enum.StrEnum):
     EDIT_ROADMAP = "edit_roadmap"
     REPORT_PROGRESS = "report_progress"
     APPROVE_ROADMAP = "approve_roadmap"
-    SURVEY = "survey"  # enter questionnaire answers, hand out personal links
+    SURVEY = "survey"  # enter questionnaire answers, hand out personal links, keep the organisation's own sets
     PREPARE_REPORT = "prepare_report"  # the half-yearly monitoring report and the cases
     REVIEW_REPORT = "review_report"  # accept or return a report
     EDIT_TARGETS = "edit_targets"  # the municipality's coverage targets

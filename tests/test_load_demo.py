@@ -331,6 +331,23 @@ def snapshot() -> dict:
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
 
 
+def test_links_own_questionnaires_and_support_without_a_pair_are_in_the_demo(demo_output):
+    from mentoring.models import Support
+    from monitoring.models import Questionnaire, Response
+
+    # Mentees without a pair were supported, some more than once, with notes and who gave it.
+    supports = Support.objects.select_related("mentee__participant")
+    assert supports.exclude(note="").exclude(given_by="").count() >= 3
+    assert len({s.mentee_id for s in supports}) < supports.count()
+    # The first school's own intake questionnaire, answered; no other school has one.
+    (own,) = Questionnaire.objects.filter(organisation__isnull=False)
+    assert own.kind == Questionnaire.Kind.INTAKE and own.responses.filter(submitted_at__isnull=False).exists()
+    # Links handed out to one class, waiting, tied to what they evaluate.
+    waiting = Response.objects.filter(token__isnull=False, submitted_at__isnull=True).select_related("participant")
+    assert waiting.filter(programme__isnull=False, pair__isnull=False).exists()
+    assert len({r.participant.class_name for r in waiting}) == 1
+
+
 def test_second_run_changes_nothing(demo_output):
     before = snapshot()
     output = load()

@@ -28,7 +28,7 @@ from mentoring import orders as order_service
 from mentoring import services as mentoring_services
 from mentoring.models import Meeting, MentoringForm, Order, PlanItem, Programme
 from monitoring import analysis as analysis_service
-from monitoring import questionnaires as survey_service
+from monitoring import links as link_service
 from monitoring import reports as report_service
 from monitoring.models import BestPractice, BestPracticeFile, ExportJob, Questionnaire
 from registry import destruction
@@ -169,7 +169,7 @@ def objects(district):
                                      files=[SimpleUploadedFile("protokol.pdf", PDF)], by=curator)
     questionnaire = Questionnaire.objects.filter(kind=Questionnaire.Kind.MENTEE_SATISFACTION,
                                                  is_active=True).first()
-    response = survey_service.issue_links(questionnaire=questionnaire, participants=[mentee.participant],
+    response = link_service.issue_links(questionnaire=questionnaire, participants=[mentee.participant],
                                           by=curator)[0].response
     report = report_service.start_report(school, year, 1, by=curator)
     case = BestPractice.objects.create(organisation=school, title="Кейс", description="Описание", published=True,

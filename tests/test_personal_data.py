@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from mentoring import orders, proposals, services
 from mentoring.models import Meeting, MentoringForm, Order, Pair, PlanItem, Programme
 from monitoring import figures
+from monitoring import links as link_service
 from monitoring import questionnaires as survey_service
 from monitoring.models import BestPractice, Questionnaire, Response
 from registry import destruction, processing
@@ -79,7 +80,7 @@ def survey():
 
 def test_revocation_suspends_the_pair_and_refuses_new_work_naming_the_consent(paired, district):
     pair, mentor, mentee, consent = paired
-    link = survey_service.issue_links(questionnaire=survey(), participants=[mentee.participant])[0].response
+    link = link_service.issue_links(questionnaire=survey(), participants=[mentee.participant])[0].response
     stop = revoke(consent, district.curator1)
     pair.refresh_from_db()
     assert pair.status == Pair.Status.SUSPENDED and pair.status_before_suspension == Pair.Status.ACTIVE
@@ -95,12 +96,12 @@ def test_revocation_suspends_the_pair_and_refuses_new_work_naming_the_consent(pa
     with pytest.raises(ValidationError, match="приостановлена"):
         services.save_plan_item(PlanItem(goal="Олимпиада", action="Решать задачи", due_on=TODAY), membership=membership)
     with pytest.raises(ValidationError, match="отозвано"):
-        survey_service.issue_links(questionnaire=survey(), participants=[mentee.participant])
+        link_service.issue_links(questionnaire=survey(), participants=[mentee.participant])
     with pytest.raises(ValidationError, match="отозвано"):
         survey_service.enter_response(questionnaire=survey(), organisation=district.school1,
                                       participant=mentee.participant, answers={}, by=district.curator1)
     link.refresh_from_db()
-    assert not link.link_is_usable() and survey_service.refusal(link) == survey_service.LinkRefused.EXPIRED
+    assert not link.link_is_usable() and link_service.refusal(link) == link_service.LinkRefused.EXPIRED
     with pytest.raises(ValidationError, match="приостановлена"):
         orders.prepare_order(organisation=district.school1, academic_year=pair.programme.academic_year,
                              kind=Order.Kind.PAIRS, number="15", issued_on=TODAY, pairs=[pair])
@@ -333,8 +334,8 @@ def test_a_revocation_made_with_update_is_in_the_trail(paired, district):
 
 def test_issued_link_answer_is_refused_after_revocation(paired, district):
     pair, mentor, mentee, consent = paired
-    response = survey_service.issue_links(questionnaire=survey(), participants=[mentee.participant])[0].response
+    response = link_service.issue_links(questionnaire=survey(), participants=[mentee.participant])[0].response
     Consent.objects.filter(pk=consent.pk).update(revoked_on=TODAY)  # revoked, the daily run not yet done
     response = Response.objects.get(pk=response.pk)
-    with pytest.raises(survey_service.LinkRefused):
-        survey_service.submit_by_link(response, {})
+    with pytest.raises(link_service.LinkRefused):
+        link_service.submit_by_link(response, {})

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.models import Membership, MentoringForm, MentorLink, Pair, Programme
+from monitoring import links
 from monitoring import questionnaires as svc
 from monitoring.models import Answer, Question, Questionnaire, Response
 from registry.models import AcademicYear
@@ -76,7 +77,7 @@ def entered(survey, organisation, participant=None, by=None, scale="4"):
 
 
 def link_for(survey, participant, **kwargs):
-    return svc.issue_links(questionnaire=survey, participants=[participant], **kwargs)[0].response
+    return links.issue_links(questionnaire=survey, participants=[participant], **kwargs)[0].response
 
 
 def pair_with(organisation, mentor_participant, mentee_participant, form="учитель – ученик"):
@@ -96,7 +97,9 @@ def pair_with(organisation, mentor_participant, mentee_participant, form="учи
 
 def test_default_sets_cover_every_kind(db):
     kinds = set(Questionnaire.objects.values_list("kind", flat=True))
-    assert kinds == set(Questionnaire.Kind.values)
+    # An intake questionnaire is each school's own («Чем я могу быть полезен»): no shared default.
+    assert kinds == set(Questionnaire.Kind.values) - {Questionnaire.Kind.INTAKE}
+    assert not Questionnaire.objects.filter(organisation__isnull=False).exists()
     for questionnaire in Questionnaire.objects.all():
         assert questionnaire.questions.count() >= 5, questionnaire
     mentee_set = Questionnaire.objects.get(title="Анкета удовлетворённости наставляемого")
@@ -290,7 +293,7 @@ def test_the_curators_questionnaire_needs_no_participant(district, client_for):
 
 def test_links_are_issued_with_a_default_expiry_of_14_days(district, survey):
     person = mentee(district.school1)
-    issued = svc.issue_links(questionnaire=survey, participants=[person], by=district.curator1, now=NOW)
+    issued = links.issue_links(questionnaire=survey, participants=[person], by=district.curator1, now=NOW)
     (link,) = issued
     assert link.created
     response = Response.objects.get()
@@ -304,43 +307,48 @@ def test_reissuing_an_unused_link_extends_it_instead_of_multiplying(district, su
     person = mentee(district.school1)
     first = link_for(survey, person, now=NOW - datetime.timedelta(days=20))
     assert not first.link_is_usable()
-    (again,) = svc.issue_links(questionnaire=survey, participants=[person], days=7, now=NOW)
+    (again,) = links.issue_links(questionnaire=survey, participants=[person], days=7, now=NOW)
     assert not again.created and again.response.token == first.token
     assert Response.objects.count() == 1
     first.refresh_from_db()
     assert first.token_expires_at == NOW + datetime.timedelta(days=7) and first.link_is_usable()
     # A shorter period never shortens a link already given out.
-    svc.issue_links(questionnaire=survey, participants=[person], days=1, now=NOW)
+    links.issue_links(questionnaire=survey, participants=[person], days=1, now=NOW)
     first.refresh_from_db()
     assert first.token_expires_at == NOW + datetime.timedelta(days=7)
 
 
 def test_after_an_answer_a_new_link_is_a_new_response(district, survey):
     person = mentee(district.school1)
-    svc.submit_by_link(link_for(survey, person), answers(survey))
-    (again,) = svc.issue_links(questionnaire=survey, participants=[person])
+    links.submit_by_link(link_for(survey, person), answers(survey))
+    (again,) = links.issue_links(questionnaire=survey, participants=[person])
     assert again.created and Response.objects.count() == 2
 
 
 def test_links_for_a_programmes_mentees_carry_their_pair(district, survey):
     student, teacher = mentee(district.school1), mentor(district.school1)
     programme, pair, membership = pair_with(district.school1, teacher, student)
-    issued = svc.issue_links(questionnaire=survey, programme=programme, role=svc.Audience.MENTEES)
-    assert [(i.response.participant, i.response.pair, i.response.membership) for i in issued] == [
-        (student, pair, membership)]
-    both = svc.issue_links(questionnaire=survey, programme=programme, role=svc.Audience.ALL)
-    assert {i.response.participant for i in both} == {student, teacher}
+    issued = links.issue_links(questionnaire=survey, programme=programme, role=links.Audience.MENTEES)
+    assert [(i.response.participant, i.response.programme, i.response.pair, i.response.membership)
+            for i in issued] == [(student, programme, pair, membership)]
+    # A mentee's questionnaire goes to mentees, whatever was asked for.
+    again = links.issue_links(questionnaire=survey, programme=programme, role=links.Audience.ALL)
+    assert {i.response.participant for i in again} == {student}
+    survey.kind = Questionnaire.Kind.INTERIM
+    survey.save()
+    both = links.issue_links(questionnaire=survey, programme=programme, role=links.Audience.ALL)
+    assert {(i.response.participant, i.response.pair) for i in both} == {(student, pair), (teacher, pair)}
     assert Response.objects.count() == 2
 
 
 def test_link_periods_and_archived_people_are_checked(district, survey):
     with pytest.raises(ValidationError):
-        svc.issue_links(questionnaire=survey, participants=[mentee(district.school1)], days=0)
+        links.issue_links(questionnaire=survey, participants=[mentee(district.school1)], days=0)
     with pytest.raises(ValidationError) as error:
-        svc.issue_links(questionnaire=survey, participants=[mentee(district.school1, is_archived=True)])
+        links.issue_links(questionnaire=survey, participants=[mentee(district.school1, is_archived=True)])
     assert "в архиве" in error.value.messages[0]
     with pytest.raises(ValidationError):
-        svc.issue_links(questionnaire=survey, participants=[])
+        links.issue_links(questionnaire=survey, participants=[])
     assert not Response.objects.exists()
 
 
@@ -348,22 +356,22 @@ def test_curator_gets_a_table_of_links_to_copy_or_print(district, client_for, su
     people = [mentee(district.school1, last_name=name) for name in ("Алексеев", "Борисова")]
     client = client_for(district.curator1)
     url = reverse("monitoring:links_create", args=[survey.pk])
-    page = client.post(url, {"participants": [p.pk for p in people], "audience": "all", "days": "14"})
+    page = client.post(url, {"participant": [p.pk for p in people], "days": "14"})
     html = page.content.decode()
     assert page.status_code == 200
     for response in Response.objects.all():
         assert f"http://testserver/q/{response.token}/" in html
     assert "Алексеев" in html and "Борисова" in html and "Напечатать" in html
     assert (timezone.localdate() + datetime.timedelta(days=14)).strftime("%d.%m.%Y") in html
-    client.post(url, {"participants": [p.pk for p in people], "audience": "all", "days": "14"})
+    client.post(url, {"participant": [p.pk for p in people], "days": "14"})
     assert Response.objects.count() == 2
     assert "Алексеев" in client.get(url).content.decode()  # the unused links stay listed
 
 
 def test_the_links_form_wants_someone(district, client_for, survey):
     page = client_for(district.curator1).post(reverse("monitoring:links_create", args=[survey.pk]),
-                                              {"audience": "all", "days": "14"})
-    assert "Выберите участников или программу." in page.content.decode()
+                                              {"days": "14"})
+    assert "Никто не выбран" in page.content.decode()
     assert not Response.objects.exists()
 
 
@@ -408,12 +416,12 @@ def test_answering_by_link_works_once(link, survey):
 
 def test_a_stale_second_submit_is_refused_by_the_conditional_update(link, survey):
     stale = Response.objects.get(pk=link.pk)
-    svc.submit_by_link(link, answers(survey))
-    with pytest.raises(svc.LinkRefused) as refused:
+    links.submit_by_link(link, answers(survey))
+    with pytest.raises(links.LinkRefused) as refused:
         # The object was loaded before the first submit: only the database can tell.
         stale.submitted_at = None
-        svc.submit_by_link(stale, answers(survey, scale="1"))
-    assert refused.value.reason == svc.LinkRefused.USED
+        links.submit_by_link(stale, answers(survey, scale="1"))
+    assert refused.value.reason == links.LinkRefused.USED
     assert Answer.objects.filter(response=link).count() == 2
 
 
@@ -450,7 +458,7 @@ def test_a_token_must_match_exactly(link):
 def test_a_curators_response_has_no_link(district, survey):
     response = entered(survey, district.school1, by=district.curator1)
     assert response.token is None
-    assert svc.find_link(None) is None
+    assert links.find_link(None) is None
 
 
 def test_nothing_else_is_reachable_without_a_login(link):
@@ -559,7 +567,7 @@ def test_no_entering_for_another_organisation(district, client_for, survey):
                        post_data(survey, mentee(district.school1)))
     assert page.status_code == 200 and not Response.objects.exists()
     page = client.post(reverse("monitoring:links_create", args=[survey.pk]),
-                       {"participants": [mentee(district.school1).pk], "audience": "all", "days": "14"})
+                       {"participant": [mentee(district.school1).pk], "days": "14"})
     assert page.status_code == 200 and not Response.objects.exists()
 
 

@@ -1,8 +1,7 @@
-"""Questionnaire pages: the shared question sets, the answers of one's organisations, answers entered
-by a curator, personal links, and the public page a link opens (no login, nothing else reachable)."""
+"""Questionnaire pages: the shared question sets and each organisation's own, the answers of one's
+organisations, and answers entered by a curator. Personal links are in ``monitoring.views.links``."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -11,56 +10,68 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 
 from monitoring import lists, questionnaires
-from monitoring.models import Answer, Question, Questionnaire, Response
+from monitoring.models import Answer, Question, Questionnaire, Response, keeps_shared_question_sets
 from monitoring.questionnaire_forms import (
-    LinksForm,
-    PublicAnswerForm,
+    NewQuestionnaireForm,
     QuestionFormSet,
     QuestionnaireForm,
     ResponseEntryForm,
 )
-from registry.listing import paginate
+from registry.listing import id_param, paginate
 from registry.models import Organisation
-from registry.once import once, show_result
-from registry.scoping import MUNICIPALITY_ROLE_PERMISSIONS, Perm, get_visible_or_404, read_only, requires
+from registry.once import once
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 
-def _can_edit_questions(scope) -> bool:
-    # The question sets are shared by every organisation: the district level (the municipal curator holds
-    # EDIT_QUESTIONNAIRES for their municipality) and administrators keep them.
-    return scope.is_superuser or any(
-        Perm.EDIT_QUESTIONNAIRES in MUNICIPALITY_ROLE_PERMISSIONS.get(grant.role, frozenset())
-        for grant in scope.grants
-    )
+def _survey_organisation_ids(scope) -> set[int]:
+    return set(scope.editable_organisations(Perm.SURVEY).values_list("pk", flat=True))
 
 
-def _can_survey(scope) -> bool:
-    return scope.editable_organisations(Perm.SURVEY).exists()
+def _can_edit(scope, questionnaire, surveyed: set[int]) -> bool:
+    """Whether the user keeps this question set (``QuestionnaireQuerySet.permissions``, without a query)."""
+    if questionnaire.organisation_id is None:
+        return keeps_shared_question_sets(scope)
+    return questionnaire.organisation_id in surveyed
 
 
-def _active_questionnaire(pk):
-    return get_object_or_404(Questionnaire.objects.select_related("form"), pk=pk, is_active=True)
+def _can_survey(questionnaire, surveyed: set[int]) -> bool:
+    """Whether the user may answer for or hand out links to anyone it is for."""
+    if not questionnaire.is_active:
+        return False
+    return questionnaire.organisation_id in surveyed if questionnaire.organisation_id else bool(surveyed)
 
 
-def _survey_organisation(request):
+def active_questionnaire(request, pk):
+    """A questionnaire in use that the user sees (another organisation's own is 404)."""
+    return get_visible_or_404(Questionnaire.objects.filter(is_active=True).select_related("form"), request,
+                              perm=Perm.VIEW, pk=pk)
+
+
+def survey_organisation(request, questionnaire):
     """The organisation whose participants the user answers for or hands links to: their only one, or
     the one chosen with ?organisation=. None when they must choose first; 403 without the right (the
-    view's ``@requires(Perm.SURVEY)``)."""
+    view's ``@requires(Perm.SURVEY)``). An organisation's own questionnaire is for its people only."""
     chosen = request.GET.get("organisation")
     if chosen:
-        if not chosen.isdigit():
+        if id_param(chosen) is None:
             raise Http404
-        return get_visible_or_404(Organisation, request, pk=chosen)
-    first_two = list(request.scope.editable_organisations(request.required_permission).order_by("short_name")[:2])
-    if not first_two:
-        raise PermissionDenied
-    return first_two[0] if len(first_two) == 1 else None
+        organisation = get_visible_or_404(Organisation, request, pk=id_param(chosen))
+    elif questionnaire.organisation_id is not None:
+        organisation = get_visible_or_404(Organisation, request, pk=questionnaire.organisation_id)
+    else:
+        first_two = list(request.scope.editable_organisations(request.required_permission)
+                         .order_by("short_name")[:2])
+        if not first_two:
+            raise PermissionDenied
+        organisation = first_two[0] if len(first_two) == 1 else None
+    if organisation is not None and questionnaire.organisation_id not in (None, organisation.pk):
+        raise Http404
+    return organisation
 
 
-def _choose_organisation(request, questionnaire, title):
+def choose_organisation(request, questionnaire, title):
     return render(request, "monitoring/questionnaires/choose_organisation.html", {
         "questionnaire": questionnaire, "title": title,
         "organisations": request.scope.editable_organisations(Perm.SURVEY).order_by("short_name"),
@@ -70,30 +81,49 @@ def _choose_organisation(request, questionnaire, title):
 @read_only
 def questionnaire_list(request):
     scope = request.scope
-    can_edit = _can_edit_questions(scope)
+    surveyed = _survey_organisation_ids(scope)
+    can_add = keeps_shared_question_sets(scope) or bool(surveyed)
     in_scope = scope.q("responses__organisation")
     # Questions counted in a subquery: joined with the responses, they would multiply the rows.
     question_count = (Question.objects.filter(questionnaire=OuterRef("pk"), retired_at__isnull=True)
                       .values("questionnaire").annotate(n=Count("pk")).values("n"))
-    questionnaires_ = Questionnaire.objects.select_related("form").annotate(
+    questionnaires_ = Questionnaire.objects.visible_to(scope).select_related("form", "organisation").annotate(
         question_count=Coalesce(Subquery(question_count), 0),
         answered=Count("responses", filter=in_scope & Q(responses__submitted_at__isnull=False)),
         waiting=Count("responses", filter=in_scope & Q(responses__submitted_at__isnull=True,
                                                        responses__token__isnull=False)),
     )
-    show_all = can_edit and request.GET.get("all") == "1"
+    show_all = can_add and request.GET.get("all") == "1"
     questionnaires_, chosen = lists.filter_questionnaires(questionnaires_, request.GET, show_all=show_all)
     listing = paginate(request, questionnaires_, sorts=lists.QUESTIONNAIRE_SORTS, default="kind")
+    for questionnaire in listing.rows:
+        questionnaire.can_edit = _can_edit(scope, questionnaire, surveyed)
+        questionnaire.can_survey = _can_survey(questionnaire, surveyed)
     return render(request, "monitoring/questionnaires/list.html", {
-        "listing": listing, **chosen, "kinds": Questionnaire.Kind.choices,
-        "can_edit": can_edit, "can_survey": _can_survey(scope), "show_all": show_all,
+        "listing": listing, **chosen, "kinds": Questionnaire.Kind.choices, "owners": lists.QUESTIONNAIRE_OWNERS,
+        "can_add": can_add, "show_all": show_all,
     })
+
+
+@requires(Perm.SURVEY)
+def questionnaire_create(request):
+    """A new question set: a school's own (by whoever surveys there) or a shared one (by its keepers)."""
+    form = NewQuestionnaireForm(request.POST or None, organisations=request.scope.editable_organisations(Perm.SURVEY),
+                                shared=keeps_shared_question_sets(request.scope))
+    if not form.fields["owner"].choices:
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        questionnaire = form.save()
+        messages.success(request, _("Анкета создана. Добавьте вопросы."))
+        return redirect("monitoring:questionnaire_edit", pk=questionnaire.pk)
+    return render(request, "registry/form.html", {"form": form, "title": _("Новая анкета"),
+                                                  "cancel_url": "monitoring:questionnaire_list"})
 
 
 @read_only
 def questionnaire_detail(request, pk):
     scope = request.scope
-    questionnaire = get_object_or_404(Questionnaire.objects.select_related("form"), pk=pk)
+    questionnaire = get_visible_or_404(Questionnaire.objects.select_related("form", "organisation"), request, pk=pk)
     responses = Response.objects.visible_to(scope).filter(questionnaire=questionnaire)
     organisations = list(Organisation.objects.visible_to(scope).filter(responses__questionnaire=questionnaire)
                          .distinct().order_by("short_name"))
@@ -111,20 +141,22 @@ def questionnaire_detail(request, pk):
     )
     listing = paginate(request, submitted.select_related("participant", "organisation", "entered_by", "pair"),
                        sorts=lists.RESPONSE_SORTS, default="-submitted")
+    surveyed = _survey_organisation_ids(scope)
     return render(request, "monitoring/questionnaires/detail.html", {
         "questionnaire": questionnaire, "rows": rows, "retired": retired, "listing": listing, "links": links,
         "organisations": organisations, "organisation": organisation, "via": via,
         "show_organisation": len(organisations) > 1 and organisation is None,
-        "can_edit": _can_edit_questions(scope), "can_survey": questionnaire.is_active and _can_survey(scope),
+        "can_edit": _can_edit(scope, questionnaire, surveyed),
+        "can_survey": _can_survey(questionnaire, surveyed),
     })
 
 
 @requires(Perm.EDIT_QUESTIONNAIRES)
 @once
 def questionnaire_edit(request, pk):
-    if not _can_edit_questions(request.scope):
-        raise PermissionDenied
-    questionnaire = get_object_or_404(Questionnaire.objects.select_related("form"), pk=pk)
+    # A shared set by its keepers, an organisation's own by those who survey there (the queryset's
+    # ``permissions``): 404 to another organisation, 403 to a reader.
+    questionnaire = get_visible_or_404(Questionnaire.objects.select_related("form", "organisation"), request, pk=pk)
     if request.method == "POST" and "restore" in request.POST:
         question = get_object_or_404(questionnaires.retired_questions(questionnaire),
                                      pk=request.POST["restore"] if request.POST["restore"].isdigit() else 0)
@@ -160,10 +192,10 @@ def questionnaire_edit(request, pk):
 @requires(Perm.SURVEY)
 @once
 def response_create(request, pk):
-    questionnaire = _active_questionnaire(pk)
-    organisation = _survey_organisation(request)
+    questionnaire = active_questionnaire(request, pk)
+    organisation = survey_organisation(request, questionnaire)
     if organisation is None:
-        return _choose_organisation(request, questionnaire, _("Ввести ответы"))
+        return choose_organisation(request, questionnaire, _("Ввести ответы"))
     form = ResponseEntryForm(request.POST or None, questionnaire=questionnaire, organisation=organisation,
                              questions=questionnaires.active_questions(questionnaire),
                              initial={"participant": request.GET.get("participant")})
@@ -187,47 +219,11 @@ def response_create(request, pk):
     })
 
 
-@requires(Perm.SURVEY)
-@once
-def links_create(request, pk):
-    questionnaire = _active_questionnaire(pk)
-    organisation = _survey_organisation(request)
-    if organisation is None:
-        return _choose_organisation(request, questionnaire, _("Выдать ссылки"))
-    form = LinksForm(request.POST or None, questionnaire=questionnaire, organisation=organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued = questionnaires.issue_links(
-                questionnaire=questionnaire, participants=form.cleaned_data["participants"],
-                programme=form.cleaned_data["programme"], role=form.cleaned_data["audience"],
-                days=form.cleaned_data["days"], by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            # Shown right away, to copy or print; issuing again only extends the same links. The same form
-            # sent again is shown the page of the links issued (``registry.once``).
-            show_result(request, request.get_full_path())
-            issued.sort(key=lambda link: link.response.participant.full_name)
-            return render(request, "monitoring/questionnaires/links_issued.html", {
-                "questionnaire": questionnaire, "organisation": organisation,
-                "links": [(link, request.build_absolute_uri(link.response.public_url())) for link in issued],
-                "new": sum(link.created for link in issued),
-                "extended": sum(not link.created for link in issued),
-            })
-    pending = [(response, request.build_absolute_uri(response.public_url()))
-               for response in questionnaires.pending_links(questionnaire, [organisation.pk])]
-    return render(request, "monitoring/questionnaires/links_form.html", {
-        "questionnaire": questionnaire, "organisation": organisation, "form": form, "pending": pending,
-        "now": timezone.now(),
-    })
-
-
 @read_only
 def response_detail(request, pk):
     response = get_visible_or_404(
         Response.objects.select_related("questionnaire__form", "organisation", "participant", "pair__programme__form",
-                                        "entered_by", "created_by"),
+                                        "programme__form", "entered_by", "created_by"),
         request, pk=pk,
     )
     answers = {answer.question_id: answer for answer in response.answers.all()}
@@ -239,58 +235,4 @@ def response_detail(request, pk):
         link = request.build_absolute_uri(response.public_url())
     return render(request, "monitoring/questionnaires/response_detail.html", {
         "response": response, "rows": rows, "link": link, "link_usable": response.link_is_usable(),
-    })
-
-
-# --- the public page of a personal link ----------------------------------------------------------------
-
-
-PUBLIC_HEADERS = {
-    # The token is in the address: never pass it to another site, never index it. Not "no-referrer":
-    # browsers then send "Origin: null" with the form, and CSRF protection refuses the answers.
-    "Referrer-Policy": "same-origin",
-    "X-Robots-Tag": "noindex, nofollow",
-}
-
-
-def _public(request, template, context, status=200):
-    page = render(request, f"monitoring/questionnaires/{template}", context, status=status)
-    for header, value in PUBLIC_HEADERS.items():
-        page[header] = value
-    return page
-
-
-def public_token_view(view):
-    """Declare the page a personal link opens: it writes (the answers) without a login and without any
-    permission, so it is neither ``@read_only`` nor ``@requires``. The token in the address is the key and
-    opens exactly one ``Response`` (``questionnaires.find_link``), refused once answered, expired, or when
-    the person's data may no longer be processed (``questionnaires.refusal``); nothing else is reachable
-    from it, and the page is never cached."""
-    view = login_not_required(never_cache(view))
-    view.permission = None
-    view.declaration = "public_token"
-    return view
-
-
-@public_token_view
-def public_answer(request, token):
-    response = questionnaires.find_link(token)
-    if response is None:
-        return _public(request, "public_message.html", {"state": "not_found"}, status=404)
-    reason = questionnaires.refusal(response)
-    if reason:
-        return _public(request, "public_message.html", {"state": reason}, status=410)
-    form = PublicAnswerForm(request.POST or None, questions=questionnaires.active_questions(response.questionnaire))
-    if request.method == "POST" and form.is_valid():
-        try:
-            questionnaires.submit_by_link(response, form.answers())
-        except questionnaires.LinkRefused as refused:
-            return _public(request, "public_message.html", {"state": refused.reason}, status=410)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            return _public(request, "public_message.html", {"state": "thanks", "response": response})
-    return _public(request, "public_form.html", {
-        "questionnaire": response.questionnaire, "organisation_name": response.organisation.short_name,
-        "first_name": response.participant.first_name if response.participant else "", "form": form,
     })
