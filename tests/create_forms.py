@@ -31,7 +31,8 @@ from mentoring.models import (
     Preference,
     Programme,
 )
-from monitoring.models import BestPractice, CoverageTarget, ExportJob, MonitoringReport, Question, Questionnaire
+from monitoring.models import (BestPractice, CoverageTarget, DistrictAnalysis, ExportJob, ManagementDecision,
+                               MonitoringReport, Question, Questionnaire)
 from monitoring.models import Response as SurveyResponse
 from registry import once
 from registry.models import (
@@ -203,6 +204,28 @@ def _answers(questionnaire) -> dict:
     return data
 
 
+def _analysis_to_decide(w):
+    """A district roadmap and the analysis of the half-year other than the current one (the current one is
+    left for ``analysis_create`` to write)."""
+    from monitoring import analysis as analysis_service
+    from monitoring import reports as report_service
+    from monitoring.models import DistrictAnalysis
+    from roadmaps.services import create_from_template
+
+    d, year = w["district"], w["year"]
+    _year, current = report_service.current_half()
+    other = 2 if current == 1 else 1
+    found = DistrictAnalysis.objects.filter(municipality=d.municipality, academic_year=year, half=other).first()
+    if found is not None:
+        return found
+    if analysis_service.district_roadmap(d.municipality, year) is None:
+        template = make_template("once-district", level=Level.MUNICIPALITY, items=2, stage_count=1)
+        create_from_template(template=template, academic_year=year, municipality=d.municipality, by=d.municipal)
+    return analysis_service.save_analysis(municipality=d.municipality, academic_year=year, half=other,
+                                          quality_analysis="Качество программ", growth_analysis="Рост участников",
+                                          by=d.municipal)
+
+
 def cases(w) -> dict[str, Case]:
     d, school, curator = w["district"], w["school"], w["curator"]
     year, programme, pair = w["year"], w["programme"], w["pair"]
@@ -299,6 +322,17 @@ def cases(w) -> dict[str, Case]:
             curator, reverse("monitoring:links_create", args=[w["questionnaire"].pk]),
             count(SurveyResponse, token__isnull=False),
             {"participants": [str(w["mentee_person"].pk)], "days": "14"}, bulk=True),
+        "monitoring:questionnaire_create": Case(
+            curator, reverse("monitoring:questionnaire_create"), count(Questionnaire),
+            {"title": "Чем я могу быть полезен", "kind": Questionnaire.Kind.INTAKE}),
+        "monitoring:analysis_create": Case(
+            d.municipal, reverse("monitoring:analysis_create"), count(DistrictAnalysis),
+            {"quality_analysis": "Программы выполняются", "growth_analysis": "Рост заметен"}),
+        "monitoring:decision_create": Case(
+            d.municipal, reverse("monitoring:decision_create", args=[_analysis_to_decide(w).pk]),
+            count(ManagementDecision),
+            {"text": "Провести семинар наставников", "responsible": "Муниципальный куратор",
+             "due_on": (timezone.localdate() + datetime.timedelta(days=20)).isoformat()}),
         "monitoring:export_list": Case(
             curator, reverse("monitoring:export_list"), count(ExportJob),
             {"kind": ExportJob.Kind.STATISTICS, "year": str(year.start_year)}, containing="kind"),
@@ -329,6 +363,7 @@ CREATE_VIEWS = [
     "roadmaps:roadmap_create", "roadmaps:item_create", "roadmaps:occurrence_edit",
     "monitoring:report_create", "monitoring:case_create", "monitoring:response_create", "monitoring:links_create",
     "monitoring:export_list", "monitoring:targets_edit", "monitoring:questionnaire_edit",
+    "monitoring:questionnaire_create", "monitoring:analysis_create", "monitoring:decision_create",
 ]
 
 # Every other view that takes a POST, and why sending it twice does no harm without a token: it changes
@@ -383,6 +418,15 @@ NOT_CREATING = {
                                "pending",
     "monitoring:case_edit": "edits a case",
     "questionnaire_answer": "a personal link: the token opens one response, answered once",
+    "mentoring:support_record": "the same support (mentee, programme, kind, date, note) is found and not stored "
+                                "again («Это сопровождение уже записано»)",
+    "monitoring:analysis_edit": "edits the one analysis of a municipality and half-year",
+    "monitoring:decision_withdraw": "withdraws a decision; a withdrawn one stays withdrawn",
+    "monitoring:links_pdf": "the links' sheet as a PDF; a POST changes nothing",
+    "monitoring:remind_late": "notices keyed per school and day: pressed twice in a day, sent once",
+    "registry:notification_open": "marks the user's own notice read and follows its link",
+    "registry:notification_settings": "the user's own e-mail opt-outs",
+    "registry:notifications_read": "marks the user's own notices read",
 }
 
 

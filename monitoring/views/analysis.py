@@ -22,6 +22,7 @@ from monitoring.figures import Period
 from monitoring.models import DistrictAnalysis, ManagementDecision, MonitoringReport
 from registry.listing import paginate
 from registry.models import AcademicYear, Municipality
+from registry.once import once
 from registry.pdf import pdf_response, render_pdf
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
@@ -68,6 +69,7 @@ def analysis_list(request):
 
 
 @requires(Perm.DISTRICT_ANALYSIS)
+@once
 def analysis_create(request):
     scope = request.scope
     source = request.POST if request.method == "POST" else request.GET
@@ -159,6 +161,7 @@ def analysis_edit(request, pk):
 
 
 @requires(Perm.DISTRICT_ANALYSIS)
+@once
 def decision_create(request, pk):
     analysis = _analysis(request, pk)
     form = DecisionForm(request.POST or None, staff=service.staff_choices(analysis.municipality))

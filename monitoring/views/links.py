@@ -18,6 +18,7 @@ from monitoring.questionnaire_forms import IssueLinksForm, PublicAnswerForm
 from monitoring.questionnaires import active_questions
 from monitoring.views.questionnaires import active_questionnaire, choose_organisation, survey_organisation
 from registry.listing import paginate
+from registry.once import once, show_result
 from registry.pdf import pdf_response, render_pdf
 from registry.scoping import Perm, requires
 
@@ -29,6 +30,7 @@ def _sheet_url(questionnaire, organisation, chosen, participant_ids=()) -> str:
 
 
 @requires(Perm.SURVEY)
+@once
 def links_create(request, pk):
     """The people the questionnaire is for, filtered; links for the ticked ones or for everyone found."""
     questionnaire = active_questionnaire(request, pk)
@@ -49,7 +51,9 @@ def links_create(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            # Shown right away, to copy or print; issuing again only extends the same links.
+            # Shown right away, to copy or print; issuing again only extends the same links. The same form
+            # sent again is shown this page's list (``registry.once``).
+            show_result(request, request.get_full_path())
             issued = sorted(batch.links, key=lambda link: (link_lists.class_order(link.response.participant.class_name),
                                                           link.response.participant.full_name))
             return render(request, "monitoring/questionnaires/links_issued.html", {

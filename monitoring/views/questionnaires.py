@@ -106,6 +106,7 @@ def questionnaire_list(request):
 
 
 @requires(Perm.SURVEY)
+@once
 def questionnaire_create(request):
     """A new question set: a school's own (by whoever surveys there) or a shared one (by its keepers)."""
     form = NewQuestionnaireForm(request.POST or None, organisations=request.scope.editable_organisations(Perm.SURVEY),
