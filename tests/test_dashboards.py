@@ -28,7 +28,9 @@ from roadmaps.deadlines import DeadlineSpec
 from roadmaps.models import Occurrence, Roadmap, RoadmapItem
 from tests import factories
 
-DISTRICT_QUERIES = 33  # cold: every organisation's summary computed and stored (and the bell's unread count)
+# Cold: every organisation's summary computed (its figures and the lists' counts) and stored, and the
+# page's own (the notification bell's unread count among them).
+DISTRICT_QUERIES = 33
 DISTRICT_WARM_QUERIES = 14  # warm: the summaries read back
 SCHOOL_QUERIES = 32
 

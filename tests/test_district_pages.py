@@ -4,6 +4,7 @@ same number of queries for three schools as for thirty."""
 
 import datetime
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -268,11 +269,14 @@ def test_the_matrix_sorts_by_overdue_and_switches_template(matrix_data, client_f
 
 def test_the_matrix_is_exported_through_an_export_job(matrix_data, client_for):
     district = matrix_data
-    client = client_for(district.municipal)
+    # The page's button, as it is: its hidden fields, the one-time token among them, posted to the export page.
+    client = client_for(district.municipal, tokens=False)
     page = client.get(reverse("monitoring:district_roadmap")).content.decode()
-    assert f'name="kind" value="{ExportJob.Kind.ROADMAP_MATRIX}"' in page  # the button posts to the export page
-    response = client.post(reverse("monitoring:export_list"), {"kind": ExportJob.Kind.ROADMAP_MATRIX,
-                                                               "year": year().start_year})
+    form = page.split(f'action="{reverse("monitoring:export_list")}"')[1].split("</form>")[0]
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    assert data["kind"] == ExportJob.Kind.ROADMAP_MATRIX and data["year"] == str(year().start_year)
+    assert data.get("once"), "the button carries a one-time token"
+    response = client.post(reverse("monitoring:export_list"), data)
     assert response.status_code == 302
     job = ExportJob.objects.get(kind=ExportJob.Kind.ROADMAP_MATRIX, requested_by=district.municipal)
     assert job.params == {"year": year().start_year}
