@@ -205,25 +205,31 @@ def _answers(questionnaire) -> dict:
 
 
 def _analysis_to_decide(w):
-    """A district roadmap and the analysis of the half-year other than the current one (the current one is
-    left for ``analysis_create`` to write)."""
+    """An analysis to add decisions to, with its district roadmap."""
     from monitoring import analysis as analysis_service
-    from monitoring import reports as report_service
-    from monitoring.models import DistrictAnalysis
     from roadmaps.services import create_from_template
 
-    d, year = w["district"], w["year"]
-    _year, current = report_service.current_half()
-    other = 2 if current == 1 else 1
-    found = DistrictAnalysis.objects.filter(municipality=d.municipality, academic_year=year, half=other).first()
+    # Last school year's: this year's district roadmap is left for ``roadmap_create`` to make.
+    d = w["district"]
+    year, _created = AcademicYear.objects.get_or_create(start_year=w["year"].start_year - 1)
+    found = DistrictAnalysis.objects.filter(municipality=d.municipality, academic_year=year, half=2).first()
     if found is not None:
         return found
     if analysis_service.district_roadmap(d.municipality, year) is None:
         template = make_template("once-district", level=Level.MUNICIPALITY, items=2, stage_count=1)
         create_from_template(template=template, academic_year=year, municipality=d.municipality, by=d.municipal)
-    return analysis_service.save_analysis(municipality=d.municipality, academic_year=year, half=other,
+    return analysis_service.save_analysis(municipality=d.municipality, academic_year=year, half=2,
                                           quality_analysis="Качество программ", growth_analysis="Рост участников",
                                           by=d.municipal)
+
+
+def _first_found(w) -> int:
+    """Someone the links page finds for the questionnaire with no filter (processing allowed): ticked."""
+    from monitoring import link_lists
+
+    questionnaire, school = w["questionnaire"], w["school"]
+    found = link_lists.candidates(questionnaire, school, link_lists.read_filter({}, questionnaire, school))
+    return next(person.pk for person in found.order_by("pk") if person.has_valid_consent)
 
 
 def cases(w) -> dict[str, Case]:
@@ -321,7 +327,7 @@ def cases(w) -> dict[str, Case]:
         "monitoring:links_create": Case(
             curator, reverse("monitoring:links_create", args=[w["questionnaire"].pk]),
             count(SurveyResponse, token__isnull=False),
-            {"participants": [str(w["mentee_person"].pk)], "days": "14"}, bulk=True),
+            {"participant": [str(_first_found(w))], "days": "14"}, bulk=True),
         "monitoring:questionnaire_create": Case(
             curator, reverse("monitoring:questionnaire_create"), count(Questionnaire),
             {"title": "Чем я могу быть полезен", "kind": Questionnaire.Kind.INTAKE}),
