@@ -179,7 +179,7 @@ def test_a_roadmap_created_meanwhile_is_a_form_error(world, client_for, monkeypa
     response = client.post(case.url, data)
     assert response.status_code == 200
     assert "учебный год уже есть" in response.content.decode()
-    assert not Roadmap.objects.filter(municipality=district.municipality).exists()
+    assert not Roadmap.objects.filter(municipality=district.municipality, academic_year=world["year"]).exists()
 
 
 def test_targets_saved_meanwhile_are_a_form_error(world, client_for, monkeypatch):
