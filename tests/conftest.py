@@ -11,6 +11,9 @@ from registry.models import AcademicYear, Organisation
 from registry.scoping import Role
 from tests import factories
 
+# The reminder tests' roadmap, curator and member, in one place for the three files that use them.
+pytest_plugins = ["tests.reminder_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

@@ -15,10 +15,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from registry.models import AcademicYear
 from registry.scoping import Role
 from roadmaps import outbox, reminders
-from roadmaps.models import Reminder, ReminderDigest, ReminderRun, Roadmap
+from roadmaps.models import Reminder, ReminderDigest, ReminderRun
 from roadmaps.outbox import LEASE, MAX_ATTEMPTS, RETRY_AFTER, STOP_AFTER_FAILURES, send_pending_digests
 from roadmaps.reminders import scan_reminders, send_daily_reminders
 from roadmaps.tasks import send_daily_reminders_task, send_reminder_digests_task
@@ -54,28 +53,6 @@ def flaky(settings):
     FlakyBackend.error = smtplib.SMTPDataError(451, b"4.3.0 Try again later")
     FlakyBackend.handed = []
     return FlakyBackend
-
-
-@pytest.fixture
-def roadmap(district):
-    return Roadmap.objects.create(organisation=district.school1, academic_year=AcademicYear.objects.current(),
-                                  title="Дорожная карта внедрения целевой модели наставничества")
-
-
-@pytest.fixture
-def curator(district):
-    user = district.curator1
-    user.email = "curator1@example.org"
-    user.save()
-    return user
-
-
-@pytest.fixture
-def member(district):
-    user = district.member1
-    user.email = "member1@example.org"
-    user.save()
-    return user
 
 
 @contextlib.contextmanager

@@ -22,28 +22,6 @@ from tests.test_reminders import TODAY, days, occurrence
 Status = ReminderDigest.Status
 
 
-@pytest.fixture
-def roadmap(district):
-    return Roadmap.objects.create(organisation=district.school1, academic_year=AcademicYear.objects.current(),
-                                  title="Дорожная карта внедрения целевой модели наставничества")
-
-
-@pytest.fixture
-def curator(district):
-    user = district.curator1
-    user.email = "curator1@example.org"
-    user.save()
-    return user
-
-
-@pytest.fixture
-def member(district):
-    user = district.member1
-    user.email = "member1@example.org"
-    user.save()
-    return user
-
-
 # --- the recipient, checked again when sending --------------------------------------------------------
 
 

@@ -25,28 +25,6 @@ TODAY = D(2026, 3, 16)
 Kind = Reminder.Kind
 
 
-@pytest.fixture
-def roadmap(district):
-    return Roadmap.objects.create(organisation=district.school1, academic_year=AcademicYear.objects.current(),
-                                  title="Дорожная карта внедрения целевой модели наставничества")
-
-
-@pytest.fixture
-def curator(district):
-    user = district.curator1
-    user.email = "curator1@example.org"
-    user.save()
-    return user
-
-
-@pytest.fixture
-def member(district):
-    user = district.member1
-    user.email = "member1@example.org"
-    user.save()
-    return user
-
-
 _numbers = iter(range(1, 10_000))
 
 
