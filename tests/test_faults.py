@@ -386,21 +386,11 @@ def test_smtp_down_then_refusing_then_a_real_sink_every_letter_arrives_exactly_o
         server.stop()
 
 
-def _form_fields(page: str, button: str) -> dict[str, str]:
-    """The hidden inputs of the POST form holding ``button`` (CSRF and one-time tokens included)."""
-    import html
-    import re
-
-    start = page.rindex("<form", 0, page.index(button))
-    form = page[start:page.index("</form>", start)]
-    return {html.unescape(name): html.unescape(value) for name, value in
-            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)}
-
-
 def test_one_preview_committed_twice_at_once_through_gunicorn_is_one_import(district, stack):
     """A double click that reaches two gunicorn workers at the same moment: one import, not two. Both send
     the page's one-time token (registry.once): the second waits for the first and is shown its result."""
     from registry.models import ParticipantImport
+    from tests.create_forms import PageForms
     from tests.reference_data import seed_reference_data
     from tests.test_import import good_rows, preview_url, stored_import, xlsx
 
@@ -416,7 +406,7 @@ def test_one_preview_committed_twice_at_once_through_gunicorn_is_one_import(dist
         page = response.read().decode()
         csrf = next(value.split(";")[0] for name, value in response.headers.items()
                     if name.lower() == "set-cookie" and value.startswith("csrftoken="))
-    body = urllib.parse.urlencode(_form_fields(page, "Загрузить в реестр")).encode()
+    body = urllib.parse.urlencode(PageForms(page).the_form(), doseq=True).encode()  # the commit form, token included
     barrier = threading.Barrier(2)
     statuses, errors = [], []
 
