@@ -37,7 +37,7 @@ CASE_LABELS = {
     "datv": _("дательный падеж (кому? чему?)"),
     "accs": _("винительный падеж (кого? что?)"),
     "ablt": _("творительный падеж (кем? чем?)"),
-    "loct": _("предложный падеж (о ком? о чём?)"),
+    "loct": _("предложный падеж (в ком? в чём?)"),
 }
 
 MALE, FEMALE = "m", "f"
@@ -208,6 +208,7 @@ _TOKENS = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*\.?|\s+|\S")
 # Where the declining part of a phrase ends for sure: a quoted name, a number, brackets.
 _STOPPERS = set("«»\"„“”(№0123456789,;:")
 _SEGMENTS = re.compile(r"(,\s+)")
+_LOCATIVE_IN = {"сад"}
 
 
 def _same_case(original: str, new: str) -> str:
@@ -270,7 +271,9 @@ def _inflect_segment(text: str, case: str) -> str:
     if found is None:
         return text
     index, head, modifiers = found
-    declined = head.inflect({case})
+    # Documents use the prepositional after «в»: «в детском саду», not «в детском саде» (but «в Доме …»).
+    locative = case == "loct" and head.normal_form in _LOCATIVE_IN
+    declined = head.inflect({"loc2" if locative else case})
     if declined is None:
         return text
     tag = head.tag

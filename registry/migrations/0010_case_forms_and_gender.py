@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organisation',
             name='name_loct',
-            field=models.CharField(blank=True, help_text='предложный падеж (о ком? о чём?)', max_length=600, verbose_name='наименование в предложном падеже'),
+            field=models.CharField(blank=True, help_text='предложный падеж (в ком? в чём?)', max_length=600, verbose_name='наименование в предложном падеже'),
         ),
         migrations.AddField(
             model_name='participant',

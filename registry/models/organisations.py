@@ -162,7 +162,7 @@ class Organisation(models.Model):
         name = self.official_name
         forms = self.case_forms()
         if force or (self.case_forms_source != name and not self.case_forms_by_hand):
-            forms = {}
+            forms = dict.fromkeys(forms, "")
             self.case_forms_by_hand = False
         if not all(forms.values()):
             # A form cleared by hand is generated again; the others stay as corrected.
