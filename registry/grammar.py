@@ -338,7 +338,8 @@ def inflect(value, case: str = "nomn", style: str = "full") -> str:
         return value.name_in(case)
     if isinstance(value, str):
         return phrase_in(value, case, lower=True)
-    return person_in(value, case, style)
+    # A user without a name on record is still somebody: the login, as the menu bar shows it.
+    return person_in(value, case, style) or str(getattr(value, "display_name", "") or "")
 
 
 # --- places and dates of documents --------------------------------------------------------------------

@@ -77,6 +77,7 @@ def demo_year(organisation):
 
 def test_every_order_keeps_its_last_point_with_the_signature(demo_district, db):
     assert len(demo_district) == 5
+    assert all(all(o.case_forms().values()) for o in demo_district)  # stored once, not declined per page
     for organisation in demo_district:
         for kind in KINDS:
             order = order_of(organisation, kind)

@@ -315,6 +315,8 @@ def test_the_case_filter(district):
     assert render('{{ u|case:"accs short" }}, {{ u|case:"nomn sign" }}', u=user) == "Лебедеву Е. В., Е. В. Лебедева"
     assert render('{{ pos|case:"accs" }}', pos="Заместитель директора") == "заместителя директора"
     assert render('{{ p|case:"nonsense" }}|{{ none|case:"gent" }}|', p=person) == "Мельникова Анна||"
+    nameless = factories.UserFactory.build(username="ivanova", last_name="", first_name="", patronymic="")
+    assert render('{{ u|case:"datv short" }}', u=nameless) == "ivanova"
 
 
 # --- places, dates, consent wording ----------------------------------------------------------------------
