@@ -178,7 +178,8 @@ class _Text:
 
 def _organisation_points(text: _Text):
     organisation, year, warnings = text.organisation, text.year, text.warnings
-    short = organisation.short_name
+    # The short name after «в» and as a genitive attribute: «в МБОУ СОШ № 1», «в Лицее № 2».
+    in_short, of_short = organisation.name_in("loct", "short"), organisation.name_in("gent", "short")
     curator = text.curator
     group = list(text.roles.filter(role=Role.WORKING_GROUP).order_by("user__last_name", "user__first_name", "pk"))
     mentors = list(
@@ -216,8 +217,8 @@ def _organisation_points(text: _Text):
         _point(f"Организовать в {organisation.name_in('loct')} внедрение системы (целевой модели) "
                f"наставничества обучающихся на {year} учебный год."),
         _point("Утвердить:", subpoints=[
-            f"Положение о наставничестве в {short} (приложение № 1).",
-            (f"«Дорожную карту» внедрения целевой модели наставничества в {short} на {year} учебный год "
+            f"Положение о наставничестве в {in_short} (приложение № 1).",
+            (f"«Дорожную карту» внедрения целевой модели наставничества в {in_short} на {year} учебный год "
              "(приложение № 2)."),
             "Реестр наставников (приложение № 3).",
             "Список наставляемых (приложение № 4).",
@@ -255,20 +256,20 @@ def _organisation_points(text: _Text):
     group_rows = [[user_short_name(a.user), grammar.lower_first(a.position), a.duty] for a in group]
 
     appendices = [
-        _appendix(1, f"Положение о наставничестве в {short}",
+        _appendix(1, f"Положение о наставничестве в {in_short}",
                   note="Утверждается отдельным документом."),
-        _appendix(2, f"«Дорожная карта» внедрения целевой модели наставничества в {short} на {year} учебный год",
+        _appendix(2, f"«Дорожная карта» внедрения целевой модели наставничества в {in_short} на {year} учебный год",
                   note="Утверждается отдельным документом."),
-        _appendix(3, f"Реестр наставников {short} на {year} учебный год", _table(
+        _appendix(3, f"Реестр наставников {of_short} на {year} учебный год", _table(
             ["№ п/п", "ФИО наставника", "Должность / класс", "Ключевые компетенции", "Может взять наставляемых"],
             _numbered(mentor_rows), "Наставников в базе нет.", ["8%", "25%", "20%", "35%", "12%"],
         )),
-        _appendix(4, f"Список наставляемых {short} на {year} учебный год", _table(
+        _appendix(4, f"Список наставляемых {of_short} на {year} учебный год", _table(
             ["№ п/п", "ФИО наставляемого", "Класс / группа", "Основной запрос"],
             _numbered(mentee_rows), "Наставляемых в базе нет.", ["8%", "30%", "15%", "47%"],
         )),
         _appendix(5, "Состав рабочей группы, осуществляющей организационную, методическую и аналитическую "
-                     f"деятельность по внедрению целевой модели наставничества в {short}", _table(
+                     f"деятельность по внедрению целевой модели наставничества в {in_short}", _table(
             ["№ п/п", "ФИО", "Должность", "Обязанности"],
             _numbered(group_rows), "Члены рабочей группы не назначены.", ["8%", "22%", "23%", "47%"],
         )),
@@ -372,7 +373,7 @@ def _rewards_points(text: _Text):
                table=_table(["№ п/п", "ФИО", "Должность / класс", "Мера поощрения"], _numbered(rows),
                             "Участники не выбраны.", ["8%", "37%", "25%", "30%"])),
         _point(f"{text.curator_to()} разместить информацию о поощрении участников и лучших "
-               f"практиках наставничества на официальном сайте {order.organisation.short_name} и направить "
+               f"практиках наставничества на официальном сайте {order.organisation.name_in('gent', 'short')} и направить "
                "описания лучших практик в региональный наставнический центр."),
     ]
     return points, []

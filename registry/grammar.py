@@ -326,7 +326,7 @@ def phrase_forms(text: str) -> dict[str, str]:
 def inflect(value, case: str = "nomn", style: str = "full") -> str:
     """What the ``case`` template filter prints for ``value`` in ``case``.
 
-    An object with ``name_in(case)`` (an organisation, a municipality) answers itself; a person
+    An object with ``name_in(case, style)`` (an organisation; ``short`` — its short name) answers itself; a person
     (Participant, User, Person) declines by pytrovich in the ``style`` full / short / sign; a plain
     string is a position and comes out lowercase.
     """
@@ -335,7 +335,7 @@ def inflect(value, case: str = "nomn", style: str = "full") -> str:
     if case not in CASES:
         case = "nomn"
     if hasattr(value, "name_in"):
-        return value.name_in(case)
+        return value.name_in(case, style)
     if isinstance(value, str):
         return phrase_in(value, case, lower=True)
     # A user without a name on record is still somebody: the login, as the menu bar shows it.

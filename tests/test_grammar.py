@@ -288,6 +288,16 @@ def test_a_new_full_name_brings_new_forms_when_none_were_corrected(district):
     assert school.case_forms() == dict(zip(CASES, ORGANISATIONS[new_name], strict=True))
 
 
+def test_a_short_name_of_words_declines_an_abbreviation_stays(district):
+    school = district.school1
+    assert render('в {{ o|case:"loct short" }}', o=school) == "в МБОУ СОШ № 1"
+    school.short_name = "Лицей № 2"
+    assert render('в {{ o|case:"loct short" }}, сайт {{ o|case:"gent short" }}', o=school) == (
+        "в Лицее № 2, сайт Лицея № 2")
+    school.short_name = "ГБПОУ Селивановский строительный техникум"
+    assert school.name_in("loct", "short") == "ГБПОУ Селивановский строительный техникум"
+
+
 def test_rows_made_without_save_decline_on_the_fly(district):
     Organisation.objects.filter(pk=district.school2.pk).update(name_datv="")
     school = Organisation.objects.get(pk=district.school2.pk)

@@ -174,8 +174,14 @@ class Organisation(models.Model):
     def case_forms(self) -> dict[str, str]:
         return {case: getattr(self, f"name_{case}") for case in grammar.STORED_CASES}
 
-    def name_in(self, case: str) -> str:
-        """The full name in ``case`` (the ``case`` template filter asks this)."""
+    def name_in(self, case: str, style: str = "full") -> str:
+        """The full name in ``case`` (the ``case`` template filter asks this); ``short``: the short name.
+
+        A short name usually starts with an abbreviation and stays as it is («в МБОУ СОШ № 1»); one
+        made of words declines («в Лицее № 2»).
+        """
+        if style == "short" and self.short_name:
+            return grammar.phrase_in(self.short_name, case)
         if case not in grammar.STORED_CASES:
             return self.official_name
         # Rows written around save() (bulk_create) have no forms yet: decline them now.
