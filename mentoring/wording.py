@@ -49,8 +49,12 @@ def participant_line(person: Participant) -> str:
 
 def programme_phrase(programme: Programme) -> str:
     """«программы наставничества «Шаг в профессию»» or «программы наставничества по форме «учитель – ученик»»."""
-    if programme.title:
-        return f"программы наставничества «{programme.title}»"
+    title = programme.title.strip()
+    if title.lower().startswith("программа"):
+        # A title that already says what it is («Программа наставничества «…»») declines itself.
+        return grammar.phrase_in(title, "gent", lower=True)
+    if title:
+        return f"программы наставничества «{title}»"
     return f"программы наставничества по форме «{programme.form}»"
 
 

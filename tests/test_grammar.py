@@ -356,3 +356,12 @@ def test_current_consent_wordings_ask_for_the_cases(db):
         if text.signer == ConsentText.Signer.REPRESENTATIVE:
             assert "{minor:gent} {participant:gent}" in text.body
     assert ConsentText.objects.filter(version="2025-1", is_current=False).count() == 6
+
+
+def test_a_programme_titled_as_a_programme_is_not_named_twice():
+    from mentoring.models import Programme
+    from mentoring.wording import programme_phrase
+
+    assert programme_phrase(Programme(title="Программа наставничества «Учитель – учитель»")) == (
+        "программы наставничества «Учитель – учитель»")
+    assert programme_phrase(Programme(title="Шаг в профессию")) == "программы наставничества «Шаг в профессию»"
