@@ -45,7 +45,7 @@ def decline_consent_texts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0010_case_forms_and_gender")]
+    dependencies = [("registry", "0013_case_forms_and_gender")]
     operations = [
         migrations.RunPython(fill_case_forms, migrations.RunPython.noop),
         migrations.RunPython(decline_consent_texts, migrations.RunPython.noop),

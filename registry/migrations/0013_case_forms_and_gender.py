@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0009_import_stored_preview'),
+        ('registry', '0012_notifications'),
     ]
 
     operations = [
