@@ -197,11 +197,12 @@ def _meetings(quarter: Quarter, since: str, until: str, person: str | None = Non
 
 
 def _mentor_name(quarter: Quarter):
-    """The mentee's mentor in the quarter, «Петрова А.И.» like ``Participant.short_name`` (the later one
+    """The mentee's mentor in the quarter, «Петрова А. И.» like ``Participant.short_name`` (the later one
     if the mentor was replaced)."""
     participant = "mentor__participant__"
     patronymic = Case(When(**{f"{participant}patronymic": ""}, then=Value("")),
-                      default=Concat(Substr(f"{participant}patronymic", 1, 1), Value(".")), output_field=CharField())
+                      default=Concat(Value(" "), Substr(f"{participant}patronymic", 1, 1), Value(".")),
+                      output_field=CharField())
     links = (MentorLink.objects.filter(pair=OuterRef("pair_id")).filter(_overlaps("started_on", "ended_on", quarter))
              .order_by("-started_on", "-pk")
              .annotate(name=Concat(F(f"{participant}last_name"), Value(" "), Substr(f"{participant}first_name", 1, 1),

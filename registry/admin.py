@@ -6,7 +6,7 @@ from registry import models
 
 @admin.register(models.User)
 class NastavnikUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (("Отчество", {"fields": ("patronymic",)}),)
+    fieldsets = UserAdmin.fieldsets + (("Отчество и пол (для склонения ФИО в приказах)", {"fields": ("patronymic", "gender")}),)
 
 
 @admin.register(models.RoleAssignment)

@@ -757,6 +757,8 @@ def build_organisations(ctx: DemoContext) -> None:
         )
         for spec in ctx.specs if spec.short_name not in existing
     ]
+    for organisation in missing:
+        organisation.fill_case_forms()  # bulk_create skips save(), which fills them
     created = bulk_create(Organisation, missing)
     ctx.created["организаций"] += len(created)
     existing.update({o.short_name: o for o in created})

@@ -138,6 +138,7 @@ def _anonymise_registry(person: Participant) -> list[str]:
     if person.birth_date:
         person.birth_date = datetime.date(person.birth_date.year, 1, 1)
     person.class_name = person.position = person.phone = person.email = person.archive_reason = ""
+    person.gender = ""  # set by hand for declining the name: it goes with the name
     person.anonymised_at = timezone.now()
     with audit.disable_auditlog():  # the old values must not land in the trail
         person.save()

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry import grammar
 from registry.models import (
     Consent,
     MenteeProfile,
@@ -42,8 +43,8 @@ class CrispyMixin:
 class ParticipantForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Participant
-        fields = ["organisation", "last_name", "first_name", "patronymic", "birth_date", "category", "class_name",
-                  "position", "phone", "email"]
+        fields = ["organisation", "last_name", "first_name", "patronymic", "gender", "birth_date", "category",
+                  "class_name", "position", "phone", "email"]
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,9 +197,39 @@ class PartnerForm(CrispyMixin, forms.ModelForm):
 
 
 class OrganisationForm(CrispyMixin, forms.ModelForm):
+    """The card of an organisation, with its full name in the five other cases for the documents.
+
+    The forms are generated from the full name (registry.grammar); whoever corrects one by hand keeps
+    the correction through later changes of the full name; clearing a form generates it again.
+    """
+
+    CASE_FIELDS = [f"name_{case}" for case in grammar.STORED_CASES]
+
     class Meta:
         model = Organisation
-        fields = ["kind", "full_name", "short_name", "address", "director_position", "director_name"]
+        fields = ["kind", "full_name", "short_name", "address", "locality", "director_position", "director_name",
+                  "director_gender", "name_gent", "name_datv", "name_accs", "name_ablt", "name_loct"]
+        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in
+                   ("full_name", "name_gent", "name_datv", "name_accs", "name_ablt", "name_loct")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["director_name"].help_text = _(
+            "Как в подписи приказа: «Г. А. Шабаева»; можно полностью: «Шабаева Галина Александровна».")
+        for name in self.CASE_FIELDS:
+            self.fields[name].help_text = _("%(case)s. Пусто — сформировать заново из полного наименования.") % {
+                "case": str(self.fields[name].help_text).capitalize()}
+
+    def save(self, commit=True):
+        organisation = self.instance
+        edited = [name for name in self.CASE_FIELDS if name in self.changed_data]
+        if edited:
+            # Corrected by hand: kept even when the full name changes later. Clearing every form
+            # hands them back to the generator.
+            typed = any(self.cleaned_data[name] for name in edited)
+            organisation.case_forms_by_hand = (typed or organisation.case_forms_by_hand) and any(
+                self.cleaned_data[name] for name in self.CASE_FIELDS)
+        return super().save(commit)
 
 
 class HeadcountForm(CrispyMixin, forms.ModelForm):

@@ -1,7 +1,8 @@
-"""Printable documents as PDF: consent blanks now, orders, agreements and reports later.
+"""Printable documents as PDF: consent blanks, orders, agreements, plans, roadmaps, reports, acts.
 
 A document is a Django template that extends ``pdf/base.html`` (A4, the margins and serif font of
-Russian official papers, page numbers); ``render_pdf`` turns it into PDF bytes with WeasyPrint and
+Russian official papers, «Страница N из M»); names go into its sentences through the ``case``
+filter (registry.grammar); ``render_pdf`` turns it into PDF bytes with WeasyPrint and
 ``pdf_response`` sends them with a Content-Disposition that survives a Cyrillic file name.
 
 Fonts come from fontconfig and WeasyPrint embeds the subsets it uses, so the file prints the same
@@ -80,13 +81,25 @@ def _url_fetcher_class():
     return StaticOnlyFetcher
 
 
+# «Страница 1 из 1» tells nothing: a one-page document is printed without the page line.
+_UNNUMBERED = "@page { @top-center { content: none !important; } }"
+
+
 def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
-    """Render a template (normally extending ``pdf/base.html``) to PDF bytes."""
+    """Render a template (normally extending ``pdf/base.html``) to PDF bytes.
+
+    ``pdf/base.html`` numbers pages «Страница N из M»; when the layout comes out on one page it is
+    laid out again without the number (margin boxes do not move the text, so it stays one page).
+    """
     # Imported here: WeasyPrint loads Pango and fontconfig, which only PDF views need.
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     html = render_to_string(template_name, context, request=request)
-    return HTML(string=html, base_url=_BASE_URL, url_fetcher=_url_fetcher_class()()).write_pdf()
+    document = HTML(string=html, base_url=_BASE_URL, url_fetcher=_url_fetcher_class()())
+    rendered = document.render()
+    if len(rendered.pages) == 1:
+        rendered = document.render(stylesheets=[CSS(string=_UNNUMBERED)])
+    return rendered.write_pdf()
 
 
 def ascii_filename(filename: str) -> str:

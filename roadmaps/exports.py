@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry import grammar
 from registry.exports import ExportColumn, write_workbook
 from roadmaps import services
 from roadmaps.models import Occurrence, RoadmapItem
@@ -88,11 +89,12 @@ def deadline_text(item: RoadmapItem) -> str:
 
 
 def approval_lines(roadmap) -> list[str]:
-    """«УТВЕРЖДЕНО / Приказом № … от … / должность ФИО», as on the paper (seed 004)."""
+    """«УТВЕРЖДЕНО / приказом от 02.09.2024 № 30-9 о/д / должность ФИО»: the stamp of seed 004, the
+    order cited date first, as the other documents cite one (registry.grammar.reference)."""
     if not roadmap.is_approved:
         return []
-    lines = [_("УТВЕРЖДЕНО"), _("Приказом № %(number)s от %(date)s") % {
-        "number": roadmap.order_number, "date": roadmap.order_date.strftime("%d.%m.%Y") if roadmap.order_date else "…"}]
+    lines = [_("УТВЕРЖДЕНО"), _("приказом %(reference)s") % {
+        "reference": grammar.reference(roadmap.order_date, roadmap.order_number) or "…"}]
     if roadmap.approved_by_name:
         lines.append(roadmap.approved_by_name)
     return lines

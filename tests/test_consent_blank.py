@@ -66,7 +66,8 @@ def font_descriptor(font):
 
 @pytest.mark.parametrize("signer, own_words, other_words", [
     ("adult", "свободно, своей волей и в своём интересе", "являясь законным представителем"),
-    ("representative", "являясь законным представителем несовершеннолетнего", "свободно, своей волей"),
+    ("representative", "являясь законным представителем несовершеннолетней Смирновой Алёны Игоревны, 12.03.2010 г. р.,",
+     "свободно, своей волей"),
 ], ids=["adult", "representative"])
 def test_blank_is_prefilled_with_the_current_text(district, client_for, participant, signer, own_words, other_words):
     response = client_for(district.curator1).get(blank_url(participant, signer))
@@ -88,7 +89,11 @@ def test_blank_is_prefilled_with_the_current_text(district, client_for, particip
     assert own_words in text
     assert other_words not in text
     assert "«___» ____________ 20___ г." in text
-    assert not re.search(r"\{(participant|representative|organisation|address|purpose)\}", text)
+    assert not re.search(r"\{(participant|representative|organisation|address|purpose|minor)(:\w+)?\}", text)
+    # The operator in the dative after «даю согласие»: never the nominative pasted into the sentence.
+    dative = district.school1.full_name.replace("Муниципальное бюджетное общеобразовательное учреждение",
+                                                "Муниципальному бюджетному общеобразовательному учреждению")
+    assert f"даю согласие {dative} (адрес:" in text
     if signer == "representative":
         assert "Я, ______" in text  # the representative's name is written by hand
         assert "подпись несовершеннолетнего (с 14 лет)" in text

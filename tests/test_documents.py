@@ -112,7 +112,7 @@ def test_agreement_names_the_parties_programme_term_and_duties(school, district,
     assert "оказывать всестороннюю помощь и поддержку наставляемому" in text
     assert "выполнять своевременно и качественно задачи, поставленные наставником" in text
     assert "Конфиденциальность" in text
-    assert "Кузнецова М.С." in text and "Смирнов А.И." in text
+    assert "М. С. Кузнецова" in text and "А. И. Смирнов" in text  # «И. О. Фамилия» under a signature
 
 
 def test_a_minor_mentee_is_represented_by_the_parent_from_the_latest_valid_consent(school, district, client_for,
@@ -125,9 +125,11 @@ def test_a_minor_mentee_is_represented_by_the_parent_from_the_latest_valid_conse
 
     text = agreement(client_for(district.curator1), membership)
 
-    assert "в лице родителя (законного представителя) несовершеннолетнего Смирнов Игорь Олегович (мать)" in text
+    # The parent in the genitive after «в лице»; «несовершеннолетний» agrees with the boy.
+    assert ("9Б класс (далее — Наставляемый), несовершеннолетний, в лице родителя (законного представителя) "
+            "Смирнова Игоря Олеговича (мать)") in text
     assert REPRESENTATIVE_LINE + " наставляемого" in text
-    assert "Смирнов И.О." in text  # the name under the representative's signature
+    assert "И. О. Смирнов" in text  # the name under the representative's signature
     assert "Смирнова Ольга Петровна" not in text and "Посторонний" not in text
     assert "С соглашением ознакомлен(а)" in text
 
@@ -144,7 +146,7 @@ def test_a_minor_without_a_representative_on_record_gets_a_blank_line(school, di
 
     text = agreement(client_for(district.curator1), membership)
 
-    assert "в лице родителя (законного представителя) несовершеннолетнего ______" in text
+    assert "несовершеннолетний, в лице родителя (законного представителя) ______" in text
     assert REPRESENTATIVE_LINE + " наставляемого" in text
 
 
@@ -182,9 +184,10 @@ def test_a_minor_mentor_student_to_student_is_represented_too(school, district, 
 
     assert "Старшеклассников Иван Петрович, 11А класс" in text
     assert REPRESENTATIVE_LINE + " наставника" in text
-    assert "Старшеклассникова Вера Ивановна" in text and "Старшеклассникова В.И." in text
+    assert "в лице родителя (законного представителя) Старшеклассниковой Веры Ивановны" in text
+    assert "В. И. Старшеклассникова" in text
     assert REPRESENTATIVE_LINE + " наставляемого" in text
-    assert "Младшенькая Анна Сергеевна" in text
+    assert "в лице родителя (законного представителя) Младшенькой Анны Сергеевны" in text
 
 
 def test_agreement_names_the_current_mentor_after_a_replacement(school, district, client_for, membership):
@@ -230,7 +233,7 @@ def test_plan_pdf_has_the_people_the_items_and_the_completion(school, district, 
     assert "выполнено: диплом" in text and "отменено" in text
     assert "Выполнено пунктов: 2 из 4 (50%)" in text
     assert "не менее 90%: не достигнут" in text
-    assert "Кузнецова М.С." in text and "Смирнов А.И." in text
+    assert "М. С. Кузнецова" in text and "А. И. Смирнов" in text
     assert "УТВЕРЖДЁН" not in text
 
 

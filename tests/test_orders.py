@@ -323,7 +323,7 @@ def test_signed_pdf_is_the_stored_one_and_ignores_later_changes(school, district
     assert pdf.content == stored_bytes
     text = pdf_text(pdf.content)
     assert "Кузнецова Мария Сергеевна" in text and "Переименованная" not in text
-    assert "Г.А. Шабаева" in text and "Новый" not in text
+    assert "Г. А. Шабаева" in text and "Новый" not in text
     assert "ПРОЕКТ" not in text
     assert "Кузнецова Мария Сергеевна" in page.content.decode()
     assert "Переименованная" not in page.content.decode()
@@ -353,7 +353,7 @@ def common_checks(text, order_number, title):
     assert "от 25.12.2019 № Р-145" in text
     assert "ПРИКАЗЫВАЮ:" in text
     assert "Контроль за исполнением приказа оставляю за собой." in text
-    assert "Директор" in text and "Г.А. Шабаева" in text
+    assert "Директор" in text and "Г. А. Шабаева" in text  # «И. О. Фамилия» under the signature
 
 
 def draft_pdf(client, order):
@@ -397,11 +397,19 @@ def test_organisation_order_text_from_the_registry(school, district, client_for,
                      "(приложение № 2)", "Реестр наставников (приложение № 3)", "Список наставляемых (приложение № 4)",
                      "(приложение № 5)"):
         assert appendix in text
-    assert "Хохлова Е.В., заместитель директора по УВР" in text
+    # Seed 002: the curator appointed in the accusative, named in the dative where given a duty.
+    assert ("Назначить ответственным исполнителем (куратором) по внедрению и реализации системы наставничества "
+            "заместителя директора по УВР Хохлову Е. В.") in text
+    assert "Куратору программы наставничества Хохловой Е. В. организовать мониторинг" in text
+    assert ("Организовать в Муниципальном бюджетном общеобразовательном учреждении «Средняя школа № 1» "
+            "внедрение системы") in text
+    assert "С приказом ознакомлены:" in text
+    acquainted = text[text.index("С приказом ознакомлены:"):text.index("Приложение № 3")]
+    assert "Хохлова Е. В." in acquainted and "Зыкова А. В." in acquainted
     assert "Приложение № 3 к приказу от 02.09.2024 № 30-9 о/д" in text
     assert "Кузнецова Мария Сергеевна" in text and "Призёр олимпиад по физике" in text
     assert "Смирнов Алексей Игоревич" in text and "Подготовка к олимпиаде по физике" in text
-    assert "Зыкова А.В." in text and "организация отбора и обучения наставников" in text
+    assert "Зыкова А. В." in text and "организация отбора и обучения наставников" in text
     assert ended.user.last_name not in text
     assert "30 декабря" in text and "региональный наставнический центр" in text
     assert "1 раз в полугодие" in text

@@ -502,7 +502,7 @@ def test_the_information_note_pdf(school, district, year, client_for):
     assert "ПРОЕКТ" in text
     assert "в программах наставничества за период — 2 чел." in text
     assert "1 из 40" in text and "2,5" in text  # students covered
-    assert TEXTS["decisions"] in text and "Куратор программы наставничества" in text and "И.И. Иванова" in text
+    assert TEXTS["decisions"] in text and "Куратор программы наставничества" in text and "И. И. Иванова" in text
 
     service.submit(report, district.curator1)
     service.accept(report, district.municipal)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from mentoring import orders as order_service
 from mentoring.models import Membership, MentorLink, Order, PlanItem
+from registry import grammar
 from registry.models import Consent
 from registry.pdf import pdf_response, render_pdf
 from registry.scoping import get_visible_or_404, read_only
@@ -61,19 +62,23 @@ def _representative(person, on):
             .first()
         )
         if consent is not None:
-            return {"name": consent.representative_name.strip(),
-                    "short": order_service.initials_name(consent.representative_name),
+            representative = grammar.Person.parse(consent.representative_name)
+            return {"name": representative.full, "person": representative, "short": representative.signature,
                     "relation": consent.get_representative_relation_display().lower()
                     if consent.representative_relation else ""}
-    return {"name": "", "short": "", "relation": ""}
+    return {"name": "", "person": None, "short": "", "relation": ""}
 
 
-def _party(person, on):
+def _party(person, on, role: str):
+    """A side of the agreement; ``role`` («наставляемый») and «несовершеннолетний» agree with the person."""
     minor = person.is_minor_on(on)
+    gender = grammar.Person.of(person).resolved_gender
     return {
         "person": person,
         "line": order_service.participant_line(person),
+        "role": grammar.agree(role, gender) if role != "наставник" else role,
         "minor": minor,
+        "minor_word": grammar.agree("несовершеннолетний", gender),
         "representative": _representative(person, on) if minor else None,
     }
 
@@ -96,12 +101,12 @@ def agreement_pdf(request, pk):
     programme = pair.programme
     on = max(filter(None, (membership.joined_on, link.started_on, pair.started_on)))
     end = membership.left_on or pair.ended_on or pair.planned_end_on or programme.ends_on
-    mentor = _party(link.mentor.participant, on)
-    mentee = _party(membership.mentee.participant, on)
+    mentor = _party(link.mentor.participant, on, "наставник")
+    mentee = _party(membership.mentee.participant, on, "наставляемый")
     pdf = render_pdf("mentoring/pdf/agreement.html", {
         "organisation": programme.organisation, "programme": programme, "pair": pair, "membership": membership,
         "programme_phrase": order_service.programme_phrase(programme),
-        "mentor": mentor, "mentee": mentee, "date_text": order_service.russian_date(on),
+        "mentor": mentor, "mentee": mentee, "date_text": grammar.date_words(on),
         "term": order_service.term(on, end), "mentor_duties": MENTOR_DUTIES, "mentee_duties": MENTEE_DUTIES,
         "blank_name": BLANK_NAME, "generated_on": timezone.localdate(),
     }, request=request)
@@ -134,5 +139,6 @@ def plan_pdf(request, pk):
         "target": order_service.PLAN_TARGET_PERCENT, "reached": completion >= order_service.PLAN_TARGET_PERCENT,
         "term": order_service.term(start, membership.left_on or pair.ended_on or pair.planned_end_on),
         "approval": approval, "generated_on": timezone.localdate(),
+        "approval_reference": grammar.reference(approval.issued_on, approval.number) if approval else "",
     }, request=request)
     return pdf_response(pdf, _filename("Индивидуальный_план", membership.mentee.participant))

@@ -201,19 +201,11 @@ def decision_withdraw(request, pk):
     return redirect(decision.analysis)
 
 
-def _signature_name(user) -> str:
-    """«А.И. Петрова» from a user's name parts."""
-    if user is None:
-        return ""
-    initials = "".join(f"{part[0]}." for part in (user.first_name, user.patronymic) if part)
-    return f"{initials} {user.last_name}".strip() if user.last_name else user.display_name
-
-
 @read_only
 def analysis_pdf(request, pk):
     analysis = _analysis(request, pk)
     context = _context(request, analysis)
-    context.update({"curator_name": _signature_name(analysis.created_by), "generated_at": timezone.localtime()})
+    context.update({"curator": analysis.created_by, "generated_at": timezone.localtime()})
     filename = (f"Анализ мониторинга {analysis.municipality.name} {analysis.academic_year.start_year}-"
                 f"{analysis.academic_year.start_year + 1}, {analysis.half} полугодие.pdf")
     return pdf_response(render_pdf("monitoring/pdf/analysis.html", context, request=request), filename)

@@ -263,14 +263,6 @@ def report_review(request, pk):
     return redirect(report)
 
 
-def _signature_name(user) -> str:
-    """«А.И. Петрова» from a user's name parts."""
-    if user is None:
-        return ""
-    initials = "".join(f"{part[0]}." for part in (user.first_name, user.patronymic) if part)
-    return f"{initials} {user.last_name}".strip() if user.last_name else user.display_name
-
-
 @read_only
 def report_pdf(request, pk):
     report = _report(request, pk)
@@ -281,7 +273,8 @@ def report_pdf(request, pk):
                                                     is_active=True).select_related("user").order_by("pk").first())
         curator = assignment.user if assignment else None
     context.update({
-        "draft": not report.is_frozen, "curator_name": _signature_name(curator),
+        "draft": not report.is_frozen, "curator": curator,
+        "decision_lines": [line for line in report.decisions.splitlines() if line.strip()],
         "generated_at": timezone.localtime(),
     })
     filename = (f"Справка мониторинга {report.organisation.short_name} {report.academic_year.start_year}-"

@@ -7,11 +7,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from registry import grammar
 from registry.scoping import ORGANISATION_ROLES, Role
 
 
 class User(AbstractUser):
     patronymic = models.CharField(_("отчество"), max_length=150, blank=True)
+    gender = models.CharField(_("пол"), max_length=1, choices=grammar.GENDER_CHOICES, blank=True,
+                              help_text=grammar.GENDER_HELP)
     email_reminders = models.BooleanField(
         _("присылать напоминания о сроках на почту"), default=True,
         help_text=_("Уведомления в портале приходят всегда; письма можно отключить."),
@@ -33,8 +36,7 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         """«Лебедева Е. В.»: the surname and initials, for the menu bar."""
-        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
-        return f"{self.last_name} {initials}".strip() or self.username
+        return grammar.Person.of(self).short or self.username
 
 
 class RoleAssignmentQuerySet(models.QuerySet):

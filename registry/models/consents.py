@@ -36,7 +36,9 @@ class ConsentText(models.Model):
     title = models.CharField(_("заголовок"), max_length=300)
     body = models.TextField(
         _("текст"),
-        help_text=_("Подстановки: {participant}, {representative}, {organisation}, {address}, {purpose}."),
+        help_text=_("Подстановки: {participant}, {representative}, {organisation}, {address}, {purpose}, {minor} "
+                    "(«несовершеннолетний» в роде ребёнка); падеж через двоеточие: {organisation:datv}, "
+                    "{participant:gent}, {minor:gent} (gent, datv, accs, ablt, loct)."),
     )
     is_current = models.BooleanField(_("действующая редакция"), default=True)
     introduced_on = models.DateField(_("введена"), default=timezone.localdate)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry import grammar
 from registry.scoping import ScopedQuerySet
 
 
@@ -109,6 +110,27 @@ class Organisation(models.Model):
         _("ФИО руководителя"), max_length=200, blank=True, help_text=_("Как в подписи приказа: «Г.А. Шабаева».")
     )
     director_position = models.CharField(_("должность руководителя"), max_length=200, default=_("Директор"))
+    director_gender = models.CharField(_("пол руководителя"), max_length=1, choices=grammar.GENDER_CHOICES,
+                                       blank=True, help_text=grammar.GENDER_HELP)
+    locality = models.CharField(
+        _("населённый пункт"), max_length=200, blank=True,
+        help_text=_("Как под датой приказа: «г. Владимир», «п. Красная Горбатка». Пусто — берётся из адреса."),
+    )
+    # The full name in the other cases, for sentences («даю согласие …», «в …»): generated from the
+    # full name, corrected by hand where the analyser is wrong, and then kept (registry.grammar).
+    name_gent = models.CharField(_("наименование в родительном падеже"), max_length=600, blank=True,
+                                 help_text=grammar.CASE_LABELS["gent"])
+    name_datv = models.CharField(_("наименование в дательном падеже"), max_length=600, blank=True,
+                                 help_text=grammar.CASE_LABELS["datv"])
+    name_accs = models.CharField(_("наименование в винительном падеже"), max_length=600, blank=True,
+                                 help_text=grammar.CASE_LABELS["accs"])
+    name_ablt = models.CharField(_("наименование в творительном падеже"), max_length=600, blank=True,
+                                 help_text=grammar.CASE_LABELS["ablt"])
+    name_loct = models.CharField(_("наименование в предложном падеже"), max_length=600, blank=True,
+                                 help_text=grammar.CASE_LABELS["loct"])
+    case_forms_by_hand = models.BooleanField(_("падежные формы исправлены вручную"), default=False, editable=False)
+    # The full name the forms were generated from: a new full name brings new forms (unless by hand).
+    case_forms_source = models.CharField(max_length=500, blank=True, editable=False)
     is_active = models.BooleanField(_("действует"), default=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -126,6 +148,54 @@ class Organisation(models.Model):
 
     def get_absolute_url(self):
         return reverse("registry:organisation_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.fill_case_forms()
+        super().save(*args, **kwargs)
+
+    @property
+    def official_name(self) -> str:
+        return self.full_name or self.short_name
+
+    def fill_case_forms(self, *, force: bool = False) -> None:
+        """Generate the case forms when the full name is new; forms corrected by hand are kept."""
+        name = self.official_name
+        forms = self.case_forms()
+        if force or (self.case_forms_source != name and not self.case_forms_by_hand):
+            forms = dict.fromkeys(forms, "")
+            self.case_forms_by_hand = False
+        if not all(forms.values()):
+            # A form cleared by hand is generated again; the others stay as corrected.
+            for case, form in grammar.phrase_forms(name).items():
+                if not forms.get(case):
+                    setattr(self, f"name_{case}", form)
+        self.case_forms_source = name
+
+    def case_forms(self) -> dict[str, str]:
+        return {case: getattr(self, f"name_{case}") for case in grammar.STORED_CASES}
+
+    def name_in(self, case: str, style: str = "full") -> str:
+        """The full name in ``case`` (the ``case`` template filter asks this); ``short``: the short name.
+
+        A short name usually starts with an abbreviation and stays as it is («в МБОУ СОШ № 1»); one
+        made of words declines («в Лицее № 2»).
+        """
+        if style == "short" and self.short_name:
+            return grammar.phrase_in(self.short_name, case)
+        if case not in grammar.STORED_CASES:
+            return self.official_name
+        # Rows written around save() (bulk_create) have no forms yet: decline them now.
+        return getattr(self, f"name_{case}") or grammar.phrase_in(self.official_name, case)
+
+    @property
+    def director(self) -> grammar.Person:
+        """The head as a person to decline: «в лице директора Соколовой Н. В.»."""
+        return grammar.Person.parse(self.director_name, self.director_gender)
+
+    @property
+    def place(self) -> str:
+        """«п. Красная Горбатка»: the locality, or the one the address names."""
+        return self.locality.strip() or grammar.locality_from_address(self.address)
 
 
 class AcademicYearQuerySet(models.QuerySet):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry import grammar
 from registry.scoping import ScopedQuerySet
 from registry.validators import validate_document_file
 
@@ -136,6 +137,8 @@ class Participant(models.Model):
     last_name = models.CharField(_("фамилия"), max_length=100)
     first_name = models.CharField(_("имя"), max_length=100)
     patronymic = models.CharField(_("отчество"), max_length=100, blank=True)
+    gender = models.CharField(_("пол"), max_length=1, choices=grammar.GENDER_CHOICES, blank=True,
+                              help_text=grammar.GENDER_HELP)
     birth_date = models.DateField(_("дата рождения"), null=True, blank=True)
     category = models.CharField(_("категория"), max_length=20, choices=Category.choices)
     class_name = models.CharField(
@@ -197,8 +200,8 @@ class Participant(models.Model):
 
     @property
     def short_name(self) -> str:
-        initials = "".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
-        return f"{self.last_name} {initials}".strip()
+        """«Смирнова А. И.»"""
+        return grammar.Person.of(self).short
 
     def age_on(self, day: datetime.date) -> int | None:
         return age_on(self.birth_date, day) if self.birth_date else None

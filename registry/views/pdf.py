@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from registry import audit
+from registry import audit, grammar
 from registry.listing import search_param
 from registry.models import Consent, ConsentPurpose, ConsentText, Organisation, Participant
 from registry.models.people import normalise_class_name
@@ -20,7 +20,9 @@ from registry.scoping import get_visible_or_404, read_only
 # What the person fills in by hand where a placeholder has no known value.
 HAND_FILLED = "_" * 44
 
-_PLACEHOLDER = re.compile(r"\{(participant|representative|organisation|address|purpose)\}")
+# {name} prints the nominative, {name:datv} another case: «даю согласие {organisation:datv}».
+_PLACEHOLDER = re.compile(r"\{(participant|representative|organisation|address|purpose|minor)(?::(%s))?\}"
+                          % "|".join(grammar.CASES))
 
 _FILENAME_SIGNER = {ConsentText.Signer.ADULT: "совершеннолетний", ConsentText.Signer.REPRESENTATIVE: "представитель"}
 
@@ -35,28 +37,40 @@ def blank_signer(participant: Participant) -> str:
     return ConsentText.Signer.ADULT
 
 
-def fill_consent_text(body: str, values: dict[str, str]) -> list[str]:
+def fill_consent_text(body: str, values: dict) -> list[str]:
     """The consent wording with its placeholders filled, as paragraphs.
 
-    Only the documented placeholders are replaced, so any other brace in an edited wording is
-    printed as it is instead of breaking ``str.format``.
+    A value is a string (the same in every case) or a function of the case. Only the documented
+    placeholders are replaced, so any other brace in an edited wording is printed as it is instead
+    of breaking ``str.format``.
     """
-    filled = _PLACEHOLDER.sub(lambda match: values[match[1]], body)
+    def value(match) -> str:
+        filled = values[match[1]]
+        return filled(match[2] or "nomn") if callable(filled) else filled
+
+    filled = _PLACEHOLDER.sub(value, body)
     return [paragraph.strip() for paragraph in filled.splitlines() if paragraph.strip()]
+
+
+def minor_word(gender: str, case: str) -> str:
+    """«несовершеннолетней» for a girl, «несовершеннолетнего» for a boy, both when the name cannot tell."""
+    if gender:
+        return grammar.agree("несовершеннолетний", gender, case)
+    return f"{grammar.agree('несовершеннолетний', grammar.MALE, case)} ({grammar.agree('несовершеннолетний', grammar.FEMALE, case)})"
 
 
 def consent_blank_context(participant: Participant, text: ConsentText) -> dict:
     organisation = participant.organisation
-    person = participant.full_name
-    if participant.birth_date:
-        person = f"{person}, {participant.birth_date:%d.%m.%Y} г. р."
+    birth = f", {participant.birth_date:%d.%m.%Y} г. р." if participant.birth_date else ""
+    gender = grammar.Person.of(participant).resolved_gender
     purpose_label = str(ConsentPurpose(text.purpose).label)
     values = {
-        "participant": person,
+        "participant": lambda case: grammar.person_in(participant, case) + birth,
         "representative": HAND_FILLED,
-        "organisation": organisation.full_name or organisation.short_name,
+        "organisation": organisation.name_in,
         "address": organisation.address or HAND_FILLED,
         "purpose": purpose_label[:1].lower() + purpose_label[1:],
+        "minor": lambda case: minor_word(gender, case),
     }
     return {
         "participant": participant,

@@ -101,6 +101,6 @@ def test_curator_proposes_and_confirms_director_signs_the_order(district, page, 
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
     text = " ".join(text.split())
     for expected in ("Об утверждении наставнических пар/групп", "Ласточкина Вера Павловна", "Скворцов Илья Андреевич",
-                     f"№ {order.number}", "Н.В. Соколова"):
+                     f"№ {order.number}", "Н. В. Соколова"):  # «И. О. Фамилия» under the signature
         assert expected in text, expected
     page.problems.assert_none()

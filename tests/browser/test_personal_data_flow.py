@@ -70,5 +70,5 @@ def test_revocation_suspends_the_pair_and_the_director_destroys_with_an_act(dist
     response = page.request.get(page.get_by_role("link", name="Акт (PDF)").get_attribute("href"))
     assert response.ok and response.headers["content-type"] == "application/pdf"
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages).split())
-    assert f"Участник № {person.pk}" in text and "Скворцов" not in text and "Н.В. Соколова" in text
+    assert f"Участник № {person.pk}" in text and "Скворцов" not in text and "Н. В. Соколова" in text
     page.problems.assert_none()

@@ -1,0 +1,23 @@
+"""``{{ value|case:"gent" }}``: the one way a document puts a name into a sentence (registry.grammar).
+
+The argument is a case (nomn, gent, datv, accs, ablt, loct) and, for a person, a style after a space:
+``full`` (default) «Лебедевой Елены Викторовны», ``short`` «Лебедевой Е. В.», ``sign`` «Е. В. Лебедева».
+
+    даю согласие {{ organisation|case:"datv" }}
+    в лице директора {{ organisation.director|case:"gent short" }}
+    назначить {{ assignment.position|case:"accs" }} {{ user|case:"accs short" }}
+"""
+
+from django import template
+
+from registry import grammar
+
+register = template.Library()
+
+
+@register.filter(name="case")
+def case_filter(value, argument: str = "nomn") -> str:
+    words = str(argument or "").replace(",", " ").split()
+    case = next((word for word in words if word in grammar.CASES), "nomn")
+    style = next((word for word in words if word in grammar.STYLES), "full")
+    return grammar.inflect(value, case, style)

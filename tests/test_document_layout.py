@@ -1,0 +1,188 @@
+"""The printed papers of the five demo organisations: every order keeps its last point with the signature,
+numbers its pages «Страница N из M», lists who signs to have read it; a minor's consent blank is one
+sheet; key sentences carry the cases (pypdf text extraction)."""
+
+import io
+import re
+
+import pytest
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+from pypdf import PdfReader
+
+from mentoring import orders as order_service
+from mentoring.models import Order, Pair
+from registry import demo
+from registry.models import ConsentPurpose, ConsentText, Organisation, Participant, User
+from registry.pdf import render_pdf
+from registry.views.pdf import consent_blank_context
+
+KINDS = [kind for kind, _label in Order.Kind.choices]
+
+
+@pytest.fixture(scope="module")
+def demo_district(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo (five organisations) loaded once for the module and rolled back after it."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            demo.load_demo(organisations=5, participants=20, password="demo-password-1")
+            yield list(Organisation.objects.order_by("pk"))
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def pages(pdf: bytes) -> list[str]:
+    """Each page's text, spaces collapsed."""
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def squash(text: str) -> str:
+    """No spaces, no hyphens: a sentence compares whatever line breaks and hyphenation did to it."""
+    return re.sub(r"[\s\u2010\u00ad-]+", "", text)
+
+
+def order_of(organisation: Organisation, kind: str) -> Order:
+    """The demo's order of this kind, or a fresh draft over the organisation's open pairs."""
+    order = Order.objects.filter(organisation=organisation, kind=kind).first()
+    if order is not None:
+        return order
+    year = demo_year(organisation)
+    # Only people whose data may be processed can be named (the demo has some without a consent).
+    pairs = [pair for pair in Pair.objects.filter(programme__organisation=organisation, status__in=Pair.OPEN_STATUSES)
+             if may_be_named(kind, pairs=[pair])]
+    rewarded = [person for person in Participant.objects.filter(organisation=organisation,
+                                                                mentor_profile__isnull=False)
+                if may_be_named(kind, rewarded=[person])][:3]
+    return order_service.prepare_order(
+        organisation=organisation, academic_year=year, kind=kind, number=f"{90 + KINDS.index(kind)}-о",
+        issued_on=year.starts_on.replace(day=20), pairs=pairs if kind in order_service.PAIR_KINDS else (),
+        rewarded=rewarded if kind == Order.Kind.REWARDS else ())
+
+
+def may_be_named(kind, pairs=(), rewarded=()) -> bool:
+    try:
+        order_service._check_processing(kind, pairs, rewarded)
+    except order_service.OrderError:
+        return False
+    return True
+
+
+def demo_year(organisation):
+    return Order.objects.filter(organisation=organisation).first().academic_year
+
+
+def test_every_order_keeps_its_last_point_with_the_signature(demo_district, db):
+    assert len(demo_district) == 5
+    assert all(all(o.case_forms().values()) for o in demo_district)  # stored once, not declined per page
+    for organisation in demo_district:
+        for kind in KINDS:
+            order = order_of(organisation, kind)
+            content = order_service.build_content(order)
+            pdf = order_service.render_order_pdf(content, draft=False, signed_by="Проверка")
+            texts = pages(pdf)
+            where = f"{organisation.short_name}, {kind}"
+            signature = content["signature"]["name"]
+            assert signature, where
+            signed = [n for n, text in enumerate(texts) if signature in text]
+            assert len(signed) == 1, where
+            page = texts[signed[0]]
+            # The page that is signed holds more than the signature block: the last point is on it.
+            before = page.split(signature)[0]
+            assert "Контроль за исполнением приказа оставляю за собой." in before, where
+            # The last page, too, is never the signature alone.
+            last = texts[-1]
+            assert squash(last.replace(signature, "")) != squash(content["signature"]["position"]), where
+            if len(texts) > 1:
+                for number, text in enumerate(texts, start=1):
+                    assert f"Страница {number} из {len(texts)}" in text, where
+            else:
+                assert "Страница" not in texts[0], where
+            # Everyone the order gives a duty to signs to have read it, each on a line of their own.
+            listed = " ".join(texts)
+            assert ("С приказом ознакомлены:" in listed) == bool(content["acquainted"]), where
+            acquainted = listed.split("С приказом ознакомлены:")[-1]
+            for person in content["acquainted"]:
+                assert person["name"] in acquainted, (where, person)
+            if kind == Order.Kind.ORGANISATION:
+                group = User.objects.filter(role_assignments__organisation=organisation,
+                                            role_assignments__is_active=True,
+                                            role_assignments__role__in=["school_curator", "working_group"])
+                assert {user.get_short_name() for user in group} <= {p["name"] for p in content["acquainted"]}
+            if kind in order_service.PAIR_KINDS:
+                mentors = {pair.current_mentor_link.mentor.participant.short_name for pair in
+                           order_service.pairs_for_content(order.pairs.all()) if pair.current_mentor_link}
+                assert mentors <= {p["name"] for p in content["acquainted"]}, where
+
+
+def test_key_sentences_carry_the_cases(demo_district, db):
+    school, _school10, college = demo_district[:3]
+
+    text = squash(" ".join(pages(order_service.order_pdf_bytes(order_of(school, Order.Kind.ORGANISATION)))))
+    for sentence in (
+        "Организовать в Муниципальном бюджетном общеобразовательном учреждении «Средняя общеобразовательная "
+        "школа № 1 п. Красная Горбатка» внедрение системы (целевой модели) наставничества",
+        "Назначить ответственным исполнителем (куратором) по внедрению и реализации системы наставничества "
+        "заместителя директора по воспитательной работе Лебедеву Е. В.",
+        "Куратору программы наставничества Лебедевой Е. В. организовать мониторинг",
+        "п. Красная Горбатка",
+        "Директор ____________________ Н. В. Соколова",
+    ):
+        assert squash(sentence) in text, sentence
+    assert squash("Организовать в Муниципальное") not in text
+
+    text = squash(" ".join(pages(order_service.order_pdf_bytes(order_of(college, Order.Kind.ORGANISATION)))))
+    assert squash("Организовать в Государственном бюджетном профессиональном образовательном учреждении "
+                  "Владимирской области «Селивановский строительный техникум» внедрение") in text
+    assert squash("О. Н. Беляков") in text
+
+    for organisation, dative in (
+        (school, "Муниципальному бюджетному общеобразовательному учреждению «Средняя общеобразовательная школа "
+                 "№ 1 п. Красная Горбатка»"),
+        (college, "Государственному бюджетному профессиональному образовательному учреждению Владимирской "
+                  "области «Селивановский строительный техникум»"),
+    ):
+        child = minors(organisation).first()
+        text = squash(" ".join(pages(blank(child, ConsentText.Signer.REPRESENTATIVE))))
+        assert squash(f"даю согласие {dative} (адрес:") in text, organisation
+        genitive = "несовершеннолетней" if child.patronymic.endswith("на") else "несовершеннолетнего"
+        assert squash(f"являясь законным представителем {genitive}") in text
+
+
+def minors(organisation):
+    return Participant.objects.filter(organisation=organisation, category=Participant.Category.STUDENT,
+                                      birth_date__isnull=False).order_by("-birth_date")
+
+
+def blank(participant, signer, purpose=ConsentPurpose.MENTORING) -> bytes:
+    text = ConsentText.objects.get(purpose=purpose, signer=signer, is_current=True)
+    return render_pdf("registry/pdf/consent_blank.html", consent_blank_context(participant, text))
+
+
+def test_a_minors_consent_blank_is_one_page_with_both_signatures(demo_district, db):
+    for organisation in demo_district:
+        # The longest names print the longest lines.
+        children = sorted(minors(organisation)[:40], key=lambda p: len(p.full_name), reverse=True)[:2]
+        assert children, organisation
+        for child in children:
+            for purpose in ConsentPurpose.values:
+                pdf = blank(child, ConsentText.Signer.REPRESENTATIVE, purpose)
+                texts = pages(pdf)
+                assert len(texts) == 1, (organisation.short_name, child.full_name, purpose)
+                assert "подпись несовершеннолетнего (с 14 лет)" in texts[0]
+                assert texts[0].count("расшифровка подписи") == 2
+                assert "«___» ____________ 20___ г." in texts[0]
+                assert "Страница" not in texts[0]
+
+
+def test_consent_blank_over_http_is_one_page_too(demo_district, db):
+    curator = User.objects.get(username="curator1")
+    client = Client()
+    client.force_login(curator)
+    child = minors(curator.role_assignments.get().organisation).first()
+    response = client.get(reverse("registry:consent_blank", args=[child.pk, "representative"]))
+    assert response.status_code == 200
+    assert len(pages(response.content)) == 1
