@@ -444,3 +444,29 @@ def test_the_district_has_a_quarterly_table_and_an_analysis(demo_output):
     assert len(decisions) == 3
     assert all(d.roadmap_item.roadmap.municipality_id == analysis.municipality_id for d in decisions)
     assert "анализов мониторинга района" in demo_output
+
+
+def test_a_newcomer_finds_work_waiting(demo_output):
+    """Logged in for the first time, each role has something to act on: the first school's curator a
+    returned report with the reviewer's comment and proposals to confirm among her unread notices, the
+    municipal curator a submitted report, the director an order awaiting signature on the home page."""
+    from django.urls import reverse
+
+    from mentoring.models import Pair
+    from monitoring.models import MonitoringReport
+    from registry.models import Notification
+
+    curator = User.objects.get(username="curator1")
+    unread = Notification.objects.filter(user=curator, read_at__isnull=True)
+    assert unread.exists()
+    returned = MonitoringReport.objects.get(status=MonitoringReport.Status.RETURNED)
+    assert returned.organisation == assignment("curator1").organisation
+    assert Pair.objects.filter(status=Pair.Status.PROPOSED, programme__organisation=returned.organisation).exists()
+    assert Notification.objects.filter(user__username="municipal", read_at__isnull=True).exists()
+
+    client = Client()
+    client.force_login(User.objects.get(username="director1"))
+    home = client.get(reverse("home")).content.decode()
+    assert "Ждут подписи" in home
+    client.force_login(curator)
+    assert "Дополните выводы" in client.get(reverse("registry:notification_list")).content.decode()
