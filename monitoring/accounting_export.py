@@ -75,7 +75,8 @@ def build(scope, params: dict, progress: Progress | None = None):
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     try:
         write_table(handle, title=_("Учёт %(quarter)s") % {"quarter": quarter.param},
-                    rows=export_rows(scope, quarter, filters, progress=progress), widths=lambda header: WIDTHS)
+                    rows=export_rows(scope, quarter, filters, progress=progress), widths=lambda header: WIDTHS,
+                    heading=_("Персонифицированный учёт участников: %(what)s") % {"what": describe(params)})
     except BaseException:
         handle.close()
         raise

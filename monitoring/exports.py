@@ -50,6 +50,7 @@ from monitoring import figures as monitoring_figures
 from monitoring import jobs
 from monitoring.district import roadmap_matrix
 from monitoring.models import ExportJob
+from monitoring.xlsx_print import set_printing
 from registry import cells
 from registry.exports import export_base
 from registry.filters import ParticipantFilter
@@ -300,11 +301,14 @@ def write_monitoring(file, *, organisations, year: AcademicYear, progress: Progr
 # --- the writer -----------------------------------------------------------------------------------------
 
 
-def write_table(file, *, title: str, rows: Iterator[list], widths: Callable[[list], list[int]]) -> None:
+def write_table(file, *, title: str, rows: Iterator[list], widths: Callable[[list], list[int]],
+                heading: str = "") -> None:
     """A write-only workbook: the first row of ``rows`` as a bold, wrapped, frozen header, the rest as
-    values, the TOTAL row in bold. Memory stays bounded whatever the number of rows."""
+    values, the TOTAL row in bold; printed landscape with ``heading`` (else ``title``) on every page
+    (``monitoring.xlsx_print``). Memory stays bounded whatever the number of rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
+    set_printing(sheet, heading or title)
     header = next(rows)
     for index, width in enumerate(widths(header), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width

@@ -294,6 +294,13 @@ def test_the_export_is_the_page_as_a_workbook(people, district, client_for):
     assert by_name["Тихонова"][7] == "наставляемых: 2" and by_name["Яковлев"][9] == "Завершена"
     assert total[0] == "ИТОГО" and total[1] == "участников: 5" and "наставников: 2, наставляемых: 3" in total
     assert "встреч пар: 4" in total and "пар и групп: 2" in total
+    # Printed, it is one landscape page wide, the header row on every page, what it is on top.
+    sheet = workbook.worksheets[0]
+    assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.oddHeader.center.text == "Персонифицированный учёт участников: IV квартал 2025 г."
+    assert sheet.oddFooter.center.text == "Страница &P из &N"
     # Downloading personal data goes into the export log, filed under the district.
     entry = AuditEntry.objects.get(kind=AuditEntry.Kind.EXPORT)
     assert entry.object_repr == ExportJob.Kind.ACCOUNTING.label and entry.additional_data["municipality"] == (

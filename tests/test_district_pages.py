@@ -290,6 +290,8 @@ def test_the_matrix_is_exported_through_an_export_job(matrix_data, client_for):
     school1 = next(row for row in rows if row[0] == "МБОУ СОШ № 1")
     assert school1[2:8] == ("выполнено", "просрочено", "в работе", "не начато", "не требуется", None)
     assert school1[8:] == (1, 1, 1, 1, 25)
+    assert first.page_setup.orientation == "landscape" and first.print_title_rows == "$1:$1"
+    assert first.oddHeader.center.text.startswith("Дорожные карты по мероприятиям, ")
     assert len(book.worksheets) == 3  # the second template, and the organisations without a roadmap
     assert [row[0] for row in book.worksheets[1].values][1:] == ["ГБПОУ НСТ"]
     assert [row[0] for row in book.worksheets[2].values][1:] == ["МБОУ ООШ № 3"]

@@ -32,6 +32,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from monitoring.xlsx_print import set_printing
 from registry import cells as sheet_cells
 from registry.models import AcademicYear
 from roadmaps.models import Occurrence, Roadmap, RoadmapItem
@@ -245,6 +246,8 @@ def write_matrix(file, *, organisations, year: AcademicYear, progress: Callable[
     for number, group in enumerate(groups, start=1):
         columns = columns_of(group.roadmap_ids.values())
         sheet = workbook.create_sheet(f"{number}. {group.title}"[:31].replace("/", "-"))
+        set_printing(sheet, _("Дорожные карты по мероприятиям, %(year)s учебный год: %(title)s")
+                     % {"year": year, "title": group.title})
         header = _header(columns)
         for position, width in enumerate([40, 24] + [16] * len(columns) + [12] * (len(COUNTED_STATES) + 1), start=1):
             sheet.column_dimensions[get_column_letter(position)].width = width
