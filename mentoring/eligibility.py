@@ -158,7 +158,7 @@ class Pool:
         if profile.participant_id not in self.consenting:
             problems.append(_("нет действующего согласия"))
         if candidate.capacity_left < len(mentees):
-            problems.append(_("нет свободных мест"))
+            problems.append(self._no_places(profile, candidate, len(mentees)))
         if profile.lacks_certificate and any(m.participant.is_minor_on(self.on) for m in mentees):
             problems.append(_("нет справки об отсутствии судимости"))
         for code in dict.fromkeys(matching.unfit(form.mentor_categories, form.mentee_categories, candidate, mentee)
@@ -166,6 +166,15 @@ class Pool:
             if code is not None:
                 problems.append(unfit_label(code, self.programme))
         return problems
+
+    def _no_places(self, profile: MentorProfile, candidate: matching.MentorCandidate, needed: int) -> str:
+        """With today's numbers: a proposal's reasons keep the places free when it was made, and
+        «нет свободных мест» next to «Свободно мест: 3 из 3» read as a contradiction."""
+        if candidate.capacity_left:
+            return _("нет свободных мест для всей группы: свободно %(left)s, нужно %(needed)s") % {
+                "left": candidate.capacity_left, "needed": needed}
+        return _("нет свободных мест: наставляемых уже %(load)s из %(capacity)s") % {
+            "load": self.load.get(profile.pk, 0), "capacity": profile.capacity}
 
     def score(self, profile: MentorProfile, mentees: list[MenteeProfile],
               mentee_candidates: list[matching.MenteeCandidate]) -> matching.Score:

@@ -286,7 +286,7 @@ def test_rank_mentors_explains_and_flags(school):
     labels = " ".join(r.label for r in ranking.rows[0].score.reasons)
     assert "Профессиональное самоопределение" in labels and "1" in labels
     busy = next(row for row in ranking.rows if row.mentor == full)
-    assert not busy.available and "нет свободных мест" in busy.problems
+    assert not busy.available and busy.problems == ["нет свободных мест: наставляемых уже 1 из 1"]
 
 
 # --- pages ----------------------------------------------------------------------------------------

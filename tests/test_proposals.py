@@ -106,6 +106,23 @@ def factories_young(org):
     return young_specialist(org)
 
 
+def test_a_mentor_filled_after_the_matching_is_flagged_with_todays_numbers(school, district, client_for):
+    """The reasons are the matching day's («Свободно мест: 1 из 1»); the warning says what changed since."""
+    prog = programme(school)
+    mentor = teacher(school, capacity=1, last_name="Занятая")
+    student(school)
+    proposals.propose_pairs(prog)
+    [pair] = proposed(prog)
+    # Paired by hand after the matching: the proposal held no place.
+    services.form_pair(programme=prog, mentor=mentor, mentees=[student(school)], started_on=TODAY)
+    page = client_for(district.curator1).get(urls(prog)[0])
+    [row] = page.context["rows"]
+    assert any(reason["label"] == "Свободно мест: 1 из 1" for reason in row.reasons)
+    assert row.problems == ["нет свободных мест: наставляемых уже 1 из 1"]
+    html = page.content.decode()
+    assert "Почему предложен (при подборе)" in html and "предупреждения — на сегодня" in html
+
+
 @pytest.mark.parametrize("count", [2, 12])
 def test_the_table_runs_a_constant_number_of_queries(school, district, client_for, django_assert_max_num_queries,
                                                      count):

@@ -61,7 +61,7 @@ def test_only_mentors_who_can_take_the_mentee_are_offered_each_exclusion_with_it
     assert problems[never_consented] == ["нет действующего согласия"]
     assert problems[expired] == ["нет действующего согласия"]
     assert problems[revoked] == ["нет действующего согласия"]
-    assert problems[full] == ["нет свободных мест"]
+    assert problems[full] == ["нет свободных мест: наставляемых уже 1 из 1"]
     for absent in (wrong_form, archived, elsewhere, pair.current_mentor_link.mentor):
         assert absent not in problems  # not of this form, organisation or the current mentor: not even listed
 
@@ -85,7 +85,8 @@ def test_a_group_needs_a_place_for_every_mentee(school):
                                started_on=TODAY)
     one_place, two_places = teacher(school, capacity=1), teacher(school, capacity=2)
     problems = problems_of(group)
-    assert problems[one_place] == ["нет свободных мест"] and problems[two_places] == []
+    assert problems[one_place] == ["нет свободных мест для всей группы: свободно 1, нужно 2"]
+    assert problems[two_places] == []
 
 
 def test_peer_form_excludes_a_younger_student_and_an_outsider_without_a_certificate(school):
