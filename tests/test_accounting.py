@@ -164,6 +164,10 @@ def test_the_first_quarter_counts_a_person_in_two_roles_once(people, district, c
     assert rows[("Тихонова", "mentor")]["mentees"] == 1  # S2 left in December
     assert response.context["totals"] == accounting.Totals(
         people=3, mentors=2, mentees=2, students=2, teachers=1, young_specialists=0, others=0, pairs=2, meetings=2)
+    # Three people, four rows: the card says why the table is longer than the count.
+    html = " ".join(response.content.decode().split())
+    assert 'data-total="people">3</div><div class="small text-muted">в таблице 4 строки участия</div>' in html
+    assert "указаны столько раз, сколько у них участий" in html
 
 
 def test_filters_narrow_rows_and_totals(people, district, client_for):

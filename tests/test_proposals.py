@@ -357,3 +357,10 @@ def test_eligibility_is_one_rule_for_the_table_and_the_candidates_page(three):
     table = eligibility.Pool(three, mentees=mentee).available(mentee)
     ranking = eligibility.rank_mentors(three, mentee[0])
     assert [r.mentor for r in table] == [r.mentor for r in ranking.rows if r.available]
+
+
+def test_rejecting_one_proposal_from_its_page_asks_first(three, district, client_for):
+    pair = proposed(three)[0]
+    html = client_for(district.curator1).get(pair.get_absolute_url()).content.decode()
+    form = html.split(f'action="{reverse("mentoring:pair_reject", args=[pair.pk])}"')[1].split("</form>")[0]
+    assert 'data-confirm="Отклонить это предложение? Эту пару подбор больше не предложит."' in form
