@@ -298,6 +298,22 @@ def test_the_sheets_print_only_usable_links_of_the_filtered_or_ticked_people(dis
     assert "Григорьева" in ticked and "Алексеев" not in ticked
 
 
+def test_the_sheets_are_offered_once_there_are_links_to_print(district, client_for, survey, school):
+    client = client_for(district.curator1)
+    before = client.get(url(survey)).content.decode()
+    assert reverse("monitoring:links_pdf", args=[survey.pk]) not in before
+    assert "у отобранных нет выданных неиспользованных ссылок" in before
+    client.post(url(survey), {"everyone": "1", "days": "14"})
+    issued = Response.objects.filter(questionnaire=survey, token__isnull=False, submitted_at__isnull=True).count()
+    assert issued > 4
+    after = " ".join(client.get(url(survey)).content.decode().split())
+    assert reverse("monitoring:links_pdf", args=[survey.pk]) in after
+    assert f"Листы для печати с QR-кодами (PDF, {issued} ссылок)" in after
+    # A filter that finds nobody with a link: no button to an empty file.
+    lonely = " ".join(client.get(url(survey), {"q": "Несуществующий"}).content.decode().split())
+    assert reverse("monitoring:links_pdf", args=[survey.pk]) not in lonely
+
+
 def test_too_many_links_for_one_file_are_offered_one_file_per_class(district, client_for, survey, school,
                                                                     monkeypatch):
     from monitoring import link_lists

@@ -67,6 +67,9 @@ def links_create(request, pk):
         "questionnaire": questionnaire, "organisation": organisation, "form": form, "chosen": chosen,
         "listing": listing, "rows": link_lists.rows(questionnaire, organisation, listing.rows, chosen),
         "sheet_url": _sheet_url(questionnaire, organisation, chosen), "now": timezone.now(),
+        # The sheets print issued, unused links only: with none, the button would give an empty file.
+        "printable": link_lists.printable(questionnaire, found, programme=chosen.programme,
+                                          now=timezone.now()).count(),
         "filtered": bool(chosen.params()),
     })
 
