@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from mentoring.models import Order, Pair
 from mentoring.services import QUIET_DAYS, quiet_pairs
+from registry import grammar
 from registry.models import Notification
 from registry.notifications import Notice, holders, holders_by_organisation, notify, record, settle
 from registry.panels import Panel
@@ -41,7 +42,8 @@ def order_prepared(order: Order, by=None) -> int:
         "organisation": order.organisation.short_name}
     if by is not None:
         name = by.get_short_name()  # «Лебедева Е. В.» already ends with a full stop
-        text += " " + _("Подготовил(а): %(name)s") % {"name": name} + ("" if name.endswith(".") else ".")
+        verb = grammar.by_gender(by, _("Подготовил"), _("Подготовила"))
+        text += " " + _("%(verb)s: %(name)s") % {"verb": verb, "name": name} + ("" if name.endswith(".") else ".")
     return notify(holders(Role.DIRECTOR, organisation=order.organisation), Notification.Kind.ORDER_PREPARED, text,
                   order.get_absolute_url(), key=order_key(order))
 

@@ -177,6 +177,13 @@ def person_in(value, case: str = "nomn", style: str = "full") -> str:
     return {"short": person.short, "sign": person.signature}.get(style, person.full)
 
 
+def by_gender(value, masculine: str, feminine: str) -> str:
+    """The verb in the past tense that agrees with a person: «подготовила» for Лебедева Елена Викторовна,
+    «подготовил» for a man, «подготовил(а)» when the name does not tell."""
+    gender = Person.of(value).resolved_gender
+    return feminine if gender == FEMALE else masculine if gender == MALE else f"{masculine}(а)"
+
+
 def agree(word: str, gender: str, case: str = "nomn") -> str:
     """An adjective or participle that agrees with a person: «наставляемый» → «наставляемая» for a woman."""
     morph = _morph()

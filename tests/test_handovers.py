@@ -13,6 +13,7 @@ from mentoring import services as mentoring_services
 from mentoring.models import Meeting, Order
 from mentoring.notices import notify_quiet_pairs
 from monitoring import reports as report_service
+from registry import grammar
 from registry.consent_notices import notify_expiring_consents
 from registry.models import AcademicYear, Notification, RoleAssignment
 from roadmaps.models import Roadmap
@@ -267,3 +268,18 @@ def test_an_overdue_item_tells_its_responsible_people_once_without_a_letter_of_i
     late.save()
     send_daily_reminders(TODAY + days(15))
     assert about_late().count() == 4
+
+
+def test_who_prepared_the_order_is_named_with_the_verb_that_agrees(district, client_for):
+    """«подготовила Лебедева Е. В.», not «подготовил(а)»; the bracket only when the name does not tell."""
+    curator = district.curator1
+    curator.last_name, curator.first_name, curator.patronymic = "Лебедева", "Елена", "Викторовна"
+    curator.save()
+    order = prepared(district)
+    assert told(Kind.ORDER_PREPARED)[district.director1].text.endswith(" Подготовила: Лебедева Е. В.")
+    html = " ".join(client_for(district.director1).get(reverse("home")).content.decode().split())
+    assert "подготовила Лебедева Е. В." in html and "подготовил(а)" not in html
+    detail = " ".join(client_for(district.director1).get(order.get_absolute_url()).content.decode().split())
+    assert "подготовила Лебедева Елена Викторовна" in detail
+    assert grammar.by_gender(grammar.Person("Соколов", "Иван", "Петрович"), "подготовил", "подготовила") == "подготовил"
+    assert grammar.by_gender(grammar.Person("Ким", "", ""), "подготовил", "подготовила") == "подготовил(а)"

@@ -21,3 +21,10 @@ def case_filter(value, argument: str = "nomn") -> str:
     case = next((word for word in words if word in grammar.CASES), "nomn")
     style = next((word for word in words if word in grammar.STYLES), "full")
     return grammar.inflect(value, case, style)
+
+
+@register.filter(name="gendered")
+def gendered_filter(value, forms: str) -> str:
+    """``{{ user|gendered:"подготовил,подготовила" }}``: the form that agrees with the person."""
+    masculine, _, feminine = str(forms).partition(",")
+    return grammar.by_gender(value, masculine.strip(), feminine.strip())
