@@ -281,5 +281,11 @@ def test_who_prepared_the_order_is_named_with_the_verb_that_agrees(district, cli
     assert "подготовила Лебедева Е. В." in html and "подготовил(а)" not in html
     detail = " ".join(client_for(district.director1).get(order.get_absolute_url()).content.decode().split())
     assert "подготовила Лебедева Елена Викторовна" in detail
+    director = district.director1
+    director.last_name, director.first_name, director.patronymic = "Соколов", "Николай", "Петрович"
+    director.save()
+    order_service.sign_order(order, by=director)
+    signed = " ".join(client_for(director).get(order.get_absolute_url()).content.decode().split())
+    assert "подписал Соколов Николай Петрович" in signed and "подписал(а)" not in signed
     assert grammar.by_gender(grammar.Person("Соколов", "Иван", "Петрович"), "подготовил", "подготовила") == "подготовил"
     assert grammar.by_gender(grammar.Person("Ким", "", ""), "подготовил", "подготовила") == "подготовил(а)"

@@ -227,7 +227,7 @@ def test_a_file_loaded_again_shows_what_changes_then_updates_without_duplicates(
     ]
     assert [(c.label, c.old, c.new) for c in preview.rows[1].changes] == [
         ("Согласие «Участие в программе наставничества»", "—",
-         f"от {dated(SIGNED)}, подписал(а) Кузнецова Мария Ивановна (мать)")]
+         f"от {dated(SIGNED)}, подписала Кузнецова Мария Ивановна (мать)")]
     for shown in ("изменится", "без изменений", "новый", "Телефон:", "+7 910 000-00-00", "&rarr;"):
         assert shown in page.content.decode()
     assert Participant.objects.count() == 3 and Consent.objects.count() == 0  # the preview writes nothing
@@ -298,7 +298,7 @@ def test_a_consent_from_the_file_resumes_processing_stopped_by_a_revocation(dist
     preview = preview_of(xlsx([student(**mothers_consent())]), district.school1)
     assert [(c.old, c.new) for c in preview.rows[0].changes] == [(
         f"от {dated(old.signed_on)}, отозвано {dated(TODAY - datetime.timedelta(days=100))}",
-        f"от {dated(SIGNED)}, подписал(а) Кузнецова Мария Ивановна (мать)")]
+        f"от {dated(SIGNED)}, подписала Кузнецова Мария Ивановна (мать)")]
     participant_import = stored_import(district.school1, xlsx([student(**mothers_consent())]))
     commit_import(participant_import, by=district.curator1)
     stop.refresh_from_db()

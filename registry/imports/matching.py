@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from registry import grammar
 from registry.imports.columns import COLUMN_TITLES, DUPLICATE_CHUNK, PERSON_COLUMNS, ROLE_LABELS, ROLE_MENTEE, ROLE_MENTOR
 from registry.imports.preview import CHANGED, NEW, UNCHANGED, Change, ImportRow
 from registry.models import Consent, MenteeProfile, MentorProfile, Participant
@@ -156,11 +157,12 @@ def _consent_shown(signed_on, revoked_on, valid_until) -> str:
 
 
 def describe_consent(consent: Consent) -> str:
-    """«от 01.09.2025, подписал(а) Иванова Анна Сергеевна (мать)»."""
+    """«от 01.09.2025, подписала Иванова Анна Сергеевна (мать)»."""
     text = _consent_shown(consent.signed_on, None, None)
     if consent.representative_name:
-        return _("%(consent)s, подписал(а) %(name)s (%(relation)s)") % {
-            "consent": text, "name": consent.representative_name,
+        verb = grammar.by_gender(grammar.Person.parse(consent.representative_name), _("подписал"), _("подписала"))
+        return _("%(consent)s, %(verb)s %(name)s (%(relation)s)") % {
+            "consent": text, "verb": verb, "name": consent.representative_name,
             "relation": str(consent.get_representative_relation_display()).lower()}
     return text
 
