@@ -307,8 +307,13 @@ def write_table(file, *, title: str, rows: Iterator[list], widths: Callable[[lis
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
     header = next(rows)
-    for index, width in enumerate(widths(header), start=1):
+    column_widths = widths(header)
+    for index, width in enumerate(column_widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+    # Wrapped titles need a tall header row: LibreOffice keeps a stored row at one line and cuts them.
+    lines = max((len(str(title)) // max(int(width) - 1, 1) + 1 for title, width in zip(header, column_widths)),
+                default=1)
+    sheet.row_dimensions[1].height = 15 * min(lines, 8)
     sheet.freeze_panes = "B2"
     bold = Font(bold=True)
     wrapped = Alignment(wrap_text=True, vertical="top")

@@ -84,7 +84,7 @@ def build(scope: Scope, params: dict, progress):
     try:
         exports.write_table(handle, title=_("Форма статистики %(year)s") % {"year": str(year).replace("/", "-")},
                             rows=rows(organisation, year),
-                            widths=lambda columns: [30, 8, 26] + [14] * (len(columns) - 3))
+                            widths=lambda columns: [26, 8, 34] + [15] * (len(columns) - 3))
         progress(1, 1)
     except BaseException:
         handle.close()

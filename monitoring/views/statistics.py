@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from monitoring import exports, statistics_form
 from monitoring.models import ExportJob, StatisticsSubmission
@@ -59,10 +58,11 @@ def statistics_page(request, pk):
 
 @requires(Perm.PREPARE_REPORT)
 @once
-@require_POST
 def statistics_request(request, pk):
     organisation = get_visible_or_404(Organisation, request, pk=pk)
     year = _year(request)
+    if request.method != "POST":  # the page has the form (and a refused repeat comes back here)
+        return redirect(_page(organisation, year))
     try:
         job = exports.request_export(user=request.user, kind=ExportJob.Kind.STATISTICS_FORM,
                                      params=statistics_form.params_for(organisation, year))
@@ -74,10 +74,11 @@ def statistics_request(request, pk):
 
 @requires(Perm.PREPARE_REPORT)
 @once
-@require_POST
 def statistics_submit(request, pk):
     organisation = get_visible_or_404(Organisation, request, pk=pk)
     year = _year(request)
+    if request.method != "POST":  # the page has the form (and a refused repeat comes back here)
+        return redirect(_page(organisation, year))
     form = SubmitForm(request.POST, jobs=statistics_form.submittable_jobs(request.user, organisation, year))
     if not form.is_valid():
         messages.error(request, _("Выберите сформированный файл формы: сначала сформируйте его."))
