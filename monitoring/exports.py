@@ -311,7 +311,8 @@ def write_table(file, *, title: str, rows: Iterator[list], widths: Callable[[lis
     for index, width in enumerate(column_widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     # Wrapped titles need a tall header row: LibreOffice keeps a stored row at one line and cuts them.
-    lines = max((len(str(title)) // max(int(width) - 1, 1) + 1 for title, width in zip(header, column_widths)),
+    # About three quarters of a column's width in characters fit a line once words wrap.
+    lines = max((-(-len(str(title)) // max(int(width * 0.75), 1)) for title, width in zip(header, column_widths)),
                 default=1)
     sheet.row_dimensions[1].height = 15 * min(lines, 8)
     sheet.freeze_panes = "B2"
