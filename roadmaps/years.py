@@ -5,8 +5,9 @@ A seed names the years it was written for («по внедрению ЦМН в 2
 2022 plan). A template says which year each one means, as ``{Y}`` (the plan's first year: the school
 year's first, or the calendar year of a calendar plan), ``{Y+1}``, ``{Y-1}``…; ``render`` puts in the
 roadmap's own. A four-digit year left literal in a template is the date of a legal act («распоряжение
-… от 25.12.2019 № Р-145») and stays. Deadline texts keep the seed's literal years: ``DeadlineSpec.dated_for``
-rewrites those from the dates themselves.
+… от 25.12.2019 № Р-145») and stays — except in a deadline's words, which keep the seed's years
+(«Январь 2022 года») for ``DeadlineSpec.dated_for`` to rewrite from the dates themselves; a year it
+cannot read there (seed 003's «20213») is a placeholder too, rendered first.
 
 The grif (``approval:`` of a template) is lines: the right-hand block (УТВЕРЖДЕНО / УТВЕРЖДАЮ / Приложение
 к приказу …) and, from a line «СОГЛАСОВАНО…» on, the left-hand one. ``{order}`` is the approving order
