@@ -127,8 +127,7 @@ def link_reports(analysis: DistrictAnalysis) -> None:
 def deadline_for(roadmap: Roadmap, due_on: datetime.date) -> DeadlineSpec:
     """The due date as a roadmap deadline «до 15.03.2027» of the roadmap's academic year, a year either
     side allowed (a decision of June may be due in September)."""
-    start_year = roadmap.academic_year.start_year
-    offset = due_on.year - on_day(start_year, due_on.month, due_on.day).year
+    offset = due_on.year - on_day(roadmap.plan_year, due_on.month, due_on.day, calendar_year=roadmap.is_calendar).year
     if offset not in (-1, 0, 1):
         raise AnalysisError(_("Срок %(date)s слишком далёк от %(year)s учебного года.")
                             % {"date": due_on.strftime("%d.%m.%Y"), "year": roadmap.academic_year})

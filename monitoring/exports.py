@@ -10,6 +10,7 @@ Three spreadsheets are built here and two are borrowed:
 - the registry bases (mentors, mentees): ``registry.exports.export_base`` with the list page's filters;
 - the district's roadmaps item by item: ``monitoring.district.roadmap_matrix.write_matrix``, the rows of its page.
 - the quarterly personalised accounting: ``monitoring.accounting_export`` with its page's filters.
+- one organisation's statistics form, by form and category: ``monitoring.statistics_form``.
 
 Every builder walks the organisations in chunks and runs a fixed number of grouped queries per chunk,
 so neither the number of queries nor the memory grows with the rows; openpyxl's write-only workbook
@@ -310,8 +311,14 @@ def write_table(file, *, title: str, rows: Iterator[list], widths: Callable[[lis
     sheet = workbook.create_sheet(title[:31])
     set_printing(sheet, heading or title)
     header = next(rows)
-    for index, width in enumerate(widths(header), start=1):
+    column_widths = widths(header)
+    for index, width in enumerate(column_widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+    # Wrapped titles need a tall header row: LibreOffice keeps a stored row at one line and cuts them.
+    # About three quarters of a column's width in characters fit a line once words wrap.
+    lines = max((-(-len(str(title)) // max(int(width * 0.75), 1)) for title, width in zip(header, column_widths)),
+                default=1)
+    sheet.row_dimensions[1].height = 15 * min(lines, 8)
     sheet.freeze_panes = "B2"
     bold = Font(bold=True)
     wrapped = Alignment(wrap_text=True, vertical="top")
@@ -414,6 +421,10 @@ def describe_params(params: dict) -> str:
         from monitoring import accounting_export
 
         return accounting_export.describe(params)
+    if "organisation" in params:
+        name = Organisation.objects.filter(pk=params["organisation"]).values_list("short_name", flat=True).first()
+        return _("%(organisation)s, %(start)s/%(end)s учебный год") % {
+            "organisation": name or "—", "start": params["year"], "end": params["year"] + 1}
     if "year" in params:
         return _("%(start)s/%(end)s учебный год") % {"start": params["year"], "end": params["year"] + 1}
     filters = params.get("filters") or {}
@@ -445,6 +456,7 @@ def download_name(job: ExportJob) -> str:
         ExportJob.Kind.MENTEES: _("База наставляемых"),
         ExportJob.Kind.ROADMAP_MATRIX: _("Дорожные карты по мероприятиям"),
         ExportJob.Kind.ACCOUNTING: _("Персонифицированный учёт"),
+        ExportJob.Kind.STATISTICS_FORM: _("Форма статистики"),
     }
     stamp = timezone.localtime(job.finished_at or job.created_at)
     year = f" {job.params['year']}-{job.params['year'] + 1}" if "year" in job.params else ""
@@ -514,6 +526,10 @@ def _build(job: ExportJob, scope: Scope, progress: Progress):
         from monitoring import accounting_export  # it builds on this module's writer
 
         return accounting_export.build(scope, job.params, progress)
+    if job.kind == ExportJob.Kind.STATISTICS_FORM:
+        from monitoring import statistics_form  # it builds on this module's writer
+
+        return statistics_form.build(scope, job.params, progress)
     year = _year(job.params)
     writer = {ExportJob.Kind.STATISTICS: write_statistics,
               ExportJob.Kind.DISTRICT_MONITORING: write_monitoring,

@@ -342,6 +342,7 @@ class ExportJob(models.Model):
         MENTEES = "mentees", _("База наставляемых")
         ROADMAP_MATRIX = "roadmap_matrix", _("Мероприятия дорожных карт по организациям района")
         ACCOUNTING = "accounting", _("Персонифицированный учёт участников за квартал")
+        STATISTICS_FORM = "statistics_form", _("Форма статистики организации: участники по категориям и формам")
 
     # Exports that hold people's personal data: their downloads go into the export log.
     PERSONAL_KINDS = (Kind.MENTORS, Kind.MENTEES, Kind.ACCOUNTING)
@@ -499,3 +500,4 @@ class BeatMark(models.Model):
 
 # The district's analysis and management decisions live in their own module (seed 000 items 4.5, 4.7).
 from monitoring.analysis_models import DistrictAnalysis, ManagementDecision  # noqa: E402, F401
+from monitoring.statistics_models import StatisticsSubmission  # noqa: E402, F401

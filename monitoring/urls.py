@@ -1,7 +1,7 @@
 from django.urls import path
 
 from monitoring.views import (accounting, analysis, cases, dashboards, district, exports, links, questionnaires,
-                              reminders, reports)
+                              reminders, reports, statistics)
 
 app_name = "monitoring"
 
@@ -43,6 +43,10 @@ urlpatterns = [
     path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
     path("exports/<int:pk>/cancel/", exports.export_cancel, name="export_cancel"),
     path("exports/<int:pk>/retry/", exports.export_retry, name="export_retry"),
+    path("statistics/<int:pk>/", statistics.statistics_page, name="statistics"),
+    path("statistics/<int:pk>/request/", statistics.statistics_request, name="statistics_request"),
+    path("statistics/<int:pk>/submit/", statistics.statistics_submit, name="statistics_submit"),
+    path("statistics/submissions/<int:pk>/", statistics.statistics_file, name="statistics_file"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_create, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),

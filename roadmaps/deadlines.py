@@ -1,4 +1,4 @@
-"""Deadlines in every shape the documents use, resolved to real dates for an academic year.
+"""Deadlines in every shape the documents use, resolved to real dates for an academic or a calendar year.
 
 A deadline's shape never names a year: «май», «сентябрь – октябрь», «до 20.10», «в течение года»,
 «ежеквартально», «1 раз в четверть», «1 раз в полугодие (не позднее 10 декабря и 10 июня)»,
@@ -6,7 +6,11 @@ A deadline's shape never names a year: «май», «сентябрь – окт
 1 September of ``start_year``, months 9–12 fall in ``start_year`` and months 1–8 in the next calendar
 year. ``offset_years`` moves a deadline a year earlier (−1) for the preparation done in the spring
 before the launch («май Х года» in seed 001). The seeds' own words for a deadline do name their years
-(«Октябрь 2024 – май 2025»): ``DeadlineSpec.dated_for`` rewrites them for another year. Plain
+(«Октябрь 2024 – май 2025»): ``DeadlineSpec.dated_for`` rewrites them for another year.
+
+Some plans run by calendar year (seed 000 «на 2022 год», seed 002 «на 2021 год»): with ``calendar=True``
+the year passed is the plan's calendar year and every month falls in it, January first — «до 15.02»
+before «декабрь», as the paper reads. Plain
 functions of dates: no time zone enters here; "today" is always ``timezone.localdate()``
 (Europe/Moscow) at the caller.
 """
@@ -27,6 +31,8 @@ QUARTER_ENDS = ((9, 30), (12, 31), (3, 31), (6, 30))
 # Usual ends of the school terms (четверти).
 TERM_ENDS = ((10, 31), (12, 28), (3, 22), (5, 31))
 DEFAULT_HALF_YEAR = ((12, 10), (6, 10))  # seed 000; seed 002's district would set 20.12 and 20.05
+# «В течение года» of a calendar plan: the year's last day.
+CALENDAR_YEAR_END = (12, 31)
 
 # A year in a deadline's words: four digits, or the typical order's blank «Х» before «года» / «г.».
 YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)|(?<!\w)Х(?=\s+г)")
@@ -43,14 +49,19 @@ class Window:
     due_on: datetime.date
 
 
-def on_day(start_year: int, month: int, day: int, offset_years: int = 0) -> datetime.date:
-    """The date of «day.month» inside the academic year (29 February becomes the 28th in other years)."""
-    year = (start_year if month >= 9 else start_year + 1) + offset_years
+def on_day(start_year: int, month: int, day: int, offset_years: int = 0, *,
+           calendar_year: bool = False) -> datetime.date:
+    """The date of «day.month» inside the academic year (29 February becomes the 28th in other years);
+    with ``calendar_year`` inside the calendar year ``start_year``."""
+    if calendar_year:
+        year = start_year + offset_years
+    else:
+        year = (start_year if month >= 9 else start_year + 1) + offset_years
     return datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
-def month_end(start_year: int, month: int, offset_years: int = 0) -> datetime.date:
-    return on_day(start_year, month, 31, offset_years)
+def month_end(start_year: int, month: int, offset_years: int = 0, *, calendar_year: bool = False) -> datetime.date:
+    return on_day(start_year, month, 31, offset_years, calendar_year=calendar_year)
 
 
 @dataclass(frozen=True)
@@ -125,34 +136,40 @@ class DeadlineSpec:
         return self.kind == "relative"
 
     def resolve(self, start_year: int, *, half_year=DEFAULT_HALF_YEAR,
-                anchor: datetime.date | None = None) -> list[Window]:
-        """The occurrences of this deadline in the academic year ``start_year``/``start_year + 1``.
+                anchor: datetime.date | None = None, calendar_year: bool = False) -> list[Window]:
+        """The occurrences of this deadline in the academic year ``start_year``/``start_year + 1``, or
+        with ``calendar_year`` in the calendar year ``start_year`` (1 January – 31 December).
 
         ``half_year``: the municipality's two dates ((month, day), (month, day)). ``anchor``: for a
         relative deadline, the date of the item it follows (done, or else due).
         """
-        year_start = datetime.date(start_year, 9, 1)
+        year_start = datetime.date(start_year, 1, 1) if calendar_year else datetime.date(start_year, 9, 1)
+        year_end = CALENDAR_YEAR_END if calendar_year else SCHOOL_YEAR_END
         shift = self.offset_years
 
         def day(month, day_):
-            return on_day(start_year, month, day_, shift)
+            return on_day(start_year, month, day_, shift, calendar_year=calendar_year)
+
+        def in_order(dates):  # a calendar year meets the school year's periods from January on
+            return sorted(dates) if calendar_year else dates
 
         if self.kind == "date":
             start = day(self.start_month, self.start_day or 1) if self.start_month else None
             due = day(self.month, self.day)
             return [Window(min(start, due) if start else min(year_start, due), due)]
         if self.kind == "months":
-            start, due = day(self.from_month, 1), month_end(start_year, self.to_month, shift)
+            start, due = day(self.from_month, 1), month_end(start_year, self.to_month, shift,
+                                                            calendar_year=calendar_year)
             if start > due:  # «май – сентябрь»: the spring before the school year
-                start = on_day(start_year - 1, self.from_month, 1, shift)
+                start = on_day(start_year - 1, self.from_month, 1, shift, calendar_year=calendar_year)
             return [Window(start, due)]
         if self.kind in ("year", "schedule"):
             start = day(self.from_month, 1) if self.from_month else year_start
-            return [Window(start, day(*SCHOOL_YEAR_END))]
+            return [Window(start, day(*year_end))]
         if self.kind == "quarterly":
-            return _periods(year_start, [day(m, d) for m, d in QUARTER_ENDS])
+            return _periods(year_start, in_order([day(m, d) for m, d in QUARTER_ENDS]))
         if self.kind == "per_term":
-            return _periods(year_start, [day(m, d) for m, d in TERM_ENDS])
+            return _periods(year_start, in_order([day(m, d) for m, d in TERM_ENDS]))
         if self.kind == "half_year":
             return _periods(year_start, sorted(day(m, d) for m, d in half_year))
         if self.kind == "relative":
@@ -161,7 +178,7 @@ class DeadlineSpec:
             return [Window(anchor, anchor + datetime.timedelta(days=self.days))]
         raise ValueError(self.kind)
 
-    def dated_for(self, start_year: int, *, half_year=DEFAULT_HALF_YEAR) -> DeadlineSpec:
+    def dated_for(self, start_year: int, *, half_year=DEFAULT_HALF_YEAR, calendar_year: bool = False) -> DeadlineSpec:
         """This deadline with the years in its words («Октябрь 2024 – май 2025», «до 30.09.2020», «май Х
         года») made those of the academic year ``start_year``: one year becomes the due date's,
         two become the start's and the due date's. Other texts (no year, more years, a relative or
@@ -172,7 +189,7 @@ class DeadlineSpec:
         years = sorted(found)  # four-digit years sort as numbers do
         if not years or len(years) > 2 or self.is_relative:
             return self
-        windows = self.resolve(start_year, half_year=half_year)
+        windows = self.resolve(start_year, half_year=half_year, calendar_year=calendar_year)
         if len(windows) != 1:
             return self
         window = windows[0]

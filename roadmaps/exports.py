@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from registry import grammar
 from registry.exports import ExportColumn, write_workbook
-from roadmaps import services
+from roadmaps import services, years
 from roadmaps.models import Occurrence, RoadmapItem
 
 OVERDUE = "overdue"
@@ -93,11 +93,20 @@ def approval_lines(roadmap) -> list[str]:
     order cited date first, as the other documents cite one (registry.grammar.reference)."""
     if not roadmap.is_approved:
         return []
+    right, _left = years.approval_blocks(roadmap)
+    if right:  # the template's own grif (УТВЕРЖДАЮ…, Приложение к приказу…), with this roadmap's order
+        return right
     lines = [_("УТВЕРЖДЕНО"), _("приказом %(reference)s") % {
         "reference": grammar.reference(roadmap.order_date, roadmap.order_number) or "…"}]
     if roadmap.approved_by_name:
         lines.append(roadmap.approved_by_name)
     return lines
+
+
+def agreed_lines(roadmap) -> list[str]:
+    """The template's «СОГЛАСОВАНО: …» block (seed 002's ministry), top left; printed on the draft too,
+    as the blank the other side signs."""
+    return years.approval_blocks(roadmap)[1]
 
 
 def owner_name(roadmap) -> str:

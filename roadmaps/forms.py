@@ -18,6 +18,7 @@ from roadmaps.deadlines import KINDS, DeadlineSpec
 from roadmaps.models import (
     Level,
     Occurrence,
+    Period,
     ResponsibleRole,
     Roadmap,
     RoadmapItem,
@@ -117,6 +118,10 @@ class RoadmapCreateForm(CrispyMixin, forms.Form):
 
     @staticmethod
     def template_label(template) -> str:
+        if template.period == Period.CALENDAR:
+            # A calendar plan belongs to the school year of its January (Roadmap.plan_year).
+            return _("%(title)s (%(code)s): план на календарный год, с января того учебного года, который выбран") % {
+                "title": template.title, "code": template.code}
         return f"{template.title} ({template.code})"
 
     def clean(self):

@@ -38,6 +38,17 @@ class Level(models.TextChoices):
     MUNICIPALITY = "municipality", _("Муниципалитет")
 
 
+# The code of the template item «the federal statistical form by 30 December» (monitoring.statistics_form).
+FEDERAL_STATISTICS = "federal_statistics"
+
+
+class Period(models.TextChoices):
+    """What a plan's year is: a school year (1 September – 31 August) or a calendar year («на 2022 год»)."""
+
+    SCHOOL = "school", _("Учебный год")
+    CALENDAR = "calendar", _("Календарный год")
+
+
 class RoadmapTemplate(models.Model):
     """A roadmap as a document gives it (seed 000–004), loaded from ``roadmaps/seed_templates``."""
 
@@ -46,6 +57,9 @@ class RoadmapTemplate(models.Model):
     level = models.CharField(_("уровень"), max_length=20, choices=Level.choices)
     kind = models.CharField(_("для кого"), max_length=20)
     source = models.CharField(_("источник"), max_length=300, blank=True)
+    period = models.CharField(_("период плана"), max_length=10, choices=Period.choices, default=Period.SCHOOL)
+    # The grif of the paper, lines with {order}, {approved_by}, {date}, {Y}… (roadmaps.years.approval_blocks).
+    approval = models.TextField(_("гриф утверждения"), blank=True)
 
     class Meta:
         verbose_name = _("шаблон дорожной карты")
@@ -69,6 +83,8 @@ class TemplateItem(models.Model):
     roles = models.JSONField(_("ответственные роли"), default=list)
     deadline = models.JSONField(_("срок"))
     position = models.PositiveIntegerField(default=0)
+    # What the portal itself attaches to the item («federal_statistics»: the form due by 30 December).
+    code = models.CharField(_("код"), max_length=30, blank=True)
 
     class Meta:
         ordering = ["template", "position"]
@@ -112,6 +128,9 @@ class Roadmap(models.Model):
                                  related_name="roadmaps", verbose_name=_("шаблон"))
     copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                     verbose_name=_("скопирована с"))
+    period = models.CharField(_("период плана"), max_length=10, choices=Period.choices, default=Period.SCHOOL,
+                              help_text=_("План на календарный год относится к учебному году, в котором он "
+                                          "начинается: план на 2022 год — к 2021/2022 учебному году."))
     status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     order_number = models.CharField(_("номер приказа"), max_length=30, blank=True)
     order_date = models.DateField(_("дата приказа"), null=True, blank=True)
@@ -159,6 +178,24 @@ class Roadmap(models.Model):
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
 
+    @property
+    def is_calendar(self) -> bool:
+        return self.period == Period.CALENDAR
+
+    @property
+    def plan_year(self) -> int:
+        """The year the plan's deadlines are resolved in: the school year's first year, or the calendar
+        year of a calendar plan (1 January of it falls in the academic year the roadmap belongs to)."""
+        start = self.academic_year.start_year
+        return start + 1 if self.is_calendar else start
+
+    @property
+    def period_label(self) -> str:
+        """«2022 год» or «2021/2022 учебный год», as the paper's title says it."""
+        if self.is_calendar:
+            return _("%(year)s год") % {"year": self.plan_year}
+        return _("%(year)s учебный год") % {"year": self.academic_year}
+
 
 class RoadmapItemQuerySet(models.QuerySet):
     def visible_to(self, scope):
@@ -184,6 +221,7 @@ class RoadmapItem(models.Model):
     deadline = models.JSONField(_("срок"))
     position = models.PositiveIntegerField(default=0)
     is_removed = models.BooleanField(_("исключён"), default=False)
+    code = models.CharField(_("код"), max_length=30, blank=True, editable=False)
 
     objects = RoadmapItemQuerySet.as_manager()
 

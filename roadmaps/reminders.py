@@ -66,7 +66,7 @@ from registry import notifications
 from registry.models import AcademicYear, Notification
 from registry.scoping import Grant
 from roadmaps.digests import Digest, DigestLine
-from roadmaps.models import Occurrence, Reminder, ReminderDigest, ReminderRun
+from roadmaps.models import Occurrence, Period, Reminder, ReminderDigest, ReminderRun
 from roadmaps.outbox import send_pending_digests
 from roadmaps.recipients import CLOSED_STATUSES, OPEN_STATUSES, OWNER_FIELDS, grants_on, reaches
 
@@ -137,16 +137,23 @@ def _user_chunks(today: datetime.date, size: int):
         last = chunk[-1]
 
 
+def _current_plans(today: datetime.date) -> Q:
+    start = AcademicYear.start_year_for(today)
+    return (Q(item__roadmap__academic_year__start_year__gte=start)
+            | Q(item__roadmap__period=Period.CALENDAR, item__roadmap__academic_year__start_year=start - 1))
+
+
 def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[int, list[Grant]]) -> int:
     """Insert the chunk's reminders for ``today``, the scanned day; rows that exist already are left alone.
     Three queries, and the overdue items' notices (``registry.notifications.record``: three more)."""
     # "Not closed" rather than "status IN open": SQLite would otherwise start from the status index and
     # probe every open occurrence against each of the chunk's users, instead of starting from the users.
     rows = (
-        Occurrence.objects.filter(_due(today), ~Q(status__in=CLOSED_STATUSES), item__is_removed=False,
-                                  item__responsible_users__in=user_ids,
-                                  # Last year's unfinished items are history, not today's work.
-                                  item__roadmap__academic_year__start_year__gte=AcademicYear.start_year_for(today))
+        Occurrence.objects.filter(_due(today), ~Q(status__in=CLOSED_STATUSES),
+                                  # Last year's unfinished items are history, not today's work; a calendar
+                                  # plan belongs to the school year of its January, so it runs one more.
+                                  _current_plans(today),
+                                  item__is_removed=False, item__responsible_users__in=user_ids)
         .order_by().values_list("pk", "due_on", "item__responsible_users", "item__number", "item__title",
                                 "item__roadmap_id", *(f"item__{f}" for f in OWNER_FIELDS))
     )

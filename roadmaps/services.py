@@ -4,9 +4,6 @@ approval, progress, and the district matrix."""
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
-
-import yaml
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q
@@ -21,45 +18,11 @@ from roadmaps.models import (
     RoadmapChange,
     RoadmapItem,
     RoadmapTemplate,
-    TemplateItem,
 )
+from roadmaps.template_copies import TEMPLATES_DIR, item_copy, sync_templates  # noqa: F401
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "seed_templates"
-ITEM_FIELDS = ("stage_number", "stage_title", "number", "title", "content", "documents", "result", "responsible",
-               "roles", "deadline", "position")
-
-
-# --- templates ---------------------------------------------------------------------------------------
-
-
-def sync_templates(directory: Path = TEMPLATES_DIR) -> int:
-    """Load every ``*.yaml`` roadmap template into the database, replacing what an earlier version
-    loaded. Roadmaps made from a template are copies, so they do not change. Runs after migrate."""
-    count = 0
-    for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        with transaction.atomic():
-            template, _created = RoadmapTemplate.objects.update_or_create(
-                code=data["code"],
-                defaults={"title": data["title"], "level": data["level"], "kind": data["kind"],
-                          "source": data.get("source", "")},
-            )
-            template.items.all().delete()
-            items, position = [], 0
-            for stage in data["stages"]:
-                for item in stage["items"]:
-                    position += 1
-                    spec = DeadlineSpec.from_json(item["deadline"])
-                    items.append(TemplateItem(
-                        template=template, stage_number=stage["number"], stage_title=stage["title"],
-                        number=str(item["number"]), title=item["title"], content=item.get("content", ""),
-                        documents=item.get("documents", ""), result=item.get("result", ""),
-                        responsible=item.get("responsible", ""), roles=item.get("roles", []),
-                        deadline=spec.to_json(), position=position,
-                    ))
-            TemplateItem.objects.bulk_create(items)
-        count += 1
-    return count
+# Loading templates and copying their items live in roadmaps.template_copies; re-exported for callers.
+__all__ = ["sync_templates", "TEMPLATES_DIR"]
 
 
 # --- dates -------------------------------------------------------------------------------------------
@@ -83,7 +46,8 @@ def _windows(roadmap: Roadmap, item: RoadmapItem, by_number, occurrences) -> lis
     if spec.is_relative and anchor is None:
         # The item it follows is missing: fall back to the end of the school year, visibly.
         spec = DeadlineSpec(kind="year", text=spec.text)
-    return spec.resolve(roadmap.academic_year.start_year, half_year=_half_year(roadmap), anchor=anchor)
+    return spec.resolve(roadmap.plan_year, half_year=_half_year(roadmap), anchor=anchor,
+                        calendar_year=roadmap.is_calendar)
 
 
 def _materialize(roadmap: Roadmap, items: list[RoadmapItem]) -> None:
@@ -166,15 +130,6 @@ def assign_responsible(roadmap: Roadmap) -> int:
 # --- creating ----------------------------------------------------------------------------------------
 
 
-def _item_copy(roadmap: Roadmap, source, half_year) -> RoadmapItem:
-    """A template's item, or last year's, for ``roadmap``: the years in its deadline's words
-    («Октябрь 2024 – май 2025») become those of the roadmap's year."""
-    fields = {field: getattr(source, field) for field in ITEM_FIELDS}
-    spec = DeadlineSpec.from_json(source.deadline)
-    fields["deadline"] = spec.dated_for(roadmap.academic_year.start_year, half_year=half_year).to_json()
-    return RoadmapItem(roadmap=roadmap, **fields)
-
-
 def _duplicate_roadmap(academic_year) -> ValidationError:
     return ValidationError(_("Дорожная карта на %(year)s учебный год уже есть.") % {"year": academic_year})
 
@@ -207,12 +162,13 @@ def create_from_template(*, template: RoadmapTemplate, academic_year, organisati
     owner = organisation.short_name if organisation else municipality.name
     roadmap = _create_roadmap(
         organisation=organisation, municipality=municipality, academic_year=academic_year, template=template,
+        period=template.period,
         # The template's own title names the school of the seed document; this one names its owner.
         title=title or _("Дорожная карта внедрения целевой модели наставничества: %(owner)s") % {"owner": owner},
         created_by=by,
     )
     half_year = _half_year(roadmap)
-    items = RoadmapItem.objects.bulk_create(_item_copy(roadmap, t, half_year) for t in template.items.all())
+    items = RoadmapItem.objects.bulk_create(item_copy(roadmap, t, half_year) for t in template.items.all())
     _materialize(roadmap, items)
     assign_responsible(roadmap)
     _record(roadmap, RoadmapChange.Kind.CREATED,
@@ -226,11 +182,14 @@ def copy_to_year(source: Roadmap, *, academic_year, by=None) -> Roadmap:
     _check_unique(organisation=source.organisation, municipality=source.municipality, academic_year=academic_year)
     roadmap = _create_roadmap(
         organisation=source.organisation, municipality=source.municipality, academic_year=academic_year,
-        template=source.template, copied_from=source, title=source.title, created_by=by,
+        template=source.template, copied_from=source, title=source.title, created_by=by, period=source.period,
     )
     originals = list(source.items.filter(is_removed=False).prefetch_related("responsible_users"))
     half_year = _half_year(roadmap)
-    items = RoadmapItem.objects.bulk_create(_item_copy(roadmap, item, half_year) for item in originals)
+    by_number = {t.number: t for t in source.template.items.all()} if source.template_id else {}
+    items = RoadmapItem.objects.bulk_create(
+        item_copy(roadmap, item, half_year, template_item=by_number.get(item.number), source_roadmap=source)
+        for item in originals)
     through = RoadmapItem.responsible_users.through
     through.objects.bulk_create(
         through(roadmapitem_id=new.pk, user_id=user.pk)

@@ -32,7 +32,7 @@ from mentoring.models import (
     Programme,
 )
 from monitoring.models import (BestPractice, CoverageTarget, DistrictAnalysis, ExportJob, ManagementDecision,
-                               MonitoringReport, Question, Questionnaire)
+                               MonitoringReport, Question, Questionnaire, StatisticsSubmission)
 from monitoring.models import Response as SurveyResponse
 from registry import once
 from registry.models import (
@@ -223,6 +223,18 @@ def _analysis_to_decide(w):
                                           by=d.municipal)
 
 
+def _statistics_page(w) -> str:
+    """The school's statistics page, with a built form of the curator's to submit."""
+    from monitoring import statistics_form, tasks
+
+    school, year = w["school"], w["year"]
+    if not statistics_form.submittable_jobs(w["curator"], school, year).exists():
+        job = ExportJob.objects.create(kind=ExportJob.Kind.STATISTICS_FORM, requested_by=w["curator"],
+                                       params=statistics_form.params_for(school, year))
+        tasks.build_export(job.pk)
+    return reverse("monitoring:statistics", args=[school.pk]) + f"?year={year.start_year}"
+
+
 def _first_found(w) -> int:
     """Someone the links page finds for the questionnaire with no filter (processing allowed): ticked."""
     from monitoring import link_lists
@@ -342,6 +354,12 @@ def cases(w) -> dict[str, Case]:
         "monitoring:export_list": Case(
             curator, reverse("monitoring:export_list"), count(ExportJob),
             {"kind": ExportJob.Kind.STATISTICS, "year": str(year.start_year)}, containing="kind"),
+        "monitoring:statistics_request": Case(
+            curator, reverse("monitoring:statistics", args=[w["school"].pk]), count(ExportJob), {},
+            post_url=reverse("monitoring:statistics_request", args=[w["school"].pk]), containing="build"),
+        "monitoring:statistics_submit": Case(
+            curator, _statistics_page(w), count(StatisticsSubmission), {"note": "направлена по почте"},
+            post_url=reverse("monitoring:statistics_submit", args=[w["school"].pk]), containing="job"),
         "monitoring:targets_edit": Case(
             d.municipal, reverse("monitoring:targets_edit"), count(CoverageTarget),
             {"students_percent": "10", "teachers_percent": "20"}),
@@ -368,7 +386,8 @@ CREATE_VIEWS = [
     "mentoring:plan_detail", "mentoring:preferences",
     "roadmaps:roadmap_create", "roadmaps:item_create", "roadmaps:occurrence_edit",
     "monitoring:report_create", "monitoring:case_create", "monitoring:response_create", "monitoring:links_create",
-    "monitoring:export_list", "monitoring:targets_edit", "monitoring:questionnaire_edit",
+    "monitoring:export_list", "monitoring:statistics_request", "monitoring:statistics_submit",
+    "monitoring:targets_edit", "monitoring:questionnaire_edit",
     "monitoring:questionnaire_create", "monitoring:analysis_create", "monitoring:decision_create",
 ]
 

@@ -30,7 +30,7 @@ from mentoring.models import Meeting, MentoringForm, Order, PlanItem, Programme
 from monitoring import analysis as analysis_service
 from monitoring import links as link_service
 from monitoring import reports as report_service
-from monitoring.models import BestPractice, BestPracticeFile, ExportJob, Questionnaire
+from monitoring.models import BestPractice, BestPracticeFile, ExportJob, Questionnaire, StatisticsSubmission
 from registry import destruction
 from registry.models import AcademicYear, ParticipantImport, Topic
 from registry.scoping import Perm
@@ -191,6 +191,8 @@ def objects(district):
                                               quality_analysis="Анализ", by=district.municipal)
     decision = analysis_service.add_decision(analysis, text="Семинар", responsible="МК",
                                              due_on=TODAY + datetime.timedelta(days=10), by=district.municipal)
+    submission = StatisticsSubmission(organisation=school, academic_year=year, submitted_by=district.curator1)
+    submission.file.save("form.xlsx", ContentFile(b"not read by these tests"), save=True)
     return {
         "participants": mentee.participant.pk, "consents": consent.pk, "partners": partner.pk,
         "organisations": school.pk, "topics": topic.pk, "import": upload.pk, "acts": act.pk,
@@ -199,6 +201,7 @@ def objects(district):
         "items": item.pk, "occurrences": occurrence.pk, "files": EvidenceFile.objects.get(occurrence=occurrence).pk,
         "questionnaires": questionnaire.pk, "responses": response.pk, "reports": report.pk, "exports": job.pk,
         "cases": case.pk, "case-files": case_file.pk, "analyses": analysis.pk, "decisions": decision.pk,
+        "statistics": school.pk, "submissions": submission.pk,
         # the other URL arguments
         "mentee_pk": mentee.pk, "year_pk": year.pk, "token": response.token, "part": "act", "field": "portfolio",
         "signer": "representative",

@@ -19,8 +19,11 @@ ROLES = {
 LEVELS = {"organisation", "municipality"}
 KINDS = {"school", "college", "centre", "district"}
 TOP_REQUIRED = {"code", "title", "level", "kind", "source", "stages"}
-TOP_OPTIONAL = {"approval"}
+TOP_OPTIONAL = {"approval", "period"}
 ITEM_KEYS = {"number", "title", "content", "documents", "result", "responsible", "roles", "deadline"}
+# An item may carry a code the portal acts on, and «origin: portal» when it is not a row of its seed.
+ITEM_OPTIONAL = {"code", "origin"}
+PERIODS = {"school", "calendar"}
 # Deadline kind -> (required parameters, optional parameters), besides «text» and «kind».
 DEADLINE_PARAMS = {
     "date": ({"month", "day"}, {"start_month", "start_day", "offset_years"}),
@@ -145,7 +148,7 @@ SEEDS = {
             # Управление реализацией Целевой модели наставничества на уровне ОО
             "Контроль процедуры внедрения и реализации",
             "Контроль за реализацией мероприятий, закрепленных за учреждением",
-            "Разработка дорожной карты на 2021 год",
+            "Разработка дорожной карты на",
             "Создание условий для участия представителей образовательной организации",
         ],
     },
@@ -175,7 +178,7 @@ SEEDS = {
             "Оценка мотивационно-личностного, компетентностного, профессионального роста",
             "Контроль процедуры внедрения и реализации",
             "Контроль за реализацией мероприятий, закрепленных за учреждением",
-            "Разработка дорожной карты на 2022 год",
+            "Разработка дорожной карты на",
         ],
     },
     "school-003": {
@@ -296,8 +299,13 @@ def _load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _items(data: dict) -> list[dict]:
+def _all_items(data: dict) -> list[dict]:
     return [item for stage in data["stages"] for item in stage["items"]]
+
+
+def _items(data: dict) -> list[dict]:
+    """The rows of the seed: without the items the portal adds (``origin: portal``)."""
+    return [item for item in _all_items(data) if item.get("origin") != "portal"]
 
 
 def _norm(text: str) -> str:
@@ -346,6 +354,7 @@ def test_top_level(template):
         assert isinstance(data[key], str) and data[key].strip() and len(data[key]) <= limit, key
     assert not re.search(r"\b(19|20)\d\d\b", data["title"]), "a template's title names no year"
     assert isinstance(data.get("approval", ""), str)
+    assert data.get("period", "school") in PERIODS
     assert data["level"] in LEVELS
     assert data["kind"] in KINDS
     assert (data["level"] == "municipality") == (data["kind"] == "district")
@@ -364,7 +373,8 @@ def test_stages_and_items(template):
         assert isinstance(stage["items"], list) and stage["items"], f"stage {stage['number']} has no items"
         for item in stage["items"]:
             where = f"{path.name} item {item.get('number')!r}"
-            assert set(item) == ITEM_KEYS, f"{where}: keys {set(item) ^ ITEM_KEYS}"
+            assert ITEM_KEYS <= set(item) <= ITEM_KEYS | ITEM_OPTIONAL, f"{where}: keys {set(item) ^ ITEM_KEYS}"
+            assert item.get("origin", "portal") == "portal", where
             number = item["number"]
             assert isinstance(number, str) and len(number) <= MAX_NUMBER, where
             assert re.fullmatch(r"\d+(\.\d+)+", number), where
@@ -385,7 +395,7 @@ def test_stages_and_items(template):
 
 def test_deadlines(template):
     path, data = template
-    items = _items(data)
+    items = _all_items(data)
     numbers = {item["number"] for item in items}
     relative = {}
     for item in items:
@@ -466,3 +476,27 @@ def test_expected_item_counts():
         "district-000": 22, "school-001": 31, "college-002-2020": 30, "college-002-2021": 24,
         "school-003": 21, "centre-004": 9,
     }
+
+
+def test_placeholders_are_years_of_the_plan(template):
+    """{Y}, {Y+1}, {Y-1}… and, in the grif only, {order}, {approved_by}, {date}: nothing else in braces."""
+    path, data = template
+    texts = [stage["title"] for stage in data["stages"]]
+    for item in _all_items(data):
+        texts += [item[key] for key in ("title", "content", "documents", "result", "responsible")]
+        texts.append(item["deadline"]["text"])
+    for text in texts:
+        assert re.sub(r"\{Y([+-]\d)?\}", "", text).count("{") == 0, f"{path.name}: {text!r}"
+    approval = re.sub(r"\{(Y([+-]\d)?|order|approved_by|date)\}", "", data.get("approval", ""))
+    assert "{" not in approval, path.name
+
+
+def test_every_organisation_template_has_the_federal_statistics_once(template):
+    path, data = template
+    coded = [item for item in _all_items(data) if item.get("code") == "federal_statistics"]
+    if data["level"] == "municipality":
+        assert not coded
+        return
+    assert len(coded) == 1, path.name
+    if coded[0].get("origin") == "portal":  # the seeds' «не позднее 30 декабря»
+        assert coded[0]["deadline"] == {"text": "не позднее 30 декабря", "kind": "date", "month": 12, "day": 30}

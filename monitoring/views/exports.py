@@ -29,7 +29,9 @@ BASE_KINDS = (ExportJob.Kind.MENTORS, ExportJob.Kind.MENTEES)
 
 
 class ExportRequestForm(CrispyMixin, forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Что выгрузить"), choices=ExportJob.Kind.choices,
+    # One organisation's statistics form is requested from its own page (monitoring.views.statistics).
+    kind = forms.ChoiceField(label=gettext_lazy("Что выгрузить"), choices=[
+        choice for choice in ExportJob.Kind.choices if choice[0] != ExportJob.Kind.STATISTICS_FORM],
                              widget=forms.RadioSelect)
     year = forms.ModelChoiceField(AcademicYear.objects.all(), to_field_name="start_year", required=False,
                                   empty_label=None, label=gettext_lazy("Учебный год"))

@@ -27,6 +27,7 @@ from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from roadmaps import lists, services
 from roadmaps.exports import (
     XLSX_CONTENT_TYPE,
+    agreed_lines,
     approval_lines,
     deadline_text,
     decorate,
@@ -49,7 +50,7 @@ from roadmaps.forms import (
 from roadmaps.models import EvidenceFile, Occurrence, Roadmap, RoadmapItem, roadmap_permissions
 from registry.files import serve_stored
 
-ROADMAP_RELATED = ("organisation__municipality", "municipality", "academic_year")
+ROADMAP_RELATED = ("organisation__municipality", "municipality", "academic_year", "template")
 
 
 # --- lookups (each checks what the view declared on the roadmap's owner) ------------------------------
@@ -290,7 +291,8 @@ def roadmap_history(request, pk):
 
 def _filename(roadmap, extension) -> str:
     year = roadmap.academic_year.start_year
-    return f"Дорожная карта {owner_name(roadmap)} {year}-{year + 1}.{extension}"
+    period = str(roadmap.plan_year) if roadmap.is_calendar else f"{year}-{year + 1}"
+    return f"Дорожная карта {owner_name(roadmap)} {period}.{extension}"
 
 
 @read_only
@@ -304,7 +306,7 @@ def roadmap_pdf(request, pk):
                           if o.status != Occurrence.Status.CANCELLED]
     pdf = render_pdf("roadmaps/pdf/roadmap.html", {
         "roadmap": roadmap, "stages": stages(items), "approval": approval_lines(roadmap),
-        "generated_at": timezone.localtime(),
+        "agreed": agreed_lines(roadmap), "generated_at": timezone.localtime(),
     }, request=request)
     return pdf_response(pdf, _filename(roadmap, "pdf"))
 
