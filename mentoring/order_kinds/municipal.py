@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from mentoring.order_kinds.curator import day_month
 from mentoring.order_texts import BLANK, CONTENT_VERSION, CONTROL, R145, _appendix, _number_points, _point
-from mentoring.wording import role_words, short_date, user_short_name
+from mentoring.wording import short_date, user_short_name
 from registry import grammar
 from registry.models import RoleAssignment
 from registry.scoping import Role
@@ -69,7 +69,10 @@ def _curator_points(text: _Municipal):
                                "иначе в приказе останется пустая строка."))
         appointed = BLANK
     else:
-        appointed = role_words(text.curator, "accs")
+        # A position that already says «…, муниципальный куратор» would name the appointment twice.
+        position = ", ".join(part.strip() for part in text.curator.position.split(",") if "куратор" not in part.lower())
+        name = user_short_name(text.curator.user, "accs")
+        appointed = f"{grammar.phrase_in(position, 'accs', lower=True)} {name}" if position else name
     points = [
         _point(f"Назначить {appointed} муниципальным куратором, ответственным за внедрение {CMN} (далее – ЦМН) в "
                f"образовательных организациях {text.district_of}."),
