@@ -709,11 +709,13 @@ def test_pdf_of_a_draft_says_project(district, client_for, roadmap):
 
 
 def test_pdf_of_an_approved_roadmap_carries_the_approval(district, client_for, roadmap):
+    district.school1.director_name = "Н.В. Соколова"
+    district.school1.save()
     services.approve(roadmap, order_number="30-9 о/д", order_date=datetime.date(2026, 9, 2), by=district.director1)
     response = client_for(district.curator1).get(reverse("roadmaps:roadmap_pdf", args=[roadmap.pk]))
     text = pdf_text(response.content)
     assert "УТВЕРЖДЕНО" in text and "приказом от 02.09.2026 № 30-9 о/д" in text
-    assert "Директор Н.В. Соколова" in text and "ПРОЕКТ" not in text
+    assert "Директор Н. В. Соколова" in text and "ПРОЕКТ" not in text  # the signature of the order
     reader = PdfReader(io.BytesIO(response.content))
     fonts = [font.get_object() for font in reader.pages[0]["/Resources"]["/Font"].values()]
     descriptors = [font["/DescendantFonts"][0].get_object()["/FontDescriptor"] if "/DescendantFonts" in font
