@@ -18,6 +18,13 @@ class MentoringConfig(AppConfig):
 
         register_home_panel("mentoring.awaiting_signature", awaiting_signature_panel, order=10)
 
+        from mentoring import order_kinds
+        from mentoring.order_kinds.roadmap import Issuer
+        from registry.approvals import register_approval_orders
+
+        order_kinds.register()
+        register_approval_orders(Issuer())
+
         from mentoring import processing  # noqa: F401  (connects the receivers)
         from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem, Support
         from registry import audit

@@ -218,6 +218,14 @@ def build_orders(ctx: DemoContext) -> None:
     from registry.scoping import Role
 
     year = ctx.current_year
+    # The municipality's register (seed 000, item 1.1): the municipal curator appointed, entered as signed by
+    # the head of the education authority; «2» approves the district roadmap (roadmaps.demo).
+    municipal = ctx.users.get("municipal")
+    if municipal is not None and not Order.objects.filter(municipality=ctx.municipality, academic_year=year).exists():
+        appointing = prepare_order(organisation=ctx.municipality, academic_year=year,
+                                   kind=Order.Kind.MUNICIPAL_CURATOR, number="1", issued_on=year.starts_on, by=municipal)
+        sign_order(appointing, by=municipal)
+        ctx.created["приказов"] += 1
     for index, organisation in enumerate(ctx.organisations[:5]):
         if organisation.pk not in ctx.populated_organisation_ids:
             continue
@@ -226,21 +234,30 @@ def build_orders(ctx: DemoContext) -> None:
         director = (RoleAssignment.objects.filter(organisation=organisation, role=Role.DIRECTOR, is_active=True)
                     .select_related("user").first())
         signer = director.user if director else curator
+        appointing = prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.CURATOR,
+                                   number="1-н", issued_on=year.starts_on, by=curator)
+        sign(appointing, by=signer)
         founding = prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.ORGANISATION,
-                                 number="1-н", issued_on=year.starts_on.replace(day=2), by=curator)
+                                 number="2-н", issued_on=year.starts_on.replace(day=2), by=curator)
         sign(founding, by=signer)
+        # «3-н» is the order approving the roadmap, issued when roadmaps.demo approves it (ROADMAP_ORDER_NUMBER).
+        ctx.created["приказов"] += 2
         pairs = list(Pair.objects.filter(programme__organisation=organisation, programme__academic_year=year,
                                          status__in=Pair.OPEN_STATUSES).values_list("pk", flat=True))
         if pairs:
             fixing = prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.PAIRS,
-                                   number="2-н", issued_on=min(ctx.today, year.starts_on.replace(month=11, day=10)),
+                                   number="4-н", issued_on=min(ctx.today, year.starts_on.replace(month=11, day=10)),
                                    pairs=pairs, by=curator)
             sign(fixing, by=signer)
-            prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.PLANS, number="3-н",
+            prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.PLANS, number="5-н",
                           issued_on=ctx.today, pairs=pairs, by=curator)
-            ctx.created["приказов"] += 3
-        else:
-            ctx.created["приказов"] += 1
+            ctx.created["приказов"] += 2
+        # The final event of the year, planned for May: a draft the curator prepared early.
+        prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.FINAL_EVENT, number="6-н",
+                      issued_on=ctx.today, by=curator,
+                      details={"held_on": year.ends_on.replace(month=5, day=20).isoformat(), "name": "Mentory fest",
+                               "place": "актовый зал"})
+        ctx.created["приказов"] += 1
 
 
 @demo_step(order=950)

@@ -417,11 +417,24 @@ class Meeting(models.Model):
 
 
 class OrderQuerySet(ScopedQuerySet):
+    """An order belongs to an organisation's register or, for the municipal orders, to the municipality's
+    (signed by the head of the education authority): scoped like a roadmap of either owner."""
+
     scope_path = "organisation"
+
+    def visible_to(self, scope):
+        return self.filter(scope.q("organisation") & Q(organisation__isnull=False)
+                           | scope.q_municipality("municipality") & Q(municipality__isnull=False))
+
+    def permissions(self, scope, order) -> frozenset:
+        if order.organisation_id:
+            return scope.permissions_for(order.organisation)
+        return scope.permissions_for_municipality(order.municipality)
 
 
 def order_upload_to(instance, filename):
-    return f"orders/{instance.organisation_id}/{instance.academic_year_id}/{filename}"
+    owner = instance.organisation_id or f"municipality-{instance.municipality_id}"
+    return f"orders/{owner}/{instance.academic_year_id}/{filename}"
 
 
 class Order(models.Model):
@@ -436,13 +449,21 @@ class Order(models.Model):
         PLANS = "plans", _("Об утверждении индивидуальных планов")
         MENTORS = "mentors", _("О назначении наставников")
         REWARDS = "rewards", _("О поощрении участников наставнической деятельности")
+        # Their texts: mentoring/order_kinds/ (one module per kind).
+        CURATOR = "curator", _("О назначении куратора внедрения целевой модели наставничества")
+        ROADMAP = "roadmap", _("Об утверждении дорожной карты")
+        FINAL_EVENT = "final_event", _("О проведении итогового мероприятия")
+        MUNICIPAL_CURATOR = "municipal_curator", _("О назначении муниципального куратора внедрения целевой "
+                                                   "модели наставничества")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Проект")
         SIGNED = "signed", _("Подписан")
 
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="orders",
-                                     verbose_name=_("организация"))
+                                     null=True, blank=True, verbose_name=_("организация"))
+    municipality = models.ForeignKey("registry.Municipality", on_delete=models.PROTECT, related_name="orders",
+                                     null=True, blank=True, verbose_name=_("муниципалитет"))
     academic_year = models.ForeignKey("registry.AcademicYear", on_delete=models.PROTECT, related_name="orders",
                                       verbose_name=_("учебный год"))
     kind = models.CharField(_("вид приказа"), max_length=20, choices=Kind.choices)
@@ -456,6 +477,9 @@ class Order(models.Model):
                                       verbose_name=_("поощряемые"))
     reward_text = models.CharField(_("мера поощрения"), max_length=300, blank=True,
                                    default=_("объявить благодарность"))
+    # What a kind's text needs beyond the registry (mentoring.order_kinds): the approved roadmap's title,
+    # the final event's date and place.
+    details = models.JSONField(_("сведения для текста"), default=dict, blank=True, editable=False)
     content = models.JSONField(_("содержание на момент подписания"), default=dict, blank=True, editable=False)
     pdf = models.FileField(_("PDF"), upload_to=order_upload_to, blank=True, editable=False)
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -472,6 +496,11 @@ class Order(models.Model):
         ordering = ["-issued_on", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "academic_year", "number"], name="order_number_unique"),
+            models.UniqueConstraint(fields=["municipality", "academic_year", "number"],
+                                    condition=Q(municipality__isnull=False), name="municipal_order_number_unique"),
+            models.CheckConstraint(condition=Q(organisation__isnull=False, municipality__isnull=True)
+                                   | Q(organisation__isnull=True, municipality__isnull=False),
+                                   name="order_belongs_to_one_owner"),
         ]
 
     def __str__(self):
@@ -483,6 +512,11 @@ class Order(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.status == self.Status.SIGNED
+
+    @property
+    def owner(self):
+        """The organisation, or the municipality of a municipal order."""
+        return self.organisation or self.municipality
 
 
 # A model of this app kept in its own module (this one is long enough); imported here so Django finds it.

@@ -37,6 +37,8 @@ def order_key(order: Order) -> str:
 
 def order_prepared(order: Order, by=None) -> int:
     """Tell the organisation's directors that a draft waits for their signature."""
+    if order.organisation_id is None:
+        return 0  # a municipal order: its signer, the head of the education authority, does not log in
     text = _("Приказ № %(number)s от %(date)s «%(kind)s» (%(organisation)s) подготовлен и ждёт вашей подписи.") % {
         "number": order.number, "date": order.issued_on.strftime("%d.%m.%Y"), "kind": order.get_kind_display(),
         "organisation": order.organisation.short_name}

@@ -22,17 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring.models import Membership, MentorLink, Order, Pair, Programme
+from mentoring import order_texts
+from mentoring.order_kinds import municipal
 from mentoring.order_texts import (  # noqa: F401 — used through this module by views and tests too
     CONTENT_VERSION,
     PAIR_KINDS,
     PLAN_TARGET_PERCENT,
-    build_content,
     pairs_for_content,
 )
 from mentoring.notices import order_prepared, order_signed
 from mentoring.wording import participant_line, position_or_class, programme_phrase, short_date, term  # noqa: F401
 from registry import audit, grammar
-from registry.models import Participant
+from registry.models import Municipality, Participant
 from registry.pdf import render_pdf
 from registry.processing import refusals
 from registry.signals import announce_change
@@ -49,9 +50,23 @@ class OrderError(ValidationError):
 _LEADING_NUMBER = re.compile(r"^\s*(\d+)")
 
 
+def owner_fields(owner) -> dict:
+    """``organisation=`` or, for a municipal order, ``municipality=``: the register the order is in.
+
+    Every function here that takes an ``organisation`` accepts a municipality too (its own register)."""
+    return {"municipality": owner} if isinstance(owner, Municipality) else {"organisation": owner}
+
+
+def build_content(order: Order) -> dict:
+    """What the order says: an organisation's (mentoring.order_texts) or a municipal one."""
+    if order.municipality_id:
+        return municipal.build_content(order)
+    return order_texts.build_content(order)
+
+
 def suggest_number(organisation, academic_year) -> str:
     """The next free number in the organisation's year: numeric prefix of «30-9 о/д» is 30, so «31»."""
-    numbers = Order.objects.filter(organisation=organisation, academic_year=academic_year).values_list(
+    numbers = Order.objects.filter(**owner_fields(organisation), academic_year=academic_year).values_list(
         "number", flat=True
     )
     prefixes = [int(match[1]) for match in map(_LEADING_NUMBER.match, numbers) if match]
@@ -63,7 +78,7 @@ def normalise_number(number: str) -> str:
 
 
 def number_taken(organisation, academic_year, number: str, *, exclude_pk=None) -> bool:
-    taken = Order.objects.filter(organisation=organisation, academic_year=academic_year, number=number)
+    taken = Order.objects.filter(**owner_fields(organisation), academic_year=academic_year, number=number)
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     return taken.exists()
@@ -190,13 +205,13 @@ def _check_number(organisation, academic_year, number: str, exclude_pk=None) -> 
 @transaction.atomic
 def prepare_order(*, organisation, academic_year, kind: str, number: str, issued_on: datetime.date,
                   programme: Programme | None = None, pairs=(), rewarded=(), reward_text: str = "",
-                  by=None) -> Order:
-    """A draft order prepared by the curator."""
+                  details: dict | None = None, by=None) -> Order:
+    """A draft order prepared by the curator (``details``: what the kind's text needs, mentoring.order_kinds)."""
     number = normalise_number(number)
     _check_number(organisation, academic_year, number)
     _check_processing(kind, pairs, rewarded)
-    order = Order(organisation=organisation, academic_year=academic_year, kind=kind, number=number,
-                  issued_on=issued_on, programme=programme, prepared_by=by)
+    order = Order(**owner_fields(organisation), academic_year=academic_year, kind=kind, number=number,
+                  issued_on=issued_on, programme=programme, prepared_by=by, details=details or {})
     if kind == Order.Kind.REWARDS:
         order.reward_text = reward_text.strip() or order.reward_text
     try:
@@ -215,24 +230,26 @@ def prepare_order(*, organisation, academic_year, kind: str, number: str, issued
 
 @transaction.atomic
 def update_order(order: Order, *, number: str, issued_on: datetime.date, programme: Programme | None = None,
-                 pairs=(), rewarded=(), reward_text: str = "") -> Order:
+                 pairs=(), rewarded=(), reward_text: str = "", details: dict | None = None) -> Order:
     """Changes to a draft; a signed order is frozen."""
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if locked.is_signed:
         raise OrderError(_("Приказ уже подписан: изменить его нельзя."))
     number = normalise_number(number)
-    _check_number(order.organisation, order.academic_year, number, exclude_pk=order.pk)
+    _check_number(order.owner, order.academic_year, number, exclude_pk=order.pk)
     _check_processing(order.kind, pairs, rewarded)
     order.number = number
     order.issued_on = issued_on
     order.programme = programme
+    if details is not None:
+        order.details = details
     if order.kind == Order.Kind.REWARDS:
         order.reward_text = reward_text.strip() or str(Order._meta.get_field("reward_text").default)
     try:
         with transaction.atomic():
-            order.save(update_fields=["number", "issued_on", "programme", "reward_text"])
+            order.save(update_fields=["number", "issued_on", "programme", "reward_text", "details"])
     except IntegrityError:
-        raise OrderError({"number": duplicate_number_message(order.organisation, order.academic_year,
+        raise OrderError({"number": duplicate_number_message(order.owner, order.academic_year,
                                                              number)}) from None
     if order.kind in PAIR_KINDS:
         order.pairs.set(pairs)

@@ -82,6 +82,7 @@ DEFAULT_SEED = 2026
 REGION_NAME = "Владимирская область"
 MUNICIPALITY_NAME = "Селивановский район"
 EDUCATION_AUTHORITY = "Управление образования администрации Селивановского района"
+EDUCATION_HEAD = "Т. А. Ковалёва"  # signs the municipal orders
 POSTCODE = "602332"
 DISTRICT_ADDRESS = "Владимирская область, Селивановский район"
 
@@ -727,7 +728,9 @@ def build_geography(ctx: DemoContext) -> None:
     ctx.region, created = Region.objects.get_or_create(name=REGION_NAME)
     ctx.created["регионов"] += created
     ctx.municipality, created = Municipality.objects.get_or_create(
-        region=ctx.region, name=MUNICIPALITY_NAME, defaults={"education_authority": EDUCATION_AUTHORITY}
+        region=ctx.region, name=MUNICIPALITY_NAME,
+        defaults={"education_authority": EDUCATION_AUTHORITY, "head_position": "Начальник управления образования",
+                  "head_name": EDUCATION_HEAD},
     )
     ctx.created["муниципалитетов"] += created
 

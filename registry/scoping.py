@@ -41,7 +41,9 @@ superuser               yes   yes       yes        yes     yes    yes       yes 
 Municipality level (MUNICIPALITY_ROLE_PERMISSIONS, the district roadmap and targets): the municipal
 curator keeps the district roadmap (edit, progress, approve), the coverage targets, the portal-wide
 vocabulary of competencies and requests, the shared question sets of the questionnaires and the
-district's half-year analysis with its management decisions; the region and the district's
+district's half-year analysis with its management decisions, and the municipal orders (prepared by
+the municipal curator and entered as signed by the head of the education authority, who does not log
+in: the paper carries the head's signature); the region and the district's
 organisations only read them. No role holds ``EDIT_FORMS`` (the list of mentoring
 forms): only a superuser, who holds every permission, changes it.
 "Audit" is a person's «История» (who changed, viewed, downloaded their data); "destroy" is
@@ -126,7 +128,8 @@ MUNICIPALITY_ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.REGIONAL_OBSERVER: frozenset({Perm.VIEW}),
     Role.MUNICIPAL_CURATOR: frozenset(
         {Perm.VIEW, Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.APPROVE_ROADMAP, Perm.EDIT_TARGETS,
-         Perm.EDIT_VOCABULARY, Perm.EDIT_QUESTIONNAIRES, Perm.EXPORT_LOG, Perm.DISTRICT_ANALYSIS}
+         Perm.EDIT_VOCABULARY, Perm.EDIT_QUESTIONNAIRES, Perm.EXPORT_LOG, Perm.DISTRICT_ANALYSIS,
+         Perm.PREPARE_ORDERS, Perm.SIGN_ORDERS}
     ),
     Role.SCHOOL_CURATOR: frozenset({Perm.VIEW}),
     Role.DIRECTOR: frozenset({Perm.VIEW}),

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime
 
 from registry.demo import DemoContext, demo_step
-from registry.models import Organisation
+from registry.models import Organisation, RoleAssignment
+from registry.scoping import Role
 from roadmaps import services
 from roadmaps.models import Occurrence, Roadmap, RoadmapTemplate
 
@@ -42,6 +43,16 @@ def _progress(ctx: DemoContext, roadmap: Roadmap, rng, *, done_share: float) -> 
     Occurrence.objects.bulk_update(changed, ["status", "done_on", "evidence"])
 
 
+# The number mentoring.demo leaves free in this year's register for the order approving the roadmap.
+ROADMAP_ORDER_NUMBER = "3-н"
+
+
+def _director(organisation):
+    assignment = (RoleAssignment.objects.filter(organisation=organisation, role=Role.DIRECTOR, is_active=True)
+                  .select_related("user").first())
+    return assignment.user if assignment else None
+
+
 @demo_step(order=120)
 def build_roadmaps(ctx: DemoContext) -> None:
     year, previous = ctx.current_year, ctx.years[-2]
@@ -49,6 +60,10 @@ def build_roadmaps(ctx: DemoContext) -> None:
     if district and not Roadmap.objects.filter(municipality=ctx.municipality, academic_year=year).exists():
         roadmap = services.create_from_template(template=district, academic_year=year,
                                                 municipality=ctx.municipality, by=ctx.users.get("municipal"))
+        municipal = ctx.users.get("municipal")
+        # Approved by an order of the municipality's register, after the curator's appointment (mentoring.demo).
+        services.approve(roadmap, order_number=services.suggest_order_number(roadmap),
+                         order_date=year.starts_on.replace(day=5), by=municipal)
         _progress(ctx, roadmap, ctx.rng("roadmap", "district"), done_share=0.85)
         ctx.created["дорожных карт"] += 1
     for index, organisation in enumerate(ctx.organisations):
@@ -63,14 +78,14 @@ def build_roadmaps(ctx: DemoContext) -> None:
             # Last year's roadmap, done and approved; this year's is its copy, re-dated.
             last = services.create_from_template(template=template, academic_year=previous,
                                                  organisation=organisation, by=curator)
-            services.approve(last, order_number="4-н", order_date=previous.starts_on.replace(day=2),
-                             approved_by_name=f"{organisation.director_position} {organisation.director_name}",
-                             by=curator)
+            # Approved by orders of the register (registry.approvals): last year's register has no other
+            # order; this year's leaves «3-н» for it (mentoring.demo).
+            services.approve(last, order_number=services.suggest_order_number(last),
+                             order_date=previous.starts_on.replace(day=2), by=_director(organisation) or curator)
             _progress(ctx, last, rng, done_share=0.95)
             roadmap = services.copy_to_year(last, academic_year=year, by=curator)
-            services.approve(roadmap, order_number="5-н", order_date=year.starts_on.replace(day=2),
-                             approved_by_name=f"{organisation.director_position} {organisation.director_name}",
-                             by=curator)
+            services.approve(roadmap, order_number=ROADMAP_ORDER_NUMBER, order_date=year.starts_on.replace(day=2),
+                             by=_director(organisation) or curator)
             ctx.created["дорожных карт"] += 2
         else:
             roadmap = services.create_from_template(template=template, academic_year=year,

@@ -374,10 +374,10 @@ class DeadlineForm(CrispyMixin, forms.Form):
 
 class ApproveForm(CrispyMixin, forms.Form):
     order_number = forms.CharField(label=_("Номер приказа"), max_length=30,
-                                   help_text=_("Как в журнале приказов, например «30-9 о/д»."))
+                                   help_text=_("Свободный номер в реестре приказов, например «31» или «30-9 о/д». "
+                                               "Приказ «Об утверждении дорожной карты» будет внесён в реестр "
+                                               "подписанным."))
     order_date = forms.DateField(label=_("Дата приказа"), initial=timezone.localdate)
-    approved_by_name = forms.CharField(label=_("Кем утверждена"), max_length=200,
-                                       help_text=_("Должность и ФИО, как под грифом «УТВЕРЖДЕНО»."))
 
     def clean_order_date(self):
         order_date = self.cleaned_data["order_date"]

@@ -138,6 +138,10 @@ class Roadmap(models.Model):
                                         help_text=_("Должность и ФИО, как в грифе «УТВЕРЖДЕНО»."))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", editable=False)
+    # The order of the register that approved it (mentoring.Order, through registry.approvals): a plain id,
+    # since roadmaps may not import mentoring; number, date and signer above are copied from it.
+    approval_order_id = models.PositiveIntegerField(_("приказ об утверждении"), null=True, blank=True,
+                                                    editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry import approvals
 from roadmaps.deadlines import DeadlineSpec, Window
 from roadmaps.models import (
     EvidenceFile,
@@ -350,21 +351,36 @@ def _redate_followers(item: RoadmapItem, *, by=None) -> None:
 
 
 @transaction.atomic
-def approve(roadmap: Roadmap, *, order_number: str, order_date: datetime.date, approved_by_name: str,
-            by=None) -> None:
-    """«УТВЕРЖДЕНО Приказом № … от …»: from now on every change is marked as made after approval."""
+def approve(roadmap: Roadmap, *, order_number: str, order_date: datetime.date, by=None) -> None:
+    """Approved by an order of the register: «УТВЕРЖДЕНО приказом от … № …» is that order's.
+
+    The order «Об утверждении дорожной карты» is prepared (by the roadmap's author, the curator) and signed
+    (by ``by``) in the register through registry.approvals, in the same transaction as the roadmap is
+    claimed: a taken number leaves the roadmap a draft, a second approval finds it approved. From now on
+    every change is marked as made after approval.
+    """
     if not order_number.strip():
         raise ValidationError(_("Укажите номер приказа."))
-    updated = Roadmap.objects.filter(pk=roadmap.pk, status=Roadmap.Status.DRAFT).update(
-        status=Roadmap.Status.APPROVED, order_number=order_number.strip(), order_date=order_date,
-        approved_by_name=approved_by_name.strip(), approved_by=by,
-    )
-    if updated != 1:
-        raise ValidationError(_("Дорожная карта уже утверждена."))
+    with transaction.atomic():
+        claimed = Roadmap.objects.filter(pk=roadmap.pk, status=Roadmap.Status.DRAFT).update(
+            status=Roadmap.Status.APPROVED, approved_by=by)
+        if claimed != 1:
+            raise ValidationError(_("Дорожная карта уже утверждена."))
+        order = approvals.approval_orders().issue(
+            owner=roadmap.owner, academic_year=roadmap.academic_year, title=roadmap.title, period=str(roadmap.period_label),
+            number=order_number, issued_on=order_date, prepared_by=roadmap.created_by or by, signed_by=by)
+        Roadmap.objects.filter(pk=roadmap.pk).update(
+            order_number=order.number, order_date=order.issued_on, approved_by_name=order.signer,
+            approval_order_id=order.pk)
     roadmap.refresh_from_db()
     _record(roadmap, RoadmapChange.Kind.APPROVED,
             _("Утверждена приказом № %(number)s от %(date)s")
             % {"number": roadmap.order_number, "date": order_date.strftime("%d.%m.%Y")}, by=by, after_approval=False)
+
+
+def suggest_order_number(roadmap: Roadmap) -> str:
+    """The next free number of the owner's register of orders."""
+    return approvals.approval_orders().suggest_number(roadmap.owner, roadmap.academic_year)
 
 
 @transaction.atomic

@@ -426,7 +426,8 @@ NOT_CREATING = {
     "mentoring:plan_item_edit": "edits a line of the plan",
     "mentoring:order_edit": "edits a draft order",
     "mentoring:order_sign": "one conditional update signs; a repeat gets «Приказ уже подписан»",
-    "roadmaps:roadmap_approve": "one conditional update approves; a repeat gets «уже утверждена»",
+    "roadmaps:roadmap_approve": "one conditional update approves and, in the same transaction, issues the order of "
+                                "the register; a repeat gets «уже утверждена» and issues none",
     "roadmaps:item_edit": "edits an item",
     "roadmaps:item_move": "moves an item one place (a repeat moves it one more, as a second click would)",
     "roadmaps:item_remove": "marks an item removed; a removed one stays removed",

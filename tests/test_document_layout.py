@@ -13,12 +13,14 @@ from pypdf import PdfReader
 
 from mentoring import orders as order_service
 from mentoring.models import Order, Pair
+from mentoring.order_kinds import municipal
 from registry import demo
 from registry.models import ConsentPurpose, ConsentText, Organisation, Participant, User
 from registry.pdf import render_pdf
 from registry.views.pdf import consent_blank_context
 
-KINDS = [kind for kind, _label in Order.Kind.choices]
+# An organisation's kinds; the municipal ones are the municipality's (test_municipal_orders_keep_… below).
+KINDS = [kind for kind, _label in Order.Kind.choices if kind not in municipal.KINDS]
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +118,48 @@ def test_every_order_keeps_its_last_point_with_the_signature(demo_district, db):
                 mentors = {pair.current_mentor_link.mentor.participant.short_name for pair in
                            order_service.pairs_for_content(order.pairs.all()) if pair.current_mentor_link}
                 assert mentors <= {p["name"] for p in content["acquainted"]}, where
+
+
+def test_municipal_orders_keep_their_last_point_with_the_head_s_signature(demo_district, db):
+    """The demo's municipal register: the curator's appointment and the district roadmap's approval."""
+    orders = list(Order.objects.filter(municipality__isnull=False).order_by("number"))
+    assert {order.kind for order in orders} == {Order.Kind.MUNICIPAL_CURATOR, Order.Kind.ROADMAP}
+    for order in orders:
+        assert order.is_signed
+        texts = pages(order_service.order_pdf_bytes(order))
+        signed = [text for text in texts if "Т. А. Ковалёва" in text]
+        assert len(signed) == 1, order
+        before = signed[0].split("Т. А. Ковалёва")[0]
+        assert "Контроль за исполнением приказа оставляю за собой." in before, order
+        assert "Начальник управления образования" in before
+        assert "Управление образования администрации Селивановского района" in texts[0]
+        if order.kind == Order.Kind.MUNICIPAL_CURATOR:
+            # The demo's position «…, муниципальный куратор» is not repeated before the appointment.
+            text = squash(" ".join(texts))
+            assert squash("Назначить главного специалиста управления образования Кузнецову И. Н. муниципальным "
+                          "куратором") in text
+        if len(texts) > 1:
+            assert all(f"Страница {n} из {len(texts)}" in text for n, text in enumerate(texts, start=1))
+
+
+def test_demo_roadmaps_cite_orders_of_the_register(demo_district, db):
+    """Every approved roadmap of the demo prints the number and date of a signed order of the register
+    (no typed «5-н»)."""
+    from roadmaps.models import Roadmap
+
+    client = Client()
+    client.force_login(User.objects.get(username="municipal"))  # sees the district and its schools
+    approved = list(Roadmap.objects.filter(status=Roadmap.Status.APPROVED))
+    assert len(approved) >= 3  # the district's and the first school's two years
+    assert {bool(r.municipality_id) for r in approved} == {True, False}
+    for roadmap in approved:
+        order = Order.objects.get(pk=roadmap.approval_order_id)
+        assert order.kind == Order.Kind.ROADMAP and order.is_signed, roadmap
+        assert order.owner == roadmap.owner and order.academic_year == roadmap.academic_year
+        assert (roadmap.order_number, roadmap.order_date) == (order.number, order.issued_on)
+        text = " ".join(pages(client.get(reverse("roadmaps:roadmap_pdf", args=[roadmap.pk])).content))
+        assert f"УТВЕРЖДЕНО приказом от {order.issued_on:%d.%m.%Y} № {order.number}" in text, roadmap
+        assert "5-н" not in text
 
 
 def test_key_sentences_carry_the_cases(demo_district, db):

@@ -147,12 +147,11 @@ def test_progress_needs_evidence_and_no_future_date(district, template, year):
 
 def test_approval_and_changes_after_it(district, template, year):
     roadmap = services.create_from_template(template=template, academic_year=year, organisation=district.school1)
-    services.approve(roadmap, order_number="30-9 о/д", order_date=D(2026, 9, 2),
-                     approved_by_name="Директор Н.В. Соколова", by=district.director1)
+    services.approve(roadmap, order_number="30-9 о/д", order_date=D(2026, 9, 2), by=district.director1)
     roadmap.refresh_from_db()
     assert roadmap.is_approved and roadmap.order_number == "30-9 о/д"
     with pytest.raises(ValidationError):
-        services.approve(roadmap, order_number="31", order_date=D(2026, 9, 3), approved_by_name="")
+        services.approve(roadmap, order_number="31", order_date=D(2026, 9, 3))
     services.add_item(roadmap, stage_number=2, stage_title="Формирование пар", title="Нетворкинг",
                       deadline=DeadlineSpec(kind="date", month=11, day=1), by=district.curator1)
     added = roadmap.changes.get(kind=RoadmapChange.Kind.ITEM_ADDED)
@@ -244,5 +243,5 @@ def test_item_edits_are_recorded_and_numbers_never_collide(district, template, y
                               responsible_users=[district.member1])
     assert added.number == "1.3" and added.content == "Содержание"
     assert list(added.responsible_users.all()) == [district.member1]
-    services.approve(roadmap, order_number="7", order_date=D(2026, 9, 2), approved_by_name="Директор")
+    services.approve(roadmap, order_number="7", order_date=D(2026, 9, 2))
     assert not roadmap.changes.get(kind=RoadmapChange.Kind.APPROVED).after_approval

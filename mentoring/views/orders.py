@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mentoring import order_kinds
 from mentoring import orders as order_service
 from mentoring.filters import choice_position
 from mentoring.models import Order, Programme
+from mentoring.order_kinds import municipal
 from registry.forms import CrispyMixin
 from registry.listing import paginate
-from registry.models import AcademicYear, Participant
+from registry.models import AcademicYear, Municipality, Participant
 from registry.pdf import pdf_response
 from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
@@ -23,7 +25,7 @@ from registry.scoping import Perm, get_visible_or_404, read_only, requires
 SORTS = {
     "issued": ("issued_on",),
     "kind": ("kind_position", "-issued_on"),
-    "organisation": ("organisation__short_name", "-issued_on"),
+    "organisation": ("organisation__short_name", "municipality__name", "-issued_on"),
     "status": ("status_position", "-issued_on"),
     "signed": ("signed_at", "-issued_on"),
 }
@@ -65,6 +67,7 @@ class OrderForm(CrispyMixin, forms.Form):
             self.fields["rewarded"].error_messages["required"] = _("Отметьте хотя бы одного участника.")
         else:
             del self.fields["rewarded"], self.fields["reward_text"]
+        self.fields.update(order_kinds.form_fields(kind))
 
     def clean_number(self):
         number = order_service.normalise_number(self.cleaned_data["number"])
@@ -92,13 +95,13 @@ class OrderForm(CrispyMixin, forms.Form):
         return {
             "number": data["number"], "issued_on": data["issued_on"], "programme": data.get("programme"),
             "pairs": list(data.get("pairs") or []), "rewarded": list(data.get("rewarded") or []),
-            "reward_text": data.get("reward_text", ""),
+            "reward_text": data.get("reward_text", ""), "details": order_kinds.details_from(self.kind, data),
         }
 
 
 def _order(request, pk):
     queryset = Order.objects.select_related(
-        "organisation__municipality", "academic_year", "programme__form", "programme__academic_year",
+        "organisation__municipality", "municipality", "academic_year", "programme__form", "programme__academic_year",
         "signed_by", "prepared_by",
     )
     return get_visible_or_404(queryset, request, pk=pk)
@@ -113,24 +116,37 @@ def order_list(request):
         orders = orders.filter(kind=kind)
     else:
         kind = ""
-    orders = orders.select_related("organisation", "academic_year", "signed_by").annotate(
+    orders = orders.select_related("organisation", "municipality", "academic_year", "signed_by").annotate(
         kind_position=choice_position("kind", Order.Kind), status_position=choice_position("status", Order.Status),
     )
     listing = paginate(request, orders, sorts=SORTS, default="-issued")
-    can_prepare = request.scope.editable_organisations(Perm.PREPARE_ORDERS).exists()
+    in_organisations = request.scope.editable_organisations(Perm.PREPARE_ORDERS).exists()
+    in_municipality = bool(_municipalities(request))
+    can_prepare = in_organisations or in_municipality
+    preparable = [(value, label) for value, label in order_kinds.preparable(Order.Kind.choices)
+                  if (in_municipality if value in municipal.KINDS else in_organisations)]
     return render(request, "mentoring/orders/list.html", {
         "listing": listing, "year": year, "years": AcademicYear.objects.order_by("-start_year"), "kind": kind,
-        "kinds": Order.Kind.choices, "can_prepare": can_prepare,
+        "kinds": Order.Kind.choices, "preparable_kinds": preparable,
+        "can_prepare": can_prepare,
         "show_organisation": not request.scope.is_single_organisation,
     })
+
+
+def _municipalities(request, perm=Perm.PREPARE_ORDERS) -> list:
+    """The municipalities whose own register the user keeps (the municipal curator's)."""
+    return [municipality for municipality in Municipality.objects.visible_to(request.scope).order_by("name")
+            if perm in request.scope.permissions_for_municipality(municipality)]
 
 
 @requires(Perm.PREPARE_ORDERS)
 @once
 def order_create(request):
     kind = request.GET.get("kind", "")
-    if kind not in Order.Kind.values:
+    if kind not in Order.Kind.values or kind in order_kinds.NOT_PREPARED_BY_HAND:
         raise Http404
+    if kind in municipal.KINDS:
+        return _municipal_order_create(request, kind)
     organisations = request.scope.editable_organisations(request.required_permission).order_by("short_name")
     if request.GET.get("organisation", "").isdigit():
         organisations = organisations.filter(pk=request.GET["organisation"])
@@ -155,6 +171,7 @@ def order_create(request):
         "issued_on": timezone.localdate(),
         "programme": programme,
         "reward_text": str(Order._meta.get_field("reward_text").default),
+        **order_kinds.initial_from(kind, {}),
     }
     form = OrderForm(request.POST or None, kind=kind, organisation=organisation, academic_year=year,
                      programme=programme, initial=initial)
@@ -173,6 +190,33 @@ def order_create(request):
     return render(request, "mentoring/orders/form.html", {
         "form": form, "kind": kind, "kind_label": kind_label, "organisation": organisation, "year": year,
         "programme": programme, "programmes": _programmes(form), "order": None,
+        "title": _("Проект приказа «%(kind)s»") % {"kind": kind_label},
+    })
+
+
+def _municipal_order_create(request, kind):
+    """A municipal order: the municipal curator prepares it in the municipality's register."""
+    municipalities = _municipalities(request, request.required_permission)
+    if not municipalities:
+        raise Http404
+    municipality = municipalities[0]
+    year = AcademicYear.objects.from_param(request.GET.get("year"))
+    kind_label = Order.Kind(kind).label
+    form = OrderForm(request.POST or None, kind=kind, organisation=municipality, academic_year=year, initial={
+        "number": order_service.suggest_number(municipality, year), "issued_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = order_service.prepare_order(organisation=municipality, academic_year=year, kind=kind,
+                                                by=request.user, **form.service_kwargs())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Проект приказа подготовлен. Проверьте текст и внесите его в реестр "
+                                        "подписанным, когда его подпишет руководитель."))
+            return redirect(order)
+    return render(request, "mentoring/orders/form.html", {
+        "form": form, "kind": kind, "kind_label": kind_label, "organisation": municipality, "year": year,
+        "programme": None, "programmes": [], "order": None,
         "title": _("Проект приказа «%(kind)s»") % {"kind": kind_label},
     })
 
@@ -196,12 +240,12 @@ def _add_errors(form, error: ValidationError):
 def order_detail(request, pk):
     order = _order(request, pk)
     content = order.content if order.is_signed else order_service.build_content(order)
-    organisation = order.organisation
+    granted = Order.objects.permissions(request.scope, order)
     return render(request, "mentoring/orders/detail.html", {
         "order": order, "c": content,
         "warnings": [] if order.is_signed else content.get("warnings", []),
-        "can_edit": not order.is_signed and request.scope.can(Perm.PREPARE_ORDERS, organisation),
-        "can_sign": not order.is_signed and request.scope.can(Perm.SIGN_ORDERS, organisation),
+        "can_edit": not order.is_signed and Perm.PREPARE_ORDERS in granted,
+        "can_sign": not order.is_signed and Perm.SIGN_ORDERS in granted,
     })
 
 
@@ -222,8 +266,9 @@ def order_edit(request, pk):
         "number": order.number, "issued_on": order.issued_on, "programme": programme,
         "pairs": list(order.pairs.values_list("pk", flat=True)),
         "rewarded": list(order.rewarded.values_list("pk", flat=True)), "reward_text": order.reward_text,
+        **order_kinds.initial_from(order.kind, order.details),
     }
-    form = OrderForm(request.POST or None, kind=order.kind, organisation=order.organisation,
+    form = OrderForm(request.POST or None, kind=order.kind, organisation=order.owner,
                      academic_year=order.academic_year, order=order, programme=programme, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -234,7 +279,7 @@ def order_edit(request, pk):
             messages.success(request, _("Проект приказа сохранён."))
             return redirect(order)
     return render(request, "mentoring/orders/form.html", {
-        "form": form, "kind": order.kind, "kind_label": order.get_kind_display(), "organisation": order.organisation,
+        "form": form, "kind": order.kind, "kind_label": order.get_kind_display(), "organisation": order.owner,
         "year": order.academic_year, "programme": programme, "programmes": _programmes(form), "order": order,
         "title": _("Изменение проекта приказа № %(number)s") % {"number": order.number},
     })

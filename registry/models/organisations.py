@@ -44,6 +44,11 @@ class Municipality(models.Model):
         _("орган управления образованием"), max_length=300, blank=True,
         help_text=_("Например: «Управление образования администрации Селивановского района»."),
     )
+    # Who signs the municipal orders (mentoring.order_kinds.municipal): «Начальник управления образования».
+    head_position = models.CharField(_("должность руководителя органа управления образованием"), max_length=200,
+                                     default=_("Начальник управления образования"))
+    head_name = models.CharField(_("ФИО руководителя органа управления образованием"), max_length=200, blank=True,
+                                 help_text=_("Как под подписью муниципальных приказов, например «А. Н. Петрова»."))
     # «1 раз в полугодие (не позднее 10 декабря и 10 июня)» (seed 000); seed 002's district uses
     # 20 December and 20 May. Roadmap deadlines and monitoring reports take their dates from here.
     first_half_due_month = models.PositiveSmallIntegerField(
@@ -77,6 +82,10 @@ class Municipality(models.Model):
                 datetime.date(2024, month, day)  # a leap year, so 29 February is allowed
             except (TypeError, ValueError):
                 raise ValidationError({f"{prefix}_due_day": _("Такого числа в этом месяце нет.")}) from None
+
+    @property
+    def head(self) -> grammar.Person:
+        return grammar.Person.parse(self.head_name)
 
     @property
     def half_year_due_dates(self) -> tuple[tuple[int, int], tuple[int, int]]:

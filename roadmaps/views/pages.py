@@ -257,11 +257,7 @@ def roadmap_approve(request, pk):
     if roadmap.is_approved:
         messages.info(request, _("Дорожная карта уже утверждена."))
         return redirect(roadmap)
-    signer = ""
-    if roadmap.organisation_id:
-        signer = " ".join(part for part in (roadmap.organisation.director_position,
-                                            roadmap.organisation.director_name) if part)
-    form = ApproveForm(request.POST or None, initial={"approved_by_name": signer})
+    form = ApproveForm(request.POST or None, initial={"order_number": services.suggest_order_number(roadmap)})
     if request.method == "POST" and form.is_valid():
         try:
             services.approve(roadmap, by=request.user, **form.cleaned_data)
@@ -273,8 +269,9 @@ def roadmap_approve(request, pk):
             return redirect(roadmap)
     return render(request, "registry/form.html", {
         "form": form, "object": roadmap, "title": _("Утвердить дорожную карту"),
-        "lead": _("После утверждения каждое изменение дорожной карты будет отмечено в истории как сделанное "
-                  "после утверждения."),
+        "lead": _("Утверждение вносит в реестр подписанный приказ «Об утверждении дорожной карты»; гриф "
+                  "«УТВЕРЖДЕНО» дорожной карты печатает его номер и дату. После утверждения каждое изменение "
+                  "дорожной карты будет отмечено в истории как сделанное после утверждения."),
         "submit_label": _("Утвердить"),
     })
 
