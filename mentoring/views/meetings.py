@@ -95,7 +95,7 @@ def _meeting_rows(ids):
     """The page's meetings with their programme, the pair's people (two queries whatever the number of
     rows, as on the pair list) and the number who attended."""
     return (
-        Meeting.objects.filter(pk__in=ids)
+        Meeting.objects.filter(pk__in=ids).order_by()
         .select_related("programme__organisation", "programme__form", "programme__academic_year", "pair")
         .prefetch_related(
             Prefetch("pair__mentor_links", queryset=MentorLink.objects.select_related("mentor__participant")),

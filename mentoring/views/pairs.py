@@ -66,7 +66,7 @@ def pair_list(request):
 
 def _pair_rows(ids):
     """The page's pairs with their people and the date of their last meeting."""
-    return services.pairs_with_people(Pair.objects.filter(pk__in=ids)).annotate(last_meeting_on=last_meeting_date())
+    return services.pairs_with_people(Pair.objects.filter(pk__in=ids).order_by()).annotate(last_meeting_on=last_meeting_date())
 
 
 @read_only

@@ -52,8 +52,8 @@ def participant_list(request):
 def _page_rows(ids):
     """The page's people with their profiles, organisation and consent state: the count and the sort of
     the whole scope run over bare keys, the consent subqueries over these ≤ page-size rows only."""
-    return (Participant.objects.filter(pk__in=ids)
-            .select_related("organisation", "mentor_profile", "mentee_profile").with_consent_state())
+    return (Participant.objects.filter(pk__in=ids).order_by()
+            .select_related("organisation", "mentor_profile", "mentee_profile").with_consent_state(among=ids))
 
 
 def _class_blanks(request, filterset):
