@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST
 
 from mentoring import eligibility, proposals, services
 from mentoring.filters import CandidateFilter, PairFilter, listed_pairs
-from mentoring.list_rows import last_meeting_date
 from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, PairCreateForm, ReplaceMentorForm
+from mentoring.list_rows import last_meeting_date
 from mentoring.models import Membership, Pair, Programme
 from registry.listing import paginate, sort_key
 from registry.models import MenteeProfile
@@ -66,7 +66,8 @@ def pair_list(request):
 
 def _pair_rows(ids):
     """The page's pairs with their people and the date of their last meeting."""
-    return services.pairs_with_people(Pair.objects.filter(pk__in=ids).order_by()).annotate(last_meeting_on=last_meeting_date())
+    pairs = services.pairs_with_people(Pair.objects.filter(pk__in=ids).order_by())
+    return pairs.annotate(last_meeting_on=last_meeting_date())
 
 
 @read_only
