@@ -4,8 +4,10 @@ and the candidates of one mentee.
 The pair list and the meeting list reach their rows through ``programme``, so one base class holds
 the filters they share: organisation, academic year (``?year=2025`` is 2025/2026, the convention of the monitoring pages),
 form of mentoring and programme. The choices are loaded once per request in a fixed number of
-queries (visible organisations, forms, visible programmes; the years come from the programmes) and
-checked in memory, so a filtered page costs no more queries than an unfiltered one. A value that is
+queries (visible organisations, forms, the programmes and their years) and checked in memory, so a
+filtered page costs no more queries than an unfiltered one. Where the scope has several organisations
+the programme dropdown holds only the chosen organisation's programmes (and a programme named in the
+query string): a district's thousand programmes made the page heavy. A value that is
 not a valid choice (``?programme=abc``, another school's organisation) is a form error and is
 ignored, as django-filter does; the rows themselves are always ``visible_to(scope)`` first, so no
 value can reach outside the scope.
@@ -13,13 +15,14 @@ value can reach outside the scope.
 
 import django_filters
 from django import forms
-from django.db.models import Case, IntegerField, Max, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mentoring import services
 from mentoring.models import Meeting, MentoringForm, Pair, Programme
 from registry.forms import DateInput
+from registry.listing import id_param
 from registry.models import Organisation
 from registry.models.people import normalise_name
 
@@ -76,13 +79,20 @@ class ProgrammeFilterSet(django_filters.FilterSet):
         else:
             del self.filters["organisation"]
         self.filters["form"].extra["choices"] = list(MentoringForm.objects.values_list("pk", "name"))
-        programmes = list(
-            Programme.objects.visible_to(scope)
-            .select_related("organisation", "form", "academic_year")
-            .order_by("-academic_year__start_year", "organisation__short_name", "form__position", "pk")
-        )
+        visible = Programme.objects.visible_to(scope)
+        programmes = visible.select_related("organisation", "form", "academic_year").order_by(
+            "-academic_year__start_year", "organisation__short_name", "form__position", "pk")
+        if self.show_organisation:
+            # A district holds over a thousand programmes: the dropdown offers those of the chosen
+            # organisation, and the chosen programme itself (a link may name one without its school).
+            programmes = programmes.filter(Q(organisation_id=id_param((data or {}).get("organisation")) or 0)
+                                           | Q(pk=id_param((data or {}).get("programme")) or 0))
+            self.filters["programme"].extra["help_text"] = _("Программы выбранной организации.")
+            years = set(visible.order_by().values_list("academic_year__start_year", flat=True).distinct())
+        programmes = list(programmes)
         self.filters["programme"].extra["choices"] = [(p.pk, self.programme_label(p)) for p in programmes]
-        years = {p.academic_year.start_year for p in programmes}
+        if not self.show_organisation:
+            years = {p.academic_year.start_year for p in programmes}
         requested = str((data or {}).get("year") or "")
         if requested.isdigit() and len(requested) == 4:
             years.add(int(requested))  # shown as selected even when no programme has that year
@@ -161,9 +171,9 @@ class PairFilter(ProgrammeFilterSet):
         return queryset.distinct() if words else queryset
 
     def filter_queryset(self, queryset):
+        # The last meeting's date is annotated by the list on its page's rows (and on the whole scope only
+        # for its own sort): grouping every meeting of a district here made the list take seconds.
         queryset = super().filter_queryset(queryset)
-        if "last_meeting_on" not in queryset.query.annotations:  # quiet_pairs has annotated it already
-            queryset = queryset.annotate(last_meeting_on=Max("meetings__held_on"))
         return queryset.annotate(status_position=choice_position("status", Pair.Status))
 
 

@@ -162,7 +162,11 @@ class Pair(models.Model):
         verbose_name = _("наставническая пара / группа")
         verbose_name_plural = _("наставнические пары и группы")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["programme", "status"])]
+        indexes = [
+            models.Index(fields=["programme", "status"]),
+            # The pair list's default order (newest first) across a district, read up to the page.
+            models.Index(fields=["created_at", "id"], name="pair_created_order"),
+        ]
 
     def __str__(self):
         return _("Пара № %(pk)s") % {"pk": self.pk}
@@ -397,6 +401,12 @@ class Meeting(models.Model):
         verbose_name = _("встреча")
         verbose_name_plural = _("встречи")
         ordering = ["-held_on", "-pk"]
+        indexes = [
+            # The meeting list's default order (newest first) across a district, read up to the page.
+            models.Index(fields=["held_on", "id"], name="meeting_held_order"),
+            # A pair's last meeting (the pair list, quiet pairs) read from the index alone.
+            models.Index(fields=["pair", "held_on"], name="meeting_pair_held"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(kind="group_final", pair__isnull=True) | (~Q(kind="group_final") & Q(pair__isnull=False))),

@@ -11,9 +11,15 @@ anything else (``?sort=password``) falls back to the default, silently, like a b
 A sort is a tuple of ``order_by`` fields for a queryset, or a key function for a list already in
 memory. The primary key ends every queryset ordering, so pages never overlap or skip a row; a union of
 two tables has no primary key of its own and names the columns that identify its rows (``tiebreak``).
+
+A list whose rows carry per-row work (an aggregate, a subquery, prefetched people) passes ``page_rows``:
+the count and the sort then run over the bare primary keys, and only the page's keys (≤ page size) are
+loaded again with that work. Aggregating over a whole district before ``LIMIT 50`` made the municipal
+curator's lists take seconds; a sort that needs the aggregate itself is annotated by the view only when
+that sort is chosen.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -83,14 +89,29 @@ def order(rows, sorts: dict[str, SortSpec], sort: str, *, tiebreak: Sequence[str
 
 
 def paginate(request, rows, *, sorts: dict[str, SortSpec] | None = None, default: str = "",
-             page_size: int = DEFAULT_PAGE_SIZE, tiebreak: Sequence[str] = ("pk",)) -> Listing:
+             page_size: int = DEFAULT_PAGE_SIZE, tiebreak: Sequence[str] = ("pk",),
+             page_rows: Callable[[list], Iterable] | None = None) -> Listing:
     """A page of ``rows`` (a queryset or a list) sorted as the query string asks.
 
     With ``default=""`` an unsorted request keeps the ordering ``rows`` already have. ``tiebreak``: the
     columns that end every ordering of a queryset (a ``union()`` names its own, it has no ``pk``).
+    ``page_rows(ids)``: the page's objects with what the page shows, loaded from the page's primary keys
+    (in any order: the page keeps the sort's).
     """
     sorts = sorts or {}
     sort = chosen_sort(request, sorts, default)
     size = chosen_page_size(request, page_size)
-    page = Paginator(order(rows, sorts, sort, tiebreak=tiebreak), size).get_page(request.GET.get("page"))
+    ordered = order(rows, sorts, sort, tiebreak=tiebreak)
+    if page_rows is not None and isinstance(rows, QuerySet):
+        page = Paginator(ordered.values_list("pk", flat=True), size).get_page(request.GET.get("page"))
+        ids = list(page.object_list)
+        loaded = {row.pk: row for row in page_rows(ids)} if ids else {}
+        page.object_list = [loaded[pk] for pk in ids if pk in loaded]
+    else:
+        page = Paginator(ordered, size).get_page(request.GET.get("page"))
     return Listing(page=page, sort=sort, page_size=size)
+
+
+def sort_key(request, sorts: dict[str, SortSpec], default: str) -> str:
+    """The chosen sort's key without its direction: a view annotates what only that sort needs."""
+    return chosen_sort(request, sorts, default).lstrip("-")

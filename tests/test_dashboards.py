@@ -395,3 +395,33 @@ def test_table_rows_escape_names(district):
     html = charts.organisation_rows(d.rows)
     assert "<b>Школа</b>" not in html and "&lt;b&gt;Школа&lt;/b&gt; &amp; «Лицей»" in html
     assert html.count("<tr>") == 3
+
+
+def test_the_district_dashboard_of_hundreds_of_organisations_stays_light(district, client_for):
+    """The table of organisations is paginated, the late reports beyond a dozen are a link: a region's
+    thousand organisations made a page of more than a megabyte."""
+    client = client_for(district.municipal)
+    path = reverse("monitoring:dashboard")
+    populate(district.municipality, 60, prefix="Малая")  # beyond a page of the table and a chart's rows
+    smaller = len(client.get(path, {"sort": "-pairs"}).content)
+    populate(district.municipality, 240)
+    response = client.get(path, {"sort": "-pairs"})
+    content = response.content.decode()
+    # The page weighs what a page of the table and the charts' rows weigh, whatever the number of
+    # organisations (names one character longer aside): a thousand organisations stay under 200 KB too.
+    assert len(response.content) < 200_000, len(response.content)
+    assert abs(len(response.content) - smaller) < 3_000, (smaller, len(response.content))
+    d = response.context["d"]
+    assert len(d.rows) == 303 and d.totals["organisations"] == 303  # the totals are of every organisation
+    listing = response.context["listing"]
+    assert listing.count == 303 and len(listing.rows) == 50
+    assert content.count('<td class="org">') == 50
+    # The rows of the table are the first 50 of the chosen sort; the next page continues it and keeps it.
+    assert list(listing.rows) == d.rows[:50]
+    second = client.get(path, {"sort": "-pairs", "page": 2})
+    assert list(second.context["listing"].rows) == d.rows[50:100]
+    assert 'href="?sort=-pairs&amp;page=3"' in second.content.decode()
+    # A sort link starts again at the first page.
+    assert 'href="?sort=name#organisations"' in second.content.decode()
+    # A page size beyond what keeps the page light is not offered and falls back.
+    assert len(client.get(path, {"per_page": 200}).context["listing"].rows) == 50

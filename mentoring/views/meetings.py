@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from mentoring import services
 from mentoring.filters import MeetingFilter, choice_position
 from mentoring.forms import MeetingForm
+from mentoring.list_rows import attendee_count
 from mentoring.models import Meeting, Membership, MentorLink, Pair, Programme
-from registry.listing import paginate
+from registry.listing import paginate, sort_key
 from registry.models import Participant
 from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
@@ -90,22 +91,28 @@ def meeting_detail(request, pk):
     return render(request, "mentoring/meeting_detail.html", {"meeting": meeting})
 
 
-@read_only
-def meeting_list(request):
-    """Meetings visible to the user, newest first unless sorted otherwise, filtered by ``MeetingFilter``."""
-    meetings = (
-        Meeting.objects.visible_to(request.scope)
+def _meeting_rows(ids):
+    """The page's meetings with their programme, the pair's people (two queries whatever the number of
+    rows, as on the pair list) and the number who attended."""
+    return (
+        Meeting.objects.filter(pk__in=ids).order_by()
         .select_related("programme__organisation", "programme__form", "programme__academic_year", "pair")
         .prefetch_related(
-            # The pair's people, as on the pair list: two queries whatever the number of rows.
             Prefetch("pair__mentor_links", queryset=MentorLink.objects.select_related("mentor__participant")),
             Prefetch("pair__memberships", queryset=Membership.objects.select_related("mentee__participant")),
         )
-        .annotate(attendee_count=Count("attendees", distinct=True),
-                  kind_position=choice_position("kind", Meeting.Kind))
+        .annotate(attendee_count=attendee_count())
     )
+
+
+@read_only
+def meeting_list(request):
+    """Meetings visible to the user, newest first unless sorted otherwise, filtered by ``MeetingFilter``."""
+    meetings = Meeting.objects.visible_to(request.scope).annotate(kind_position=choice_position("kind", Meeting.Kind))
+    if sort_key(request, SORTS, "-held_on") == "attendees":
+        meetings = meetings.annotate(attendee_count=attendee_count())
     filterset = MeetingFilter(request.GET, queryset=meetings, scope=request.scope)
-    listing = paginate(request, filterset.qs, sorts=SORTS, default="-held_on")
+    listing = paginate(request, filterset.qs, sorts=SORTS, default="-held_on", page_rows=_meeting_rows)
     return render(request, "mentoring/meeting_list.html", {
         "filter": filterset, "listing": listing, "pair": filterset.cleaned("pair"),
         "show_organisation": filterset.show_organisation,

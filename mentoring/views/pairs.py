@@ -8,8 +8,9 @@ from django.views.decorators.http import require_POST
 from mentoring import eligibility, proposals, services
 from mentoring.filters import CandidateFilter, PairFilter, listed_pairs
 from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, PairCreateForm, ReplaceMentorForm
+from mentoring.list_rows import last_meeting_date
 from mentoring.models import Membership, Pair, Programme
-from registry.listing import paginate
+from registry.listing import paginate, sort_key
 from registry.models import MenteeProfile
 from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
@@ -54,10 +55,19 @@ def pair_list(request):
     """Pairs and groups visible to the user, filtered by ``PairFilter`` (``?programme=…&status=…&q=…``)."""
     filterset = PairFilter(request.GET, queryset=listed_pairs(Pair.objects.visible_to(request.scope)),
                            scope=request.scope)
-    listing = paginate(request, services.pairs_with_people(filterset.qs), sorts=SORTS, default="-created")
+    pairs = filterset.qs
+    if sort_key(request, SORTS, "-created") == "last_meeting" and "last_meeting_on" not in pairs.query.annotations:
+        pairs = pairs.annotate(last_meeting_on=last_meeting_date())  # (the quiet filter has annotated it)
+    listing = paginate(request, pairs, sorts=SORTS, default="-created", page_rows=_pair_rows)
     return render(request, "mentoring/pair_list.html", {
         "filter": filterset, "listing": listing, "show_organisation": filterset.show_organisation,
     })
+
+
+def _pair_rows(ids):
+    """The page's pairs with their people and the date of their last meeting."""
+    pairs = services.pairs_with_people(Pair.objects.filter(pk__in=ids).order_by())
+    return pairs.annotate(last_meeting_on=last_meeting_date())
 
 
 @read_only

@@ -9,7 +9,7 @@ from mentoring.filters import ProgrammeListFilter
 from mentoring.forms import MentoringFormForm, PreferenceForm, ProgrammeForm, WeightsForm
 from mentoring.models import MatchingWeights, MentoringForm, Pair, Preference, Programme
 from mentoring.services import pairs_with_people, quiet_pairs, unpaired_mentees, weights_for
-from registry.listing import paginate
+from registry.listing import paginate, sort_key
 from registry.models import AcademicYear
 from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
@@ -49,24 +49,33 @@ PROGRAMME_SORTS = {
 }
 
 
+def _pair_counts() -> dict:
+    return {
+        "open_pairs": Count("pairs", filter=Q(pairs__status__in=Pair.OPEN_STATUSES), distinct=True),
+        "proposed_pairs": Count("pairs", filter=Q(pairs__status=Pair.Status.PROPOSED), distinct=True),
+        "closed_pairs": Count("pairs", filter=Q(pairs__status__in=(Pair.Status.COMPLETED, Pair.Status.ENDED_EARLY)),
+                              distinct=True),
+    }
+
+
+def _programme_rows(ids):
+    """The page's programmes with their pairs counted: grouping every pair of a district before the
+    first page was the list's cost."""
+    return Programme.objects.filter(pk__in=ids).order_by().select_related("organisation", "form").annotate(
+        **_pair_counts())
+
+
 @read_only
 def programme_list(request):
     """The programmes of one academic year (``?year=2025``, the current one by default), filtered by
     organisation and form, sorted and paginated like every list."""
     year = AcademicYear.objects.from_param(request.GET.get("year"))
-    programmes = (
-        Programme.objects.visible_to(request.scope)
-        .filter(academic_year=year)
-        .select_related("organisation", "form")
-        .annotate(
-            open_pairs=Count("pairs", filter=Q(pairs__status__in=Pair.OPEN_STATUSES), distinct=True),
-            proposed_pairs=Count("pairs", filter=Q(pairs__status=Pair.Status.PROPOSED), distinct=True),
-            closed_pairs=Count("pairs", filter=Q(pairs__status__in=(Pair.Status.COMPLETED, Pair.Status.ENDED_EARLY)),
-                               distinct=True),
-        )
-    )
+    programmes = Programme.objects.visible_to(request.scope).filter(academic_year=year)
+    if sort_key(request, PROGRAMME_SORTS, "organisation") in ("open", "proposed", "closed"):
+        programmes = programmes.annotate(**_pair_counts())  # the counts of the whole scope for their own sort
     filterset = ProgrammeListFilter(request.GET, queryset=programmes, scope=request.scope)
-    listing = paginate(request, filterset.qs, sorts=PROGRAMME_SORTS, default="organisation")
+    listing = paginate(request, filterset.qs, sorts=PROGRAMME_SORTS, default="organisation",
+                       page_rows=_programme_rows)
     return render(request, "mentoring/programme_list.html", {
         "filter": filterset, "listing": listing, "year": year, "years": AcademicYear.objects.all(),
         "can_edit": request.scope.editable_organisations(Perm.EDIT_MENTORING).exists(),

@@ -77,12 +77,18 @@ class ParticipantQuerySet(ScopedQuerySet):
     def current(self):
         return self.filter(is_archived=False)
 
-    def with_consent_state(self, on: datetime.date | None = None):
-        """Annotate ``has_valid_consent`` and ``has_any_consent`` for the mentoring purpose, in SQL."""
+    def with_consent_state(self, on: datetime.date | None = None, *, among=None):
+        """Annotate ``has_valid_consent`` and ``has_any_consent`` for the mentoring purpose, in SQL.
+
+        ``among``: the ids of the people asked about (a list's page). PostgreSQL may answer ``EXISTS`` by
+        hashing every consent of the table; naming the ids keeps that to the page's consents.
+        """
         from registry.models.consents import Consent
 
         on = on or timezone.localdate()
         consents = Consent.objects.filter(participant=OuterRef("pk"), purpose=Consent.Purpose.MENTORING)
+        if among is not None:
+            consents = consents.filter(participant_id__in=among)
         return self.annotate(
             has_valid_consent=Exists(consents.valid_on(on)),
             has_any_consent=Exists(consents),
@@ -172,6 +178,8 @@ class Participant(models.Model):
             models.Index(fields=["organisation", "last_name", "first_name"]),
             models.Index(fields=["organisation", "category"]),
             models.Index(fields=["organisation", "search_name"]),
+            # The list's default order across a whole district: read in index order up to the page.
+            models.Index(fields=["last_name", "first_name", "patronymic", "id"], name="participant_name_order"),
         ]
 
     def __str__(self):

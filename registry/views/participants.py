@@ -26,11 +26,8 @@ def _participant(request, pk):
 
 @read_only
 def participant_list(request):
-    filterset = participant_filter(
-        request,
-        Participant.objects.select_related("mentor_profile", "mentee_profile"),
-    )
-    listing = paginate(request, filterset.qs, sorts=filters.SORTS)
+    filterset = participant_filter(request)
+    listing = paginate(request, filterset.qs, sorts=filters.SORTS, page_rows=_page_rows)
     query = request.GET.copy()
     for key in ("page", "per_page", "sort"):
         query.pop(key, None)
@@ -50,6 +47,13 @@ def participant_list(request):
         "can_edit": request.scope.editable_organisations().exists(),
         "class_blanks": class_blanks,
     })
+
+
+def _page_rows(ids):
+    """The page's people with their profiles, organisation and consent state: the count and the sort of
+    the whole scope run over bare keys, the consent subqueries over these ≤ page-size rows only."""
+    return (Participant.objects.filter(pk__in=ids).order_by()
+            .select_related("organisation", "mentor_profile", "mentee_profile").with_consent_state(among=ids))
 
 
 def _class_blanks(request, filterset):
