@@ -9,7 +9,8 @@ sentence needs by registry.grammar — «Организовать в Муниц�
 nominative, as registers do.
 
 Contents by kind follow the seeds: «Об организации наставничества» is seed 001's template with the
-named curator and the working group of seed 002; the others are the orders the roadmaps ask for
+named curator and the working group of seed 002 (mentoring.organisation_order, with the Положение and the
+roadmap as its appendices 1 and 2); the others are the orders the roadmaps ask for
 (pairs and groups, individual plans, appointing mentors, rewards).
 """
 
