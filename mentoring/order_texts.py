@@ -9,7 +9,8 @@ sentence needs by registry.grammar — «Организовать в Муниц�
 nominative, as registers do.
 
 Contents by kind follow the seeds: «Об организации наставничества» is seed 001's template with the
-named curator and the working group of seed 002; the others are the orders the roadmaps ask for
+named curator and the working group of seed 002 (mentoring.organisation_order, with the Положение and the
+roadmap as its appendices 1 and 2); the others are the orders the roadmaps ask for
 (pairs and groups, individual plans, appointing mentors, rewards).
 """
 
@@ -22,23 +23,23 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from mentoring.models import Membership, MentorLink, Order, Pair, PlanItem, Programme
+from mentoring.models import Membership, MentorLink, Order, Pair, PlanItem
 from mentoring.wording import (
     participant_line,
     position_or_class,
     programme_phrase,
-    role_words,
     short_date,
     term,
     user_short_name,
 )
 from registry import grammar
-from registry.models import MenteeProfile, MentorProfile, Participant, RoleAssignment
+from registry.models import Participant, RoleAssignment
 from registry.scoping import Role
 
-# 2: place, «С приказом ознакомлены», names declined, signature «И. О. Фамилия». The PDF template
-# still prints version 1 (signed before), which has none of the new keys.
-CONTENT_VERSION = 2
+# 2: place, «С приказом ознакомлены», names declined, signature «И. О. Фамилия». 3: the organisation
+# order's appendices 1 (Положение, "regulations") and 2 (roadmap, "roadmap") printed. The PDF template
+# still prints versions 1 and 2 (signed before), which have none of the new keys.
+CONTENT_VERSION = 3
 
 # Seed 002: individual plans are implemented at least to 90%.
 PLAN_TARGET_PERCENT = 90
@@ -177,104 +178,11 @@ class _Text:
 
 
 def _organisation_points(text: _Text):
-    organisation, year, warnings = text.organisation, text.year, text.warnings
-    # The short name after «в» and as a genitive attribute: «в МБОУ СОШ № 1», «в Лицее № 2».
-    in_short, of_short = organisation.name_in("loct", "short"), organisation.name_in("gent", "short")
-    curator = text.curator
-    group = list(text.roles.filter(role=Role.WORKING_GROUP).order_by("user__last_name", "user__first_name", "pk"))
-    mentors = list(
-        MentorProfile.objects.filter(participant__organisation=organisation, participant__is_archived=False)
-        .select_related("participant").prefetch_related("topics")
-        .order_by("participant__last_name", "participant__first_name", "participant__patronymic", "pk")
-    )
-    mentees = list(
-        MenteeProfile.objects.filter(participant__organisation=organisation, participant__is_archived=False)
-        .select_related("participant").prefetch_related("topics")
-        .order_by("participant__last_name", "participant__first_name", "participant__patronymic", "pk")
-    )
-    forms = list(
-        Programme.objects.filter(organisation=organisation, academic_year=text.order.academic_year)
-        .select_related("form").order_by("form__position").values_list("form__name", flat=True)
-    )
+    # Its own module (seed 001's points, the Положение and the roadmap as appendices), which imports
+    # this one's helpers: imported when called, not at the top.
+    from mentoring.organisation_order import organisation_points
 
-    if curator is None:
-        warnings.append(_("В организации нет действующего куратора программы наставничества: пункт 3 останется с пустой строкой."))
-        curator_words = BLANK
-    else:
-        # Seed 002: «Заместителя директора по УВР Хохлову Е.В. назначить куратором …».
-        curator_words = role_words(curator, "accs")
-        text.acquaint_user(curator)
-    if not group:
-        warnings.append(_("Состав рабочей группы пуст: назначьте членов рабочей группы в карточке организации."))
-    if not mentors:
-        warnings.append(_("В базе наставников никого нет: реестр наставников будет пустым."))
-    if not mentees:
-        warnings.append(_("В базе наставляемых никого нет: список наставляемых будет пустым."))
-    for assignment in group:
-        text.acquaint_user(assignment)
-
-    points = [
-        _point(f"Организовать в {organisation.name_in('loct')} внедрение системы (целевой модели) "
-               f"наставничества обучающихся на {year} учебный год."),
-        _point("Утвердить:", subpoints=[
-            f"Положение о наставничестве в {in_short} (приложение № 1).",
-            (f"«Дорожную карту» внедрения целевой модели наставничества в {in_short} на {year} учебный год "
-             "(приложение № 2)."),
-            "Реестр наставников (приложение № 3).",
-            "Список наставляемых (приложение № 4).",
-            "Состав рабочей группы по внедрению целевой модели наставничества (приложение № 5).",
-        ]),
-        _point("Назначить ответственным исполнителем (куратором) по внедрению и реализации системы "
-               f"наставничества {curator_words}."),
-    ]
-    if forms:
-        points.append(_point(
-            f"Реализовать в {year} учебном году программы наставничества по формам: "
-            + ", ".join(f"«{name}»" for name in forms) + "."
-        ))
-    points += [
-        _point("Рабочей группе обеспечить организационное, методическое и аналитическое сопровождение "
-               "реализации Дорожной карты в соответствии с обязанностями, указанными в приложении № 5."),
-        _point(f"{text.curator_to()} организовать мониторинг эффективности реализации "
-               "программы наставничества 1 раз в полугодие."),
-        _point(f"{text.curator_to()} ежегодно в срок не позднее 30 декабря вносить информацию о "
-               "количестве участников программы наставничества в форму федерального статистического наблюдения "
-               "и направлять её в региональный наставнический центр."),
-    ]
-
-    mentor_rows = []
-    for profile in mentors:
-        person = profile.participant
-        topics = ", ".join(t.name for t in profile.topics.all())
-        competencies = "; ".join(part for part in (topics, profile.competencies.strip()) if part)
-        mentor_rows.append([person.full_name, position_or_class(person), competencies, str(profile.capacity)])
-    mentee_rows = []
-    for profile in mentees:
-        person = profile.participant
-        request = profile.request.strip() or ", ".join(t.name for t in profile.topics.all())
-        mentee_rows.append([person.full_name, person.class_name or person.position, request])
-    group_rows = [[user_short_name(a.user), grammar.lower_first(a.position), a.duty] for a in group]
-
-    appendices = [
-        _appendix(1, f"Положение о наставничестве в {in_short}",
-                  note="Утверждается отдельным документом."),
-        _appendix(2, f"«Дорожная карта» внедрения целевой модели наставничества в {in_short} на {year} учебный год",
-                  note="Утверждается отдельным документом."),
-        _appendix(3, f"Реестр наставников {of_short} на {year} учебный год", _table(
-            ["№ п/п", "ФИО наставника", "Должность / класс", "Ключевые компетенции", "Может взять наставляемых"],
-            _numbered(mentor_rows), "Наставников в базе нет.", ["8%", "25%", "20%", "35%", "12%"],
-        )),
-        _appendix(4, f"Список наставляемых {of_short} на {year} учебный год", _table(
-            ["№ п/п", "ФИО наставляемого", "Класс / группа", "Основной запрос"],
-            _numbered(mentee_rows), "Наставляемых в базе нет.", ["8%", "30%", "15%", "47%"],
-        )),
-        _appendix(5, "Состав рабочей группы, осуществляющей организационную, методическую и аналитическую "
-                     f"деятельность по внедрению целевой модели наставничества в {in_short}", _table(
-            ["№ п/п", "ФИО", "Должность", "Обязанности"],
-            _numbered(group_rows), "Члены рабочей группы не назначены.", ["8%", "22%", "23%", "47%"],
-        )),
-    ]
-    return points, appendices
+    return organisation_points(text)
 
 
 def _acquaint_mentors(text: _Text, pairs: list[Pair]) -> None:

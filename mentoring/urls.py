@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mentoring.views import documents, meetings, orders, pairs, plans, programmes, proposals, unpaired
+from mentoring.views import documents, meetings, orders, pairs, plans, programmes, proposals, regulations, unpaired
 
 app_name = "mentoring"
 
@@ -45,4 +45,5 @@ urlpatterns = [
     path("orders/<int:pk>/edit/", orders.order_edit, name="order_edit"),
     path("orders/<int:pk>/sign/", orders.order_sign, name="order_sign"),
     path("orders/<int:pk>.pdf", orders.order_pdf, name="order_pdf"),
+    path("orders/<int:pk>/regulations.pdf", regulations.order_regulations_pdf, name="order_regulations_pdf"),
 ]

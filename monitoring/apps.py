@@ -16,3 +16,8 @@ class MonitoringConfig(AppConfig):
 
         audit.register(MonitoringReport, exclude_fields=["figures"])
         audit.register(BestPractice)
+
+        from monitoring.document_targets import targets_source
+        from registry.document_sources import register_document_source
+
+        register_document_source("targets", targets_source)

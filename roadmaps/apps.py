@@ -17,3 +17,8 @@ class RoadmapsConfig(AppConfig):
         # The templates are data in the repository (roadmaps/seed_templates/*.yaml): every migrate
         # brings the database's copy up to date.
         post_migrate.connect(load_templates, sender=self, dispatch_uid="roadmaps.load_templates")
+
+        from registry.document_sources import register_document_source
+        from roadmaps.order_appendix import roadmap_source
+
+        register_document_source("roadmap", roadmap_source)

@@ -230,3 +230,35 @@ def test_consent_blank_over_http_is_one_page_too(demo_district, db):
     response = client.get(reverse("registry:consent_blank", args=[child.pk, "representative"]))
     assert response.status_code == 200
     assert len(pages(response.content)) == 1
+
+
+def test_the_organisation_order_prints_the_polozhenie_and_the_roadmap_after_it(demo_district, db):
+    """Appendices 1 (Положение, «УТВЕРЖДЕНО» by this order) and 2 (the roadmap) follow the order in the same
+    PDF, each from a new page, and the Положение on its own is numbered the same way."""
+    from mentoring.regulations import regulations_of, render_regulations_pdf
+
+    for organisation in demo_district:
+        order = order_of(organisation, Order.Kind.ORGANISATION)
+        content = order_service.build_content(order)
+        texts = pages(order_service.render_order_pdf(content, draft=False, signed_by="Проверка"))
+        where = organisation.short_name
+        signed = next(n for n, text in enumerate(texts) if content["signature"]["name"] in text)
+        reference = f"к приказу от {content['date_short']} № {content['number']}"
+        starts = []
+        for number in range(1, 6):
+            head = squash(f"Приложение № {number} {reference}")
+            starts.append(next(n for n, text in enumerate(texts) if squash(text).startswith(head)))
+        assert signed < starts[0] < starts[1] < starts[2] < starts[3] < starts[4], (where, signed, starts)
+        first = squash(texts[starts[0]])
+        assert squash(f"УТВЕРЖДЕНО приказом {organisation.name_in('gent', 'short')}") in first, where
+        assert squash("ПОЛОЖЕНИЕ о наставничестве") in first, where
+        # The Положение ends before the roadmap begins, with its final provisions.
+        assert squash("9. Заключительные положения") in squash(" ".join(texts[starts[0]:starts[1]])), where
+        roadmap = content["appendices"][1]["roadmap"]
+        assert roadmap, where
+        assert squash(roadmap["stages"][0]["items"][0]["title"])[:40] in squash(texts[starts[1]]), where
+
+        alone = pages(render_regulations_pdf(content, regulations_of(content), draft=False))
+        assert len(alone) == starts[1] - starts[0], where  # the same text, the same pages
+        for number, text in enumerate(alone, start=1):
+            assert f"Страница {number} из {len(alone)}" in text, where
