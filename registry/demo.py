@@ -70,7 +70,8 @@ from registry.models import (
     Topic,
     User,
 )
-from registry.models.people import ADULT_AGE, SELF_CONSENT_AGE, age_on
+from registry.models.consents import signer_by_age
+from registry.models.people import age_on
 from registry.scoping import Role
 from registry.services import current_consent_text
 
@@ -757,6 +758,8 @@ def build_organisations(ctx: DemoContext) -> None:
         Organisation(
             municipality=ctx.municipality, kind=spec.kind, short_name=spec.short_name, full_name=spec.full_name,
             address=spec.address, director_name=spec.director_name,
+            # The publication consent (art. 10.1) names the site; «.example» keeps it from being anyone's.
+            website=f"https://{translit(spec.short_name)}.selivanovo.example",
         )
         for spec in ctx.specs if spec.short_name not in existing
     ]
@@ -924,8 +927,13 @@ def build_partners(ctx: DemoContext) -> None:
             last, first, patronymic, _father = names.adult(gender)
             with_agreement = number == 1 or rng.random() < 0.6
             signed = random_date(rng, datetime.date(ctx.today.year - 3, 1, 15), ctx.today - datetime.timedelta(days=60))
+            # An rng of its own: the address is printed in transfer consents, and adding it must not
+            # change what the rest of the demo draws.
+            street = random.Random(f"{ctx.seed}/partner-address/{spec.short_name}/{name}")
             partner = Partner(
                 organisation=organisation, name=name,
+                address=f"{POSTCODE}, {DISTRICT_ADDRESS}, п. Красная Горбатка, {street.choice(STREETS)}, "
+                        f"д. {street.randint(1, 60)}",
                 contact_person=f"{last} {first} {patronymic}, {contact_position.lower()}",
                 phone=phone(rng), email=rng.choice(("", f"{translit(last)}@partner.example")),
                 agreement_number=f"{rng.randint(3, 48)}/{signed:%y}" if with_agreement else "",
@@ -1429,15 +1437,8 @@ class OrganisationPeople:
 
     @staticmethod
     def signer(plan: PersonPlan, signed: datetime.date) -> str:
-        birth = plan.participant.birth_date
-        if birth is None:
-            return Consent.SignedBy.PARTICIPANT
-        age = age_on(birth, signed)
-        if age < SELF_CONSENT_AGE:
-            return Consent.SignedBy.REPRESENTATIVE
-        if age < ADULT_AGE:
-            return Consent.SignedBy.BOTH
-        return Consent.SignedBy.PARTICIPANT
+        # The demo gives every student a birth date; a person without one signs personally.
+        return signer_by_age(plan.participant.birth_date, signed, is_student=False)
 
     def representative(self, plan: PersonPlan, signed_by: str) -> dict:
         if signed_by == Consent.SignedBy.PARTICIPANT:

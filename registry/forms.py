@@ -105,7 +105,7 @@ class MenteeProfileForm(CrispyMixin, forms.ModelForm):
 class ConsentForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Consent
-        fields = ["purpose", "signed_by", "representative_name", "representative_relation", "representative_document",
+        fields = ["purpose", "partner", "signed_by", "representative_name", "representative_relation", "representative_document",
                   "signed_on", "valid_until", "scan"]
 
     def __init__(self, *args, participant, **kwargs):
@@ -113,6 +113,7 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
         self.instance.participant = participant
         today = timezone.localdate()
         self.fields["signed_on"].initial = today
+        self.fields["partner"].queryset = Partner.objects.filter(organisation_id=participant.organisation_id)
         allowed = Consent.required_signers(
             participant.birth_date, today, participant.category == Participant.Category.STUDENT
         )
@@ -174,7 +175,7 @@ class ArchiveForm(CrispyMixin, forms.Form):
 class PartnerForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Partner
-        fields = ["organisation", "name", "contact_person", "phone", "email", "agreement_number", "agreement_date",
+        fields = ["organisation", "name", "address", "contact_person", "phone", "email", "agreement_number", "agreement_date",
                   "agreement_file", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
@@ -207,7 +208,7 @@ class OrganisationForm(CrispyMixin, forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["kind", "full_name", "short_name", "address", "locality", "director_position", "director_name",
+        fields = ["kind", "full_name", "short_name", "address", "inn", "ogrn", "website", "locality", "director_position", "director_name",
                   "director_gender", "name_gent", "name_datv", "name_accs", "name_ablt", "name_loct"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in
                    ("full_name", "name_gent", "name_datv", "name_accs", "name_ablt", "name_loct")}

@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from registry import processing
 from registry.models import Consent, ConsentText, Participant, ProcessingStop
+from registry.models.consents import text_signer
 
 
 def current_consent_text(*, purpose: str, signed_by: str) -> ConsentText | None:
-    signer = ConsentText.Signer.ADULT if signed_by == Consent.SignedBy.PARTICIPANT else ConsentText.Signer.REPRESENTATIVE
-    return ConsentText.objects.filter(purpose=purpose, signer=signer, is_current=True).first()
+    return ConsentText.objects.filter(purpose=purpose, signer=text_signer(signed_by), is_current=True).first()
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from registry import models
+from registry.models.consents import text_signer
 from registry.scoping import Role
 
 
@@ -125,9 +126,7 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     signed_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
     text = factory.LazyAttribute(
         lambda o: consent_text(
-            o.purpose,
-            models.ConsentText.Signer.ADULT if o.signed_by == models.Consent.SignedBy.PARTICIPANT
-            else models.ConsentText.Signer.REPRESENTATIVE,
+            o.purpose, text_signer(o.signed_by),
         )
     )
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from registry.models import ConsentPurpose, ConsentText
@@ -15,19 +16,27 @@ from tests import factories
 FONT_FILE_KEYS = ("/FontFile", "/FontFile2", "/FontFile3")
 
 
+TODAY = timezone.localdate()
+
+
+def years_ago(years, days=0):
+    return TODAY.replace(year=TODAY.year - years) - datetime.timedelta(days=days)
+
+
 @pytest.fixture
 def participant(district):
+    """Смирнова Алёна Игоревна, 15 years old: her blank is hers and her representative's."""
     district.school1.address = "602332, Владимирская область, пос. Красная Горбатка, ул. Школьная, д. 1"
     district.school1.save()
     return factories.ParticipantFactory(
         organisation=district.school1, last_name="Смирнова", first_name="Алёна", patronymic="Игоревна",
-        birth_date=datetime.date(2010, 3, 12), class_name="9Б",
+        birth_date=years_ago(15, days=40), class_name="9Б",
     )
 
 
-def blank_url(participant, signer, **query):
-    url = reverse("registry:consent_blank", args=[participant.pk, signer])
-    return url + "".join(f"?{key}={value}" for key, value in query.items())
+def blank_url(participant, **query):
+    url = reverse("registry:consent_blank", args=[participant.pk])
+    return url + ("?" + "&".join(f"{key}={value}" for key, value in query.items()) if query else "")
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -64,13 +73,18 @@ def font_descriptor(font):
     return descriptor.get_object() if descriptor is not None else None
 
 
-@pytest.mark.parametrize("signer, own_words, other_words", [
-    ("adult", "свободно, своей волей и в своём интересе", "являясь законным представителем"),
-    ("representative", "являясь законным представителем несовершеннолетней Смирновой Алёны Игоревны, 12.03.2010 г. р.,",
-     "свободно, своей волей"),
-], ids=["adult", "representative"])
-def test_blank_is_prefilled_with_the_current_text(district, client_for, participant, signer, own_words, other_words):
-    response = client_for(district.curator1).get(blank_url(participant, signer))
+@pytest.mark.parametrize("age, signer, own_words, other_words", [
+    (19, "adult", "свободно, своей волей и в своём интересе даю согласие", "законным представителем"),
+    (8, "representative", "являясь законным представителем несовершеннолетней Смирновой Алёны Игоревны, {birth} г. р.,",
+     "своей волей и в своём интересе"),
+    (15, "minor", "с согласия моего законного представителя", "являясь законным представителем"),
+], ids=["adult-19", "representative-8", "minor-15"])
+def test_blank_is_prefilled_with_the_current_text_for_the_age(district, client_for, participant, age, signer,
+                                                              own_words, other_words):
+    participant.birth_date = years_ago(age, days=40)
+    participant.save()
+    birth = f"{participant.birth_date:%d.%m.%Y}"
+    response = client_for(district.curator1).get(blank_url(participant))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -80,25 +94,28 @@ def test_blank_is_prefilled_with_the_current_text(district, client_for, particip
     text = pdf_text(pdf)
     current = ConsentText.objects.get(purpose=ConsentPurpose.MENTORING, signer=signer, is_current=True)
     assert "Смирнова Алёна Игоревна" in text
-    assert "12.03.2010" in text
+    assert birth in text
     assert "9Б" in text
     assert district.school1.full_name in text
     assert "пос. Красная Горбатка, ул. Школьная, д. 1" in text
     assert current.title in text
     assert f"Редакция текста {current.version}" in text
-    assert own_words in text
+    assert own_words.format(birth=birth) in text
     assert other_words not in text
     assert "«___» ____________ 20___ г." in text
     assert not re.search(r"\{(participant|representative|organisation|address|purpose|minor)(:\w+)?\}", text)
     # The operator in the dative after «даю согласие»: never the nominative pasted into the sentence.
     dative = district.school1.full_name.replace("Муниципальное бюджетное общеобразовательное учреждение",
                                                 "Муниципальному бюджетному общеобразовательному учреждению")
-    assert f"даю согласие {dative} (адрес:" in text
+    assert f"даю согласие {dative} (далее — оператор; адрес:" in text
     if signer == "representative":
         assert "Я, ______" in text  # the representative's name is written by hand
-        assert "подпись несовершеннолетнего (с 14 лет)" in text
+        assert "подпись несовершеннолетнего" not in text  # under 14 the representative alone signs
+    elif signer == "minor":
+        assert f"Я, Смирнова Алёна Игоревна, {birth} г. р." in text
+        assert "Законный представитель" in text and "Несовершеннолетний" in text
     else:
-        assert "Я, Смирнова Алёна Игоревна, 12.03.2010 г. р." in text
+        assert f"Я, Смирнова Алёна Игоревна, {birth} г. р." in text
         assert "несовершеннолетн" not in text
 
     fonts = pdf_fonts(pdf)
@@ -111,13 +128,13 @@ def test_blank_is_prefilled_with_the_current_text(district, client_for, particip
 
 
 def test_blank_follows_purpose_and_the_newest_wording(district, client_for, participant):
-    ConsentText.objects.filter(purpose=ConsentPurpose.PUBLICATION, signer="adult").update(is_current=False)
+    ConsentText.objects.filter(purpose=ConsentPurpose.PUBLICATION, signer="minor").update(is_current=False)
     ConsentText.objects.create(
-        purpose=ConsentPurpose.PUBLICATION, signer="adult", version="2026-7", title="Согласие на публикацию",
+        purpose=ConsentPurpose.PUBLICATION, signer="minor", version="2026-7", title="Согласие на публикацию",
         body="Я, {participant}, разрешаю {organisation} публиковать снимки {unknown}.\nАдрес: {address}.",
     )
 
-    response = client_for(district.curator1).get(blank_url(participant, "adult", purpose="publication"))
+    response = client_for(district.curator1).get(blank_url(participant, purpose="publication"))
 
     assert response.status_code == 200
     text = pdf_text(response.content)
@@ -127,23 +144,35 @@ def test_blank_follows_purpose_and_the_newest_wording(district, client_for, part
 
 
 def test_other_organisation_gets_404(district, client_for, participant):
-    response = client_for(district.curator2).get(blank_url(participant, "adult"))
+    response = client_for(district.curator2).get(blank_url(participant))
     assert response.status_code == 404
 
 
 def test_municipal_curator_of_the_same_municipality_gets_the_blank(district, client_for, participant):
-    response = client_for(district.municipal).get(blank_url(participant, "representative"))
+    response = client_for(district.municipal).get(blank_url(participant))
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF-")
 
 
-@pytest.mark.parametrize("signer, query", [
-    ("parent", {}),
-    ("ADULT", {}),
-    ("adult", {"purpose": "marketing"}),
-], ids=["unknown-signer", "signer-case", "unknown-purpose"])
-def test_unknown_signer_or_purpose_is_404(district, client_for, participant, signer, query):
-    response = client_for(district.curator1).get(blank_url(participant, signer, **query))
+@pytest.mark.parametrize("query", [
+    {"purpose": "marketing"},
+    {"purpose": "MENTORING"},
+    {"purpose": "partner_transfer"},  # the school has two partners: which one the blank names is not said
+    {"purpose": "partner_transfer", "partner": "abc"},
+    {"purpose": "partner_transfer", "partner": "9" * 30},
+    {"purpose": "partner_transfer", "partner": "-1"},
+], ids=["unknown-purpose", "purpose-case", "transfer-without-partner", "partner-not-a-number", "partner-huge",
+        "partner-negative"])
+def test_unknown_purpose_or_partner_is_404(district, client_for, participant, query):
+    factories.PartnerFactory(organisation=district.school1, name="ООО «Вектор»")
+    factories.PartnerFactory(organisation=district.school1, name="АО «Заря»")
+    response = client_for(district.curator1).get(blank_url(participant, **query))
+    assert response.status_code == 404
+
+
+def test_a_partner_of_another_organisation_is_404(district, client_for, participant):
+    other = factories.PartnerFactory(organisation=district.school2, name="ООО «Чужой»")
+    response = client_for(district.curator1).get(blank_url(participant, purpose="partner_transfer", partner=other.pk))
     assert response.status_code == 404
 
 

@@ -177,7 +177,7 @@ def test_curator_enters_a_representative_consent_with_scan(district, client_for)
     assert response.status_code == 302
     consent = child.consents.get()
     assert consent.created_by == district.curator1
-    assert consent.text.signer == ConsentText.Signer.REPRESENTATIVE
+    assert consent.text.signer == ConsentText.Signer.MINOR  # 14–17: the child gives it, the representative signs too
     assert consent.scan.name.endswith(".pdf")
 
 

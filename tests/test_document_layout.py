@@ -15,7 +15,7 @@ from mentoring import orders as order_service
 from mentoring.models import Order, Pair
 from mentoring.order_kinds import municipal
 from registry import demo
-from registry.models import ConsentPurpose, ConsentText, Organisation, Participant, User
+from registry.models import ConsentPurpose, ConsentText, Organisation, Participant, Partner, User
 from registry.pdf import render_pdf
 from registry.views.pdf import consent_blank_context
 
@@ -191,7 +191,7 @@ def test_key_sentences_carry_the_cases(demo_district, db):
     ):
         child = minors(organisation).first()
         text = squash(" ".join(pages(blank(child, ConsentText.Signer.REPRESENTATIVE))))
-        assert squash(f"даю согласие {dative} (адрес:") in text, organisation
+        assert squash(f"даю согласие {dative} (далее — оператор; адрес:") in text, organisation
         genitive = "несовершеннолетней" if child.patronymic.endswith("на") else "несовершеннолетнего"
         assert squash(f"являясь законным представителем {genitive}") in text
 
@@ -203,21 +203,29 @@ def minors(organisation):
 
 def blank(participant, signer, purpose=ConsentPurpose.MENTORING) -> bytes:
     text = ConsentText.objects.get(purpose=purpose, signer=signer, is_current=True)
-    return render_pdf("registry/pdf/consent_blank.html", consent_blank_context(participant, text))
+    # A transfer blank names the recipient: the organisation's partner with the longest name and address.
+    partner = max(Partner.objects.filter(organisation_id=participant.organisation_id),
+                  key=lambda p: len(p.name) + len(p.address), default=None)
+    return render_pdf("registry/pdf/consent_blank.html", consent_blank_context(participant, text, partner))
 
 
-def test_a_minors_consent_blank_is_one_page_with_both_signatures(demo_district, db):
+@pytest.mark.parametrize("signer, signatures", [
+    (ConsentText.Signer.REPRESENTATIVE, 1),  # under 14: the representative alone
+    (ConsentText.Signer.MINOR, 2),  # 14–17: the child and the representative
+])
+def test_a_minors_consent_blank_is_one_page_with_its_signatures(demo_district, db, signer, signatures):
     for organisation in demo_district:
         # The longest names print the longest lines.
         children = sorted(minors(organisation)[:40], key=lambda p: len(p.full_name), reverse=True)[:2]
         assert children, organisation
         for child in children:
             for purpose in ConsentPurpose.values:
-                pdf = blank(child, ConsentText.Signer.REPRESENTATIVE, purpose)
+                pdf = blank(child, signer, purpose)
                 texts = pages(pdf)
                 assert len(texts) == 1, (organisation.short_name, child.full_name, purpose)
-                assert "подпись несовершеннолетнего (с 14 лет)" in texts[0]
-                assert texts[0].count("расшифровка подписи") == 2
+                assert texts[0].count("расшифровка подписи") == signatures
+                assert ("Несовершеннолетний подпись" in texts[0]) == (signer == ConsentText.Signer.MINOR)
+                assert "Законный представитель" in texts[0]
                 assert "«___» ____________ 20___ г." in texts[0]
                 assert "Страница" not in texts[0]
 
@@ -227,7 +235,7 @@ def test_consent_blank_over_http_is_one_page_too(demo_district, db):
     client = Client()
     client.force_login(curator)
     child = minors(curator.role_assignments.get().organisation).first()
-    response = client.get(reverse("registry:consent_blank", args=[child.pk, "representative"]))
+    response = client.get(reverse("registry:consent_blank", args=[child.pk]))
     assert response.status_code == 200
     assert len(pages(response.content)) == 1
 

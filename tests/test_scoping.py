@@ -99,7 +99,7 @@ def school1_urls(objs):
         reverse("registry:mentor_file", args=[p, "portfolio"]),
         reverse("registry:mentor_file", args=[p, "certificate"]),
         reverse("registry:consent_create", args=[p]),
-        reverse("registry:consent_blank", args=[p, "adult"]),
+        reverse("registry:consent_blank", args=[p]),
         reverse("registry:consent_revoke", args=[c]),
         reverse("registry:consent_scan", args=[c]),
         reverse("registry:partner_detail", args=[partner]),

@@ -235,7 +235,7 @@ def _check_consent(row: ImportRow, texts: ConsentTexts) -> None:
             for name, messages in invalid.message_dict.items():
                 problems.setdefault(name, messages)
     columns = {"signed_on": "consent_date", "signed_by": "consent_date", "purpose": "consent_purpose",
-               "text": "consent_purpose"}
+               "text": "consent_purpose", "partner": "consent_purpose"}
     for name, messages in problems.items():
         column = columns.get(name, name if name in CONSENT_COLUMNS else "consent_date")
         for message in messages:

@@ -1,4 +1,8 @@
-"""Consent to personal-data processing (152-ФЗ, art. 9), one per purpose, never deleted."""
+"""Consent to personal-data processing (152-ФЗ, art. 9; publication under art. 10.1), one per purpose, never deleted.
+
+Who signs depends on the person's age on the day of signing, and that rule lives in ``signer_by_age``
+only: the consent form, the import, the printed blank and the demo all ask it.
+"""
 
 import datetime
 import uuid
@@ -29,6 +33,8 @@ class ConsentText(models.Model):
     class Signer(models.TextChoices):
         ADULT = "adult", _("Совершеннолетний участник")
         REPRESENTATIVE = "representative", _("Законный представитель несовершеннолетнего")
+        # 14–17: the child gives the consent and the representative signs it too.
+        MINOR = "minor", _("Несовершеннолетний от 14 лет вместе с законным представителем")
 
     purpose = models.CharField(_("цель"), max_length=20, choices=ConsentPurpose.choices)
     signer = models.CharField(_("кто подписывает"), max_length=20, choices=Signer.choices)
@@ -37,8 +43,10 @@ class ConsentText(models.Model):
     body = models.TextField(
         _("текст"),
         help_text=_("Подстановки: {participant}, {representative}, {organisation}, {address}, {purpose}, {minor} "
-                    "(«несовершеннолетний» в роде ребёнка); падеж через двоеточие: {organisation:datv}, "
-                    "{participant:gent}, {minor:gent} (gent, datv, accs, ablt, loct)."),
+                    "(«несовершеннолетний» в роде ребёнка), {requisites} (ИНН и ОГРН), {website}, {authority} "
+                    "(орган управления образованием), {partner} (получатель сведений с адресом и соглашением); "
+                    "падеж через двоеточие: {organisation:datv}, {participant:gent}, {minor:gent} "
+                    "(gent, datv, accs, ablt, loct)."),
     )
     is_current = models.BooleanField(_("действующая редакция"), default=True)
     introduced_on = models.DateField(_("введена"), default=timezone.localdate)
@@ -56,6 +64,29 @@ class ConsentText(models.Model):
 
     def __str__(self):
         return f"{self.get_purpose_display()} — {self.get_signer_display()}, ред. {self.version}"
+
+
+def signer_by_age(birth_date: datetime.date | None, on: datetime.date, *, is_student: bool) -> str | None:
+    """Who signs a consent on ``on`` (Consent.SignedBy): under 14 the legal representative alone, from the
+    14th birthday to the 18th the child together with the representative, from the 18th birthday the
+    person. None: a student without a birth date, who may be either of the first two."""
+    if birth_date is None:
+        return None if is_student else Consent.SignedBy.PARTICIPANT
+    age = age_on(birth_date, on)
+    if age < SELF_CONSENT_AGE:
+        return Consent.SignedBy.REPRESENTATIVE
+    if age < ADULT_AGE:
+        return Consent.SignedBy.BOTH
+    return Consent.SignedBy.PARTICIPANT
+
+
+def text_signer(signed_by: str) -> str:
+    """The wording (ConsentText.Signer) that a consent signed by ``signed_by`` is given in."""
+    return {
+        Consent.SignedBy.PARTICIPANT: ConsentText.Signer.ADULT,
+        Consent.SignedBy.REPRESENTATIVE: ConsentText.Signer.REPRESENTATIVE,
+        Consent.SignedBy.BOTH: ConsentText.Signer.MINOR,
+    }[signed_by]
 
 
 class ConsentQuerySet(ScopedQuerySet):
@@ -94,6 +125,11 @@ class Consent(models.Model):
                                default=ConsentPurpose.MENTORING)
     text = models.ForeignKey(
         ConsentText, on_delete=models.PROTECT, related_name="consents", verbose_name=_("редакция текста")
+    )
+    partner = models.ForeignKey(
+        "registry.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="consents",
+        verbose_name=_("кому передаются сведения"),
+        help_text=_("Для согласия на передачу сведений: организация-партнёр, названная в согласии."),
     )
     signed_by = models.CharField(_("кто подписал"), max_length=20, choices=SignedBy.choices)
     representative_name = models.CharField(_("ФИО законного представителя"), max_length=300, blank=True)
@@ -151,15 +187,11 @@ class Consent(models.Model):
 
     @staticmethod
     def required_signers(birth_date: datetime.date | None, signed_on: datetime.date, is_student: bool) -> set[str]:
-        """Who may sign on ``signed_on``: under 14 the representative alone, 14–17 with the child, 18+ oneself."""
-        if birth_date is None:
-            return {Consent.SignedBy.REPRESENTATIVE, Consent.SignedBy.BOTH} if is_student else {Consent.SignedBy.PARTICIPANT}
-        age = age_on(birth_date, signed_on)
-        if age < SELF_CONSENT_AGE:
-            return {Consent.SignedBy.REPRESENTATIVE}
-        if age < ADULT_AGE:
-            return {Consent.SignedBy.BOTH}
-        return {Consent.SignedBy.PARTICIPANT}
+        """Who may sign on ``signed_on`` (``signer_by_age``; a student without a birth date: either kind of minor)."""
+        signer = signer_by_age(birth_date, signed_on, is_student=is_student)
+        if signer is None:
+            return {Consent.SignedBy.REPRESENTATIVE, Consent.SignedBy.BOTH}
+        return {signer}
 
     def clean(self):
         errors = {}
@@ -189,6 +221,14 @@ class Consent(models.Model):
                 errors["representative_relation"] = _("Укажите, кем представитель приходится участнику.")
             if not self.representative_document.strip():
                 errors["representative_document"] = _("Укажите документ, подтверждающий полномочия представителя.")
+        # A transfer is consented to one named recipient: the consent for partner A does not cover B.
+        if self.purpose == ConsentPurpose.PARTNER_TRANSFER:
+            if not self.partner_id:
+                errors["partner"] = _("Укажите организацию-партнёра, которой передаются сведения: она названа в согласии.")
+            elif participant and self.partner.organisation_id != participant.organisation_id:
+                errors["partner"] = _("Организация-партнёр относится к другой организации.")
+        elif self.partner_id:
+            errors["partner"] = _("Организация-партнёр указывается только в согласии на передачу сведений.")
         if self.text_id and self.purpose and self.text.purpose != self.purpose:
             errors["text"] = _("Редакция текста относится к другой цели обработки.")
         if self.revoked_on and self.signed_on and self.revoked_on < self.signed_on:

@@ -115,6 +115,13 @@ class Organisation(models.Model):
     full_name = models.CharField(_("полное наименование"), max_length=500)
     short_name = models.CharField(_("краткое наименование"), max_length=200)
     address = models.CharField(_("адрес"), max_length=500, blank=True)
+    # The consent to publication (152-ФЗ art. 10.1, Roskomnadzor order of 24.02.2021 № 18) names the
+    # operator with its INN and OGRN and the web resource where the data is published.
+    inn = models.CharField(_("ИНН"), max_length=12, blank=True)
+    ogrn = models.CharField(_("ОГРН"), max_length=15, blank=True)
+    website = models.CharField(_("официальный сайт"), max_length=200, blank=True,
+                               help_text=_("Адрес сайта, например https://school1.example.ru; печатается в согласии "
+                                           "на публикацию."))
     director_name = models.CharField(
         _("ФИО руководителя"), max_length=200, blank=True, help_text=_("Как в подписи приказа: «Г.А. Шабаева».")
     )

@@ -412,6 +412,8 @@ class Partner(models.Model):
         "registry.Organisation", on_delete=models.PROTECT, related_name="partners", verbose_name=_("организация")
     )
     name = models.CharField(_("наименование"), max_length=300)
+    address = models.CharField(_("адрес"), max_length=500, blank=True,
+                               help_text=_("Печатается в согласии на передачу сведений партнёру (ст. 9 152-ФЗ)."))
     contact_person = models.CharField(_("контактное лицо"), max_length=200, blank=True)
     phone = models.CharField(_("телефон"), max_length=40, blank=True)
     email = models.EmailField(_("электронная почта"), blank=True)

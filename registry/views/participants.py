@@ -9,13 +9,13 @@ from django.views.decorators.http import require_POST
 from registry import destruction, filters, processing, services
 from registry.filters import participant_filter
 from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
-from registry.models import Consent, MenteeProfile, MentorProfile, Participant
+from registry.models import Consent, ConsentText, MenteeProfile, MentorProfile, Participant
 from registry.models.people import normalise_class_name
 from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
 from registry.listing import paginate
-from registry.views.pdf import blank_signer
+from registry.views.pdf import blank_signer, consent_blank_links
 
 def _participant(request, pk):
     queryset = Participant.objects.select_related(
@@ -88,8 +88,9 @@ def participant_detail(request, pk):
         "mentee": mentee,
         "consents": consents,
         "mentoring_consent_valid": any(c.is_valid_on() and c.purpose == Consent.Purpose.MENTORING for c in consents),
-        # The blank a curator needs first: a minor's is signed by the legal representative.
-        "blank_signer": blank_signer(participant),
+        # Only the blank the person's age calls for (registry.models.consents.signer_by_age), per purpose.
+        "blank_signer": ConsentText.Signer(blank_signer(participant)).label,
+        "blanks": consent_blank_links(participant),
         "can_edit": request.scope.can(Perm.EDIT_REGISTRY, participant.organisation) and not participant.anonymised_at,
         "can_audit": request.scope.can(Perm.VIEW_AUDIT, participant.organisation),
         "can_destroy": (request.scope.can(Perm.DESTROY_DATA, participant.organisation)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from registry import audit, grammar
 from registry.listing import search_param
-from registry.models import Consent, ConsentPurpose, ConsentText, Organisation, Participant
+from registry.models import Consent, ConsentPurpose, ConsentText, Organisation, Participant, Partner
+from registry.models.consents import signer_by_age, text_signer
 from registry.models.people import normalise_class_name
 from registry.pdf import pdf_response, render_pdf
 from registry.scoping import get_visible_or_404, read_only
@@ -21,20 +22,22 @@ from registry.scoping import get_visible_or_404, read_only
 HAND_FILLED = "_" * 44
 
 # {name} prints the nominative, {name:datv} another case: «даю согласие {organisation:datv}».
-_PLACEHOLDER = re.compile(r"\{(participant|representative|organisation|address|purpose|minor)(?::(%s))?\}"
-                          % "|".join(grammar.CASES))
+_PLACEHOLDER = re.compile(r"\{(participant|representative|organisation|address|purpose|minor|requisites|website|"
+                          r"authority|partner)(?::(%s))?\}" % "|".join(grammar.CASES))
 
-_FILENAME_SIGNER = {ConsentText.Signer.ADULT: "совершеннолетний", ConsentText.Signer.REPRESENTATIVE: "представитель"}
+_FILENAME_SIGNER = {ConsentText.Signer.ADULT: "совершеннолетний", ConsentText.Signer.REPRESENTATIVE: "представитель",
+                    ConsentText.Signer.MINOR: "с_14_лет"}
 
 # A class's blanks are rendered while the user waits: a class is a few dozen people, never hundreds.
 MAX_CLASS_BLANKS = 60
 
 
-def blank_signer(participant: Participant) -> str:
-    """The blank a person needs: a minor's is signed by the legal representative."""
-    if participant.is_minor_on(timezone.localdate()):
-        return ConsentText.Signer.REPRESENTATIVE
-    return ConsentText.Signer.ADULT
+def blank_signer(participant: Participant, on=None) -> str:
+    """The blank a person needs on ``on`` (today): the age rule is ``signer_by_age``; a student without a
+    birth date gets the representative's blank, the one that can never be wrong for a child."""
+    signed_by = signer_by_age(participant.birth_date, on or timezone.localdate(),
+                              is_student=participant.category == Participant.Category.STUDENT)
+    return text_signer(signed_by or Consent.SignedBy.REPRESENTATIVE)
 
 
 def fill_consent_text(body: str, values: dict) -> list[str]:
@@ -59,11 +62,26 @@ def minor_word(gender: str, case: str) -> str:
     return f"{grammar.agree('несовершеннолетний', grammar.MALE, case)} ({grammar.agree('несовершеннолетний', grammar.FEMALE, case)})"
 
 
-def consent_blank_context(participant: Participant, text: ConsentText) -> dict:
+def partner_words(partner: Partner | None) -> str:
+    """The recipient as the consent names it: «ООО «Вектор» (адрес: …; соглашение № 7 от 01.09.2025)»."""
+    if partner is None:
+        return HAND_FILLED
+    details = [f"адрес: {partner.address or HAND_FILLED}"]
+    if partner.has_agreement:
+        details.append(f"соглашение {grammar.reference(partner.agreement_date, partner.agreement_number)}")
+    return f"{partner.name} ({'; '.join(details)})"
+
+
+def requisites(organisation: Organisation) -> str:
+    return f"ИНН {organisation.inn or '____________'}, ОГРН {organisation.ogrn or '_______________'}"
+
+
+def consent_blank_context(participant: Participant, text: ConsentText, partner: Partner | None = None) -> dict:
     organisation = participant.organisation
     birth = f", {participant.birth_date:%d.%m.%Y} г. р." if participant.birth_date else ""
     gender = grammar.Person.of(participant).resolved_gender
     purpose_label = str(ConsentPurpose(text.purpose).label)
+    municipality = organisation.municipality
     values = {
         "participant": lambda case: grammar.person_in(participant, case) + birth,
         "representative": HAND_FILLED,
@@ -71,6 +89,10 @@ def consent_blank_context(participant: Participant, text: ConsentText) -> dict:
         "address": organisation.address or HAND_FILLED,
         "purpose": purpose_label[:1].lower() + purpose_label[1:],
         "minor": lambda case: minor_word(gender, case),
+        "requisites": requisites(organisation),
+        "website": organisation.website or "_" * 30,
+        "authority": municipality.education_authority or municipality.name,
+        "partner": partner_words(partner),
     }
     return {
         "participant": participant,
@@ -78,26 +100,61 @@ def consent_blank_context(participant: Participant, text: ConsentText) -> dict:
         "text": text,
         "paragraphs": fill_consent_text(text.body, values),
         "is_representative": text.signer == ConsentText.Signer.REPRESENTATIVE,
+        "is_minor_with_representative": text.signer == ConsentText.Signer.MINOR,
         "is_student": participant.category == Participant.Category.STUDENT,
+        # Art. 10.1 (Roskomnadzor order № 18) wants the subject's contact details; the demand that stops
+        # the publication is answered there.
+        "needs_contact": text.purpose == ConsentPurpose.PUBLICATION,
         "purpose_label": purpose_label,
         "relations": [str(label).lower() for label in Consent.Relation.labels],
         "generated_on": timezone.localdate(),
     }
 
 
-@read_only
-def consent_blank(request, pk, signer):
-    """A pre-filled consent blank to print, sign by hand and upload back as a scan."""
-    if signer not in ConsentText.Signer.values:
-        raise Http404
+def _purpose_and_partner(request, organisation: Organisation) -> tuple[str, Partner | None]:
+    """``?purpose=`` and, for a transfer, ``?partner=``: the recipient the consent names (one of the
+    organisation's partners; its only partner when none is asked for)."""
     purpose = request.GET.get("purpose", ConsentPurpose.MENTORING)
     if purpose not in ConsentPurpose.values:
         raise Http404
-    participant = get_visible_or_404(Participant.objects.select_related("organisation"), request, pk=pk)
+    if purpose != ConsentPurpose.PARTNER_TRANSFER:
+        return purpose, None
+    partners = Partner.objects.filter(organisation=organisation)
+    wanted = request.GET.get("partner", "")
+    if wanted:
+        if not wanted.isdigit() or len(wanted) > 12:
+            raise Http404
+        partners = partners.filter(pk=int(wanted))
+    found = list(partners[:2])
+    if len(found) != 1:
+        raise Http404  # a transfer consent names its recipient: never a blank without one
+    return purpose, found[0]
+
+
+def consent_blank_links(participant: Participant) -> list[tuple[str, str]]:
+    """(label, url) of the blanks a person's page offers: one per purpose, and a transfer blank per partner
+    of the organisation, since a transfer consent names its recipient."""
+    url = reverse("registry:consent_blank", args=[participant.pk])
+    links = [(str(ConsentPurpose.MENTORING.label), url),
+             (str(ConsentPurpose.PUBLICATION.label), f"{url}?{urlencode({'purpose': ConsentPurpose.PUBLICATION})}")]
+    for partner in Partner.objects.filter(organisation_id=participant.organisation_id).order_by("name"):
+        query = urlencode({"purpose": ConsentPurpose.PARTNER_TRANSFER, "partner": partner.pk})
+        links.append((_("Передача сведений: %(partner)s") % {"partner": partner.name}, f"{url}?{query}"))
+    return links
+
+
+@read_only
+def consent_blank(request, pk):
+    """A pre-filled consent blank to print, sign by hand and upload back as a scan; who signs it follows
+    the person's age today (``blank_signer``)."""
+    participant = get_visible_or_404(Participant.objects.select_related("organisation__municipality"), request, pk=pk)
+    purpose, partner = _purpose_and_partner(request, participant.organisation)
+    signer = blank_signer(participant)
     text = ConsentText.objects.filter(purpose=purpose, signer=signer, is_current=True).first()
     if text is None:
         raise Http404
-    pdf = render_pdf("registry/pdf/consent_blank.html", consent_blank_context(participant, text), request=request)
+    pdf = render_pdf("registry/pdf/consent_blank.html", consent_blank_context(participant, text, partner),
+                     request=request)
     initials = "".join(part[0] for part in (participant.first_name, participant.patronymic) if part)
     filename = f"Согласие_{participant.last_name}_{initials}_{_FILENAME_SIGNER[signer]}"
     if purpose != ConsentPurpose.MENTORING:
@@ -114,7 +171,7 @@ def class_mentees(organisation: Organisation, class_name: str, *, purpose: str =
     if missing_only:
         valid = Consent.objects.valid_on(timezone.localdate()).filter(purpose=purpose).values("participant_id")
         people = people.exclude(pk__in=valid)
-    return people.select_related("organisation").order_by("last_name", "first_name", "patronymic", "pk")
+    return people.select_related("organisation__municipality").order_by("last_name", "first_name", "patronymic", "pk")
 
 
 @read_only
@@ -124,9 +181,9 @@ def class_consent_blanks(request, pk):
     valid consent. Recorded in the export log, as a download of many people's data."""
     organisation = get_visible_or_404(Organisation.objects.select_related("municipality"), request, pk=pk)
     class_name = normalise_class_name(search_param(request.GET, "class_name"))
-    purpose = request.GET.get("purpose", ConsentPurpose.MENTORING)
-    if not class_name or purpose not in ConsentPurpose.values:
+    if not class_name:
         raise Http404
+    purpose, partner = _purpose_and_partner(request, organisation)
     missing_only = request.GET.get("missing") == "1"
     people = list(class_mentees(organisation, class_name, purpose=purpose, missing_only=missing_only)
                   [:MAX_CLASS_BLANKS + 1])
@@ -139,7 +196,7 @@ def class_consent_blanks(request, pk):
                                   "до %(max)s человек.") % {"name": class_name, "max": MAX_CLASS_BLANKS})
         return back
     texts = {text.signer: text for text in ConsentText.objects.filter(purpose=purpose, is_current=True)}
-    blanks = [consent_blank_context(person, texts[blank_signer(person)]) for person in people
+    blanks = [consent_blank_context(person, texts[blank_signer(person)], partner) for person in people
               if blank_signer(person) in texts]
     if not blanks:
         raise Http404
