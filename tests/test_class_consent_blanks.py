@@ -3,6 +3,7 @@ person needs, inside the scope only, recorded in the export log."""
 
 import datetime
 import io
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -49,7 +50,9 @@ def url(organisation, **query):
 
 
 def pages_of(response) -> list[str]:
-    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages]
+    # End-of-line hyphenation undone, as pdf_text does: the wording is compared, not the line breaks.
+    return [" ".join(re.sub(r"[\u2010\u00ad-]\s*\n\s*", "", page.extract_text()).split())
+            for page in PdfReader(io.BytesIO(response.content)).pages]
 
 
 def test_one_blank_per_mentee_of_the_class_each_on_its_own_pages(district, client_for, seventh):
@@ -121,3 +124,16 @@ def test_the_participant_list_offers_the_class_blanks(district, client_for, seve
     assert municipal.get(listing, {"class_name": "7Б"}).context["class_blanks"] is None
     page = municipal.get(listing, {"class_name": "7Б", "organisation": district.school1.pk})
     assert page.context["class_blanks"]["url"].startswith(url(district.school1))
+
+
+def test_the_class_transfer_blanks_name_the_partner_asked_for(district, client_for, seventh):
+    vector = factories.PartnerFactory(organisation=district.school1, name="ООО «Вектор»", address="п. Красная Горбатка")
+    factories.PartnerFactory(organisation=district.school1, name="АО «Заря»")
+    client = client_for(district.curator1)
+    # Two partners and none chosen: a transfer consent without its recipient is never printed.
+    assert client.get(url(district.school1, class_name="7Б", purpose="partner_transfer")).status_code == 404
+    response = client.get(url(district.school1, class_name="7Б", purpose="partner_transfer", partner=vector.pk))
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    assert text.count("ООО «Вектор» (адрес: п. Красная Горбатка)") == len(seventh)
+    assert "АО «Заря»" not in text

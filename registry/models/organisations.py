@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -117,9 +117,11 @@ class Organisation(models.Model):
     address = models.CharField(_("адрес"), max_length=500, blank=True)
     # The consent to publication (152-ФЗ art. 10.1, Roskomnadzor order of 24.02.2021 № 18) names the
     # operator with its INN and OGRN and the web resource where the data is published.
-    inn = models.CharField(_("ИНН"), max_length=12, blank=True)
-    ogrn = models.CharField(_("ОГРН"), max_length=15, blank=True)
-    website = models.CharField(_("официальный сайт"), max_length=200, blank=True,
+    inn = models.CharField(_("ИНН"), max_length=10, blank=True, validators=[RegexValidator(
+        r"^\d{10}$", _("ИНН организации — 10 цифр."))])
+    ogrn = models.CharField(_("ОГРН"), max_length=13, blank=True, validators=[RegexValidator(
+        r"^\d{13}$", _("ОГРН — 13 цифр."))])
+    website = models.URLField(_("официальный сайт"), max_length=200, blank=True,
                                help_text=_("Адрес сайта, например https://school1.example.ru; печатается в согласии "
                                            "на публикацию."))
     director_name = models.CharField(
