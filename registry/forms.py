@@ -1,3 +1,5 @@
+import functools
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.db.models import Q
@@ -208,10 +210,13 @@ class OrganisationForm(CrispyMixin, forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["kind", "full_name", "short_name", "address", "inn", "ogrn", "website", "locality", "director_position", "director_name",
-                  "director_gender", "name_gent", "name_datv", "name_accs", "name_ablt", "name_loct"]
+        fields = ["kind", "full_name", "short_name", "address", "inn", "ogrn", "website", "locality",
+                  "director_position", "director_name", "director_gender", "name_gent", "name_datv", "name_accs",
+                  "name_ablt", "name_loct"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in
                    ("full_name", "name_gent", "name_datv", "name_accs", "name_ablt", "name_loct")}
+        # A school types «school1.ru»: the site is printed in the publication consent as https://…
+        field_classes = {"website": functools.partial(forms.URLField, assume_scheme="https")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -289,3 +289,19 @@ def test_the_page_offers_a_transfer_blank_per_partner(school, partner, district,
     response = client.get(url.replace("&amp;", "&"))
     assert response.status_code == 200
     assert f"{PARTNER} (адрес: {PARTNER_ADDRESS};" in pdf_text(response.content)
+
+
+def test_the_organisation_card_checks_inn_and_ogrn_and_completes_the_site(district):
+    from registry.forms import OrganisationForm
+    from tests.test_grammar import _form_data
+
+    school = district.school1
+    wrong = OrganisationForm(_form_data(school, inn="12345", ogrn="12345678901234"), instance=school)
+    assert not wrong.is_valid()
+    assert set(wrong.errors) == {"inn", "ogrn"}
+    right = OrganisationForm(_form_data(school, inn="3320001234", ogrn="1023301234567", website="school1.example"),
+                             instance=school)
+    assert right.is_valid(), right.errors
+    right.save()
+    school.refresh_from_db()
+    assert (school.inn, school.ogrn, school.website) == ("3320001234", "1023301234567", "https://school1.example")

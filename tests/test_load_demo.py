@@ -193,17 +193,19 @@ def test_every_consent_state_is_present(demo_output):
 
 
 def test_consents_follow_the_signing_rules_by_age(demo_output):
-    representative_text = ConsentText.objects.get(purpose=ConsentPurpose.MENTORING, signer="representative",
-                                                  is_current=True)
-    adult_text = ConsentText.objects.get(purpose=ConsentPurpose.MENTORING, signer="adult", is_current=True)
+    texts = {text.signer: text for text in ConsentText.objects.filter(purpose=ConsentPurpose.MENTORING,
+                                                                       is_current=True)}
+    # The wording follows who signed: the adult's, the representative's (under 14), the child's with the
+    # representative (14–17).
+    wording = {Consent.SignedBy.PARTICIPANT: texts["adult"], Consent.SignedBy.REPRESENTATIVE: texts["representative"],
+               Consent.SignedBy.BOTH: texts["minor"]}
     for consent in Consent.objects.select_related("participant", "text"):
         participant = consent.participant
         assert consent.signed_by in Consent.required_signers(
             participant.birth_date, consent.signed_on, participant.category == C.STUDENT)
         assert consent.text.is_current and consent.text.purpose == consent.purpose
         if consent.purpose == ConsentPurpose.MENTORING:
-            assert consent.text == (adult_text if consent.signed_by == Consent.SignedBy.PARTICIPANT
-                                    else representative_text)
+            assert consent.text == wording[consent.signed_by]
         if participant.birth_date:
             age = age_on(participant.birth_date, consent.signed_on)
             if age < 14:
