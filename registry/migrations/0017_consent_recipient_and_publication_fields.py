@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0015_municipality_head_name_municipality_head_position'),
+        ('registry', '0016_list_order_indexes'),
     ]
 
     operations = [

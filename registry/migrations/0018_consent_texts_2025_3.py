@@ -166,5 +166,5 @@ def add_texts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0016_consent_recipient_and_publication_fields")]
+    dependencies = [("registry", "0017_consent_recipient_and_publication_fields")]
     operations = [migrations.RunPython(add_texts, migrations.RunPython.noop)]
