@@ -15,7 +15,6 @@ and drop the signature lines, captions and approval blocks a director expects to
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 
@@ -28,7 +27,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from registry import docx_css
+from registry import docx_css, docx_parts
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FONT = "Times New Roman"  # the PDF's Liberation Serif is its metric twin
@@ -104,6 +103,7 @@ class _Writer:
         self.page_break = False
         self.first_block = True
         self.header_marks: list[str] = []
+        self.created: list = []  # every paragraph made, in order: a block's are those after its start
 
     # --- styles -------------------------------------------------------------------------------------
 
@@ -173,11 +173,13 @@ class _Writer:
             self._page_break()
         self.space_before = max(self.space_before, sum(docx_css.length_pt(v, style["_size"]) or 0
                                                        for v in (top, pad_top) if v))
-        started = self.paragraph_count()
+        started = len(self.created)
         self.children(element, ancestors, style, style)
         self.end_paragraph()
-        last = self.last_paragraph(started)
-        needs_line = declared.get("border-bottom", "none") not in ("none", "0") or element.tag == "hr"
+        last = self.created[-1] if len(self.created) > started else None
+        # A block's bottom border is a line to write on (``.line``, ``.value``); a cell's is the grid's.
+        needs_line = element.tag == "hr" or (element.tag not in ("td", "th") and
+                                             declared.get("border-bottom", "none") not in ("none", "0"))
         if last is None and needs_line:
             last = self.new_paragraph(style)
             self.end_paragraph()
@@ -186,7 +188,7 @@ class _Writer:
             current = last.paragraph_format.space_after
             last.paragraph_format.space_after = Pt(max(after, current.pt if current else 0))
             if needs_line:
-                _bottom_border(last)
+                docx_parts.bottom_border(last)
             if style.get("_keep") is element:
                 last.paragraph_format.keep_with_next = False  # the block ends: what follows may break away
         if last is not None:
@@ -255,13 +257,6 @@ class _Writer:
     def container(self):
         return self.containers[-1]
 
-    def paragraph_count(self) -> int:
-        return len(self.container().paragraphs)
-
-    def last_paragraph(self, started: int):
-        paragraphs = self.container().paragraphs
-        return paragraphs[-1] if len(paragraphs) > started else None
-
     def new_paragraph(self, block):
         container = self.container()
         fresh = getattr(container, "_fresh", False)
@@ -271,6 +266,7 @@ class _Writer:
         else:
             paragraph = container.add_paragraph()
         self.paragraph, self.block = paragraph, block
+        self.created.append(paragraph)
         fmt = paragraph.paragraph_format
         align = block.get("text-align")
         if align in _ALIGN:
@@ -339,7 +335,7 @@ class _Writer:
         return run
 
     def image(self, element, style, block) -> None:
-        data = _image_bytes(element.get("src", ""))
+        data = docx_parts.image_bytes(element.get("src", ""))
         if data is None:
             return
         declared = style["_declared"]
@@ -385,54 +381,9 @@ class _Writer:
         paragraph = header.paragraphs[0]
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if self.sheet.page.numbered:
-            for part in ("Страница ", "PAGE", " из ", "NUMPAGES"):
-                if part.isupper():
-                    _field(paragraph, part)
-                else:
-                    paragraph.add_run(part).font.size = Pt(10)
+            docx_parts.field_runs(paragraph, docx_parts.PAGE_LINE)
         if self.header_marks:
             mark = header.add_paragraph() if self.sheet.page.numbered else paragraph
             mark.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             run = mark.add_run(" ".join(self.header_marks))
             run.font.bold = True
-
-
-def _field(paragraph, instruction: str) -> None:
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), instruction)
-    run = OxmlElement("w:r")
-    props = OxmlElement("w:rPr")
-    size = OxmlElement("w:sz")
-    size.set(qn("w:val"), "20")
-    props.append(size)
-    run.append(props)
-    text = OxmlElement("w:t")
-    text.text = "1"
-    run.append(text)
-    field.append(run)
-    paragraph._p.append(field)
-
-
-def _bottom_border(paragraph) -> None:
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", "000000")):
-        bottom.set(qn(key), value)
-    borders.append(bottom)
-    paragraph._p.get_or_add_pPr().append(borders)
-
-
-def _image_bytes(src: str) -> bytes | None:
-    if src.startswith("data:"):
-        header, _comma, payload = src.partition(",")
-        try:
-            return base64.b64decode(payload) if header.endswith(";base64") else None
-        except ValueError:
-            return None
-    from urllib.parse import urlsplit
-
-    from registry.pdf import _static_file  # the PDF's own rule: static files only
-
-    file = _static_file(urlsplit(src).path)
-    return file.read_bytes() if file else None
-

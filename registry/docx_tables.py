@@ -47,12 +47,15 @@ def write_table(writer, element, ancestors, style) -> None:
     widths = _widths(writer, grid, columns, declared_cols)
     for index, width in enumerate(widths):
         table.columns[index].width = Cm(width)
+    # The table's own top margin (the director's signature 2.2em under the last point) opens its first row.
+    top = docx_css.length_pt(_box_top(style["_declared"]), style["_size"]) or 0.0
+    open_cells = []
     for row_index, (tr, head, tr_ancestors, tr_style, cells) in enumerate(grid):
         row = table.rows[row_index]
+        if "avoid" in (tr_style["_declared"].get("page-break-inside"), tr_style["_declared"].get("break-inside")):
+            _row_flag(row, "w:cantSplit")  # before tblHeader: the schema's order
         if head:
             _row_flag(row, "w:tblHeader")
-        if "avoid" in (tr_style["_declared"].get("page-break-inside"), tr_style["_declared"].get("break-inside")):
-            _row_flag(row, "w:cantSplit")
         column = 0
         for cell_element, span, cell_style in cells:
             cell = table.cell(row_index, column)
@@ -63,13 +66,33 @@ def write_table(writer, element, ancestors, style) -> None:
             if valign in ("top", "middle", "bottom"):
                 from registry.docx import _VALIGN
                 cell.vertical_alignment = _VALIGN[valign]
-            _fill(writer, cell, cell_element, [*tr_ancestors, tr], cell_style)
+            _fill(writer, cell, cell_element, [*tr_ancestors, tr], cell_style, top if row_index == 0 else 0.0)
+            if span == 1 and cell_style["_declared"].get("border-bottom") == "none":
+                open_cells.append((row_index, column))
             column += span
+    _merge_down(table, open_cells)
 
 
-def _fill(writer, cell, element, ancestors, style) -> None:
+def _merge_down(table, open_cells) -> None:
+    """A cell left open at the bottom (a roadmap's stage, running down its items) over an empty cell
+    below it: one merged cell, as the PDF draws it."""
+    for row_index, column in reversed(open_cells):
+        if row_index + 1 >= len(table.rows):
+            continue
+        below = table.cell(row_index + 1, column)
+        if below.text.strip() or below._tc is table.cell(row_index, column)._tc:
+            continue
+        table.cell(row_index, column).merge(below)
+
+
+def _box_top(declared: dict) -> str:
+    values = declared.get("margin", "").split()
+    return declared.get("margin-top", values[0] if values else "")
+
+
+def _fill(writer, cell, element, ancestors, style, top: float) -> None:
     saved = writer.paragraph, writer.block, writer.space_before
-    writer.paragraph, writer.space_before = None, 0.0
+    writer.paragraph, writer.space_before = None, top
     cell._fresh = True
     writer.containers.append(cell)
     try:
@@ -96,7 +119,7 @@ def _text_cm(element, size_pt: float) -> float:
     """About how wide the longest line of the cell's text is, in Times."""
     lines = " ".join(element.itertext()).split("\n")
     longest = max((len(" ".join(line.split())) for line in lines), default=0)
-    return longest * size_pt * 0.47 / 72 * 2.54 + 0.4
+    return longest * size_pt * 0.5 / 72 * 2.54 + 0.6  # and Word's cell margins
 
 
 def _widths(writer, grid, columns: int, declared_cols: list) -> list[float]:

@@ -15,8 +15,14 @@ from mentoring import orders as order_service
 from registry import documents
 from registry.docx import CONTENT_TYPE, html_to_docx
 from registry.models import AuditEntry, Participant
-from tests.test_documents import REPRESENTATIVE_LINE, consent, membership, pdf_text, school  # noqa: F401
-from tests.test_permissions import PATTERNS, objects, url_of  # noqa: F401
+from tests import test_documents, test_permissions
+from tests.test_documents import REPRESENTATIVE_LINE, consent, pdf_text
+from tests.test_permissions import PATTERNS, url_of
+
+# The fixtures of the PDF tests, the same people and objects.
+objects = test_permissions.objects
+school = test_documents.school
+membership = test_documents.membership
 
 PDF_ROUTES = [(name, route) for name, route, _view in PATTERNS if route.endswith(".pdf")]
 VIEWS = {route: (name, view) for name, route, view in PATTERNS}
@@ -142,7 +148,7 @@ def test_a_signed_order_docx_is_made_from_its_frozen_content(district, client_fo
     assert 'filename="Prikaz_' in docx["Content-Disposition"]
 
 
-def test_the_agreement_docx_names_the_parties_in_their_cases(school, district, client_for, membership):  # noqa: F811
+def test_the_agreement_docx_names_the_parties_in_their_cases(school, district, client_for, membership):
     person = membership.mentee.participant
     consent(person, representative="Смирнов Игорь Олегович", days_ago=10)
     client = client_for(district.curator1)
