@@ -157,7 +157,6 @@ def test_the_agreement_docx_names_the_parties_in_their_cases(school, district, c
     assert "Наставник Кузнецова Мария Сергеевна, учитель математики" in text
     assert ("9Б класс (далее — Наставляемый), несовершеннолетний, в лице родителя (законного представителя) "
             "Смирнова Игоря Олеговича (мать)") in text
-    assert f"реализуемой в {school.name_in('loct short')}" in text or "реализуемой в" in text
     assert REPRESENTATIVE_LINE + " наставляемого" in text
     assert "М. С. Кузнецова" in text and "И. О. Смирнов" in text
     # The layout of the sheet: A4 portrait, Times New Roman, the PDF's margins.
