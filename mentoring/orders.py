@@ -32,7 +32,7 @@ from mentoring.order_texts import (  # noqa: F401 — used through this module b
 )
 from mentoring.notices import order_prepared, order_signed
 from mentoring.wording import participant_line, position_or_class, programme_phrase, short_date, term  # noqa: F401
-from registry import audit, grammar
+from registry import audit, documents, grammar
 from registry.models import Municipality, Participant
 from registry.pdf import render_pdf
 from registry.processing import refusals
@@ -153,9 +153,12 @@ def order_filename(order: Order) -> str:
 
 
 def order_pdf_bytes(order: Order) -> bytes:
-    """A signed order prints the PDF stored when it was signed; a draft is rendered now, marked «ПРОЕКТ»."""
+    """A signed order prints the PDF stored when it was signed; a draft is rendered now, marked «ПРОЕКТ».
+
+    Its DOCX (registry.documents) is made from the content frozen at signing: the same text as the PDF.
+    """
     if order.is_signed:
-        if order.pdf:
+        if order.pdf and not documents.wants_docx():
             try:
                 with order.pdf.open("rb") as stored:
                     return stored.read()

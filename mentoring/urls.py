@@ -1,6 +1,7 @@
 from django.urls import path
 
 from mentoring.views import documents, meetings, orders, pairs, plans, programmes, proposals, regulations, unpaired
+from registry.documents import document_paths
 
 app_name = "mentoring"
 
@@ -35,8 +36,8 @@ urlpatterns = [
     path("memberships/<int:pk>/long-term-base/", pairs.long_term_base, name="long_term_base"),
     path("memberships/<int:pk>/plan/", plans.plan_detail, name="plan_detail"),
     path("plan-items/<int:pk>/", plans.plan_item_edit, name="plan_item_edit"),
-    path("memberships/<int:pk>/agreement.pdf", documents.agreement_pdf, name="agreement_pdf"),
-    path("memberships/<int:pk>/plan.pdf", documents.plan_pdf, name="plan_pdf"),
+    *document_paths("memberships/<int:pk>/agreement.pdf", documents.agreement_pdf, "agreement_pdf"),
+    *document_paths("memberships/<int:pk>/plan.pdf", documents.plan_pdf, "plan_pdf"),
     path("meetings/", meetings.meeting_list, name="meeting_list"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
     path("orders/", orders.order_list, name="order_list"),
@@ -44,6 +45,6 @@ urlpatterns = [
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/edit/", orders.order_edit, name="order_edit"),
     path("orders/<int:pk>/sign/", orders.order_sign, name="order_sign"),
-    path("orders/<int:pk>.pdf", orders.order_pdf, name="order_pdf"),
-    path("orders/<int:pk>/regulations.pdf", regulations.order_regulations_pdf, name="order_regulations_pdf"),
+    *document_paths("orders/<int:pk>.pdf", orders.order_pdf, "order_pdf"),
+    *document_paths("orders/<int:pk>/regulations.pdf", regulations.order_regulations_pdf, "order_regulations_pdf"),
 ]

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from registry.documents import document_paths
+
 from monitoring.views import (accounting, analysis, cases, dashboards, district, exports, links, questionnaires,
                               reminders, reports, statistics)
 
@@ -17,7 +19,7 @@ urlpatterns = [
     path("questionnaires/<int:pk>/edit/", questionnaires.questionnaire_edit, name="questionnaire_edit"),
     path("questionnaires/<int:pk>/answer/", questionnaires.response_create, name="response_create"),
     path("questionnaires/<int:pk>/links/", links.links_create, name="links_create"),
-    path("questionnaires/<int:pk>/links.pdf", links.links_pdf, name="links_pdf"),
+    *document_paths("questionnaires/<int:pk>/links.pdf", links.links_pdf, "links_pdf"),
     path("responses/<int:pk>/", questionnaires.response_detail, name="response_detail"),
     path("reports/", reports.report_list, name="report_list"),
     path("reports/new/", reports.report_create, name="report_create"),
@@ -27,7 +29,7 @@ urlpatterns = [
     path("reports/<int:pk>/edit/", reports.report_edit, name="report_edit"),
     path("reports/<int:pk>/submit/", reports.report_submit, name="report_submit"),
     path("reports/<int:pk>/review/", reports.report_review, name="report_review"),
-    path("reports/<int:pk>.pdf", reports.report_pdf, name="report_pdf"),
+    *document_paths("reports/<int:pk>.pdf", reports.report_pdf, "report_pdf"),
     path("targets/", reports.targets_edit, name="targets_edit"),
     path("accounting/", accounting.accounting_list, name="accounting"),
     path("analyses/", analysis.analysis_list, name="analysis_list"),
@@ -35,7 +37,7 @@ urlpatterns = [
     path("analyses/<int:pk>/", analysis.analysis_detail, name="analysis_detail"),
     path("analyses/<int:pk>/edit/", analysis.analysis_edit, name="analysis_edit"),
     path("analyses/<int:pk>/decisions/new/", analysis.decision_create, name="decision_create"),
-    path("analyses/<int:pk>.pdf", analysis.analysis_pdf, name="analysis_pdf"),
+    *document_paths("analyses/<int:pk>.pdf", analysis.analysis_pdf, "analysis_pdf"),
     path("decisions/<int:pk>/withdraw/", analysis.decision_withdraw, name="decision_withdraw"),
     path("exports/", exports.export_list, name="export_list"),
     path("exports/<int:pk>/", exports.export_detail, name="export_detail"),

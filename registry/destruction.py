@@ -226,6 +226,21 @@ def _destroy_in(organisation_id, people, *, by, on, reasons) -> DestructionAct |
     return act
 
 
+def render_act_file(act: DestructionAct, part: str) -> bytes:
+    """The act (``part="act"``) or its extract of the event log (``"log"``) rendered again from what the
+    act stored, for its DOCX; the PDF signed on the day is the stored file. A person's data is destroyed
+    once, so the destruction events of the act's subjects are the extract's rows."""
+    organisation = act.organisation
+    if part == "act":
+        return render_pdf("registry/pdf/destruction_act.html", {"act": act, "organisation": organisation})
+    entries = (AuditEntry.objects.filter(organisation_id=organisation.pk, action=AuditEntry.Action.DELETE,
+                                         object_repr__in=[s["label"] for s in act.subjects],
+                                         additional_data__destroyed=True)
+               .select_related("actor").order_by("timestamp", "pk"))
+    return render_pdf("registry/pdf/destruction_log.html",
+                      {"act": act, "organisation": organisation, "entries": list(entries)})
+
+
 def destroy_due(*, on: datetime.date | None = None) -> list[DestructionAct]:
     """The daily run: everyone whose destruction date has come, in every organisation."""
     on = on or timezone.localdate()

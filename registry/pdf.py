@@ -3,7 +3,8 @@
 A document is a Django template that extends ``pdf/base.html`` (A4, the margins and serif font of
 Russian official papers, «Страница N из M»); names go into its sentences through the ``case``
 filter (registry.grammar); ``render_pdf`` turns it into PDF bytes with WeasyPrint and
-``pdf_response`` sends them with a Content-Disposition that survives a Cyrillic file name.
+``pdf_response`` sends them with a Content-Disposition that survives a Cyrillic file name. Within
+a DOCX request (registry.documents) the same two calls make and send the DOCX of the same HTML.
 
 Fonts come from fontconfig and WeasyPrint embeds the subsets it uses, so the file prints the same
 on a machine without those fonts. Resources are never fetched over the network: a document may
@@ -27,6 +28,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
+
+from registry import documents
 
 # WeasyPrint logs every rendering step at INFO, and the project's root logger prints INFO; keep
 # the steps out of the server log unless LOGGING asks for this logger explicitly.
@@ -91,10 +94,14 @@ def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
     ``pdf/base.html`` numbers pages «Страница N из M»; when the layout comes out on one page it is
     laid out again without the number (margin boxes do not move the text, so it stays one page).
     """
+    html = render_to_string(template_name, context, request=request)
+    if documents.wants_docx():
+        from registry.docx import html_to_docx
+
+        return html_to_docx(html)
     # Imported here: WeasyPrint loads Pango and fontconfig, which only PDF views need.
     from weasyprint import CSS, HTML
 
-    html = render_to_string(template_name, context, request=request)
     document = HTML(string=html, base_url=_BASE_URL, url_fetcher=_url_fetcher_class()())
     rendered = document.render()
     if len(rendered.pages) == 1:
@@ -129,8 +136,14 @@ def pdf_response(pdf_bytes: bytes, filename: str, *, inline: bool = True) -> Htt
     ``inline; filename="Soglasie.pdf"; filename*=utf-8''%D0%A1...``. The documents hold personal
     data, so the response must not be kept by shared caches.
     """
+    content_type = "application/pdf"
+    if documents.wants_docx():
+        from registry.docx import CONTENT_TYPE as content_type
+
+        filename = documents.swap_extension(filename)
+        inline = False  # a browser cannot show it: saved, to be opened in a word processor
     filename = _clean_filename(filename)
-    response = HttpResponse(pdf_bytes, content_type="application/pdf")
+    response = HttpResponse(pdf_bytes, content_type=content_type)
     header = content_disposition_header(as_attachment=not inline, filename=filename)
     if not filename.isascii():
         disposition, encoded = header.split("; ", 1)

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from registry.documents import document_paths
+
 from registry.views import (
     consents,
     exports,
@@ -28,11 +30,11 @@ urlpatterns = [
     path("participants/<int:pk>/destroy/", privacy.destroy_now, name="destroy_now"),
     path("personal-data/", privacy.destruction_list, name="destruction_list"),
     path("personal-data/acts/<int:pk>/", privacy.destruction_act, name="destruction_act"),
-    path("personal-data/acts/<int:pk>/<str:part>.pdf", privacy.destruction_act_file, name="destruction_act_file"),
+    *document_paths("personal-data/acts/<int:pk>/<str:part>.pdf", privacy.destruction_act_file, "destruction_act_file"),
     path("personal-data/exports/", privacy.export_log, name="export_log"),
     path("participants/<int:pk>/files/<str:field>/", participants.mentor_file, name="mentor_file"),
     path("participants/<int:pk>/consents/new/", consents.consent_create, name="consent_create"),
-    path("participants/<int:pk>/consent-blank.pdf", pdf.consent_blank, name="consent_blank"),
+    *document_paths("participants/<int:pk>/consent-blank.pdf", pdf.consent_blank, "consent_blank"),
     path("consents/<int:pk>/revoke/", consents.consent_revoke, name="consent_revoke"),
     path("consents/<int:pk>/scan/", consents.consent_scan, name="consent_scan"),
     path("partners/", partners.partner_list, name="partner_list"),
@@ -44,7 +46,7 @@ urlpatterns = [
     path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/edit/", organisations.organisation_edit, name="organisation_edit"),
     path("organisations/<int:pk>/headcount/<int:year_pk>/", organisations.headcount_edit, name="headcount_edit"),
-    path("organisations/<int:pk>/consent-blanks.pdf", pdf.class_consent_blanks, name="class_consent_blanks"),
+    *document_paths("organisations/<int:pk>/consent-blanks.pdf", pdf.class_consent_blanks, "class_consent_blanks"),
     path("topics/", topics.topic_list, name="topic_list"),
     path("topics/new/", topics.topic_create, name="topic_create"),
     path("topics/<int:pk>/toggle/", topics.topic_toggle, name="topic_toggle"),

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from registry.documents import document_paths
+
 from roadmaps.views import bulk, notifications, pages
 
 app_name = "roadmaps"
@@ -16,7 +18,7 @@ urlpatterns = [
     path("<int:pk>/history/", pages.roadmap_history, name="roadmap_history"),
     path("<int:pk>/items/new/", pages.item_create, name="item_create"),
     path("<int:pk>/done/", bulk.occurrences_done, name="occurrences_done"),
-    path("<int:pk>.pdf", pages.roadmap_pdf, name="roadmap_pdf"),
+    *document_paths("<int:pk>.pdf", pages.roadmap_pdf, "roadmap_pdf"),
     path("<int:pk>.xlsx", pages.roadmap_xlsx, name="roadmap_xlsx"),
     path("items/<int:pk>/edit/", pages.item_edit, name="item_edit"),
     path("items/<int:pk>/move/", pages.item_move, name="item_move"),

@@ -9,6 +9,8 @@ PREPARE_REPORT for the school curator, REVIEW_REPORT for the municipal curator, 
 municipality. The workflow is ``monitoring.reports``.
 """
 
+import contextlib
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -30,6 +32,7 @@ from monitoring.report_forms import (
     ReviewForm,
     StartReportForm,
 )
+from registry import documents
 from registry.listing import paginate
 from registry.models import AcademicYear, Municipality, Organisation, RoleAssignment
 from registry.pdf import pdf_response, render_pdf
@@ -305,12 +308,17 @@ def district_report(request):
         "period": service.figures.Period.half(year, half), "generated_at": timezone.localtime(),
         "can_edit_targets": municipality in _target_municipalities(scope),
     }
-    if request.GET.get("format") == "pdf":
+    if request.GET.get("format") in ("pdf", "docx"):
         filename = (f"Мониторинг {municipality.name} {year.start_year}-{year.start_year + 1}, "
                     f"{half} полугодие.pdf")
-        return pdf_response(render_pdf("monitoring/reports/district_pdf.html", context, request=request), filename)
-    context["pdf_url"] = reverse("monitoring:district_report") + "?" + urlencode(
-        {"municipality": municipality.pk, "year": year.start_year, "half": half, "format": "pdf"})
+        with contextlib.ExitStack() as stack:
+            if request.GET["format"] == "docx":  # the same document for Word (registry.documents)
+                stack.enter_context(documents.docx_format())
+            return pdf_response(render_pdf("monitoring/reports/district_pdf.html", context, request=request),
+                                filename)
+    address = {"municipality": municipality.pk, "year": year.start_year, "half": half}
+    context["pdf_url"] = reverse("monitoring:district_report") + "?" + urlencode({**address, "format": "pdf"})
+    context["docx_url"] = reverse("monitoring:district_report") + "?" + urlencode({**address, "format": "docx"})
     # The municipal curator's analysis of this half and its decisions (monitoring.analysis), or a start.
     context["analysis"] = DistrictAnalysis.objects.filter(municipality=municipality, academic_year=year,
                                                           half=half).first()

@@ -7,10 +7,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from registry import destruction, processing
+from registry import destruction, documents, processing
 from registry.files import serve_stored
 from registry.listing import paginate
 from registry.models import AuditEntry, DestructionAct, Participant
+from registry.pdf import pdf_response
 from registry.scoping import Perm, get_visible_or_404, requires
 
 HISTORY_SORTS = {"when": ("timestamp",), "who": ("actor__last_name", "timestamp"), "kind": ("kind", "timestamp")}
@@ -98,6 +99,8 @@ def destruction_act_file(request, pk, part):
     field = act.pdf if part == "act" else act.log_extract
     name = (f"Акт об уничтожении ПД № {act.number}.pdf" if part == "act"
             else f"Выгрузка из журнала событий к акту № {act.number}.pdf").replace("/", "-")
+    if documents.wants_docx():  # the DOCX sibling: made again from the act (the signed PDF stays as it is)
+        return pdf_response(destruction.render_act_file(act, part), name, inline=False)
     return serve_stored(field, filename=name)
 
 
