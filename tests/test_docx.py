@@ -177,7 +177,7 @@ def test_the_agreement_docx_names_the_parties_in_their_cases(school, district, c
 
 def test_the_consent_blank_docx_gives_consent_to_the_operator_in_the_dative(district, client_for, objects):
     client = client_for(district.curator1)
-    url = reverse("registry:consent_blank_docx", args=[objects["participants"], "representative"])
+    url = reverse("registry:consent_blank_docx", args=[objects["participants"]]) + "?purpose=mentoring"
     text = docx_text(client.get(url).content)
     organisation = district.school1
     assert f"даю согласие {organisation.name_in('datv')}" in text
