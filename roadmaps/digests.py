@@ -120,34 +120,43 @@ def _title(line: DigestLine) -> str:
     return Truncator(line.title).chars(300)
 
 
-def digest_text(digest: Digest, sections: list[dict], links: Links) -> str:
+def _words() -> dict[str, str]:
+    """The letter's fixed words, in the active language (the msgids the templates had)."""
     gettext = translation.gettext
-    due = gettext("Срок")
-    parts = [gettext("Здравствуйте, %(name)s!") % {"name": digest.name}, "\n\n",
-             gettext("Напоминаем о сроках мероприятий дорожной карты наставничества, за которые вы отвечаете."),
-             "\n"]
+    return {
+        "title": gettext("Сроки мероприятий дорожной карты"),
+        "intro": gettext("Напоминаем о сроках мероприятий дорожной карты наставничества, за которые вы отвечаете."),
+        "due": gettext("Срок"),
+        "all": gettext("Все напоминания"),
+        "off": gettext("Отключить письма о сроках"),
+        "footer": gettext("«Наставник» — портал программ наставничества"),
+    }
+
+
+def _greeting(name: str) -> str:
+    return translation.gettext("Здравствуйте, %(name)s!") % {"name": name}
+
+
+def digest_text(digest: Digest, sections: list[dict], links: Links) -> str:
+    words = _words()
+    parts = [_greeting(digest.name), "\n\n", words["intro"], "\n"]
     for section in sections:
         parts += ["\n", section["title"].upper(), "\n"]
         for line in section["lines"]:
-            parts.append(f"\n— {line.number} {_title(line)}\n  {due}: {_date(line.due_on)}. {line.owner}: "
-                         f"{line.roadmap_title}\n  {line.url}\n")
-    parts.append(f"\n{gettext('Все напоминания')}: {links.notifications}\n"
-                 f"{gettext('Отключить письма о сроках')}: {links.settings}\n\n-- \n"
-                 f"{gettext('«Наставник» — портал программ наставничества')}\n{links.site}\n\n")
+            parts.append(f"\n— {line.number} {_title(line)}\n  {words['due']}: {_date(line.due_on)}. "
+                         f"{line.owner}: {line.roadmap_title}\n  {line.url}\n")
+    parts.append(f"\n{words['all']}: {links.notifications}\n{words['off']}: {links.settings}\n\n-- \n"
+                 f"{words['footer']}\n{links.site}\n\n")
     return "".join(parts)
 
 
 def digest_html(digest: Digest, sections: list[dict], links: Links) -> str:
-    gettext = translation.gettext
-    due = escape(gettext("Срок"))
+    words = {key: escape(value) for key, value in _words().items()}
     parts = [
-        '<!doctype html>\n<html lang="ru">\n<head><meta charset="utf-8"><title>',
-        escape(gettext("Сроки мероприятий дорожной карты")), "</title></head>\n",
+        '<!doctype html>\n<html lang="ru">\n<head><meta charset="utf-8"><title>', words["title"],
+        "</title></head>\n",
         '<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.4; '
-        'color: #212529;">\n<p>', gettext("Здравствуйте, %(name)s!") % {"name": escape(digest.name)},
-        "</p>\n<p>",
-        escape(gettext("Напоминаем о сроках мероприятий дорожной карты наставничества, за которые вы отвечаете.")),
-        "</p>\n",
+        'color: #212529;">\n<p>', _greeting(escape(digest.name)), "</p>\n<p>", words["intro"], "</p>\n",
     ]
     for section in sections:
         colour = " color: #b02a37;" if section["kind"] == Reminder.Kind.OVERDUE else ""
@@ -156,15 +165,14 @@ def digest_html(digest: Digest, sections: list[dict], links: Links) -> str:
         for line in section["lines"]:
             parts.append(
                 f'\n  <li style="margin-bottom: 8px;">\n    <a href="{escape(line.url)}">{escape(line.number)} '
-                f'{escape(_title(line))}</a><br>\n    <span style="color: #6c757d;">{due}: '
+                f'{escape(_title(line))}</a><br>\n    <span style="color: #6c757d;">{words["due"]}: '
                 f"<strong>{_date(line.due_on)}</strong>. {escape(line.owner)}: {escape(line.roadmap_title)}"
                 "</span>\n  </li>\n  ")
         parts.append("\n</ul>\n")
     site = escape(links.site)
     parts.append(
-        f'\n<p style="margin-top: 24px;">\n  <a href="{escape(links.notifications)}">'
-        f'{escape(gettext("Все напоминания"))}</a> ·\n  <a href="{escape(links.settings)}">'
-        f'{escape(gettext("Отключить письма о сроках"))}</a>\n</p>\n<p style="color: #6c757d; font-size: 13px;">'
-        f'{escape(gettext("«Наставник» — портал программ наставничества"))}<br><a href="{site}" '
+        f'\n<p style="margin-top: 24px;">\n  <a href="{escape(links.notifications)}">{words["all"]}</a> ·\n'
+        f'  <a href="{escape(links.settings)}">{words["off"]}</a>\n</p>\n'
+        f'<p style="color: #6c757d; font-size: 13px;">{words["footer"]}<br><a href="{site}" '
         f'style="color: #6c757d;">{site}</a></p>\n</body>\n</html>\n')
     return "".join(parts)
