@@ -4,6 +4,7 @@ how it is rendered. Written by the daily scan (``roadmaps.reminders``), sent by 
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
@@ -89,12 +90,13 @@ def digest_message(digest: Digest, *, connection=None, message_id: str | None = 
     sections = digest.sections()
     subject = translation.gettext("«Наставник»: сроки мероприятий дорожной карты на %(day)s") % {
         "day": _date(digest.day)}
+    words = _words()
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=digest_text(digest, sections, links),
+        subject=" ".join(subject.split()), body=digest_text(digest, sections, links, words),
         to=[digest.email], connection=connection,
         headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"} if message_id else None,
     )
-    message.attach_alternative(digest_html(digest, sections, links), "text/html")
+    message.attach_alternative(digest_html(digest, sections, links, words), "text/html")
     return message
 
 
@@ -117,6 +119,10 @@ def _date(day: datetime.date) -> str:
 
 
 def _title(line: DigestLine) -> str:
+    # ``truncatechars:300``: the NFC form, cut only when longer than 300 characters, which a string of
+    # at most 300 code points never is (Truncator walks every character to find that out).
+    if len(line.title) <= 300:
+        return unicodedata.normalize("NFC", line.title)
     return Truncator(line.title).chars(300)
 
 
@@ -137,8 +143,7 @@ def _greeting(name: str) -> str:
     return translation.gettext("Здравствуйте, %(name)s!") % {"name": name}
 
 
-def digest_text(digest: Digest, sections: list[dict], links: Links) -> str:
-    words = _words()
+def digest_text(digest: Digest, sections: list[dict], links: Links, words: dict[str, str]) -> str:
     parts = [_greeting(digest.name), "\n\n", words["intro"], "\n"]
     for section in sections:
         parts += ["\n", section["title"].upper(), "\n"]
@@ -150,8 +155,8 @@ def digest_text(digest: Digest, sections: list[dict], links: Links) -> str:
     return "".join(parts)
 
 
-def digest_html(digest: Digest, sections: list[dict], links: Links) -> str:
-    words = {key: escape(value) for key, value in _words().items()}
+def digest_html(digest: Digest, sections: list[dict], links: Links, words: dict[str, str]) -> str:
+    words = {key: escape(value) for key, value in words.items()}
     parts = [
         '<!doctype html>\n<html lang="ru">\n<head><meta charset="utf-8"><title>', words["title"],
         "</title></head>\n",

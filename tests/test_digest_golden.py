@@ -5,6 +5,7 @@ renderer the letter had before it was built in Python (``roadmaps.digests``); th
 import datetime
 from pathlib import Path
 
+import pytest
 from django.test.utils import override_settings
 from django.utils import translation
 
@@ -52,3 +53,15 @@ def test_a_digest_with_one_section_has_only_that_heading():
     assert "СРОК ПРОШЁЛ" not in message.body and "ЧЕРЕЗ НЕДЕЛЮ СРОК" not in message.body
     assert message.alternatives[0][0].count("<h3") == 1
     assert "Message-ID" not in message.extra_headers
+
+
+@pytest.mark.parametrize("title", ["Краткий", "Заи\u0306мы и\u0306ода" * 30, "и\u0306" * 299, "и\u0306" * 300 + "x",
+                                   "Я" * 300, "Я" * 301])
+def test_a_title_is_cut_as_truncatechars_cuts_it(title):
+    from django.template.defaultfilters import truncatechars
+
+    from roadmaps.digests import _title
+
+    line = golden_digest().lines[0]
+    line.title = title
+    assert _title(line) == truncatechars(title, 300)
