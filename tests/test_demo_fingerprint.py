@@ -63,8 +63,9 @@ def fingerprint() -> dict:
                          for s in ProcessingStop.objects.select_related("participant__organisation")),
         "notifications": _digest((n.user.username, n.kind, n.key, n.text) for n in
                                  Notification.objects.select_related("user")),
-        "orders": _digest((o.organisation.short_name, o.kind, o.number, o.status, str(o.issued_on))
-                          for o in Order.objects.select_related("organisation")),
+        "orders": _digest((o.organisation.short_name if o.organisation else o.municipality.name, o.kind, o.number,
+                           o.status, str(o.issued_on))
+                          for o in Order.objects.select_related("organisation", "municipality")),
         "roadmap_items": _digest((i.roadmap.title, i.number, i.title, i.is_removed)
                                  for i in RoadmapItem.objects.select_related("roadmap")),
         "occurrences": _digest((o.item.roadmap.title, o.item.number, str(o.due_on), o.status)
