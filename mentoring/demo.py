@@ -12,7 +12,8 @@ import datetime
 from django.db.models import Max
 
 from mentoring import proposals, services
-from mentoring.models import Meeting, MentoringForm, Order, Pair, PlanItem, Preference, Programme, Support
+from mentoring.models import (Meeting, Membership, MentoringForm, MentorLink, Order, Pair, PlanItem, Preference,
+                              Programme, Support)
 from registry.demo import DemoContext, demo_step
 from registry.models import Consent, Organisation
 
@@ -111,15 +112,20 @@ def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng, ke
         ]
     signed = _latest_consents([pid for ids in people.values() for pid in ids])
     today = ctx.today
-    meetings, attendees, plan_items = [], [], []
+    meetings, attendees, plan_items, links, memberships = [], [], [], [], []
     for position, pair in enumerate(to_confirm):
         # A pair starts once every consent was on file; most began in October.
         earliest = max([signed.get(pid, today) for pid in people[pair.pk]] + [programme.starts_on])
         start = min(today, earliest + datetime.timedelta(days=rng.randint(0, 20)))
         pair.status = Pair.Status.ACTIVE if (today - start).days > 10 else Pair.Status.FORMING
         pair.started_on = start
-        pair.mentor_links.all().update(started_on=start)
-        pair.memberships.all().update(joined_on=start)
+        # A proposal has one mentor link and its memberships, all prefetched: written below in bulk.
+        for link in pair.mentor_links.all():
+            link.started_on = start
+            links.append(link)
+        for membership in pair.memberships.all():
+            membership.joined_on = start
+            memberships.append(membership)
         quiet = rng.random() < 0.1 or position < keep_quiet
         day, first = start, list(FIRST_MEETINGS)
         limit = today - datetime.timedelta(days=35 if quiet else 0)
@@ -141,6 +147,8 @@ def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng, ke
                                            position=position,
                                            evidence="Отметка куратора" if status == PlanItem.Status.DONE else ""))
     Pair.objects.bulk_update(to_confirm, ["status", "started_on"])
+    MentorLink.objects.bulk_update(links, ["started_on"], batch_size=500)
+    Membership.objects.bulk_update(memberships, ["joined_on"], batch_size=500)
     created = Meeting.objects.bulk_create([meeting for meeting, _ in meetings])
     through = Meeting.attendees.through
     for meeting, ids in zip(created, (ids for _, ids in meetings)):
@@ -159,10 +167,19 @@ def _history(ctx: DemoContext, programme: Programme, pairs: list[Pair], rng) -> 
     if len(active) < 3:
         return
     replaced = active[0]
-    spare = services.eligible_mentors(programme).exclude(pk=replaced.current_mentor_link.mentor_id)
-    for mentor in spare.select_related("participant")[:20]:
+    spare = list(services.eligible_mentors(programme).exclude(pk=replaced.current_mentor_link.mentor_id)
+                 .select_related("participant")[:20])
+    # Those the service would refuse for want of a free place or a valid consent are skipped before
+    # trying (the same rules, read once for all twenty, instead of a refused transaction each).
+    on = ctx.today - datetime.timedelta(days=5)
+    taking = len(replaced.current_memberships)
+    load = services.mentor_load([m.pk for m in spare], exclude_pair=replaced)
+    consenting = services.participants_with_valid_consent([m.participant_id for m in spare], on)
+    for mentor in spare:
+        if load.get(mentor.pk, 0) + taking > mentor.capacity or mentor.participant_id not in consenting:
+            continue
         try:
-            services.replace_mentor(replaced, new_mentor=mentor, on=ctx.today - datetime.timedelta(days=5),
+            services.replace_mentor(replaced, new_mentor=mentor, on=on,
                                     reason="Ходатайство наставляемого: не сложился личный контакт",
                                     on_mentee_request=True)
         except services.PairRuleError:

@@ -76,7 +76,9 @@ def matching_input(programme: Programme, *, on: datetime.date) -> tuple[Matching
     mentees are children.
     """
     mentor_profiles = list(
-        eligible_mentors(programme).select_related("participant").prefetch_related("topics")
+        # In the order of the profiles: the solver breaks ties by position, so the same data give the same
+        # proposal whatever order the database returns rows in (and the same as matching in memory).
+        eligible_mentors(programme).select_related("participant").prefetch_related("topics").order_by("pk")
     )
     unpaired = [mentee for mentee, _reason in unpaired_mentees(programme, on=on)]
     consenting = participants_with_valid_consent(

@@ -37,6 +37,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from registry.bulk_insert import insert_ignoring_conflicts
 from registry.models import Notification, RoleAssignment, User
 
 logger = logging.getLogger(__name__)
@@ -115,8 +116,9 @@ def _chunks(items: list, size: int = KEY_CHUNK):
 def record(notices: Iterable[Notice]) -> int:
     """Save the notices not recorded yet and send their letters after the commit.
 
-    A fixed number of queries per ``KEY_CHUNK`` keys, whatever the number of notices: the users, the
-    existing keys, the insert, the letters to send.
+    Three queries whatever the number of notices: the users, the existing keys (one ``IN`` list: SQLite
+    takes 32,766 parameters, psycopg's client-side binding has no limit), the insert (one statement,
+    ``registry.bulk_insert``); a fourth per ``KEY_CHUNK`` letters to send, for the notices that send one.
     """
     wanted = {(n.user_id, n.key): n for n in notices}
     if not wanted:
@@ -125,10 +127,7 @@ def record(notices: Iterable[Notice]) -> int:
         pk__in={user_id for user_id, _key in wanted}, is_active=True).values_list("pk", "email", "email_notices")}
     wanted = {pair: n for pair, n in wanted.items() if n.user_id in users}
     keys = sorted({key for _user, key in wanted})
-    existing = set()
-    for chunk in _chunks(keys):
-        existing |= set(Notification.objects.filter(key__in=chunk, user_id__in=list(users))
-                        .values_list("user_id", "key"))
+    existing = set(Notification.objects.filter(key__in=keys, user_id__in=list(users)).values_list("user_id", "key"))
     quiet = _without_email.get()
     rows = []
     for (user_id, key), notice in sorted(wanted.items()):  # one order of the unique key: no deadlock
@@ -138,7 +137,7 @@ def record(notices: Iterable[Notice]) -> int:
         mail = Mail.PENDING if notice.email and wants_letters and address and not quiet else Mail.NONE
         rows.append(Notification(user_id=user_id, kind=notice.kind, text=notice.text, url=notice.url[:500],
                                  key=key, mail=mail))
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=KEY_CHUNK)
+    insert_ignoring_conflicts(Notification, rows)
     to_send = sorted({(row.user_id, row.key) for row in rows if row.mail == Mail.PENDING})
     if to_send:
         ids = []

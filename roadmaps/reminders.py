@@ -22,7 +22,7 @@ An overdue occurrence also becomes a notice in the portal (``registry.notificati
 Nothing is recorded twice, whether the scan runs twice or on two workers at the same moment:
 
 - a reminder is a row unique on (occurrence, user, kind, day), inserted with ``ON CONFLICT DO NOTHING``
-  (``bulk_create(ignore_conflicts=True)``), so a second insert is a no-op;
+  (``registry.bulk_insert``, one statement per chunk), so a second insert is a no-op;
 - a digest is a row unique on (user, day), inserted by ``INSERT … ON CONFLICT DO NOTHING RETURNING``: a
   second run (or the other worker) finds the row and leaves it as it is (``emails_skipped``). Reminders a
   later run of the same day adds show in the portal but are not mailed.
@@ -63,6 +63,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from registry import notifications
+from registry.bulk_insert import insert_ignoring_conflicts
 from registry.models import AcademicYear, Notification
 from registry.scoping import Grant
 from roadmaps.digests import Digest, DigestLine
@@ -145,7 +146,8 @@ def _current_plans(today: datetime.date) -> Q:
 
 def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[int, list[Grant]]) -> int:
     """Insert the chunk's reminders for ``today``, the scanned day; rows that exist already are left alone.
-    Three queries, and the overdue items' notices (``registry.notifications.record``: three more)."""
+    Three queries, and the overdue items' notices (``registry.notifications.record``: three more), whatever
+    the number of items and occurrences."""
     # "Not closed" rather than "status IN open": SQLite would otherwise start from the status index and
     # probe every open occurrence against each of the chunk's users, instead of starting from the users.
     rows = (
@@ -162,25 +164,27 @@ def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[in
                                 day__gte=today - datetime.timedelta(days=6), day__lt=today)
         .order_by().values_list("occurrence_id", "user_id")
     )
-    reminders, notices = [], []
+    reminders, notices, urls = [], [], {}
     for occurrence_id, due_on, user_id, number, title, roadmap_id, *owner in rows.iterator(chunk_size=2000):
         if not reaches(grants[user_id], *owner):
             continue  # no longer in a role that reaches this roadmap
         kind = _kind(due_on, today)
         if kind == Reminder.Kind.OVERDUE:
-            notices.append(_overdue_notice(occurrence_id, due_on, user_id, number, title, roadmap_id))
+            if roadmap_id not in urls:
+                urls[roadmap_id] = reverse("roadmaps:roadmap_detail", args=[roadmap_id]) + "?status=overdue"
+            notices.append(_overdue_notice(occurrence_id, due_on, user_id, number, title, urls[roadmap_id]))
         if kind is None or (kind == Reminder.Kind.OVERDUE and (occurrence_id, user_id) in reminded_lately):
             continue
         reminders.append(Reminder(occurrence_id=occurrence_id, user_id=user_id, kind=kind, day=today))
     # Always the same order of the unique key: two workers inserting the same rows at once then wait
     # for each other row by row instead of deadlocking (PostgreSQL) on rows taken in opposite orders.
     reminders.sort(key=lambda r: (r.occurrence_id, r.user_id, r.kind))
-    Reminder.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=1000)
+    insert_ignoring_conflicts(Reminder, reminders)
     notifications.record(notices)
     return len(reminders)
 
 
-def _overdue_notice(occurrence_id, due_on, user_id, number, title, roadmap_id) -> notifications.Notice:
+def _overdue_notice(occurrence_id, due_on, user_id, number, title, url) -> notifications.Notice:
     """The overdue item in the portal's notices (the bell), once per occurrence and deadline: a deadline
     moved makes a new one. No letter of its own: the day's digest already lists it."""
     text = translation.gettext("Прошёл срок мероприятия дорожной карты %(number)s «%(title)s» (%(date)s), "
@@ -188,7 +192,7 @@ def _overdue_notice(occurrence_id, due_on, user_id, number, title, roadmap_id) -
         "number": number, "title": " ".join(title.split())[:300], "date": due_on.strftime("%d.%m.%Y")}
     return notifications.Notice(
         user_id=user_id, kind=Notification.Kind.ROADMAP_OVERDUE, text=text,
-        url=reverse("roadmaps:roadmap_detail", args=[roadmap_id]) + "?status=overdue",
+        url=url,
         key=f"roadmap-overdue:{occurrence_id}:{due_on.isoformat()}", email=False)
 
 

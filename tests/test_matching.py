@@ -462,3 +462,27 @@ def test_a_student_mentors_only_younger_students():
     assert is_feasible(["teacher"], ["student"], mentor(4, age=14), child)  # only peers are compared
     matrix = feasibility_matrix([older, same], [child], mentor_categories=["student"], mentee_categories=["student"])
     assert matrix.tolist() == [[True, False]]
+
+
+@pytest.mark.parametrize("spare_mentee", [False, True])
+def test_when_no_full_assignment_exists_the_most_pairs_are_counted_first(monkeypatch, spare_mentee):
+    """Mentors 1 and 2 both fit mentee 1 alone: not every slot can be filled, so the solver's first try
+    (the smaller side fully assigned) fails and Hopcroft–Karp counts the most pairs; a full assignment,
+    the usual case, needs no count."""
+    from mentoring.matching import proposal as module
+
+    counted = []
+    real = module.maximum_bipartite_matching
+    monkeypatch.setattr(module, "maximum_bipartite_matching", lambda *a, **k: counted.append(1) or real(*a, **k))
+    mentees = [mentee(1), mentee(2), mentee(3)] + ([mentee(4)] if spare_mentee else [])
+    only_mentee_1 = {(e, m) for e in (2, 3, 4) for m in (1, 2)} | {(1, 3)}
+    result = propose([mentor(1), mentor(2), mentor(3)], mentees, mentor_categories=["teacher"],
+                     mentee_categories=["student"], forbidden_pairs=only_mentee_1)
+    pairs = {(p.mentee_id, p.mentor_id) for p in result.pairs}
+    assert len(pairs) == 2 and pairs & {(1, 1), (1, 2)} and pairs & {(2, 3), (3, 3), (4, 3)}
+    assert [u.reason_code for u in result.unmatched] == ["no_free_place"] * (len(mentees) - 2)
+    assert counted == [1]
+    counted.clear()
+    full = propose([mentor(1), mentor(2)], [mentee(1), mentee(2), mentee(3)], mentor_categories=["teacher"],
+                   mentee_categories=["student"])
+    assert len(full.pairs) == 2 and counted == []
