@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from mentoring import proposals, services
-from mentoring.models import (Meeting, Membership, MentoringForm, MentorLink, Order, Pair, PlanItem, Preference,
-                              Programme, Support)
+from mentoring.models import (
+    Meeting,
+    Membership,
+    MentoringForm,
+    MentorLink,
+    Order,
+    Pair,
+    PlanItem,
+    Preference,
+    Programme,
+    Support,
+)
 from registry.demo import DemoContext, demo_step
-from registry.models import Consent, Organisation
+from registry.models import Consent, MentorProfile, Organisation
 
 FORMS_BY_KIND = {
     Organisation.Kind.SCHOOL: ("учитель – ученик", "ученик – ученик", "учитель – учитель", "работодатель – ученик"),
@@ -74,6 +84,25 @@ def build_mentoring(ctx: DemoContext) -> None:
             keep_proposed = 3 if first else 0
             # …and one of its pairs has not met for over a month, so its curator finds that among her notices.
             _confirm(ctx, programme, keep_proposed, rng, keep_quiet=1 if first else 0)
+    _room_for_proposals(ctx)
+
+
+def _room_for_proposals(ctx: DemoContext) -> None:
+    """The proposals left for the curator must be confirmable. Proposals hold no places, so the later
+    programmes' matching and the demo's mentor replacement may have filled their mentors meanwhile; such a
+    mentor agreed to take the proposed mentees too (capacity raised), or «Подтвердить» would only refuse."""
+    kept = Membership.objects.filter(
+        pair__status=Pair.Status.PROPOSED, pair__programme__academic_year=ctx.current_year,
+        pair__programme__organisation_id__in=ctx.populated_organisation_ids, left_on__isnull=True,
+        pair__mentor_links__ended_on__isnull=True,
+    ).values("pair__mentor_links__mentor_id").annotate(n=Count("pk"))
+    wanted = {row["pair__mentor_links__mentor_id"]: row["n"] for row in kept}
+    load = services.mentor_load(wanted)
+    for mentor in MentorProfile.objects.filter(pk__in=wanted):
+        needed = load.get(mentor.pk, 0) + wanted[mentor.pk]
+        if mentor.capacity < needed:
+            mentor.capacity = needed
+            mentor.save(update_fields=["capacity"])
 
 
 def _preferences(ctx: DemoContext, programme: Programme, rng) -> None:

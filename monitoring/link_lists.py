@@ -27,7 +27,7 @@ from monitoring.questionnaires import answering
 from registry.listing import id_param, search_param
 from registry.models import AcademicYear, Participant
 from registry.models.people import normalise_class_name, normalise_name
-from registry.processing import states
+from registry.processing import allowed_among, states
 
 STAGES = (("entry", _("входную оценку ещё не проходили")), ("exit", _("входную прошли, итоговую ещё нет")))
 ROLES = ((Audience.MENTEES, _("наставляемые")), (Audience.MENTORS, _("наставники")))
@@ -162,6 +162,12 @@ def rows(questionnaire: Questionnaire, organisation, people, chosen: LinkFilter)
     programmes = {p.pk: p for p in chosen.choices.get("programmes", ())}
     return [Row(t.participant, t, programmes.get(t.programme_id),
                 "" if allowed[t.participant.pk].allowed else allowed[t.participant.pk].reason) for t in targets]
+
+
+def issuable(people) -> int:
+    """How many of ``people`` (the filtered queryset) «issue to everyone found» gives a link: the others'
+    data may not be processed. One query whatever their number; only the ids go into it."""
+    return allowed_among(Participant.objects.filter(pk__in=people.order_by().values("pk"))).count()
 
 
 def id_list(values) -> list[int]:

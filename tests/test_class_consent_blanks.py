@@ -137,3 +137,25 @@ def test_the_class_transfer_blanks_name_the_partner_asked_for(district, client_f
     text = pdf_text(response.content)
     assert text.count("ООО «Вектор» (адрес: п. Красная Горбатка)") == len(seventh)
     assert "АО «Заря»" not in text
+
+
+def test_the_participant_list_offers_the_blanks_of_a_class_without_a_class_filter(district, client_for, seventh):
+    """No need to know that typing a class offers its blanks: the list names the school's classes of
+    mentees, and the form asks the class's PDF of the blanks view."""
+    mentee(district.school1, "Десятиклассник", class_name="10А")
+    mentee(district.school2, "Чужойкласс", class_name="9В")
+    listing = reverse("registry:participant_list")
+    page = client_for(district.curator1).get(listing)
+    offered = page.context["blank_classes"]
+    assert offered["classes"] == ["7Б", "8А", "10А"]  # a school's classes, in class order
+    assert offered["url"] == url(district.school1)
+    html = page.content.decode()
+    assert "Бланки согласий класса" in html and 'action="%s"' % url(district.school1) in html
+    assert client_for(district.curator1).get(offered["url"], {"class_name": "7Б"})["Content-Type"] == "application/pdf"
+    # With a class typed in, the class's own offer replaces the choice.
+    assert client_for(district.curator1).get(listing, {"class_name": "7Б"}).context["blank_classes"] is None
+    # A municipal curator sees many schools: the classes are offered once the school is chosen.
+    municipal = client_for(district.municipal)
+    assert municipal.get(listing).context["blank_classes"] is None
+    assert municipal.get(listing, {"organisation": district.school2.pk}).context["blank_classes"]["classes"] == [
+        "7Б", "9В"]

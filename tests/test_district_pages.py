@@ -328,3 +328,16 @@ def test_each_page_runs_a_constant_number_of_queries(district, client_for, page)
     _schools_with_data(district, 12)
     roadmap_services.create_from_template(template=template, academic_year=year(), organisation=district.school2)
     assert _queries(client, reverse(page)) == few
+
+
+def test_a_template_title_that_opens_with_a_quote_is_not_quoted_again(matrix_data, client_for):
+    """The seeds title a roadmap «Дорожная карта» реализации… with its first words quoted: printed as it is."""
+    from roadmaps.models import RoadmapTemplate
+
+    RoadmapTemplate.objects.filter(code="test-school").update(
+        title="«Дорожная карта» реализации Целевой модели наставничества")
+    RoadmapTemplate.objects.filter(code="test-college").update(title="«Дорожная карта» колледжа")
+    content = client_for(matrix_data.municipal).get(reverse("monitoring:district_roadmap")).content.decode()
+    assert "Шаблон «Дорожная карта» реализации Целевой модели наставничества: организаций — 2" in content
+    assert "— «Дорожная карта» колледжа</li>" in content
+    assert "««" not in content and "»»" not in content

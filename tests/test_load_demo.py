@@ -472,3 +472,17 @@ def test_a_newcomer_finds_work_waiting(demo_output):
     assert "Ждут подписи" in home
     client.force_login(curator)
     assert "Дополните выводы" in client.get(reverse("registry:notification_list")).content.decode()
+
+
+def test_the_demo_proposals_can_be_confirmed(demo_output):
+    """The proposals the demo leaves for the curator are ones she can confirm: each mentor still has a
+    place for them once the rest of the demo's pairs are formed, and every other rule holds today."""
+    from mentoring import services
+    from mentoring.models import Pair
+
+    kept = list(Pair.objects.filter(status=Pair.Status.PROPOSED).order_by("pk"))
+    assert kept
+    today = timezone.localdate()
+    for pair in kept:
+        services.confirm_proposal(pair, started_on=today)  # raises PairRuleError with the reason if refused
+    assert Pair.objects.filter(pk__in=[p.pk for p in kept], status=Pair.Status.FORMING).count() == len(kept)

@@ -382,3 +382,79 @@ def test_the_list_queries_do_not_grow_with_people(district, client_for, survey, 
     links.issue_bulk(questionnaire=survey, people=list(district.school1.participants.all()))
     assert count() == before
 
+
+
+def test_everyone_found_counts_only_who_gets_a_link(district, client_for, survey, school):
+    """Class 7А has five people; Дмитриев's consent was revoked: the button offers four links and says
+    why the fifth gets none, in one query for the count whatever the class's size."""
+    client = client_for(district.curator1)
+    page = client.get(url(survey), {"class_name": "7А"})
+    text = " ".join(page.content.decode().split())
+    assert page.context["listing"].count == 5
+    assert (page.context["issuable"], page.context["left_out"]) == (4, 1)
+    assert "Выдать всем отобранным (4)" in text and "Выдать всем отобранным (5)" not in text
+    assert "ещё 1 участник без ссылки: обработка персональных данных остановлена" in text
+    # Nobody allowed among the found: no button, the reason.
+    page = client.get(url(survey), {"class_name": "7А", "q": "Дмитриев"})
+    text = " ".join(page.content.decode().split())
+    assert (page.context["issuable"], page.context["left_out"]) == (0, 1)
+    assert "Выдать всем отобранным" not in text and "Ссылки не выдаются никому из отобранных (1)" in text
+    # Issuing to everyone gives exactly the counted number of links.
+    client.post(f"{url(survey)}?class_name=7А", {"everyone": "1", "days": "14"})
+    assert Response.objects.filter(questionnaire=survey).count() == 4
+
+
+def test_the_sql_rule_of_processing_agrees_with_states(district, school):
+    """``processing.allowed_among`` (the count's filter) and ``processing.states`` decide alike: a revoked,
+    an expired, a future and a missing consent, an archived person."""
+    from registry import processing
+    from registry.models import Participant
+
+    org = district.school1
+    expired = person(org, "Истёкшая", consent=False)
+    factories.consent_for(expired, signed_on=TODAY - datetime.timedelta(days=400),
+                          valid_until=TODAY - datetime.timedelta(days=1))
+    future = person(org, "Будущий", consent=False)
+    factories.consent_for(future, signed_on=TODAY + datetime.timedelta(days=2))
+    person(org, "Безсогласия", consent=False)
+    person(org, "Архивный", is_archived=True)
+    people = Participant.objects.filter(organisation=org)
+    allowed = set(processing.allowed_among(people).values_list("pk", flat=True))
+    assert allowed == {pk for pk, state in processing.states(people).items() if state.allowed}
+    assert school["a"].pk in allowed and school["stopped"].pk not in allowed and expired.pk not in allowed
+
+
+def test_the_sheets_name_the_questionnaire_without_nested_quotes(district, client_for, survey, school):
+    """«Анкета удовлетворённости…» is the phrase itself («Ссылки на анкету удовлетворённости…»), never
+    «анкету «Анкета…»»; another title is quoted once, and a quoted one is not quoted again."""
+    client = client_for(district.curator1)
+    client.post(f"{url(survey)}?class_name=8Б", {"everyone": "1", "days": "14"})
+
+    def sheet(title, **query):
+        Questionnaire.objects.filter(pk=survey.pk).update(title=title)
+        pdf = PdfReader(io.BytesIO(sheet_pdf(client, survey, organisation=district.school1.pk, **query)))
+        return pdf.metadata.title, " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+
+    title, text = sheet("Анкета удовлетворённости наставляемого", class_name="8Б")
+    assert title == "Ссылки на анкету удовлетворённости наставляемого — МБОУ СОШ № 1"
+    assert "МБОУ СОШ № 1 · анкета удовлетворённости наставляемого · ссылок: 1" in text
+    title, text = sheet("Обратная связь за четверть", class_name="8Б")
+    assert title == "Ссылки на анкету «Обратная связь за четверть» — МБОУ СОШ № 1"
+    assert "анкета «Обратная связь за четверть»" in text
+    # No links to print (class 10А has none issued): the file's heading says the same.
+    title, text = sheet("«Чем я могу быть полезен»", class_name="10А")
+    assert title == "Ссылки на анкету «Чем я могу быть полезен» — МБОУ СОШ № 1"
+    assert "Ссылки на анкету «Чем я могу быть полезен»" in text and "««" not in text
+
+
+def test_the_questionnaire_and_quoted_filters():
+    from monitoring.templatetags.questionnaires import questionnaire_filter
+    from registry.quotes import quoted
+
+    assert quoted("Дорожная карта") == "«Дорожная карта»"
+    assert quoted("«Дорожная карта» реализации") == "«Дорожная карта» реализации"
+    assert quoted(" «Чем я могу быть полезен» ") == "«Чем я могу быть полезен»"
+    assert questionnaire_filter("Анкета куратора", "accs") == "анкету куратора"
+    assert questionnaire_filter("АНКЕТА куратора") == "анкета куратора"
+    assert questionnaire_filter("Анкетирование родителей", "accs") == "анкету «Анкетирование родителей»"
+    assert questionnaire_filter("Анкета «Чем я могу быть полезен»", "accs") == "анкету «Чем я могу быть полезен»"

@@ -63,6 +63,7 @@ def links_create(request, pk):
                                         () if form.cleaned_data["everyone"] else ticked),
             })
     listing = paginate(request, found, sorts=link_lists.SORTS, default="name")
+    issuable = link_lists.issuable(found) if listing.count else 0
     return render(request, "monitoring/questionnaires/links_form.html", {
         "questionnaire": questionnaire, "organisation": organisation, "form": form, "chosen": chosen,
         "listing": listing, "rows": link_lists.rows(questionnaire, organisation, listing.rows, chosen),
@@ -71,6 +72,7 @@ def links_create(request, pk):
         "printable": link_lists.printable(questionnaire, found, programme=chosen.programme,
                                           now=timezone.now()).count(),
         "filtered": bool(chosen.params()),
+        "issuable": issuable, "left_out": listing.count - issuable,
     })
 
 

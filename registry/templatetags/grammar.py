@@ -11,6 +11,7 @@ The argument is a case (nomn, gent, datv, accs, ablt, loct) and, for a person, a
 from django import template
 
 from registry import grammar
+from registry.quotes import quoted
 
 register = template.Library()
 
@@ -28,3 +29,9 @@ def gendered_filter(value, forms: str) -> str:
     """``{{ user|gendered:"подготовил,подготовила" }}``: the form that agrees with the person."""
     masculine, _, feminine = str(forms).partition(",")
     return grammar.by_gender(value, masculine.strip(), feminine.strip())
+
+
+@register.filter(name="quoted")
+def quoted_filter(value) -> str:
+    """``{{ roadmap.title|quoted }}``: «title», unless the title opens with a quote already (registry.quotes)."""
+    return quoted(value)

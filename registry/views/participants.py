@@ -46,6 +46,7 @@ def participant_list(request):
         "show_organisation": not request.scope.is_single_organisation,
         "can_edit": request.scope.editable_organisations().exists(),
         "class_blanks": class_blanks,
+        "blank_classes": _blank_classes(request, filterset),
     })
 
 
@@ -56,19 +57,48 @@ def _page_rows(ids):
             .select_related("organisation", "mentor_profile", "mentee_profile").with_consent_state(among=ids))
 
 
+def _blanks_organisation_id(request, filterset):
+    """The one organisation the list is of (the user's own, or the one chosen in the filter), or None."""
+    organisation = filterset.form.cleaned_data.get("organisation")
+    if organisation:
+        return organisation.pk
+    return next(iter(request.scope.organisation_ids)) if request.scope.is_single_organisation else None
+
+
 def _class_blanks(request, filterset):
     """The class's consent blanks in one PDF, offered when the list is filtered by a class of one
-    organisation (the user's own, or the one chosen in the filter)."""
+    organisation."""
     if not filterset.is_valid() or not filterset.form.cleaned_data.get("class_name"):
         return None
-    organisation = filterset.form.cleaned_data.get("organisation")
-    organisation_id = organisation.pk if organisation else (
-        next(iter(request.scope.organisation_ids)) if request.scope.is_single_organisation else None)
+    organisation_id = _blanks_organisation_id(request, filterset)
     if organisation_id is None:
         return None
     class_name = normalise_class_name(filterset.form.cleaned_data["class_name"])
     url = reverse("registry:class_consent_blanks", args=[organisation_id])
     return {"name": class_name, "url": f"{url}?{urlencode({'class_name': class_name})}"}
+
+
+def _blank_classes(request, filterset):
+    """Without a class in the filter: the organisation's classes of mentees to choose the blanks of, so the
+    curator need not know that typing a class offers them (one query)."""
+    if not filterset.is_valid() or filterset.form.cleaned_data.get("class_name"):
+        return None
+    organisation_id = _blanks_organisation_id(request, filterset)
+    if organisation_id is None:
+        return None
+    names = (Participant.objects.filter(organisation_id=organisation_id, is_archived=False,
+                                        mentee_profile__isnull=False, anonymised_at__isnull=True)
+             .exclude(class_name="").order_by().values_list("class_name", flat=True).distinct())
+    classes = sorted(set(names), key=_class_order)
+    if not classes:
+        return None
+    return {"url": reverse("registry:class_consent_blanks", args=[organisation_id]), "classes": classes}
+
+
+def _class_order(name: str) -> tuple:
+    # «5А» before «10Б».
+    digits = name[:len(name) - len(name.lstrip("0123456789"))]
+    return (int(digits) if digits else 10**6, name[len(digits):])
 
 
 @read_only
