@@ -290,3 +290,22 @@ def test_programmes_deadline_is_the_first_start_or_a_month_end():
     assert programmes_deadline(day, [P(datetime.date(2024, 9, 1))]) == datetime.date(2024, 9, 30)
     assert programmes_deadline(datetime.date(2024, 9, 20), []) == datetime.date(2024, 10, 31)
     assert programmes_deadline(datetime.date(2024, 12, 25), []) == datetime.date(2025, 1, 31)
+
+
+def test_the_regulations_docx_reads_like_the_pdf(school, district, client_for):
+    """The DOCX sibling of «Положение (PDF)»: the same sections, paragraphs and items, a school's curator
+    may open it and another school's gets 404 (the walk of tests/test_docx.py has no Положение to read)."""
+    from tests.test_docx import docx_text
+
+    order = organisation_order(school)
+    url = reverse("mentoring:order_regulations_docx", args=[order.pk])
+    response = client_for(district.curator1).get(url)
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    text = squash(docx_text(response.content))
+    assert text.startswith(squash("Приложение № 1 к приказу от"))
+    regulations = regulations_of(order_service.build_content(order))
+    for section in regulations["sections"]:
+        for paragraph in section["paragraphs"]:
+            for words in (paragraph["text"], *paragraph["items"]):
+                assert squash(words) in text, words
+    assert client_for(district.curator2).get(url).status_code == 404
