@@ -73,7 +73,7 @@ def test_every_pdf_route_has_a_docx_sibling_running_the_same_view():
         assert getattr(docx_view, "permission", None) == getattr(pdf_view, "permission", None)
 
 
-# Documents the shared objects cannot open (their sibling is still checked above). TODO: walk them too.
+# Documents the shared objects cannot open (their sibling is still checked above; the test named in the reason reads them).
 NOT_WALKED = {
     "mentoring:order_regulations_pdf": "the fixture's order approves pairs and has no Положение appended; "
                                         "tests/test_regulations.py::test_the_regulations_docx_reads_like_the_pdf reads it",
