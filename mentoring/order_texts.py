@@ -24,6 +24,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from mentoring.models import Membership, MentorLink, Order, Pair, PlanItem
+from mentoring.plan_target import plan_target_percent
 from mentoring.wording import (
     participant_line,
     position_or_class,
@@ -41,8 +42,6 @@ from registry.scoping import Role
 # still prints versions 1 and 2 (signed before), which have none of the new keys.
 CONTENT_VERSION = 3
 
-# Seed 002: individual plans are implemented at least to 90%.
-PLAN_TARGET_PERCENT = 90
 
 R145 = (
     "распоряжением Министерства просвещения Российской Федерации от 25.12.2019 № Р-145 «Об утверждении "
@@ -235,7 +234,8 @@ def _plans_points(text: _Text):
     points = [
         _point(f"Утвердить индивидуальные планы развития наставляемых{_programme_words(text.order)} на {text.year} "
                "учебный год согласно перечню (приложение № 1)."),
-        _point(f"Наставникам обеспечить реализацию индивидуальных планов не менее чем на {PLAN_TARGET_PERCENT}%."),
+        _point("Наставникам обеспечить реализацию индивидуальных планов не менее чем на "
+               f"{plan_target_percent(text.organisation, text.order.academic_year)}%."),
         _point(f"{text.curator_to()} осуществлять контроль выполнения индивидуальных планов и "
                "отражать его результаты в мониторинге 1 раз в полугодие."),
     ]

@@ -27,7 +27,6 @@ from mentoring.order_kinds import municipal
 from mentoring.order_texts import (  # noqa: F401 — used through this module by views and tests too
     CONTENT_VERSION,
     PAIR_KINDS,
-    PLAN_TARGET_PERCENT,
     pairs_for_content,
 )
 from mentoring.notices import order_prepared, order_signed

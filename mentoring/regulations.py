@@ -25,13 +25,14 @@ from django.utils.translation import gettext as _
 
 from mentoring import regulations_text as T
 from mentoring.models import Programme
+from mentoring.plan_target import DEFAULT_PLAN_TARGET_PERCENT
 from mentoring.wording import role_words
 from registry import grammar
 from registry.document_sources import document_source
 from registry.pdf import render_pdf
 
-# Seed 002: individual plans implemented at least to 90 %, consents from 100 % of participants.
-DEFAULT_PLANS_PERCENT = 90
+# Seed 002: consents from 100 % of participants (the plan target is mentoring.plan_target's).
+DEFAULT_PLANS_PERCENT = DEFAULT_PLAN_TARGET_PERCENT
 DEFAULT_CONSENTS_PERCENT = 100
 
 

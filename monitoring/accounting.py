@@ -26,14 +26,15 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Concat, Substr
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mentoring.models import Meeting, Membership, MentorLink, Pair
 from monitoring.figures import WORKED
+from registry import grammar
 from registry.models import Participant
 from registry.models.people import normalise_name
 
@@ -196,17 +197,20 @@ def _meetings(quarter: Quarter, since: str, until: str, person: str | None = Non
     return _count(meetings)
 
 
-def _mentor_name(quarter: Quarter):
-    """The mentee's mentor in the quarter, «Петрова А. И.» like ``Participant.short_name`` (the later one
-    if the mentor was replaced)."""
+# The mentor's name parts in one column of the union; ``Row.mentor_name`` shortens them by the one
+# initials rule (``registry.grammar``) rather than a second copy of it written in SQL.
+NAME_PARTS_SEPARATOR = "\t"
+
+
+def _mentor_parts(quarter: Quarter):
+    """The mentee's mentor in the quarter, surname, name and patronymic in one string (the later one if
+    the mentor was replaced)."""
     participant = "mentor__participant__"
-    patronymic = Case(When(**{f"{participant}patronymic": ""}, then=Value("")),
-                      default=Concat(Value(" "), Substr(f"{participant}patronymic", 1, 1), Value(".")),
-                      output_field=CharField())
     links = (MentorLink.objects.filter(pair=OuterRef("pair_id")).filter(_overlaps("started_on", "ended_on", quarter))
              .order_by("-started_on", "-pk")
-             .annotate(name=Concat(F(f"{participant}last_name"), Value(" "), Substr(f"{participant}first_name", 1, 1),
-                                   Value("."), patronymic, output_field=CharField()))
+             .annotate(name=Concat(F(f"{participant}last_name"), Value(NAME_PARTS_SEPARATOR),
+                                   F(f"{participant}first_name"), Value(NAME_PARTS_SEPARATOR),
+                                   F(f"{participant}patronymic"), output_field=CharField()))
              .values("name")[:1])
     return Coalesce(Subquery(links, output_field=CharField()), Value(""), output_field=CharField())
 
@@ -235,7 +239,7 @@ def _columns(role: str, quarter: Quarter) -> dict:
         "since": F(since),
         "until": F(until),
         "pair_ended": F("pair__ended_on"),
-        "mentor_name": _mentor_name(quarter) if role == MENTEE else Value("", output_field=CharField()),
+        "mentor_parts": _mentor_parts(quarter) if role == MENTEE else Value("", output_field=CharField()),
         "mentees": _count(others) if role == MENTOR else Value(0, output_field=IntegerField()),
         "meetings": _meetings(quarter, since, until),
         "attended": _meetings(quarter, since, until, person),
@@ -270,6 +274,13 @@ class Row:
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+
+    @property
+    def mentor_name(self) -> str:
+        """«Петрова А. И.», like ``Participant.short_name``."""
+        if not self.mentor_parts:
+            return ""
+        return grammar.Person(*self.mentor_parts.split(NAME_PARTS_SEPARATOR, 2)).short
 
     @property
     def role_label(self) -> str:

@@ -28,6 +28,7 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem
+from mentoring.plan_target import DEFAULT_PLAN_TARGET_PERCENT
 from monitoring.models import Answer, CoverageTarget, Question, Questionnaire
 from registry.models import AcademicYear, Consent, OrganisationHeadcount, Participant
 
@@ -37,7 +38,7 @@ WORKED = (Pair.Status.FORMING, Pair.Status.ACTIVE, Pair.Status.SUSPENDED, Pair.S
           Pair.Status.ENDED_EARLY)
 STUDENT = Participant.Category.STUDENT
 TEACHERS = (Participant.Category.TEACHER, Participant.Category.YOUNG_SPECIALIST)
-DEFAULT_TARGET = {"students_percent": 10.0, "teachers_percent": 15.0, "student_base": "all", "plans_percent": 90,
+DEFAULT_TARGET = {"students_percent": 10.0, "teachers_percent": 15.0, "student_base": "all", "plans_percent": DEFAULT_PLAN_TARGET_PERCENT,
                   "consents_percent": 100}
 AGED_10_PLUS = "aged_10_plus"
 MIN_AGE = 10

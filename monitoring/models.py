@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mentoring.plan_target import DEFAULT_PLAN_TARGET_PERCENT
 from registry.scoping import MUNICIPALITY_ROLE_PERMISSIONS, Perm, ScopedQuerySet
 
 
@@ -222,7 +223,8 @@ class CoverageTarget(models.Model):
                                     default=StudentBase.ALL)
     teachers_percent = models.DecimalField(_("охват педагогов, %"), max_digits=5, decimal_places=1, default=15,
                                            validators=[MinValueValidator(0), MaxValueValidator(100)])
-    plans_percent = models.PositiveSmallIntegerField(_("выполнение индивидуальных планов, %"), default=90,
+    plans_percent = models.PositiveSmallIntegerField(_("выполнение индивидуальных планов, %"),
+                                                     default=DEFAULT_PLAN_TARGET_PERCENT,
                                                      validators=[MaxValueValidator(100)])
     consents_percent = models.PositiveSmallIntegerField(_("согласия участников, %"), default=100,
                                                         validators=[MaxValueValidator(100)])

@@ -53,6 +53,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from registry import grammar
 from registry.models import (
     AcademicYear,
     Consent,
@@ -212,8 +213,8 @@ def translit(text: str) -> str:
 
 
 def initials_name(last: str, first: str, patronymic: str) -> str:
-    """«Н.В. Соколова», as under an order."""
-    return f"{first[0]}.{patronymic[0]}. {last}"
+    """«Н. В. Соколова», as under an order (``grammar.initials``, the one rule)."""
+    return grammar.Person(last, first, patronymic).signature
 
 
 # =============================================================================================

@@ -215,7 +215,7 @@ def representatives(participant_ids: list[int]) -> dict[int, str]:
     consents = (
         Consent.objects.filter(participant__in=participant_ids, purpose=Consent.Purpose.MENTORING,
                                revoked_on__isnull=True)
-        .exclude(representative_name="")
+        .signed_by_representative()
         .order_by("-signed_on", "-pk")
         .values_list("participant", "representative_name", "representative_relation")
     )

@@ -168,6 +168,12 @@ class Person:
         """«Е. В. Лебедева»: under a signature (GOST R 7.0.97-2016, the «Подпись» requisite)."""
         return " ".join(p for p in (initials(self.first_name, self.patronymic), self.last_name.strip()) if p)
 
+    @property
+    def in_filename(self) -> str:
+        """«Лебедева_ЕВ»: the same initials in a downloaded file's name, without spaces or full stops."""
+        letters = initials(self.first_name, self.patronymic).replace(".", "").replace(" ", "")
+        return "_".join(p for p in (self.last_name.strip(), letters) if p)
+
 
 STYLES = ("full", "short", "sign")
 

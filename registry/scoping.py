@@ -280,6 +280,22 @@ class Scope:
         allowed = [g for g in self.grants if perm in ROLE_PERMISSIONS.get(g.role, frozenset())]
         return Organisation.objects.filter(is_active=True).visible_to(Scope(self.user_id, False, tuple(allowed)))
 
+    def editable_municipalities(self, perm: Perm) -> list:
+        """Municipalities where the user holds ``perm`` at the municipality level (the district roadmap,
+        targets, analysis, register, vocabulary a municipal curator keeps), by name: the one check the
+        pages that write for a municipality share, as ``editable_organisations`` is for organisations."""
+        from registry.models import Municipality
+
+        if self.is_superuser:
+            return list(Municipality.objects.order_by("name", "pk"))
+        # Only the grants whose role holds ``perm`` for a municipality (no query for anyone else).
+        granting = tuple(g for g in self.grants if perm in MUNICIPALITY_ROLE_PERMISSIONS.get(g.role, frozenset()))
+        if not granting:
+            return []
+        narrowed = Scope(self.user_id, False, granting)
+        return [municipality for municipality in Municipality.objects.visible_to(narrowed).order_by("name", "pk")
+                if perm in narrowed.permissions_for_municipality(municipality)]
+
 
 class ScopedQuerySet(models.QuerySet):
     """Base queryset of every model that belongs to an organisation."""

@@ -15,6 +15,18 @@ from tests import factories
 pytest_plugins = ["tests.reminder_fixtures"]
 
 
+def pytest_configure(config):
+    from tests import route_coverage
+
+    route_coverage.install()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests import route_coverage
+
+    route_coverage.check(session)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

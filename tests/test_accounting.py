@@ -144,9 +144,10 @@ def test_the_fourth_quarter_of_the_district(people, district, client_for):
     assert rows[("Тихонова", "mentor")]["mentees"] == 2
     assert rows[("Соколова", "mentee")]["until"] == D(2025, 12, 15)
     assert rows[("Яковлев", "mentee")]["pair_status"] == Pair.Status.COMPLETED
-    assert rows[("Савельев", "mentee")]["mentor_name"] == "Тихонова И. П." == people["T1"].short_name
+    assert accounting.Row(rows[("Савельев", "mentee")]).mentor_name == "Тихонова И. П." == people["T1"].short_name
     Participant.objects.filter(pk=people["T2"].pk).update(patronymic="")
-    assert by_person(page(client_for(district.municipal), Q4))[("Яковлев", "mentee")]["mentor_name"] == "Тарасова И."
+    again = by_person(page(client_for(district.municipal), Q4))
+    assert accounting.Row(again[("Яковлев", "mentee")]).mentor_name == "Тарасова И."
     assert response.context["totals"] == accounting.Totals(
         people=5, mentors=2, mentees=3, students=2, teachers=3, young_specialists=1, others=0, pairs=2, meetings=4)
     html = response.content.decode()

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from mentoring import orders as order_service
 from mentoring.models import Membership, MentorLink, Order, PlanItem
+from mentoring.plan_target import plan_target_percent
 from registry import grammar
 from registry.models import Consent
 from registry.pdf import pdf_response, render_pdf
@@ -57,7 +58,7 @@ def _representative(person, on):
         consent = (
             Consent.objects.valid_on(day)
             .filter(participant=person, purpose=Consent.Purpose.MENTORING)
-            .exclude(representative_name="")
+            .signed_by_representative()
             .order_by("-signed_on", "-pk")
             .first()
         )
@@ -84,8 +85,7 @@ def _party(person, on, role: str):
 
 
 def _filename(kind: str, person) -> str:
-    initials = "".join(part[0] for part in (person.first_name, person.patronymic) if part)
-    return f"{kind}_{person.last_name}_{initials}.pdf"
+    return f"{kind}_{grammar.Person.of(person).in_filename}.pdf"
 
 
 @read_only
@@ -128,6 +128,7 @@ def plan_pdf(request, pk):
     )
     start = max(filter(None, (membership.joined_on, pair.started_on)), default=None)
     completion = membership.plan_completion()
+    target = plan_target_percent(programme.organisation, programme.academic_year)
     pdf = render_pdf("mentoring/pdf/plan.html", {
         "organisation": programme.organisation, "programme": programme, "pair": pair, "membership": membership,
         "programme_name": programme.title or f"по форме «{programme.form}», {programme.academic_year} учебный год",
@@ -136,7 +137,7 @@ def plan_pdf(request, pk):
         "mentor": link.mentor.participant if link else None,
         "mentor_line": order_service.participant_line(link.mentor.participant) if link else "",
         "items": items, "done": done, "counted": len(counted), "completion": completion,
-        "target": order_service.PLAN_TARGET_PERCENT, "reached": completion >= order_service.PLAN_TARGET_PERCENT,
+        "target": target, "reached": completion >= target,
         "term": order_service.term(start, membership.left_on or pair.ended_on or pair.planned_end_on),
         "approval": approval, "generated_on": timezone.localdate(),
         "approval_reference": grammar.reference(approval.issued_on, approval.number) if approval else "",

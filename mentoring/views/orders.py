@@ -17,7 +17,7 @@ from mentoring.models import Order, Programme
 from mentoring.order_kinds import municipal
 from registry.forms import CrispyMixin
 from registry.listing import paginate
-from registry.models import AcademicYear, Municipality, Participant
+from registry.models import AcademicYear, Participant
 from registry.pdf import pdf_response
 from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
@@ -135,8 +135,7 @@ def order_list(request):
 
 def _municipalities(request, perm=Perm.PREPARE_ORDERS) -> list:
     """The municipalities whose own register the user keeps (the municipal curator's)."""
-    return [municipality for municipality in Municipality.objects.visible_to(request.scope).order_by("name")
-            if perm in request.scope.permissions_for_municipality(municipality)]
+    return request.scope.editable_municipalities(perm)
 
 
 @requires(Perm.PREPARE_ORDERS)

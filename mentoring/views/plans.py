@@ -6,11 +6,9 @@ from django.utils.translation import gettext as _
 from mentoring import services
 from mentoring.forms import PlanItemForm
 from mentoring.models import Membership, PlanItem
+from mentoring.plan_target import plan_target_percent
 from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, requires
-
-# Seed 002: individual plans are implemented at least to 90%.
-PLAN_TARGET_PERCENT = 90
 
 
 @requires(Perm.EDIT_MENTORING, read=Perm.VIEW)
@@ -18,7 +16,7 @@ PLAN_TARGET_PERCENT = 90
 def plan_detail(request, pk):
     """The plan, read by everyone who sees the pair; adding an item (POST) needs EDIT_MENTORING."""
     queryset = Membership.objects.select_related(
-        "pair__programme__organisation__municipality", "pair__programme__form", "mentee__participant"
+        "pair__programme__organisation__municipality", "pair__programme__form", "pair__programme__academic_year", "mentee__participant"
     ).prefetch_related("plan_items")
     membership = get_visible_or_404(queryset, request, pk=pk)
     can_edit = request.scope.can(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
@@ -32,9 +30,10 @@ def plan_detail(request, pk):
             else:
                 messages.success(request, _("Пункт плана добавлен."))
                 return redirect("mentoring:plan_detail", pk=membership.pk)
+    programme = membership.pair.programme
     return render(request, "mentoring/plan_detail.html", {
         "membership": membership, "pair": membership.pair, "items": membership.plan_items.all(),
-        "completion": membership.plan_completion(), "target": PLAN_TARGET_PERCENT, "form": form,
+        "completion": membership.plan_completion(), "target": plan_target_percent(programme.organisation, programme.academic_year), "form": form,
         "can_edit": can_edit,
     })
 

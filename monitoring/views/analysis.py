@@ -40,10 +40,7 @@ def _analysis(request, pk) -> DistrictAnalysis:
 
 def _writable_municipalities(scope) -> list:
     """The municipalities whose analysis the user writes."""
-    if scope.is_superuser:
-        return list(Municipality.objects.order_by("name"))
-    return [m for m in Municipality.objects.filter(pk__in=sorted(scope.municipality_ids)).order_by("name")
-            if Perm.DISTRICT_ANALYSIS in scope.permissions_for_municipality(m)]
+    return scope.editable_municipalities(Perm.DISTRICT_ANALYSIS)
 
 
 def _errors(request, error) -> None:

@@ -330,12 +330,7 @@ def district_report(request):
 
 
 def _target_municipalities(scope) -> list:
-    if scope.is_superuser:
-        return list(Municipality.objects.order_by("name"))
-    if not scope.municipality_ids:
-        return []
-    return [m for m in Municipality.objects.filter(pk__in=sorted(scope.municipality_ids)).order_by("name")
-            if Perm.EDIT_TARGETS in scope.permissions_for_municipality(m)]
+    return scope.editable_municipalities(Perm.EDIT_TARGETS)
 
 
 @requires(Perm.EDIT_TARGETS)

@@ -97,6 +97,11 @@ class ConsentQuerySet(ScopedQuerySet):
             Q(revoked_on__isnull=True) | Q(revoked_on__gt=day)
         ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
 
+    def signed_by_representative(self):
+        """Consents a legal representative signed (``Consent.REPRESENTATIVE_SIGNERS``): the one rule of who
+        is a participant's representative, whatever else a row may hold in its representative fields."""
+        return self.filter(signed_by__in=Consent.REPRESENTATIVE_SIGNERS).exclude(representative_name="")
+
 
 def scan_upload_to(instance, filename):
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
@@ -110,6 +115,10 @@ class Consent(models.Model):
         PARTICIPANT = "participant", _("Участник лично")
         REPRESENTATIVE = "representative", _("Законный представитель")
         BOTH = "both", _("Законный представитель вместе с несовершеннолетним")
+
+    #: Who signs as a legal representative: the one rule (``needs_representative``, the blank to print,
+    #: the agreement's and the export's representative all follow it).
+    REPRESENTATIVE_SIGNERS = (SignedBy.REPRESENTATIVE, SignedBy.BOTH)
 
     class Relation(models.TextChoices):
         MOTHER = "mother", _("Мать")
@@ -214,7 +223,7 @@ class Consent(models.Model):
                 else:
                     message = _("Участник на дату подписания совершеннолетний (%(age)s лет) и подписывает согласие сам.")
                 errors["signed_by"] = message % {"age": age if age is not None else "?"}
-        if self.signed_by in (self.SignedBy.REPRESENTATIVE, self.SignedBy.BOTH):
+        if self.needs_representative:
             if not self.representative_name.strip():
                 errors["representative_name"] = _("Укажите ФИО законного представителя.")
             if not self.representative_relation:
@@ -252,7 +261,7 @@ class Consent(models.Model):
 
     @property
     def needs_representative(self) -> bool:
-        return self.signed_by in (self.SignedBy.REPRESENTATIVE, self.SignedBy.BOTH)
+        return self.signed_by in self.REPRESENTATIVE_SIGNERS
 
     def revoke(self, *, on: datetime.date, reason: str, by=None) -> None:
         """Revocation keeps the record: the consent stops being valid from ``on``."""

@@ -155,8 +155,7 @@ def consent_blank(request, pk):
         raise Http404
     pdf = render_pdf("registry/pdf/consent_blank.html", consent_blank_context(participant, text, partner),
                      request=request)
-    initials = "".join(part[0] for part in (participant.first_name, participant.patronymic) if part)
-    filename = f"Согласие_{participant.last_name}_{initials}_{_FILENAME_SIGNER[signer]}"
+    filename = f"Согласие_{grammar.Person.of(participant).in_filename}_{_FILENAME_SIGNER[signer]}"
     if purpose != ConsentPurpose.MENTORING:
         filename += f"_{purpose}"
     return pdf_response(pdf, f"{filename}.pdf")

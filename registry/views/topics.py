@@ -23,15 +23,7 @@ SORTS = {"name": ("name",), "mentors": ("mentor_count", "name"), "mentees": ("me
 
 
 def keeps_shared_vocabulary(scope) -> bool:
-    return scope.is_superuser or any(
-        Perm.EDIT_VOCABULARY in scope.permissions_for_municipality(municipality)
-        for municipality in _municipalities(scope))
-
-
-def _municipalities(scope):
-    from registry.models import Municipality
-
-    return Municipality.objects.filter(pk__in=sorted(scope.municipality_ids))
+    return scope.is_superuser or bool(scope.editable_municipalities(Perm.EDIT_VOCABULARY))
 
 
 def _visible_topics(scope):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registry.models import AcademicYear, Municipality
+from registry.models import AcademicYear
 from registry.pdf import pdf_response, render_pdf
 from registry.listing import chosen_sort, order, paginate
 from registry.once import once
@@ -81,14 +81,7 @@ def _year(request) -> AcademicYear:
 def creatable_owners(scope) -> list:
     """Organisations (EDIT_ROADMAP) and municipalities (their curator) the user may create roadmaps for."""
     organisations = list(scope.editable_organisations(Perm.EDIT_ROADMAP).order_by("short_name"))
-    if scope.is_superuser:
-        municipalities = Municipality.objects.all()
-    elif scope.municipality_ids:
-        municipalities = Municipality.objects.filter(pk__in=scope.municipality_ids)
-    else:
-        municipalities = []
-    municipalities = [m for m in municipalities if Perm.EDIT_ROADMAP in scope.permissions_for_municipality(m)]
-    return municipalities + organisations
+    return scope.editable_municipalities(Perm.EDIT_ROADMAP) + organisations
 
 
 # --- lists -------------------------------------------------------------------------------------------
