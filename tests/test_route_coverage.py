@@ -1,0 +1,69 @@
+"""The route-coverage check itself (tests/route_coverage.py), and the requests for the routes no other
+test opened with an answer: the list of mentoring forms, the page after a password change, logging out."""
+
+import types
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+
+from mentoring.models import MentoringForm
+from tests import route_coverage
+
+
+def test_the_check_lists_exactly_the_routes_never_answered():
+    routes = route_coverage.named_routes()
+    assert {"mentoring:form_list", "registry:participant_list", "logout", "healthz"} <= routes
+    assert route_coverage.never_answered(routes) == []
+    assert route_coverage.never_answered(routes - {"mentoring:form_list"}) == ["mentoring:form_list"]
+
+
+def test_only_an_answer_below_400_counts(monkeypatch):
+    monkeypatch.setattr(route_coverage, "ANSWERED", {})
+    for status in (200, 302, 403, 404, 405):
+        response = HttpResponse(status=status)
+        response.resolver_match = types.SimpleNamespace(view_name=f"page_{status}")
+        route_coverage.record(response)
+    assert route_coverage.ANSWERED == {"page_200": 1, "page_302": 1}
+
+
+def test_the_test_client_reports_what_it_requested(db):
+    assert getattr(Client.request, "records_routes", False)
+    before = route_coverage.ANSWERED.get("healthz", 0)
+    assert Client().get(reverse("healthz")).status_code == 200
+    assert route_coverage.ANSWERED["healthz"] == before + 1
+
+
+@pytest.mark.parametrize(("args", "keyword", "whole"), [
+    ([], "", True), (["tests"], "", True), (["."], "", True),
+    (["tests/test_pairs.py"], "", False), (["tests/test_pairs.py::test_x"], "", False),
+    (["tests"], "pairs", False),
+])
+def test_only_a_run_of_the_whole_suite_is_checked(pytestconfig, args, keyword, whole):
+    config = types.SimpleNamespace(args=args, rootpath=pytestconfig.rootpath,
+                                   option=types.SimpleNamespace(keyword=keyword, lf=False))
+    assert route_coverage.whole_suite(config) is whole
+
+
+# --- the routes no other test opened ------------------------------------------------------------------
+
+
+def test_the_list_of_mentoring_forms(district, client_for):
+    response = client_for(district.curator1).get(reverse("mentoring:form_list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for form in MentoringForm.objects.all():
+        assert form.name in html
+
+
+def test_the_page_after_a_password_change(district, client_for):
+    assert client_for(district.curator1).get(reverse("password_change_done")).status_code == 200
+
+
+def test_logging_out_ends_the_session(district, client_for):
+    client = client_for(district.curator1)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    again = client.get(reverse("registry:participant_list"))
+    assert again.status_code == 302 and again["Location"].startswith(reverse("login"))
