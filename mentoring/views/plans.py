@@ -16,7 +16,8 @@ from registry.scoping import Perm, get_visible_or_404, requires
 def plan_detail(request, pk):
     """The plan, read by everyone who sees the pair; adding an item (POST) needs EDIT_MENTORING."""
     queryset = Membership.objects.select_related(
-        "pair__programme__organisation__municipality", "pair__programme__form", "pair__programme__academic_year", "mentee__participant"
+        "pair__programme__organisation__municipality", "pair__programme__form", "pair__programme__academic_year",
+        "mentee__participant",
     ).prefetch_related("plan_items")
     membership = get_visible_or_404(queryset, request, pk=pk)
     can_edit = request.scope.can(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
@@ -33,8 +34,8 @@ def plan_detail(request, pk):
     programme = membership.pair.programme
     return render(request, "mentoring/plan_detail.html", {
         "membership": membership, "pair": membership.pair, "items": membership.plan_items.all(),
-        "completion": membership.plan_completion(), "target": plan_target_percent(programme.organisation, programme.academic_year), "form": form,
-        "can_edit": can_edit,
+        "completion": membership.plan_completion(), "form": form, "can_edit": can_edit,
+        "target": plan_target_percent(programme.organisation, programme.academic_year),
     })
 
 
