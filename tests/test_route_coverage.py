@@ -67,3 +67,27 @@ def test_logging_out_ends_the_session(district, client_for):
     assert response.status_code == 302 and response["Location"] == reverse("login")
     again = client.get(reverse("registry:participant_list"))
     assert again.status_code == 302 and again["Location"].startswith(reverse("login"))
+
+
+def test_the_pair_actions_answer_the_curator_with_a_redirect(district, client_for):
+    """The POST actions on a pair, so far only refused in tests (404/403): here the curator's POST is
+    answered. The pair is already working, so confirm/reject/activate refuse with a message and come
+    back to the pair; proposing and the long-term base do their work."""
+    from tests.test_pairs import make_pair
+
+    pair = make_pair(district.school1)
+    membership = pair.memberships.get()
+    client = client_for(district.curator1)
+    for name in ("pair_confirm", "pair_reject", "pair_activate"):
+        response = client.post(reverse(f"mentoring:{name}", args=[pair.pk]))
+        assert response.status_code == 302, name
+        assert response["Location"] in (pair.get_absolute_url(), pair.programme.get_absolute_url()), name
+    pair.refresh_from_db()
+    assert pair.status == pair.Status.ACTIVE or pair.status == pair.Status.FORMING
+    response = client.post(reverse("mentoring:propose", args=[pair.programme.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mentoring:proposals", args=[pair.programme.pk])
+    response = client.post(reverse("mentoring:long_term_base", args=[membership.pk]))
+    assert response.status_code == 302
+    membership.mentee.refresh_from_db()
+    assert membership.mentee.participant.mentor_profile.in_long_term_base
