@@ -43,8 +43,9 @@ curator keeps the district roadmap (edit, progress, approve), the coverage targe
 vocabulary of competencies and requests, the shared question sets of the questionnaires and the
 district's half-year analysis with its management decisions, and the municipal orders (prepared by
 the municipal curator and entered as signed by the head of the education authority, who does not log
-in: the paper carries the head's signature); the region and the district's
-organisations only read them. No role holds ``EDIT_FORMS`` (the list of mentoring
+in: the paper carries the head's signature), and the district's settings («Настройки района»: the
+education authority, its head who signs those orders, the monitoring due dates); the region and the
+district's organisations only read them. No role holds ``EDIT_FORMS`` (the list of mentoring
 forms): only a superuser, who holds every permission, changes it.
 "Audit" is a person's «История» (who changed, viewed, downloaded their data); "destroy" is
 «Уничтожить сейчас» and the acts of destruction; "export log" who exported personal data.
@@ -93,6 +94,7 @@ class Perm(enum.StrEnum):
     EDIT_QUESTIONNAIRES = "edit_questionnaires"  # the question sets every organisation shares
     EDIT_FORMS = "edit_forms"  # the list of mentoring forms: held by no role, only by a superuser
     DISTRICT_ANALYSIS = "district_analysis"  # the district's half-year analysis and management decisions
+    EDIT_MUNICIPALITY = "edit_municipality"  # «Настройки района»: the education authority, its head, the due dates
 
 
 class Role(models.TextChoices):
@@ -129,7 +131,7 @@ MUNICIPALITY_ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.MUNICIPAL_CURATOR: frozenset(
         {Perm.VIEW, Perm.EDIT_ROADMAP, Perm.REPORT_PROGRESS, Perm.APPROVE_ROADMAP, Perm.EDIT_TARGETS,
          Perm.EDIT_VOCABULARY, Perm.EDIT_QUESTIONNAIRES, Perm.EXPORT_LOG, Perm.DISTRICT_ANALYSIS,
-         Perm.PREPARE_ORDERS, Perm.SIGN_ORDERS}
+         Perm.PREPARE_ORDERS, Perm.SIGN_ORDERS, Perm.EDIT_MUNICIPALITY}
     ),
     Role.SCHOOL_CURATOR: frozenset({Perm.VIEW}),
     Role.DIRECTOR: frozenset({Perm.VIEW}),

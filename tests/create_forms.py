@@ -410,6 +410,7 @@ NOT_CREATING = {
     "registry:consent_revoke": "revokes a consent; a revoked one stays revoked",
     "registry:partner_edit": "edits the partner",
     "registry:organisation_edit": "edits the organisation",
+    "registry:municipality_settings_edit": "edits the municipality's settings: one row, saved again unchanged",
     "registry:topic_toggle": "switches an entry of the vocabulary on or off",
     "mentoring:form_edit": "edits a form of mentoring",
     "mentoring:programme_edit": "edits the programme",

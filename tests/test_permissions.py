@@ -201,7 +201,7 @@ def objects(district):
         "items": item.pk, "occurrences": occurrence.pk, "files": EvidenceFile.objects.get(occurrence=occurrence).pk,
         "questionnaires": questionnaire.pk, "responses": response.pk, "reports": report.pk, "exports": job.pk,
         "cases": case.pk, "case-files": case_file.pk, "analyses": analysis.pk, "decisions": decision.pk,
-        "statistics": school.pk, "submissions": submission.pk,
+        "statistics": school.pk, "submissions": submission.pk, "municipalities": district.municipality.pk,
         # the other URL arguments
         "mentee_pk": mentee.pk, "year_pk": year.pk, "token": response.token, "part": "act", "field": "portfolio",
         "signer": "representative",
@@ -292,7 +292,7 @@ def test_the_objects_are_really_there_for_whoever_may_write(district, client_for
     for perm in (Perm.SIGN_ORDERS, Perm.APPROVE_ROADMAP, Perm.DESTROY_DATA):
         writers[perm] = district.director1
     for perm in (Perm.EDIT_HEADCOUNT, Perm.REVIEW_REPORT, Perm.EDIT_TARGETS, Perm.EDIT_QUESTIONNAIRES,
-                 Perm.DISTRICT_ANALYSIS):
+                 Perm.DISTRICT_ANALYSIS, Perm.EDIT_MUNICIPALITY):
         writers[perm] = district.municipal
     writers[Perm.EDIT_FORMS] = factories.UserFactory(username="admin", is_superuser=True)
     missing = {}

@@ -215,7 +215,7 @@ def _municipal_order_create(request, kind):
             return redirect(order)
     return render(request, "mentoring/orders/form.html", {
         "form": form, "kind": kind, "kind_label": kind_label, "organisation": municipality, "year": year,
-        "programme": None, "programmes": [], "order": None,
+        "municipality": municipality, "programme": None, "programmes": [], "order": None,
         "title": _("Проект приказа «%(kind)s»") % {"kind": kind_label},
     })
 

@@ -1,5 +1,6 @@
 """Where people belong: region → municipality → organisation, academic years, head counts."""
 
+import calendar
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -75,13 +76,23 @@ class Municipality(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("registry:municipality_settings", args=[self.pk])
+
     def clean(self):
+        errors = {}
         for prefix in ("first_half", "second_half"):
             month, day = getattr(self, f"{prefix}_due_month"), getattr(self, f"{prefix}_due_day")
-            try:
-                datetime.date(2024, month, day)  # a leap year, so 29 February is allowed
-            except (TypeError, ValueError):
-                raise ValidationError({f"{prefix}_due_day": _("Такого числа в этом месяце нет.")}) from None
+            if not (isinstance(month, int) and isinstance(day, int) and 1 <= month <= 12 and 1 <= day <= 31):
+                continue  # the fields' own validators say what is wrong with each
+            # A leap year, so 29 February is allowed.
+            days = calendar.monthrange(2024, month)[1]
+            if day > days:
+                # Only a month of 29 or 30 days refuses a day: «дней» is right for both, no plural needed.
+                errors[f"{prefix}_due_day"] = _("Такой даты нет: %(day)s %(month)s — в этом месяце %(days)s дней.") % {
+                    "day": day, "month": grammar.MONTHS_GENITIVE[month - 1], "days": days}
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def head(self) -> grammar.Person:
