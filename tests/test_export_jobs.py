@@ -426,6 +426,52 @@ def test_statistics_header_rows_and_values(worked):
     assert school1["Участников программы всего"] == computed["in_programme"]
 
 
+def test_statistics_sheet_is_unchanged_cell_by_cell(worked):
+    """The whole sheet, read back: written against the per-chunk builder before the grouped one replaced
+    it, so the rewrite changes no number. School 2 adds a mentor in two forms, a mentee in two pairs of one
+    form, and a retired form that still has a programme this year (it keeps its columns, after the rest)."""
+    s2 = worked.school2
+    both = mentor(s2)
+    twice = mentee(s2)
+    pair(s2, mentor_profile=both, mentees=[twice])
+    pair(s2, mentees=[twice])
+    pair(s2, form="учитель – учитель", mentor_profile=both,
+         mentees=[mentee(s2, category=Participant.Category.TEACHER, birth_date=datetime.date(1990, 1, 1),
+                         class_name="")])
+    MentoringForm.objects.create(name="ветеран – ученик", position=99, is_active=False,
+                                 mentor_categories=["parent"], mentee_categories=["student"])
+    pair(s2, form="ветеран – ученик", mentor_profile=mentor(s2, category=Participant.Category.PARENT,
+                                                           birth_date=None))
+    MentoringForm.objects.create(name="никем не выбранная", position=100, is_active=False,
+                                 mentor_categories=["parent"], mentee_categories=["student"])
+    orgs = Organisation.objects.filter(municipality=worked.municipality).order_by("short_name")
+    buffer = io.BytesIO()
+    exports.write_statistics(buffer, organisations=orgs, year=current_year())
+    rows = read(buffer.getvalue())
+    forms = ["ученик – ученик", "учитель – учитель", "учитель – ученик", "студент – студент", "студент – ученик",
+             "работодатель – студент", "работодатель – ученик", "преподаватель – преподаватель", "ветеран – ученик"]
+    assert rows[0] == ["Организация", "Муниципалитет"] + [
+        f"«{form}»: {role}" for form in forms for role in ("наставники", "наставляемые")] + [
+        "Наставников всего", "Наставляемых всего", "Обучающиеся", "Педагоги (включая молодых специалистов)",
+        "в т. ч. молодые специалисты", "Иные участники (родители, выпускники, работодатели)",
+        "Участников программы всего"]
+    district = "Селивановский район"
+    #                  у-у   уч-уч  уч-ув  с-с   с-ув  р-с   р-ув  п-п   в-ув  totals, people by category
+    assert rows[1:] == [
+        ["ГБПОУ НСТ", district, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        ["МБОУ СОШ № 1", district, 1, 1, 1, 1, 2, 3, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 5, 6, 5, 4, 1, 1, 10],
+        ["МБОУ СОШ № 2", district, 0, 0, 1, 1, 3, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 4, 4, 3, 4, 0, 1, 8],
+        ["ИТОГО", None, 1, 1, 2, 2, 5, 5, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 9, 10, 8, 8, 1, 2, 18],
+    ]
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).worksheets[0]
+    assert sheet.title == f"Статистика {current_year()}".replace("/", "-")
+    assert sheet.freeze_panes == "B2"
+    assert sheet["A1"].font.b and sheet["A1"].alignment.wrap_text and sheet["A5"].font.b and sheet["C5"].font.b
+    assert not sheet["A2"].font.b
+    assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width,
+            sheet.column_dimensions["C"].width) == (40, 26, 14)
+
+
 def test_statistics_total_row_is_the_sum_of_every_column(worked):
     rows = list(exports.statistics_rows(Organisation.objects.filter(municipality=worked.municipality),
                                         current_year()))
@@ -531,3 +577,4 @@ def test_retention_tolerates_a_file_already_gone(district):
                                                expires_at=timezone.now() - datetime.timedelta(days=1))
     assert exports.remove_expired()["removed"] == 1
     assert not ExportJob.objects.get(pk=job.pk).file
+

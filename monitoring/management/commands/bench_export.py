@@ -1,0 +1,118 @@
+"""``python manage.py bench_export``: the statistics export next to raw openpyxl writing the same rows.
+
+A benchmark, not a test (issue 16, item 3). On the configured database — a throwaway one holding a big
+district (``load_demo --organisations 300 --participants 300``) — it logs nobody in: it takes the scope of
+``--user`` (the municipal curator), the organisations the export job would cover
+(``monitoring.exports.export_organisations``) and the current year, then, ``--repeat`` times and
+interleaved so that a busy machine slows both alike:
+
+1. builds the statistics workbook with ``monitoring.exports.write_statistics`` — the very function the
+   export job runs — into a temporary file;
+2. writes the same rows (computed once beforehand, plain lists) with raw openpyxl: a write-only workbook,
+   ``append`` per row, saved to a temporary file. That is the floor of any XLSX writer in Python; what our
+   export adds on top is reading the figures from the database and the header's styles.
+
+It prints the medians, their ratio, the queries of one build, the peak of Python allocations of one
+build (``tracemalloc``, a separate run) and the process's max RSS. The goals: at most 1.5× raw openpyxl,
+200 MB.
+"""
+
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from openpyxl import Workbook
+
+GOAL_RATIO = 1.5
+GOAL_MB = 200
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def max_rss_mib() -> float:
+    unit = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / unit
+
+
+class QueryCounter:
+    """Counts statements without keeping their SQL (so the memory peak is the export's own)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def raw_openpyxl(rows: list[list]) -> None:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("raw")
+    for row in rows:
+        sheet.append(row)
+    with tempfile.TemporaryFile(suffix=".xlsx") as handle:
+        workbook.save(handle)
+
+
+class Command(BaseCommand):
+    help = ("Замеряет выгрузку статистики участников рядом с записью тех же строк голым openpyxl (медианы, "
+            "отношение, число запросов, пик памяти). Запускать на временной базе с большим районом.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", default="municipal", help="Чья область видимости (муниципальный куратор).")
+        parser.add_argument("--repeat", type=positive, default=7, help="Сколько раз строить каждую из двух.")
+
+    def handle(self, *args, user, repeat, **options):
+        from monitoring.exports import export_organisations, statistics_rows, write_statistics
+        from registry.models import AcademicYear, User
+        from registry.scoping import Scope
+
+        settings.DEBUG = False  # no query log growing in memory: a worker runs with DEBUG off
+        account = User.objects.filter(username=user).first()
+        if account is None:
+            raise CommandError(f"Нет пользователя «{user}»: сначала manage.py load_demo на временной базе.")
+        organisations = export_organisations(Scope.for_user(account))
+        year = AcademicYear.objects.current()
+
+        def ours():
+            with tempfile.TemporaryFile(suffix=".xlsx") as handle:
+                write_statistics(handle, organisations=organisations, year=year)
+                return handle.tell()
+
+        rows = [list(row) for row in statistics_rows(organisations, year)]
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            size = ours()
+        raw_openpyxl(rows)  # warm up the writer's imports on both sides
+        ours_times, raw_times = [], []
+        for _round in range(repeat):
+            started = time.perf_counter()
+            ours()
+            ours_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            raw_openpyxl(rows)
+            raw_times.append(time.perf_counter() - started)
+        tracemalloc.start()
+        ours()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        rss = max_rss_mib()
+        ours_ms, raw_ms = statistics.median(ours_times) * 1000, statistics.median(raw_times) * 1000
+        ratio = ours_ms / raw_ms if raw_ms else float("inf")
+        ok = ratio <= GOAL_RATIO and rss < GOAL_MB
+        self.stdout.write(
+            f"bench_export statistics ({connection.vendor}): {len(rows) - 2} организаций, {len(rows[0])} столбцов, "
+            f"{repeat} раз: медиана {ours_ms:.0f} мс, голый openpyxl {raw_ms:.0f} мс, {ratio:.2f}× "
+            f"(цель ≤ {GOAL_RATIO}×); запросов {counter.count}; файл {size / 1024:.0f} KiB; пик {peak:.1f} MiB, "
+            f"max RSS {rss:.0f} MiB (цель < {GOAL_MB}) — " + ("OK" if ok else "цель не достигнута"))
