@@ -12,8 +12,9 @@ Three spreadsheets are built here and two are borrowed:
 - the quarterly personalised accounting: ``monitoring.accounting_export`` with its page's filters.
 - one organisation's statistics form, by form and category: ``monitoring.statistics_form``.
 
-Every builder walks the organisations in chunks and runs a fixed number of grouped queries per chunk,
-so neither the number of queries nor the memory grows with the rows; openpyxl's write-only workbook
+The statistics are counted by the database in one grouped query over all the organisations; the other
+builders walk the organisations in chunks and run a fixed number of grouped queries per chunk. So neither
+the number of queries nor the memory grows with the rows; openpyxl's write-only workbook
 streams the sheet to disk. A row generator feeds the writer (pretix's pattern), so the tests read the
 same rows the file gets.
 
@@ -35,8 +36,9 @@ from itertools import islice
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.core.exceptions import EmptyResultSet
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, Q
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -61,7 +63,7 @@ from registry.scoping import Scope
 logger = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATISTICS_CHUNK = 100  # organisations per pair of grouped queries
+STATISTICS_CHUNK = 100  # statistics rows per progress report
 MONITORING_CHUNK = 50  # organisations per figures.compute call
 EXPIRES_AFTER = datetime.timedelta(days=7)
 # A job still pending or running after this long lost its worker; it is failed so that it no longer
@@ -134,55 +136,71 @@ def statistics_header(forms: list[MentoringForm]) -> list[str]:
     return header
 
 
-def _statistics_chunk(organisation_ids: list[int], year: AcademicYear) -> dict[int, dict]:
-    """Per organisation: the people who mentored or were mentored in a worked pair of the year.
+# The grouped counts of ``_statistics_counts``, keyed by what they were grouped by.
+MENTOR, MENTEE = 0, 1
 
-    Two queries for the whole chunk, each returning distinct (organisation, form, person, category)
-    tuples; a replaced mentor and a mentee who left a group count, as in ``monitoring.figures``.
-    """
-    worked = Q(pair__programme__organisation_id__in=organisation_ids, pair__programme__academic_year=year,
+
+def _worked_people(organisations, year: AcademicYear) -> tuple[str, tuple]:
+    """The SQL of every (organisation, form, role, person, category) of a worked pair of the year, mentors
+    and mentees, duplicates kept — the ORM writes it, so the scoping subquery and the joins are its own.
+    A replaced mentor and a mentee who left a group count, as in ``monitoring.figures``."""
+    if isinstance(organisations, models.QuerySet):
+        chosen = organisations.order_by().values("pk")  # a subquery: no organisation is read here
+    else:
+        chosen = [o.pk for o in organisations]
+    worked = Q(pair__programme__organisation_id__in=chosen, pair__programme__academic_year=year,
                pair__status__in=monitoring_figures.WORKED)
-    result: dict[int, dict] = defaultdict(lambda: {"mentors": defaultdict(set), "mentees": defaultdict(set),
-                                                    "people": {}})
-    sources = (
-        ("mentors", MentorLink.objects.filter(worked).values_list(
-            "pair__programme__organisation_id", "pair__programme__form_id", "mentor__participant_id",
-            "mentor__participant__category")),
-        ("mentees", Membership.objects.filter(worked).values_list(
-            "pair__programme__organisation_id", "pair__programme__form_id", "mentee__participant_id",
-            "mentee__participant__category")),
-    )
-    for role, queryset in sources:
-        # order_by(): the models' default ordering would otherwise enter the DISTINCT.
-        for organisation_id, form_id, person_id, category in queryset.order_by().distinct():
-            cell = result[organisation_id]
-            cell[role][form_id].add(person_id)
-            cell["people"][person_id] = category
+
+    def tuples(model, profile: str):
+        # Annotations in this order are the SELECT's columns in this order, under these names.
+        return (model.objects.filter(worked).order_by()
+                .annotate(org=F("pair__programme__organisation_id"), form=F("pair__programme__form_id"),
+                          person=F(f"{profile}__participant_id"), category=F(f"{profile}__participant__category"))
+                .values_list("org", "form", "person", "category"))
+
+    mentors_sql, mentors_params = tuples(MentorLink, "mentor").query.sql_with_params()
+    mentees_sql, mentees_params = tuples(Membership, "mentee").query.sql_with_params()
+    sql = (f"SELECT org, form, {MENTOR} AS role, person, category FROM ({mentors_sql}) mentors "
+           f"UNION ALL SELECT org, form, {MENTEE}, person, category FROM ({mentees_sql}) mentees")
+    return sql, (*mentors_params, *mentees_params)
+
+
+def _statistics_counts(organisations, year: AcademicYear) -> dict[int, dict]:
+    """Per organisation, counted by the database in ONE query whatever the number of organisations:
+    distinct people per form and role, per role, and per category (a person who is mentor and mentee,
+    or in two forms, counts once where the forms or roles are merged)."""
+    try:
+        worked, params = _worked_people(organisations, year)
+    except EmptyResultSet:  # no organisation at all (``.none()``): nothing to count
+        return {}
+    sql = (f"WITH worked AS ({worked}) "
+           "SELECT 0, org, form, role, NULL, COUNT(DISTINCT person) FROM worked GROUP BY org, form, role "
+           "UNION ALL SELECT 1, org, NULL, role, NULL, COUNT(DISTINCT person) FROM worked GROUP BY org, role "
+           "UNION ALL SELECT 2, org, NULL, NULL, category, COUNT(DISTINCT person) FROM worked "
+           "GROUP BY org, category")
+    result: dict[int, tuple] = defaultdict(lambda: ({}, {}, {}))  # by (form, role), by role, by category
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for grouping, organisation_id, form_id, role, category, count in cursor.fetchall():
+            counted = result[organisation_id][grouping]
+            counted[(form_id, role) if grouping == 0 else role if grouping == 1 else category] = count
     return result
 
 
-def _municipality_names(chunk: list[Organisation]) -> dict[int, str]:
-    """Names of the chunk's municipalities: from select_related when the queryset had it, else one query."""
-    names = {o.municipality_id: o.municipality.name for o in chunk if Organisation.municipality.is_cached(o)}
-    missing = {o.municipality_id for o in chunk} - names.keys()
-    if missing:
-        names.update(Municipality.objects.filter(pk__in=missing).values_list("pk", "name"))
-    return names
-
-
-def _statistics_row(organisation: Organisation, municipality: str, data: dict, forms: list[MentoringForm]) -> list:
+def _statistics_row(organisation: Organisation, municipality: str, counts: tuple[dict, dict, dict],
+                    forms: list[MentoringForm]) -> list:
+    by_form, by_role, by_category = counts
     row: list = [organisation.short_name, municipality]
     for form in forms:
-        row += [len(data["mentors"].get(form.pk, ())), len(data["mentees"].get(form.pk, ()))]
-    categories = list(data["people"].values())
+        row += [by_form.get((form.pk, MENTOR), 0), by_form.get((form.pk, MENTEE), 0)]
     row += [
-        len(set().union(*data["mentors"].values())),
-        len(set().union(*data["mentees"].values())),
-        sum(1 for c in categories if c in STUDENTS),
-        sum(1 for c in categories if c in TEACHERS),
-        sum(1 for c in categories if c == Participant.Category.YOUNG_SPECIALIST),
-        sum(1 for c in categories if c in OTHERS),
-        len(categories),
+        by_role.get(MENTOR, 0),
+        by_role.get(MENTEE, 0),
+        sum(by_category.get(c, 0) for c in STUDENTS),
+        sum(by_category.get(c, 0) for c in TEACHERS),
+        by_category.get(Participant.Category.YOUNG_SPECIALIST, 0),
+        sum(by_category.get(c, 0) for c in OTHERS),
+        sum(by_category.values()),
     ]
     return row
 
@@ -191,29 +209,30 @@ def statistics_rows(organisations, year: AcademicYear, *, progress: Progress | N
                     chunk_size: int | None = None) -> Iterator[list]:
     """The header, one row per organisation, and a TOTAL row that is the sum of the rows above it.
 
-    ``organisations`` is a queryset (streamed) or a list; queries: the forms, the organisations, and two
-    per chunk of ``chunk_size`` organisations (plus a count when ``progress`` is given for a queryset).
+    ``organisations`` is a queryset (streamed, and a subquery of the counts) or a list. Three queries
+    whatever their number: the forms, the grouped counts, the organisations with their municipalities
+    (plus a count when ``progress`` is given for a queryset, reported every ``chunk_size`` rows).
     """
     chunk_size = chunk_size or STATISTICS_CHUNK
     forms = statistics_forms(year)
     yield statistics_header(forms)
+    counts = _statistics_counts(organisations, year)
     iterator, known = _organisations(organisations, chunk_size)
+    if known is not None:  # a list: its municipalities' names in one query
+        municipalities = dict(Municipality.objects.filter(pk__in={o.municipality_id for o in organisations})
+                              .values_list("pk", "name"))
     count = _count(organisations, known) if progress else 0
-    totals: list[int] | None = None
-    done = 0
-    for chunk in _chunks(iterator, chunk_size):
-        data = _statistics_chunk([o.pk for o in chunk], year)
-        municipalities = _municipality_names(chunk)
-        for organisation in chunk:
-            row = _statistics_row(organisation, municipalities[organisation.municipality_id], data[organisation.pk],
-                                  forms)
-            numbers = row[2:]
-            totals = numbers if totals is None else [a + b for a, b in zip(totals, numbers)]
-            yield row
-        done += len(chunk)
-        if progress:
+    empty = ({}, {}, {})
+    totals = [0] * (len(forms) * 2 + 7)
+    for done, organisation in enumerate(iterator, start=1):
+        municipality = municipalities[organisation.municipality_id] if known is not None \
+            else organisation.municipality.name
+        row = _statistics_row(organisation, municipality, counts.get(organisation.pk, empty), forms)
+        totals = [a + b for a, b in zip(totals, row[2:])]
+        yield row
+        if progress and (done % chunk_size == 0 or done == count):
             progress(done, count)
-    yield TotalRow([total_label(), ""] + (totals or [0] * (len(forms) * 2 + 7)))
+    yield TotalRow([total_label(), ""] + totals)
 
 
 def write_statistics(file, *, organisations, year: AcademicYear, progress: Progress | None = None) -> None:
