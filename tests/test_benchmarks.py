@@ -1,0 +1,49 @@
+"""Smoke tests of issue 16's benchmark commands: each runs on a tiny district and prints its table. They
+time nothing (the benchmarks are commands, ``make bench-postgres``); they keep the commands working."""
+
+import io
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from tests.test_export_jobs import pair
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_bench_pages_prints_every_page_of_each_role_with_its_ratio(district):
+    pair(district.school1)
+    output = run("bench_pages", "--rounds", "2")
+    rows = [line for line in output.splitlines() if line.startswith(("municipal curator", "school curator", "director"))]
+    names = {tuple(row.split("  ")[0:1]) for row in rows}
+    assert len(rows) == 15 and len(names) == 3, output
+    assert "/mentoring/meetings/" in output and f"/monitoring/organisations/{district.school1.pk}/" in output
+    assert all("×" in row and ("OK" in row or "выше цели" in row) for row in rows)
+    assert output.splitlines()[-1].startswith("bench_pages: ")
+
+
+def test_bench_export_prints_the_ratio_to_raw_openpyxl(district):
+    pair(district.school1)
+    output = run("bench_export", "--repeat", "2")
+    assert "bench_export statistics" in output and "3 организаций" in output
+    assert "голый openpyxl" in output and "запросов 3;" in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_saturation_runs_locust_against_gunicorn_with_no_error(district):
+    if connection.vendor == "sqlite":
+        pytest.skip("gunicorn's processes cannot see the tests' in-memory SQLite: runs on PostgreSQL")
+    if not (os.environ.get("LOCUST") or shutil.which("locust", path=str(Path(sys.executable).parent))):
+        pytest.fail("locust is missing: pip install -r requirements-test.txt")
+    output = run("bench_saturation", "--duration", "2", "--users", "3")
+    assert "trivial" in output and "school curator: pairs list" in output and "director: orders" in output
+    assert "ошибок 0 (цель 0)" in output, output
