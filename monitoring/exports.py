@@ -136,6 +136,35 @@ def statistics_header(forms: list[MentoringForm]) -> list[str]:
     return header
 
 
+def _statistics_chunk(organisation_ids: list[int], year: AcademicYear) -> dict[int, dict]:
+    """Per organisation: the people who mentored or were mentored in a worked pair of the year — the
+    people themselves, for one organisation's form (``monitoring.statistics_form`` crosses forms with
+    categories); the district's table counts in the database instead (``_statistics_counts``).
+
+    Two queries, each returning distinct (organisation, form, person, category) tuples; a replaced
+    mentor and a mentee who left a group count, as in ``monitoring.figures``.
+    """
+    worked = Q(pair__programme__organisation_id__in=organisation_ids, pair__programme__academic_year=year,
+               pair__status__in=monitoring_figures.WORKED)
+    result: dict[int, dict] = defaultdict(lambda: {"mentors": defaultdict(set), "mentees": defaultdict(set),
+                                                    "people": {}})
+    sources = (
+        ("mentors", MentorLink.objects.filter(worked).values_list(
+            "pair__programme__organisation_id", "pair__programme__form_id", "mentor__participant_id",
+            "mentor__participant__category")),
+        ("mentees", Membership.objects.filter(worked).values_list(
+            "pair__programme__organisation_id", "pair__programme__form_id", "mentee__participant_id",
+            "mentee__participant__category")),
+    )
+    for role, queryset in sources:
+        # order_by(): the models' default ordering would otherwise enter the DISTINCT.
+        for organisation_id, form_id, person_id, category in queryset.order_by().distinct():
+            cell = result[organisation_id]
+            cell[role][form_id].add(person_id)
+            cell["people"][person_id] = category
+    return result
+
+
 # The grouped counts of ``_statistics_counts``, keyed by what they were grouped by.
 MENTOR, MENTEE = 0, 1
 
