@@ -12,6 +12,8 @@ from django.apps import apps
 SEEDS = (
     ("registry.migrations.0002_default_topics", "add_topics"),
     ("registry.migrations.0003_default_consent_texts", "add_texts"),
+    ("registry.migrations.0014_case_forms_data", "decline_consent_texts"),
+    ("registry.migrations.0018_consent_texts_2025_3", "add_texts"),
     ("mentoring.migrations.0002_default_forms", "add_forms"),
     ("monitoring.migrations.0002_default_questionnaires", "add_questionnaires"),
 )
