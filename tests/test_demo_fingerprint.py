@@ -13,6 +13,7 @@ from unittest import mock
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
 from registry import demo
@@ -75,6 +76,10 @@ def fingerprint() -> dict:
     }
 
 
+# The golden file was written on SQLite. PostgreSQL hands back rows of unordered querysets in another
+# order, so the seeded draws fall on other people: the demo is the same for the same seed on one database,
+# not across databases (tests/test_load_demo.py::test_same_seed_gives_same_people runs on both).
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the golden file is SQLite's (see the comment)")
 @pytest.mark.django_db(transaction=False)
 def test_the_demo_district_is_the_same_for_the_same_seed(monkeypatch):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)

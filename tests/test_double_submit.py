@@ -221,6 +221,8 @@ def test_two_simultaneous_posts_of_one_form_create_once(transactional_db, distri
     clients = [client_for(district.curator1, tokens=False) for _ in range(2)]
     data = PageForms(clients[0].get(url).content.decode()).the_form()
     data["name"] = "ООО «Одновременно»"
+    # One browser sending twice: the same session and CSRF cookie in both requests.
+    clients[1].cookies = clients[0].cookies
     original = PartnerForm.save
 
     def slow_save(self, *args, **kwargs):
