@@ -296,6 +296,20 @@ BUILDERS = {
 }
 
 
+def content_head(order: Order, year) -> dict:
+    """The keys every order's stored content opens with (an organisation's or a municipality's)."""
+    return {
+        "version": CONTENT_VERSION,
+        "kind": order.kind,
+        "title": order.get_kind_display(),
+        "number": order.number,
+        "issued_on": order.issued_on.isoformat(),
+        "date_text": grammar.date_words(order.issued_on),
+        "date_short": short_date(order.issued_on),
+        "academic_year": year,
+    }
+
+
 def build_content(order: Order) -> dict:
     """Everything the printed order says, from the current registry, as plain JSON."""
     organisation = order.organisation
@@ -305,14 +319,7 @@ def build_content(order: Order) -> dict:
     if not organisation.director_name.strip():
         text.warnings.append(_("В карточке организации не указано ФИО руководителя: подпись будет без расшифровки."))
     content = {
-        "version": CONTENT_VERSION,
-        "kind": order.kind,
-        "title": order.get_kind_display(),
-        "number": order.number,
-        "issued_on": order.issued_on.isoformat(),
-        "date_text": grammar.date_words(order.issued_on),
-        "date_short": short_date(order.issued_on),
-        "academic_year": text.year,
+        **content_head(order, text.year),
         "organisation": {
             "full_name": organisation.official_name,
             "short_name": organisation.short_name,

@@ -20,8 +20,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from mentoring.order_kinds.curator import day_month
-from mentoring.order_texts import BLANK, CONTENT_VERSION, CONTROL, R145, _appendix, _number_points, _point
-from mentoring.wording import short_date, user_short_name
+from mentoring.order_texts import BLANK, CONTROL, R145, _appendix, _number_points, _point, content_head
+from mentoring.wording import user_short_name
 from registry import grammar
 from registry.models import RoleAssignment
 from registry.scoping import Role
@@ -123,14 +123,7 @@ def build_content(order) -> dict:
         text.warnings.append(_("Не указано ФИО руководителя органа управления образованием: подпись будет без "
                                "расшифровки."))
     content = {
-        "version": CONTENT_VERSION,
-        "kind": order.kind,
-        "title": order.get_kind_display(),
-        "number": order.number,
-        "issued_on": order.issued_on.isoformat(),
-        "date_text": grammar.date_words(order.issued_on),
-        "date_short": short_date(order.issued_on),
-        "academic_year": text.year,
+        **content_head(order, text.year),
         "organisation": {"full_name": authority, "short_name": municipality.name, "address": "", "place": ""},
         "programme": "",
         "pair_ids": [],
