@@ -50,7 +50,7 @@ def notification_list(request):
     listing = paginate(request, notices, sorts=SORTS, default="-created")
     return render(request, "registry/notifications.html", {
         "listing": listing, "unread_only": unread_only, "unread_count": unread_count, "kind": kind,
-        "kinds": Notification.Kind.choices,
+        "filtered": bool(kind), "kinds": Notification.Kind.choices,
     })
 
 
@@ -95,4 +95,4 @@ def notification_settings(request):
         form.instance.save(update_fields=["email_notices", "email_reminders"])
         messages.success(request, _("Настройки писем сохранены. Уведомления в портале приходят всегда."))
         return redirect("registry:notification_settings")
-    return render(request, "registry/notification_settings.html", {"form": form})
+    return render(request, "registry/notification_settings.html", {"form": form, "list_url": reverse("registry:notification_list")})

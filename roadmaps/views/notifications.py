@@ -30,6 +30,7 @@ def notification_list(request):
         "unread_only": filterset.unread_only,
         "unread_count": lists.my_reminders(request).filter(read_at__isnull=True).count(),
         "today": timezone.localdate(),
+        "filtered": bool(getattr(filterset.form, "cleaned_data", {}).get("kind")),
     })
 
 
@@ -68,4 +69,4 @@ def reminder_settings(request):
         else:
             messages.success(request, _("Письма о сроках отключены. Напоминания в портале остаются."))
         return redirect("roadmaps:reminder_settings")
-    return render(request, "roadmaps/reminder_settings.html", {"form": form})
+    return render(request, "roadmaps/reminder_settings.html", {"form": form, "list_url": reverse("roadmaps:notification_list")})
