@@ -1,5 +1,6 @@
 from django.urls import path
 
+from registry import pages
 from registry.documents import document_paths
 
 from registry.views import (
@@ -36,6 +37,7 @@ urlpatterns = [
     path("participants/<int:pk>/files/<str:field>/", participants.mentor_file, name="mentor_file"),
     path("participants/<int:pk>/consents/new/", consents.consent_create, name="consent_create"),
     *document_paths("participants/<int:pk>/consent-blank.pdf", pdf.consent_blank, "consent_blank"),
+    path("consents/", pages.ConsentListPage.as_view(), name="consent_list"),
     path("consents/<int:pk>/revoke/", consents.consent_revoke, name="consent_revoke"),
     path("consents/<int:pk>/scan/", consents.consent_scan, name="consent_scan"),
     path("partners/", partners.partner_list, name="partner_list"),

@@ -1,0 +1,115 @@
+"""A list page declared as one class: what it lists (always from the scope), its search, its filter, its sorts
+and its columns; ``as_view()`` is the view and ``templates/list_page.html`` draws it.
+
+A plain list (a table with a search box, a filter form, sortable heads and pages) then takes one class in
+the app's ``pages.py`` and one line in its ``urls.py``, and every such page behaves the same way: the
+filter and sort kept on page 2 (``registry.listing``), «Найдено N», an empty text that says whether the
+filter found nothing or there is nothing yet, constant queries (``page_rows`` loads the page's rows with
+what the columns need). Pages with their own layout (the participant list with its bulk actions, the
+dashboard) keep their own view and template and use ``registry.listing`` directly.
+
+The view is declared ``read_only`` (GET only, the VIEW permission) and ``rows(request)`` must start from a
+``visible_to(request.scope)`` queryset: the scope, not the page, decides which rows exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils.html import format_html
+
+from registry.listing import paginate, search_param
+from registry.models.people import normalise_name
+from registry.scoping import read_only
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its head, the cell of a row (a callable, may return safe HTML), the sort key its head
+    offers (a key of the page's ``sorts``), the link of the cell (a callable of the row, or None) and
+    whether a sort starts descending (dates, counts)."""
+
+    label: str
+    cell: Callable[[Any], Any]
+    sort: str = ""
+    link: Callable[[Any], str] | None = None
+    descending_first: bool = False
+    nowrap: bool = False
+
+    def render(self, row):
+        value = self.cell(row)
+        href = self.link(row) if self.link else None
+        return format_html('<a href="{}">{}</a>', href, value) if href else value
+
+
+class ListPage:
+    title: str = ""
+    template_name = "list_page.html"
+    columns: Sequence[Column] = ()
+    sorts: dict = {}
+    default_sort: str = ""
+    #: Lower-cased fields the «Поиск» box searches (none: no box), and its placeholder.
+    search_fields: Sequence[str] = ()
+    search_placeholder: str = ""
+    #: A django-filter FilterSet class given ``request`` (its form is drawn above the table), or None.
+    filterset_class = None
+    empty_text: str = ""
+    intro: str = ""
+
+    def rows(self, request):
+        """The rows the user may see: a queryset starting from ``visible_to(request.scope)``."""
+        raise NotImplementedError
+
+    def search(self, rows, query: str):
+        """Rows matching the «Поиск» box: every word in one of ``search_fields`` (case folded in Python,
+        since SQLite's LIKE folds ASCII only: a field holding a person's name is their ``search_name``)."""
+        for word in normalise_name(query).split():
+            match = Q()
+            for field in self.search_fields:
+                match |= Q(**{f"{field}__contains": word})
+            rows = rows.filter(match)
+        return rows
+
+    def page_rows(self, ids: list):
+        """The page's rows loaded with what the columns show (≤ page size ids); None: the rows as they are."""
+        return None
+
+    def columns_for(self, request) -> list[Column]:
+        return list(self.columns)
+
+    def get(self, request):
+        rows = self.rows(request)
+        query = search_param(request.GET) if self.search_fields else ""
+        if query:
+            rows = self.search(rows, query)
+        filterset = None
+        if self.filterset_class is not None:
+            filterset = self.filterset_class(request.GET, queryset=rows, request=request)
+            rows = filterset.qs
+        loader = self.page_rows if type(self).page_rows is not ListPage.page_rows else None
+        listing = paginate(request, rows, sorts=self.sorts, default=self.default_sort, page_rows=loader)
+        columns = self.columns_for(request)
+        table = [[(column, column.render(row)) for column in columns] for row in listing.rows]
+        filtered = bool(query) or bool(filterset and filterset.is_bound and any(
+            value not in (None, "", []) for value in getattr(filterset.form, "cleaned_data", {}).values()))
+        return render(request, self.template_name, {
+            "page": self, "listing": listing, "columns": columns, "table": table, "q": query,
+            "filter": filterset, "filtered": filtered,
+        })
+
+    @classmethod
+    def as_view(cls):
+        page = cls()
+
+        @read_only
+        def view(request):
+            return page.get(request)
+
+        view.__name__ = view.__qualname__ = cls.__name__
+        view.__module__ = cls.__module__
+        view.__doc__ = cls.__doc__
+        return view

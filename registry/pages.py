@@ -1,0 +1,108 @@
+"""The registry's plain list pages, each declared as a ``ListPage`` (registry.list_pages) and routed in urls.py."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from registry.consent_notices import EXPIRING_WITHIN
+from registry.list_pages import Column, ListPage
+from registry.models import Consent, ConsentPurpose, Organisation
+
+
+class ConsentTerm(django_filters.ChoiceFilter):
+    """Where a consent stands today: in force, ending within 30 days (the notices' rule), ended, revoked."""
+
+    CHOICES = (
+        ("valid", _("Действует")),
+        ("expiring", _("Истекает в ближайшие 30 дней")),
+        ("expired", _("Срок истёк")),
+        ("revoked", _("Отозвано")),
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=self.CHOICES, empty_label=_("Все"), **kwargs)
+
+    def filter(self, qs, value):
+        today = timezone.localdate()
+        not_revoked = Q(revoked_on__isnull=True) | Q(revoked_on__gt=today)
+        return {
+            "valid": lambda: qs.valid_on(today),
+            "expiring": lambda: qs.filter(not_revoked, valid_until__gte=today,
+                                          valid_until__lte=today + EXPIRING_WITHIN),
+            "expired": lambda: qs.filter(not_revoked, valid_until__lt=today),
+            "revoked": lambda: qs.filter(revoked_on__lte=today),
+        }.get(value, lambda: qs)()
+
+
+class ConsentFilter(django_filters.FilterSet):
+    term = ConsentTerm(label=_("Состояние"))
+    purpose = django_filters.ChoiceFilter(choices=ConsentPurpose.choices, label=_("Цель"), empty_label=_("Все"))
+    organisation = django_filters.ModelChoiceFilter(
+        field_name="participant__organisation", queryset=Organisation.objects.none(), label=_("Организация"),
+        empty_label=_("Все"))
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        if request.scope.is_single_organisation:
+            del self.filters["organisation"]
+        else:
+            self.filters["organisation"].queryset = (
+                Organisation.objects.visible_to(request.scope).only("pk", "short_name").order_by("short_name"))
+
+
+def _state(consent):
+    today = timezone.localdate()
+    if consent.revoked_on and consent.revoked_on <= today:
+        return format_html('<span class="badge text-bg-secondary">{} {}</span>',
+                           _("отозвано"), f"{consent.revoked_on:%d.%m.%Y}")
+    if consent.valid_until and consent.valid_until < today:
+        return format_html('<span class="badge text-bg-danger">{}</span>', _("срок истёк"))
+    if consent.valid_until and consent.valid_until <= today + EXPIRING_WITHIN:
+        return format_html('<span class="badge text-bg-warning">{}</span>', _("истекает"))
+    return format_html('<span class="badge text-bg-success">{}</span>', _("действует"))
+
+
+class ConsentListPage(ListPage):
+    """Every consent of the scope's participants with where it stands today: the curator sees which
+    consents end soon or have ended, and opens the person to collect a new one."""
+
+    title = _("Согласия на обработку персональных данных")
+    intro = _("Согласие, которое истекло или отозвано, останавливает обработку сведений участника по этой цели.")
+    empty_text = _("Согласий пока нет. Их вносят на странице участника.")
+    search_fields = ("participant__search_name",)
+    search_placeholder = _("ФИО участника")
+    filterset_class = ConsentFilter
+    default_sort = "valid_until"
+    sorts = {
+        "participant": ("participant__last_name", "participant__first_name"),
+        "organisation": ("participant__organisation__short_name",),
+        "signed": ("signed_on",),
+        "valid_until": ("valid_until",),
+    }
+    columns = (
+        Column(_("Участник"), lambda c: c.participant.full_name, sort="participant",
+               link=lambda c: c.get_absolute_url()),
+        Column(_("Организация"), lambda c: c.participant.organisation.short_name, sort="organisation"),
+        Column(_("Цель"), lambda c: c.get_purpose_display()),
+        Column(_("Кто подписал"), lambda c: c.get_signed_by_display()),
+        Column(_("Подписано"), lambda c: f"{c.signed_on:%d.%m.%Y}", sort="signed", nowrap=True,
+               descending_first=True),
+        Column(_("Действует до"), lambda c: f"{c.valid_until:%d.%m.%Y}" if c.valid_until
+               else _("до отзыва"), sort="valid_until", nowrap=True),
+        Column(_("Состояние"), _state),
+    )
+
+    def rows(self, request):
+        return Consent.objects.visible_to(request.scope).filter(participant__anonymised_at__isnull=True)
+
+    def page_rows(self, ids):
+        return Consent.objects.filter(pk__in=ids).select_related("participant__organisation")
+
+    def columns_for(self, request):
+        if request.scope.is_single_organisation:
+            return [column for column in self.columns if column.sort != "organisation"]
+        return list(self.columns)
