@@ -163,12 +163,12 @@ def is_live(job: ExportJob, now: datetime.datetime | None = None) -> bool:
 # --- the requester's side ------------------------------------------------------------------------------
 
 
-def cancel(job: ExportJob) -> bool:
+def cancel(job: ExportJob, *, by=None) -> bool:
     return ExportJob.objects.filter(pk=job.pk, status__in=(Status.PENDING, Status.RUNNING)).update(
         status=Status.CANCELLED, finished_at=timezone.now(), error=_("Отменено по запросу.")) == 1
 
 
-def retry(job: ExportJob) -> bool:
+def retry(job: ExportJob, *, by=None) -> bool:
     """A failed or cancelled job built again (the same parameters), from its first attempt."""
     with transaction.atomic():
         updated = ExportJob.objects.filter(pk=job.pk, status__in=(Status.FAILED, Status.CANCELLED)).update(

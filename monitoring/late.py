@@ -79,7 +79,7 @@ def _url(school: LateSchool, reasons: set[str], year: AcademicYear, half: int) -
     return reverse("roadmaps:roadmap_detail", args=[school.roadmap_id]) + "?status=overdue"
 
 
-def remind_late(schools: list[LateSchool], reasons: set[str], *, by, year: AcademicYear, half: int,
+def remind_late(schools: list[LateSchool], *, reasons: set[str], by, year: AcademicYear, half: int,
                 today: datetime.date) -> int:
     """Notices (and letters) to the curators of the chosen late schools; returns the schools reminded.
     Pressing the button twice a day reminds once: the key holds the school, the reasons and the day."""

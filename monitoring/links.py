@@ -296,7 +296,7 @@ def refusal(response: Response, now: datetime.datetime | None = None) -> str | N
     return None
 
 
-def submit_by_link(response: Response, answers: Mapping[int, object], *,
+def submit_by_link(response: Response, *, answers: Mapping[int, object],
                    now: datetime.datetime | None = None) -> Response:
     """Store the answers sent through a personal link. The link works once: the response is claimed
     by a conditional update, so of two simultaneous submits exactly one stores its answers."""

@@ -68,7 +68,7 @@ def check_question_change(question: Question, *, type: str, choices: list[str]) 
                                    % {"options": "; ".join(f"«{option}»" for option in missing)}})
 
 
-def remove_question(question: Question) -> bool:
+def remove_question(question: Question, *, by=None) -> bool:
     """Delete a question nobody answered; retire one that has answers. True if it was deleted."""
     try:
         with transaction.atomic():
@@ -82,7 +82,7 @@ def remove_question(question: Question) -> bool:
         return False
 
 
-def restore_question(question: Question) -> None:
+def restore_question(question: Question, *, by=None) -> None:
     """A retired question back at the end of the active set (optional until made required again)."""
     last = active_questions(question.questionnaire).aggregate(last=Max("position"))["last"] or 0
     Question.objects.filter(pk=question.pk, retired_at__isnull=False).update(retired_at=None, position=last + 1)
@@ -94,6 +94,25 @@ def renumber(questionnaire: Questionnaire) -> None:
     for number, question in enumerate(questions, start=1):
         question.position = number
     Question.objects.bulk_update(questions, ["position"])
+
+
+def save_questionnaire(form, *, by=None) -> Questionnaire:
+    """A new or changed question set from its form (the form has checked who may own it)."""
+    return form.save()
+
+
+@transaction.atomic
+def save_questions(questionnaire: Questionnaire, *, form, formset, by=None) -> int:
+    """The set's own fields and its questions as edited together; returns how many removed questions
+    were retired rather than deleted (they had answers)."""
+    form.save()
+    changed = formset.save(commit=False)
+    retired = sum(not remove_question(q, by=by) for q in formset.deleted_objects)
+    for question in changed:
+        question.questionnaire = questionnaire
+        question.save()
+    renumber(questionnaire)
+    return retired
 
 
 def summary(questionnaire: Questionnaire, submitted) -> tuple[list[dict], list[dict]]:

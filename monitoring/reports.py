@@ -1,4 +1,5 @@
-"""The half-yearly monitoring report (информационная справка): its workflow and what it shows.
+"""The half-yearly monitoring report (информационная справка): what it shows; its workflow (the writes)
+is in ``monitoring.services``.
 
 A school curator starts the report of a half, writes the analysis (strengths, weaknesses, SWOT,
 decisions) and submits it; the municipal curator returns it with a comment or accepts it. Acceptance
@@ -20,15 +21,12 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from monitoring import figures, notices
-from monitoring.models import MonitoringReport, Questionnaire, ReportReview
-from registry import audit
+from monitoring import figures
+from monitoring.models import MonitoringReport, Questionnaire
 from registry.models import AcademicYear, Municipality, Organisation, Participant
 
 Status = MonitoringReport.Status
@@ -52,10 +50,6 @@ STATUS_BADGES = {
 }
 # The order a list sorted «by status» follows: what needs the municipal curator first.
 STATUS_ORDER = {Status.SUBMITTED: 0, Status.RETURNED: 1, Status.DRAFT: 2, MISSING: 3, Status.ACCEPTED: 4}
-
-
-class ReportError(ValidationError):
-    """A step the report's state does not allow; the message says why, in Russian."""
 
 
 # --- dates -------------------------------------------------------------------------------------------
@@ -119,134 +113,19 @@ def report_figures(report: MonitoringReport, *, today: datetime.date | None = No
     return live_figures(report, today=today)
 
 
-# --- workflow ----------------------------------------------------------------------------------------
-
-
-def start_report(organisation: Organisation, year: AcademicYear, half: int, by=None) -> MonitoringReport:
-    """A new draft for the organisation's half, due by the municipality's date. One per half."""
-    if half not in (1, 2):
-        raise ReportError(_("Полугодие — первое или второе."))
-    due_on = due_date(organisation.municipality, year, half)
-    duplicate = ReportError(
-        _("Отчёт %(organisation)s за %(half)s полугодие %(year)s учебного года уже создан.")
-        % {"organisation": organisation.short_name, "half": HALF_NAMES[half], "year": year})
-    if MonitoringReport.objects.filter(organisation=organisation, academic_year=year, half=half).exists():
-        raise duplicate
-    try:
-        with transaction.atomic():
-            return MonitoringReport.objects.create(organisation=organisation, academic_year=year, half=half,
-                                                   due_on=due_on)
-    except IntegrityError:  # the same report started twice at once
-        raise duplicate from None
-
-
-def _refresh(report: MonitoringReport) -> None:
-    fresh = MonitoringReport.objects.get(pk=report.pk)
-    for name in ("status", "figures", "submitted_at", "submitted_by_id", "accepted_at", "accepted_by_id",
-                 *TEXT_FIELDS):
-        setattr(report, name, getattr(fresh, name))
-
-
-def _not_editable(report: MonitoringReport) -> ReportError:
-    if report.status == Status.ACCEPTED:
-        return ReportError(_("Отчёт принят: изменить его нельзя."))
-    if report.status == Status.SUBMITTED:
-        return ReportError(_("Отчёт на проверке у муниципального куратора: изменить его можно, только если "
-                             "его вернут на доработку."))
-    return ReportError(_("Отчёт сейчас изменить нельзя."))
-
-
-def save_text(report: MonitoringReport, **texts) -> None:
-    """The curator's analysis, while the report is a draft or was returned."""
-    unknown = set(texts) - set(TEXT_FIELDS)
-    if unknown:
-        raise ValueError(sorted(unknown))
-    cleaned = {name: (value or "").strip() for name, value in texts.items()}
-    updated = MonitoringReport.objects.filter(pk=report.pk, status__in=MonitoringReport.EDITABLE).update(**cleaned)
-    if updated != 1:
-        _refresh(report)
-        raise _not_editable(report)
-    changed = {name: [getattr(report, name), value] for name, value in cleaned.items()
-               if getattr(report, name) != value}
-    for name, value in cleaned.items():
-        setattr(report, name, value)
-    if changed:
-        audit.record_update(report, changed)
-
-
 def missing_texts(report: MonitoringReport) -> list[str]:
     return [str(MonitoringReport._meta.get_field(name).verbose_name) for name in REQUIRED_TO_SUBMIT
             if not getattr(report, name).strip()]
 
 
-@transaction.atomic
-def submit(report: MonitoringReport, by) -> None:
-    """Draft or returned → on review. The analysis must be written first."""
-    _refresh(report)
-    if not report.is_editable:
-        if report.status == Status.SUBMITTED:
-            raise ReportError(_("Отчёт уже отправлен на проверку."))
-        raise _not_editable(report)
-    missing = missing_texts(report)
-    if missing:
-        raise ReportError(_("Перед отправкой заполните: %(fields)s.") % {"fields": ", ".join(missing)})
-    now = timezone.now()
-    updated = MonitoringReport.objects.filter(pk=report.pk, status__in=MonitoringReport.EDITABLE).update(
-        status=Status.SUBMITTED, submitted_at=now, submitted_by=by)
-    if updated != 1:
-        raise ReportError(_("Отчёт уже отправлен на проверку."))
-    review = ReportReview.objects.create(report=report, action=ReportReview.Action.SUBMITTED, by=by, at=now)
-    audit.record_update(report, {"status": [report.status, Status.SUBMITTED]})
-    report.status, report.submitted_at, report.submitted_by = Status.SUBMITTED, now, by
-    notices.report_submitted(report, review)
-
-
-@transaction.atomic
-def return_report(report: MonitoringReport, comment: str, by) -> None:
-    """On review → returned, with what to fix."""
-    comment = (comment or "").strip()
-    if not comment:
-        raise ReportError(_("Напишите, что нужно доработать: без комментария отчёт не возвращают."))
-    now = timezone.now()
-    updated = MonitoringReport.objects.filter(pk=report.pk, status=Status.SUBMITTED).update(status=Status.RETURNED)
-    if updated != 1:
-        _refresh(report)
-        raise _review_refused(report)
-    review = ReportReview.objects.create(report=report, action=ReportReview.Action.RETURNED, comment=comment, by=by,
-                                         at=now)
-    audit.record_update(report, {"status": [Status.SUBMITTED, Status.RETURNED], "comment": ["", comment]})
-    report.status = Status.RETURNED
-    notices.report_returned(report, review)
-
-
-def _review_refused(report: MonitoringReport) -> ReportError:
+def not_editable_message(report: MonitoringReport) -> str:
+    """Why the curator cannot change the report now, in Russian."""
     if report.status == Status.ACCEPTED:
-        return ReportError(_("Отчёт уже принят: вернуть или принять его ещё раз нельзя."))
-    if report.status == Status.RETURNED:
-        return ReportError(_("Отчёт уже возвращён на доработку."))
-    return ReportError(_("Отчёт ещё не отправлен на проверку."))
-
-
-@transaction.atomic
-def accept(report: MonitoringReport, by, comment: str = "", *, today: datetime.date | None = None) -> None:
-    """On review → accepted; the figures are computed now and kept as they are for good."""
-    locked = MonitoringReport.objects.select_for_update().select_related(
-        "organisation", "academic_year").get(pk=report.pk)
-    if locked.status != Status.SUBMITTED:
-        _refresh(report)
-        raise _review_refused(locked)
-    frozen = live_figures(locked, today=today)
-    now = timezone.now()
-    updated = MonitoringReport.objects.filter(pk=report.pk, status=Status.SUBMITTED).update(
-        status=Status.ACCEPTED, figures=frozen, accepted_at=now, accepted_by=by)
-    if updated != 1:
-        _refresh(report)
-        raise _review_refused(report)
-    ReportReview.objects.create(report=report, action=ReportReview.Action.ACCEPTED, comment=(comment or "").strip(),
-                                by=by, at=now)
-    audit.record_update(report, {"status": [Status.SUBMITTED, Status.ACCEPTED]})
-    report.status, report.figures, report.accepted_at, report.accepted_by = Status.ACCEPTED, frozen, now, by
-    notices.report_accepted(report)
+        return _("Отчёт принят: изменить его нельзя.")
+    if report.status == Status.SUBMITTED:
+        return _("Отчёт на проверке у муниципального куратора: изменить его можно, только если "
+                 "его вернут на доработку.")
+    return _("Отчёт сейчас изменить нельзя.")
 
 
 # --- the district ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from monitoring import figures
-from monitoring import reports as service
+from monitoring import services as monitoring_services
 from monitoring.models import CoverageTarget
 from registry.models import OrganisationHeadcount
 from tests.test_figures import TEACHER_TO_STUDENT, pair, programme, student, teacher, year_2025
@@ -36,7 +36,7 @@ def school(district, year):
 def accepted(org, year, by, day=D(2025, 12, 5)):
     report = started(org, year, **TEXTS)
     submit_on(report, D(2025, 12, 1))
-    service.accept(report, by, today=day)
+    monitoring_services.accept(report, by=by, today=day)
     report.refresh_from_db()
     return report
 

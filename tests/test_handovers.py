@@ -12,7 +12,7 @@ from mentoring import orders as order_service
 from mentoring import services as mentoring_services
 from mentoring.models import Meeting, Order
 from mentoring.notices import notify_quiet_pairs
-from monitoring import reports as report_service
+from monitoring import services as monitoring_services
 from registry import grammar
 from registry.consent_notices import notify_expiring_consents
 from registry.models import AcademicYear, Notification, RoleAssignment
@@ -51,9 +51,9 @@ def letters_to(mailoutbox, user):
 
 
 def submitted_report(district):
-    report = report_service.start_report(district.school1, AcademicYear.objects.current(), 1, by=district.curator1)
-    report_service.save_text(report, **TEXTS)
-    report_service.submit(report, district.curator1)
+    report = monitoring_services.start_report(district.school1, year=AcademicYear.objects.current(), half=1, by=district.curator1)
+    monitoring_services.save_text(report, **TEXTS)
+    monitoring_services.submit(report, by=district.curator1)
     return report
 
 
@@ -80,7 +80,7 @@ def test_a_returned_report_tells_the_school_curators_with_the_comment(district, 
     with_address(district.director1)
     report = submitted_report(district)
     with django_capture_on_commit_callbacks(execute=True):
-        report_service.return_report(report, "Дополните выводы по охвату педагогов.", district.municipal)
+        monitoring_services.return_report(report, comment="Дополните выводы по охвату педагогов.", by=district.municipal)
 
     notices = told(Kind.REPORT_RETURNED)
     assert list(notices) == [curator]  # not the director, not the working group
@@ -98,19 +98,19 @@ def test_a_returned_report_tells_the_school_curators_with_the_comment(district, 
 def test_a_curator_whose_role_ended_is_not_told(district):
     RoleAssignment.objects.filter(user=district.curator1).update(ended_on=TODAY - days(1))
     factories.RoleFactory(user=factories.UserFactory(username="new_curator"), organisation=district.school1)
-    report = report_service.start_report(district.school1, AcademicYear.objects.current(), 1, by=None)
-    report_service.save_text(report, **TEXTS)
-    report_service.submit(report, None)
-    report_service.return_report(report, "Исправьте.", district.municipal)
+    report = monitoring_services.start_report(district.school1, year=AcademicYear.objects.current(), half=1, by=None)
+    monitoring_services.save_text(report, **TEXTS)
+    monitoring_services.submit(report, by=None)
+    monitoring_services.return_report(report, comment="Исправьте.", by=district.municipal)
     assert [user.username for user in told(Kind.REPORT_RETURNED)] == ["new_curator"]
 
 
 def test_returning_twice_after_a_resubmission_tells_twice(district):
     report = submitted_report(district)
-    report_service.return_report(report, "Первое замечание.", district.municipal)
-    report_service.submit(report, district.curator1)
+    monitoring_services.return_report(report, comment="Первое замечание.", by=district.municipal)
+    monitoring_services.submit(report, by=district.curator1)
     assert Notification.objects.get(kind=Kind.REPORT_RETURNED).read_at is not None  # settled by the resubmission
-    report_service.return_report(report, "Второе замечание.", district.municipal)
+    monitoring_services.return_report(report, comment="Второе замечание.", by=district.municipal)
     assert Notification.objects.filter(kind=Kind.REPORT_RETURNED, user=district.curator1).count() == 2
     assert Notification.objects.filter(kind=Kind.REPORT_SUBMITTED, user=district.municipal).count() == 2
 

@@ -29,7 +29,7 @@ from mentoring import services as mentoring_services
 from mentoring.models import Meeting, MentoringForm, Order, PlanItem, Programme
 from monitoring import analysis as analysis_service
 from monitoring import links as link_service
-from monitoring import reports as report_service
+from monitoring import services as monitoring_services
 from monitoring.models import BestPractice, BestPracticeFile, ExportJob, Questionnaire, StatisticsSubmission
 from registry import destruction
 from registry.models import AcademicYear, ParticipantImport, Topic
@@ -171,7 +171,7 @@ def objects(district):
                                                  is_active=True).first()
     response = link_service.issue_links(questionnaire=questionnaire, participants=[mentee.participant],
                                           by=curator)[0].response
-    report = report_service.start_report(school, year, 1, by=curator)
+    report = monitoring_services.start_report(school, year=year, half=1, by=curator)
     case = BestPractice.objects.create(organisation=school, title="Кейс", description="Описание", published=True,
                                        created_by=curator)
     case_file = BestPracticeFile(case=case, title="отчёт.pdf")

@@ -338,4 +338,4 @@ def test_issued_link_answer_is_refused_after_revocation(paired, district):
     Consent.objects.filter(pk=consent.pk).update(revoked_on=TODAY)  # revoked, the daily run not yet done
     response = Response.objects.get(pk=response.pk)
     with pytest.raises(link_service.LinkRefused):
-        link_service.submit_by_link(response, {})
+        link_service.submit_by_link(response, answers={})

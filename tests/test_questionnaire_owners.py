@@ -101,7 +101,7 @@ def test_its_links_go_to_its_own_people_only(district, client_for, own):
     assert admin.get(url, {"organisation": district.school2.pk}).status_code == 404
     assert admin.get(url).context["organisation"] == district.school1
     # Answered through the link, it is summarised like the shared ones.
-    links.submit_by_link(response, {own.questions.get(position=1).pk: "5", own.questions.get(position=2).pk:
+    links.submit_by_link(response, answers={own.questions.get(position=1).pk: "5", own.questions.get(position=2).pk:
                                     "Помогу с робототехникой"})
     detail = curator.get(reverse("monitoring:questionnaire_detail", args=[own.pk]))
     rows = {row["question"].position: row for row in detail.context["rows"]}

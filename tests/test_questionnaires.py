@@ -320,7 +320,7 @@ def test_reissuing_an_unused_link_extends_it_instead_of_multiplying(district, su
 
 def test_after_an_answer_a_new_link_is_a_new_response(district, survey):
     person = mentee(district.school1)
-    links.submit_by_link(link_for(survey, person), answers(survey))
+    links.submit_by_link(link_for(survey, person), answers=answers(survey))
     (again,) = links.issue_links(questionnaire=survey, participants=[person])
     assert again.created and Response.objects.count() == 2
 
@@ -416,11 +416,11 @@ def test_answering_by_link_works_once(link, survey):
 
 def test_a_stale_second_submit_is_refused_by_the_conditional_update(link, survey):
     stale = Response.objects.get(pk=link.pk)
-    links.submit_by_link(link, answers(survey))
+    links.submit_by_link(link, answers=answers(survey))
     with pytest.raises(links.LinkRefused) as refused:
         # The object was loaded before the first submit: only the database can tell.
         stale.submitted_at = None
-        links.submit_by_link(stale, answers(survey, scale="1"))
+        links.submit_by_link(stale, answers=answers(survey, scale="1"))
     assert refused.value.reason == links.LinkRefused.USED
     assert Answer.objects.filter(response=link).count() == 2
 

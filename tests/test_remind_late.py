@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monitoring import reports as report_service
+from monitoring import services as monitoring_services
 from monitoring.models import MonitoringReport
 from registry.models import AcademicYear, Notification
 from roadmaps.models import Roadmap
@@ -29,7 +30,7 @@ def late(district, last_year):
     """School 1 never sent its report; school 2 sent it on time but its roadmap has an overdue item; the
     college is late too but has no curator."""
     due = report_service.due_date(district.municipality, last_year, 1)
-    on_time = report_service.start_report(district.school2, last_year, 1)
+    on_time = monitoring_services.start_report(district.school2, year=last_year, half=1)
     MonitoringReport.objects.filter(pk=on_time.pk).update(
         status=MonitoringReport.Status.SUBMITTED,
         submitted_at=timezone.make_aware(datetime.datetime.combine(due - datetime.timedelta(days=2), datetime.time(12))))

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from monitoring import figures
 from monitoring import reports as service
+from monitoring import services as monitoring_services
 from monitoring.models import CoverageTarget, MonitoringReport, ReportReview
 from registry.models import AcademicYear, OrganisationHeadcount
 from tests import factories
@@ -63,9 +64,9 @@ def school(district, year):
 
 
 def started(org, year, half=1, **texts):
-    report = service.start_report(org, year, half, by=None)
+    report = monitoring_services.start_report(org, year=year, half=half, by=None)
     if texts:
-        service.save_text(report, **texts)
+        monitoring_services.save_text(report, **texts)
     return report
 
 
@@ -77,8 +78,8 @@ def test_due_dates_follow_the_municipality(district, year):
     # Seed 000: not later than 10 December and 10 June.
     assert service.due_date(municipality, year, 1) == D(2025, 12, 10)
     assert service.due_date(municipality, year, 2) == D(2026, 6, 10)
-    first = service.start_report(district.school1, year, 1, by=district.curator1)
-    second = service.start_report(district.school1, year, 2, by=district.curator1)
+    first = monitoring_services.start_report(district.school1, year=year, half=1, by=district.curator1)
+    second = monitoring_services.start_report(district.school1, year=year, half=2, by=district.curator1)
     assert (first.due_on, second.due_on) == (D(2025, 12, 10), D(2026, 6, 10))
     assert first.status == second.status == Status.DRAFT
 
@@ -86,8 +87,8 @@ def test_due_dates_follow_the_municipality(district, year):
     other = factories.MunicipalityFactory(region=district.region, first_half_due_month=12, first_half_due_day=20,
                                           second_half_due_month=5, second_half_due_day=20)
     college = factories.OrganisationFactory(municipality=other)
-    assert service.start_report(college, year, 1).due_on == D(2025, 12, 20)
-    assert service.start_report(college, year, 2).due_on == D(2026, 5, 20)
+    assert monitoring_services.start_report(college, year=year, half=1).due_on == D(2025, 12, 20)
+    assert monitoring_services.start_report(college, year=year, half=2).due_on == D(2026, 5, 20)
 
     # A second-half date early in the calendar year falls in the next calendar year too; 29 February
     # of a common year is the 28th.
@@ -97,12 +98,12 @@ def test_due_dates_follow_the_municipality(district, year):
 
 
 def test_one_report_per_organisation_and_half(district, year):
-    service.start_report(district.school1, year, 1)
-    with pytest.raises(service.ReportError) as error:
-        service.start_report(district.school1, year, 1)
+    monitoring_services.start_report(district.school1, year=year, half=1)
+    with pytest.raises(monitoring_services.ReportError) as error:
+        monitoring_services.start_report(district.school1, year=year, half=1)
     assert "уже создан" in error.value.messages[0] and "первое полугодие 2025/2026" in error.value.messages[0]
     assert MonitoringReport.objects.count() == 1
-    service.start_report(district.school2, year, 1)  # another organisation: its own report
+    monitoring_services.start_report(district.school2, year=year, half=1)  # another organisation: its own report
 
 
 # --- the workflow ---------------------------------------------------------------------------------------
@@ -110,32 +111,32 @@ def test_one_report_per_organisation_and_half(district, year):
 
 def test_the_workflow_with_its_history_and_frozen_figures(school, district, year):
     report = started(school, year)
-    with pytest.raises(service.ReportError) as error:
-        service.submit(report, district.curator1)
+    with pytest.raises(monitoring_services.ReportError) as error:
+        monitoring_services.submit(report, by=district.curator1)
     assert "Перед отправкой заполните" in error.value.messages[0] and "сильные стороны" in error.value.messages[0]
 
-    service.save_text(report, **TEXTS)
-    service.submit(report, district.curator1)
+    monitoring_services.save_text(report, **TEXTS)
+    monitoring_services.submit(report, by=district.curator1)
     report.refresh_from_db()
     assert report.status == Status.SUBMITTED and report.submitted_by == district.curator1
     # A double submit is one submit.
-    with pytest.raises(service.ReportError, match="уже отправлен"):
-        service.submit(MonitoringReport.objects.get(pk=report.pk), district.curator1)
+    with pytest.raises(monitoring_services.ReportError, match="уже отправлен"):
+        monitoring_services.submit(MonitoringReport.objects.get(pk=report.pk), by=district.curator1)
     assert report.reviews.count() == 1
     # On review nothing is edited.
-    with pytest.raises(service.ReportError, match="на проверке"):
-        service.save_text(report, strengths="другое")
+    with pytest.raises(monitoring_services.ReportError, match="на проверке"):
+        monitoring_services.save_text(report, strengths="другое")
 
-    with pytest.raises(service.ReportError, match="без комментария"):
-        service.return_report(report, "  ", district.municipal)
-    service.return_report(report, "Дополните угрозы.", district.municipal)
+    with pytest.raises(monitoring_services.ReportError, match="без комментария"):
+        monitoring_services.return_report(report, comment="  ", by=district.municipal)
+    monitoring_services.return_report(report, comment="Дополните угрозы.", by=district.municipal)
     report.refresh_from_db()
     assert report.status == Status.RETURNED
-    service.save_text(report, threats="Нагрузка педагогов; болезни в феврале.")
-    service.submit(report, district.curator1)
+    monitoring_services.save_text(report, threats="Нагрузка педагогов; болезни в феврале.")
+    monitoring_services.submit(report, by=district.curator1)
 
     accepted_on = D(2025, 12, 9)
-    service.accept(MonitoringReport.objects.get(pk=report.pk), district.municipal, today=accepted_on)
+    monitoring_services.accept(MonitoringReport.objects.get(pk=report.pk), by=district.municipal, today=accepted_on)
     report.refresh_from_db()
     assert report.status == Status.ACCEPTED and report.accepted_by == district.municipal
     assert report.figures["in_programme"] == 2 and report.figures["computed_on"] == "2025-12-09"
@@ -154,10 +155,10 @@ def test_the_workflow_with_its_history_and_frozen_figures(school, district, year
     assert MonitoringReport.objects.get(pk=report.pk).figures == frozen
 
     # After acceptance every step is refused.
-    for step in (lambda: service.save_text(report, strengths="x"), lambda: service.submit(report, district.curator1),
-                 lambda: service.return_report(report, "ещё", district.municipal),
-                 lambda: service.accept(report, district.municipal)):
-        with pytest.raises(service.ReportError, match="принят"):
+    for step in (lambda: monitoring_services.save_text(report, strengths="x"), lambda: monitoring_services.submit(report, by=district.curator1),
+                 lambda: monitoring_services.return_report(report, comment="ещё", by=district.municipal),
+                 lambda: monitoring_services.accept(report, by=district.municipal)):
+        with pytest.raises(monitoring_services.ReportError, match="принят"):
             step()
     assert MonitoringReport.objects.get(pk=report.pk).figures == frozen
     assert report.reviews.count() == 4
@@ -165,10 +166,10 @@ def test_the_workflow_with_its_history_and_frozen_figures(school, district, year
 
 def test_only_a_submitted_report_is_returned_or_accepted(district, year):
     report = started(district.school1, year, **TEXTS)
-    with pytest.raises(service.ReportError, match="ещё не отправлен"):
-        service.accept(report, district.municipal)
-    with pytest.raises(service.ReportError, match="ещё не отправлен"):
-        service.return_report(report, "комментарий", district.municipal)
+    with pytest.raises(monitoring_services.ReportError, match="ещё не отправлен"):
+        monitoring_services.accept(report, by=district.municipal)
+    with pytest.raises(monitoring_services.ReportError, match="ещё не отправлен"):
+        monitoring_services.return_report(report, comment="комментарий", by=district.municipal)
     assert not ReportReview.objects.exists()
 
 
@@ -176,7 +177,7 @@ def test_only_a_submitted_report_is_returned_or_accepted(district, year):
 
 
 def submit_on(report, day, by=None):
-    service.submit(report, by)
+    monitoring_services.submit(report, by=by)
     MonitoringReport.objects.filter(pk=report.pk).update(submitted_at=at(day))
     report.refresh_from_db()
 
@@ -185,7 +186,7 @@ def test_lateness_and_the_district_summary(school, district, year):
     municipality = district.municipality
     on_time = started(school, year, **TEXTS)
     submit_on(on_time, D(2025, 12, 8), district.curator1)
-    service.accept(on_time, district.municipal, today=D(2025, 12, 12))
+    monitoring_services.accept(on_time, by=district.municipal, today=D(2025, 12, 12))
     late_submission = started(district.school2, year, **TEXTS)
     submit_on(late_submission, D(2025, 12, 11))
     # The college has no report.
@@ -207,7 +208,7 @@ def test_lateness_and_the_district_summary(school, district, year):
     assert after.totals["coverage"]["students"] == 1 and after.totals["coverage"]["students_base"] == 40
 
     # A report returned after the deadline is late until it is submitted again.
-    service.return_report(late_submission, "Дополните выводы.", district.municipal)
+    monitoring_services.return_report(late_submission, comment="Дополните выводы.", by=district.municipal)
     late_submission.refresh_from_db()
     assert service.is_late(late_submission, late_submission.due_on, D(2025, 12, 9)) is False
     assert service.is_late(late_submission, late_submission.due_on, D(2025, 12, 12)) is True
@@ -392,7 +393,7 @@ def test_the_municipal_list_filters_sorts_and_marks_late_reports(school, distric
     late = started(district.school2, year, **TEXTS)  # a draft: late after 10.12.2025
     accepted = started(school, year, **TEXTS)
     submit_on(accepted, D(2025, 12, 1), district.curator1)
-    service.accept(accepted, district.municipal)
+    monitoring_services.accept(accepted, by=district.municipal)
     client = client_for(district.municipal)
     page = client.get(url("report_list") + "?year=2025&half=1").content.decode()
     assert "МБОУ СОШ № 1" in page and "МБОУ СОШ № 2" in page and "ГБПОУ НСТ" in page
@@ -435,7 +436,7 @@ def test_list_and_district_report_run_a_constant_number_of_queries(school, distr
 def test_the_district_report(school, district, year, client_for):
     accepted = started(school, year, **TEXTS)
     submit_on(accepted, D(2025, 12, 1), district.curator1)
-    service.accept(accepted, district.municipal, today=D(2025, 12, 5))
+    monitoring_services.accept(accepted, by=district.municipal, today=D(2025, 12, 5))
     started(district.school2, year, **TEXTS)
     page = client_for(district.municipal).get(url("district_report") + "?year=2025&half=1").content.decode()
     assert "Селивановский район" in page and "Не сдали в срок" in page
@@ -504,8 +505,8 @@ def test_the_information_note_pdf(school, district, year, client_for):
     assert "1 из 40" in text and "2,5" in text  # students covered
     assert TEXTS["decisions"] in text and "Куратор программы наставничества" in text and "И. И. Иванова" in text
 
-    service.submit(report, district.curator1)
-    service.accept(report, district.municipal)
+    monitoring_services.submit(report, by=district.curator1)
+    monitoring_services.accept(report, by=district.municipal)
     text = pdf_text(client.get(url("report_pdf", report)).content)
     assert "ПРОЕКТ" not in text and "Отчёт принят" in text
     assert re.search(r"Куратор программы наставничества подпись А\. Петрова", text)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from monitoring import analysis as service
 from monitoring import reports as report_service
+from monitoring import services
 from monitoring.analysis_forms import AnalysisForm, DecisionForm, NewAnalysisForm, WithdrawForm
 from monitoring.figures import Period
 from monitoring.models import DistrictAnalysis, ManagementDecision, MonitoringReport
@@ -91,7 +92,7 @@ def analysis_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            analysis = service.save_analysis(
+            analysis = services.save_analysis(
                 municipality=data["municipality"], academic_year=data["academic_year"], half=data["half"],
                 quality_analysis=data["quality_analysis"], growth_analysis=data["growth_analysis"], by=request.user)
         except service.AnalysisError as error:
@@ -141,9 +142,9 @@ def analysis_edit(request, pk):
     form = AnalysisForm(request.POST or None, instance=analysis)
     if request.method == "POST" and form.is_valid():
         try:
-            service.save_analysis(municipality=analysis.municipality, academic_year=analysis.academic_year,
-                                  half=analysis.half, quality_analysis=form.cleaned_data["quality_analysis"],
-                                  growth_analysis=form.cleaned_data["growth_analysis"], by=request.user)
+            services.save_analysis(municipality=analysis.municipality, academic_year=analysis.academic_year,
+                                   half=analysis.half, quality_analysis=form.cleaned_data["quality_analysis"],
+                                   growth_analysis=form.cleaned_data["growth_analysis"], by=request.user)
         except service.AnalysisError as error:
             _errors(request, error)
         else:
@@ -165,9 +166,9 @@ def decision_create(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            decision = service.add_decision(analysis, text=data["text"], responsible=data["responsible"],
-                                            due_on=data["due_on"], responsible_user=data["responsible_user"],
-                                            by=request.user)
+            decision = services.add_decision(analysis, text=data["text"], responsible=data["responsible"],
+                                             due_on=data["due_on"], responsible_user=data["responsible_user"],
+                                             by=request.user)
         except service.AnalysisError as error:
             _errors(request, error)
         else:
@@ -190,7 +191,7 @@ def decision_withdraw(request, pk):
         messages.error(request, _("Укажите, почему решение отменяется."))
     else:
         try:
-            service.withdraw_decision(decision, reason=form.cleaned_data["reason"], by=request.user)
+            services.withdraw_decision(decision, reason=form.cleaned_data["reason"], by=request.user)
         except service.AnalysisError as error:
             _errors(request, error)
         else:

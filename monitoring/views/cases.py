@@ -3,14 +3,13 @@ published ones. Writing needs Perm.PREPARE_REPORT on the case's organisation (th
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from mentoring.models import MentoringForm, Pair
-from monitoring import lists
+from monitoring import lists, services
 from monitoring.case_forms import CaseForm
 from monitoring.models import BestPractice, BestPracticeFile
 from registry.files import serve_stored
@@ -106,12 +105,7 @@ def case_create(request):
         }
     form = CaseForm(request.POST or None, request.FILES or None, initial=initial, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            case = form.save(commit=False)
-            case.created_by = request.user
-            case.pair = pair
-            case.save()
-            form.save_files()
+        case = services.save_case(form, pair=pair, by=request.user)
         messages.success(request, _("Кейс «%(title)s» добавлен в базу лучших практик.") % {"title": case.title})
         return redirect(case)
     return render(request, "monitoring/cases/form.html", {
@@ -125,8 +119,7 @@ def case_edit(request, pk):
     form = CaseForm(request.POST or None, request.FILES or None, instance=case,
                     organisations=request.scope.editable_organisations(request.required_permission))
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
+        services.save_case(form, by=request.user)
         messages.success(request, _("Изменения сохранены."))
         return redirect(case)
     return render(request, "monitoring/cases/form.html", {

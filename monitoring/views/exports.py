@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from monitoring import exports, jobs, lists
+from monitoring import exports, jobs, lists, services
 from monitoring.accounting_forms import PREFIX as ACCOUNTING_PREFIX
 from monitoring.accounting_forms import AccountingFilterForm
 from monitoring.models import ExportJob
@@ -145,7 +145,7 @@ def export_detail(request, pk):
 @require_POST
 def export_cancel(request, pk):
     job = _job(request, pk)
-    if jobs.cancel(job):
+    if services.cancel_job(job, by=request.user):
         messages.info(request, _("Выгрузка отменена."))
     return redirect(job)
 
@@ -155,7 +155,7 @@ def export_cancel(request, pk):
 def export_retry(request, pk):
     job = _job(request, pk)
     try:
-        retried = jobs.retry(job)
+        retried = services.retry_job(job, by=request.user)
     except IntegrityError:
         retried = False
         messages.error(request, _("Такая же выгрузка уже готовится — дождитесь её."))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from monitoring import link_lists, links
+from monitoring import link_lists, links, services
 from monitoring.questionnaire_forms import IssueLinksForm, PublicAnswerForm
 from monitoring.questionnaires import active_questions
 from monitoring.views.questionnaires import active_questionnaire, choose_organisation, survey_organisation
@@ -45,9 +45,9 @@ def links_create(request, pk):
         # Only people the filters found: an id from elsewhere (another school, another filter) is ignored.
         people = found if form.cleaned_data["everyone"] else found.filter(pk__in=ticked)
         try:
-            batch = links.issue_bulk(questionnaire=questionnaire, people=people,
-                                     pairs=chosen.pairs(questionnaire, organisation), role=chosen.role,
-                                     days=form.cleaned_data["days"], by=request.user)
+            batch = services.issue_bulk(questionnaire=questionnaire, people=people,
+                                        pairs=chosen.pairs(questionnaire, organisation), role=chosen.role,
+                                        days=form.cleaned_data["days"], by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -146,7 +146,7 @@ def public_answer(request, token):
     form = PublicAnswerForm(request.POST or None, questions=active_questions(response.questionnaire))
     if request.method == "POST" and form.is_valid():
         try:
-            links.submit_by_link(response, form.answers())
+            services.submit_by_link(response, answers=form.answers())
         except links.LinkRefused as refused:
             return _public(request, "public_message.html", {"state": refused.reason}, status=410)
         except ValidationError as error:

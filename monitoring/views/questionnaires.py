@@ -3,7 +3,6 @@ organisations, and answers entered by a curator. Personal links are in ``monitor
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -11,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring import lists, questionnaires
+from monitoring import lists, questionnaires, services
 from monitoring.models import Answer, Question, Questionnaire, Response, keeps_shared_question_sets
 from monitoring.questionnaire_forms import (
     NewQuestionnaireForm,
@@ -114,7 +113,7 @@ def questionnaire_create(request):
     if not form.fields["owner"].choices:
         raise Http404
     if request.method == "POST" and form.is_valid():
-        questionnaire = form.save()
+        questionnaire = services.save_questionnaire(form, by=request.user)
         messages.success(request, _("Анкета создана. Добавьте вопросы."))
         return redirect("monitoring:questionnaire_edit", pk=questionnaire.pk)
     return render(request, "registry/form.html", {"form": form, "title": _("Новая анкета"),
@@ -161,7 +160,7 @@ def questionnaire_edit(request, pk):
     if request.method == "POST" and "restore" in request.POST:
         question = get_object_or_404(questionnaires.retired_questions(questionnaire),
                                      pk=request.POST["restore"] if request.POST["restore"].isdigit() else 0)
-        questionnaires.restore_question(question)
+        services.restore_question(question, by=request.user)
         messages.success(request, _("Вопрос возвращён в анкету. Если он обязательный, отметьте это."))
         return redirect("monitoring:questionnaire_edit", pk=pk)
 
@@ -171,14 +170,7 @@ def questionnaire_edit(request, pk):
     formset = QuestionFormSet(request.POST or None, queryset=questionnaires.active_questions(questionnaire),
                               prefix="questions", form_kwargs={"answered": answered})
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        with transaction.atomic():
-            form.save()
-            changed = formset.save(commit=False)
-            retired = sum(not questionnaires.remove_question(q) for q in formset.deleted_objects)
-            for question in changed:
-                question.questionnaire = questionnaire
-                question.save()
-            questionnaires.renumber(questionnaire)
+        retired = services.save_questions(questionnaire, form=form, formset=formset, by=request.user)
         messages.success(request, _("Анкета сохранена."))
         if retired:
             messages.info(request, _("Вопросы, на которые уже отвечали, не удалены, а сняты с анкеты: "
@@ -202,7 +194,7 @@ def response_create(request, pk):
                              initial={"participant": request.GET.get("participant")})
     if request.method == "POST" and form.is_valid():
         try:
-            response, created = questionnaires.enter_response(
+            response, created = services.enter_response(
                 questionnaire=questionnaire, organisation=organisation,
                 participant=form.cleaned_data.get("participant"), pair=form.cleaned_data.get("pair"),
                 answers=form.answers(), by=request.user,

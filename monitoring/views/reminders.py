@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from monitoring import late
+from monitoring import late, services
 from monitoring import reports as service
 from registry.listing import id_param
 from registry.models import AcademicYear, Organisation, RoleAssignment
@@ -64,7 +64,7 @@ def remind_late(request):
             messages.error(request, _("Отметьте, о чём напомнить и каким организациям."))
             return redirect(reverse("monitoring:remind_late") + "?" + urlencode(
                 {"year": year.start_year, "half": half}))
-        reminded = late.remind_late(chosen, reasons, by=request.user, year=year, half=half, today=today)
+        reminded = services.remind_late(chosen, reasons=reasons, by=request.user, year=year, half=half, today=today)
         messages.success(request, _("Напоминание отправлено кураторам организаций: %(count)s.") % {"count": reminded})
         return redirect(back)
     curators = _curators(schools)

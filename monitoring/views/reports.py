@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from monitoring import lists
 from monitoring import reports as service
+from monitoring import services
 from monitoring.district import targets as district_targets
 from monitoring.models import CoverageTarget, DistrictAnalysis, MonitoringReport, ReportReview
 from monitoring.report_forms import (
@@ -158,8 +159,8 @@ def report_create(request):
     if request.method == "POST" and form.is_valid():
         organisation, year, half = (form.cleaned_data[name] for name in ("organisation", "academic_year", "half"))
         try:
-            report = service.start_report(organisation, year, half, by=request.user)
-        except service.ReportError as error:
+            report = services.start_report(organisation, year=year, half=half, by=request.user)
+        except services.ReportError as error:
             existing = MonitoringReport.objects.filter(organisation=organisation, academic_year=year,
                                                        half=half).first()
             _messages_from(request, error)
@@ -206,15 +207,15 @@ def report_detail(request, pk):
 def report_edit(request, pk):
     report = _report(request, pk)
     if not report.is_editable:
-        messages.error(request, service._not_editable(report).messages[0])
+        messages.error(request, service.not_editable_message(report))
         return redirect(report)
     form = ReportTextForm(request.POST or None, instance=report)
     if request.method == "POST" and form.is_valid():
         try:
-            service.save_text(report, **{name: form.cleaned_data[name] for name in service.TEXT_FIELDS})
+            services.save_text(report, by=request.user, **{name: form.cleaned_data[name] for name in service.TEXT_FIELDS})
             if request.POST.get("next") == "submit":
-                service.submit(report, request.user)
-        except service.ReportError as error:
+                services.submit(report, by=request.user)
+        except services.ReportError as error:
             _messages_from(request, error)
         else:
             if report.status == MonitoringReport.Status.SUBMITTED:
@@ -235,8 +236,8 @@ def report_edit(request, pk):
 def report_submit(request, pk):
     report = _report(request, pk)
     try:
-        service.submit(report, request.user)
-    except service.ReportError as error:
+        services.submit(report, by=request.user)
+    except services.ReportError as error:
         _messages_from(request, error)
     else:
         messages.success(request, _("Отчёт отправлен на проверку муниципальному куратору."))
@@ -255,13 +256,13 @@ def report_review(request, pk):
         return redirect(report)
     try:
         if form.cleaned_data["action"] == ReviewForm.ACCEPT:
-            service.accept(report, request.user, form.cleaned_data["comment"])
+            services.accept(report, by=request.user, comment=form.cleaned_data["comment"])
             messages.success(request, _("Отчёт принят. Показатели зафиксированы на %(date)s.")
                              % {"date": timezone.localdate().strftime("%d.%m.%Y")})
         else:
-            service.return_report(report, form.cleaned_data["comment"], request.user)
+            services.return_report(report, comment=form.cleaned_data["comment"], by=request.user)
             messages.success(request, _("Отчёт возвращён на доработку с комментарием."))
-    except service.ReportError as error:
+    except services.ReportError as error:
         _messages_from(request, error)
     return redirect(report)
 
