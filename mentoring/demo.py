@@ -11,7 +11,7 @@ import datetime
 
 from django.db.models import Count, Max
 
-from mentoring import proposals, services
+from mentoring import proposals, selectors, services
 from mentoring.models import (
     Meeting,
     Membership,
@@ -97,7 +97,7 @@ def _room_for_proposals(ctx: DemoContext) -> None:
         pair__mentor_links__ended_on__isnull=True,
     ).values("pair__mentor_links__mentor_id").annotate(n=Count("pk"))
     wanted = {row["pair__mentor_links__mentor_id"]: row["n"] for row in kept}
-    load = services.mentor_load(wanted)
+    load = selectors.mentor_load(wanted)
     for mentor in MentorProfile.objects.filter(pk__in=wanted):
         needed = load.get(mentor.pk, 0) + wanted[mentor.pk]
         if mentor.capacity < needed:
@@ -107,8 +107,8 @@ def _room_for_proposals(ctx: DemoContext) -> None:
 
 def _preferences(ctx: DemoContext, programme: Programme, rng) -> None:
     """A few wishes from the networking meeting, so matching has them to weigh."""
-    mentees = list(services.eligible_mentees(programme).values_list("pk", flat=True)[:12])
-    mentors = list(services.eligible_mentors(programme).values_list("pk", flat=True)[:12])
+    mentees = list(selectors.eligible_mentees(programme).values_list("pk", flat=True)[:12])
+    mentors = list(selectors.eligible_mentors(programme).values_list("pk", flat=True)[:12])
     if not mentees or not mentors:
         return
     rows = {}
@@ -132,7 +132,7 @@ def _latest_consents(participant_ids) -> dict[int, datetime.date]:
 
 
 def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng, keep_quiet: int = 0) -> None:
-    pairs = list(services.pairs_with_people(programme.pairs.filter(status=Pair.Status.PROPOSED)).order_by("pk"))
+    pairs = list(selectors.pairs_with_people(programme.pairs.filter(status=Pair.Status.PROPOSED)).order_by("pk"))
     to_confirm = pairs[keep_proposed:]
     people = {}
     for pair in to_confirm:
@@ -196,14 +196,14 @@ def _history(ctx: DemoContext, programme: Programme, pairs: list[Pair], rng) -> 
     if len(active) < 3:
         return
     replaced = active[0]
-    spare = list(services.eligible_mentors(programme).exclude(pk=replaced.current_mentor_link.mentor_id)
+    spare = list(selectors.eligible_mentors(programme).exclude(pk=replaced.current_mentor_link.mentor_id)
                  .select_related("participant")[:20])
     # Those the service would refuse for want of a free place or a valid consent are skipped before
     # trying (the same rules, read once for all twenty, instead of a refused transaction each).
     on = ctx.today - datetime.timedelta(days=5)
     taking = len(replaced.current_memberships)
-    load = services.mentor_load([m.pk for m in spare], exclude_pair=replaced)
-    consenting = services.participants_with_valid_consent([m.participant_id for m in spare], on)
+    load = selectors.mentor_load([m.pk for m in spare], exclude_pair=replaced)
+    consenting = selectors.participants_with_valid_consent([m.participant_id for m in spare], on)
     for mentor in spare:
         if load.get(mentor.pk, 0) + taking > mentor.capacity or mentor.participant_id not in consenting:
             continue
@@ -241,8 +241,8 @@ def build_support(ctx: DemoContext) -> None:
         rng = ctx.rng("support", organisation.short_name)
         curator = ctx.curators.get(organisation.pk)
         for programme in Programme.objects.filter(organisation=organisation, academic_year=ctx.current_year):
-            unpaired = [mentee for mentee, _reason in services.unpaired_mentees(programme, on=ctx.today)]
-            consenting = services.participants_with_valid_consent([m.participant_id for m in unpaired], ctx.today)
+            unpaired = [mentee for mentee, _reason in selectors.unpaired_mentees(programme, on=ctx.today)]
+            consenting = selectors.participants_with_valid_consent([m.participant_id for m in unpaired], ctx.today)
             waiting = [mentee for mentee in unpaired if mentee.participant_id in consenting]
             for mentee in waiting[: max(1, 2 * len(waiting) // 3)]:
                 for _session in range(rng.randint(1, 3)):

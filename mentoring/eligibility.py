@@ -8,7 +8,7 @@ and the replacement of a mentor all ask the same question and get the same answe
 * capacity left: the mentor's capacity minus the mentees of their open pairs in every programme;
 * the no-criminal-record certificate of an outside mentor, when a mentee is a child.
 
-Reading only; the writes (and the final check of every rule, ``services.pair_rule_violations``) are in
+Reading only; the writes (and the final check of every rule, ``pair_rules.pair_rule_violations``) are in
 ``mentoring.services`` and ``mentoring.proposals``.
 """
 
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from mentoring import matching
 from mentoring.models import Membership, Pair, Programme
-from mentoring.services import (
+from mentoring.selectors import (
     eligible_mentors,
     mentor_load,
     pairs_with_people,
@@ -194,7 +194,7 @@ class Pool:
     def judge(self, mentor_id: int, mentees: list[MenteeProfile],
               mentee_candidates: list[matching.MenteeCandidate] | None = None) -> RankedMentor | None:
         """This mentor for these mentees, or None when the mentor is not of the programme's form,
-        organisation or is archived (``services.eligible_mentors``)."""
+        organisation or is archived (``selectors.eligible_mentors``)."""
         profile = self.by_pk.get(mentor_id)
         if profile is None:
             return None

@@ -19,7 +19,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from mentoring import services
+from mentoring import selectors
 from mentoring.models import Meeting, MentoringForm, Pair, Programme
 from registry.forms import DateInput
 from registry.listing import id_param
@@ -134,7 +134,7 @@ def of_programme_year(queryset, start_year: int):
 def pairs_in_state(queryset, value: str, *, today=None):
     """``?status=``: a pair status, ``working`` (forming or active) or ``quiet`` (no meeting for a month)."""
     if value == QUIET:
-        return services.quiet_pairs(queryset, today=today)
+        return selectors.quiet_pairs(queryset, today=today)
     if value == WORKING:
         return queryset.filter(status__in=Pair.OPEN_STATUSES)
     return queryset.filter(status=value)
@@ -155,7 +155,7 @@ class PairFilter(ProgrammeFilterSet):
         super().__init__(*args, **kwargs)
         self.filters["status"].extra["choices"] = [
             (value, label) for value, label in Pair.Status.choices if value != Pair.Status.REJECTED
-        ] + [(self.WORKING, gettext("В работе (формируются и действуют)")), (self.QUIET, gettext("Нет встреч больше %(quiet_days)s дней") % {"quiet_days": services.QUIET_DAYS})]
+        ] + [(self.WORKING, gettext("В работе (формируются и действуют)")), (self.QUIET, gettext("Нет встреч больше %(quiet_days)s дней") % {"quiet_days": selectors.QUIET_DAYS})]
 
     def filter_status(self, queryset, name, value):
         return pairs_in_state(queryset, value)

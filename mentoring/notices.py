@@ -2,7 +2,7 @@
 
 - an order prepared waits for the director's signature: the organisation's directors are told, and
   their home page opens with «Ждут подписи» (``awaiting_signature_panel``); signing settles the notice;
-- a pair or group without a meeting for 30 days (``services.quiet_pairs``): the daily check tells the
+- a pair or group without a meeting for 30 days (``selectors.quiet_pairs``): the daily check tells the
   school's curators once per quiet spell, the spell being named by the last meeting (or the start when
   there was none), so a meeting and a new silence make a new notice.
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring.models import Order, Pair
-from mentoring.services import QUIET_DAYS, quiet_pairs
+from mentoring.selectors import QUIET_DAYS, quiet_pairs
 from registry import grammar
 from registry.models import Notification
 from registry.notifications import Notice, holders, holders_by_organisation, notify, record, settle

@@ -232,7 +232,7 @@ def prepare_order(*, organisation, academic_year, kind: str, number: str, issued
 
 @transaction.atomic
 def update_order(order: Order, *, number: str, issued_on: datetime.date, programme: Programme | None = None,
-                 pairs=(), rewarded=(), reward_text: str = "", details: dict | None = None) -> Order:
+                 pairs=(), rewarded=(), reward_text: str = "", details: dict | None = None, by=None) -> Order:
     """Changes to a draft; a signed order is frozen."""
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if locked.is_signed:

@@ -2,7 +2,7 @@
 
 ``propose_pairs`` writes the optimal assignment as proposed pairs; they hold no places. The curator
 then confirms or rejects a selection, and may give a proposal another mentor first (``swap_mentor``,
-only a mentor ``eligibility.Pool`` allows). Confirming goes through ``services.confirm_proposal``,
+only a mentor ``eligibility.Pool`` allows). Confirming goes through ``pair_changes.confirm_proposal``,
 which checks every rule of the target model again. Each pair is confirmed in its own transaction
 (its swap with it): one pair refused — no place left, a consent revoked meanwhile — leaves the others
 confirmed and is reported with its reason, and the curator fixes it and confirms it again.
@@ -22,9 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mentoring import eligibility, matching, services
+from mentoring import eligibility, matching, pair_changes, selectors
 from mentoring.models import Membership, MentorLink, Pair, Programme
-from mentoring.services import PairRuleError
+from mentoring.pair_rules import PairRuleError
 from registry.signals import announce_change
 
 
@@ -115,7 +115,7 @@ class BulkResult:
 
 
 def _selected(programme: Programme, pair_ids) -> dict[int, Pair]:
-    pairs = services.pairs_with_people(programme.pairs.filter(pk__in=list(pair_ids)))
+    pairs = selectors.pairs_with_people(programme.pairs.filter(pk__in=list(pair_ids)))
     return {pair.pk: pair for pair in pairs}
 
 
@@ -134,7 +134,7 @@ def _settle(result: BulkResult, pair: Pair, outcome: RowOutcome, error: Validati
         result.failed.append(outcome)
 
 
-def confirm_selected(programme: Programme, choices: dict[int, int | None], *, started_on: datetime.date,
+def confirm_selected(programme: Programme, *, choices: dict[int, int | None], started_on: datetime.date,
                      by=None) -> BulkResult:
     """Confirm the proposals ``choices`` names (pair id → the mentor chosen for it, None to keep the
     proposed one), each in its own transaction, in the order given."""
@@ -164,9 +164,9 @@ def confirm_selected(programme: Programme, choices: dict[int, int | None], *, st
                         mentees = [eligibility.proposal_mentee(p) for p in pairs.values()]
                         pool = eligibility.Pool(programme, mentees=eligibility.with_topics(m for m in mentees if m))
                     pair = swap_mentor(pair, wanted, pool=pool)
-                    outcome.label = eligibility.proposal_label(services.pairs_with_people(
+                    outcome.label = eligibility.proposal_label(selectors.pairs_with_people(
                         Pair.objects.filter(pk=pair.pk)).get())
-                services.confirm_proposal(pair, started_on=started_on, by=by)
+                pair_changes.confirm_proposal(pair, started_on=started_on, by=by)
         except ValidationError as error:
             _settle(result, pair, outcome, error, done_statuses=confirmed)
         else:
@@ -174,7 +174,7 @@ def confirm_selected(programme: Programme, choices: dict[int, int | None], *, st
     return result
 
 
-def reject_selected(programme: Programme, pair_ids) -> BulkResult:
+def reject_selected(programme: Programme, *, pair_ids, by=None) -> BulkResult:
     """Reject the proposals ``pair_ids`` names; matching will not propose these pairs again."""
     result = BulkResult()
     pairs = _selected(programme, pair_ids)
@@ -185,7 +185,7 @@ def reject_selected(programme: Programme, pair_ids) -> BulkResult:
             continue
         outcome = RowOutcome(pair_id, eligibility.proposal_label(pair))
         try:
-            services.reject_proposal(pair)
+            pair_changes.reject_proposal(pair, by=by)
         except ValidationError as error:
             _settle(result, pair, outcome, error, done_statuses=(Pair.Status.REJECTED,))
         else:
@@ -193,7 +193,7 @@ def reject_selected(programme: Programme, pair_ids) -> BulkResult:
     return result
 
 
-def swap_selected(programme: Programme, choices: dict[int, int]) -> BulkResult:
+def swap_selected(programme: Programme, *, choices: dict[int, int], by=None) -> BulkResult:
     """Give each named proposal the chosen mentor, without confirming it."""
     result = BulkResult()
     pairs = _selected(programme, choices)

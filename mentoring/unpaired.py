@@ -1,7 +1,7 @@
 """Mentees left without a pair: the list, with when each was last supported, and recording the support.
 
 Seed 003: mentees who did not form a pair get psychological support while the search for a mentor goes
-on. ``rows`` is a programme's unpaired mentees (``services.unpaired_mentees``) with their last support
+on. ``rows`` is a programme's unpaired mentees (``selectors.unpaired_mentees``) with their last support
 and how many were recorded, sorted in memory by ``SORTS``; ``record_support`` stores one session,
 consultation or step of the search, refusing a person whose data may not be processed and storing a
 double submit once.
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring.models import Programme
-from mentoring.services import unpaired_mentees
+from mentoring.selectors import unpaired_mentees
 from mentoring.support import Support
 from registry.models import MenteeProfile
 from registry.processing import require_processing

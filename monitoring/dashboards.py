@@ -3,7 +3,7 @@ dashboards share (series, addresses, roadmap progress, report cells) and the sch
 
 ``school(organisation, year)`` is one organisation's page: coverage, its programmes, plans, meetings,
 satisfaction and growth, consents, reports and the roadmap's next deadlines, computed from
-``monitoring.figures.compute``; roadmap progress comes from ``roadmaps.services.organisation_matrix`` and
+``monitoring.figures.compute``; roadmap progress comes from ``roadmaps.selectors.organisation_matrix`` and
 report states from one query. The district's page is ``monitoring.district.dashboard``. What they
 return is plain data — dicts, lists and small dataclasses carrying the address of the rows behind
 every number — so the templates never touch the database.
@@ -26,14 +26,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.models import Pair, PlanItem, Programme
-from mentoring.services import quiet_pairs
+from mentoring.selectors import quiet_pairs
 from monitoring import figures as figures_service
 from monitoring import summaries as summaries_service
 from monitoring.models import MonitoringReport, Questionnaire
 from monitoring.reports import due_date, is_late
 from registry.models import AcademicYear, Organisation
 from roadmaps.models import Occurrence
-from roadmaps.services import organisation_matrix
+from roadmaps.selectors import organisation_matrix
 
 # Pair statuses the charts show, in the order of a pair's life, with their colours.
 PAIR_SERIES = (

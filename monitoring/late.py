@@ -18,7 +18,7 @@ from monitoring.models import MonitoringReport
 from registry.models import AcademicYear, Notification
 from registry.notifications import Notice, holders_by_organisation, record
 from registry.scoping import Role
-from roadmaps.services import organisation_matrix
+from roadmaps.selectors import organisation_matrix
 
 REPORT = "report"
 ROADMAP = "roadmap"

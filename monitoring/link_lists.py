@@ -20,7 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.models import MentoringForm, MentorLink, Membership, Pair, Programme
-from mentoring.services import pairs_with_people
+from mentoring.selectors import pairs_with_people
 from monitoring.links import Audience, Target, audience_for, evaluable_pairs, evaluated
 from monitoring.models import Questionnaire, Response
 from monitoring.questionnaires import answering

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.models import Pair
-from mentoring.services import pairs_with_people
+from mentoring.selectors import pairs_with_people
 from monitoring import link_lists, links, questionnaires
 from monitoring.figures import WORKED
 from monitoring.models import Question, Questionnaire

@@ -126,7 +126,7 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         # The wording signed is the current version for the purpose and the kind of signer.
-        from registry.services import current_consent_text
+        from registry.selectors import current_consent_text
 
         purpose, signed_by = cleaned.get("purpose"), cleaned.get("signed_by")
         if purpose and signed_by:

@@ -1,18 +1,24 @@
-"""Registry workflows called by views, imports, the demo loader and tests."""
+"""Registry writes called by views, imports, the demo loader and tests; each takes the actor as ``by=``.
+Reads are in ``registry.selectors``."""
 
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registry import processing
-from registry.models import Consent, ConsentText, Participant, ProcessingStop
-from registry.models.consents import text_signer
-
-
-def current_consent_text(*, purpose: str, signed_by: str) -> ConsentText | None:
-    return ConsentText.objects.filter(purpose=purpose, signer=text_signer(signed_by), is_current=True).first()
+from registry.models import (
+    Consent,
+    Participant,
+    ParticipantImport,
+    ProcessingStop,
+    Topic,
+    User,
+)
+# registry/demo.py imports the consent wording from here too (a read, kept importable for it).
+from registry.selectors import current_consent_text
 
 
 @transaction.atomic
@@ -25,6 +31,15 @@ def record_consent(*, participant: Participant, by=None, **fields) -> Consent:
     consent.save()
     # A new valid consent resumes what its lapse suspended.
     processing.reconcile(participant, purpose=consent.purpose, by=by)
+    return consent
+
+
+@transaction.atomic
+def save_consent(consent: Consent, *, by) -> Consent:
+    """A consent built by its form (unsaved), stored; then what its absence suspended resumes."""
+    consent.created_by = by
+    consent.save()
+    consent_recorded(consent, by=by)
     return consent
 
 
@@ -55,47 +70,59 @@ def restore_participant(participant: Participant, *, by=None) -> None:
     processing.reconcile_all_purposes(participant, by=by)
 
 
-def participants_lacking_consent(queryset, *, on: datetime.date | None = None):
-    """Current participants without a valid consent to take part in mentoring on ``on``."""
-    return queryset.current().with_consent_state(on).filter(has_valid_consent=False)
+def create_participant(participant: Participant, *, by) -> Participant:
+    """A participant built by its form (unsaved), stored with who entered them."""
+    participant.created_by = by
+    participant.save()
+    return participant
 
 
-def organisation_summaries(organisations, *, on: datetime.date | None = None):
-    """Per organisation: participants, mentors, mentees, with a valid consent — one query in all."""
-    on = on or timezone.localdate()
-    current = Q(participants__is_archived=False)
-    valid_consent = Exists(
-        Consent.objects.valid_on(on).filter(participant=OuterRef("participants"), purpose=Consent.Purpose.MENTORING)
-    )
-    return organisations.annotate(
-        participant_count=Count("participants", filter=current, distinct=True),
-        mentor_count=Count("participants", filter=current & Q(participants__mentor_profile__isnull=False), distinct=True),
-        mentee_count=Count("participants", filter=current & Q(participants__mentee_profile__isnull=False), distinct=True),
-        consent_count=Count("participants", filter=current & Q(valid_consent), distinct=True),
-    )
+def save_form(form, *, by):
+    """A model form's own save, for the pages whose form holds every rule (cards, profiles, settings of
+    a year, vocabulary entries, programmes): the one way such an edit reaches the database, so what
+    every edit needs is added here once."""
+    return form.save()
 
 
-def registry_counts(participants, *, on: datetime.date | None = None) -> dict:
-    """The home page's figures over a (scoped) participant queryset, in one query."""
-    on = on or timezone.localdate()
-    valid_consent = Exists(
-        Consent.objects.valid_on(on).filter(participant=OuterRef("pk"), purpose=Consent.Purpose.MENTORING)
-    )
-    current = participants.current()
-    counts = current.aggregate(
-        total=Count("pk"),
-        mentors=Count("pk", filter=Q(mentor_profile__isnull=False)),
-        mentees=Count("pk", filter=Q(mentee_profile__isnull=False)),
-        with_consent=Count("pk", filter=Q(valid_consent)),
-    )
-    counts["without_consent"] = counts["total"] - counts["with_consent"]
-    counts["consent_percent"] = round(100 * counts["with_consent"] / counts["total"]) if counts["total"] else 0
-    return counts
+def toggle_topic(topic: Topic, *, by) -> None:
+    """A vocabulary entry hidden from the choices, or shown again; its past uses stay."""
+    topic.is_active = not topic.is_active
+    topic.save(update_fields=["is_active"])
 
 
-def mentors_lacking_certificate(mentor_profiles):
-    """Outside mentors (parents, graduates, employers, partners' staff) without the certificate on file."""
-    outside = Q(participant__category__in=Participant.OUTSIDE_CATEGORIES) | Q(partner__isnull=False)
-    missing = Q(certificate_date__isnull=True) | Q(certificate_file="")
-    return mentor_profiles.filter(participant__is_archived=False).filter(outside & missing)
+def start_import(upload: ParticipantImport, *, original_name: str, by) -> ParticipantImport:
+    """An uploaded file (built by its form, unsaved) stored as a pending import for the checker."""
+    upload.original_name = original_name[:255]
+    upload.uploaded_by = by
+    upload.status = ParticipantImport.Status.PENDING
+    upload.save()
+    return upload
 
+
+# --- the user's own records ----------------------------------------------------------------------------
+
+
+def mark_notices_read(notices, *, by) -> int:
+    """The given notices of ``by`` (a queryset of theirs) marked read now; those already read keep their
+    time."""
+    return notices.filter(user=by, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def save_settings(user: User, *, fields, by) -> None:
+    """The user's own settings (which letters they receive), only the given fields."""
+    user.save(update_fields=list(fields))
+
+
+def code_generator_to_confirm(*, by) -> TOTPDevice:
+    """The unconfirmed code generator being connected by ``by``, made once and shown until confirmed."""
+    device, _created = TOTPDevice.objects.get_or_create(user=by, confirmed=False,
+                                                        defaults={"name": _("Приложение-генератор кодов")})
+    return device
+
+
+@transaction.atomic
+def confirm_code_generator(device: TOTPDevice, *, by) -> None:
+    """The new generator replaces any earlier one: one confirmed device per user."""
+    TOTPDevice.objects.filter(user=by, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])

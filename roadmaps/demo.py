@@ -9,7 +9,7 @@ import datetime
 from registry.demo import DemoContext, demo_step
 from registry.models import Organisation, RoleAssignment
 from registry.scoping import Role
-from roadmaps import services
+from roadmaps import selectors, services
 from roadmaps.models import Occurrence, Roadmap, RoadmapTemplate
 
 TEMPLATE_BY_KIND = {
@@ -62,7 +62,7 @@ def build_roadmaps(ctx: DemoContext) -> None:
                                                 municipality=ctx.municipality, by=ctx.users.get("municipal"))
         municipal = ctx.users.get("municipal")
         # Approved by an order of the municipality's register, after the curator's appointment (mentoring.demo).
-        services.approve(roadmap, order_number=services.suggest_order_number(roadmap),
+        services.approve(roadmap, order_number=selectors.suggest_order_number(roadmap),
                          order_date=year.starts_on.replace(day=5), by=municipal)
         _progress(ctx, roadmap, ctx.rng("roadmap", "district"), done_share=0.85)
         ctx.created["дорожных карт"] += 1
@@ -80,7 +80,7 @@ def build_roadmaps(ctx: DemoContext) -> None:
                                                  organisation=organisation, by=curator)
             # Approved by orders of the register (registry.approvals): last year's register has no other
             # order; this year's leaves «3-н» for it (mentoring.demo).
-            services.approve(last, order_number=services.suggest_order_number(last),
+            services.approve(last, order_number=selectors.suggest_order_number(last),
                              order_date=previous.starts_on.replace(day=2), by=_director(organisation) or curator)
             _progress(ctx, last, rng, done_share=0.95)
             roadmap = services.copy_to_year(last, academic_year=year, by=curator)

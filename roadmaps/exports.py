@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from registry import grammar
 from registry.exports import ExportColumn, write_workbook
-from roadmaps import services, years
+from roadmaps import selectors, years
 from roadmaps.models import Occurrence, RoadmapItem
 
 OVERDUE = "overdue"
@@ -119,8 +119,8 @@ def owner_name(roadmap) -> str:
 
 
 def roadmaps_with_progress(roadmaps, *, today: datetime.date | None = None):
-    """``services.progress_counts`` for every roadmap of a queryset at once (the list page)."""
-    return roadmaps.annotate(**services.progress_aggregates("items__occurrences",
+    """``selectors.progress_counts`` for every roadmap of a queryset at once (the list page)."""
+    return roadmaps.annotate(**selectors.progress_aggregates("items__occurrences",
                                                            today=today or timezone.localdate()))
 
 

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Organisation
-from roadmaps import services
+from roadmaps import selectors
 from roadmaps.exports import OVERDUE, STATUS_LABELS, deadline_text, decorate, roadmaps_with_progress
 from roadmaps.models import Level, Occurrence, Reminder, Roadmap, RoadmapChange
 
@@ -170,9 +170,9 @@ class MatrixFilter(ListFilter):
 
 
 def matrix_filter(request, year) -> MatrixFilter:
-    """``services.organisation_matrix`` over the active organisations in scope (the page and its XLSX)."""
+    """``selectors.organisation_matrix`` over the active organisations in scope (the page and its XLSX)."""
     organisations = Organisation.objects.visible_to(request.scope).filter(is_active=True).select_related("municipality")
-    rows = _sortable_progress(services.organisation_matrix(organisations, academic_year=year))
+    rows = _sortable_progress(selectors.organisation_matrix(organisations, academic_year=year))
     return MatrixFilter(request.GET, queryset=rows, year=year)
 
 

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registry.models import Consent, ConsentText, Participant
-from registry.services import participants_lacking_consent, record_consent
+from registry.selectors import participants_lacking_consent
+from registry.services import record_consent
 from tests import factories
 
 TODAY = timezone.localdate()

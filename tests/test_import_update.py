@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from registry import services
+from registry import selectors, services
 from registry.imports.columns import COLUMNS
 from registry.imports.preview import ImportRejected
 from registry.imports.reader import parse_participant_workbook
@@ -113,7 +113,7 @@ def test_new_people_get_their_consents_through_the_consent_service_and_the_mento
     own = teacher.consents.get()
     assert (own.signed_by, own.signed_on, own.purpose, own.representative_name) == (
         Consent.SignedBy.PARTICIPANT, SIGNED, Consent.Purpose.MENTORING, "")
-    assert own.text == services.current_consent_text(purpose=own.purpose, signed_by=own.signed_by)
+    assert own.text == selectors.current_consent_text(purpose=own.purpose, signed_by=own.signed_by)
     assert own.created_by == district.curator1
 
     child = Participant.objects.get(last_name="Кузнецов").consents.get()
@@ -125,7 +125,7 @@ def test_new_people_get_their_consents_through_the_consent_service_and_the_mento
     assert (teenager.signed_by, teenager.purpose, teenager.representative_relation) == (
         Consent.SignedBy.BOTH, Consent.Purpose.PUBLICATION, Consent.Relation.FATHER)
     # A consent from the file counts like any other: these two may be put in a pair.
-    assert not services.participants_lacking_consent(
+    assert not selectors.participants_lacking_consent(
         Participant.objects.filter(last_name__in=["Соколова", "Кузнецов"]), on=TODAY).exists()
 
 

@@ -25,10 +25,10 @@ DICT_RECEIVERS = {"context", "self.fields"}
 
 # Public functions of a services module that have no actor. Each says why.
 NO_ACTOR = {
-    # Scheduled: the nightly task assigns the staff of the roles named in the template; nobody acts.
-    "roadmaps.services.assign_responsible",
-    # Loads the shipped template files at migration and start-up; nobody acts.
+    # Loads the shipped roadmap templates at migration and start-up; nobody acts.
     "roadmaps.services.sync_templates",
+    # The answers sent through a personal link: the respondent does not log in, the token is the key.
+    "monitoring.services.submit_by_link",
 }
 
 

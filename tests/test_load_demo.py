@@ -28,7 +28,7 @@ from registry.models import (
 )
 from registry.models.people import age_on
 from registry.scoping import Role, Scope
-from registry.services import mentors_lacking_certificate
+from registry.selectors import mentors_lacking_certificate
 
 SMALL = {"organisations": 5, "participants": 20}
 C = Participant.Category

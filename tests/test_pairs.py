@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mentoring import eligibility, proposals, services
+from mentoring import eligibility, proposals, selectors, services
 from mentoring.exports import mentee_pair_info, mentor_pair_info
 from mentoring.models import Meeting, Membership, MentoringForm, Pair, Preference, Programme
 from registry.exports import (MENTEE_COLUMNS, MENTOR_COLUMNS, add_mentee_details, add_mentor_details, build_rows,
@@ -167,7 +167,7 @@ def test_replacing_a_mentor_keeps_the_old_link(school):
     assert [link.mentor for link in links] == [old, new]
     assert links[0].ended_on == TODAY and links[0].on_mentee_request and links[0].end_reason
     assert links[1].ended_on is None
-    assert services.mentor_load([old.pk, new.pk]) == {new.pk: 1}
+    assert selectors.mentor_load([old.pk, new.pk]) == {new.pk: 1}
 
 
 def test_replacement_checks_the_new_mentor(school):
@@ -224,7 +224,7 @@ def test_propose_pairs_writes_proposals_and_respects_capacity(school, district):
     mentor_of = {p.memberships.get().mentee: p.mentor_links.get().mentor for p in pairs}
     assert mentor_of[eager] == strong
     assert any("Олимпиадная подготовка" in r["label"] for r in pairs.get(memberships__mentee=eager).match_reasons)
-    unpaired = dict(services.unpaired_mentees(prog))
+    unpaired = dict(selectors.unpaired_mentees(prog))
     assert set(unpaired) == {no_consent} | ({calm, left} - set(mentor_of))
     assert "нет действующего согласия" in unpaired[no_consent]
     # Proposals hold no places; re-running replaces them rather than adding more.
@@ -268,7 +268,7 @@ def test_confirm_and_reject(school):
     assert second.status == Pair.Status.REJECTED
     with pytest.raises(ValidationError):
         services.confirm_proposal(first)
-    assert len(services.unpaired_mentees(prog)) == 1
+    assert len(selectors.unpaired_mentees(prog)) == 1
 
 
 def test_rank_mentors_explains_and_flags(school):
@@ -303,7 +303,7 @@ def test_quiet_pairs_are_listed(school, district, client_for):
                               started_on=TODAY - datetime.timedelta(days=45))
     Meeting.objects.create(programme=busy.programme, pair=busy, kind=Meeting.Kind.REGULAR,
                            held_on=TODAY - datetime.timedelta(days=3), topic="Разбор задач")
-    assert list(services.quiet_pairs(Pair.objects.all())) == [quiet]
+    assert list(selectors.quiet_pairs(Pair.objects.all())) == [quiet]
     response = client_for(district.curator1).get(reverse("mentoring:pair_list"), {"status": "quiet"})
     assert [p.pk for p in response.context["listing"].rows] == [quiet.pk]
 

@@ -295,10 +295,10 @@ def test_confirming_with_another_mentor_swaps_and_confirms_in_one_step(three, di
 
 def test_bulk_services_report_rows_directly(three):
     pairs = proposed(three)
-    result = proposals.reject_selected(three, [pairs[0].pk, 10**9])
+    result = proposals.reject_selected(three, pair_ids=[pairs[0].pk, 10**9])
     assert [row.pair_id for row in result.done] == [pairs[0].pk]
     assert [row.pair_id for row in result.failed] == [10**9]
-    result = proposals.confirm_selected(three, {pairs[0].pk: None, pairs[1].pk: None}, started_on=TODAY)
+    result = proposals.confirm_selected(three, choices={pairs[0].pk: None, pairs[1].pk: None}, started_on=TODAY)
     assert [row.pair_id for row in result.done] == [pairs[1].pk]
     assert "уже обработано" in " ".join(result.failed[0].messages)
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from registry.models import AcademicYear
 from registry.scoping import Role
-from roadmaps import services
+from roadmaps import selectors, services
 from roadmaps.exports import ROADMAP_COLUMNS, roadmaps_with_progress
 from roadmaps.models import (
     EvidenceFile,
@@ -545,7 +545,7 @@ def test_report_progress_with_an_evidence_file(district, client_for, roadmap):
 
     page = client.get(roadmap.get_absolute_url()).content.decode()
     assert reverse("roadmaps:evidence_file", args=[stored[0].pk]) in page
-    counts = services.progress_counts(Occurrence.objects.filter(item__roadmap=roadmap))
+    counts = selectors.progress_counts(Occurrence.objects.filter(item__roadmap=roadmap))
     assert counts["done"] == 1 and counts["percent"] > 0
     assert f"{counts['percent']}&nbsp;%" in page
 
@@ -678,7 +678,7 @@ def test_list_progress_agrees_with_the_service(district, roadmap, district_roadm
     services.change_deadline(occurrences[2], due_on=TODAY - datetime.timedelta(days=1), reason="x", by=None)
     services.remove_item(roadmap.items.get(number="3.2"), reason="x", by=None)
     for row in roadmaps_with_progress(Roadmap.objects.all()):
-        expected = services.progress_counts(Occurrence.objects.filter(item__roadmap=row))
+        expected = selectors.progress_counts(Occurrence.objects.filter(item__roadmap=row))
         assert (row.occurrence_total, row.occurrence_done, row.occurrence_overdue, row.next_due) == (
             expected["total"], expected["done"], expected["overdue"], expected["next_due"])
 

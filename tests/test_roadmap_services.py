@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from registry.models import AcademicYear, Organisation
-from roadmaps import services
+from roadmaps import selectors, services
 from roadmaps.deadlines import DeadlineSpec
 from roadmaps.models import Occurrence, Roadmap, RoadmapChange, RoadmapTemplate, TemplateItem
 
@@ -176,11 +176,11 @@ def test_progress_counts_and_the_matrix(district, template, year):
     services.report_progress(occurrences(roadmap, "1.1")[0], status=Occurrence.Status.DONE, evidence="Приказ",
                              done_on=D(2026, 9, 10))
     today = D(2026, 11, 22)
-    counts = services.progress_counts(Occurrence.objects.filter(item__roadmap=roadmap), today=today)
+    counts = selectors.progress_counts(Occurrence.objects.filter(item__roadmap=roadmap), today=today)
     assert counts["total"] == 9 and counts["done"] == 1 and counts["percent"] == 11
     assert counts["overdue"] == 3  # 1.2 (15.10), 2.1 (29.10) and the first quarter (30.09)
     assert counts["next_due"] == D(2026, 12, 10)
-    rows = {o.short_name: o for o in services.organisation_matrix(Organisation.objects.all(), academic_year=year,
+    rows = {o.short_name: o for o in selectors.organisation_matrix(Organisation.objects.all(), academic_year=year,
                                                                   today=today)}
     assert rows["МБОУ СОШ № 1"].occurrence_done == 1 and rows["МБОУ СОШ № 1"].occurrence_overdue == 3
     assert rows["МБОУ СОШ № 1"].roadmap_id == roadmap.pk

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from mentoring import order_kinds
 from mentoring import orders as order_service
+from mentoring import services
 from mentoring.filters import choice_position
 from mentoring.models import Order, Programme
 from mentoring.order_kinds import municipal
@@ -178,7 +179,7 @@ def order_create(request):
         form.initial["pairs"] = order_service.default_pairs(kind, list(form.fields["pairs"].queryset))
     if request.method == "POST" and form.is_valid():
         try:
-            order = order_service.prepare_order(
+            order = services.prepare_order(
                 organisation=organisation, academic_year=year, kind=kind, by=request.user, **form.service_kwargs()
             )
         except ValidationError as error:
@@ -205,7 +206,7 @@ def _municipal_order_create(request, kind):
         "number": order_service.suggest_number(municipality, year), "issued_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            order = order_service.prepare_order(organisation=municipality, academic_year=year, kind=kind,
+            order = services.prepare_order(organisation=municipality, academic_year=year, kind=kind,
                                                 by=request.user, **form.service_kwargs())
         except ValidationError as error:
             _add_errors(form, error)
@@ -271,7 +272,7 @@ def order_edit(request, pk):
                      academic_year=order.academic_year, order=order, programme=programme, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            order_service.update_order(order, **form.service_kwargs())
+            services.update_order(order, **form.service_kwargs())
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -289,7 +290,7 @@ def order_edit(request, pk):
 def order_sign(request, pk):
     order = _order(request, pk)
     try:
-        order_service.sign_order(order, by=request.user)
+        services.sign_order(order, by=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

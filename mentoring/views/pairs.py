@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mentoring import eligibility, proposals, services
+from mentoring import eligibility, selectors, services
 from mentoring.filters import CandidateFilter, PairFilter, listed_pairs
 from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, PairCreateForm, ReplaceMentorForm
 from mentoring.list_rows import last_meeting_date
@@ -66,7 +66,7 @@ def pair_list(request):
 
 def _pair_rows(ids):
     """The page's pairs with their people and the date of their last meeting."""
-    pairs = services.pairs_with_people(Pair.objects.filter(pk__in=ids).order_by())
+    pairs = selectors.pairs_with_people(Pair.objects.filter(pk__in=ids).order_by())
     return pairs.annotate(last_meeting_on=last_meeting_date())
 
 
@@ -96,7 +96,7 @@ def pair_detail(request, pk):
         "orders": pair.orders.filter(status="signed"),
         "can_edit": request.scope.can(Perm.EDIT_MENTORING, pair.programme.organisation),
         "confirm_form": ConfirmForm() if pair.status == Pair.Status.PROPOSED else None,
-        "is_quiet": services.quiet_pairs(Pair.objects.filter(pk=pair.pk)).exists(),
+        "is_quiet": selectors.quiet_pairs(Pair.objects.filter(pk=pair.pk)).exists(),
     })
 
 
@@ -133,7 +133,7 @@ def pair_create(request, pk):
 @require_POST
 def propose(request, pk):
     programme = _programme(request, pk)
-    result = proposals.propose_pairs(programme, by=request.user)
+    result = services.propose_pairs(programme, by=request.user)
     messages.success(
         request,
         _("Подбор предложил пар: %(pairs)s; без пары остались: %(left)s. Проверьте предложения и подтвердите их.")
@@ -152,7 +152,7 @@ def candidates(request, pk, mentee_pk):
     listing = paginate(request, filterform.filter(ranking.rows), sorts=CANDIDATE_SORTS, default="rank")
     return render(request, "mentoring/candidates.html", {
         "programme": programme, "mentee": mentee, "ranking": ranking, "filter": filterform, "listing": listing,
-        "weights": services.weights_for(programme.organisation),
+        "weights": selectors.weights_for(programme.organisation),
         "can_edit": request.scope.can(Perm.EDIT_MENTORING, programme.organisation),
     })
 
@@ -177,7 +177,7 @@ def pair_confirm(request, pk):
 def pair_reject(request, pk):
     pair = _pair(request, pk)
     try:
-        services.reject_proposal(pair)
+        services.reject_proposal(pair, by=request.user)
     except ValidationError as error:
         _errors(request, error)
     else:
@@ -190,7 +190,7 @@ def pair_reject(request, pk):
 def pair_activate(request, pk):
     pair = _pair(request, pk)
     try:
-        services.activate(pair)
+        services.activate(pair, by=request.user)
     except ValidationError as error:
         _errors(request, error)
     else:
@@ -214,7 +214,7 @@ def replace_mentor(request, pk):
         try:
             services.replace_mentor(pair, new_mentor=form.cleaned_data["mentor"], on=form.cleaned_data["on"],
                                     reason=form.cleaned_data["reason"],
-                                    on_mentee_request=form.cleaned_data["on_mentee_request"])
+                                    on_mentee_request=form.cleaned_data["on_mentee_request"], by=request.user)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -236,7 +236,8 @@ def add_mentee(request, pk):
     form = AddMenteeForm(request.POST or None, pair=pair)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_mentee(pair, mentee=form.cleaned_data["mentee"], on=form.cleaned_data["on"])
+            services.add_mentee(pair, mentee=form.cleaned_data["mentee"], on=form.cleaned_data["on"],
+                                by=request.user)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -259,7 +260,8 @@ def membership_leave(request, pk):
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.remove_mentee(membership, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"])
+            services.remove_mentee(membership, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"],
+                                   by=request.user)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -279,7 +281,7 @@ def pair_close(request, pk):
         try:
             services.close_pair(pair, status=data["status"], on=data["on"], results=data["results"],
                                 reflection=data["reflection"], best_practice=data["best_practice"],
-                                reason=data["reason"])
+                                reason=data["reason"], by=request.user)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -294,7 +296,7 @@ def pair_close(request, pk):
 @require_POST
 def long_term_base(request, pk):
     membership = _membership(request, pk)
-    profile = services.add_to_long_term_base(membership)
+    profile = services.add_to_long_term_base(membership, by=request.user)
     messages.success(request, _("%(name)s включён(а) в долгосрочную базу наставников.")
                      % {"name": membership.mentee.participant.full_name})
     return redirect(profile.participant)

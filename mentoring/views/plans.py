@@ -25,7 +25,7 @@ def plan_detail(request, pk):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.save_plan_item(form.save(commit=False), membership=membership)
+                services.save_plan_item(form.save(commit=False), membership=membership, by=request.user)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -47,7 +47,7 @@ def plan_item_edit(request, pk):
     form = PlanItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_plan_item(form.save(commit=False), membership=membership)
+            services.save_plan_item(form.save(commit=False), membership=membership, by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:

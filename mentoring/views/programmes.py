@@ -5,11 +5,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from mentoring import services
 from mentoring.filters import ProgrammeListFilter
 from mentoring.forms import MentoringFormForm, PreferenceForm, ProgrammeForm, WeightsForm
-from mentoring.models import MatchingWeights, MentoringForm, Pair, Preference, Programme
-from mentoring.services import pairs_with_people, quiet_pairs, unpaired_mentees, weights_for
-from registry.listing import paginate, sort_key
+from mentoring.models import MatchingWeights, MentoringForm, Pair, Programme
+from mentoring.selectors import pairs_with_people, quiet_pairs, unpaired_mentees, weights_for
+from registry import services as registry_services
+from registry.listing import id_param, paginate, sort_key
 from registry.models import AcademicYear
 from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
@@ -32,7 +34,7 @@ def form_edit(request, pk):
     mentoring_form = get_object_or_404(MentoringForm, pk=pk)
     form = MentoringFormForm(request.POST or None, instance=mentoring_form)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        registry_services.save_form(form, by=request.user)
         messages.success(request, _("Форма наставничества сохранена."))
         return redirect("mentoring:form_list")
     return render(request, "registry/form.html", {"form": form, "title": mentoring_form.name,
@@ -94,7 +96,8 @@ def programme_create(request):
         initial["form"] = request.GET["form"]
     form = ProgrammeForm(request.POST or None, organisations=organisations, initial=initial)
     if request.method == "POST" and form.is_valid():
-        programme = save_unique(form, form.save, _("Программа по этой форме на этот учебный год уже есть."))
+        programme = save_unique(form, lambda: registry_services.save_form(form, by=request.user),
+                                _("Программа по этой форме на этот учебный год уже есть."))
         if programme is not None:
             messages.success(request, _("Программа создана. Теперь можно формировать пары."))
             return redirect(programme)
@@ -132,7 +135,7 @@ def programme_edit(request, pk):
     form = ProgrammeForm(request.POST or None, instance=programme,
                          organisations=request.scope.editable_organisations(request.required_permission))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        registry_services.save_form(form, by=request.user)
         messages.success(request, _("Программа сохранена."))
         return redirect(programme)
     return render(request, "registry/form.html", {"form": form, "title": str(programme), "object": programme})
@@ -145,8 +148,9 @@ def weights_edit(request, pk):
     weights = MatchingWeights.objects.filter(organisation=programme.organisation).first()
     form = WeightsForm(request.POST or None, instance=weights or MatchingWeights(organisation=programme.organisation))
     if request.method == "POST" and form.is_valid() and save_unique(
-            form, form.save, _("Веса подбора этой организации только что сохранил другой пользователь: откройте "
-                               "форму заново.")) is not None:
+            form, lambda: registry_services.save_form(form, by=request.user),
+            _("Веса подбора этой организации только что сохранил другой пользователь: откройте "
+              "форму заново.")) is not None:
         messages.success(request, _("Веса подбора сохранены; они действуют для всех программ организации."))
         return redirect(programme)
     return render(request, "registry/form.html", {
@@ -165,9 +169,10 @@ def preferences(request, pk):
     form = PreferenceForm(request.POST or None, programme=programme)
     if request.method == "POST":
         if "delete" in request.POST:
-            Preference.objects.filter(programme=programme, pk=request.POST["delete"]).delete()
+            services.delete_preference(programme, pk=id_param(request.POST["delete"]), by=request.user)
             return redirect("mentoring:preferences", pk=programme.pk)
-        if form.is_valid() and save_unique(form, form.save, _("Такое предпочтение уже записано.")) is not None:
+        if form.is_valid() and save_unique(form, lambda: registry_services.save_form(form, by=request.user),
+                                           _("Такое предпочтение уже записано.")) is not None:
             messages.success(request, _("Предпочтение записано."))
             return redirect("mentoring:preferences", pk=programme.pk)
     rows = programme.preferences.select_related("mentee__participant", "mentor__participant").order_by(

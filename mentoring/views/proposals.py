@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mentoring import eligibility, proposals
+from mentoring import eligibility, services
 from mentoring.forms import ConfirmForm
 from mentoring.models import Programme
 from registry.listing import id_param, paginate
@@ -65,7 +65,7 @@ def proposal_list(request, pk):
             if not ids:
                 messages.error(request, _("Отметьте предложения, которые нужно отклонить."))
             else:
-                _report(request, proposals.reject_selected(programme, ids),
+                _report(request, services.reject_selected(programme, pair_ids=ids, by=request.user),
                         _("Отклонено предложений: %(count)s. Эти пары подбор больше не предложит."))
         elif action == "swap":
             rows = {id_param(key.removeprefix("mentor-")): id_param(value)
@@ -77,7 +77,8 @@ def proposal_list(request, pk):
             if not changed:
                 messages.info(request, _("Наставники в предложениях не менялись."))
             else:
-                _report(request, proposals.swap_selected(programme, changed), _("Наставник заменён в предложениях: %(count)s."))
+                _report(request, services.swap_selected(programme, choices=changed, by=request.user),
+                        _("Наставник заменён в предложениях: %(count)s."))
         return redirect("mentoring:proposals", pk=programme.pk)
     listing = paginate(request, list(eligibility.proposals(programme)), sorts=SORTS, default="mentee")
     can_edit = request.scope.can(Perm.EDIT_MENTORING, programme.organisation)
@@ -101,8 +102,8 @@ def proposal_confirm(request, pk):
     choices = {pair_id: _chosen_mentor(request.POST, pair_id) for pair_id in ids}
     form = ConfirmForm(request.POST if "confirmed" in request.POST else None)
     if "confirmed" in request.POST and form.is_valid():
-        result = proposals.confirm_selected(programme, choices, started_on=form.cleaned_data["started_on"],
-                                            by=request.user)
+        result = services.confirm_selected(programme, choices=choices, started_on=form.cleaned_data["started_on"],
+                                           by=request.user)
         _report(request, result, _("Подтверждено пар: %(count)s. Они формируются; следующий шаг — приказ."))
         return redirect("mentoring:proposals", pk=programme.pk)
     pairs = {pair.pk: pair for pair in eligibility.proposals(programme).filter(pk__in=ids)}

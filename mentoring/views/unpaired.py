@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mentoring import unpaired
+from mentoring import services, unpaired
 from mentoring.forms import SupportForm
 from mentoring.models import Programme
 from registry.listing import paginate
@@ -63,7 +63,7 @@ def support_record(request, pk, mentee_pk):
     form = SupportForm(request.POST)
     if form.is_valid():
         try:
-            _record, created = unpaired.record_support(mentee=person.mentee_profile, programme=programme,
+            _record, created = services.record_support(mentee=person.mentee_profile, programme=programme,
                                                        by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)

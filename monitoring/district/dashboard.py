@@ -3,7 +3,7 @@
 Coverage against the targets, pairs by form, roadmap progress, half-yearly reports and consents, in a
 fixed number of queries whatever the number of organisations. Each organisation's figures and counts
 come from its stored summary (``monitoring.summaries``: computed again only for the organisations whose
-data changed); roadmap progress comes from ``roadmaps.services.organisation_matrix`` and report states
+data changed); roadmap progress comes from ``roadmaps.selectors.organisation_matrix`` and report states
 from one query per half, live.
 
 Every number that links to a list is a ``counts.Counted`` — the count the list itself makes (see
@@ -48,7 +48,7 @@ from monitoring.district.counts import Counted
 from monitoring.reports import due_date
 from registry.models import AcademicYear, Organisation
 from roadmaps.models import Occurrence, Roadmap
-from roadmaps.services import organisation_matrix
+from roadmaps.selectors import organisation_matrix
 
 # How the district table sorts: the value of a row per whitelisted ``?sort=`` key; a row without a
 # value (no head count, no plans, no roadmap) goes last whichever the direction.

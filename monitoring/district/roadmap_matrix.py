@@ -8,7 +8,7 @@ state of that organisation's item — done, overdue, in progress, not started, n
 cancelled) or absent (the roadmap has no such item). An organisation without a roadmap, or with one from
 another template, is listed under the matrix with a link to its own.
 
-The states follow the roadmaps' progress rule (``roadmaps.services.progress_aggregates``): cancelled dates
+The states follow the roadmaps' progress rule (``roadmaps.selectors.progress_aggregates``): cancelled dates
 and excluded items do not count; an item is done when every date counted is done, overdue when an open
 date is past (Europe/Moscow's today).
 

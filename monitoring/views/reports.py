@@ -34,6 +34,7 @@ from monitoring.report_forms import (
     StartReportForm,
 )
 from registry import documents
+from registry import services as registry_services
 from registry.listing import paginate
 from registry.models import AcademicYear, Municipality, Organisation, RoleAssignment
 from registry.pdf import pdf_response, render_pdf
@@ -353,8 +354,9 @@ def targets_edit(request):
     target = target or CoverageTarget(municipality=municipality, academic_year=year)
     form = CoverageTargetForm(request.POST or None, instance=target)
     if request.method == "POST" and form.is_valid() and save_unique(
-            form, form.save, _("Целевые показатели на этот год только что сохранил другой пользователь: откройте "
-                               "форму заново.")) is not None:
+            form, lambda: registry_services.save_form(form, by=request.user),
+            _("Целевые показатели на этот год только что сохранил другой пользователь: откройте "
+              "форму заново.")) is not None:
         messages.success(request, _("Целевые показатели %(municipality)s на %(year)s учебный год сохранены.")
                          % {"municipality": municipality.name, "year": year})
         return redirect(reverse("monitoring:targets_edit") + "?" + urlencode(

@@ -32,7 +32,7 @@ from registry.imports.matching import match_registry
 from registry.imports.preview import ImportPreview, ImportRow
 from registry.models import Consent, ConsentText, Participant, Topic
 from registry.models.people import normalise_name
-from registry.services import current_consent_text
+from registry.selectors import current_consent_text
 
 class ConsentTexts:
     """The current consent wording per purpose and signer, looked up once per file."""

@@ -16,6 +16,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from registry import services
 from registry.forms import CrispyMixin
 from registry.scoping import own_records
 from registry.security import NEEDS_CODE
@@ -51,14 +52,11 @@ def otp_verify(request):
 @own_records
 def otp_setup(request):
     """Connect a code generator (Яндекс Ключ, Google Authenticator…): scan the QR code, enter a code."""
-    device, _created = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False,
-                                                        defaults={"name": _("Приложение-генератор кодов")})
+    device = services.code_generator_to_confirm(by=request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
-            TOTPDevice.objects.filter(user=request.user, confirmed=True).exclude(pk=device.pk).delete()
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            services.confirm_code_generator(device, by=request.user)
             otp_login(request, device)
             request.session[NEEDS_CODE] = True
             messages.success(request, _("Вход с кодом подтверждения включён."))

@@ -18,10 +18,7 @@ def consent_create(request, pk):
     participant = get_visible_or_404(Participant.objects.select_related("organisation__municipality"), request, pk=pk)
     form = ConsentForm(request.POST or None, request.FILES or None, participant=participant)
     if request.method == "POST" and form.is_valid():
-        consent = form.save(commit=False)
-        consent.created_by = request.user
-        consent.save()
-        services.consent_recorded(consent, by=request.user)
+        consent = services.save_consent(form.save(commit=False), by=request.user)
         messages.success(request, _("Согласие внесено: %(consent)s.") % {"consent": consent})
         return redirect(participant)
     return render(request, "registry/consent_form.html", {"form": form, "participant": participant})

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from registry.models import AcademicYear, MentorProfile, Organisation, OrganisationHeadcount, Participant
 from registry.panels import home_panels
 from registry.scoping import read_only
-from registry.services import (
+from registry.selectors import (
     mentors_lacking_certificate,
     organisation_summaries,
     participants_lacking_consent,

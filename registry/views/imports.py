@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry import services
 from registry import tasks
 from registry.imports import columns, service
 from registry.imports.template import template_file
@@ -80,11 +81,8 @@ def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None, organisations=organisations, initial=initial)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            upload = form.save(commit=False)
-            upload.original_name = request.FILES["file"].name[:255]
-            upload.uploaded_by = request.user
-            upload.status = ParticipantImport.Status.PENDING
-            upload.save()
+            upload = services.start_import(form.save(commit=False), original_name=request.FILES["file"].name,
+                                           by=request.user)
             # Sent once the row is there for the worker to find; without a broker the check runs here. The
             # commit may be the one-time token's, after this view has returned (``registry.once``): the
             # callback itself says when the broker did not answer (in tests, the callbacks may run later).

@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from registry import services
 from registry.forms import CrispyMixin
 from registry.listing import id_param, paginate
 from registry.models import Notification, User
@@ -61,7 +61,7 @@ def notification_open(request, pk):
     if notice is None:
         raise Http404
     if notice.read_at is None:
-        Notification.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
+        services.mark_notices_read(Notification.objects.filter(pk=notice.pk), by=request.user)
     return redirect(_local_path(request, notice.url) or reverse("registry:notification_list"))
 
 
@@ -71,10 +71,10 @@ def mark_read(request):
     """Marks the posted notices (``notice`` ids), or all of the user's (``all``), as read."""
     mine = Notification.objects.for_user(request.user).unread()
     if request.POST.get("all"):
-        mine.update(read_at=timezone.now())
+        services.mark_notices_read(mine, by=request.user)
     else:
         ids = [pk for pk in map(id_param, request.POST.getlist("notice")) if pk is not None]
-        mine.filter(pk__in=ids).update(read_at=timezone.now())
+        services.mark_notices_read(mine.filter(pk__in=ids), by=request.user)
     return redirect(_local_path(request, request.POST.get("next", "")) or reverse("registry:notification_list"))
 
 
@@ -92,7 +92,7 @@ def notification_settings(request):
     # An unticked box posts nothing at all: the form is bound on POST even when request.POST is empty.
     form = NotificationSettingsForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.instance.save(update_fields=["email_notices", "email_reminders"])
+        services.save_settings(form.instance, fields=["email_notices", "email_reminders"], by=request.user)
         messages.success(request, _("Настройки писем сохранены. Уведомления в портале приходят всегда."))
         return redirect("registry:notification_settings")
     return render(request, "registry/notification_settings.html", {"form": form, "list_url": reverse("registry:notification_list")})

@@ -8,7 +8,8 @@ from registry.models import AcademicYear, Organisation, OrganisationHeadcount, R
 from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.listing import paginate, search_param
-from registry.services import organisation_summaries
+from registry import services
+from registry.selectors import organisation_summaries
 
 SORTS = {
     "name": ("short_name",),
@@ -61,7 +62,7 @@ def organisation_edit(request, pk):
     organisation = _organisation(request, pk)
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_form(form, by=request.user)
         messages.success(request, _("Сведения об организации сохранены."))
         return redirect(organisation)
     return render(request, "registry/form.html", {"form": form, "title": organisation.short_name,
@@ -78,8 +79,9 @@ def headcount_edit(request, pk, year_pk):
     form = HeadcountForm(request.POST or None,
                          instance=headcount or OrganisationHeadcount(organisation=organisation, academic_year=year))
     if request.method == "POST" and form.is_valid() and save_unique(
-            form, form.save, _("Численность на этот год только что сохранил другой пользователь: откройте форму "
-                               "заново.")) is not None:
+            form, lambda: services.save_form(form, by=request.user),
+            _("Численность на этот год только что сохранил другой пользователь: откройте форму "
+              "заново.")) is not None:
         messages.success(request, _("Численность на %(year)s учебный год сохранена.") % {"year": year})
         return redirect(organisation)
     return render(request, "registry/form.html", {

@@ -140,9 +140,7 @@ def participant_create(request):
         raise Http404
     form = ParticipantForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        participant = form.save(commit=False)
-        participant.created_by = request.user
-        participant.save()
+        participant = services.create_participant(form.save(commit=False), by=request.user)
         messages.success(request, _("Участник «%(name)s» добавлен в реестр.") % {"name": participant.full_name})
         next_step = request.POST.get("next")
         if next_step == "mentor":
@@ -163,7 +161,7 @@ def participant_edit(request, pk):
     form = ParticipantForm(request.POST or None, instance=participant,
                            organisations=request.scope.editable_organisations(request.required_permission))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_form(form, by=request.user)
         messages.success(request, _("Изменения сохранены."))
         return redirect(participant)
     return render(request, "registry/form.html", {
@@ -206,8 +204,9 @@ def _profile_edit(request, pk, *, profile_attr, form_class, title_new, title_edi
     profile = getattr(participant, profile_attr, None)
     form = form_class(request.POST or None, request.FILES or None, instance=profile, participant=participant)
     if request.method == "POST" and form.is_valid():
-        if save_unique(form, form.save, _("Профиль этого участника только что сохранил другой пользователь: "
-                                          "откройте его заново.")) is not None:
+        if save_unique(form, lambda: services.save_form(form, by=request.user),
+                       _("Профиль этого участника только что сохранил другой пользователь: "
+                         "откройте его заново.")) is not None:
             messages.success(request, _("Профиль сохранён."))
             return redirect(participant)
     title = (title_edit if profile else title_new) % {"name": participant.full_name}

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from registry import services
 from registry.forms import PartnerForm
 from registry.models import Partner
 from registry.once import once, save_unique
@@ -59,7 +60,8 @@ def partner_create(request):
         raise Http404
     form = PartnerForm(request.POST or None, request.FILES or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        partner = save_unique(form, form.save, _("Такой партнёр в организации уже есть."))
+        partner = save_unique(form, lambda: services.save_form(form, by=request.user),
+                              _("Такой партнёр в организации уже есть."))
         if partner is not None:
             messages.success(request, _("Партнёр «%(name)s» добавлен.") % {"name": partner.name})
             return redirect(partner)
@@ -73,7 +75,7 @@ def partner_edit(request, pk):
     form = PartnerForm(request.POST or None, request.FILES or None, instance=partner,
                        organisations=request.scope.editable_organisations(request.required_permission))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_form(form, by=request.user)
         messages.success(request, _("Изменения сохранены."))
         return redirect(partner)
     return render(request, "registry/form.html", {"form": form, "title": partner.name, "multipart": True,

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from registry import services
 from registry.forms import TopicForm
 from registry.listing import paginate, search_param
 from registry.models import Topic
@@ -73,7 +74,8 @@ def topic_create(request):
     if request.method != "POST":
         return redirect("registry:topic_list")
     if form.is_valid():
-        topic = save_unique(form, form.save, _("Такое направление уже есть в справочнике."))
+        topic = save_unique(form, lambda: services.save_form(form, by=request.user),
+                            _("Такое направление уже есть в справочнике."))
         if topic is not None:
             messages.success(request, _("Направление «%(name)s» добавлено.") % {"name": topic.name})
             return redirect("registry:topic_list")
@@ -98,6 +100,5 @@ def topic_toggle(request, pk):
         messages.error(request, _("Общие направления портала меняет муниципальный куратор; школа может скрыть "
                                   "только свои."))
         return redirect("registry:topic_list")
-    topic.is_active = not topic.is_active
-    topic.save(update_fields=["is_active"])
+    services.toggle_topic(topic, by=request.user)
     return redirect("registry:topic_list")

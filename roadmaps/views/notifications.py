@@ -13,11 +13,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from registry import services as registry_services
 from registry.forms import CrispyMixin
 from registry.listing import id_param, paginate
 from registry.models import User
 from registry.scoping import own_records, read_only
-from roadmaps import lists
+from roadmaps import lists, services
 
 
 @read_only
@@ -40,10 +41,10 @@ def mark_read(request):
     """Marks the posted reminders (``reminder`` ids), or all of the user's (``all``), as read."""
     mine = lists.my_reminders(request).filter(read_at__isnull=True)
     if request.POST.get("all"):
-        mine.update(read_at=timezone.now())
+        services.mark_reminders_read(mine, by=request.user)
     else:
         ids = [pk for pk in map(id_param, request.POST.getlist("reminder")) if pk is not None]
-        mine.filter(pk__in=ids).update(read_at=timezone.now())
+        services.mark_reminders_read(mine.filter(pk__in=ids), by=request.user)
     target = request.POST.get("next", "")
     # Only a path of this site: anything else (a view name, «abc», another host) goes to the list.
     if not (target.startswith("/") and url_has_allowed_host_and_scheme(
@@ -63,7 +64,7 @@ def reminder_settings(request):
     # An unticked box posts nothing at all: the form is bound on POST even when request.POST is empty.
     form = ReminderSettingsForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.instance.save(update_fields=["email_reminders"])
+        registry_services.save_settings(form.instance, fields=["email_reminders"], by=request.user)
         if form.instance.email_reminders:
             messages.success(request, _("Письма о сроках будут приходить на почту."))
         else:

@@ -24,7 +24,7 @@ from registry.pdf import pdf_response, render_pdf
 from registry.listing import chosen_sort, order, paginate
 from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
-from roadmaps import lists, services
+from roadmaps import lists, selectors, services
 from roadmaps.exports import (
     XLSX_CONTENT_TYPE,
     agreed_lines,
@@ -117,26 +117,15 @@ def roadmap_create(request):
     if request.method == "POST" and form.is_valid():
         data, owner = form.cleaned_data, form.owner_filter()
         try:
-            with transaction.atomic():
-                year, _created = AcademicYear.objects.get_or_create(start_year=data["academic_year"])
-                if data["source"] == RoadmapCreateForm.TEMPLATE:
-                    roadmap = services.create_from_template(template=data["template"], academic_year=year,
-                                                            title=data["title"].strip(), by=request.user, **owner)
-                else:
-                    source = Roadmap.objects.filter(academic_year__start_year=year.start_year - 1, **owner).first()
-                    if source is None:
-                        raise ValidationError(
-                            _("На %(year)s учебный год дорожной карты нет — копировать нечего. Создайте "
-                              "дорожную карту по шаблону.")
-                            % {"year": f"{year.start_year - 1}/{year.start_year}"})
-                    roadmap = services.copy_to_year(source, academic_year=year, by=request.user)
-                    if data["title"].strip():
-                        Roadmap.objects.filter(pk=roadmap.pk).update(title=data["title"].strip())
+            roadmap = services.create_roadmap(
+                start_year=data["academic_year"], from_template=data["source"] == RoadmapCreateForm.TEMPLATE,
+                template=data.get("template"), title=data["title"], by=request.user, **owner)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, _("Дорожная карта на %(year)s учебный год создана.") % {"year": year})
+            messages.success(request, _("Дорожная карта на %(year)s учебный год создана.")
+                             % {"year": roadmap.academic_year})
             return redirect(roadmap)
     return render(request, "roadmaps/roadmap_create.html", {"form": form})
 
@@ -236,7 +225,7 @@ def roadmap_detail(request, pk):
         "people": sorted(people.values(), key=lambda user: user.display_name),
         "filters": {**filters, "removed": show_removed},
         "filtered": any(filters.values()),
-        "progress": services.progress_counts(Occurrence.objects.filter(item__roadmap=roadmap), today=today),
+        "progress": selectors.progress_counts(Occurrence.objects.filter(item__roadmap=roadmap), today=today),
         "approval": approval_lines(roadmap),
         "can_edit": Perm.EDIT_ROADMAP in granted,
         "can_report": Perm.REPORT_PROGRESS in granted,
@@ -250,7 +239,7 @@ def roadmap_approve(request, pk):
     if roadmap.is_approved:
         messages.info(request, _("Дорожная карта уже утверждена."))
         return redirect(roadmap)
-    form = ApproveForm(request.POST or None, initial={"order_number": services.suggest_order_number(roadmap)})
+    form = ApproveForm(request.POST or None, initial={"order_number": selectors.suggest_order_number(roadmap)})
     if request.method == "POST" and form.is_valid():
         try:
             services.approve(roadmap, by=request.user, **form.cleaned_data)
@@ -347,12 +336,7 @@ def item_edit(request, pk):
     form = ItemForm(request.POST or None, roadmap=item.roadmap, instance=item)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                form.save()
-                services.record_item_edit(item, changed_fields=form.changed_data, by=request.user)
-                if form.deadline_changed:
-                    services.change_item_deadline(item, spec=form.cleaned_data["deadline"],
-                                                  reason=form.cleaned_data["reason"], by=request.user)
+            services.save_item(form, by=request.user)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)

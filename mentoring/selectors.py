@@ -1,0 +1,101 @@
+"""Mentoring reads: mentors' load, consents, pairs with their people, quiet pairs, who a programme may
+take and who still waits for a mentor, the organisation's matching weights."""
+
+import datetime
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mentoring.list_rows import last_meeting_date
+from mentoring.models import MatchingWeights, Membership, MentorLink, Pair, Programme
+from registry import processing
+from registry.models import MenteeProfile, MentorProfile, Participant
+
+QUIET_DAYS = 30
+
+
+def mentor_load(mentor_ids, *, exclude_pair: Pair | None = None) -> dict[int, int]:
+    """How many mentees each mentor has in open pairs (all programmes), in one query."""
+    memberships = Membership.objects.filter(
+        left_on__isnull=True,
+        pair__status__in=Pair.HOLDING_STATUSES,
+        pair__mentor_links__ended_on__isnull=True,
+        pair__mentor_links__mentor_id__in=list(mentor_ids),
+    )
+    if exclude_pair is not None:
+        memberships = memberships.exclude(pair=exclude_pair)
+    rows = memberships.values("pair__mentor_links__mentor_id").annotate(n=Count("pk"))
+    return {row["pair__mentor_links__mentor_id"]: row["n"] for row in rows}
+
+
+def participants_with_valid_consent(participant_ids, on: datetime.date) -> set[int]:
+    """Who holds a valid consent to mentoring on ``on``, as ``registry.processing`` decides it. Being
+    archived is left out here: the callers say «в архиве» on its own, not as a missing consent."""
+    people = Participant.objects.filter(pk__in=list(participant_ids))
+    return {pk for pk, state in processing.states(people, on=on).items()
+            if state.allowed or state.cause == processing.Cause.ARCHIVED and state.consent is not None
+            and state.consent.is_valid_on(on)}
+
+
+def pairs_with_people(queryset):
+    """Pairs with their current mentor and mentees loaded in a fixed number of queries."""
+    return queryset.select_related("programme__form", "programme__organisation").prefetch_related(
+        Prefetch("mentor_links", queryset=MentorLink.objects.select_related("mentor__participant")),
+        Prefetch("memberships", queryset=Membership.objects.select_related("mentee__participant")),
+    )
+
+
+def quiet_pairs(queryset, *, today: datetime.date | None = None, days: int = QUIET_DAYS):
+    """Open pairs with no meeting in the last ``days`` days (and started at least that long ago)."""
+    today = today or timezone.localdate()
+    since = today - datetime.timedelta(days=days)
+    return (
+        queryset.open()
+        .annotate(last_meeting_on=last_meeting_date())  # per pair through an index, not grouped over the scope
+        .filter(Q(last_meeting_on__lt=since) | Q(last_meeting_on__isnull=True, started_on__lte=since))
+    )
+
+
+def eligible_mentees(programme: Programme):
+    """Mentees of the organisation whose category the programme's form accepts."""
+    return MenteeProfile.objects.filter(
+        participant__organisation_id=programme.organisation_id,
+        participant__is_archived=False,
+        participant__category__in=programme.form.mentee_categories,
+    )
+
+
+def eligible_mentors(programme: Programme):
+    return MentorProfile.objects.filter(
+        participant__organisation_id=programme.organisation_id,
+        participant__is_archived=False,
+        participant__category__in=programme.form.mentor_categories,
+    )
+
+
+def unpaired_mentees(programme: Programme, *, on: datetime.date | None = None) -> list[tuple[MenteeProfile, str]]:
+    """Mentees of the programme's form with no open or proposed pair in it, and why.
+
+    They get psychological support while the search goes on (seed 003), so the curator sees them.
+    """
+    on = on or timezone.localdate()
+    taken = Membership.objects.filter(
+        pair__programme=programme, left_on__isnull=True,
+        pair__status__in=(*Pair.HOLDING_STATUSES, Pair.Status.PROPOSED),
+    ).values("mentee_id")
+    mentees = list(
+        eligible_mentees(programme).exclude(pk__in=taken).select_related("participant")
+        .order_by("participant__last_name", "participant__first_name")
+    )
+    consenting = participants_with_valid_consent([m.participant_id for m in mentees], on)
+    return [
+        (m, _("ожидает подбора наставника") if m.participant_id in consenting
+         else _("нет действующего согласия — в пару включить нельзя"))
+        for m in mentees
+    ]
+
+
+def weights_for(organisation) -> MatchingWeights:
+    weights = MatchingWeights.objects.filter(organisation=organisation).first()
+    return weights or MatchingWeights(organisation=organisation)
