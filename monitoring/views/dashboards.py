@@ -1,5 +1,5 @@
 """The monitoring dashboards: the district's for whoever sees several organisations (the municipal
-curator, the region), the school's for one organisation. The data come from ``monitoring.dashboards``
+curator, the region), the school's for one organisation. The data come from ``monitoring.school_dashboard``
 and ``monitoring.district.dashboard`` in a fixed number of queries; the views only pick the year, the sort and
 the template."""
 
@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from monitoring import dashboards
+from monitoring import dashboards, school_dashboard
 from monitoring.district import charts as district_charts
 from monitoring.district import dashboard as district_dashboard
 from registry.listing import Listing, chosen_page_size, chosen_sort
@@ -58,10 +58,10 @@ def organisation_dashboard(request, pk):
     organisation = get_visible_or_404(Organisation.objects.select_related("municipality"), request, pk=pk)
     year = AcademicYear.objects.from_param(request.GET.get("year"))
     with dashboards.without_jit():
-        data = dashboards.school(organisation, year)
+        data = school_dashboard.school(organisation, year)
     return render(request, "monitoring/dashboards/organisation.html", {
         "s": data, "organisation": organisation, "year": year, "years": _years(),
         "show_district": not request.scope.is_single_organisation,
         "pair_series": dashboards.PAIR_SERIES, "consent_series": dashboards.CONSENT_SERIES,
-        "roadmap_series": dashboards.ROADMAP_SERIES, "growth_series": dashboards.GROWTH_SERIES,
+        "roadmap_series": dashboards.ROADMAP_SERIES, "growth_series": school_dashboard.GROWTH_SERIES,
     })

@@ -1,0 +1,31 @@
+"""Per-organisation summaries behind the district dashboard, kept between requests."""
+
+from django.db import models
+
+
+class OrganisationSummary(models.Model):
+    """What the district dashboard shows of one organisation for one academic year, kept between
+    requests (derived data: recomputed, never edited, safe to delete).
+
+    ``generation`` goes up whenever the organisation's data changes (``monitoring.summaries`` listens to
+    the writes); ``data`` was computed from the generation recorded in ``computed_generation`` on the day
+    ``computed_on``. A row behind its generation or computed on another day is stale and is computed again
+    by the next reader.
+    """
+
+    organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="+")
+    academic_year = models.ForeignKey("registry.AcademicYear", on_delete=models.CASCADE, related_name="+")
+    generation = models.PositiveBigIntegerField(default=0)
+    computed_generation = models.PositiveBigIntegerField(null=True)
+    computed_on = models.DateField(null=True)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "academic_year"],
+                                               name="one_summary_per_organisation_and_year")]
+
+    def __str__(self):
+        return f"{self.organisation_id}/{self.academic_year_id} @{self.generation}"
+
+    def is_fresh(self, today) -> bool:
+        return self.computed_on == today and self.computed_generation == self.generation
