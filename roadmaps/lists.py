@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Organisation
 from roadmaps import selectors
+from roadmaps.selectors import my_reminders
 from roadmaps.exports import OVERDUE, STATUS_LABELS, deadline_text, decorate, roadmaps_with_progress
 from roadmaps.models import Level, Occurrence, Reminder, Roadmap, RoadmapChange
 
@@ -326,15 +327,6 @@ def reminder_filter(request) -> ReminderFilter:
         "occurrence__item__roadmap__organisation", "occurrence__item__roadmap__municipality",
         "occurrence__item__roadmap__academic_year")
     return ReminderFilter(request.GET, queryset=reminders)
-
-
-def my_reminders(request):
-    """The user's reminders about roadmaps they still reach: after a role ends (or changes school) the
-    old reminders stop showing, as the daily run stops sending new ones (roadmaps.reminders)."""
-    from roadmaps.models import Roadmap
-
-    return Reminder.objects.filter(user=request.user,
-                                   occurrence__item__roadmap__in=Roadmap.objects.visible_to(request.scope))
 
 
 # --- a roadmap's history -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from registry import approvals
-from roadmaps.models import Occurrence, Roadmap
+from roadmaps.models import Occurrence, Reminder, Roadmap
 
 # --- people ------------------------------------------------------------------------------------------
 
@@ -94,3 +94,10 @@ def organisation_matrix(organisations, *, academic_year, today: datetime.date | 
                               within=Q(roadmaps__academic_year=academic_year)),
         roadmap_id=Min("roadmaps__pk", filter=Q(roadmaps__academic_year=academic_year)),
     )
+
+
+def my_reminders(request):
+    """The user's reminders about roadmaps they still reach: after a role ends (or changes school) the
+    old reminders stop showing, as the daily run stops sending new ones (roadmaps.reminders)."""
+    return Reminder.objects.filter(user=request.user,
+                                   occurrence__item__roadmap__in=Roadmap.objects.visible_to(request.scope))

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 
 from monitoring import analysis as service
 from monitoring import reports as report_service
-from monitoring import services
+from monitoring import selectors, services
 from monitoring.analysis_forms import AnalysisForm, DecisionForm, NewAnalysisForm, WithdrawForm
 from monitoring.figures import Period
-from monitoring.models import DistrictAnalysis, ManagementDecision, MonitoringReport
+from monitoring.models import DistrictAnalysis, ManagementDecision
 from registry.listing import paginate
 from registry.models import AcademicYear, Municipality
 from registry.once import once
@@ -101,8 +101,7 @@ def analysis_create(request):
             messages.success(request, _("Анализ сохранён. Принятых отчётов организаций за период: %(n)s. Добавьте "
                                         "управленческие решения.") % {"n": analysis.reports.count()})
             return redirect(analysis)
-    accepted = service.accepted_reports(chosen, year, half).select_related("organisation").order_by(
-        "organisation__short_name")
+    accepted = selectors.accepted_reports_by_name(chosen, year, half)
     return render(request, "monitoring/analysis/form.html", {
         "form": form, "title": _("Анализ мониторинга и управленческие решения"), "accepted": accepted,
         "period": Period.half(year, half), "year": year,
@@ -127,8 +126,7 @@ def _context(request, analysis: DistrictAnalysis) -> dict:
         "half_name": report_service.HALF_NAMES[analysis.half],
         "period": Period.half(analysis.academic_year, analysis.half),
         # Of the linked reports one sees those one reaches; the number is the district's.
-        "reports": list(MonitoringReport.objects.visible_to(scope).filter(pk__in=linked.values("pk"))
-                        .select_related("organisation").order_by("organisation__short_name")),
+        "reports": selectors.linked_reports(scope, analysis),
         "report_count": linked.count(),
         "decisions": decisions,
         "roadmap": service.district_roadmap(analysis.municipality, analysis.academic_year),
@@ -152,8 +150,8 @@ def analysis_edit(request, pk):
             return redirect(analysis)
     return render(request, "monitoring/analysis/form.html", {
         "form": form, "analysis": analysis, "title": service.title_of(analysis),
-        "accepted": service.accepted_reports(analysis.municipality, analysis.academic_year, analysis.half)
-        .select_related("organisation").order_by("organisation__short_name"),
+        "accepted": selectors.accepted_reports_by_name(analysis.municipality, analysis.academic_year,
+                                                       analysis.half),
         "period": Period.half(analysis.academic_year, analysis.half),
     })
 

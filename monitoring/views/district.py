@@ -9,31 +9,22 @@ sees. The data come from ``monitoring.district`` in a fixed number of queries; t
 municipality, the year and the sort.
 """
 
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from monitoring import figures
+from monitoring import figures, selectors
 from monitoring.district import growth, roadmap_matrix, satisfaction
 from monitoring.district.sorting import chosen, sort_rows
 from monitoring.models import ExportJob
-from registry.models import AcademicYear, Municipality, Organisation
+from registry.models import AcademicYear
 from registry.scoping import read_only
-
-
-def _overseen(scope):
-    """The municipalities the user oversees as a whole (not through one of its organisations)."""
-    if scope.is_superuser:
-        return Municipality.objects.order_by("name")
-    return Municipality.objects.filter(
-        Q(pk__in=sorted(scope.municipality_ids)) | Q(region_id__in=sorted(scope.region_ids))).order_by("name")
 
 
 def _district(request) -> dict:
     """The chosen municipality (404 if the user does not oversee it, or oversees none), its active
     organisations the user sees, the year, and what every district page's header needs."""
-    candidates = list(_overseen(request.scope))
+    candidates = list(selectors.overseen_municipalities(request.scope))
     value = request.GET.get("municipality", "")
     if value.isdigit():
         municipality = next((m for m in candidates if m.pk == int(value)), None)
@@ -42,9 +33,7 @@ def _district(request) -> dict:
     if municipality is None:
         raise Http404
     year = AcademicYear.objects.from_param(request.GET.get("year"))
-    organisations = list(Organisation.objects.visible_to(request.scope)
-                         .filter(municipality=municipality, is_active=True)
-                         .select_related("municipality").order_by("short_name", "pk"))
+    organisations = selectors.district_organisations(request.scope, municipality)
     return {"municipality": municipality, "municipalities": candidates, "year": year,
             "years": list(AcademicYear.objects.order_by("-start_year")), "organisations": organisations}
 

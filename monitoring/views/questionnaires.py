@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring import lists, questionnaires, services
-from monitoring.models import Answer, Question, Questionnaire, Response, keeps_shared_question_sets
+from monitoring import lists, questionnaires, selectors, services
+from monitoring.models import Question, Questionnaire, Response, keeps_shared_question_sets
 from monitoring.questionnaire_forms import (
     NewQuestionnaireForm,
     QuestionFormSet,
@@ -164,8 +164,7 @@ def questionnaire_edit(request, pk):
         messages.success(request, _("Вопрос возвращён в анкету. Если он обязательный, отметьте это."))
         return redirect("monitoring:questionnaire_edit", pk=pk)
 
-    answered = set(Answer.objects.filter(question__questionnaire=questionnaire)
-                   .values_list("question_id", flat=True).distinct())
+    answered = selectors.answered_question_ids(questionnaire)
     form = QuestionnaireForm(request.POST or None, instance=questionnaire, prefix="questionnaire")
     formset = QuestionFormSet(request.POST or None, queryset=questionnaires.active_questions(questionnaire),
                               prefix="questions", form_kwargs={"answered": answered})

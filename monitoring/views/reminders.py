@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from monitoring import late, services
+from monitoring import late, selectors, services
 from monitoring import reports as service
 from registry.listing import id_param
-from registry.models import AcademicYear, Organisation, RoleAssignment
-from registry.scoping import Perm, Role, get_visible_or_404, requires
+from registry.models import AcademicYear, Organisation
+from registry.scoping import Perm, get_visible_or_404, requires
 
 MAX_POSTED = 1000  # more organisations than any district has: the rest of a hostile post is ignored
 
@@ -33,13 +33,7 @@ def _year_and_half(params) -> tuple[AcademicYear, int]:
 
 def _curators(schools) -> dict[int, list]:
     """Who will be told, per school: one query."""
-    found: dict[int, list] = {}
-    rows = (RoleAssignment.objects.current().filter(role=Role.SCHOOL_CURATOR, user__is_active=True,
-                                                    organisation_id__in=[s.pk for s in schools])
-            .select_related("user").order_by("user__last_name", "user__first_name"))
-    for assignment in rows:
-        found.setdefault(assignment.organisation_id, []).append(assignment.user)
-    return found
+    return selectors.school_curators(s.pk for s in schools)
 
 
 @requires(Perm.REVIEW_REPORT)

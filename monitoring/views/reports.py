@@ -13,7 +13,6 @@ import contextlib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from monitoring import lists
 from monitoring import reports as service
-from monitoring import services
+from monitoring import selectors, services
 from monitoring.district import targets as district_targets
 from monitoring.models import CoverageTarget, DistrictAnalysis, MonitoringReport, ReportReview
 from monitoring.report_forms import (
@@ -36,7 +35,7 @@ from monitoring.report_forms import (
 from registry import documents
 from registry import services as registry_services
 from registry.listing import paginate
-from registry.models import AcademicYear, Municipality, Organisation, RoleAssignment
+from registry.models import AcademicYear, Municipality, Organisation
 from registry.pdf import pdf_response, render_pdf
 from registry.once import once, save_unique
 from registry.scoping import Perm, Role, get_visible_or_404, read_only, requires
@@ -66,15 +65,6 @@ def _years():
 def _messages_from(request, error) -> None:
     for message in error.messages:
         messages.error(request, message)
-
-
-def _district_municipalities(scope):
-    """Municipalities the user sees as a whole: the municipal curator's, the region's, or all."""
-    if scope.is_superuser:
-        return Municipality.objects.order_by("name")
-    return Municipality.objects.filter(
-        Q(pk__in=sorted(scope.municipality_ids)) | Q(region_id__in=sorted(scope.region_ids))
-    ).order_by("name")
 
 
 def _pick_municipality(request, candidates):
@@ -112,7 +102,7 @@ def report_list(request):
         "preparable": preparable, "today": today,
         "reviewer": scope.is_superuser or any(g.role == Role.MUNICIPAL_CURATOR for g in scope.grants),
         "show_municipality": len({row.organisation.municipality_id for row in summary.rows}) > 1,
-        "can_see_district": _district_municipalities(scope).exists(),
+        "can_see_district": selectors.overseen_municipalities(scope).exists(),
         "can_edit_targets": bool(_target_municipalities(scope)),
         "half_name": service.HALF_NAMES[half],
     })
@@ -121,8 +111,7 @@ def report_list(request):
 def _school_list(request, today):
     scope = request.scope
     organisation = Organisation.objects.select_related("municipality").get(pk=next(iter(scope.organisation_ids)))
-    reports = list(MonitoringReport.objects.visible_to(scope).filter(organisation=organisation)
-                   .select_related("academic_year").order_by("-academic_year__start_year", "-half"))
+    reports = selectors.organisation_reports(scope, organisation)
     for report in reports:
         report.late = service.is_late(report, report.due_on, today)
     year, half = service.current_half(today)
@@ -274,9 +263,7 @@ def report_pdf(request, pk):
     context = _context(request, report)
     curator = report.submitted_by
     if curator is None:
-        assignment = (RoleAssignment.objects.filter(organisation=report.organisation, role=Role.SCHOOL_CURATOR,
-                                                    is_active=True).select_related("user").order_by("pk").first())
-        curator = assignment.user if assignment else None
+        curator = selectors.school_curator(report.organisation)
     context.update({
         "draft": not report.is_frozen, "curator": curator,
         "decision_lines": [line for line in report.decisions.splitlines() if line.strip()],
@@ -293,7 +280,7 @@ def report_pdf(request, pk):
 @read_only
 def district_report(request):
     scope = request.scope
-    municipality, municipalities = _pick_municipality(request, _district_municipalities(scope))
+    municipality, municipalities = _pick_municipality(request, selectors.overseen_municipalities(scope))
     if municipality is None:
         raise PermissionDenied
     year, half = _year_and_half(request)
@@ -361,8 +348,7 @@ def targets_edit(request):
                          % {"municipality": municipality.name, "year": year})
         return redirect(reverse("monitoring:targets_edit") + "?" + urlencode(
             {"municipality": municipality.pk, "year": year.start_year}))
-    others = (CoverageTarget.objects.filter(municipality=municipality).select_related("academic_year")
-              .order_by("-academic_year__start_year"))
+    others = selectors.coverage_targets(municipality)
     return render(request, "monitoring/reports/targets.html", {
         "form": form, "municipality": municipality, "municipalities": municipalities, "year": year,
         "years": _years(), "is_set": is_set, "others": others,

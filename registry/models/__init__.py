@@ -7,7 +7,8 @@ from registry.models.notifications import Notification
 from registry.models.organisations import AcademicYear, Municipality, Organisation, OrganisationHeadcount, Region
 from registry.models.processing import ProcessingStop
 from registry.models.submissions import SubmittedForm
-from registry.models.people import ConsentState, MenteeProfile, MentorProfile, Participant, Partner, Topic
+from registry.models.people import ConsentState, Participant, Partner, Topic
+from registry.models.profiles import MenteeProfile, MentorProfile
 
 __all__ = [
     "AcademicYear",

@@ -18,7 +18,7 @@ from registry.forms import CrispyMixin
 from registry.listing import id_param, paginate
 from registry.models import User
 from registry.scoping import own_records, read_only
-from roadmaps import lists, services
+from roadmaps import lists, selectors, services
 
 
 @read_only
@@ -29,7 +29,7 @@ def notification_list(request):
         "filter": filterset,
         "listing": listing,
         "unread_only": filterset.unread_only,
-        "unread_count": lists.my_reminders(request).filter(read_at__isnull=True).count(),
+        "unread_count": selectors.my_reminders(request).filter(read_at__isnull=True).count(),
         "today": timezone.localdate(),
         "filtered": bool(getattr(filterset.form, "cleaned_data", {}).get("kind")),
     })
@@ -39,7 +39,7 @@ def notification_list(request):
 @require_POST
 def mark_read(request):
     """Marks the posted reminders (``reminder`` ids), or all of the user's (``all``), as read."""
-    mine = lists.my_reminders(request).filter(read_at__isnull=True)
+    mine = selectors.my_reminders(request).filter(read_at__isnull=True)
     if request.POST.get("all"):
         services.mark_reminders_read(mine, by=request.user)
     else:
