@@ -6,7 +6,8 @@ and each step of the search with its date, who gave it and a note; the unpaired 
 mentee was last supported. The note speaks of a child: the audit trail records it with the person's
 other records, and destruction erases it (``mentoring.processing``).
 
-Kept out of ``mentoring/models.py`` for its length; ``mentoring.models`` imports it, so Django finds it.
+Kept out of the ``mentoring.models`` package, next to the support of unpaired mentees; the package
+imports it, so Django finds it.
 """
 
 from django.conf import settings
