@@ -3,7 +3,8 @@ take and who still waits for a mentor, the organisation's matching weights."""
 
 import datetime
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,18 +16,30 @@ from registry.models import MenteeProfile, MentorProfile, Participant
 QUIET_DAYS = 30
 
 
-def mentor_load(mentor_ids, *, exclude_pair: Pair | None = None) -> dict[int, int]:
-    """How many mentees each mentor has in open pairs (all programmes), in one query."""
-    memberships = Membership.objects.filter(
+def _open_memberships():
+    """Mentees' places in open pairs, one row a mentee and current mentor: what a mentor's load counts."""
+    return Membership.objects.filter(
         left_on__isnull=True,
         pair__status__in=Pair.HOLDING_STATUSES,
         pair__mentor_links__ended_on__isnull=True,
-        pair__mentor_links__mentor_id__in=list(mentor_ids),
     )
+
+
+def mentor_load(mentor_ids, *, exclude_pair: Pair | None = None) -> dict[int, int]:
+    """How many mentees each mentor has in open pairs (all programmes), in one query."""
+    memberships = _open_memberships().filter(pair__mentor_links__mentor_id__in=list(mentor_ids))
     if exclude_pair is not None:
         memberships = memberships.exclude(pair=exclude_pair)
     rows = memberships.values("pair__mentor_links__mentor_id").annotate(n=Count("pk"))
     return {row["pair__mentor_links__mentor_id"]: row["n"] for row in rows}
+
+
+def mentor_load_expression():
+    """``mentor_load`` of a MentorProfile queryset's row as an expression (0 for none), for a filter over
+    the whole list; a page shows its rows' load from ``mentor_load`` of the page's ids."""
+    count = (_open_memberships().filter(pair__mentor_links__mentor_id=OuterRef("pk"))
+             .values("pair__mentor_links__mentor_id").annotate(n=Count("pk")).values("n")[:1])
+    return Coalesce(Subquery(count), 0)
 
 
 def participants_with_valid_consent(participant_ids, on: datetime.date) -> set[int]:

@@ -18,11 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import django_filters
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from registry.listing import paginate, search_param
+from registry.models import Organisation
 from registry.models.people import normalise_name
 from registry.scoping import read_only
 
@@ -39,11 +42,30 @@ class Column:
     link: Callable[[Any], str] | None = None
     descending_first: bool = False
     nowrap: bool = False
+    #: Shown only to someone who sees more than one organisation (the organisation column).
+    across_organisations: bool = False
 
     def render(self, row):
         value = self.cell(row)
         href = self.link(row) if self.link else None
         return format_html('<a href="{}">{}</a>', href, value) if href else value
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    """A list's filter with «Организация» for someone who sees several (the organisations of their scope
+    only); ``organisation_path`` leads from a row to its organisation. Given ``request`` by ListPage."""
+
+    organisation_path = "participant__organisation"
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not request.scope.is_single_organisation:
+            organisation = django_filters.ModelChoiceFilter(
+                field_name=self.organisation_path, label=_("Организация"), empty_label=_("Все"),
+                queryset=Organisation.objects.visible_to(request.scope).only("pk", "short_name")
+                .order_by("short_name"))
+            organisation.parent = self
+            self.filters["organisation"] = organisation
 
 
 class ListPage:
@@ -79,7 +101,8 @@ class ListPage:
         return None
 
     def columns_for(self, request) -> list[Column]:
-        return list(self.columns)
+        single = request.scope.is_single_organisation
+        return [column for column in self.columns if not (single and column.across_organisations)]
 
     def get(self, request):
         rows = self.rows(request)

@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from registry.consent_notices import EXPIRING_WITHIN
-from registry.list_pages import Column, ListPage
-from registry.models import Consent, ConsentPurpose, Organisation
+from registry.list_pages import Column, ListPage, OrganisationFilterSet
+from registry.models import Consent, ConsentPurpose
 
 
 class ConsentTerm(django_filters.ChoiceFilter):
@@ -38,20 +38,9 @@ class ConsentTerm(django_filters.ChoiceFilter):
         }.get(value, lambda: qs)()
 
 
-class ConsentFilter(django_filters.FilterSet):
+class ConsentFilter(OrganisationFilterSet):
     term = ConsentTerm(label=_("Состояние"))
     purpose = django_filters.ChoiceFilter(choices=ConsentPurpose.choices, label=_("Цель"), empty_label=_("Все"))
-    organisation = django_filters.ModelChoiceFilter(
-        field_name="participant__organisation", queryset=Organisation.objects.none(), label=_("Организация"),
-        empty_label=_("Все"))
-
-    def __init__(self, *args, request, **kwargs):
-        super().__init__(*args, **kwargs)
-        if request.scope.is_single_organisation:
-            del self.filters["organisation"]
-        else:
-            self.filters["organisation"].queryset = (
-                Organisation.objects.visible_to(request.scope).only("pk", "short_name").order_by("short_name"))
 
 
 def _state(consent):
@@ -86,7 +75,8 @@ class ConsentListPage(ListPage):
     columns = (
         Column(_("Участник"), lambda c: c.participant.full_name, sort="participant",
                link=lambda c: c.get_absolute_url()),
-        Column(_("Организация"), lambda c: c.participant.organisation.short_name, sort="organisation"),
+        Column(_("Организация"), lambda c: c.participant.organisation.short_name, sort="organisation",
+               across_organisations=True),
         Column(_("Цель"), lambda c: c.get_purpose_display()),
         Column(_("Кто подписал"), lambda c: c.get_signed_by_display()),
         Column(_("Подписано"), lambda c: f"{c.signed_on:%d.%m.%Y}", sort="signed", nowrap=True,
@@ -101,8 +91,3 @@ class ConsentListPage(ListPage):
 
     def page_rows(self, ids):
         return Consent.objects.filter(pk__in=ids).select_related("participant__organisation")
-
-    def columns_for(self, request):
-        if request.scope.is_single_organisation:
-            return [column for column in self.columns if column.sort != "organisation"]
-        return list(self.columns)
