@@ -1,5 +1,6 @@
 from django.urls import path
 
+from mentoring import pages
 from mentoring.views import documents, meetings, orders, pairs, plans, programmes, proposals, regulations, unpaired
 from registry.documents import document_paths
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("programmes/<int:pk>/unpaired/<int:mentee_pk>/record/", unpaired.support_record, name="support_record"),
     path("programmes/<int:pk>/group-meeting/", meetings.group_meeting_create, name="group_meeting_create"),
     path("pairs/", pairs.pair_list, name="pair_list"),
+    path("mentors/", pages.MentorLoadPage.as_view(), name="mentor_load"),
     path("pairs/<int:pk>/", pairs.pair_detail, name="pair_detail"),
     path("pairs/<int:pk>/confirm/", pairs.pair_confirm, name="pair_confirm"),
     path("pairs/<int:pk>/reject/", pairs.pair_reject, name="pair_reject"),
