@@ -16,18 +16,21 @@ from registry.models import MenteeProfile, MentorProfile, Participant
 QUIET_DAYS = 30
 
 
-def _open_memberships():
-    """Mentees' places in open pairs, one row a mentee and current mentor: what a mentor's load counts."""
+def _open_memberships(**mentor_link):
+    """Mentees' places in open pairs, one row a mentee and current mentor: what a mentor's load counts.
+    ``mentor_link``: conditions on that same current mentor link (``mentor_id__in=…``) — in the same
+    ``filter()`` call, since a second call over a multi-valued relation would join another link."""
     return Membership.objects.filter(
         left_on__isnull=True,
         pair__status__in=Pair.HOLDING_STATUSES,
         pair__mentor_links__ended_on__isnull=True,
+        **{f"pair__mentor_links__{lookup}": value for lookup, value in mentor_link.items()},
     )
 
 
 def mentor_load(mentor_ids, *, exclude_pair: Pair | None = None) -> dict[int, int]:
     """How many mentees each mentor has in open pairs (all programmes), in one query."""
-    memberships = _open_memberships().filter(pair__mentor_links__mentor_id__in=list(mentor_ids))
+    memberships = _open_memberships(mentor_id__in=list(mentor_ids))
     if exclude_pair is not None:
         memberships = memberships.exclude(pair=exclude_pair)
     rows = memberships.values("pair__mentor_links__mentor_id").annotate(n=Count("pk"))
@@ -37,7 +40,7 @@ def mentor_load(mentor_ids, *, exclude_pair: Pair | None = None) -> dict[int, in
 def mentor_load_expression():
     """``mentor_load`` of a MentorProfile queryset's row as an expression (0 for none), for a filter over
     the whole list; a page shows its rows' load from ``mentor_load`` of the page's ids."""
-    count = (_open_memberships().filter(pair__mentor_links__mentor_id=OuterRef("pk"))
+    count = (_open_memberships(mentor_id=OuterRef("pk"))
              .values("pair__mentor_links__mentor_id").annotate(n=Count("pk")).values("n")[:1])
     return Coalesce(Subquery(count), 0)
 
