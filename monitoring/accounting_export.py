@@ -107,7 +107,8 @@ class AccountingForm(AccountingFilterForm, ExportForm):
         self.scope = scope
 
     def is_valid(self) -> bool:
-        return True  # a value not among the choices is no filter, as on the page
+        super().is_valid()
+        return True  # a value not among the choices is no filter, as on the page (``filters``)
 
     def params(self) -> dict:
         return {"quarter": self.chosen_quarter().param, "filters": self.filters().as_params()}

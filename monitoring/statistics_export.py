@@ -15,16 +15,16 @@ from collections.abc import Iterator
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
-from django.db.models import F, Q
+from django.db.models import F, JSONField, OuterRef, Q, Subquery
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mentoring.models import Membership, MentoringForm, MentorLink
 from monitoring import figures as monitoring_figures
 from registry import xlsx
-from registry.exporters import (Exporter, Progress, YearForm, count_of, register, stream_organisations,
-                                total_label)
-from registry.models import AcademicYear, Municipality, Organisation, Participant
+from registry.exporters import (Exporter, Progress, YearForm, register, total_label)
+from registry.models import AcademicYear, Organisation, Participant
 
 STATISTICS_CHUNK = 100  # statistics rows per progress report
 STUDENTS = (Participant.Category.STUDENT,)
@@ -97,7 +97,7 @@ def _worked_people(organisations, year: AcademicYear) -> tuple[str, tuple]:
     if isinstance(organisations, models.QuerySet):
         chosen = organisations.order_by().values("pk")  # a subquery: no organisation is read here
     else:
-        chosen = [o.pk for o in organisations]
+        chosen = [getattr(o, "pk", o) for o in organisations]  # organisations or their ids
     worked = Q(pair__programme__organisation_id__in=chosen, pair__programme__academic_year=year,
                pair__status__in=monitoring_figures.WORKED)
 
@@ -137,10 +137,10 @@ def _statistics_counts(organisations, year: AcademicYear) -> dict[int, dict]:
     return result
 
 
-def _statistics_row(organisation: Organisation, municipality: str, counts: tuple[dict, dict, dict],
+def _statistics_row(name: str, municipality: str, counts: tuple[dict, dict, dict],
                     forms: list[MentoringForm]) -> list:
     by_form, by_role, by_category = counts
-    row: list = [organisation.short_name, municipality]
+    row: list = [name, municipality]
     for form in forms:
         row += [by_form.get((form.pk, MENTOR), 0), by_form.get((form.pk, MENTEE), 0)]
     row += [
@@ -155,29 +155,64 @@ def _statistics_row(organisation: Organisation, municipality: str, counts: tuple
     return row
 
 
+def stored_counts(organisation_ids, year: AcademicYear) -> dict[int, dict]:
+    """``_statistics_counts`` as JSON for the organisations' summaries (``monitoring.summaries.build``)."""
+    return {pk: {"by_form": [[form, role, n] for (form, role), n in by_form.items()],
+                 "by_role": [[role, n] for role, n in by_role.items()],
+                 "by_category": [[category, n] for category, n in by_category.items()]}
+            for pk, (by_form, by_role, by_category) in _statistics_counts(organisation_ids, year).items()}
+
+
+def _from_stored(stored: dict) -> tuple[dict, dict, dict]:
+    return ({(form, role): n for form, role, n in stored["by_form"]}, dict(stored["by_role"]),
+            dict(stored["by_category"]))
+
+
+def _organisations_with_counts(organisations, year: AcademicYear) -> list[tuple]:
+    """(pk, short name, municipality, stored counts or None) per organisation, in their order, in one query.
+
+    The counts are read from the organisation's summary (``monitoring.summaries``) when it was computed from
+    the organisation's data as it is now: they do not depend on the date, only on the data, and every write
+    to a pair, a programme, a participant or a form makes the summary stale (its ``generation``)."""
+    from monitoring.models import OrganisationSummary
+    from monitoring.summaries import VERSION
+
+    listed = None
+    if not isinstance(organisations, models.QuerySet):
+        listed = [getattr(o, "pk", o) for o in organisations]
+        organisations = Organisation.objects.filter(pk__in=listed)
+    summary = (OrganisationSummary.objects.filter(organisation=OuterRef("pk"), academic_year=year,
+                                                  computed_generation=F("generation"), data__version=VERSION)
+               .values(counts=KeyTransform("statistics", "data"))[:1])
+    rows = list(organisations.annotate(stored=Subquery(summary, output_field=JSONField()))
+                .values_list("pk", "short_name", "municipality__name", "stored"))
+    if listed is not None:
+        position = {pk: index for index, pk in enumerate(listed)}
+        rows.sort(key=lambda row: position[row[0]])
+    return rows
+
+
 def statistics_rows(organisations, year: AcademicYear, *, progress: Progress | None = None,
                     chunk_size: int | None = None) -> Iterator[list]:
     """The header, one row per organisation, and a TOTAL row that is the sum of the rows above it.
 
-    ``organisations`` is a queryset (streamed, and a subquery of the counts) or a list. Three queries
-    whatever their number: the forms, the grouped counts, the organisations with their municipalities
-    (plus a count when ``progress`` is given for a queryset, reported every ``chunk_size`` rows).
+    ``organisations`` is a queryset or a list. Two queries whatever their number when the organisations'
+    summaries are fresh (the forms; the organisations with their municipalities and stored counts), a
+    third counting those whose summary is stale or missing, grouped in the database. Progress is reported
+    every ``chunk_size`` rows.
     """
     chunk_size = chunk_size or STATISTICS_CHUNK
     forms = statistics_forms(year)
     yield statistics_header(forms)
-    counts = _statistics_counts(organisations, year)
-    iterator, known = stream_organisations(organisations, chunk_size)
-    if known is not None:  # a list: its municipalities' names in one query
-        municipalities = dict(Municipality.objects.filter(pk__in={o.municipality_id for o in organisations})
-                              .values_list("pk", "name"))
-    count = count_of(organisations, known) if progress else 0
+    listed = _organisations_with_counts(organisations, year)
+    stale = [pk for pk, _name, _municipality, stored in listed if stored is None]
+    counted = _statistics_counts(stale, year) if stale else {}
+    count = len(listed)
     empty = ({}, {}, {})
     totals = [0] * (len(forms) * 2 + 7)
-    for done, organisation in enumerate(iterator, start=1):
-        municipality = municipalities[organisation.municipality_id] if known is not None \
-            else organisation.municipality.name
-        row = _statistics_row(organisation, municipality, counts.get(organisation.pk, empty), forms)
+    for done, (pk, name, municipality, stored) in enumerate(listed, start=1):
+        counts = _from_stored(stored) if stored is not None else counted.get(pk, empty)
+        row = _statistics_row(name, municipality, counts, forms)
         totals = [a + b for a, b in zip(totals, row[2:])]
         yield row
         if progress and (done % chunk_size == 0 or done == count):

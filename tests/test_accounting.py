@@ -32,6 +32,7 @@ from openpyxl import load_workbook
 
 from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Pair, Programme
 from monitoring import accounting, exports
+from monitoring.accounting_export import AccountingExport
 from monitoring.accounting import Filters, Quarter
 from monitoring.models import ExportJob
 from registry.models import AcademicYear, AuditEntry, Participant
@@ -308,7 +309,7 @@ def test_the_export_is_the_page_as_a_workbook(people, district, client_for):
     assert sheet.oddFooter.center.text == "Страница &P из &N"
     # Downloading personal data goes into the export log, filed under the district.
     entry = AuditEntry.objects.get(kind=AuditEntry.Kind.EXPORT)
-    assert entry.object_repr == "accounting".label and entry.additional_data["municipality"] == (
+    assert entry.object_repr == str(AccountingExport.verbose_name) and entry.additional_data["municipality"] == (
         district.municipality.pk)
     log = client.get(reverse("registry:export_log")).content.decode()
     assert "Персонифицированный учёт участников за квартал" in log
