@@ -133,8 +133,8 @@ class AccountingExport(Exporter):
         return _describe(params)
 
     @classmethod
-    def download_name(cls, params: dict, when: datetime.datetime, extension: str = "xlsx") -> str:
-        return f"{cls.file_title} {params.get('quarter', '')} {when:%d.%m.%Y}.{extension}"
+    def download_name(cls, params: dict, when: datetime.datetime) -> str:
+        return f"{cls.file_title} {params.get('quarter', '')} {when:%d.%m.%Y}.{cls.file_format(params)}"
 
     def sheets(self, progress: Progress | None = None):
         quarter, filters = job_arguments(self.params, self.scope)

@@ -40,6 +40,13 @@ def describe(job: ExportJob) -> str:
         return ""
 
 
+def content_type(job: ExportJob) -> str:
+    try:
+        return exporters.CONTENT_TYPES[exporters.get(job.kind).file_format(job.params)]
+    except ExportError:
+        return exporters.CONTENT_TYPES[exporters.XLSX]
+
+
 def download_name(job: ExportJob) -> str:
     stamp = timezone.localtime(job.finished_at or job.created_at)
     try:
@@ -118,7 +125,8 @@ def run_export(job_id: int) -> ExportJob | None:
                 raise ExportError(_("У запросившего больше нет доступа ни к одной организации."))
             exporter = exporters.get(job.kind)(scope, job.params)
             with exporter.build(ProgressReporter(job.pk)) as handle:
-                name = f"{job.kind}-{timezone.localdate():%Y%m%d}-{secrets.token_hex(8)}.xlsx"
+                extension = exporter.file_format(job.params)
+                name = f"{job.kind}-{timezone.localdate():%Y%m%d}-{secrets.token_hex(8)}.{extension}"
                 stored = jobs.store(job, handle, name)
             # What the file may hold: checked again at download time against the requester's scope then.
             covered = sorted(exporter.organisations().values_list("pk", flat=True))

@@ -100,6 +100,7 @@ def write_monitoring(file, *, organisations, year: AcademicYear, progress: Progr
 @register
 class DistrictMonitoringExport(Exporter):
     identifier = "district_monitoring"
+    formats = ("xlsx", "csv")
     position = 20
     verbose_name = gettext_lazy("Таблица мониторинга района")
     description = gettext_lazy("Показатели мониторинга по каждой организации и итог по району.")

@@ -234,6 +234,7 @@ def write_statistics(file, *, organisations, year: AcademicYear, progress: Progr
 @register
 class StatisticsExport(Exporter):
     identifier = "statistics"
+    formats = ("xlsx", "csv")
     position = 10
     verbose_name = gettext_lazy("Статистика участников по категориям и формам (до 30 декабря)")
     description = gettext_lazy("Статистика участников программы наставничества направляется в региональный "

@@ -62,6 +62,7 @@ def base_participants(scope, filters: dict):
 class BaseExport(Exporter):
     form_class = ParticipantFilterForm
     personal = True
+    formats = ("xlsx", "csv")
     base: ClassVar[str] = ""
     profile: ClassVar[str] = ""
 

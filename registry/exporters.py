@@ -42,6 +42,8 @@ from registry.models import AcademicYear, Organisation
 from registry.scoping import Perm, Scope, get_visible_or_404
 
 Progress = Callable[[int, int], None]  # (done, total)
+XLSX, CSV = "xlsx", "csv"
+CONTENT_TYPES = {XLSX: xlsx.XLSX, CSV: xlsx.CSV}
 
 
 class ExportError(Exception):
@@ -121,6 +123,9 @@ class Exporter:
     file_title: ClassVar[str] = ""
     #: Where it comes in the export page's list and the jobs' sort by kind (apps register in any order).
     position: ClassVar[int] = 100
+    #: The files it can be: XLSX always; CSV too for a one-sheet table another program reads (the params
+    #: then say ``"format": "csv"``).
+    formats: ClassVar[tuple[str, ...]] = (XLSX,)
 
     def __init__(self, scope: Scope, params: dict):
         self.scope = scope
@@ -160,9 +165,14 @@ class Exporter:
         return ""
 
     @classmethod
-    def download_name(cls, params: dict, when: datetime.datetime, extension: str = "xlsx") -> str:
+    def file_format(cls, params: dict) -> str:
+        chosen = params.get("format", XLSX)
+        return chosen if chosen in cls.formats else XLSX
+
+    @classmethod
+    def download_name(cls, params: dict, when: datetime.datetime) -> str:
         year = f" {params['year']}-{params['year'] + 1}" if "year" in params else ""
-        return f"{cls.file_title or cls.verbose_name}{year} {when:%d.%m.%Y}.{extension}"
+        return f"{cls.file_title or cls.verbose_name}{year} {when:%d.%m.%Y}.{cls.file_format(params)}"
 
     # --- the build (inside the requester's scope as it is when the job runs) ---
 
@@ -193,9 +203,13 @@ class Exporter:
 
     def build(self, progress: Progress | None = None):
         """The file, as an open temporary binary file positioned at its start."""
-        handle = tempfile.TemporaryFile(suffix=".xlsx")
+        chosen = self.file_format(self.params)
+        handle = tempfile.TemporaryFile(suffix=f".{chosen}")
         try:
-            xlsx.write(handle, self.sheets(progress))
+            if chosen == CSV:
+                xlsx.write_csv(handle, next(iter(self.sheets(progress))))
+            else:
+                xlsx.write(handle, self.sheets(progress))
         except BaseException:
             handle.close()
             raise

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from monitoring import exports, jobs, lists, services
 from monitoring.models import ExportJob
-from registry import audit, exporters, xlsx
+from registry import audit, exporters
 from registry.listing import paginate
 from registry.once import once
 from registry.scoping import own_records, read_only
@@ -26,6 +26,11 @@ class ExportRequestForm(forms.Form):
     """Which export: the exporters the requester may ask for here (``registry.exporters.offered``)."""
 
     kind = forms.ChoiceField(label=gettext_lazy("Что выгрузить"), widget=forms.RadioSelect)
+    # Offered only with the exporters that can be CSV (``Exporter.formats``); XLSX otherwise.
+    format = forms.ChoiceField(label=gettext_lazy("Файл"), required=False, widget=forms.RadioSelect,
+                               initial=exporters.XLSX, choices=[
+                                   (exporters.XLSX, gettext_lazy("XLSX (Excel)")),
+                                   (exporters.CSV, gettext_lazy("CSV (текст, значения через «;»)"))])
 
     def __init__(self, *args, offered, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +84,8 @@ def export_list(request):
             params_form = next(f for kinds, f in forms_by_kinds if exporter.identifier in kinds)
             if params_form.is_valid():
                 params = params_form.params()
+                if form.cleaned_data.get("format") == exporters.CSV and exporters.CSV in exporter.formats:
+                    params["format"] = exporters.CSV
                 # An organisation outside the scope: 404, never a file of everything else.
                 exporter.authorise(request, params, typed=params_form.requested_organisation())
                 try:
@@ -98,7 +105,8 @@ def export_list(request):
     return render(request, "monitoring/exports/list.html", {
         "form": form, "parameter_forms": forms_by_kinds, "listing": listing, "jobs_filter": chosen,
         "can_request": can_request, "kinds": exporters.choices(),
-        "descriptions": [(cls.identifier, cls.description) for cls in offered], "statuses": ExportJob.Status.choices,
+        "descriptions": [(cls.identifier, cls.description) for cls in offered],
+        "csv_kinds": [cls.identifier for cls in offered if exporters.CSV in cls.formats], "statuses": ExportJob.Status.choices,
     })
 
 
@@ -184,4 +192,4 @@ def export_download(request, pk):
         }, status=410 if reason == "expired" else 404)
     if job.kind in exporters.personal():
         audit.record_export(title=job.get_kind_display(), rows=None, scope=request.scope, instance=job)
-    return FileResponse(handle, as_attachment=True, filename=exports.download_name(job), content_type=xlsx.XLSX)
+    return FileResponse(handle, as_attachment=True, filename=exports.download_name(job), content_type=exports.content_type(job))
