@@ -77,8 +77,8 @@ class ExportForm(CrispyMixin, forms.Form):
     """The parameters of exports on the export page. One form class may serve several exporters (the
     academic year of the district tables): it is shown once, for all of them."""
 
-    #: The fields' part of the export page.
-    template_name_fields = "registry/exports/_year.html"
+    #: The fields' part of the export page (none for an export without parameters).
+    template_name_fields = "registry/exports/_no_parameters.html"
     #: Bound to the query string a list page hands over (``?kind=mentors&category=…``), not only to a POST.
     from_query = False
 
@@ -97,6 +97,7 @@ class ExportForm(CrispyMixin, forms.Form):
 
 
 class YearForm(ExportForm):
+    template_name_fields = "registry/exports/_year.html"
     year = forms.ModelChoiceField(AcademicYear.objects.all(), to_field_name="start_year", empty_label=None,
                                   label=gettext_lazy("Учебный год"))
 
