@@ -170,3 +170,20 @@ def test_statistics_from_fresh_summaries_are_the_counted_ones_in_two_queries(dis
         after = list(statistics_rows(organisations, year))
     assert len(captured) == 3 and after[-1][-1] == 10
     assert after == list(statistics_rows(list(organisations), year))
+
+
+def test_the_organisations_reference_holds_the_scope_only(district, client_for):
+    """The example export (registry.export_organisations): no parameters, the organisations one sees."""
+    Organisation.objects.filter(pk=district.school1.pk).update(inn="3300000001", director_name="Иванова Анна Петровна")
+    client = client_for(district.municipal)
+    assert client.post(reverse("monitoring:export_list"), {"kind": "organisations"}).status_code == 302
+    job = ExportJob.objects.get(requested_by=district.municipal, kind="organisations")
+    assert job.params == {}
+    exports.run_export(job.pk)
+    job.refresh_from_db()
+    rows = read(job.file)
+    assert rows[0][:3] == ["Краткое наименование", "Полное наименование", "Муниципалитет"]
+    assert [row[0] for row in rows[1:]] == ["ГБПОУ НСТ", "МБОУ СОШ № 1", "МБОУ СОШ № 2"]
+    school = rows[2]
+    assert school[4] == "3300000001" and school[6] == "Иванова Анна Петровна"
+    assert exports.download_name(job).startswith("Организации ")
