@@ -1,22 +1,25 @@
-"""The quarterly accounting as an XLSX export job (``ExportJob.Kind.ACCOUNTING``).
+"""The quarterly accounting as an exporter (``AccountingExport``, kind ``accounting``).
 
 The job's parameters are the quarter and the page's filters (``{"quarter": "2026-4", "filters": {…}}``);
 the file is built inside the requester's scope as it is when the job runs, through the same
-``monitoring.accounting.rows`` as the page, so the file is what the page showed. The writer is
-``monitoring.exports.write_table``: a write-only workbook, every cell through ``registry.cells``.
+``monitoring.accounting.rows`` as the page, so the file is what the page showed.
 """
 
 from __future__ import annotations
 
-import tempfile
+import datetime
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mentoring.models import MentoringForm, Pair
 from monitoring import accounting
 from monitoring.accounting import Filters, Quarter
-from monitoring.exports import ExportError, Progress, TotalRow, total_label, write_table
+from monitoring.accounting_forms import PREFIX, AccountingFilterForm
+from registry import xlsx
+from registry.exporters import ExportError, Exporter, ExportForm, Progress, register, total_label
+from registry.listing import id_param
 from registry.models import Organisation, Participant
 
 CHUNK = 500  # rows read from the database at a time, and how often progress is reported
@@ -47,7 +50,7 @@ def export_rows(scope, quarter: Quarter, filters: Filters, *, progress: Progress
         if progress and number % chunk_size == 0:
             progress(number, count)
     summed = accounting.totals(scope, quarter, filters)
-    yield TotalRow([
+    yield xlsx.TotalRow([
         total_label(), _("участников: %(n)s") % {"n": summed.people},
         _("обучающихся: %(n)s") % {"n": summed.students}, _("педагогов: %(n)s") % {"n": summed.teachers}, "",
         _("наставников: %(mentors)s, наставляемых: %(mentees)s") % {"mentors": summed.mentors,
@@ -69,22 +72,7 @@ def job_arguments(params: dict, scope) -> tuple[Quarter, Filters]:
     return quarter, filters
 
 
-def build(scope, params: dict, progress: Progress | None = None):
-    """The job's file: a temporary XLSX, rewound."""
-    quarter, filters = job_arguments(params, scope)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
-    try:
-        write_table(handle, title=_("Учёт %(quarter)s") % {"quarter": quarter.param},
-                    rows=export_rows(scope, quarter, filters, progress=progress), widths=lambda header: WIDTHS,
-                    heading=_("Персонифицированный учёт участников: %(what)s") % {"what": describe(params)})
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    return handle
-
-
-def describe(params: dict) -> str:
+def _describe(params: dict) -> str:
     """«IV квартал 2026 г.; роль: наставляемый; организация: МБОУ СОШ № 1» for the job lists."""
     quarter = Quarter.from_param(params.get("quarter"))
     parts = [quarter.label if quarter else _("квартал не указан")]
@@ -106,3 +94,51 @@ def describe(params: dict) -> str:
     if filters.q:
         parts.append(_("ФИО: %(value)s") % {"value": filters.q})
     return "; ".join(str(part) for part in parts)
+
+
+class AccountingForm(AccountingFilterForm, ExportForm):
+    """The accounting page's filters, prefixed: its «XLSX» button hands them over to the export page."""
+
+    template_name_fields = "monitoring/exports/_accounting.html"
+    from_query = True
+
+    def __init__(self, data=None, *, scope, **kwargs):
+        super().__init__(data, scope=scope, prefix=PREFIX)
+        self.scope = scope
+
+    def is_valid(self) -> bool:
+        super().is_valid()
+        return True  # a value not among the choices is no filter, as on the page (``filters``)
+
+    def params(self) -> dict:
+        return {"quarter": self.chosen_quarter().param, "filters": self.filters().as_params()}
+
+
+@register
+class AccountingExport(Exporter):
+    identifier = "accounting"
+    position = 60
+    verbose_name = gettext_lazy("Персонифицированный учёт участников за квартал")
+    description = gettext_lazy("Каждое участие в наставничестве за квартал, с отбором как на странице учёта.")
+    file_title = gettext_lazy("Персонифицированный учёт")
+    form_class = AccountingForm
+    personal = True
+
+    @classmethod
+    def requested_organisation(cls, params: dict) -> int | None:
+        return id_param((params.get("filters") or {}).get("organisation"))
+
+    @classmethod
+    def describe(cls, params: dict) -> str:
+        return _describe(params)
+
+    @classmethod
+    def download_name(cls, params: dict, when: datetime.datetime) -> str:
+        return f"{cls.file_title} {params.get('quarter', '')} {when:%d.%m.%Y}.{cls.file_format(params)}"
+
+    def sheets(self, progress: Progress | None = None):
+        quarter, filters = job_arguments(self.params, self.scope)
+        yield xlsx.Sheet(title=_("Учёт %(quarter)s") % {"quarter": quarter.param},
+                         rows=export_rows(self.scope, quarter, filters, progress=progress), widths=WIDTHS,
+                         heading=_("Персонифицированный учёт участников: %(what)s") % {"what": _describe(self.params)},
+                         freeze="B2")

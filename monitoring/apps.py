@@ -11,6 +11,9 @@ class MonitoringConfig(AppConfig):
         summaries.connect()
 
         from monitoring import processing  # noqa: F401  (connects the receivers)
+        # The exporters (registry.exporters): each module registers its class.
+        from monitoring import accounting_export, monitoring_export, statistics_export, statistics_form  # noqa: F401
+        from monitoring.district import roadmap_matrix  # noqa: F401
         from monitoring.models import BestPractice, MonitoringReport
         from registry import audit
 

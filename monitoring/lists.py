@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring.models import ExportJob, MonitoringReport, Questionnaire
 from monitoring.reports import MISSING, STATUS_LABELS, STATUS_ORDER
+from registry import exporters
 from registry.listing import id_param, search_param
 
 LATE = "late"
@@ -180,7 +181,7 @@ def filter_export_jobs(jobs, params) -> tuple:
     """Jobs of the kind ``?type=`` and the state ``?status=`` (``?kind=`` is the new request's choice),
     annotated with what the list sorts by."""
     chosen = {"type": params.get("type", ""), "status": params.get("status", "")}
-    if chosen["type"] in ExportJob.Kind.values:
+    if chosen["type"] in exporters.identifiers():
         jobs = jobs.filter(kind=chosen["type"])
     else:
         chosen["type"] = ""
@@ -188,6 +189,6 @@ def filter_export_jobs(jobs, params) -> tuple:
         jobs = jobs.filter(status=chosen["status"])
     else:
         chosen["status"] = ""
-    jobs = jobs.annotate(kind_order=choice_order("kind", ExportJob.Kind.values),
+    jobs = jobs.annotate(kind_order=choice_order("kind", exporters.identifiers()),
                          status_order=choice_order("status", ExportJob.Status.values))
     return jobs, chosen

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from monitoring.models import Answer, BestPractice, BestPracticeFile, ExportJob, Response
-from registry import audit
+from registry import audit, exporters
 from registry.models import ConsentPurpose
 from registry.signals import personal_data_destroyed, processing_stopped
 
@@ -61,7 +61,7 @@ def on_personal_data_destroyed(sender, *, participant, **kwargs):
     if removed:
         BestPracticeFile.objects.filter(pk__in=[f.pk for f in files]).delete()
         categories.append(_("фото- и видеоматериалы, файлы кейсов"))
-    exports = ExportJob.objects.filter(kind__in=ExportJob.PERSONAL_KINDS).exclude(file="")
+    exports = ExportJob.objects.filter(kind__in=exporters.personal()).exclude(file="")
     purged = 0
     for job in exports:
         job.file.storage.delete(job.file.name)

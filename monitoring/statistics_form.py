@@ -8,26 +8,28 @@ specialists, other participants (parents, graduates, employers) — and the part
 line counts every person once whatever the forms they took part in, so it is not the sum of the lines.
 Who counts is ``monitoring.exports``' rule: a pair of the year that worked (``figures.WORKED``).
 
-Built as an export job (``ExportJob.Kind.STATISTICS_FORM``, params ``year`` and ``organisation``) with the
-job writer ``exports.write_table``; ``submit`` records the file sent, who sent it and when, and marks the
+Built as an export job (``StatisticsFormExport``, kind ``statistics_form``, params ``year`` and
+``organisation``, requested from the organisation's statistics page); ``submit`` records the file sent, who sent it and when, and marks the
 roadmap's «не позднее 30 декабря» done.
 """
 
 from __future__ import annotations
 
 import datetime
-import tempfile
 
-from django.core.files.base import ContentFile
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from monitoring import exports
+from monitoring import statistics_export as exports
 from monitoring.models import ExportJob, StatisticsSubmission
+from registry import xlsx
+from registry.exporters import Exporter, Progress, register
 from registry.models import AcademicYear, Organisation, Participant
-from registry.scoping import Scope
+from registry.scoping import Perm
 from roadmaps.models import FEDERAL_STATISTICS, Occurrence
 
 YOUNG = Participant.Category.YOUNG_SPECIALIST
@@ -65,7 +67,7 @@ def rows(organisation: Organisation, year: AcademicYear):
                + _by_category(mentees, categories) + [len(mentors | mentees)])
     all_mentors = set().union(*data["mentors"].values())
     all_mentees = set().union(*data["mentees"].values())
-    yield exports.TotalRow([organisation.short_name, len(forms) + 1, _("Всего (каждый участник один раз)")]
+    yield xlsx.TotalRow([organisation.short_name, len(forms) + 1, _("Всего (каждый участник один раз)")]
                            + _by_category(all_mentors, categories) + _by_category(all_mentees, categories)
                            + [len(categories)])
 
@@ -74,23 +76,32 @@ def params_for(organisation: Organisation, year: AcademicYear) -> dict:
     return {"year": year.start_year, "organisation": organisation.pk}
 
 
-def build(scope: Scope, params: dict, progress):
-    """The job's file, rewound: the organisation must be in the requester's scope when the task runs."""
-    organisation = Organisation.objects.visible_to(scope).filter(pk=params.get("organisation")).first()
-    if organisation is None:
-        raise exports.ExportError(_("Организация выгрузки недоступна запросившему."))
-    year = exports._year(params)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
-    try:
-        exports.write_table(handle, title=_("Форма статистики %(year)s") % {"year": str(year).replace("/", "-")},
-                            rows=rows(organisation, year),
-                            widths=lambda columns: [26, 8, 34] + [15] * (len(columns) - 3))
-        progress(1, 1)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    return handle
+@register
+class StatisticsFormExport(Exporter):
+    identifier = "statistics_form"
+    position = 70
+    verbose_name = gettext_lazy("Форма статистики организации: участники по категориям и формам")
+    description = gettext_lazy("Форма федерального статистического наблюдения одной организации.")
+    file_title = gettext_lazy("Форма статистики")
+    permission = Perm.PREPARE_REPORT  # requested from the organisation's statistics page, not the export page
+
+    @classmethod
+    def describe(cls, params: dict) -> str:
+        name = Organisation.objects.filter(pk=params.get("organisation")).values_list("short_name", flat=True).first()
+        return _("%(organisation)s, %(start)s/%(end)s учебный год") % {
+            "organisation": name or "—", "start": params["year"], "end": params["year"] + 1}
+
+    def organisations(self):
+        """Only the organisation of the form, if the requester still prepares its reports."""
+        return super().organisations().filter(pk=self.requested_organisation(self.params))
+
+    def sheets(self, progress: Progress | None = None):
+        organisation, year = self.organisation(), self.year()
+        yield xlsx.Sheet(title=_("Форма статистики %(year)s") % {"year": str(year).replace("/", "-")},
+                         rows=rows(organisation, year), widths=lambda columns: [26, 8, 34] + [15] * (len(columns) - 3),
+                         freeze="B2")
+        if progress:
+            progress(1, 1)
 
 
 # --- the deadline and the submission ---------------------------------------------------------------------
@@ -111,7 +122,7 @@ def due_on(organisation: Organisation, year: AcademicYear) -> datetime.date:
 
 def submittable_jobs(user, organisation: Organisation, year: AcademicYear):
     """The requester's finished forms of this organisation and year whose file is still kept."""
-    return (ExportJob.objects.filter(requested_by=user, kind=ExportJob.Kind.STATISTICS_FORM,
+    return (ExportJob.objects.filter(requested_by=user, kind=StatisticsFormExport.identifier,
                                      status=ExportJob.Status.DONE, params_key=ExportJob.key_for(
                                          params_for(organisation, year)), expires_at__gt=timezone.now())
             .exclude(file="").order_by("-finished_at"))
@@ -120,7 +131,7 @@ def submittable_jobs(user, organisation: Organisation, year: AcademicYear):
 @transaction.atomic
 def submit(*, job: ExportJob, organisation: Organisation, year: AcademicYear, by, note: str = "") -> StatisticsSubmission:
     """The form sent: the job's file copied to be kept, who and when recorded, the roadmap's deadline done."""
-    if job.kind != ExportJob.Kind.STATISTICS_FORM or job.params != params_for(organisation, year) or not job.file:
+    if job.kind != StatisticsFormExport.identifier or job.params != params_for(organisation, year) or not job.file:
         raise ValidationError(_("Эта выгрузка — не форма статистики этой организации за этот год."))
     with job.file.open("rb") as handle:
         content = handle.read()

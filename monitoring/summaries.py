@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from mentoring.models import Meeting, MentoringForm, MentorLink, Membership, Pair, PlanItem, Programme
 from monitoring import figures as figures_service
+from monitoring import statistics_export
 from monitoring.district import counts as district_counts
 from monitoring.models import Answer, CoverageTarget, OrganisationSummary, Question, Questionnaire, Response
 from registry.models import AcademicYear, Consent, Organisation, OrganisationHeadcount, Participant
@@ -136,7 +137,7 @@ def consented_ever(organisation_ids) -> dict[int, int]:
 
 
 # What a stored summary holds changed: rows written by an older shape are computed again.
-VERSION = 2
+VERSION = 3  # 3: the statistics export's counts
 
 
 def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
@@ -144,13 +145,17 @@ def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, 
 
     A summary: the figures (``monitoring.figures.compute`` for the whole year) and the numbers that open
     a list — pairs by form and status, quiet pairs, participants by consent state, meetings — counted by
-    ``monitoring.district.counts`` with the lists' own definitions.
+    ``monitoring.district.counts`` with the lists' own definitions; and the statistics export's counts
+    (``monitoring.statistics_export``: people by form, role and category), which do not depend on the date.
     """
     organisations = list(organisations)
     ids = [o.pk for o in organisations]
     figures = figures_service.compute(organisations, year, today=today)
     counts = district_counts.organisation_counts(ids, year, today)
-    return {pk: {"version": VERSION, "figures": figures[pk], "counts": counts[pk]} for pk in ids}
+    statistics = statistics_export.stored_counts(ids, year)
+    empty = {"by_form": [], "by_role": [], "by_category": []}
+    return {pk: {"version": VERSION, "figures": figures[pk], "counts": counts[pk],
+                 "statistics": statistics.get(pk, empty)} for pk in ids}
 
 
 def for_organisations(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:

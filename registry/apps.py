@@ -12,6 +12,8 @@ class RegistryConfig(AppConfig):
 
         connection_created.connect(install_unicode_like, dispatch_uid="registry.unicode_like")
 
+        from registry import export_bases, export_organisations  # noqa: F401  (register their exporters)
+
         from registry import audit
         from registry.models import Consent, MenteeProfile, MentorProfile, Participant
 

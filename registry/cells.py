@@ -2,7 +2,7 @@
 
 A school's name or a child's name typed as «=HYPERLINK(…)», «+1», «-1» or «@SUM(1)» would otherwise be
 a live formula in the municipal curator's Excel (CSV/formula injection). Every XLSX writer of the portal
-(``registry.exports.write_workbook``, ``monitoring.exports.write_table``) passes each value through
+(``registry.xlsx``, which every export and the roadmap pages' files go through) passes each value through
 ``safe``: text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is stored as a
 *text* cell with Excel's quote prefix (shown as typed, never evaluated, and still text when edited);
 everything else passes unchanged, so the common case costs one comparison.

@@ -1,4 +1,5 @@
-"""The mentor base and the mentee base as XLSX, in the column order of the methodology's forms.
+"""The rows of the mentor base and the mentee base, in the column order of the methodology's forms (the
+exporters, with the list page's filters, are ``registry.export_bases``).
 
 The registry knows nothing of pairs. Columns about a pair (the other side, the form, dates,
 results, links) are filled by a ``pair_info`` callable, passed in or registered by the app that
@@ -18,24 +19,17 @@ the legal representative) with one more query each per chunk.
 from __future__ import annotations
 
 import datetime
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
 from django.db.models import F
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
-from registry import cells
 from registry.models import Consent, Participant, Topic
 from registry.models.people import full_name
 
 CHUNK_SIZE = 2000
-DATE_FORMAT = "DD.MM.YYYY"
 
 
 @dataclass(frozen=True)
@@ -260,57 +254,3 @@ def build_rows(people, columns: tuple[ExportColumn, ...], *, details: Callable[[
         for person in chunk:
             for pair in pairs.get(person["pk"]) or [NO_PAIR]:
                 yield [column.value(person, pair) for column in columns]
-
-
-def write_workbook(file, *, title: str, columns: tuple[ExportColumn, ...], rows: Iterable[list]) -> None:
-    """A write-only workbook: bold frozen header in the first row, then ``rows``; memory stays bounded."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    header_font = Font(bold=True)
-    header_alignment = Alignment(wrap_text=True, vertical="top")
-    header = []
-    for column in columns:
-        cell = cells.cell(sheet, column.title)
-        cell.font = header_font
-        cell.alignment = header_alignment
-        header.append(cell)
-    sheet.append(header)
-    for values in rows:
-        sheet.append([_cell(sheet, value) for value in values])
-    workbook.save(file)
-
-
-def _cell(sheet, value):
-    if isinstance(value, datetime.date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATE_FORMAT
-        return cell
-    if value == "":
-        return None
-    return cells.safe(sheet, value)
-
-
-def export_base(participants, *, base: str, pair_info: PairInfoProvider | None = None):
-    """The mentor ("mentors") or mentee ("mentees") base of ``participants`` in a temporary file, rewound."""
-    if base == "mentors":
-        people, details, columns = mentor_queryset(participants), add_mentor_details, MENTOR_COLUMNS
-        title = "База наставников"
-    elif base == "mentees":
-        people, details, columns = mentee_queryset(participants), add_mentee_details, MENTEE_COLUMNS
-        title = "База наставляемых"
-    else:
-        raise ValueError(base)
-    if pair_info is None:
-        pair_info = _pair_info_providers.get(base)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
-    try:
-        rows = build_rows(people, columns, details=details, pair_info=pair_info)
-        write_workbook(handle, title=title, columns=columns, rows=rows)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    return handle

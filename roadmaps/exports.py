@@ -1,11 +1,13 @@
 """Read helpers of the roadmap pages and their XLSX: the table of a roadmap grouped by stage, the
 status a person sees (overdue is computed, never stored), progress of many roadmaps in one query, and
-the roadmap and the district matrix as write-only workbooks (``registry.exports.write_workbook``)."""
+the roadmap and the district matrix as write-only workbooks (the one writer, ``registry.xlsx``): downloaded
+from their pages at once, being one roadmap's rows or one row per organisation."""
 
 from __future__ import annotations
 
 import datetime
 import tempfile
+from itertools import chain
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -13,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry import grammar
-from registry.exports import ExportColumn, write_workbook
+from registry import grammar, xlsx
+from registry.exports import ExportColumn
 from roadmaps import selectors, years
 from roadmaps.models import Occurrence, RoadmapItem
 
@@ -182,8 +184,8 @@ def roadmap_rows(items, *, today: datetime.date):
 def _workbook(title: str, columns, rows):
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     try:
-        write_workbook(handle, title=title, columns=tuple(
-            ExportColumn(str(column.title), column.width, None) for column in columns), rows=rows)
+        xlsx.write(handle, [xlsx.Sheet(title=title, rows=chain([[str(column.title) for column in columns]], rows),
+                                       widths=[column.width for column in columns])])
     except BaseException:
         handle.close()
         raise

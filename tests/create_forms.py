@@ -229,7 +229,7 @@ def _statistics_page(w) -> str:
 
     school, year = w["school"], w["year"]
     if not statistics_form.submittable_jobs(w["curator"], school, year).exists():
-        job = ExportJob.objects.create(kind=ExportJob.Kind.STATISTICS_FORM, requested_by=w["curator"],
+        job = ExportJob.objects.create(kind="statistics_form", requested_by=w["curator"],
                                        params=statistics_form.params_for(school, year))
         tasks.build_export(job.pk)
     return reverse("monitoring:statistics", args=[school.pk]) + f"?year={year.start_year}"
@@ -353,7 +353,7 @@ def cases(w) -> dict[str, Case]:
              "due_on": (timezone.localdate() + datetime.timedelta(days=20)).isoformat()}),
         "monitoring:export_list": Case(
             curator, reverse("monitoring:export_list"), count(ExportJob),
-            {"kind": ExportJob.Kind.STATISTICS, "year": str(year.start_year)}, containing="kind"),
+            {"kind": "statistics", "year": str(year.start_year)}, containing="kind"),
         "monitoring:statistics_request": Case(
             curator, reverse("monitoring:statistics", args=[w["school"].pk]), count(ExportJob), {},
             post_url=reverse("monitoring:statistics_request", args=[w["school"].pk]), containing="build"),

@@ -32,6 +32,7 @@ from openpyxl import load_workbook
 
 from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Pair, Programme
 from monitoring import accounting, exports
+from monitoring.accounting_export import AccountingExport
 from monitoring.accounting import Filters, Quarter
 from monitoring.models import ExportJob
 from registry.models import AcademicYear, AuditEntry, Participant
@@ -270,7 +271,7 @@ def test_the_page_runs_a_constant_number_of_queries(district, client_for):
 
 
 def download(client, **data):
-    requested = client.post(reverse("monitoring:export_list"), {"kind": ExportJob.Kind.ACCOUNTING, **data})
+    requested = client.post(reverse("monitoring:export_list"), {"kind": "accounting", **data})
     assert requested.status_code == 302, requested.status_code
     job = ExportJob.objects.filter(requested_by=requested.wsgi_request.user).latest("pk")
     exports.run_export(job.pk)
@@ -285,7 +286,7 @@ def test_the_export_is_the_page_as_a_workbook(people, district, client_for):
     client = client_for(district.municipal)
     job, workbook = download(client, **{"accounting-quarter": Q4.param})
     assert job.params == {"quarter": "2025-4", "filters": {}}
-    assert exports.describe_params(job.params) == "IV квартал 2025 г."
+    assert exports.describe(job) == "IV квартал 2025 г."
     assert exports.download_name(job).startswith("Персонифицированный учёт 2025-4 ")
     rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
     assert rows[0][:3] == ["№", "ФИО", "Категория"] and rows[0][-2:] == ["Встреч за квартал",
@@ -308,7 +309,7 @@ def test_the_export_is_the_page_as_a_workbook(people, district, client_for):
     assert sheet.oddFooter.center.text == "Страница &P из &N"
     # Downloading personal data goes into the export log, filed under the district.
     entry = AuditEntry.objects.get(kind=AuditEntry.Kind.EXPORT)
-    assert entry.object_repr == ExportJob.Kind.ACCOUNTING.label and entry.additional_data["municipality"] == (
+    assert entry.object_repr == str(AccountingExport.verbose_name) and entry.additional_data["municipality"] == (
         district.municipality.pk)
     log = client.get(reverse("registry:export_log")).content.decode()
     assert "Персонифицированный учёт участников за квартал" in log
@@ -321,18 +322,18 @@ def test_the_pages_button_hands_its_filters_to_the_export(people, district, clie
     job, workbook = download(client, **{"accounting-quarter": Q4.param, "accounting-role": "mentee",
                                         "accounting-organisation": district.school1.pk})
     assert job.params == {"quarter": "2025-4", "filters": {"role": "mentee", "organisation": district.school1.pk}}
-    assert "роль: наставляемый" in exports.describe_params(job.params)
+    assert "роль: наставляемый" in exports.describe(job)
     names = [row[1].split()[0] for row in list(workbook.worksheets[0].iter_rows(values_only=True))[1:-1]]
     assert sorted(names) == ["Савельев", "Соколова"]
 
 
 def test_an_export_of_another_school_is_refused(people, district, client_for):
     response = client_for(district.curator1).post(reverse("monitoring:export_list"), {
-        "kind": ExportJob.Kind.ACCOUNTING, "accounting-quarter": Q4.param,
+        "kind": "accounting", "accounting-quarter": Q4.param,
         "accounting-organisation": district.school2.pk})
     assert response.status_code == 404 and not ExportJob.objects.exists()
     # A job whose organisation the requester no longer reaches fails with a reason instead of a file.
-    job = ExportJob.objects.create(kind=ExportJob.Kind.ACCOUNTING, requested_by=district.curator1,
+    job = ExportJob.objects.create(kind="accounting", requested_by=district.curator1,
                                    params={"quarter": Q4.param, "filters": {"organisation": district.school2.pk}})
     exports.run_export(job.pk)
     job.refresh_from_db()

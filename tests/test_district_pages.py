@@ -274,11 +274,11 @@ def test_the_matrix_is_exported_through_an_export_job(matrix_data, client_for):
     page = client.get(reverse("monitoring:district_roadmap")).content.decode()
     form = page.split(f'action="{reverse("monitoring:export_list")}"')[1].split("</form>")[0]
     data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
-    assert data["kind"] == ExportJob.Kind.ROADMAP_MATRIX and data["year"] == str(year().start_year)
+    assert data["kind"] == "roadmap_matrix" and data["year"] == str(year().start_year)
     assert data.get("once"), "the button carries a one-time token"
     response = client.post(reverse("monitoring:export_list"), data)
     assert response.status_code == 302
-    job = ExportJob.objects.get(kind=ExportJob.Kind.ROADMAP_MATRIX, requested_by=district.municipal)
+    job = ExportJob.objects.get(kind="roadmap_matrix", requested_by=district.municipal)
     assert job.params == {"year": year().start_year}
     exports.run_export(job.pk)
     download = client.get(reverse("monitoring:export_download", args=[job.pk]))

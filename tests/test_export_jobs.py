@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from mentoring.models import Membership, MentoringForm, MentorLink, Pair, Programme
-from monitoring import exports, figures, tasks
+from monitoring import exports, figures, monitoring_export, statistics_export, tasks
 from monitoring.models import ExportJob, ExportJobQuerySet
 from registry.models import AcademicYear, Organisation, Participant
 from tests import factories
@@ -79,7 +79,7 @@ def year_value():
     return str(current_year().start_year)
 
 
-def make_job(user, kind=ExportJob.Kind.STATISTICS, status=ExportJob.Status.PENDING, **params):
+def make_job(user, kind="statistics", status=ExportJob.Status.PENDING, **params):
     params = params or {"year": current_year().start_year}
     return ExportJob.objects.create(kind=kind, params=params, requested_by=user, status=status)
 
@@ -92,7 +92,7 @@ def test_request_creates_a_pending_job_and_the_task_builds_it_on_commit(district
                                                                          year_value):
     client = client_for(district.curator1)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = post_export(client, ExportJob.Kind.STATISTICS, year=year_value)
+        response = post_export(client, "statistics", year=year_value)
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert job.status == ExportJob.Status.PENDING and job.requested_by == district.curator1
@@ -119,7 +119,7 @@ def test_progress_is_written_per_chunk_while_running(district, monkeypatch):
         seen.append(tuple(ExportJob.objects.filter(pk=self.job_id).values_list("status", "progress").get()))
 
     monkeypatch.setattr(exports.ProgressReporter, "__call__", spy)
-    monkeypatch.setattr(exports, "STATISTICS_CHUNK", 1)
+    monkeypatch.setattr(statistics_export, "STATISTICS_CHUNK", 1)
     job = make_job(district.municipal)  # three organisations: one chunk each
     tasks.build_export(job.pk)
     assert seen == [("running", 33), ("running", 66), ("running", 99)]
@@ -142,7 +142,7 @@ def test_a_failure_is_recorded_with_its_message_and_no_file(district, monkeypatc
     def boom(*args, **kwargs):
         raise RuntimeError("диск переполнен")
 
-    monkeypatch.setattr(exports, "write_statistics", boom)
+    monkeypatch.setattr(statistics_export.StatisticsExport, "sheets", boom)
     job = make_job(district.curator1)
     assert tasks.build_export(job.pk) == ExportJob.Status.FAILED
     job.refresh_from_db()
@@ -182,7 +182,7 @@ def test_the_same_request_is_refused_while_one_is_being_built(district, client_f
     running = make_job(district.curator1, status=status)
     client = client_for(district.curator1)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = post_export(client, ExportJob.Kind.STATISTICS, year=year_value)
+        response = post_export(client, "statistics", year=year_value)
     assert response.status_code == 302 and response["Location"] == running.get_absolute_url()
     assert ExportJob.objects.count() == 1 and not callbacks
     page = client.get(response["Location"]).content.decode()
@@ -192,14 +192,14 @@ def test_the_same_request_is_refused_while_one_is_being_built(district, client_f
 def test_other_parameters_kinds_users_and_finished_jobs_do_not_block(district, client_for, year_value,
                                                                       django_capture_on_commit_callbacks):
     make_job(district.curator1, status=ExportJob.Status.RUNNING)
-    make_job(district.curator1, kind=ExportJob.Kind.MENTORS, status=ExportJob.Status.DONE, filters={})
+    make_job(district.curator1, kind="mentors", status=ExportJob.Status.DONE, filters={})
     last_year, _created = AcademicYear.objects.get_or_create(start_year=current_year().start_year - 1)
     client = client_for(district.curator1)
     with django_capture_on_commit_callbacks(execute=True):
-        post_export(client, ExportJob.Kind.STATISTICS, year=str(last_year.start_year))
-        post_export(client, ExportJob.Kind.DISTRICT_MONITORING, year=year_value)
-        post_export(client, ExportJob.Kind.MENTORS)
-        post_export(client_for(district.curator2), ExportJob.Kind.STATISTICS, year=year_value)
+        post_export(client, "statistics", year=str(last_year.start_year))
+        post_export(client, "district_monitoring", year=year_value)
+        post_export(client, "mentors")
+        post_export(client_for(district.curator2), "statistics", year=year_value)
     assert ExportJob.objects.count() == 6
     assert ExportJob.objects.filter(status=ExportJob.Status.DONE).count() == 5
 
@@ -211,7 +211,7 @@ def test_the_database_constraint_backs_the_check_up(district, monkeypatch):
     # A request that raced past the check meets the constraint and is refused all the same.
     monkeypatch.setattr(ExportJobQuerySet, "running", lambda self: self.none())
     with pytest.raises(exports.DuplicateExport):
-        exports.request_export(user=district.curator1, kind=ExportJob.Kind.STATISTICS,
+        exports.request_export(user=district.curator1, kind="statistics",
                                params={"year": current_year().start_year})
     assert ExportJob.objects.count() == 1
 
@@ -220,14 +220,14 @@ def test_equal_filters_give_equal_parameters_whatever_their_order(district, clie
                                                                   django_capture_on_commit_callbacks):
     client = client_for(district.municipal)
     with django_capture_on_commit_callbacks(execute=False):
-        post_export(client, ExportJob.Kind.MENTEES, category="student", q="", organisation=district.school1.pk)
-        post_export(client, ExportJob.Kind.MENTEES, organisation=district.school1.pk, category="student")
+        post_export(client, "mentees", category="student", q="", organisation=district.school1.pk)
+        post_export(client, "mentees", organisation=district.school1.pk, category="student")
     job = ExportJob.objects.get()
     assert job.params == {"filters": {"category": "student", "organisation": str(district.school1.pk)}}
 
 
 def test_a_filter_outside_the_scope_is_refused_by_the_form(district, client_for):
-    response = post_export(client_for(district.municipal), ExportJob.Kind.MENTORS,
+    response = post_export(client_for(district.municipal), "mentors",
                            organisation=district.foreign_school.pk)
     assert response.status_code == 200 and not ExportJob.objects.exists()
 
@@ -235,7 +235,7 @@ def test_a_filter_outside_the_scope_is_refused_by_the_form(district, client_for)
 # --- access ------------------------------------------------------------------------------------------------
 
 
-def built_job(user, kind=ExportJob.Kind.STATISTICS, **params):
+def built_job(user, kind="statistics", **params):
     job = make_job(user, kind=kind, **params)
     tasks.build_export(job.pk)
     job.refresh_from_db()
@@ -266,7 +266,7 @@ def test_only_the_requester_and_a_superuser_see_a_job(district, client_for):
 
 def test_the_list_shows_only_ones_own_jobs(district, client_for):
     mine = make_job(district.curator1, status=ExportJob.Status.RUNNING)
-    other = make_job(district.curator2, kind=ExportJob.Kind.MENTORS, filters={"category": "teacher"})
+    other = make_job(district.curator2, kind="mentors", filters={"category": "teacher"})
     page = client_for(district.curator1).get(reverse("monitoring:export_list")).content.decode()
     assert mine.get_absolute_url() in page and other.get_absolute_url() not in page
 
@@ -284,7 +284,7 @@ def test_the_pages_render_for_every_role(district, client_for):
                  district.nobody):
         response = client_for(user).get(reverse("monitoring:export_list"))
         assert response.status_code == 200, user.username
-    assert post_export(client_for(district.nobody), ExportJob.Kind.STATISTICS,
+    assert post_export(client_for(district.nobody), "statistics",
                        year=str(current_year().start_year)).status_code == 403
 
 
@@ -323,7 +323,7 @@ def test_an_expired_or_missing_file_gets_a_clear_page(district, client_for):
 def test_a_curators_registry_export_holds_only_their_school(district):
     mentor(district.school1, last_name="Своя")
     mentor(district.school2, last_name="Чужая")
-    job = built_job(district.curator1, kind=ExportJob.Kind.MENTORS, filters={})
+    job = built_job(district.curator1, kind="mentors", filters={})
     names = " ".join(str(row[0]) for row in read(job.file)[1:])
     assert "Своя" in names and "Чужая" not in names
 
@@ -331,14 +331,14 @@ def test_a_curators_registry_export_holds_only_their_school(district):
 def test_a_forged_organisation_filter_does_not_widen_the_scope(district):
     mentee(district.school2, last_name="Чужой")
     mentee(district.school1, last_name="Свой")
-    job = built_job(district.curator1, kind=ExportJob.Kind.MENTEES, filters={"organisation": str(district.school2.pk)})
+    job = built_job(district.curator1, kind="mentees", filters={"organisation": str(district.school2.pk)})
     names = " ".join(str(row[0]) for row in read(job.file)[1:])
     assert "Чужой" not in names
 
 
 def test_the_scope_is_the_requesters_as_it_is_when_the_task_runs(district):
     mentor(district.school1, last_name="Своя")
-    job = make_job(district.curator1, kind=ExportJob.Kind.MENTORS, filters={})
+    job = make_job(district.curator1, kind="mentors", filters={})
     district.curator1.role_assignments.update(is_active=False)
     tasks.build_export(job.pk)
     job.refresh_from_db()
@@ -348,7 +348,7 @@ def test_the_scope_is_the_requesters_as_it_is_when_the_task_runs(district):
 def test_registry_export_follows_the_filters(district):
     mentor(district.school1, last_name="Педагогова")
     mentor(district.school1, category=Participant.Category.STUDENT, last_name="Ученикова")
-    job = built_job(district.curator1, kind=ExportJob.Kind.MENTORS, filters={"category": "teacher"})
+    job = built_job(district.curator1, kind="mentors", filters={"category": "teacher"})
     names = " ".join(str(row[0]) for row in read(job.file)[1:])
     assert "Педагогова" in names and "Ученикова" not in names
 
@@ -398,7 +398,7 @@ def column(header, title):
 def test_statistics_header_rows_and_values(worked):
     orgs = Organisation.objects.filter(municipality=worked.municipality).order_by("short_name")
     buffer = io.BytesIO()
-    exports.write_statistics(buffer, organisations=orgs, year=current_year())
+    statistics_export.write_statistics(buffer, organisations=orgs, year=current_year())
     rows = read(buffer.getvalue())
     header, body = rows[0], rows[1:-1]
     forms = list(MentoringForm.objects.filter(is_active=True).order_by("position", "name"))
@@ -447,7 +447,7 @@ def test_statistics_sheet_is_unchanged_cell_by_cell(worked):
                                  mentor_categories=["parent"], mentee_categories=["student"])
     orgs = Organisation.objects.filter(municipality=worked.municipality).order_by("short_name")
     buffer = io.BytesIO()
-    exports.write_statistics(buffer, organisations=orgs, year=current_year())
+    statistics_export.write_statistics(buffer, organisations=orgs, year=current_year())
     rows = read(buffer.getvalue())
     forms = ["ученик – ученик", "учитель – учитель", "учитель – ученик", "студент – студент", "студент – ученик",
              "работодатель – студент", "работодатель – ученик", "преподаватель – преподаватель", "ветеран – ученик"]
@@ -474,7 +474,7 @@ def test_statistics_sheet_is_unchanged_cell_by_cell(worked):
 
 
 def test_statistics_total_row_is_the_sum_of_every_column(worked):
-    rows = list(exports.statistics_rows(Organisation.objects.filter(municipality=worked.municipality),
+    rows = list(statistics_export.statistics_rows(Organisation.objects.filter(municipality=worked.municipality),
                                         current_year()))
     body, total = rows[1:-1], rows[-1]
     assert total[0] == "ИТОГО" and len(total) == len(rows[0])
@@ -484,7 +484,7 @@ def test_statistics_total_row_is_the_sum_of_every_column(worked):
 
 
 def test_statistics_of_no_organisations_is_a_header_and_a_zero_total(district):
-    rows = list(exports.statistics_rows(Organisation.objects.none(), current_year()))
+    rows = list(statistics_export.statistics_rows(Organisation.objects.none(), current_year()))
     assert len(rows) == 2 and rows[1][0] == "ИТОГО" and set(rows[1][2:]) == {0}
 
 
@@ -500,7 +500,7 @@ def test_statistics_query_count_is_the_same_for_3_and_30_organisations(district)
     for count in (3, 30):
         queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations[:count]])
         with CaptureQueriesContext(connection) as captured:
-            rows = list(exports.statistics_rows(queryset, year, chunk_size=2))
+            rows = list(statistics_export.statistics_rows(queryset, year, chunk_size=2))
         assert len(rows) == count + 2 and rows[-1][-1] == 2 * count
         counted[count] = len(captured)
     assert counted == {3: 3, 30: 3}
@@ -508,7 +508,7 @@ def test_statistics_query_count_is_the_same_for_3_and_30_organisations(district)
     for count in (3, 30):
         plain = list(Organisation.objects.filter(pk__in=[o.pk for o in organisations[:count]]))
         with CaptureQueriesContext(connection) as captured:
-            assert len(list(exports.statistics_rows(plain, year, chunk_size=2))) == count + 2
+            assert len(list(statistics_export.statistics_rows(plain, year, chunk_size=2))) == count + 2
         counted[count] = len(captured)
     assert counted == {3: 3, 30: 3}
 
@@ -519,7 +519,7 @@ def test_statistics_query_count_is_the_same_for_3_and_30_organisations(district)
 def test_district_monitoring_table_has_a_row_per_organisation_and_the_total(worked, client_for,
                                                                            django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        post_export(client_for(worked.municipal), ExportJob.Kind.DISTRICT_MONITORING,
+        post_export(client_for(worked.municipal), "district_monitoring",
                     year=str(current_year().start_year))
     job = ExportJob.objects.get()
     assert job.status == ExportJob.Status.DONE, job.error
@@ -532,9 +532,9 @@ def test_district_monitoring_table_has_a_row_per_organisation_and_the_total(work
     summed = figures.total(computed)
     assert total[0] == "ИТОГО"
     # The last row is figures.total, column by column; what is a plain sum is the sum of the rows.
-    for index, (title, path) in enumerate(exports.MONITORING_COLUMNS, start=1):
+    for index, (title, path) in enumerate(monitoring_export.MONITORING_COLUMNS, start=1):
         assert header[index] == title
-        assert total[index] == exports._get(summed, path), title
+        assert total[index] == monitoring_export._get(summed, path), title
     assert total[column(header, "Участников программы")] == 12
     for title in ("Участников в реестре", "Участников программы", "Пары: формируются", "Пары: действуют",
                   "Пары: завершены", "Пары: прекращены досрочно", "Встреч", "Участников с согласием"):
@@ -552,8 +552,8 @@ def test_monitoring_rows_call_compute_once_per_chunk(district, monkeypatch):
         return original(organisations, year, **kwargs)
 
     monkeypatch.setattr(figures, "compute", spy)
-    monkeypatch.setattr(exports, "MONITORING_CHUNK", 2)
-    rows = list(exports.monitoring_rows(Organisation.objects.all(), current_year()))
+    monkeypatch.setattr(monitoring_export, "MONITORING_CHUNK", 2)
+    rows = list(monitoring_export.monitoring_rows(Organisation.objects.all(), current_year()))
     assert calls == [2, 2] and len(rows) == 6
 
 

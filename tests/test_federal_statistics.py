@@ -60,7 +60,7 @@ def build(client, school, year, captured):
     with captured(execute=True):
         response = client.post(reverse("monitoring:statistics_request", args=[school.pk]),
                                {"year": str(year.start_year)})
-    job = ExportJob.objects.filter(kind=ExportJob.Kind.STATISTICS_FORM).latest("pk")
+    job = ExportJob.objects.filter(kind="statistics_form").latest("pk")
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     job.refresh_from_db()
     assert job.status == ExportJob.Status.DONE, job.error
@@ -114,7 +114,7 @@ def test_the_form_is_scoped(counted, client_for, django_capture_on_commit_callba
 def test_a_job_for_an_organisation_outside_the_scope_fails_and_holds_nothing(counted):
     from monitoring import tasks
 
-    job = ExportJob.objects.create(kind=ExportJob.Kind.STATISTICS_FORM, requested_by=counted.curator2,
+    job = ExportJob.objects.create(kind="statistics_form", requested_by=counted.curator2,
                                    params=statistics_form.params_for(counted.school1, current_year()))
     tasks.build_export(job.pk)
     job.refresh_from_db()
@@ -179,7 +179,7 @@ def test_only_ones_own_finished_form_of_that_organisation_and_year_is_submitted(
                                                                                  django_capture_on_commit_callbacks):
     school, year = counted.school1, current_year()
     other_year, _created = AcademicYear.objects.get_or_create(start_year=year.start_year - 1)
-    foreign = ExportJob.objects.create(kind=ExportJob.Kind.STATISTICS_FORM, requested_by=counted.director1,
+    foreign = ExportJob.objects.create(kind="statistics_form", requested_by=counted.director1,
                                        params=statistics_form.params_for(school, year), status=ExportJob.Status.DONE)
     client = client_for(counted.curator1)
     response = client.post(reverse("monitoring:statistics_submit", args=[school.pk]),

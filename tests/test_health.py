@@ -19,7 +19,7 @@ def test_healthy_without_a_broker(db):
 
 
 def test_a_stuck_job_and_a_silent_beat_are_reported(district, settings):
-    job = ExportJob.objects.create(kind=ExportJob.Kind.STATISTICS, requested_by=district.municipal,
+    job = ExportJob.objects.create(kind="statistics", requested_by=district.municipal,
                                    params={"year": AcademicYear.objects.current().start_year})
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING,
                                                heartbeat_at=timezone.now() - datetime.timedelta(minutes=10))

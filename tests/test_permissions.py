@@ -176,7 +176,7 @@ def objects(district):
                                        created_by=curator)
     case_file = BestPracticeFile(case=case, title="отчёт.pdf")
     case_file.file.save("otchet.pdf", ContentFile(PDF), save=True)
-    job = ExportJob.objects.create(kind=ExportJob.Kind.STATISTICS, params={"year": year.start_year},
+    job = ExportJob.objects.create(kind="statistics", params={"year": year.start_year},
                                    requested_by=curator)
     upload = ParticipantImport(organisation=school, original_name="участники.xlsx", uploaded_by=curator)
     upload.file.save("uchastniki.xlsx", ContentFile(b"not read by these tests"), save=False)

@@ -12,7 +12,7 @@ The states follow the roadmaps' progress rule (``roadmaps.selectors.progress_agg
 and excluded items do not count; an item is done when every date counted is done, overdue when an open
 date is past (Europe/Moscow's today).
 
-The page and the export (``write_matrix``, an export job: ``ExportJob.Kind.ROADMAP_MATRIX``) read the
+The page and the export (``RoadmapMatrixExport``, an export job of kind ``roadmap_matrix``) read the
 same rows. Queries: the roadmaps of the year, then per template its columns and, per chunk of roadmaps,
 the items with their dates' counts — a fixed number for the page.
 """
@@ -21,19 +21,15 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
-from monitoring.xlsx_print import set_printing
-from registry import cells as sheet_cells
+from registry import xlsx
+from registry.exporters import Exporter, Progress, YearForm, register
 from registry.models import AcademicYear
 from roadmaps.models import Occurrence, Roadmap, RoadmapItem
 
@@ -228,10 +224,22 @@ def _header(columns: list[Column]) -> list[str]:
             + [str(STATES[state][0]).capitalize() for state in COUNTED_STATES] + [_("Выполнено, %")])
 
 
-def write_matrix(file, *, organisations, year: AcademicYear, progress: Callable[[int, int], None] | None = None,
-                 today: datetime.date | None = None) -> None:
-    """The matrix of every template as a workbook, a sheet per template (the most used first): the same
-    rows as the page, the state written out in each cell and coloured. Write-only: memory stays bounded."""
+def _sheet_rows(group: TemplateGroup, by_id: dict, columns: list[Column], today: datetime.date, progress,
+                counted: list[int], total: int):
+    yield _header(columns)
+    for row in rows_of(group, by_id, columns, today):
+        yield ([row.name, row.organisation.municipality.name]
+               + [xlsx.Filled(cell.label if cell.state != ABSENT else "", STATES[cell.state][2]) for cell in row.cells]
+               + [row.counts[state] for state in COUNTED_STATES] + [row.percent])
+        counted[0] += 1
+        if progress and counted[0] % 50 == 0:
+            progress(counted[0], total)
+
+
+def matrix_sheets(organisations, year: AcademicYear, *, progress: Progress | None = None,
+                  today: datetime.date | None = None):
+    """The matrix of every template, a sheet per template (the most used first): the same rows as the page,
+    the state written out in each cell and coloured; then the organisations without a roadmap."""
     from django.utils import timezone
 
     today = today or timezone.localdate()
@@ -239,44 +247,35 @@ def write_matrix(file, *, organisations, year: AcademicYear, progress: Callable[
                          else organisations)
     by_id = {o.pk: o for o in organisations}
     groups, without = template_groups(organisations, year)
-    workbook = Workbook(write_only=True)
-    bold, wrapped = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    fills = {state: PatternFill("solid", fgColor=colour.lstrip("#")) for state, (_l, _m, colour) in STATES.items()}
-    total, done = sum(len(g.roadmap_ids) for g in groups), 0
+    total, counted = sum(len(g.roadmap_ids) for g in groups), [0]
     for number, group in enumerate(groups, start=1):
         columns = columns_of(group.roadmap_ids.values())
-        sheet = workbook.create_sheet(f"{number}. {group.title}"[:31].replace("/", "-"))
-        set_printing(sheet, _("Дорожные карты по мероприятиям, %(year)s учебный год: %(title)s")
-                     % {"year": year, "title": group.title})
-        header = _header(columns)
-        for position, width in enumerate([40, 24] + [16] * len(columns) + [12] * (len(COUNTED_STATES) + 1), start=1):
-            sheet.column_dimensions[get_column_letter(position)].width = width
-        sheet.freeze_panes = "C2"
-        heads = []
-        for value in header:
-            cell = sheet_cells.cell(sheet, value)
-            cell.font, cell.alignment = bold, wrapped
-            heads.append(cell)
-        sheet.append(heads)
-        for row in rows_of(group, by_id, columns, today):
-            values = [sheet_cells.cell(sheet, row.name), sheet_cells.cell(sheet, row.organisation.municipality.name)]
-            for matrix_cell in row.cells:
-                cell = sheet_cells.cell(sheet, matrix_cell.label if matrix_cell.state != ABSENT else "")
-                cell.fill = fills[matrix_cell.state]
-                values.append(cell)
-            values += [row.counts[state] for state in COUNTED_STATES] + [row.percent]
-            sheet.append(values)
-            done += 1
-            if progress and done % 50 == 0:
-                progress(done, total)
+        yield xlsx.Sheet(title=f"{number}. {group.title}", freeze="C2",
+                         heading=_("Дорожные карты по мероприятиям, %(year)s учебный год: %(title)s")
+                         % {"year": year, "title": group.title},
+                         widths=[40, 24] + [16] * len(columns) + [12] * (len(COUNTED_STATES) + 1),
+                         rows=_sheet_rows(group, by_id, columns, today, progress, counted, total))
     if without or not groups:
-        sheet = workbook.create_sheet(_("Без дорожной карты")[:31])
-        sheet.column_dimensions["A"].width = 40
-        sheet.append([sheet_cells.cell(sheet, _("Организации без дорожной карты на %(year)s учебный год")
-                                       % {"year": year})])
-        for organisation in without:
-            sheet.append([sheet_cells.cell(sheet, organisation.short_name),
-                          sheet_cells.cell(sheet, organisation.municipality.name)])
+        yield xlsx.Sheet(title=_("Без дорожной карты"), widths=[40], header=False, rows=[
+            [_("Организации без дорожной карты на %(year)s учебный год") % {"year": year}],
+            *([organisation.short_name, organisation.municipality.name] for organisation in without)])
     if progress:
         progress(total, total)
-    workbook.save(file)
+
+
+def write_matrix(file, *, organisations, year: AcademicYear, progress: Progress | None = None,
+                 today: datetime.date | None = None) -> None:
+    xlsx.write(file, matrix_sheets(organisations, year, progress=progress, today=today))
+
+
+@register
+class RoadmapMatrixExport(Exporter):
+    identifier = "roadmap_matrix"
+    position = 50
+    verbose_name = gettext_lazy("Мероприятия дорожных карт по организациям района")
+    description = gettext_lazy("Организации района по мероприятиям дорожных карт: что выполнено, что просрочено.")
+    file_title = gettext_lazy("Дорожные карты по мероприятиям")
+    form_class = YearForm
+
+    def sheets(self, progress: Progress | None = None):
+        return matrix_sheets(self.organisations(), self.year(), progress=progress)

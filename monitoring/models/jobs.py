@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry import exporters
+
 # --- exports as jobs ----------------------------------------------------------------------------------
 
 
@@ -27,18 +29,6 @@ class ExportJobQuerySet(models.QuerySet):
 
 
 class ExportJob(models.Model):
-    class Kind(models.TextChoices):
-        STATISTICS = "statistics", _("Статистика участников по категориям и формам (до 30 декабря)")
-        DISTRICT_MONITORING = "district_monitoring", _("Таблица мониторинга района")
-        MENTORS = "mentors", _("База наставников")
-        MENTEES = "mentees", _("База наставляемых")
-        ROADMAP_MATRIX = "roadmap_matrix", _("Мероприятия дорожных карт по организациям района")
-        ACCOUNTING = "accounting", _("Персонифицированный учёт участников за квартал")
-        STATISTICS_FORM = "statistics_form", _("Форма статистики организации: участники по категориям и формам")
-
-    # Exports that hold people's personal data: their downloads go into the export log.
-    PERSONAL_KINDS = (Kind.MENTORS, Kind.MENTEES, Kind.ACCOUNTING)
-
     class Status(models.TextChoices):
         PENDING = "pending", _("В очереди")
         RUNNING = "running", _("Готовится")
@@ -46,7 +36,9 @@ class ExportJob(models.Model):
         FAILED = "failed", _("Ошибка")
         CANCELLED = "cancelled", _("Отменено")
 
-    kind = models.CharField(_("что"), max_length=30, choices=Kind.choices)
+    # An exporter's identifier (``registry.exporters``): the choices are the registered exporters, read when
+    # asked, so a new export needs no migration.
+    kind = models.CharField(_("что"), max_length=30, choices=exporters.choices)
     params = models.JSONField(_("параметры"), default=dict, blank=True)
     params_key = models.CharField(max_length=64, editable=False)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from monitoring import accounting
 from monitoring.accounting_forms import PREFIX, AccountingFilterForm
-from monitoring.models import ExportJob
+from monitoring.accounting_export import AccountingExport
 from registry.listing import paginate
 from registry.models import Organisation
 from registry.scoping import get_visible_or_404, read_only
@@ -30,7 +30,7 @@ def accounting_list(request):
         "form": form, "listing": listing, "rows": accounting.wrap(listing.rows), "quarter": quarter,
         "totals": accounting.totals(scope, quarter, filters), "filters": filters,
         "show_organisation": not scope.is_single_organisation,
-        "export_kind": ExportJob.Kind.ACCOUNTING,
+        "export_kind": AccountingExport.identifier,
         "export_fields": [(f"{PREFIX}-{name}", value) for name, value in handed_over.items()],
         "can_export": not scope.is_empty,
     })

@@ -16,7 +16,6 @@ from django.utils import timezone
 from monitoring import figures, selectors
 from monitoring.district import growth, roadmap_matrix, satisfaction
 from monitoring.district.sorting import chosen, sort_rows
-from monitoring.models import ExportJob
 from registry.models import AcademicYear
 from registry.scoping import read_only
 
@@ -66,6 +65,6 @@ def district_roadmap(request):
         "m": roadmap_matrix.matrix(context["organisations"], context["year"], today=timezone.localdate(),
                                    template=request.GET.get("template", ""), sort=sort),
         "sort": sort, "states": [(key, str(label), mark) for key, (label, mark, _c) in roadmap_matrix.STATES.items()],
-        "export_kind": ExportJob.Kind.ROADMAP_MATRIX,
+        "export_kind": roadmap_matrix.RoadmapMatrixExport.identifier,
     })
     return render(request, "monitoring/district/roadmap.html", context)

@@ -13,38 +13,43 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from monitoring import exports, jobs, lists, services
-from monitoring.accounting_forms import PREFIX as ACCOUNTING_PREFIX
-from monitoring.accounting_forms import AccountingFilterForm
 from monitoring.models import ExportJob
-from registry import audit
-from registry.forms import CrispyMixin
+from registry import audit, exporters
 from registry.listing import paginate
-from registry.models import AcademicYear, Organisation
 from registry.once import once
-from registry.scoping import get_visible_or_404, own_records, read_only
+from registry.scoping import own_records, read_only
 
 PAGE_SIZE = 25
-YEAR_KINDS = (ExportJob.Kind.STATISTICS, ExportJob.Kind.DISTRICT_MONITORING, ExportJob.Kind.ROADMAP_MATRIX)
-BASE_KINDS = (ExportJob.Kind.MENTORS, ExportJob.Kind.MENTEES)
 
 
-class ExportRequestForm(CrispyMixin, forms.Form):
-    # One organisation's statistics form is requested from its own page (monitoring.views.statistics).
-    kind = forms.ChoiceField(label=gettext_lazy("Что выгрузить"), choices=[
-        choice for choice in ExportJob.Kind.choices if choice[0] != ExportJob.Kind.STATISTICS_FORM],
-                             widget=forms.RadioSelect)
-    year = forms.ModelChoiceField(AcademicYear.objects.all(), to_field_name="start_year", required=False,
-                                  empty_label=None, label=gettext_lazy("Учебный год"))
+class ExportRequestForm(forms.Form):
+    """Which export: the exporters the requester may ask for here (``registry.exporters.offered``)."""
 
-    def __init__(self, *args, **kwargs):
+    kind = forms.ChoiceField(label=gettext_lazy("Что выгрузить"), widget=forms.RadioSelect)
+    # Offered only with the exporters that can be CSV (``Exporter.formats``); XLSX otherwise.
+    format = forms.ChoiceField(label=gettext_lazy("Файл"), required=False, widget=forms.RadioSelect,
+                               initial=exporters.XLSX, choices=[
+                                   (exporters.XLSX, gettext_lazy("XLSX (Excel)")),
+                                   (exporters.CSV, gettext_lazy("CSV (текст, значения через «;»)"))])
+
+    def __init__(self, *args, offered, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].initial = AcademicYear.objects.current().start_year
+        self.fields["kind"].choices = [(cls.identifier, cls.verbose_name) for cls in offered]
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("kind") in YEAR_KINDS and not cleaned.get("year"):
-            self.add_error("year", _("Выберите учебный год."))
-        return cleaned
+
+def parameter_forms(request, offered, data, initial_kind: str) -> list[tuple[list[str], object]]:
+    """One form per form class, shown once for every exporter that takes it: (their kinds, the form). A
+    form bound to the list page's query string handed over (``?kind=mentors&…``) when it is that form's."""
+    kinds: dict[type, list[str]] = {}
+    for cls in offered:
+        if cls.form_class is not None:
+            kinds.setdefault(cls.form_class, []).append(cls.identifier)
+    made = []
+    for form_class, identifiers in kinds.items():
+        bound = data if data is not None else (
+            request.GET if form_class.from_query and initial_kind in identifiers else None)
+        made.append((identifiers, form_class(bound, scope=request.scope)))
+    return made
 
 
 def _job(request, pk) -> ExportJob:
@@ -64,58 +69,44 @@ def _downloadable(job: ExportJob, now=None) -> bool:
 @once
 def export_list(request):
     can_request = not request.scope.is_empty
+    offered = exporters.offered(request.scope)
     data = request.POST if request.method == "POST" else None
-    initial_kind = request.GET.get("kind")
-    form = ExportRequestForm(data, initial={"kind": initial_kind if initial_kind in ExportJob.Kind.values
-                                            else ExportJob.Kind.STATISTICS})
-    # The registry list's filters: this page's POST, or the list page's query string handed over
-    # (``?kind=mentors&category=…``).
-    if data is not None:
-        filter_data = data
-    elif initial_kind in BASE_KINDS:
-        filter_data = request.GET
-    else:
-        filter_data = None
-    filters, filterset = exports.clean_base_filters(filter_data, request.scope)
-    # The quarterly accounting's own filters, prefixed: its page's «XLSX» button hands them over.
-    accounting = AccountingFilterForm(data if data is not None else (
-        request.GET if initial_kind == ExportJob.Kind.ACCOUNTING else None), scope=request.scope,
-        prefix=ACCOUNTING_PREFIX)
+    initial_kind = request.GET.get("kind", "")
+    known = [cls.identifier for cls in offered]
+    form = ExportRequestForm(data, offered=offered,
+                             initial={"kind": initial_kind if initial_kind in known else (known or [""])[0]})
+    forms_by_kinds = parameter_forms(request, offered, data, initial_kind)
     if request.method == "POST":
         if not can_request:
             raise PermissionDenied
-        if form.is_valid() and (form.cleaned_data["kind"] not in BASE_KINDS or filterset.is_valid()):
-            kind = form.cleaned_data["kind"]
-            if kind in YEAR_KINDS:
-                params = {"year": form.cleaned_data["year"].start_year}
-            elif kind == ExportJob.Kind.ACCOUNTING:
-                requested = accounting.requested_organisation()
-                if requested is not None:  # outside the scope: 404, never a file of everything else
-                    get_visible_or_404(Organisation, request, pk=requested)
-                params = {"quarter": accounting.chosen_quarter().param,
-                          "filters": accounting.filters().as_params()}
-            else:
-                params = {"filters": filters}
-            try:
-                job = exports.request_export(user=request.user, kind=kind, params=params)
-            except exports.DuplicateExport as refused:
-                messages.error(request, _("Такая выгрузка уже готовится — дождитесь её, повторный запрос не нужен."))
-                if refused.job is not None:
-                    return redirect(refused.job)
-                return redirect("monitoring:export_list")
-            return redirect(job)  # the task is sent after the commit (monitoring.jobs.enqueue)
+        if form.is_valid():
+            exporter = exporters.get(form.cleaned_data["kind"])
+            params_form = next(f for kinds, f in forms_by_kinds if exporter.identifier in kinds)
+            if params_form.is_valid():
+                params = params_form.params()
+                if form.cleaned_data.get("format") == exporters.CSV and exporters.CSV in exporter.formats:
+                    params["format"] = exporters.CSV
+                # An organisation outside the scope: 404, never a file of everything else.
+                exporter.authorise(request, params, typed=params_form.requested_organisation())
+                try:
+                    job = exports.request_export(user=request.user, kind=exporter.identifier, params=params)
+                except exports.DuplicateExport as refused:
+                    messages.error(request, _("Такая выгрузка уже готовится — дождитесь её, повторный запрос не "
+                                              "нужен."))
+                    return redirect(refused.job or "monitoring:export_list")
+                return redirect(job)  # the task is sent after the commit (monitoring.jobs.enqueue)
     jobs, chosen = lists.filter_export_jobs(ExportJob.objects.filter(requested_by=request.user), request.GET)
     listing = paginate(request, jobs, sorts=lists.EXPORT_SORTS, default="-created", page_size=PAGE_SIZE)
     now = timezone.now()
     for job in listing.rows:
         job.downloadable = _downloadable(job, now)
-        job.description = exports.describe_params(job.params)
+        job.description = exports.describe(job)
         job.waiting = waiting_state(job)
     return render(request, "monitoring/exports/list.html", {
-        "form": form, "filter": filterset, "listing": listing, "jobs_filter": chosen, "can_request": can_request,
-        "accounting": accounting,
-        "year_kinds": list(YEAR_KINDS), "base_kinds": list(BASE_KINDS),
-        "kinds": ExportJob.Kind.choices, "statuses": ExportJob.Status.choices,
+        "form": form, "parameter_forms": forms_by_kinds, "listing": listing, "jobs_filter": chosen,
+        "can_request": can_request, "kinds": exporters.choices(),
+        "descriptions": [(cls.identifier, cls.description) for cls in offered],
+        "csv_kinds": [cls.identifier for cls in offered if exporters.CSV in cls.formats], "statuses": ExportJob.Status.choices,
     })
 
 
@@ -135,7 +126,7 @@ def waiting_state(job: ExportJob) -> str:
 def export_detail(request, pk):
     job = _job(request, pk)
     return render(request, "monitoring/exports/detail.html", {
-        "job": job, "downloadable": _downloadable(job), "description": exports.describe_params(job.params),
+        "job": job, "downloadable": _downloadable(job), "description": exports.describe(job),
         "in_progress": job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING),
         "waiting": waiting_state(job), "max_attempts": jobs.MAX_ATTEMPTS,
     })
@@ -196,9 +187,9 @@ def export_download(request, pk):
             reason = "missing"
     if reason:
         return render(request, "monitoring/exports/unavailable.html", {
-            "job": job, "reason": reason, "description": exports.describe_params(job.params),
+            "job": job, "reason": reason, "description": exports.describe(job),
             "filters": (job.params.get("filters") or {}).items(),
         }, status=410 if reason == "expired" else 404)
-    if job.kind in ExportJob.PERSONAL_KINDS:
+    if job.kind in exporters.personal():
         audit.record_export(title=job.get_kind_display(), rows=None, scope=request.scope, instance=job)
-    return FileResponse(handle, as_attachment=True, filename=exports.download_name(job), content_type=exports.XLSX)
+    return FileResponse(handle, as_attachment=True, filename=exports.download_name(job), content_type=exports.content_type(job))

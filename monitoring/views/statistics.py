@@ -64,7 +64,7 @@ def statistics_request(request, pk):
     if request.method != "POST":  # the page has the form (and a refused repeat comes back here)
         return redirect(_page(organisation, year))
     try:
-        job = exports.request_export(user=request.user, kind=ExportJob.Kind.STATISTICS_FORM,
+        job = exports.request_export(user=request.user, kind=statistics_form.StatisticsFormExport.identifier,
                                      params=statistics_form.params_for(organisation, year))
     except exports.DuplicateExport as refused:
         messages.error(request, _("Такая выгрузка уже готовится — дождитесь её, повторный запрос не нужен."))

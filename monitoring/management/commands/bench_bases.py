@@ -5,7 +5,7 @@ should be a throwaway one, it creates once a bench region of ``--organisations``
 participants each (a quarter mentors, the rest mentees; bulk inserts, kept for the next run), then for each
 base (mentors, mentees):
 
-1. builds it with ``monitoring.exports.write_base`` — the very function the export job runs, with a
+1. builds it with the base's exporter (``registry.export_bases``) — the very call the export job makes, with a
    superuser's scope and no filters — and prints the time, the rows, the peak of Python allocations
    (``tracemalloc``, a second run) and the process's max RSS;
 2. writes the same number of rows with raw openpyxl (write-only workbook, the people's plain columns read
@@ -104,10 +104,10 @@ class Command(BaseCommand):
     # --- measuring ----------------------------------------------------------------------------------------
 
     def bench(self, scope, base: str) -> bool:
-        from monitoring.exports import write_base
+        from registry import exporters
 
         def ours():
-            handle = write_base(scope, base=base, filters={})
+            handle = exporters.get(base)(scope, {"filters": {}}).build()
             handle.seek(0, 2)
             size = handle.tell()
             handle.close()

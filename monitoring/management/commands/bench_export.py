@@ -2,12 +2,13 @@
 
 A benchmark, not a test (issue 16, item 3). On the configured database — a throwaway one holding a big
 district (``load_demo --organisations 300 --participants 300``) — it logs nobody in: it takes the scope of
-``--user`` (the municipal curator), the organisations the export job would cover
-(``monitoring.exports.export_organisations``) and the current year, then, ``--repeat`` times and
-interleaved so that a busy machine slows both alike:
+``--user`` (the municipal curator) and the current year, brings the organisations' summaries up to date
+as the morning's ``refresh_summaries`` does (the export reads its counts from them; a stale one is counted
+in the database, which the «холодная» figure shows), then, ``--repeat`` times and interleaved so that a
+busy machine slows both alike:
 
-1. builds the statistics workbook with ``monitoring.exports.write_statistics`` — the very function the
-   export job runs — into a temporary file;
+1. builds the statistics workbook with ``StatisticsExport(scope, params).build()`` — the very call the
+   export job makes — into a temporary file;
 2. writes the same rows (computed once beforehand, plain lists) with raw openpyxl: a write-only workbook,
    ``append`` per row, saved to a temporary file. That is the floor of any XLSX writer in Python; what our
    export adds on top is reading the figures from the database and the header's styles.
@@ -74,7 +75,8 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=positive, default=7, help="Сколько раз строить каждую из двух.")
 
     def handle(self, *args, user, repeat, **options):
-        from monitoring.exports import export_organisations, statistics_rows, write_statistics
+        from monitoring import summaries
+        from monitoring.statistics_export import StatisticsExport, statistics_rows
         from registry.models import AcademicYear, User
         from registry.scoping import Scope
 
@@ -82,14 +84,24 @@ class Command(BaseCommand):
         account = User.objects.filter(username=user).first()
         if account is None:
             raise CommandError(f"Нет пользователя «{user}»: сначала manage.py load_demo на временной базе.")
-        organisations = export_organisations(Scope.for_user(account))
         year = AcademicYear.objects.current()
+        exporter = StatisticsExport(Scope.for_user(account), {"year": year.start_year})
+        organisations = exporter.organisations()
 
         def ours():
-            with tempfile.TemporaryFile(suffix=".xlsx") as handle:
-                write_statistics(handle, organisations=organisations, year=year)
+            with exporter.build() as handle:
+                handle.seek(0, 2)
                 return handle.tell()
 
+        def timed(build) -> float:
+            started = time.perf_counter()
+            build()
+            return time.perf_counter() - started
+
+        # Cold: every summary stale, the counts grouped in the database (then the refresh makes them warm).
+        summaries.invalidate([o.pk for o in organisations])
+        cold_ms = timed(ours) * 1000
+        summaries.refresh(year)
         rows = [list(row) for row in statistics_rows(organisations, year)]
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
@@ -114,5 +126,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"bench_export statistics ({connection.vendor}): {len(rows) - 2} организаций, {len(rows[0])} столбцов, "
             f"{repeat} раз: медиана {ours_ms:.0f} мс, голый openpyxl {raw_ms:.0f} мс, {ratio:.2f}× "
-            f"(цель ≤ {GOAL_RATIO}×); запросов {counter.count}; файл {size / 1024:.0f} KiB; пик {peak:.1f} MiB, "
+            f"(цель ≤ {GOAL_RATIO}×); запросов {counter.count}; холодная (сводки устарели) {cold_ms:.0f} мс; файл {size / 1024:.0f} KiB; пик {peak:.1f} MiB, "
             f"max RSS {rss:.0f} MiB (цель < {GOAL_MB}) — " + ("OK" if ok else "цель не достигнута"))

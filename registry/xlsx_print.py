@@ -1,6 +1,6 @@
 """How the export tables print: the district's tables are wide (14 to 30 columns), and printed as
 saved they came out portrait, three columns a page, twenty pages of names with no header and no
-title. Set once on every table ``monitoring.exports.write_table`` writes: landscape, as wide as one
+title. Set once on every sheet the one writer (``registry.xlsx.write``) writes: landscape, as wide as one
 page, the header row repeated on every page, the table's title and «Страница N из M» in the margins.
 """
 
