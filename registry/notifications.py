@@ -37,7 +37,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from registry.bulk_insert import insert_ignoring_conflicts
+from registry.bulk_insert import insert_rows_ignoring_conflicts
 from registry.models import Notification, RoleAssignment, User
 
 logger = logging.getLogger(__name__)
@@ -135,10 +135,10 @@ def record(notices: Iterable[Notice]) -> int:
             continue
         address, wants_letters = users[user_id]
         mail = Mail.PENDING if notice.email and wants_letters and address and not quiet else Mail.NONE
-        rows.append(Notification(user_id=user_id, kind=notice.kind, text=notice.text, url=notice.url[:500],
-                                 key=key, mail=mail))
-    insert_ignoring_conflicts(Notification, rows)
-    to_send = sorted({(row.user_id, row.key) for row in rows if row.mail == Mail.PENDING})
+        rows.append((user_id, notice.kind, notice.text, notice.url[:500], key, mail))
+    # Plain rows, not Notification instances: a daily check records thousands.
+    insert_rows_ignoring_conflicts(Notification, ("user_id", "kind", "text", "url", "key", "mail"), rows)
+    to_send = sorted({(user_id, key) for user_id, _kind, _text, _url, key, mail in rows if mail == Mail.PENDING})
     if to_send:
         ids = []
         for chunk in _chunks(to_send):

@@ -41,16 +41,20 @@ recipient check.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
+import time
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connections, router
 from django.db.models import Case, F, Value, When
 from django.utils import timezone, translation
 
-from roadmaps.digests import Digest, digest_message
+from roadmaps.digests import Digest, Links, digest_message
 from roadmaps.models import Reminder, ReminderDigest
 from roadmaps.recipients import OPEN_STATUSES, OWNER_FIELDS, grants_on, reaches
 
@@ -64,8 +68,14 @@ RETRY_AFTER = tuple(datetime.timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 3
 MAX_ATTEMPTS = len(RETRY_AFTER) + 1
 # Failed letters in a row after which a sending run gives up until the next one: the server is down.
 STOP_AFTER_FAILURES = 3
-# Rows read per query of the due ones; each is then claimed on its own.
+# Rows read, checked and claimed per batch (a few queries each); their letters then go one by one.
 SEND_BATCH = 100
+# Letters the server accepted are marked sent in bulk at the end of their batch, and sooner once the
+# first of them waits this long (seconds): a worker killed meanwhile sends them again (the duplicate
+# window below), so the window is bounded in time, whatever the server's pace.
+MARK_AFTER = 1.0
+# Reminder ids per UPDATE of their ``emailed_at``: well within SQLite's limit on parameters.
+MARK_REMINDERS = 5000
 Status = ReminderDigest.Status
 
 
@@ -142,16 +152,37 @@ def _still_to_tell(rows: list[ReminderDigest], today: datetime.date) -> set[int]
             if status in OPEN_STATUSES and not removed and reaches(grants[user_id], *owner)}
 
 
-def _claim(row: ReminderDigest) -> bool:
-    """Take the row for this worker (pending → sending) if it is still pending, due and as it was read:
-    one conditional UPDATE, so that of two workers only one gets it."""
+def _claim(rows: list[ReminderDigest]) -> list[ReminderDigest]:
+    """Take for this worker (pending → sending, ``claimed_at`` = now, one more attempt) those of the rows
+    that are still pending and due: ONE ``UPDATE … RETURNING`` for the batch, so that of two workers only
+    one gets each row. Returns the rows taken, in the order given.
+
+    PostgreSQL locks the rows in id order and skips those another worker is claiming at that moment
+    (``FOR UPDATE SKIP LOCKED``): no waiting, no deadlock on rows taken in opposite orders. SQLite
+    serialises writers; there the condition alone decides."""
+    if not rows:
+        return []
     now = timezone.now()
-    taken = ReminderDigest.objects.filter(
-        pk=row.pk, status=Status.PENDING, attempts=row.attempts, next_attempt_at__lte=now,
-    ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if taken:
-        row.status, row.claimed_at, row.attempts = Status.SENDING, now, row.attempts + 1
-    return bool(taken)
+    connection = connections[router.db_for_write(ReminderDigest)]
+    qn = connection.ops.quote_name
+    table = qn(ReminderDigest._meta.db_table)
+    ids = [row.pk for row in rows]
+    where = (f"{qn('id')} IN ({', '.join(['%s'] * len(ids))}) AND {qn('status')} = %s "
+             f"AND {qn('next_attempt_at')} <= %s")
+    if connection.features.has_select_for_update_skip_locked:
+        where = f"{qn('id')} IN (SELECT {qn('id')} FROM {table} WHERE {where} ORDER BY {qn('id')} FOR UPDATE SKIP LOCKED)"
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {qn('status')} = %s, {qn('claimed_at')} = %s, {qn('attempts')} = {qn('attempts')} + 1 "
+            f"WHERE {where} RETURNING {qn('id')}, {qn('attempts')}",
+            [Status.SENDING, stamp, *ids, Status.PENDING, stamp],
+        )
+        attempts = dict(cursor.fetchall())
+    taken = [row for row in rows if row.pk in attempts]
+    for row in taken:
+        row.status, row.claimed_at, row.attempts = Status.SENDING, now, attempts[row.pk]
+    return taken
 
 
 def _held(row: ReminderDigest):
@@ -159,14 +190,61 @@ def _held(row: ReminderDigest):
     return ReminderDigest.objects.filter(pk=row.pk, status=Status.SENDING, claimed_at=row.claimed_at)
 
 
-def _mark_sent(row: ReminderDigest, reminder_ids: list[int]) -> None:
-    """The row first, the sent reminders' ``emailed_at`` (shown in the portal) after it: two queries."""
+def _held_ids(rows: list[ReminderDigest]) -> dict[datetime.datetime, list[int]]:
+    """The rows' ids by their claim: rows claimed (or renewed) together share it, so one group as a rule."""
+    groups = defaultdict(list)
+    for row in rows:
+        groups[row.claimed_at].append(row.pk)
+    return groups
+
+
+def _update_held(rows: list[ReminderDigest], values: dict, *, check: dict | None = None) -> set[int]:
+    """Set ``values`` on the rows whose claim this worker still holds (a row in sending longer than
+    ``LEASE`` may have been taken back by another run): one query per claim. With ``check`` (what the
+    updated rows look like now), returns the ids of the rows it did not update, read only when some."""
+    lost = set()
+    for claimed_at, ids in _held_ids(rows).items():
+        held = ReminderDigest.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=claimed_at)
+        if held.update(**values) < len(ids) and check is not None:
+            lost.update(set(ids) - set(ReminderDigest.objects.filter(pk__in=ids, **check)
+                                        .values_list("pk", flat=True)))
+    return lost
+
+
+def _renew(rows: list[ReminderDigest]) -> list[ReminderDigest]:
+    """Extend the lease of claimed rows not sent yet (a slow mail server, a large batch): ``claimed_at``
+    moves to now where the claim still holds. Returns the rows still held."""
     now = timezone.now()
-    marked = _held(row).update(status=Status.SENT, sent_at=now)
-    Reminder.objects.filter(pk__in=reminder_ids, emailed_at__isnull=True).update(emailed_at=now)
-    if not marked:
-        logger.warning("Reminder digest %s was sent after its claim had expired: it may go out twice "
-                       "(Message-ID %s)", row.pk, row.message_id)
+    lost = _update_held(rows, {"claimed_at": now}, check={"status": Status.SENDING, "claimed_at": now})
+    held = [row for row in rows if row.pk not in lost]
+    for row in held:
+        row.claimed_at = now
+    return held
+
+
+def _mark_sent(sent: list[tuple[ReminderDigest, list[int]]]) -> None:
+    """The sent rows first, then the sent reminders' ``emailed_at`` (shown in the portal): one query per
+    claim (one as a rule) and one per ``MARK_REMINDERS`` reminders, for all the letters given."""
+    if not sent:
+        return
+    now = timezone.now()
+    values = {"status": Status.SENT, "sent_at": now}
+    lost = _update_held([row for row, _reminders in sent], values, check=values)
+    reminder_ids = sorted({pk for _row, reminders in sent for pk in reminders})
+    for start in range(0, len(reminder_ids), MARK_REMINDERS):
+        Reminder.objects.filter(pk__in=reminder_ids[start:start + MARK_REMINDERS],
+                                emailed_at__isnull=True).update(emailed_at=now)
+    for row, _reminders in sent:
+        if row.pk in lost:
+            logger.warning("Reminder digest %s was sent after its claim had expired: it may go out twice "
+                           "(Message-ID %s)", row.pk, row.message_id)
+
+
+def _release(rows: list[ReminderDigest]) -> None:
+    """Give back claimed rows this run will not try after all (the mail server is down): pending as they
+    were, the attempt not counted. One query per claim."""
+    if rows:
+        _update_held(rows, {"status": Status.PENDING, "claimed_at": None, "attempts": F("attempts") - 1})
 
 
 def _mark_failed(row: ReminderDigest, error: str) -> str:
@@ -183,73 +261,117 @@ def _mark_failed(row: ReminderDigest, error: str) -> str:
     return Status.PENDING
 
 
-def _cancel(row: ReminderDigest, reason: str, delivery: Delivery) -> bool:
-    _held(row).update(status=Status.CANCELLED, last_error=reason)
-    delivery.cancelled += 1
-    return True
-
-
-def _deliver(row: ReminderDigest, to_tell: set[int], mailer: _Mailer, delivery: Delivery) -> bool:
-    """Send one claimed row; False when the mail server did not accept it."""
+def _to_cancel(row: ReminderDigest, to_tell: set[int]) -> tuple[Digest | None, str]:
+    """The letter to send, or None and the reason to cancel the row instead."""
     user = row.user
     if not (user.is_active and user.email_reminders and user.email):
-        return _cancel(row, "The user no longer wants or cannot get e-mail.", delivery)
+        return None, "The user no longer wants or cannot get e-mail."
     digest = Digest.from_row(row, user.email)
     digest.without(set(digest.reminder_ids) - to_tell)
     if not digest.lines:
-        return _cancel(row, "Nothing left to tell: the items are done or removed, or the user's role no "
-                            "longer reaches them.", delivery)
+        return None, ("Nothing left to tell: the items are done or removed, or the user's role no longer "
+                      "reaches them.")
+    return digest, ""
+
+
+def _send(row: ReminderDigest, digest: Digest, mailer: _Mailer, links: Links) -> str:
+    """Hand one claimed letter to the mail server; the reason it was not accepted, or "" when it was."""
     try:
-        accepted = mailer.send(digest_message(digest, message_id=row.message_id))
+        accepted = mailer.send(digest_message(digest, message_id=row.message_id, links=links))
     except Exception as error:  # refused, timed out, connection lost: the row is retried later
         mailer.close()
-        reason = f"{type(error).__name__}: {error}"[:2000]
-    else:
-        if accepted:
-            _mark_sent(row, digest.reminder_ids)
-            delivery.sent += 1
-            return True
-        reason = "The mail backend accepted nothing."
-    if _mark_failed(row, reason) == Status.FAILED:
-        delivery.failed += 1
-    else:
-        delivery.retrying += 1
-    return False
+        return f"{type(error).__name__}: {error}"[:2000]
+    return "" if accepted else "The mail backend accepted nothing."
+
+
+class _Run:
+    """One sending run over the outbox, batch by batch."""
+
+    def __init__(self):
+        self.delivery = Delivery()
+        self.mailer = _Mailer()
+        self.links = Links.now()
+        self.failures_in_a_row = 0
+        self.unmarked: list[tuple[ReminderDigest, list[int]]] = []  # accepted by the server, not marked yet
+        self.unmarked_since = 0.0
+
+    def mark(self) -> None:
+        sent, self.unmarked = self.unmarked, []
+        _mark_sent(sent)
+
+    def batch(self, due: list[ReminderDigest], today: datetime.date) -> None:
+        delivery = self.delivery
+        to_tell = _still_to_tell(due, today)
+        claimed = _claim(due)
+        delivery.busy += len(due) - len(claimed)
+        letters, cancel = [], defaultdict(list)
+        for row in claimed:
+            digest, reason = _to_cancel(row, to_tell)
+            if digest is None:
+                cancel[reason].append(row)
+            else:
+                letters.append((row, digest))
+        for reason, rows in cancel.items():
+            _update_held(rows, {"status": Status.CANCELLED, "last_error": reason})
+            delivery.cancelled += len(rows)
+        for index, (row, digest) in enumerate(letters):
+            if timezone.now() - row.claimed_at > LEASE / 2:  # a slow server: keep the rest of the batch
+                held = {r.pk for r in _renew([r for r, _digest in letters[index:]])}
+                if row.pk not in held:
+                    continue  # taken back by another run meanwhile: it is that run's now
+            reason = _send(row, digest, self.mailer, self.links)
+            if not reason:
+                if not self.unmarked:
+                    self.unmarked_since = time.monotonic()
+                self.unmarked.append((row, digest.reminder_ids))
+                delivery.sent += 1
+                self.failures_in_a_row = 0
+                if time.monotonic() - self.unmarked_since >= MARK_AFTER:
+                    self.mark()
+                continue
+            if _mark_failed(row, reason) == Status.FAILED:
+                delivery.failed += 1
+            else:
+                delivery.retrying += 1
+            self.failures_in_a_row += 1
+            if self.failures_in_a_row >= STOP_AFTER_FAILURES:
+                logger.error("Reminder digests: %s letters in a row not sent, the mail server seems down; "
+                             "the rest wait for the next run", self.failures_in_a_row)
+                delivery.stopped = True
+                _release([r for r, _digest in letters[index + 1:]])
+                break
+        self.mark()
 
 
 def send_pending_digests() -> Delivery:
-    """Deliver the outbox's due pending digests one by one, each marked sent only after the mail server
-    accepted it. Safe to run concurrently: each row is claimed by one run."""
-    delivery = Delivery()
+    """Deliver the outbox's due pending digests, ``SEND_BATCH`` at a time: each batch claimed at once, its
+    letters sent one by one, each marked sent only after the mail server accepted it (in bulk, within
+    ``MARK_AFTER`` of the first unmarked one and at the end of the batch). Safe to run concurrently: each
+    row is claimed by one run."""
+    run = _Run()
     started = timezone.now()
-    delivery.released = release_expired(started)
-    mailer = _Mailer()
-    failures_in_a_row = 0
+    run.delivery.released = release_expired(started)
     last = 0
     try:
         with translation.override(settings.LANGUAGE_CODE):
-            while not delivery.stopped:
-                # Read with their users (whose opt-out is checked again) and claimed one by one.
+            while not run.delivery.stopped:
+                # Read with their users, whose opt-out is checked again.
                 due = list(ReminderDigest.objects.filter(status=Status.PENDING, next_attempt_at__lte=started,
                                                          pk__gt=last)
                            .select_related("user").order_by("pk")[:SEND_BATCH])
-                to_tell = _still_to_tell(due, timezone.localdate(started))
-                for row in due:
-                    last = row.pk
-                    if not _claim(row):
-                        delivery.busy += 1
-                        continue
-                    if _deliver(row, to_tell, mailer, delivery):
-                        failures_in_a_row = 0
-                        continue
-                    failures_in_a_row += 1
-                    if failures_in_a_row >= STOP_AFTER_FAILURES:
-                        logger.error("Reminder digests: %s letters in a row not sent, the mail server seems "
-                                     "down; the rest wait for the next run", failures_in_a_row)
-                        delivery.stopped = True
-                        break
+                if not due:
+                    break
+                last = due[-1].pk
+                try:
+                    run.batch(due, timezone.localdate(started))
+                except Exception:
+                    # A letter that could not be built, a lost database: what the server accepted is
+                    # marked if the database lets us, so that it does not go out again.
+                    with contextlib.suppress(Exception):
+                        run.mark()
+                    raise
                 if len(due) < SEND_BATCH:
                     break
     finally:
-        mailer.close()
-    return delivery
+        run.mailer.close()
+    return run.delivery

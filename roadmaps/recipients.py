@@ -46,3 +46,19 @@ def reaches(grants: list[Grant], org_id, org_municipality_id, org_region_id, mun
         return any(grant.reaches(organisation) for grant in grants)
     municipality = SimpleNamespace(pk=municipality_id, region_id=municipality_region_id)
     return any(grant.reaches_municipality(municipality) for grant in grants)
+
+
+class Reach:
+    """``reaches`` for many rows of few roadmaps: remembered per user and owner (a scan asks it once per
+    reminder, of the same few roadmaps over and over)."""
+
+    def __init__(self, grants: dict[int, list[Grant]]):
+        self.grants = grants
+        self.known: dict[tuple, bool] = {}
+
+    def __call__(self, user_id: int, owner) -> bool:
+        key = (user_id, *owner)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = reaches(self.grants[user_id], *owner)
+        return found

@@ -45,13 +45,15 @@ all of it again when it sends, with the opt-out and the address.
 
 After the run, reminders, digests and scan records older than a year (``KEEP_FOR``) are removed.
 
-Users are processed in chunks of ``CHUNK_SIZE`` by keyset pagination: a fixed number of queries per
-chunk and scanned day whatever the number of occurrences, and memory bounded by one chunk.
+Users are processed in chunks of ``CHUNK_SIZE`` (their ids read by one query per scanned day): a fixed
+number of queries per chunk and scanned day whatever the number of items and occurrences, and memory
+bounded by one chunk.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from dataclasses import asdict, dataclass, field
 
@@ -59,21 +61,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, router, transaction
 from django.db.models import Max, Q
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from registry import notifications
-from registry.bulk_insert import insert_ignoring_conflicts
+from registry.bulk_insert import insert_rows_ignoring_conflicts
 from registry.models import AcademicYear, Notification
 from registry.scoping import Grant
-from roadmaps.digests import Digest, DigestLine
+from roadmaps.digests import Digest, DigestLine, RoadmapUrls
 from roadmaps.models import Occurrence, Period, Reminder, ReminderDigest, ReminderRun
 from roadmaps.outbox import send_pending_digests
-from roadmaps.recipients import CLOSED_STATUSES, OPEN_STATUSES, OWNER_FIELDS, grants_on, reaches
+from roadmaps.recipients import CLOSED_STATUSES, OPEN_STATUSES, OWNER_FIELDS, Reach, grants_on
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 200
+CHUNK_SIZE = 1000
 WEEK = datetime.timedelta(days=7)
 DAY = datetime.timedelta(days=1)
 # How long reminders, digests and scan records are kept: the scan itself looks back a week; a year keeps
@@ -122,20 +123,16 @@ def _kind(due_on: datetime.date, today: datetime.date) -> str | None:
 
 
 def _user_chunks(today: datetime.date, size: int):
-    """Ids of active users responsible for something to remind of, ``size`` at a time (keyset paging)."""
+    """Ids of active users responsible for something to remind of, ``size`` at a time: all of them read
+    by one query (integers: a few hundred kilobytes for a whole region), then cut into chunks."""
     User = get_user_model()
     # One filter() call: the item and occurrence conditions hold for the same joined rows.
-    responsible = User.objects.filter(
+    responsible = list(User.objects.filter(
         _due(today, "roadmap_items__occurrences__"), is_active=True, roadmap_items__is_removed=False,
         roadmap_items__occurrences__status__in=OPEN_STATUSES,
-    )
-    last = 0
-    while True:
-        chunk = list(responsible.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True).distinct()[:size])
-        if not chunk:
-            return
-        yield chunk
-        last = chunk[-1]
+    ).order_by("pk").values_list("pk", flat=True).distinct())
+    for start in range(0, len(responsible), size):
+        yield responsible[start:start + size]
 
 
 def _current_plans(today: datetime.date) -> Q:
@@ -164,36 +161,31 @@ def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[in
                                 day__gte=today - datetime.timedelta(days=6), day__lt=today)
         .order_by().values_list("occurrence_id", "user_id")
     )
-    reminders, notices, urls = [], [], {}
+    reminders, notices, urls = [], [], RoadmapUrls()
+    reach = Reach(grants)
+    notice_text = translation.gettext("Прошёл срок мероприятия дорожной карты %(number)s «%(title)s» (%(date)s), "
+                                      "за которое вы отвечаете.")
     for occurrence_id, due_on, user_id, number, title, roadmap_id, *owner in rows.iterator(chunk_size=2000):
-        if not reaches(grants[user_id], *owner):
+        if not reach(user_id, owner):
             continue  # no longer in a role that reaches this roadmap
         kind = _kind(due_on, today)
         if kind == Reminder.Kind.OVERDUE:
-            if roadmap_id not in urls:
-                urls[roadmap_id] = reverse("roadmaps:roadmap_detail", args=[roadmap_id]) + "?status=overdue"
-            notices.append(_overdue_notice(occurrence_id, due_on, user_id, number, title, urls[roadmap_id]))
+            notices.append(notifications.Notice(
+                user_id=user_id, kind=Notification.Kind.ROADMAP_OVERDUE, url=urls(roadmap_id) + "?status=overdue",
+                text=notice_text % {"number": number, "title": " ".join(title.split())[:300],
+                                    "date": due_on.strftime("%d.%m.%Y")},
+                key=f"roadmap-overdue:{occurrence_id}:{due_on.isoformat()}", email=False))
         if kind is None or (kind == Reminder.Kind.OVERDUE and (occurrence_id, user_id) in reminded_lately):
             continue
-        reminders.append(Reminder(occurrence_id=occurrence_id, user_id=user_id, kind=kind, day=today))
+        reminders.append((occurrence_id, user_id, kind, today))
     # Always the same order of the unique key: two workers inserting the same rows at once then wait
     # for each other row by row instead of deadlocking (PostgreSQL) on rows taken in opposite orders.
-    reminders.sort(key=lambda r: (r.occurrence_id, r.user_id, r.kind))
-    insert_ignoring_conflicts(Reminder, reminders)
+    reminders.sort()
+    insert_rows_ignoring_conflicts(Reminder, ("occurrence_id", "user_id", "kind", "day"), reminders)
+    # The overdue item in the portal's notices (the bell), once per occurrence and deadline: a deadline
+    # moved makes a new one. No letter of its own: the day's digest already lists it.
     notifications.record(notices)
     return len(reminders)
-
-
-def _overdue_notice(occurrence_id, due_on, user_id, number, title, url) -> notifications.Notice:
-    """The overdue item in the portal's notices (the bell), once per occurrence and deadline: a deadline
-    moved makes a new one. No letter of its own: the day's digest already lists it."""
-    text = translation.gettext("Прошёл срок мероприятия дорожной карты %(number)s «%(title)s» (%(date)s), "
-                               "за которое вы отвечаете.") % {
-        "number": number, "title": " ".join(title.split())[:300], "date": due_on.strftime("%d.%m.%Y")}
-    return notifications.Notice(
-        user_id=user_id, kind=Notification.Kind.ROADMAP_OVERDUE, text=text,
-        url=url,
-        key=f"roadmap-overdue:{occurrence_id}:{due_on.isoformat()}", email=False)
 
 
 def _greeting_name(user) -> str:
@@ -210,8 +202,8 @@ def _digests(user_ids, day: datetime.date, grants: dict[int, list[Grant]]) -> li
                for user in people}
     if not digests:
         return []
-    roadmap_urls = {}
-    site = settings.SITE_URL.rstrip("/")
+    roadmap_url = RoadmapUrls(settings.SITE_URL.rstrip("/"))
+    reach = Reach(grants)
     # Filtered on the reminder's own columns only, so that the database starts from the users' reminders
     # of the day; whether the occurrence is still open is checked here (SQLite would otherwise start
     # from every open occurrence).
@@ -228,13 +220,11 @@ def _digests(user_ids, day: datetime.date, grants: dict[int, list[Grant]]) -> li
          organisation, municipality, *owner) in rows:
         if status not in OPEN_STATUSES or removed:
             continue  # done or removed since the reminder was recorded
-        if not reaches(grants[user_id], *owner):
+        if not reach(user_id, owner):
             continue  # the role ended since the reminder was recorded
-        if roadmap_id not in roadmap_urls:
-            roadmap_urls[roadmap_id] = site + reverse("roadmaps:roadmap_detail", args=[roadmap_id])
         digests[user_id].lines.append(DigestLine(
             kind=kind, due_on=due_on, number=number, title=" ".join(title.split()),
-            owner=organisation or municipality or "", roadmap_title=roadmap_title, url=roadmap_urls[roadmap_id],
+            owner=organisation or municipality or "", roadmap_title=roadmap_title, url=roadmap_url(roadmap_id),
             reminder=reminder_id,
         ))
         digests[user_id].reminder_ids.append(reminder_id)
@@ -253,7 +243,8 @@ def _queue_digests(digests: list[Digest], day: datetime.date) -> set[int]:
     ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, SQLite ≥ 3.35) is one atomic statement:
     of two workers inserting the same row, exactly one gets it back; the other waits for the first
     to commit (PostgreSQL) or for the write lock (SQLite) and then inserts nothing. One statement per
-    ``QUEUE_BATCH`` users, in the order of their ids (two workers then never deadlock on each other).
+    ``QUEUE_BATCH`` users (on PostgreSQL one for all, from arrays), in the order of their ids (two workers
+    then never deadlock on each other).
     """
     if not digests:
         return set()
@@ -264,14 +255,29 @@ def _queue_digests(digests: list[Digest], day: datetime.date) -> set[int]:
     columns = ", ".join(qn(f.column) for f in fields)
     user_column = qn(fields[0].column)
     now = timezone.now()
-    rows = [
-        [f.get_db_prep_save(value, connection) for f, value in
-         zip(fields, (digest.user_id, day, Status.PENDING, digest.content(), now, now, 0, ""), strict=True)]
-        for digest in sorted(digests, key=lambda d: d.user_id)
-    ]
-    row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    digests = sorted(digests, key=lambda d: d.user_id)
     created = set()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement for the chunk: the users as an array and the contents as ONE JSON array,
+            # side by side (ROWS FROM), the rest the same for every row; no thousands of parameters for
+            # the driver to quote (nor a text array, whose every quotation mark it would escape).
+            constants = [fields[i].get_db_prep_save(value, connection)
+                         for i, value in ((1, day), (2, Status.PENDING), (4, now), (5, now), (6, 0), (7, ""))]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT batch.user_id, %s::date, %s, batch.content, %s, %s, %s, %s "
+                f"FROM ROWS FROM (unnest(%s::bigint[]), jsonb_array_elements(%s::jsonb)) AS batch(user_id, content) "
+                f"ON CONFLICT DO NOTHING RETURNING {user_column}",
+                [*constants, [d.user_id for d in digests],
+                 json.dumps([d.content() for d in digests], ensure_ascii=False)],
+            )
+            return {row[0] for row in cursor.fetchall()}
+        rows = [
+            [f.get_db_prep_save(value, connection) for f, value in
+             zip(fields, (digest.user_id, day, Status.PENDING, digest.content(), now, now, 0, ""), strict=True)]
+            for digest in digests
+        ]
+        row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
         for start in range(0, len(rows), QUEUE_BATCH):
             batch = rows[start:start + QUEUE_BATCH]
             cursor.execute(

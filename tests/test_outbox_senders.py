@@ -95,11 +95,11 @@ def test_a_row_taken_by_another_worker_between_read_and_claim_is_not_sent_again(
     real_claim = outbox._claim
     other = []
 
-    def claim_after_the_other_worker(row):
-        if not other:  # the other worker runs between this one's read of the rows and its first claim
+    def claim_after_the_other_worker(rows):
+        if not other:  # the other worker runs between this one's read of the rows and its claim
             other.append(None)
             other[0] = send_pending_digests()
-        return real_claim(row)
+        return real_claim(rows)
 
     with mock.patch.object(outbox, "_claim", claim_after_the_other_worker):
         mine = send_pending_digests()
