@@ -2,41 +2,49 @@
 (``roadmaps.reminders``), each at least once, each marked sent only after the mail server accepted it.
 
 ``send_pending_digests`` runs right after the scan and by Celery beat every five minutes
-(``roadmaps.tasks``). It delivers the due pending rows one at a time:
+(``roadmaps.tasks``). It reads the due pending rows ``SEND_BATCH`` at a time and, for each batch:
 
-1. claim: a conditional ``UPDATE`` sets status pending → sending, ``claimed_at`` = now and one more
-   attempt, where the row is still pending, due and as this worker read it (same attempts). Of two
-   workers only one changes the row (PostgreSQL re-reads the condition after waiting for the other's
-   commit, SQLite serialises writers); the other skips it (``busy``);
-2. check the recipient again, as the scan did (``roadmaps.recipients``): the user is active, still wants
-   e-mail and has an address, and each line's reminder is still open and reached by a role in force
-   today; the lines that no longer concern the user are left out, and a letter left with none is
-   cancelled. A letter can wait hours for a mail server, or a day caught up after an outage;
-3. send it through the e-mail backend with the row's ``Message-ID``, ``<digest-{pk}-{day}@{SITE_URL's
-   host}>``, the same (with the same content, less any line dropped by step 2) on every attempt;
-   ``EMAIL_TIMEOUT`` bounds every wait on the SMTP server;
-4. only after the server accepted it, mark it sent (``sent_at``), still on the condition that this
-   worker's claim holds; then the sent reminders' ``emailed_at`` (shown in the portal; a worker dying
+1. checks the recipients again, as the scan did (``roadmaps.recipients``; two queries for the batch):
+   the user is active, still wants e-mail and has an address, and each line's reminder is still open
+   and reached by a role in force today; the lines that no longer concern the user are left out, and a
+   letter left with none is cancelled. A letter can wait hours for a mail server, or a day caught up
+   after an outage;
+2. claims the batch: ONE ``UPDATE … RETURNING`` sets pending → sending, ``claimed_at`` = now and one more
+   attempt on the rows still pending and due. Of two workers only one gets each row (PostgreSQL locks
+   them in id order and skips those another worker holds, ``FOR UPDATE SKIP LOCKED``; SQLite serialises
+   writers); the rows the other got are skipped (``busy``);
+3. sends the letters one by one through the e-mail backend, each with its row's ``Message-ID``,
+   ``<digest-{pk}-{day}@{SITE_URL's host}>``, the same (with the same content, less any line dropped by
+   step 1) on every attempt; ``EMAIL_TIMEOUT`` bounds every wait on the SMTP server. Before each letter,
+   once the claim is half a ``LEASE`` old (a slow server), the letters accepted so far are marked and the
+   claim of the rest renewed; a row another run took back meanwhile is not sent by this one;
+4. marks the letters the server accepted as sent (``sent_at``), together, on the condition that this
+   worker's claim holds: at the end of the batch, and as soon as the first unmarked one is
+   ``MARK_AFTER`` old; then the sent reminders' ``emailed_at`` (shown in the portal; a worker dying
    between the two loses only that mark).
 
 A letter the server refused, or a timeout, puts the row back to pending with ``last_error`` and a later
 ``next_attempt_at`` (``RETRY_AFTER``: 1, 5, 15, 60 minutes, then 3, 6 and 12 hours); after
 ``MAX_ATTEMPTS`` attempts it is marked failed with the reason (admin, error log), where the admin can
-queue it again. After ``STOP_AFTER_FAILURES`` failures in a row the run stops: the server seems down, and
-the remaining rows wait untouched for the next run. A row left in sending longer than ``LEASE`` belongs
-to a worker that died: the next run puts it back to pending (failed once its attempts are used up) and
-sends it again.
+queue it again. After ``STOP_AFTER_FAILURES`` failures in a row the run stops: the server seems down; the
+batch's rows not tried yet are given back (pending, the attempt not counted) and wait, with the rest,
+for the next run. A row left in sending longer than ``LEASE`` belongs to a worker that died: the next run
+puts it back to pending (failed once its attempts are used up) and sends it again; so does a batch
+claimed by a worker killed before it tried them (delayed by the lease, not lost).
 
 **The duplicate window.** Delivery is at least once (until the attempts are used up, when the row is
 failed and says why), and there is exactly one way to send a letter twice: the worker dies (or loses the
 database) after the SMTP server accepted the letter and before the row is marked sent. When the lease has
 expired the letter goes out again — the same content under the same ``Message-ID``, so a mail system that
-deduplicates on it shows one. A worker still alive but slower than the lease is the same case (its late
-mark is refused and logged); each wait on the server is bounded by ``EMAIL_TIMEOUT``, so a send lasts
-far less than the lease.
+deduplicates on it shows one. Marks are written in bulk, so the window holds the letters accepted since
+the last mark: at most ``MARK_AFTER`` of sending (or the batch), not one letter. An exception that is not
+a kill (the database lost for a moment) marks what was accepted before it is raised. A worker still
+alive but slower than the lease is the same case (its late mark is refused and logged); each wait on the
+server is bounded by ``EMAIL_TIMEOUT`` and the claim is renewed, so only one send hanging for half a
+lease could get there.
 
-The sending step costs a fixed number of queries per letter, and two per ``SEND_BATCH`` rows for the
-recipient check.
+The sending step costs a fixed number of queries per batch of ``SEND_BATCH`` letters (read, recipient
+check, claim, marks), whatever the number of letters in it, of their lines and of organisations.
 """
 
 from __future__ import annotations
@@ -315,7 +323,10 @@ class _Run:
             _update_held(rows, {"status": Status.CANCELLED, "last_error": reason})
             delivery.cancelled += len(rows)
         for index, (row, digest) in enumerate(letters):
-            if timezone.now() - row.claimed_at > LEASE / 2:  # a slow server: keep the rest of the batch
+            if timezone.now() - row.claimed_at > LEASE / 2:
+                # A slow server: what it accepted is marked, the rest of the batch kept, long before
+                # the lease runs out and another run could take the rows back.
+                self.mark()
                 held = {r.pk for r in _renew([r for r, _digest in letters[index:]])}
                 if row.pk not in held:
                     continue  # taken back by another run meanwhile: it is that run's now

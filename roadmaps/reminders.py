@@ -74,7 +74,7 @@ from roadmaps.recipients import CLOSED_STATUSES, OPEN_STATUSES, OWNER_FIELDS, Re
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 1000
+CHUNK_SIZE = 500
 WEEK = datetime.timedelta(days=7)
 DAY = datetime.timedelta(days=1)
 # How long reminders, digests and scan records are kept: the scan itself looks back a week; a year keeps

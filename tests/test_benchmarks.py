@@ -38,6 +38,15 @@ def test_bench_export_prints_the_ratio_to_raw_openpyxl(district):
     assert "голый openpyxl" in output and "запросов 3;" in output
 
 
+def test_bench_reminders_ends_with_its_verdict_against_the_goal(db):
+    output = run("bench_reminders", "--organisations", "3", "--items", "5")
+    verdict = output.splitlines()[-1]
+    assert verdict.startswith("bench_reminders (") and "3 организаций × 5 мероприятий" in verdict, output
+    assert "(цель ≤ 5 с;" in verdict and "запросов " in verdict and "процессор: Python" in verdict
+    assert verdict.endswith(("— OK", "— цель не достигнута")) and "повторно 0" in verdict
+    assert sum(line.startswith("bench_") for line in output.splitlines()) == 1  # what scripts/bench-all greps
+
+
 @pytest.mark.django_db(transaction=True)
 def test_bench_saturation_runs_locust_against_gunicorn_with_no_error(district):
     if connection.vendor == "sqlite":
