@@ -16,6 +16,7 @@ not read back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from django.db import connections, router
@@ -72,11 +73,18 @@ def _insert(connection, model: type[Model], fields: list, rows: list, constant_f
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and not any(isinstance(f, JSONField) for f in fields + constant_fields):
             # The rows go in the arrays' order: a function scan returns them so.
-            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-            scalars = "".join(f", %s::{f.db_type(connection)}" for f in constant_fields)
+            arrays = ", ".join(f"%s::{_unsized(f, connection)}[]" for f in fields)
+            scalars = "".join(f", %s::{_unsized(f, connection)}" for f in constant_fields)
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT batch.*{scalars} FROM unnest({arrays}) AS batch "
                            "ON CONFLICT DO NOTHING", [*constants, *(list(column) for column in zip(*rows, strict=True))])
         else:
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (len(fields) + len(constants)))}) "
                 "ON CONFLICT DO NOTHING", [[*row, *constants] for row in rows])
+
+
+def _unsized(field, connection) -> str:
+    """The column's type without its size (``varchar(200)`` → ``varchar``): an explicit cast to the sized
+    type would cut a longer value silently, the assignment to the column refuses it, as an INSERT of
+    values does."""
+    return re.sub(r"\(.*\)", "", field.db_type(connection))
