@@ -64,7 +64,7 @@ from django.utils import timezone, translation
 
 from roadmaps.digests import Digest, Links, digest_message
 from roadmaps.models import Reminder, ReminderDigest
-from roadmaps.recipients import OPEN_STATUSES, OWNER_FIELDS, grants_on, reaches
+from roadmaps.recipients import OPEN_STATUSES, OWNER_FIELDS, Reach, grants_on
 
 logger = logging.getLogger(__name__)
 
@@ -156,8 +156,9 @@ def _still_to_tell(rows: list[ReminderDigest], today: datetime.date) -> set[int]
         .order_by().values_list("pk", "user_id", "occurrence__status", "occurrence__item__is_removed",
                                 *(f"occurrence__item__{f}" for f in OWNER_FIELDS))
     )
+    reach = Reach(grants)
     return {pk for pk, user_id, status, removed, *owner in reminders
-            if status in OPEN_STATUSES and not removed and reaches(grants[user_id], *owner)}
+            if status in OPEN_STATUSES and not removed and reach(user_id, owner)}
 
 
 def _claim(rows: list[ReminderDigest]) -> list[ReminderDigest]:
