@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem, Support
 from registry import audit
 from registry.models import ConsentPurpose, ProcessingStop
-from registry.signals import announce_change, personal_data_destroyed, processing_resumed, processing_stopped
+from registry.signals import (
+    announce_change,
+    personal_data_destroyed,
+    processing_involved,
+    processing_resumed,
+    processing_stopped,
+)
 
 
 def refresh_pairs(pair_ids, *, on: datetime.date, reason: str = "") -> list[str]:
@@ -120,6 +126,20 @@ def on_processing_stopped(sender, *, participant, purpose, mode, reason, on, **k
     if purpose != ConsentPurpose.MENTORING:
         return []
     return _stop(participant, mode=mode, reason=reason, on=on)
+
+
+@receiver(processing_involved, dispatch_uid="mentoring.processing.involved")
+def on_processing_involved(sender, *, participant_ids, purpose, **kwargs) -> set[int]:
+    """Who of ``participant_ids`` ``_stop`` would touch: open places in holding pairs, or proposals."""
+    if purpose != ConsentPurpose.MENTORING:
+        return set()
+    ids = list(participant_ids)
+    mentees = Membership.objects.filter(mentee__participant_id__in=ids).filter(
+        Q(left_on__isnull=True, pair__status__in=Pair.HOLDING_STATUSES) | Q(pair__status=Pair.Status.PROPOSED))
+    mentors = MentorLink.objects.filter(mentor__participant_id__in=ids).filter(
+        Q(ended_on__isnull=True, pair__status__in=Pair.HOLDING_STATUSES) | Q(pair__status=Pair.Status.PROPOSED))
+    return (set(mentees.values_list("mentee__participant_id", flat=True))
+            | set(mentors.values_list("mentor__participant_id", flat=True)))
 
 
 @receiver(processing_resumed, dispatch_uid="mentoring.processing.resume")

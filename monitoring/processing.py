@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from mentoring.models import Membership, MentorLink
 from monitoring.models import Answer, BestPractice, BestPracticeFile, ExportJob, Response
 from registry import audit, exporters
 from registry.models import ConsentPurpose
-from registry.signals import personal_data_destroyed, processing_stopped
+from registry.signals import personal_data_destroyed, processing_involved, processing_stopped
 
 
 def pairs_of(participant):
@@ -22,14 +23,32 @@ def pairs_of(participant):
             | Q(pair__memberships__mentee__participant=participant))
 
 
+def open_links(now):
+    """Personal questionnaire links not yet answered that still work at ``now``."""
+    return (Response.objects.filter(token__isnull=False, submitted_at__isnull=True)
+            .filter(Q(token_expires_at__isnull=True) | Q(token_expires_at__gt=now)))
+
+
+@receiver(processing_involved, dispatch_uid="monitoring.processing.involved")
+def on_processing_involved(sender, *, participant_ids, purpose, **kwargs) -> set[int]:
+    """Who of ``participant_ids`` ``on_processing_stopped`` would act on: open links, published cases."""
+    ids = list(participant_ids)
+    if purpose == ConsentPurpose.MENTORING:
+        return set(open_links(timezone.now()).filter(participant_id__in=ids).values_list("participant_id", flat=True))
+    if purpose == ConsentPurpose.PUBLICATION:
+        mentors = MentorLink.objects.filter(mentor__participant_id__in=ids, pair__cases__published=True)
+        mentees = Membership.objects.filter(mentee__participant_id__in=ids, pair__cases__published=True)
+        return (set(mentors.values_list("mentor__participant_id", flat=True))
+                | set(mentees.values_list("mentee__participant_id", flat=True)))
+    return set()
+
+
 @receiver(processing_stopped, dispatch_uid="monitoring.processing.stop")
 def on_processing_stopped(sender, *, participant, purpose, **kwargs):
     now = timezone.now()
     effects = []
     if purpose == ConsentPurpose.MENTORING:
-        closed = (Response.objects.filter(participant=participant, token__isnull=False, submitted_at__isnull=True)
-                  .filter(Q(token_expires_at__isnull=True) | Q(token_expires_at__gt=now))
-                  .update(token_expires_at=now))
+        closed = open_links(now).filter(participant=participant).update(token_expires_at=now)
         if closed:
             effects.append(ngettext("Закрыта %(n)s ссылка на анкету.", "Закрыто %(n)s ссылок на анкеты.", closed)
                            % {"n": closed})

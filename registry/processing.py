@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Consent, ConsentPurpose, Participant, ProcessingStop
-from registry.signals import processing_resumed, processing_stopped
+from registry.signals import processing_involved, processing_resumed, processing_stopped
 
 Cause = ProcessingStop.Cause
 Mode = ProcessingStop.Mode
@@ -184,14 +184,58 @@ def lapsed_without_stop(*, purpose: str = ConsentPurpose.MENTORING, on: datetime
             .filter(Q(is_archived=True) | ~Q(pk__in=valid)).exclude(pk__in=stopped))
 
 
+#: People reconciled together by the daily run (one ``IN`` list per query).
+LAPSED_CHUNK = 2000
+
+
 def reconcile_lapsed(*, on: datetime.date | None = None) -> int:
-    """The daily run: stop processing for consents that expired (or were revoked) since the last run."""
+    """The daily run: stop processing for consents that expired (or were revoked) since the last run.
+
+    The same outcome as ``reconcile`` for each person in turn, in a number of queries that does not grow
+    with the people who have nothing running: the apps say at once who of them is involved
+    (``processing_involved``), those are reconciled one by one, and the others' stops — with no effects,
+    as their receivers would have found nothing to stop — are inserted together."""
+    on = on or timezone.localdate()
     count = 0
     for purpose in (ConsentPurpose.MENTORING, ConsentPurpose.PUBLICATION):
-        for person in lapsed_without_stop(purpose=purpose, on=on).order_by("pk").iterator():
-            if reconcile(person, purpose=purpose, on=on) is not None:
-                count += 1
+        ids = list(lapsed_without_stop(purpose=purpose, on=on).order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), LAPSED_CHUNK):
+            count += _reconcile_chunk(ids[start:start + LAPSED_CHUNK], purpose=purpose, on=on)
     return count
+
+
+def _reconcile_chunk(ids: list[int], *, purpose: str, on: datetime.date) -> int:
+    involved: set[int] = set()
+    for _receiver, found in processing_involved.send(sender=Participant, participant_ids=ids, purpose=purpose,
+                                                     on=on):
+        involved |= set(found or ())
+    found_states = states(Participant.objects.filter(pk__in=ids), purpose=purpose, on=on)
+    count = 0
+    quiet: list[ProcessingStop] = []
+
+    def flush() -> int:
+        if not quiet:
+            return 0
+        try:
+            with transaction.atomic():
+                made = len(ProcessingStop.objects.bulk_create(quiet))
+        except IntegrityError:  # someone reconciled one of them meanwhile: one by one, with the locks
+            made = sum(reconcile(stop.participant, purpose=purpose, on=on) is not None for stop in quiet)
+        quiet.clear()
+        return made
+
+    for pk in ids:  # in the order of the people, as one by one
+        state = found_states.get(pk)
+        if state is None:  # gone since the list was read
+            continue
+        if state.allowed or pk in involved:
+            count += flush()
+            count += reconcile(state.participant, purpose=purpose, on=on) is not None
+        elif state.cause != Cause.MISSING:  # a person who never consented and has nothing running: no stop
+            quiet.append(ProcessingStop(
+                participant=state.participant, purpose=purpose, cause=state.cause, reason=state.reason,
+                mode=Mode.SUSPEND, consent=state.consent, stopped_on=on, effects=[]))
+    return count + flush()
 
 
 def reconcile_all_purposes(participant: Participant, *, mode: str = Mode.SUSPEND, by=None) -> list[ProcessingStop]:

@@ -24,6 +24,12 @@ def announce_change(sender, *organisation_ids) -> None:
 # returns a list of Russian sentences saying what it did; they are kept on the ``ProcessingStop``.
 processing_stopped = Signal()
 processing_resumed = Signal()
+# Asked before the daily run stops many people at once (``registry.processing.reconcile_lapsed``): sent
+# with ``participant_ids`` and ``purpose``, each receiver returns the set of those ids its app has anything
+# running with that a ``processing_stopped`` receiver would stop. Those go through ``reconcile`` one by one;
+# the rest get their stop recorded in bulk with no effects, so an app that answers ``processing_stopped``
+# must answer this too (tests/test_personal_data.py checks that they come in pairs).
+processing_involved = Signal()
 
 # A person's data destroyed (``registry.destruction``), sent with ``participant`` (already anonymised in
 # the registry) and ``label`` («Участник № 12»). Each receiver erases what its app holds about the person

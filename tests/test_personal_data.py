@@ -175,6 +175,54 @@ def test_an_expired_consent_is_caught_by_the_daily_run(paired, district):
     assert personal_data_daily()["stopped"] == 0  # a second run adds nothing
 
 
+def test_the_daily_run_stops_the_uninvolved_in_bulk_and_the_involved_one_by_one(paired, district):
+    """The same stops as ``reconcile`` one by one: the paired mentee's suspends the pair (effects kept),
+    the others' are recorded with no effects, in a number of queries independent of how many they are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pair, mentor, mentee, consent = paired
+    Consent.objects.filter(pk=consent.pk).update(valid_until=TODAY - datetime.timedelta(days=1))
+
+    def lapse(count):
+        people = []
+        for number in range(count):
+            person = factories.ParticipantFactory(organisation=district.school1, last_name=f"Ушедший{number}")
+            factories.consent_for(person, signed_on=TODAY - datetime.timedelta(days=90),
+                                  valid_until=TODAY - datetime.timedelta(days=2))
+            people.append(person)
+        return people
+
+    few = lapse(2)
+    with CaptureQueriesContext(connection) as small:
+        assert processing.reconcile_lapsed() == 3
+    pair.refresh_from_db()
+    assert pair.status == Pair.Status.SUSPENDED
+    stops = {s.participant_id: s for s in ProcessingStop.objects.all()}
+    assert stops[mentee.participant_id].effects and "истёк" in stops[mentee.participant_id].reason
+    for person in few:
+        stop = stops[person.pk]
+        assert (stop.cause, stop.mode, stop.effects, stop.stopped_on) == (
+            ProcessingStop.Cause.EXPIRED, ProcessingStop.Mode.SUSPEND, [], TODAY)
+        assert stop.reason == processing.states([person])[person.pk].reason
+    many = lapse(12)
+    with CaptureQueriesContext(connection) as large:
+        assert processing.reconcile_lapsed() == 12
+    assert ProcessingStop.objects.filter(participant__in=many).count() == 12
+    assert len(large.captured_queries) <= len(small.captured_queries)
+
+
+def test_every_app_that_stops_processing_says_whom_it_involves():
+    """The bulk path of the daily run skips the receivers for people no app claims (registry.signals)."""
+    from registry.signals import processing_involved, processing_stopped
+
+    def modules(signal):
+        return {receiver.__module__ for receiver in signal._live_receivers(Participant)[0]}
+
+    assert modules(processing_stopped) == modules(processing_involved) == {"mentoring.processing",
+                                                                             "monitoring.processing"}
+
+
 def test_revoking_the_publication_consent_withdraws_published_cases(paired, district):
     pair, mentor, mentee, consent = paired
     publication = factories.consent_for(mentee.participant, purpose=ConsentPurpose.PUBLICATION)
