@@ -257,9 +257,15 @@ def build_support(ctx: DemoContext) -> None:
 @demo_step(order=110)
 def build_orders(ctx: DemoContext) -> None:
     """The orders register of the named organisations: the founding order and the pairs order signed,
-    a plans order left as a draft for the director. A signed order's PDF takes a moment to print, so
-    only the two demo curators' schools have signed ones; the others' wait as drafts."""
-    from mentoring.orders import prepare_order, sign_order
+    a plans order left as a draft for the director; only the two demo curators' schools have signed ones,
+    the others' wait as drafts. No PDF is stored at signing (seconds each): a signed order prints its frozen
+    content when it is opened, the same text."""
+    from functools import partial
+
+    from mentoring.orders import prepare_order
+    from mentoring.orders import sign_order as sign_storing
+
+    sign_order = partial(sign_storing, store_pdf=False)
     from registry.models import RoleAssignment
     from registry.scoping import Role
 

@@ -163,7 +163,7 @@ def order_pdf_bytes(order: Order) -> bytes:
                     return stored.read()
             except FileNotFoundError:
                 pass
-        # The stored file is lost: the frozen content prints the same text again.
+        # No file stored (lost, or signed by the demo loader): the frozen content prints the same text again.
         return render_order_pdf(order.content, draft=False, signed_by=_signer_name(order),
                                 signed_at=order.signed_at)
     return render_order_pdf(build_content(order), draft=True)
@@ -260,12 +260,13 @@ def update_order(order: Order, *, number: str, issued_on: datetime.date, program
     return order
 
 
-def sign_order(order: Order, *, by) -> Order:
+def sign_order(order: Order, *, by, store_pdf: bool = True) -> Order:
     """The director signs: the content is frozen, the PDF stored, pairs of a pairs order start work.
 
     The conditional update lets exactly one of two simultaneous submits sign; the other gets
     «уже подписан». The PDF is rendered before the row is claimed (it takes a moment) and the
-    file is removed again if the claim fails.
+    file is removed again if the claim fails. ``store_pdf=False`` (the demo loader's orders, seconds
+    each) stores no file: ``order_pdf_bytes`` prints the frozen content when it is asked for, the same text.
     """
     if order.is_signed:
         raise OrderError(_("Приказ уже подписан."))
@@ -274,7 +275,7 @@ def sign_order(order: Order, *, by) -> Order:
     content = build_content(order)
     signed_at = timezone.now()
     signer = by.display_name if by is not None else ""
-    pdf = render_order_pdf(content, draft=False, signed_by=signer, signed_at=signed_at)
+    pdf = render_order_pdf(content, draft=False, signed_by=signer, signed_at=signed_at) if store_pdf else None
     stored_name = ""
     try:
         with transaction.atomic():
@@ -283,9 +284,10 @@ def sign_order(order: Order, *, by) -> Order:
             )
             if claimed != 1:
                 raise OrderError(_("Приказ уже подписан."))
-            order.pdf.save(order_filename_ascii(order), ContentFile(pdf), save=False)
-            stored_name = order.pdf.name
-            Order.objects.filter(pk=order.pk).update(pdf=stored_name)
+            if pdf is not None:
+                order.pdf.save(order_filename_ascii(order), ContentFile(pdf), save=False)
+                stored_name = order.pdf.name
+                Order.objects.filter(pk=order.pk).update(pdf=stored_name)
             if order.kind == Order.Kind.PAIRS:
                 # Fixed by the order: the forming pairs now work.
                 started = list(Pair.objects.filter(pk__in=content["pair_ids"], status=Pair.Status.FORMING))
