@@ -32,11 +32,13 @@ def occurrence_windows(roadmap: Roadmap, item: RoadmapItem, by_number, occurrenc
 
 
 def materialize(roadmap: Roadmap, items: list[RoadmapItem]) -> None:
-    """Create the occurrences of new items; relative deadlines after the items they follow."""
+    """Create the occurrences of new items; relative deadlines after the items they follow. An item is
+    dated from the occurrences of the one it follows, saved or not: they are inserted together at the end."""
     by_number = {item.number: item for item in roadmap.items.filter(is_removed=False)}
     occurrences: dict[int, list[Occurrence]] = {}
     for occurrence in Occurrence.objects.filter(item__roadmap=roadmap).order_by("sequence"):
         occurrences.setdefault(occurrence.item_id, []).append(occurrence)
+    new: list[Occurrence] = []
     pending = sorted(items, key=lambda item: item.deadline_spec.is_relative)
     for _round in range(len(pending) + 1):
         waiting = []
@@ -46,14 +48,14 @@ def materialize(roadmap: Roadmap, items: list[RoadmapItem]) -> None:
             if target is not None and target.pk not in occurrences and target in pending:
                 waiting.append(item)  # its anchor is not dated yet
                 continue
-            made = Occurrence.objects.bulk_create(
-                Occurrence(item=item, sequence=index, starts_on=window.starts_on, due_on=window.due_on)
-                for index, window in enumerate(occurrence_windows(roadmap, item, by_number, occurrences), start=1)
-            )
+            made = [Occurrence(item=item, sequence=index, starts_on=window.starts_on, due_on=window.due_on)
+                    for index, window in enumerate(occurrence_windows(roadmap, item, by_number, occurrences), start=1)]
             occurrences[item.pk] = made
+            new += made
         if not waiting or len(waiting) == len(pending):
             break
         pending = waiting
+    Occurrence.objects.bulk_create(new)
 
 
 def record(roadmap, kind, description, *, by=None, item=None, occurrence=None, old="", new="", reason="",

@@ -27,13 +27,18 @@ ROLE_STAFF = {
 }
 
 
-def staff_for_roles(roadmap: Roadmap, roles) -> list:
-    """The users of the roadmap's organisation (or municipality) who hold the paper's roles."""
+def staff_of(roadmap: Roadmap) -> list:
+    """The active role assignments (with their users) of the roadmap's organisation or municipality."""
     from registry.models import RoleAssignment
 
     where = {"organisation": roadmap.organisation} if roadmap.organisation_id else {"municipality": roadmap.municipality}
-    assignments = list(RoleAssignment.objects.filter(is_active=True, user__is_active=True, **where)
-                       .select_related("user"))
+    return list(RoleAssignment.objects.filter(is_active=True, user__is_active=True, **where).select_related("user"))
+
+
+def staff_for_roles(roadmap: Roadmap, roles, *, assignments: list | None = None) -> list:
+    """The users of the roadmap's organisation (or municipality) who hold the paper's roles
+    (``assignments``: ``staff_of(roadmap)``, when already read for several items)."""
+    assignments = staff_of(roadmap) if assignments is None else assignments
     users = {}
     for code in roles:
         role, words = ROLE_STAFF.get(code, (None, ()))

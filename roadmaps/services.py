@@ -25,7 +25,7 @@ from roadmaps.item_changes import (
     redate_followers,
 )
 from roadmaps.models import EvidenceFile, Occurrence, Roadmap, RoadmapChange, RoadmapItem, RoadmapTemplate
-from roadmaps.selectors import staff_for_roles
+from roadmaps.selectors import staff_for_roles, staff_of
 from roadmaps.template_copies import TEMPLATES_DIR, item_copy, sync_templates  # noqa: F401
 
 __all__ = [
@@ -40,9 +40,11 @@ __all__ = [
 def _assign_responsible(roadmap: Roadmap) -> int:
     """Pre-fill each item's responsible users from its roles; the curator edits them afterwards."""
     through = RoadmapItem.responsible_users.through
+    staff = staff_of(roadmap)  # once for all items
     links = []
     for item in roadmap.items.filter(is_removed=False):
-        links.extend(through(roadmapitem_id=item.pk, user_id=user.pk) for user in staff_for_roles(roadmap, item.roles))
+        links.extend(through(roadmapitem_id=item.pk, user_id=user.pk)
+                     for user in staff_for_roles(roadmap, item.roles, assignments=staff))
     through.objects.bulk_create(links, ignore_conflicts=True)
     return len(links)
 
