@@ -16,7 +16,6 @@ from mentoring.models import (
     Meeting,
     Membership,
     MentoringForm,
-    MentorLink,
     Order,
     Pair,
     PlanItem,
@@ -25,6 +24,7 @@ from mentoring.models import (
     Support,
 )
 from registry.demo import DemoContext, demo_step
+from registry.signals import announce_change
 from registry.models import Consent, MentorProfile, Organisation
 
 FORMS_BY_KIND = {
@@ -77,13 +77,16 @@ def build_mentoring(ctx: DemoContext) -> None:
             if curator:
                 programme.responsible.add(curator)
             _preferences(ctx, programme, rng)
-            proposal = proposals.propose_pairs(programme, by=curator, on=ctx.today)
-            ctx.created["предложений пар"] += len(proposal.pairs)
+            # The portal's own matching («Подобрать пары»), its proposals written as the curator left them.
+            proposal, data = proposals.proposal_for(programme, on=ctx.today)
+            rows = proposals.proposed_rows(programme, proposal, by=curator, on=ctx.today)
+            ctx.created["предложений пар"] += len(rows)
             # The first programme of the first organisation keeps a few proposals unconfirmed.
             first = organisation.pk == ctx.organisations[0].pk and index == 0
             keep_proposed = 3 if first else 0
             # …and one of its pairs has not met for over a month, so its curator finds that among her notices.
-            _confirm(ctx, programme, keep_proposed, rng, keep_quiet=1 if first else 0)
+            _confirm(ctx, programme, rows, data, keep_proposed, rng, keep_quiet=1 if first else 0)
+        announce_change(Pair, organisation.pk)  # written in bulk
     _room_for_proposals(ctx)
 
 
@@ -131,30 +134,23 @@ def _latest_consents(participant_ids) -> dict[int, datetime.date]:
     return {row["participant_id"]: row["latest"] for row in rows}
 
 
-def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng, keep_quiet: int = 0) -> None:
-    pairs = list(selectors.pairs_with_people(programme.pairs.filter(status=Pair.Status.PROPOSED)).order_by("pk"))
-    to_confirm = pairs[keep_proposed:]
-    people = {}
-    for pair in to_confirm:
-        people[pair.pk] = [pair.current_mentor_link.mentor.participant_id] + [
-            m.mentee.participant_id for m in pair.current_memberships
-        ]
-    signed = _latest_consents([pid for ids in people.values() for pid in ids])
+def _confirm(ctx: DemoContext, programme: Programme, rows, data, keep_proposed: int, rng, keep_quiet: int = 0) -> None:
+    """Confirm all but the first ``keep_proposed`` proposals, dated after their people's consents, with their
+    meetings and plans; every row is built first and inserted in a few statements."""
+    person = {("mentor", m.id): m.participant_id for m in data.mentors}
+    person.update({("mentee", m.id): m.participant_id for m in data.mentees})
+    people = [[person["mentor", link.mentor_id], person["mentee", membership.mentee_id]]
+              for _pair, link, membership in rows]
+    to_confirm = rows[keep_proposed:]
+    signed = _latest_consents([pid for ids in people[keep_proposed:] for pid in ids])
     today = ctx.today
-    meetings, attendees, plan_items, links, memberships = [], [], [], [], []
-    for position, pair in enumerate(to_confirm):
+    meetings, attendees, plan_items = [], [], []
+    for position, ((pair, link, membership), ids) in enumerate(zip(to_confirm, people[keep_proposed:])):
         # A pair starts once every consent was on file; most began in October.
-        earliest = max([signed.get(pid, today) for pid in people[pair.pk]] + [programme.starts_on])
+        earliest = max([signed.get(pid, today) for pid in ids] + [programme.starts_on])
         start = min(today, earliest + datetime.timedelta(days=rng.randint(0, 20)))
         pair.status = Pair.Status.ACTIVE if (today - start).days > 10 else Pair.Status.FORMING
-        pair.started_on = start
-        # A proposal has one mentor link and its memberships, all prefetched: written below in bulk.
-        for link in pair.mentor_links.all():
-            link.started_on = start
-            links.append(link)
-        for membership in pair.memberships.all():
-            membership.joined_on = start
-            memberships.append(membership)
+        pair.started_on = link.started_on = membership.joined_on = start
         quiet = rng.random() < 0.1 or position < keep_quiet
         day, first = start, list(FIRST_MEETINGS)
         limit = today - datetime.timedelta(days=35 if quiet else 0)
@@ -164,20 +160,17 @@ def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng, ke
                               format=Meeting.Format.REMOTE if rng.random() < 0.2 else Meeting.Format.IN_PERSON,
                               topic=topic, note="Встреча проведена по плану.",
                               mentee_feedback=rng.choice(["", "Было полезно", "Интересно, хочу продолжать"]))
-            meetings.append((meeting, people[pair.pk]))
+            meetings.append((meeting, ids))
             day += datetime.timedelta(days=rng.randint(7, 18))
-        for membership in pair.current_memberships:
-            for position, (goal, action) in enumerate(rng.sample(PLAN_GOALS, rng.randint(2, 4)), start=1):
-                due = start + datetime.timedelta(days=30 * position)
-                status = (PlanItem.Status.DONE if due < today and rng.random() < 0.8
-                          else PlanItem.Status.IN_PROGRESS if due < today + datetime.timedelta(days=30)
-                          else PlanItem.Status.PLANNED)
-                plan_items.append(PlanItem(membership=membership, goal=goal, action=action, due_on=due, status=status,
-                                           position=position,
-                                           evidence="Отметка куратора" if status == PlanItem.Status.DONE else ""))
-    Pair.objects.bulk_update(to_confirm, ["status", "started_on"])
-    MentorLink.objects.bulk_update(links, ["started_on"], batch_size=500)
-    Membership.objects.bulk_update(memberships, ["joined_on"], batch_size=500)
+        for position, (goal, action) in enumerate(rng.sample(PLAN_GOALS, rng.randint(2, 4)), start=1):
+            due = start + datetime.timedelta(days=30 * position)
+            status = (PlanItem.Status.DONE if due < today and rng.random() < 0.8
+                      else PlanItem.Status.IN_PROGRESS if due < today + datetime.timedelta(days=30)
+                      else PlanItem.Status.PLANNED)
+            plan_items.append(PlanItem(membership=membership, goal=goal, action=action, due_on=due, status=status,
+                                       position=position,
+                                       evidence="Отметка куратора" if status == PlanItem.Status.DONE else ""))
+    proposals.write_rows(rows)
     created = Meeting.objects.bulk_create([meeting for meeting, _ in meetings])
     through = Meeting.attendees.through
     for meeting, ids in zip(created, (ids for _, ids in meetings)):
@@ -187,21 +180,22 @@ def _confirm(ctx: DemoContext, programme: Programme, keep_proposed: int, rng, ke
     ctx.created["пар и групп в работе"] += len(to_confirm)
     ctx.created["встреч"] += len(created)
     ctx.created["пунктов индивидуальных планов"] += len(plan_items)
-    _history(ctx, programme, to_confirm, rng)
+    _history(ctx, programme, [(pair, link.mentor_id) for pair, link, _membership in to_confirm])
 
 
-def _history(ctx: DemoContext, programme: Programme, pairs: list[Pair], rng) -> None:
-    """One mentor replaced on the mentee's request and one pair ended early: history to look at."""
-    active = [p for p in pairs if p.status == Pair.Status.ACTIVE]
+def _history(ctx: DemoContext, programme: Programme, pairs: list[tuple[Pair, int]]) -> None:
+    """One mentor replaced on the mentee's request and one pair ended early: history to look at.
+    ``pairs``: the confirmed pairs (one mentee each, as matching proposes them) with their mentors."""
+    active = [(p, mentor_id) for p, mentor_id in pairs if p.status == Pair.Status.ACTIVE]
     if len(active) < 3:
         return
-    replaced = active[0]
-    spare = list(selectors.eligible_mentors(programme).exclude(pk=replaced.current_mentor_link.mentor_id)
+    replaced, replaced_mentor = active[0]
+    spare = list(selectors.eligible_mentors(programme).exclude(pk=replaced_mentor)
                  .select_related("participant")[:20])
     # Those the service would refuse for want of a free place or a valid consent are skipped before
     # trying (the same rules, read once for all twenty, instead of a refused transaction each).
     on = ctx.today - datetime.timedelta(days=5)
-    taking = len(replaced.current_memberships)
+    taking = 1
     load = selectors.mentor_load([m.pk for m in spare], exclude_pair=replaced)
     consenting = selectors.participants_with_valid_consent([m.participant_id for m in spare], on)
     for mentor in spare:
@@ -215,7 +209,7 @@ def _history(ctx: DemoContext, programme: Programme, pairs: list[Pair], rng) -> 
             continue
         ctx.created["замен наставника"] += 1
         break
-    ended = active[1]
+    ended = active[1][0]
     services.close_pair(ended, status=Pair.Status.ENDED_EARLY, on=ctx.today - datetime.timedelta(days=3),
                         reason="Наставляемый перевёлся в другую школу")
     ctx.created["пар, прекращённых досрочно"] += 1

@@ -28,16 +28,9 @@ from mentoring.pair_rules import PairRuleError
 from registry.signals import announce_change
 
 
-@transaction.atomic
-def propose_pairs(programme: Programme, *, by=None, on: datetime.date | None = None) -> matching.Proposal:
-    """"Propose pairs" for a whole programme: the optimal assignment, written as proposed pairs.
-
-    Earlier proposals that nobody confirmed are replaced. Nothing here holds a mentor's place:
-    confirming a proposal checks every rule again.
-    """
-    on = on or timezone.localdate()
-    Programme.objects.select_for_update().filter(pk=programme.pk).exists()
-    programme.pairs.filter(status=Pair.Status.PROPOSED).delete()
+def proposal_for(programme: Programme, *, on: datetime.date) -> tuple[matching.Proposal, eligibility.MatchingInput]:
+    """The optimal assignment of the programme's free people on ``on``, and what it was computed from
+    (read only; ``propose_pairs`` writes it)."""
     data, _mentors, _mentees = eligibility.matching_input(programme, on=on)
     # A proposal the curator rejected is not proposed again.
     rejected = Membership.objects.filter(pair__programme=programme, pair__status=Pair.Status.REJECTED).values_list(
@@ -48,17 +41,40 @@ def propose_pairs(programme: Programme, *, by=None, on: datetime.date | None = N
         mentee_categories=programme.form.mentee_categories, weights=data.weights, wishes=data.wishes,
         topic_names=data.topic_names, forbidden_pairs=set(rejected),
     )
-    pairs = Pair.objects.bulk_create(
-        Pair(programme=programme, status=Pair.Status.PROPOSED, planned_end_on=programme.ends_on,
-             match_score=round(p.score.total, 3), match_reasons=p.score.as_dict()["reasons"], created_by=by)
-        for p in proposal.pairs
-    )
-    MentorLink.objects.bulk_create(
-        MentorLink(pair=pair, mentor_id=p.mentor_id, started_on=on) for pair, p in zip(pairs, proposal.pairs)
-    )
-    Membership.objects.bulk_create(
-        Membership(pair=pair, mentee_id=p.mentee_id, joined_on=on) for pair, p in zip(pairs, proposal.pairs)
-    )
+    return proposal, data
+
+
+def proposed_rows(programme: Programme, proposal: matching.Proposal, *, by,
+                  on: datetime.date) -> list[tuple[Pair, MentorLink, Membership]]:
+    """Each pair of ``proposal`` as a proposed pair with its mentor link and membership, not yet saved."""
+    rows = []
+    for p in proposal.pairs:
+        pair = Pair(programme=programme, status=Pair.Status.PROPOSED, planned_end_on=programme.ends_on,
+                    match_score=round(p.score.total, 3), match_reasons=p.score.as_dict()["reasons"], created_by=by)
+        rows.append((pair, MentorLink(pair=pair, mentor_id=p.mentor_id, started_on=on),
+                     Membership(pair=pair, mentee_id=p.mentee_id, joined_on=on)))
+    return rows
+
+
+def write_rows(rows: list[tuple[Pair, MentorLink, Membership]]) -> None:
+    """Insert pairs with their links and memberships, three statements in all."""
+    Pair.objects.bulk_create([pair for pair, _link, _membership in rows])
+    MentorLink.objects.bulk_create([link for _pair, link, _membership in rows])
+    Membership.objects.bulk_create([membership for _pair, _link, membership in rows])
+
+
+@transaction.atomic
+def propose_pairs(programme: Programme, *, by=None, on: datetime.date | None = None) -> matching.Proposal:
+    """"Propose pairs" for a whole programme: the optimal assignment, written as proposed pairs.
+
+    Earlier proposals that nobody confirmed are replaced. Nothing here holds a mentor's place:
+    confirming a proposal checks every rule again.
+    """
+    on = on or timezone.localdate()
+    Programme.objects.select_for_update().filter(pk=programme.pk).exists()
+    programme.pairs.filter(status=Pair.Status.PROPOSED).delete()
+    proposal, _data = proposal_for(programme, on=on)
+    write_rows(proposed_rows(programme, proposal, by=by, on=on))
     announce_change(Pair, programme.organisation_id)  # earlier proposals deleted, new ones written in bulk
     return proposal
 
