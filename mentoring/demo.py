@@ -16,6 +16,7 @@ from mentoring.models import (
     Meeting,
     Membership,
     MentoringForm,
+    MentorLink,
     Order,
     Pair,
     PlanItem,
@@ -23,7 +24,7 @@ from mentoring.models import (
     Programme,
     Support,
 )
-from registry.demo import DemoContext, demo_step
+from registry.demo import DemoContext, demo_step, is_doubling, refresh_statistics
 from registry.signals import announce_change
 from registry.models import Consent, MentorProfile, Organisation
 
@@ -59,9 +60,13 @@ PLAN_GOALS = [("Улучшить успеваемость по математи�
 @demo_step(order=100)
 def build_mentoring(ctx: DemoContext) -> None:
     forms = {form.name: form for form in MentoringForm.objects.all()}
+    done = 0
     for organisation in ctx.organisations:
         if organisation.pk not in ctx.populated_organisation_ids:
             continue
+        done += 1
+        if is_doubling(done):  # matching reads the pairs made so far (mentors' places): plans that fit the tables
+            refresh_statistics(Programme, Preference, Pair, MentorLink, Membership, Meeting, PlanItem)
         rng = ctx.rng("mentoring", organisation.short_name)
         year = ctx.current_year
         curator = ctx.curators.get(organisation.pk)

@@ -26,10 +26,10 @@ from mentoring import matching
 from mentoring.models import Membership, Pair, Programme
 from mentoring.selectors import (
     eligible_mentors,
+    free_mentees,
     mentor_load,
     pairs_with_people,
     participants_with_valid_consent,
-    unpaired_mentees,
     weights_for,
 )
 from registry.models import MenteeProfile, MentorProfile, Topic
@@ -80,7 +80,7 @@ def matching_input(programme: Programme, *, on: datetime.date) -> tuple[Matching
         # proposal whatever order the database returns rows in (and the same as matching in memory).
         eligible_mentors(programme).select_related("participant").prefetch_related("topics").order_by("pk")
     )
-    unpaired = [mentee for mentee, _reason in unpaired_mentees(programme, on=on)]
+    unpaired = free_mentees(programme)  # their consent is read with the mentors'
     consenting = participants_with_valid_consent(
         [m.participant_id for m in mentor_profiles] + [m.participant_id for m in unpaired], on
     )

@@ -3,7 +3,7 @@ take and who still waits for a mentor, the organisation's matching weights."""
 
 import datetime
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +48,8 @@ def mentor_load_expression():
 def participants_with_valid_consent(participant_ids, on: datetime.date) -> set[int]:
     """Who holds a valid consent to mentoring on ``on``, as ``registry.processing`` decides it. Being
     archived is left out here: the callers say «в архиве» on its own, not as a missing consent."""
-    people = Participant.objects.filter(pk__in=list(participant_ids))
+    # Only what the rule reads of the person: the states of a whole programme's people, several times a matching.
+    people = Participant.objects.filter(pk__in=list(participant_ids)).only("pk", "is_archived")
     return {pk for pk, state in processing.states(people, on=on).items()
             if state.allowed or state.cause == processing.Cause.ARCHIVED and state.consent is not None
             and state.consent.is_valid_on(on)}
@@ -90,20 +91,27 @@ def eligible_mentors(programme: Programme):
     )
 
 
+def free_mentees(programme: Programme) -> list[MenteeProfile]:
+    """Mentees of the programme's form with no open or proposed pair in it, by name."""
+    taken = Membership.objects.filter(
+        mentee=OuterRef("pk"), pair__programme=programme, left_on__isnull=True,
+        pair__status__in=(*Pair.HOLDING_STATUSES, Pair.Status.PROPOSED),
+    )
+    # NOT EXISTS, not NOT IN: PostgreSQL makes the first an anti-join over the organisation's mentees, the
+    # second a filter over every mentee profile of the district.
+    return list(
+        eligible_mentees(programme).filter(~Exists(taken)).select_related("participant")
+        .order_by("participant__last_name", "participant__first_name")
+    )
+
+
 def unpaired_mentees(programme: Programme, *, on: datetime.date | None = None) -> list[tuple[MenteeProfile, str]]:
     """Mentees of the programme's form with no open or proposed pair in it, and why.
 
     They get psychological support while the search goes on (seed 003), so the curator sees them.
     """
     on = on or timezone.localdate()
-    taken = Membership.objects.filter(
-        pair__programme=programme, left_on__isnull=True,
-        pair__status__in=(*Pair.HOLDING_STATUSES, Pair.Status.PROPOSED),
-    ).values("mentee_id")
-    mentees = list(
-        eligible_mentees(programme).exclude(pk__in=taken).select_related("participant")
-        .order_by("participant__last_name", "participant__first_name")
-    )
+    mentees = free_mentees(programme)
     consenting = participants_with_valid_consent([m.participant_id for m in mentees], on)
     return [
         (m, _("ожидает подбора наставника") if m.participant_id in consenting

@@ -48,7 +48,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
@@ -969,6 +969,9 @@ def build_people(ctx: DemoContext) -> None:
             plans.extend(OrganisationPeople(ctx, organisation).build())
         insert_people(ctx, plans, topics, texts)
         ctx.populated_organisation_ids.update(o.pk for o in chunk)
+        if is_doubling(start // ORGANISATION_CHUNK + 1) or start + ORGANISATION_CHUNK >= len(todo):
+            refresh_statistics(Participant, MentorProfile, MenteeProfile, Consent, MentorProfile.topics.through,
+                               MenteeProfile.topics.through)
         if len(todo) > ORGANISATION_CHUNK:
             ctx.say(f"  … участники: {min(start + ORGANISATION_CHUNK, len(todo))} из {len(todo)} организаций")
 
@@ -1512,6 +1515,24 @@ def bulk_create(model, objects: list) -> list:
     return created
 
 
+def refresh_statistics(*models) -> None:
+    """``ANALYZE`` the tables of ``models`` on PostgreSQL.
+
+    The loader writes everything in one transaction, where autovacuum cannot gather statistics: the
+    planner keeps taking the tables for empty and scans them whole inside nested loops, so each query
+    costs more the more was loaded. ``ANALYZE`` in the transaction samples its own rows too."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def is_doubling(count: int) -> bool:
+    """1, 2, 4, 8 …: when a table has doubled since it was last analysed, as it is filled step by step."""
+    return count > 0 and count & (count - 1) == 0
+
+
 def placeholder_pdf(*lines: str) -> bytes:
     """A one-page PDF with a few ASCII lines: the stand-in for a scanned paper."""
     text = " ".join(f"({line.replace('(', '[').replace(')', ']')}) Tj 0 -18 Td" for line in lines)
@@ -1656,7 +1677,8 @@ def print_summary(ctx: DemoContext) -> None:
         say(f"  {login.ljust(width)}  {description}")
 
 
-__all__ = ["DEFAULT_PASSWORD", "DemoContext", "default_password", "demo_step", "load_demo"]
+__all__ = ["DEFAULT_PASSWORD", "DemoContext", "default_password", "demo_step", "is_doubling", "load_demo",
+           "refresh_statistics"]
 
 
 @demo_step(order=900)
