@@ -36,7 +36,7 @@ from monitoring import statistics_export
 from monitoring.district import counts as district_counts
 from monitoring.models import Answer, CoverageTarget, OrganisationSummary, Question, Questionnaire, Response
 from registry.models import AcademicYear, Consent, Organisation, OrganisationHeadcount, Participant
-from registry.signals import organisations_changed
+from registry.signals import changes_are_held, organisations_changed
 
 # Where each watched model's organisation is: a lookup from the model.
 WATCHED = {
@@ -94,21 +94,23 @@ def _organisation_of(instance, path: str):
 
 
 def _saved(sender, instance, raw=False, **kwargs):
-    if not raw:  # fixtures load rows that may point at rows not loaded yet
+    if not raw and not changes_are_held():  # fixtures load rows that may point at rows not loaded yet
         invalidate([_organisation_of(instance, WATCHED[sender])])
 
 
 def _deleted(sender, instance, **kwargs):
-    invalidate([instance.organisation_id])
+    if not changes_are_held():
+        invalidate([instance.organisation_id])
 
 
 def _shared_changed(sender, raw=False, **kwargs):
-    if not raw:
+    if not raw and not changes_are_held():
         invalidate()
 
 
 def _announced(sender, organisation_ids, **kwargs):
-    invalidate(organisation_ids)
+    if not changes_are_held():
+        invalidate(organisation_ids)
 
 
 def connect() -> None:

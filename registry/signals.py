@@ -6,9 +6,30 @@ organisation (the monitoring dashboards' summaries) knows to recompute. A write 
 not send it: listeners watch ``post_save`` too. Use ``announce_change``.
 """
 
+import contextlib
+import contextvars
+
 from django.dispatch import Signal
 
 organisations_changed = Signal()
+
+_held = contextvars.ContextVar("registry_changes_held", default=False)
+
+
+@contextlib.contextmanager
+def changes_held():
+    """A bulk loader's writes (``load_demo``): listeners of changes — ``post_save`` and
+    ``organisations_changed`` — ignore them while held, instead of a write each per row; the loader brings
+    what they derive up to date once, at its end (the monitoring summaries: ``monitoring.demo``)."""
+    token = _held.set(True)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+def changes_are_held() -> bool:
+    return _held.get()
 
 
 def announce_change(sender, *organisation_ids) -> None:
