@@ -209,3 +209,21 @@ def test_the_nightly_task_refreshes(district):
 
     assert refresh_summaries.delay().get() == 4
     assert OrganisationSummary.objects.count() == 4
+
+
+def test_writes_while_changes_are_held_leave_the_summaries_to_whoever_holds_them(district):
+    """``registry.signals.changes_held`` (the demo loader): no bump per write while held; after it, as usual."""
+    from registry.signals import changes_held
+
+    school = district.school1
+    summaries.for_organisations([school], AcademicYear.objects.current(), TODAY)
+
+    def generation():
+        return OrganisationSummary.objects.get(organisation=school).generation
+
+    before = generation()
+    with changes_held():
+        factories.ParticipantFactory(organisation=school)
+    assert generation() == before
+    factories.ParticipantFactory(organisation=school)
+    assert generation() > before
