@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from mentoring import eligibility, selectors, services
 from mentoring.filters import CandidateFilter, PairFilter, listed_pairs
 from mentoring.forms import AddMenteeForm, CloseForm, ConfirmForm, LeaveForm, PairCreateForm, ReplaceMentorForm
-from mentoring.list_rows import last_meeting_date
+from mentoring.list_rows import last_meeting_date, people_of_pairs
 from mentoring.models import Membership, Pair, Programme
 from registry.listing import paginate, sort_key
 from registry.models import MenteeProfile
@@ -65,9 +65,14 @@ def pair_list(request):
 
 
 def _pair_rows(ids):
-    """The page's pairs with their people and the date of their last meeting."""
-    pairs = selectors.pairs_with_people(Pair.objects.filter(pk__in=ids).order_by())
-    return pairs.annotate(last_meeting_on=last_meeting_date())
+    """The page's pairs with the names of their people (one query, ``people_of_pairs``) and the date of
+    their last meeting."""
+    pairs = list(Pair.objects.filter(pk__in=ids).order_by().select_related("programme__form", "programme__organisation")
+                 .annotate(last_meeting_on=last_meeting_date()))
+    people = people_of_pairs(ids)
+    for pair in pairs:
+        pair.people = people[pair.pk]
+    return pairs
 
 
 @read_only

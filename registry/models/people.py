@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry import grammar
+from registry.paths import object_url
 from registry.scoping import ScopedQuerySet
 from registry.validators import validate_document_file
 
@@ -186,7 +187,7 @@ class Participant(models.Model):
         return self.full_name
 
     def get_absolute_url(self):
-        return reverse("registry:participant_detail", args=[self.pk])
+        return object_url("registry:participant_detail", self.pk)  # (registry.paths: a list links every row)
 
     def save(self, *args, **kwargs):
         self.fill_search_name()
