@@ -24,8 +24,12 @@ def _halves(viewname: str, prefix: str, urlconf) -> tuple[str, str]:
     return head, tail
 
 
+def object_url_parts(viewname: str) -> tuple[str, str]:
+    """What comes before and after the key in ``viewname``'s address (a table of rows asks once)."""
+    return _halves(viewname, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
 def object_url(viewname: str, pk: int) -> str:
     """``reverse(viewname, args=[pk])`` for a view whose only argument is an integer key."""
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    head, tail = _halves(viewname, get_script_prefix(), urlconf)
+    head, tail = object_url_parts(viewname)
     return f"{head}{int(pk)}{tail}"

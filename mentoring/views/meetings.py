@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -91,12 +92,13 @@ def meeting_detail(request, pk):
 
 
 def _meeting_rows(ids):
-    """The page's meetings with their programme, the names of the pair's people (one query whatever the
-    number of rows, ``people_of_pairs``) and the number who attended."""
+    """The page's meetings with their programme's form, year and organisation (columns, not objects), the
+    names of the pair's people (one query whatever the number of rows, ``people_of_pairs``) and the number
+    who attended."""
     meetings = list(
         Meeting.objects.filter(pk__in=ids).order_by()
-        .select_related("programme__organisation", "programme__form", "programme__academic_year")
-        .annotate(attendee_count=attendee_count())
+        .annotate(form_name=F("programme__form__name"), start_year=F("programme__academic_year__start_year"),
+                  organisation_short_name=F("programme__organisation__short_name"), attendee_count=attendee_count())
     )
     people = people_of_pairs({meeting.pair_id for meeting in meetings if meeting.pair_id})
     for meeting in meetings:

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,10 +66,12 @@ def pair_list(request):
 
 
 def _pair_rows(ids):
-    """The page's pairs with the names of their people (one query, ``people_of_pairs``) and the date of
-    their last meeting."""
-    pairs = list(Pair.objects.filter(pk__in=ids).order_by().select_related("programme__form", "programme__organisation")
-                 .annotate(last_meeting_on=last_meeting_date()))
+    """The page's pairs with the names of their people (one query, ``people_of_pairs``), the date of their
+    last meeting and the names of their form and organisation (columns, not three more objects a row)."""
+    pairs = list(Pair.objects.filter(pk__in=ids).order_by()
+                 .annotate(form_name=F("programme__form__name"),
+                           organisation_short_name=F("programme__organisation__short_name"),
+                           last_meeting_on=last_meeting_date()))
     people = people_of_pairs(ids)
     for pair in pairs:
         pair.people = people[pair.pk]
