@@ -9,9 +9,11 @@ the selected option and the attributes are Django's. Only the widgets the filter
 (text, date, number, select, checkbox, hidden); anything else falls back to crispy.
 """
 
+from html import escape
+
 from django import forms, template
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -50,14 +52,16 @@ def _attrs(field, css: str) -> dict:
 
 
 def _options(choices, selected: set[str]) -> str:
+    # f-strings with html.escape (what format_html calls for each value): a district's dropdown has
+    # hundreds of options.
     parts = []
     for value, label in choices:
         if isinstance(label, (list, tuple)):  # an optgroup
-            parts.append(format_html('<optgroup label="{}">{}</optgroup>', value, mark_safe(_options(label, selected))))
+            parts.append(f'<optgroup label="{escape(str(value))}">{_options(label, selected)}</optgroup>')
             continue
         value = "" if value is None else str(value)
-        parts.append(format_html('<option value="{}"{}>{}</option>', value,
-                                 mark_safe(" selected") if value in selected else "", label))
+        parts.append(f'<option value="{escape(value)}"{" selected" if value in selected else ""}>'
+                     f'{conditional_escape(label) if hasattr(label, "__html__") else escape(str(label))}</option>')
     return "".join(parts)
 
 
@@ -72,7 +76,7 @@ def _select(field, widget) -> str:
     if widget.allow_multiple_selected:
         attrs["multiple"] = True
     return format_html('<select name="{}"{}>{}</select>', field.html_name, flatatt(attrs),
-                       mark_safe(_options(widget.choices, selected)))
+                       mark_safe(_options(widget.choices, selected)))  # _options escaped them
 
 
 def _input(field, widget, css: str) -> str:
