@@ -40,8 +40,11 @@ def age_on(birth_date: datetime.date, day: datetime.date) -> int:
 
 class TopicQuerySet(models.QuerySet):
     def usable_in(self, organisation_ids):
-        """The portal-wide entries and the organisations' own ones."""
-        return self.filter(Q(organisation__isnull=True) | Q(organisation_id__in=list(organisation_ids)))
+        """The portal-wide entries and the organisations' own ones. ``organisation_ids``: ids, or a queryset
+        of them (then a subquery: a list's filter dropdown needs no query of its own for them)."""
+        if not isinstance(organisation_ids, models.QuerySet):
+            organisation_ids = list(organisation_ids)
+        return self.filter(Q(organisation__isnull=True) | Q(organisation_id__in=organisation_ids))
 
 
 class Topic(models.Model):
