@@ -1,6 +1,6 @@
 """The home page's figures for a scope of several organisations, in one grouped query.
 
-The home page of a municipal curator showed the district's totals (``registry.services.registry_counts``)
+The home page of a municipal curator showed the district's totals (``registry.selectors.registry_counts``)
 and the organisations with the weakest consent coverage (``organisation_summaries``): two scans of every
 participant of the district, the second counting distinct people over four joins — at 300 schools the
 heaviest page a curator opens, every morning. Both are sums of one grouping of the current participants

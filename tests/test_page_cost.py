@@ -20,14 +20,14 @@ from django.utils import timezone
 from mentoring.filters import MeetingFilter, PairFilter
 from mentoring.list_rows import people_of_pairs
 from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Pair, Programme
-from mentoring.services import pairs_with_people
+from mentoring.selectors import pairs_with_people
 from mentoring.templatetags.mentoring_rows import people
 from registry import paths
 from registry.filters import participant_filter
 from registry.home_counts import district_counts
 from registry.models import AcademicYear, MenteeProfile, MentorProfile, Organisation, Participant
 from registry.scoping import Scope
-from registry.services import organisation_summaries, registry_counts
+from registry.selectors import organisation_summaries, registry_counts
 from tests import factories
 
 TODAY = timezone.localdate()
