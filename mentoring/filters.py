@@ -85,8 +85,11 @@ class ProgrammeFilterSet(django_filters.FilterSet):
         if self.show_organisation:
             # A district holds over a thousand programmes: the dropdown offers those of the chosen
             # organisation, and the chosen programme itself (a link may name one without its school).
-            programmes = programmes.filter(Q(organisation_id=id_param((data or {}).get("organisation")) or 0)
-                                           | Q(pk=id_param((data or {}).get("programme")) or 0))
+            organisation_id = id_param((data or {}).get("organisation"))
+            programme_id = id_param((data or {}).get("programme"))
+            programmes = programmes.filter(Q(organisation_id=organisation_id or 0) | Q(pk=programme_id or 0))
+            if not organisation_id and not programme_id:
+                programmes = programmes.none()  # nothing chosen: no query
             self.filters["programme"].extra["help_text"] = _("Программы выбранной организации.")
             years = set(visible.order_by().values_list("academic_year__start_year", flat=True).distinct())
         programmes = list(programmes)

@@ -108,7 +108,9 @@ UPCOMING_ROWS = 6
 def school(organisation: Organisation, year: AcademicYear, *, today: datetime.date | None = None) -> School:
     """One organisation's dashboard, in a fixed number of queries."""
     today = today or timezone.localdate()
-    figures = figures_service.compute([organisation], year, today=today)[organisation.pk]
+    # The stored summary the district dashboard reads (monitoring.summaries): computed again only after a
+    # write to this organisation or on another day, not on every view of a school's page.
+    figures = summaries_service.for_organisations([organisation], year, today)[organisation.pk]["figures"]
     plans = figures["plans"]
     plans["ok"] = None if plans["average_percent"] is None else plans["average_percent"] >= plans["target"]
     matrix = organisation_matrix(Organisation.objects.filter(pk=organisation.pk), academic_year=year,

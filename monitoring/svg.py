@@ -4,6 +4,7 @@ the axis."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
 from functools import lru_cache
@@ -86,7 +87,11 @@ def text_width(text: str, size: float = FONT_SIZE) -> float:
 
 def cut(label: str, width: float) -> str:
     """The label, shortened with «…» to fit ``width`` (the whole of it stays in the tooltip)."""
-    label = str(label)
+    return _cut(str(label), width)
+
+
+@lru_cache(maxsize=4096)  # a dashboard cuts the same organisation names in four charts, page after page
+def _cut(label: str, width: float) -> str:
     if text_width(label) <= width:
         return label
     while label and text_width(label + "…") > width:
@@ -100,14 +105,20 @@ def _get(row, key, default=None):
     return getattr(row, key, default)
 
 
+def _esc(value) -> str:
+    """``value`` escaped as ``format_html`` escapes its arguments (``html.escape`` of its text), for the
+    f-strings that write a chart's thousands of elements: ``format_html`` costs dozens of calls each."""
+    return value if hasattr(value, "__html__") else html.escape(str(value))
+
+
 def _open_link(href: str, count=None):
     """A link around a part of a chart; ``count``, when the list it opens holds exactly that many rows, is
     written as ``data-count`` (``tests/test_district_numbers.py`` follows every such link)."""
     if not href:
         return mark_safe("<g>")
     if count is not None:
-        return format_html('<a href="{}" data-count="{}">', href, count)
-    return format_html('<a href="{}">', href)
+        return f'<a href="{_esc(href)}" data-count="{_esc(count)}">'
+    return f'<a href="{_esc(href)}">'
 
 
 def _close_link(href: str):
@@ -140,7 +151,6 @@ def _axis(body: list, *, left: float, right: float, top: float, bottom: float, s
     width = right - left
     for tick in ticks(scale):
         x = left + width * tick / scale
-        body.append(format_html('<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}"/>', f"{x:.1f}", top,
-                                f"{x:.1f}", bottom, GRID))
-        body.append(format_html('<text x="{}" y="{}" text-anchor="middle" fill="{}" font-size="10">{}{}</text>',
-                                f"{x:.1f}", bottom + 12, MUTED, number(tick), unit))
+        body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="{GRID}"/>')
+        body.append(f'<text x="{x:.1f}" y="{bottom + 12}" text-anchor="middle" fill="{MUTED}" font-size="10">'
+                    f'{_esc(number(tick))}{_esc(unit)}</text>')

@@ -3,10 +3,31 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import ConsentState, Organisation, Participant, Topic
 from registry.models.people import normalise_class_name, normalise_name
+
+
+class ListedModelChoiceIterator(ModelChoiceIterator):
+    """The options read from the field's queryset itself: one plain query, its rows kept for the next
+    reading. Django's iterator calls ``queryset.iterator()``, which on PostgreSQL opens a server-side
+    cursor (three round trips) every time the options are read."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = ListedModelChoiceIterator
+
+
+class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = ListedModelChoiceField
 
 
 class ParticipantFilter(django_filters.FilterSet):
@@ -24,9 +45,9 @@ class ParticipantFilter(django_filters.FilterSet):
     consent = django_filters.ChoiceFilter(choices=ConsentState.choices, method="filter_consent",
                                           label=_("Согласие"), empty_label=_("Любое"))
     class_name = django_filters.CharFilter(method="filter_class_name", label=_("Класс / группа"))
-    topic = django_filters.ModelChoiceFilter(queryset=Topic.objects.all(), method="filter_topic",
+    topic = ListedModelChoiceFilter(queryset=Topic.objects.all(), method="filter_topic",
                                              label=_("Компетенция / запрос"), empty_label=_("Любая"))
-    organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.none(), label=_("Организация"),
+    organisation = ListedModelChoiceFilter(queryset=Organisation.objects.none(), label=_("Организация"),
                                                     empty_label=_("Все"))
     archived = django_filters.BooleanFilter(method="filter_archived", label=_("Показать архив"),
                                             widget=forms.CheckboxInput)
@@ -39,7 +60,8 @@ class ParticipantFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.scope = scope
         organisations = Organisation.objects.visible_to(scope)
-        self.filters["organisation"].queryset = organisations
+        # The dropdown shows the short name only; a district has hundreds of organisations.
+        self.filters["organisation"].queryset = organisations.only("pk", "short_name")
         self.filters["topic"].queryset = Topic.objects.usable_in(organisations.values_list("pk", flat=True))
         if scope.is_single_organisation:
             del self.filters["organisation"]

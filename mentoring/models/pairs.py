@@ -6,11 +6,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.models.programmes import Programme
+from registry.paths import object_url
 from registry.scoping import ScopedQuerySet
 
 
@@ -81,7 +81,7 @@ class Pair(models.Model):
         return _("Пара № %(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self):
-        return reverse("mentoring:pair_detail", args=[self.pk])
+        return object_url("mentoring:pair_detail", self.pk)  # (registry.paths: a list links every row)
 
     @property
     def is_open(self) -> bool:

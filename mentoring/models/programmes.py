@@ -4,10 +4,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Participant
+from registry.paths import object_url
 from registry.scoping import ScopedQuerySet
 
 
@@ -99,7 +99,7 @@ class Programme(models.Model):
         return self.title or f"«{self.form}», {self.academic_year}"
 
     def get_absolute_url(self):
-        return reverse("mentoring:programme_detail", args=[self.pk])
+        return object_url("mentoring:programme_detail", self.pk)
 
 
 class Preference(models.Model):

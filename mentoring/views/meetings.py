@@ -1,14 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from mentoring import services
 from mentoring.filters import MeetingFilter, choice_position
 from mentoring.forms import MeetingForm
-from mentoring.list_rows import attendee_count
-from mentoring.models import Meeting, Membership, MentorLink, Pair, Programme
+from mentoring.list_rows import attendee_count, people_of_pairs
+from mentoring.models import Meeting, Pair, Programme
 from registry.listing import paginate, sort_key
 from registry.models import Participant
 from registry.once import once
@@ -92,17 +92,18 @@ def meeting_detail(request, pk):
 
 
 def _meeting_rows(ids):
-    """The page's meetings with their programme, the pair's people (two queries whatever the number of
-    rows, as on the pair list) and the number who attended."""
-    return (
+    """The page's meetings with their programme's form, year and organisation (columns, not objects), the
+    names of the pair's people (one query whatever the number of rows, ``people_of_pairs``) and the number
+    who attended."""
+    meetings = list(
         Meeting.objects.filter(pk__in=ids).order_by()
-        .select_related("programme__organisation", "programme__form", "programme__academic_year", "pair")
-        .prefetch_related(
-            Prefetch("pair__mentor_links", queryset=MentorLink.objects.select_related("mentor__participant")),
-            Prefetch("pair__memberships", queryset=Membership.objects.select_related("mentee__participant")),
-        )
-        .annotate(attendee_count=attendee_count())
+        .annotate(form_name=F("programme__form__name"), start_year=F("programme__academic_year__start_year"),
+                  organisation_short_name=F("programme__organisation__short_name"), attendee_count=attendee_count())
     )
+    people = people_of_pairs({meeting.pair_id for meeting in meetings if meeting.pair_id})
+    for meeting in meetings:
+        meeting.people = people.get(meeting.pair_id)
+    return meetings
 
 
 @read_only

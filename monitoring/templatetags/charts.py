@@ -39,6 +39,7 @@ from monitoring.svg import (  # noqa: F401 (the primitives, also read by the tes
     _close_link,
     _decimal_separator,
     _empty,
+    _esc,
     _get,
     _open_link,
     _svg,
@@ -87,22 +88,20 @@ def bar_chart(rows, *, size: int = WIDTH, unit: str = "%", scale_max: float | No
             f"; {_('цель')} {number(target)}{' ' + unit if unit == '%' else unit}" if target is not None else "")
         href = _get(row, "url") or ""
         body.append(_open_link(href))
-        body.append(format_html("<title>{}</title>", tooltip))
-        body.append(format_html('<rect class="hit" x="0" y="{}" width="{}" height="{}" fill="transparent"/>',
-                                y, size, row_height))
-        body.append(format_html('<text class="label" x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
-                                'fill="{}">{}</text>', left - 8, y + row_height / 2, TEXT, cut(label, left - 12)))
+        body.append(f"<title>{_esc(tooltip)}</title>")
+        body.append(f'<rect class="hit" x="0" y="{y}" width="{size}" height="{row_height}" fill="transparent"/>')
+        body.append(f'<text class="label" x="{left - 8}" y="{y + row_height / 2}" text-anchor="end" '
+                    f'dominant-baseline="middle" fill="{TEXT}">{_esc(cut(label, left - 12))}</text>')
         if value is not None:
             width = max(x_of(value) - left, 1.5 if value > 0 else 0)
-            body.append(format_html('<rect class="bar" x="{}" y="{}" width="{}" height="{}" rx="2" fill="{}"/>',
-                                    left, f"{y + (row_height - bar) / 2:.1f}", f"{width:.1f}", bar, fill))
-        body.append(format_html('<text x="{}" y="{}" dominant-baseline="middle" fill="{}">{}</text>',
-                                f"{(x_of(value) if value is not None else left) + 5:.1f}", y + row_height / 2,
-                                TEXT if value is not None else MUTED, shown))
+            body.append(f'<rect class="bar" x="{left}" y="{y + (row_height - bar) / 2:.1f}" width="{width:.1f}" '
+                        f'height="{bar}" rx="2" fill="{_esc(fill)}"/>')
+        body.append(f'<text x="{(x_of(value) if value is not None else left) + 5:.1f}" y="{y + row_height / 2}" '
+                    f'dominant-baseline="middle" fill="{TEXT if value is not None else MUTED}">{_esc(shown)}</text>')
         if target is not None:
             tx = x_of(target)
-            body.append(format_html('<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"/>',
-                                    f"{tx:.1f}", y + 2, f"{tx:.1f}", y + row_height - 2, TARGET))
+            body.append(f'<line x1="{tx:.1f}" y1="{y + 2}" x2="{tx:.1f}" y2="{y + row_height - 2}" stroke="{TARGET}" '
+                        f'stroke-width="2"/>')
         body.append(_close_link(href))
     distinct = {t for t in targets if t is not None}
     if len(distinct) == 1 and all(t is not None for t in targets):
@@ -138,6 +137,8 @@ def stacked_chart(rows, series, *, size: int = WIDTH, caption: str = "", label_w
     rows = list(rows)
     if not rows:
         return _empty(empty)
+    # The labels translated once, not in every part's tooltip (a lazy string translates each time it is read).
+    series = [(key, str(label), colour) for key, label, colour in series]
     keys = [key for key, _label, _colour in series]
     totals = [sum((_get(row, "values") or {}).get(key, 0) or 0 for key in keys) for row in rows]
     scale = 100 if percent else (scale_max or nice_ceiling(max(totals + [1])))
@@ -159,9 +160,9 @@ def stacked_chart(rows, series, *, size: int = WIDTH, caption: str = "", label_w
         # only the parts do; by default none is marked.
         counted = _get(row, "counted", False)
         body.append(_open_link(href, total if counted is True else None))
-        body.append(format_html("<title>{}: {}</title>", label, number(total)))
-        body.append(format_html('<text class="label" x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
-                                'fill="{}">{}</text>', left - 8, y + row_height / 2, TEXT, cut(label, left - 12)))
+        body.append(f"<title>{_esc(label)}: {_esc(number(total))}</title>")
+        body.append(f'<text class="label" x="{left - 8}" y="{y + row_height / 2}" text-anchor="end" '
+                    f'dominant-baseline="middle" fill="{TEXT}">{_esc(cut(label, left - 12))}</text>')
         body.append(_close_link(href))
         x = left
         for key, part_label, colour in series:
@@ -174,20 +175,17 @@ def stacked_chart(rows, series, *, size: int = WIDTH, caption: str = "", label_w
             body.append(_open_link(part_href, value if counted in (True, "parts") else None))
             tooltip = f"{label} — {part_label}: {number(value)}" + (
                 f" ({number(100 * value / total)} %)" if percent else "")
-            body.append(format_html("<title>{}</title>", tooltip))
-            body.append(format_html('<rect class="bar" x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
-                                    f"{x:.1f}", f"{y + (row_height - bar) / 2:.1f}", f"{max(width, 1.5):.1f}", bar,
-                                    colour))
+            body.append(f"<title>{_esc(tooltip)}</title>")
+            body.append(f'<rect class="bar" x="{x:.1f}" y="{y + (row_height - bar) / 2:.1f}" '
+                        f'width="{max(width, 1.5):.1f}" height="{bar}" fill="{_esc(colour)}"/>')
             text = number(value)
             if width >= len(text) * 7 + 6:
-                body.append(format_html('<text x="{}" y="{}" text-anchor="middle" dominant-baseline="middle" '
-                                        'fill="{}" font-size="11">{}</text>', f"{x + width / 2:.1f}",
-                                        y + row_height / 2, _ink(colour), text))
+                body.append(f'<text x="{x + width / 2:.1f}" y="{y + row_height / 2}" text-anchor="middle" '
+                            f'dominant-baseline="middle" fill="{_ink(colour)}" font-size="11">{_esc(text)}</text>')
             body.append(_close_link(part_href))
             x += width
-        body.append(format_html('<text x="{}" y="{}" dominant-baseline="middle" fill="{}">{}</text>',
-                                f"{(right if percent else x) + 5:.1f}", y + row_height / 2, TEXT,
-                                number(total)))
+        body.append(f'<text x="{(right if percent else x) + 5:.1f}" y="{y + row_height / 2}" '
+                    f'dominant-baseline="middle" fill="{TEXT}">{_esc(number(total))}</text>')
     chart = _svg(size, height, caption, body, label_width=left)
     return format_html("{}{}", legend(series), chart) if show_legend else chart
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry import grammar
+from registry.paths import object_url
 from registry.scoping import ScopedQuerySet
 
 
@@ -176,7 +177,7 @@ class Organisation(models.Model):
         return self.short_name
 
     def get_absolute_url(self):
-        return reverse("registry:organisation_detail", args=[self.pk])
+        return object_url("registry:organisation_detail", self.pk)
 
     def save(self, *args, **kwargs):
         self.fill_case_forms()

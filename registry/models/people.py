@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry import grammar
+from registry.paths import object_url
 from registry.scoping import ScopedQuerySet
 from registry.validators import validate_document_file
 
@@ -39,8 +40,11 @@ def age_on(birth_date: datetime.date, day: datetime.date) -> int:
 
 class TopicQuerySet(models.QuerySet):
     def usable_in(self, organisation_ids):
-        """The portal-wide entries and the organisations' own ones."""
-        return self.filter(Q(organisation__isnull=True) | Q(organisation_id__in=list(organisation_ids)))
+        """The portal-wide entries and the organisations' own ones. ``organisation_ids``: ids, or a queryset
+        of them (then a subquery: a list's filter dropdown needs no query of its own for them)."""
+        if not isinstance(organisation_ids, models.QuerySet):
+            organisation_ids = list(organisation_ids)
+        return self.filter(Q(organisation__isnull=True) | Q(organisation_id__in=organisation_ids))
 
 
 class Topic(models.Model):
@@ -186,7 +190,7 @@ class Participant(models.Model):
         return self.full_name
 
     def get_absolute_url(self):
-        return reverse("registry:participant_detail", args=[self.pk])
+        return object_url("registry:participant_detail", self.pk)  # (registry.paths: a list links every row)
 
     def save(self, *args, **kwargs):
         self.fill_search_name()
