@@ -28,6 +28,7 @@ from scipy.optimize import linear_sum_assignment
 
 from mentoring.matching import MenteeCandidate, MentorCandidate, Weights, Wishes, parse_meeting_days, propose
 from mentoring.matching.proposal import solver_matrix
+from registry.commands import non_negative, positive
 
 MENTOR_CATEGORIES = ("teacher", "student", "employer")
 MENTEE_CATEGORIES = ("student", "young_specialist")
@@ -37,18 +38,6 @@ MEETING_TIMES = (
 )
 
 
-def positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
-
-
-def non_negative(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError(value)
-    return number
 
 
 def synthetic_instance(*, mentees: int, mentors: int, topics: int, seed: int):

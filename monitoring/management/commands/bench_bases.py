@@ -19,7 +19,6 @@ base (mentors, mentees):
 
 import datetime
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -29,16 +28,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from openpyxl import Workbook
+from registry.commands import max_rss_mib
 
 GOAL_S = 60
 GOAL_MB = 200
 GOAL_RATIO = 1.5
 REGION = "Бенчмарк: регион выгрузки баз"
 
-
-def max_rss_mib() -> float:
-    unit = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / unit
 
 
 class Command(BaseCommand):

@@ -25,9 +25,7 @@ the export's goal, on PostgreSQL: under 30 s and 200 MB.
 """
 
 import os
-import resource
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -37,17 +35,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from registry.commands import max_rss_mib, positive
 
 DASHBOARD_GOAL = 5  # × the trivial page's median, warm and after a write (issue 16)
 EXPORT_GOAL_S = 30
 EXPORT_GOAL_MB = 200
 
-
-def positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -56,11 +49,6 @@ def percentile(values: list[float], share: float) -> float:
     index = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
     return ordered[index]
 
-
-def max_rss_mib() -> float:
-    # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
-    unit = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / unit
 
 
 class Command(BaseCommand):

@@ -18,9 +18,7 @@ build (``tracemalloc``, a separate run) and the process's max RSS. The goals: at
 200 MB.
 """
 
-import resource
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -29,32 +27,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from openpyxl import Workbook
+from registry.commands import QueryCounter, max_rss_mib, positive
 
 GOAL_RATIO = 1.5
 GOAL_MB = 200
 
 
-def positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
 
-
-def max_rss_mib() -> float:
-    unit = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / unit
-
-
-class QueryCounter:
-    """Counts statements without keeping their SQL (so the memory peak is the export's own)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def raw_openpyxl(rows: list[list]) -> None:

@@ -3,20 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from registry import demo
+from registry.commands import non_negative, positive
 
 
-def positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
-
-
-def non_negative(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError(value)
-    return number
 
 
 class Command(BaseCommand):

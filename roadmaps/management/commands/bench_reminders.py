@@ -38,6 +38,7 @@ from registry.models import AcademicYear, Municipality, Organisation, Region, Ro
 from registry.scoping import Role
 from roadmaps.models import Occurrence, Reminder, Roadmap, RoadmapItem
 from roadmaps.reminders import CHUNK_SIZE, send_daily_reminders
+from registry.commands import QueryCounter, positive
 
 BATCH = 2000
 GOAL_SECONDS = 5.0
@@ -47,22 +48,6 @@ class Rollback(Exception):
     pass
 
 
-class QueryCounter:
-    """Counts statements without keeping their SQL (CaptureQueriesContext would, and skew the memory)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
 
 
 class Command(BaseCommand):
