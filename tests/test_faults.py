@@ -26,14 +26,13 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from monitoring import jobs
 from monitoring.models import BeatMark, ExportJob
 from registry.models import MentorProfile, Participant
-from tests.conftest import FormClient
+from tests.clients import CsrfClient, FormClient
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_ROOT = Path(tempfile.gettempdir()) / "nastavnik-faults-static"
@@ -398,7 +397,7 @@ def test_one_preview_committed_twice_at_once_through_gunicorn_is_one_import(dist
     participant_import = stored_import(district.school1, xlsx(good_rows()), user=district.curator1)
     port = 17000 + os.getpid() % 1000
     stack.gunicorn(port)
-    client = Client()
+    client = CsrfClient()
     client.force_login(district.curator1)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     url = f"http://127.0.0.1:{port}{preview_url(participant_import)}"
