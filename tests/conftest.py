@@ -107,6 +107,15 @@ def client_for():
 
 
 @pytest.fixture
+def roles(district, client_for):
+    """Owner, same district (a neighbouring school's curator, the municipal curator), outsider, anonymous:
+    the one base of the scoping tests (``tests/roles.py``)."""
+    from tests.roles import Roles
+
+    return Roles(district, client_for)
+
+
+@pytest.fixture
 def world(district):
     """A school to fill the create forms from (``tests/create_forms.py``)."""
     from tests.create_forms import make_world

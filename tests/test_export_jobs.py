@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from mentoring.models import Membership, MentoringForm, MentorLink, Pair, Programme
+from mentoring.models import MentoringForm, Pair
 from monitoring import exports, figures, tasks
 from monitoring.models import ExportJob, ExportJobQuerySet
 from registry.models import AcademicYear, Organisation, Participant
@@ -26,14 +26,6 @@ def current_year() -> AcademicYear:
     return AcademicYear.objects.current()
 
 
-def programme(org, form="учитель – ученик", year=None):
-    year = year or current_year()
-    return Programme.objects.get_or_create(
-        organisation=org, academic_year=year, form=MentoringForm.objects.get(name=form),
-        defaults={"starts_on": year.starts_on, "ends_on": year.ends_on},
-    )[0]
-
-
 def mentor(org, category=Participant.Category.TEACHER, **fields):
     return factories.MentorProfileFactory(participant__organisation=org, participant__category=category,
                                           **{f"participant__{k}": v for k, v in fields.items()})
@@ -42,15 +34,6 @@ def mentor(org, category=Participant.Category.TEACHER, **fields):
 def mentee(org, category=Participant.Category.STUDENT, **fields):
     return factories.MenteeProfileFactory(participant__organisation=org, participant__category=category,
                                           **{f"participant__{k}": v for k, v in fields.items()})
-
-
-def pair(org, *, form="учитель – ученик", status=Pair.Status.ACTIVE, mentor_profile=None, mentees=None, year=None):
-    """A pair built directly (the pair rules are tested elsewhere): one mentor, the given mentees."""
-    made = Pair.objects.create(programme=programme(org, form, year), status=status, started_on=TODAY)
-    MentorLink.objects.create(pair=made, mentor=mentor_profile or mentor(org))
-    for profile in mentees if mentees is not None else [mentee(org)]:
-        Membership.objects.create(pair=made, mentee=profile)
-    return made
 
 
 def read(source) -> list[list]:
@@ -77,11 +60,6 @@ def request_and_build(client, captured, kind, **data):
 @pytest.fixture
 def year_value():
     return str(current_year().start_year)
-
-
-def make_job(user, kind=ExportJob.Kind.STATISTICS, status=ExportJob.Status.PENDING, **params):
-    params = params or {"year": current_year().start_year}
-    return ExportJob.objects.create(kind=kind, params=params, requested_by=user, status=status)
 
 
 # --- lifecycle ------------------------------------------------------------------------------------------
@@ -120,7 +98,7 @@ def test_progress_is_written_per_chunk_while_running(district, monkeypatch):
 
     monkeypatch.setattr(exports.ProgressReporter, "__call__", spy)
     monkeypatch.setattr(exports, "STATISTICS_CHUNK", 1)
-    job = make_job(district.municipal)  # three organisations: one chunk each
+    job = factories.ExportJobFactory(requested_by=district.municipal)  # three organisations: one chunk each
     tasks.build_export(job.pk)
     assert seen == [("running", 33), ("running", 66), ("running", 99)]
     job.refresh_from_db()
@@ -128,7 +106,7 @@ def test_progress_is_written_per_chunk_while_running(district, monkeypatch):
 
 
 def test_progress_reporter_updates_the_row_only_when_the_percent_grows(district, django_assert_max_num_queries):
-    job = make_job(district.curator1, status=ExportJob.Status.RUNNING)
+    job = factories.ExportJobFactory(requested_by=district.curator1, status=ExportJob.Status.RUNNING)
     reporter = exports.ProgressReporter(job.pk)
     with django_assert_max_num_queries(99):
         for done in range(1, 1001):  # a thousand rows, at most one UPDATE per whole percent
@@ -143,7 +121,7 @@ def test_a_failure_is_recorded_with_its_message_and_no_file(district, monkeypatc
         raise RuntimeError("диск переполнен")
 
     monkeypatch.setattr(exports, "write_statistics", boom)
-    job = make_job(district.curator1)
+    job = factories.ExportJobFactory(requested_by=district.curator1)
     assert tasks.build_export(job.pk) == ExportJob.Status.FAILED
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED and "диск переполнен" in job.error
@@ -151,7 +129,7 @@ def test_a_failure_is_recorded_with_its_message_and_no_file(district, monkeypatc
 
 
 def test_an_unknown_year_fails_with_a_readable_message(district):
-    job = make_job(district.curator1, year=1990)
+    job = factories.ExportJobFactory(requested_by=district.curator1, params={"year": 1990})
     tasks.build_export(job.pk)
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED
@@ -159,14 +137,14 @@ def test_an_unknown_year_fails_with_a_readable_message(district):
 
 
 def test_a_requester_without_any_role_gets_a_failed_job_not_an_empty_file(district):
-    job = make_job(district.nobody)
+    job = factories.ExportJobFactory(requested_by=district.nobody)
     tasks.build_export(job.pk)
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED and not job.file
 
 
 def test_a_job_is_built_once_even_if_the_task_arrives_twice(district):
-    job = make_job(district.curator1)
+    job = factories.ExportJobFactory(requested_by=district.curator1)
     assert tasks.build_export(job.pk) == ExportJob.Status.DONE
     name = ExportJob.objects.get(pk=job.pk).file.name
     assert tasks.build_export(job.pk) is None  # a redelivery: not pending any more
@@ -179,7 +157,7 @@ def test_a_job_is_built_once_even_if_the_task_arrives_twice(district):
 @pytest.mark.parametrize("status", [ExportJob.Status.PENDING, ExportJob.Status.RUNNING])
 def test_the_same_request_is_refused_while_one_is_being_built(district, client_for, status, year_value,
                                                               django_capture_on_commit_callbacks):
-    running = make_job(district.curator1, status=status)
+    running = factories.ExportJobFactory(requested_by=district.curator1, status=status)
     client = client_for(district.curator1)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = post_export(client, ExportJob.Kind.STATISTICS, year=year_value)
@@ -191,8 +169,8 @@ def test_the_same_request_is_refused_while_one_is_being_built(district, client_f
 
 def test_other_parameters_kinds_users_and_finished_jobs_do_not_block(district, client_for, year_value,
                                                                       django_capture_on_commit_callbacks):
-    make_job(district.curator1, status=ExportJob.Status.RUNNING)
-    make_job(district.curator1, kind=ExportJob.Kind.MENTORS, status=ExportJob.Status.DONE, filters={})
+    factories.ExportJobFactory(requested_by=district.curator1, status=ExportJob.Status.RUNNING)
+    factories.ExportJobFactory(requested_by=district.curator1, kind=ExportJob.Kind.MENTORS, status=ExportJob.Status.DONE, params={"filters": {}})
     last_year, _created = AcademicYear.objects.get_or_create(start_year=current_year().start_year - 1)
     client = client_for(district.curator1)
     with django_capture_on_commit_callbacks(execute=True):
@@ -205,9 +183,9 @@ def test_other_parameters_kinds_users_and_finished_jobs_do_not_block(district, c
 
 
 def test_the_database_constraint_backs_the_check_up(district, monkeypatch):
-    make_job(district.curator1, status=ExportJob.Status.RUNNING)
+    factories.ExportJobFactory(requested_by=district.curator1, status=ExportJob.Status.RUNNING)
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_job(district.curator1)
+        factories.ExportJobFactory(requested_by=district.curator1)
     # A request that raced past the check meets the constraint and is refused all the same.
     monkeypatch.setattr(ExportJobQuerySet, "running", lambda self: self.none())
     with pytest.raises(exports.DuplicateExport):
@@ -236,7 +214,7 @@ def test_a_filter_outside_the_scope_is_refused_by_the_form(district, client_for)
 
 
 def built_job(user, kind=ExportJob.Kind.STATISTICS, **params):
-    job = make_job(user, kind=kind, **params)
+    job = factories.ExportJobFactory(requested_by=user, kind=kind, **({"params": params} if params else {}))
     tasks.build_export(job.pk)
     job.refresh_from_db()
     assert job.status == ExportJob.Status.DONE, job.error
@@ -265,14 +243,14 @@ def test_only_the_requester_and_a_superuser_see_a_job(district, client_for):
 
 
 def test_the_list_shows_only_ones_own_jobs(district, client_for):
-    mine = make_job(district.curator1, status=ExportJob.Status.RUNNING)
-    other = make_job(district.curator2, kind=ExportJob.Kind.MENTORS, filters={"category": "teacher"})
+    mine = factories.ExportJobFactory(requested_by=district.curator1, status=ExportJob.Status.RUNNING)
+    other = factories.ExportJobFactory(requested_by=district.curator2, kind=ExportJob.Kind.MENTORS, params={"filters": {"category": "teacher"}})
     page = client_for(district.curator1).get(reverse("monitoring:export_list")).content.decode()
     assert mine.get_absolute_url() in page and other.get_absolute_url() not in page
 
 
 def test_anonymous_is_sent_to_login(district, client):
-    job = make_job(district.curator1)
+    job = factories.ExportJobFactory(requested_by=district.curator1)
     for name, args in (("monitoring:export_list", []), ("monitoring:export_status", [job.pk]),
                        ("monitoring:export_download", [job.pk])):
         response = client.get(reverse(name, args=args))
@@ -289,7 +267,7 @@ def test_the_pages_render_for_every_role(district, client_for):
 
 
 def test_the_detail_page_polls_while_the_job_runs(district, client_for):
-    job = make_job(district.curator1, status=ExportJob.Status.RUNNING)
+    job = factories.ExportJobFactory(requested_by=district.curator1, status=ExportJob.Status.RUNNING)
     ExportJob.objects.filter(pk=job.pk).update(progress=40, heartbeat_at=timezone.now())
     client = client_for(district.curator1)
     page = client.get(job.get_absolute_url()).content.decode()
@@ -338,7 +316,7 @@ def test_a_forged_organisation_filter_does_not_widen_the_scope(district):
 
 def test_the_scope_is_the_requesters_as_it_is_when_the_task_runs(district):
     mentor(district.school1, last_name="Своя")
-    job = make_job(district.curator1, kind=ExportJob.Kind.MENTORS, filters={})
+    job = factories.ExportJobFactory(requested_by=district.curator1, kind=ExportJob.Kind.MENTORS, params={"filters": {}})
     district.curator1.role_assignments.update(is_active=False)
     tasks.build_export(job.pk)
     job.refresh_from_db()
@@ -372,22 +350,21 @@ def worked(district):
     pairs that must not count. School 2: one pair. The college: nothing."""
     s1, s2 = district.school1, district.school2
     teacher_a = mentor(s1)
-    pair(s1, mentor_profile=teacher_a, mentees=[mentee(s1), mentee(s1)])
+    factories.PairFactory(programme__organisation=s1, mentor=teacher_a, mentees=[mentee(s1), mentee(s1)])
     older = mentee(s1)
-    pair(s1, mentees=[older])
+    factories.PairFactory(programme__organisation=s1, mentees=[older])
     young = mentee(s1, category=Participant.Category.YOUNG_SPECIALIST, birth_date=datetime.date(1999, 1, 1),
                    class_name="")
-    pair(s1, form="учитель – учитель", status=Pair.Status.COMPLETED, mentees=[young])
+    factories.PairFactory(programme__organisation=s1, programme__form_name="учитель – учитель", status=Pair.Status.COMPLETED, mentees=[young])
     as_mentor = factories.MentorProfileFactory(participant=older.participant)
-    pair(s1, form="ученик – ученик", mentor_profile=as_mentor, mentees=[mentee(s1)])
-    pair(s1, form="работодатель – ученик", status=Pair.Status.ENDED_EARLY,
-         mentor_profile=mentor(s1, category=Participant.Category.EMPLOYER, birth_date=None))
+    factories.PairFactory(programme__organisation=s1, programme__form_name="ученик – ученик", mentor=as_mentor, mentees=[mentee(s1)])
+    factories.PairFactory(programme__organisation=s1, programme__form_name="работодатель – ученик", status=Pair.Status.ENDED_EARLY, mentor=mentor(s1, category=Participant.Category.EMPLOYER, birth_date=None))
     # Not counted: a proposal, a rejected proposal, last year's pair.
-    pair(s1, status=Pair.Status.PROPOSED)
-    pair(s1, status=Pair.Status.REJECTED)
+    factories.PairFactory(programme__organisation=s1, status=Pair.Status.PROPOSED)
+    factories.PairFactory(programme__organisation=s1, status=Pair.Status.REJECTED)
     last_year, _created = AcademicYear.objects.get_or_create(start_year=current_year().start_year - 1)
-    pair(s1, year=last_year)
-    pair(s2)
+    factories.PairFactory(programme__organisation=s1, programme__academic_year=last_year)
+    factories.PairFactory(programme__organisation=s2)
     return district
 
 
@@ -434,14 +411,13 @@ def test_statistics_sheet_is_unchanged_cell_by_cell(worked):
     s2 = worked.school2
     both = mentor(s2)
     twice = mentee(s2)
-    pair(s2, mentor_profile=both, mentees=[twice])
-    pair(s2, mentees=[twice])
-    pair(s2, form="учитель – учитель", mentor_profile=both,
-         mentees=[mentee(s2, category=Participant.Category.TEACHER, birth_date=datetime.date(1990, 1, 1),
+    factories.PairFactory(programme__organisation=s2, mentor=both, mentees=[twice])
+    factories.PairFactory(programme__organisation=s2, mentees=[twice])
+    factories.PairFactory(programme__organisation=s2, programme__form_name="учитель – учитель", mentor=both, mentees=[mentee(s2, category=Participant.Category.TEACHER, birth_date=datetime.date(1990, 1, 1),
                          class_name="")])
     MentoringForm.objects.create(name="ветеран – ученик", position=99, is_active=False,
                                  mentor_categories=["parent"], mentee_categories=["student"])
-    pair(s2, form="ветеран – ученик", mentor_profile=mentor(s2, category=Participant.Category.PARENT,
+    factories.PairFactory(programme__organisation=s2, programme__form_name="ветеран – ученик", mentor=mentor(s2, category=Participant.Category.PARENT,
                                                            birth_date=None))
     MentoringForm.objects.create(name="никем не выбранная", position=100, is_active=False,
                                  mentor_categories=["parent"], mentee_categories=["student"])
@@ -494,7 +470,7 @@ def test_statistics_query_count_is_the_same_for_3_and_30_organisations(district)
     organisations = [district.school1, district.school2, district.college]
     organisations += [factories.OrganisationFactory(municipality=municipality) for _i in range(27)]
     for org in organisations:
-        pair(org)
+        factories.PairFactory(programme__organisation=org)
     year = current_year()
     counted = {}
     for count in (3, 30):
@@ -564,7 +540,7 @@ def test_expired_files_are_removed_and_the_rows_kept(district):
     old = built_job(district.curator1)
     fresh = built_job(district.curator2)
     ExportJob.objects.filter(pk=old.pk).update(expires_at=timezone.now() - datetime.timedelta(hours=1))
-    stale = make_job(district.municipal, status=ExportJob.Status.RUNNING)
+    stale = factories.ExportJobFactory(requested_by=district.municipal, status=ExportJob.Status.RUNNING)
     ExportJob.objects.filter(pk=stale.pk).update(created_at=timezone.now() - datetime.timedelta(hours=7))
     summary = tasks.remove_expired_exports.delay().get()
     assert summary == {"removed": 1, "stale": 1}
@@ -577,7 +553,7 @@ def test_expired_files_are_removed_and_the_rows_kept(district):
 
 
 def test_retention_tolerates_a_file_already_gone(district):
-    job = make_job(district.curator1, status=ExportJob.Status.DONE)
+    job = factories.ExportJobFactory(requested_by=district.curator1, status=ExportJob.Status.DONE)
     job.file.save("gone.xlsx", ContentFile(b"x"), save=False)
     default_storage.delete(job.file.name)
     ExportJob.objects.filter(pk=job.pk).update(file=job.file.name,

@@ -15,7 +15,7 @@ from registry.models import AcademicYear, Participant
 from roadmaps import services as roadmap_services
 from roadmaps.models import FEDERAL_STATISTICS, Occurrence, RoadmapTemplate
 from tests import factories
-from tests.test_export_jobs import current_year, mentee, mentor, pair, read
+from tests.test_export_jobs import current_year, mentee, mentor, read
 
 D = datetime.date
 C = Participant.Category
@@ -31,18 +31,17 @@ def counted(district):
     «работодатель – ученик»: employer E with student U (ended early). Not counted: a proposal, last
     year's pair. School 2 has a pair of its own."""
     s1 = district.school1
-    pair(s1, mentor_profile=mentor(s1), mentees=[mentee(s1), mentee(s1)])
+    factories.PairFactory(programme__organisation=s1, mentor=mentor(s1), mentees=[mentee(s1), mentee(s1)])
     student_s = mentee(s1)
-    pair(s1, mentees=[student_s])
+    factories.PairFactory(programme__organisation=s1, mentees=[student_s])
     young = mentee(s1, category=C.YOUNG_SPECIALIST, birth_date=D(1999, 1, 1), class_name="")
-    pair(s1, form="учитель – учитель", status=Pair.Status.COMPLETED, mentees=[young])
-    pair(s1, form="ученик – ученик", mentor_profile=factories.MentorProfileFactory(participant=student_s.participant))
-    pair(s1, form="работодатель – ученик", status=Pair.Status.ENDED_EARLY,
-         mentor_profile=mentor(s1, category=C.EMPLOYER, birth_date=None))
-    pair(s1, status=Pair.Status.PROPOSED)
+    factories.PairFactory(programme__organisation=s1, programme__form_name="учитель – учитель", status=Pair.Status.COMPLETED, mentees=[young])
+    factories.PairFactory(programme__organisation=s1, programme__form_name="ученик – ученик", mentor=factories.MentorProfileFactory(participant=student_s.participant))
+    factories.PairFactory(programme__organisation=s1, programme__form_name="работодатель – ученик", status=Pair.Status.ENDED_EARLY, mentor=mentor(s1, category=C.EMPLOYER, birth_date=None))
+    factories.PairFactory(programme__organisation=s1, status=Pair.Status.PROPOSED)
     last_year, _created = AcademicYear.objects.get_or_create(start_year=current_year().start_year - 1)
-    pair(s1, year=last_year)
-    pair(district.school2)
+    factories.PairFactory(programme__organisation=s1, programme__academic_year=last_year)
+    factories.PairFactory(programme__organisation=district.school2)
     return district
 
 

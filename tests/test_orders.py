@@ -62,13 +62,6 @@ def student(org, last_name="Смирнов", first_name="Алексей", patron
     return profile
 
 
-def programme(org, form="учитель – ученик"):
-    return Programme.objects.create(
-        organisation=org, academic_year=AcademicYear.objects.current(), form=MentoringForm.objects.get(name=form),
-        starts_on=TODAY - datetime.timedelta(days=60), ends_on=TODAY + datetime.timedelta(days=200),
-    )
-
-
 def make_order(org, kind=Order.Kind.PAIRS, number="1", pairs=(), **fields):
     order = Order.objects.create(organisation=org, academic_year=AcademicYear.objects.current(), kind=kind,
                                  number=number, issued_on=fields.pop("issued_on", TODAY), **fields)
@@ -94,7 +87,7 @@ def school(district):
 @pytest.fixture
 def pair(school, district):
     """A forming pair: teacher Кузнецова М.С. with student Смирнов А.И. (15 years old)."""
-    return services.form_pair(programme=programme(school), mentor=teacher(school), mentees=[student(school)],
+    return services.form_pair(programme=factories.ProgrammeFactory(organisation=school), mentor=teacher(school), mentees=[student(school)],
                               started_on=TODAY, by=district.curator1)
 
 
@@ -139,7 +132,7 @@ def test_curator_prepares_a_pairs_order_with_suggestions(school, district, clien
 
 def test_pair_choices_are_the_open_pairs_of_the_year_optionally_of_one_programme(school, district, client_for,
                                                                                   pair):
-    other_programme = programme(school, form="учитель – учитель")
+    other_programme = factories.ProgrammeFactory(organisation=school, form_name="учитель – учитель")
     other = services.form_pair(programme=other_programme, mentor=teacher(school, last_name="Белова"),
                                mentees=[factories.MenteeProfileFactory(
                                    participant=factories.ConsentFactory(

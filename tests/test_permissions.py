@@ -37,7 +37,6 @@ from registry.scoping import Perm
 from roadmaps import services as roadmap_services
 from roadmaps.models import EvidenceFile, Level, Occurrence
 from tests import factories
-from tests.test_roadmap_pages import make_template
 
 TODAY = timezone.localdate()
 PDF = factories.pdf_bytes()
@@ -161,7 +160,7 @@ def objects(district):
             attendee_ids=[mentor.participant_id, mentee.participant_id]))
     order = order_service.prepare_order(organisation=school, academic_year=year, kind=Order.Kind.PAIRS, number="1",
                                         issued_on=TODAY, pairs=[pair], by=curator)
-    roadmap = roadmap_services.create_from_template(template=make_template(), academic_year=year,
+    roadmap = roadmap_services.create_from_template(template=factories.roadmap_template(), academic_year=year,
                                                     organisation=school, by=curator)
     item = roadmap.items.order_by("position").first()
     occurrence = Occurrence.objects.filter(item=item).first()
@@ -185,7 +184,7 @@ def objects(district):
     act = destruction.destroy([gone], by=district.director1)[0]
     partner = factories.PartnerFactory(organisation=school)
     topic = Topic.objects.create(name="Шахматный клуб", organisation=school)
-    roadmap_services.create_from_template(template=make_template("test-district", level=Level.MUNICIPALITY),
+    roadmap_services.create_from_template(template=factories.roadmap_template("test-district", level=Level.MUNICIPALITY),
                                           academic_year=year, municipality=district.municipality)
     analysis = analysis_service.save_analysis(municipality=district.municipality, academic_year=year, half=1,
                                               quality_analysis="Анализ", by=district.municipal)

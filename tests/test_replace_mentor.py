@@ -10,7 +10,7 @@ from mentoring import eligibility, services
 from mentoring.models import Pair
 from registry.models import Consent, Participant, Topic
 from tests import factories
-from tests.test_pairs import TODAY, programme, student, teacher
+from tests.test_pairs import TODAY, student, teacher
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def problems_of(pair) -> dict:
 
 @pytest.fixture
 def pair(school):
-    return services.form_pair(programme=programme(school), mentor=teacher(school, last_name="Прежняя"),
+    return services.form_pair(programme=factories.ProgrammeFactory(organisation=school), mentor=teacher(school, last_name="Прежняя"),
                               mentees=[student(school, last_name="Наставляемый")],
                               started_on=TODAY - datetime.timedelta(days=40))
 
@@ -81,7 +81,7 @@ def test_only_mentors_who_can_take_the_mentee_are_offered_each_exclusion_with_it
 
 def test_a_group_needs_a_place_for_every_mentee(school):
     mentor = teacher(school, capacity=3)
-    group = services.form_pair(programme=programme(school), mentor=mentor, mentees=[student(school), student(school)],
+    group = services.form_pair(programme=factories.ProgrammeFactory(organisation=school), mentor=mentor, mentees=[student(school), student(school)],
                                started_on=TODAY)
     one_place, two_places = teacher(school, capacity=1), teacher(school, capacity=2)
     problems = problems_of(group)
@@ -90,7 +90,7 @@ def test_a_group_needs_a_place_for_every_mentee(school):
 
 
 def test_peer_form_excludes_a_younger_student_and_an_outsider_without_a_certificate(school):
-    prog = programme(school, "ученик – ученик")
+    prog = factories.ProgrammeFactory(organisation=school, form_name="ученик – ученик")
     senior = student(school, age=17, last_name="Старшеклассник")
     senior_profile = factories.MentorProfileFactory(participant=senior.participant, capacity=2)
     mentee = student(school, age=12)

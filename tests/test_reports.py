@@ -22,7 +22,6 @@ from tests import factories
 from tests.test_figures import (
     TEACHER_TO_STUDENT,
     pair,
-    programme,
     student,
     teacher,
     year_2025,
@@ -58,7 +57,7 @@ def school(district, year):
     org = district.school1
     OrganisationHeadcount.objects.create(organisation=org, academic_year=year, students_total=40,
                                          students_aged_10_plus=30, teachers_total=8)
-    pair(programme(org, year, TEACHER_TO_STUDENT), teacher(org, "Наставник"), [student(org, "Ученик", D(2011, 1, 1))],
+    pair(factories.ProgrammeFactory(organisation=org, academic_year=year, form_name=TEACHER_TO_STUDENT, ends_on=D(2026, 5, 31)), teacher(org, "Наставник"), [student(org, "Ученик", D(2011, 1, 1))],
          D(2025, 10, 1))
     return org
 

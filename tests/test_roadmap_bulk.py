@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from roadmaps import services
 from roadmaps.models import Occurrence, RoadmapChange
-from tests.test_roadmap_pages import PDF_BYTES, TODAY, make_template, school_roadmap
+from tests import factories
+from tests.test_roadmap_pages import PDF_BYTES, TODAY, school_roadmap
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def test_the_roadmap_page_offers_checkboxes_for_open_occurrences_only(district, 
 
 
 def test_other_roadmaps_occurrences_and_outsiders_are_refused(district, client_for, roadmap):
-    other = school_roadmap(district, organisation=district.school2, template=make_template("other-school"))
+    other = school_roadmap(district, organisation=district.school2, template=factories.roadmap_template("other-school"))
     foreign = open_occurrences(other, 1)
     response = post(client_for(district.curator1), roadmap, foreign, evidence="протокол")
     assert response.status_code == 302 and "Отметьте сроки" in texts(response)
