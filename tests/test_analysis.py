@@ -211,16 +211,17 @@ def test_a_school_reads_the_analysis_but_does_not_write(district, client_for, an
     assert ManagementDecision.objects.count() == 1 and not decision.is_withdrawn
 
 
-def test_another_district_gets_404(district, client_for, analysis):
+def test_another_district_gets_404(district, client_for, roles, analysis):
     decision = service.add_decision(analysis, text="Решение", responsible="МК",
                                     due_on=TODAY + datetime.timedelta(days=30), by=district.municipal)
+    # The district's analysis: its schools read it, its municipal curator writes it.
+    roles.expect([analysis.get_absolute_url(), reverse("monitoring:analysis_pdf", args=[analysis.pk])],
+                 neighbour=200)
+    roles.expect([reverse("monitoring:analysis_edit", args=[analysis.pk]),
+                  reverse("monitoring:decision_create", args=[analysis.pk])], owner=403, neighbour=403)
+    roles.expect(reverse("monitoring:decision_withdraw", args=[decision.pk]), method="post",
+                 data={"reason": "так"}, owner=403, neighbour=403, municipal=None)
     client = client_for(district.foreign_municipal)
-    for url in (analysis.get_absolute_url(), reverse("monitoring:analysis_pdf", args=[analysis.pk]),
-                reverse("monitoring:analysis_edit", args=[analysis.pk]),
-                reverse("monitoring:decision_create", args=[analysis.pk])):
-        assert client.get(url).status_code == 404, url
-    assert client.post(reverse("monitoring:decision_withdraw", args=[decision.pk]),
-                       {"reason": "так"}).status_code == 404
     assert client.get(reverse("monitoring:analysis_create"),
                       {"municipality": district.municipality.pk}).status_code == 404
     assert write(client, district.municipality).status_code == 404

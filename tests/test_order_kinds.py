@@ -265,17 +265,14 @@ def test_municipal_curator_order_prepared_and_entered_as_signed(district, named,
     assert client.get(create_url("roadmap", year=year().start_year)).status_code == 404
 
 
-def test_municipal_orders_outside_the_scope_are_404(district, named, client_for):
+def test_municipal_orders_outside_the_scope_are_404(district, named, client_for, roles):
     order = issue(district.municipality, Order.Kind.MUNICIPAL_CURATOR, number="1")
-    urls = [reverse("mentoring:order_detail", args=[order.pk]), reverse("mentoring:order_pdf", args=[order.pk]),
-            reverse("mentoring:order_edit", args=[order.pk])]
-    for user in (district.foreign_municipal, district.nobody):
-        for url in urls:
-            assert client_for(user).get(url).status_code == 404, (user.username, url)
-        assert client_for(user).post(reverse("mentoring:order_sign", args=[order.pk])).status_code == 404
     # Seen inside the district (read-only for a school), not in another municipality's register.
-    assert client_for(district.curator1).get(urls[0]).status_code == 200
-    assert client_for(district.curator1).get(urls[2]).status_code == 403
+    roles.expect([reverse("mentoring:order_detail", args=[order.pk]), reverse("mentoring:order_pdf", args=[order.pk])],
+                 neighbour=200)
+    roles.expect(reverse("mentoring:order_edit", args=[order.pk]), owner=403, neighbour=403, municipal=None)
+    roles.expect(reverse("mentoring:order_sign", args=[order.pk]), method="post", owner=None, neighbour=None,
+                 municipal=None)
     listed = client_for(district.foreign_municipal).get(reverse("mentoring:order_list")).content.decode()
     assert order.get_absolute_url() not in listed
     assert order.get_absolute_url() in client_for(district.municipal).get(reverse("mentoring:order_list")).content.decode()

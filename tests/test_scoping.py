@@ -6,6 +6,7 @@ from django.urls import reverse
 from registry.models import Organisation, Participant
 from registry.scoping import Perm, Scope
 from tests import factories
+from tests.roles import LOGIN
 
 
 def visible_organisations(user):
@@ -189,3 +190,14 @@ def test_pages_outside_the_scope_answer_with_a_russian_404_page(district, client
     assert response.status_code == 404
     assert "Страница не найдена" in response.content.decode()
     assert participant.last_name not in response.content.decode()
+
+
+def test_the_role_base_compares_every_role_at_once(roles, school1_objects):
+    """tests/roles.py: the table of answers, and a failure that names every role that answered otherwise."""
+    url = reverse("registry:participant_detail", args=[school1_objects["participant"].pk])
+    assert roles.statuses(url) == {("anonymous", url): LOGIN, ("stranger", url): 404, ("outsider", url): 404,
+                                   ("neighbour", url): 404, ("municipal", url): 200, ("owner", url): 200}
+    with pytest.raises(AssertionError, match="neighbour.*outsider|outsider.*neighbour"):
+        roles.expect(url, neighbour=200, outsider=200)
+    with pytest.raises(AssertionError, match="no such role"):
+        roles.expect(url, director=200)

@@ -142,17 +142,15 @@ def test_no_support_is_recorded_while_processing_is_stopped_or_in_the_future(dis
     assert not Support.objects.filter(mentee__in=[school["without_consent"], school["never"]]).exists()
 
 
-def test_who_may_read_and_who_may_record(district, client_for, school):
+def test_who_may_read_and_who_may_record(district, client_for, roles, school):
     assert client_for(district.director1).get(support_url(school, "recent")).status_code == 200
     for user in (district.director1, district.observer, district.municipal):
         assert record(client_for(user), school).status_code == 403
     stranger = mentee(district.school2, "Чужой")
     other_school = reverse("mentoring:support", args=[school["programme"].pk, stranger.pk])
-    for user in (district.curator2, district.foreign_municipal):
-        client = client_for(user)
-        assert client.get(list_url(school)).status_code == 404
-        assert client.get(support_url(school, "recent")).status_code == 404
-        assert record(client, school).status_code == 404
+    roles.expect([list_url(school), support_url(school, "recent")], municipal=None)
+    for role in ("neighbour", "outsider", "stranger"):
+        assert record(roles.client(role), school).status_code == 404, role
     # A mentee of another school is not found through this school's programme.
     assert client_for(district.curator1).get(other_school).status_code == 404
     assert client_for(district.curator1).post(other_school + "record/", {"kind": "other"}).status_code == 404
