@@ -302,3 +302,36 @@ def test_the_objects_are_really_there_for_whoever_may_write(district, client_for
         if status in (403, 404):
             missing[name] = status
     assert not missing, f"URLs the test fills with objects the writer does not reach: {missing}"
+
+
+# --- every object of school 1 is out of reach of whoever is outside its scope ------------------------------
+
+# Objects a URL names that are not one school's: read by every school (404 would be wrong) or the district's.
+NOT_THE_SCHOOLS = {
+    "forms": "the mentoring forms are the portal's, read by everyone",
+    "questionnaires": "the shared questionnaire, read by every school",
+    "notifications": "a user's own notices, 404 to anyone else (tests/test_notifications.py)",
+}
+THE_DISTRICTS = {"municipalities", "analyses", "decisions"}
+
+
+def test_every_object_url_of_school_1_is_404_outside_its_scope(roles, objects):
+    """The role base (tests/roles.py) over every URL that names an object: the neighbouring school, another
+    district and a user without a role get 404 for school 1's objects (the district's objects: another
+    district and the stranger), whatever the view; a POST-only view is asked by POST."""
+    school, district_wide = {"get": [], "post": []}, {"get": [], "post": []}
+    for name, route, view in PATTERNS:
+        if name in EXEMPT or "<int:pk>" not in route:
+            continue
+        segment = route.split("<int:pk>")[0].rstrip("/").rsplit("/", 1)[-1]
+        if segment in NOT_THE_SCHOOLS:
+            continue
+        method = "post" if "require_POST" in decorators_written_on(view) else "get"
+        (district_wide if segment in THE_DISTRICTS else school)[method].append(url_of(name, route, objects))
+    assert len(school["get"]) >= 60 and school["post"] and district_wide["get"]
+    inside = {"owner": None, "municipal": None, "anonymous": None}
+    before = snapshot()
+    for method in ("get", "post"):
+        roles.expect(school[method], method=method, **inside)
+        roles.expect(district_wide[method], method=method, neighbour=None, **inside)
+    assert changed(before, snapshot()) == ["registry.User"]  # only the logins (last_login): nothing of school 1
