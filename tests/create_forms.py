@@ -145,9 +145,7 @@ def make_world(district) -> dict:
     """The ``world`` fixture (conftest): a school with a working pair, free people, a roadmap, a questionnaire."""
     school, curator = district.school1, district.curator1
     year = AcademicYear.objects.current()
-    programme = Programme.objects.create(
-        organisation=school, academic_year=year, form=MentoringForm.objects.get(name="учитель – ученик"),
-        starts_on=TODAY - datetime.timedelta(days=60), ends_on=TODAY + datetime.timedelta(days=200))
+    programme = factories.ProgrammeFactory(organisation=school, academic_year=year)
 
     def mentor(**fields):
         profile = factories.MentorProfileFactory(participant__organisation=school, capacity=3, **fields)

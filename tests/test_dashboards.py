@@ -330,9 +330,7 @@ def test_school_dashboard_runs_a_constant_number_of_queries(district, client_for
     school = organisations[0]
     year = AcademicYear.objects.current()
     for name in ("ученик – ученик", "учитель – учитель"):
-        programme = Programme.objects.create(organisation=school, academic_year=year,
-                                             form=MentoringForm.objects.get(name=name),
-                                             starts_on=year.starts_on, ends_on=year.ends_on)
+        programme = factories.ProgrammeFactory(organisation=school, academic_year=year, form_name=name)
         Pair.objects.bulk_create(Pair(programme=programme, status=Pair.Status.FORMING) for _ in range(5))
     with django_assert_max_num_queries(SCHOOL_QUERIES):
         client.get(path)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from mentoring import orders as order_service
 from mentoring import services as mentoring_services
-from mentoring.models import Meeting, MentoringForm, Order, PlanItem, Programme
+from mentoring.models import Meeting, Order, PlanItem
 from monitoring import analysis as analysis_service
 from monitoring import links as link_service
 from monitoring import services as monitoring_services
@@ -140,9 +140,7 @@ def objects(district):
     """pk of every kind of object a URL names, keyed by the path segment before ``<int:pk>``."""
     school, curator = district.school1, district.curator1
     year = AcademicYear.objects.current()
-    programme = Programme.objects.create(
-        organisation=school, academic_year=year, form=MentoringForm.objects.get(name="учитель – ученик"),
-        starts_on=TODAY - datetime.timedelta(days=60), ends_on=TODAY + datetime.timedelta(days=200))
+    programme = factories.ProgrammeFactory(organisation=school, academic_year=year)
     mentor = factories.MentorProfileFactory(participant__organisation=school, capacity=3)
     factories.consent_for(mentor.participant, signed_on=TODAY - datetime.timedelta(days=90))
     mentee = factories.MenteeProfileFactory(participant__organisation=school)

@@ -14,11 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mentoring.models import Membership, MentoringForm, MentorLink, Pair, Programme
 from monitoring import links
 from monitoring import questionnaires as svc
 from monitoring.models import Answer, Question, Questionnaire, Response
-from registry.models import AcademicYear
 from tests import factories
 
 NOW = timezone.now()
@@ -81,15 +79,9 @@ def link_for(survey, participant, **kwargs):
 
 
 def pair_with(organisation, mentor_participant, mentee_participant, form="учитель – ученик"):
-    programme = Programme.objects.create(
-        organisation=organisation, academic_year=AcademicYear.objects.current(),
-        form=MentoringForm.objects.get(name=form),
-        starts_on=TODAY - datetime.timedelta(days=60), ends_on=TODAY + datetime.timedelta(days=200),
-    )
-    pair = Pair.objects.create(programme=programme, status=Pair.Status.ACTIVE, started_on=TODAY)
-    MentorLink.objects.create(pair=pair, mentor=mentor_participant.mentor_profile)
-    membership = Membership.objects.create(pair=pair, mentee=mentee_participant.mentee_profile)
-    return programme, pair, membership
+    pair = factories.PairFactory(programme__organisation=organisation, programme__form_name=form,
+                                 mentor=mentor_participant.mentor_profile, mentees=[mentee_participant.mentee_profile])
+    return pair.programme, pair, pair.memberships.get()
 
 
 # --- the default question sets ----------------------------------------------------------------------

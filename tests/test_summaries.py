@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring import orders, proposals, services
-from mentoring.models import Meeting, Membership, Order, Pair, PlanItem
+from mentoring.models import Meeting, Membership, Pair, PlanItem
 from monitoring import questionnaires, summaries
 from monitoring.models import CoverageTarget, OrganisationSummary, Questionnaire
 from registry.models import AcademicYear, OrganisationHeadcount
@@ -113,9 +113,7 @@ def test_every_write_path_makes_the_summary_current(district):
     services.confirm_proposal(proposed, started_on=TODAY)
     assert figures_of(watch.step("proposal confirmed (update)"), school)["pairs"]["forming"] == 1
 
-    order = Order.objects.create(organisation=school, academic_year=watch.year, kind=Order.Kind.PAIRS, number="7",
-                                 issued_on=TODAY)
-    order.pairs.set([proposed])
+    order = factories.OrderFactory(organisation=school, academic_year=watch.year, number="7", pairs=[proposed])
     orders.sign_order(order, by=district.director1)
     assert figures_of(watch.step("order signed: forming pairs work (update)"), school)["pairs"]["active"] == 1
 

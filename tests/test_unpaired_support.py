@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring import unpaired
-from mentoring.models import Membership, MentoringForm, MentorLink, Pair, Programme, Support
+from mentoring.models import Support
 from registry import destruction
-from registry.models import AcademicYear, AuditEntry, Consent, DestructionAct
+from registry.models import AuditEntry, Consent, DestructionAct
 from tests import factories
 from tests.lists import links, params
 
@@ -33,16 +33,11 @@ def mentee(organisation, last_name, *, consent=True, class_name="7А"):
 @pytest.fixture
 def school(district):
     org = district.school1
-    programme = Programme.objects.create(
-        organisation=org, academic_year=AcademicYear.objects.current(),
-        form=MentoringForm.objects.get(name="учитель – ученик"),
-        starts_on=TODAY - 60 * DAY, ends_on=TODAY + 200 * DAY)
+    programme = factories.ProgrammeFactory(organisation=org)
     teacher = factories.MentorProfileFactory(participant__organisation=org, participant__category="teacher",
                                              participant__birth_date=datetime.date(1980, 1, 1))
     paired = mentee(org, "Парный")
-    pair = Pair.objects.create(programme=programme, status=Pair.Status.ACTIVE, started_on=TODAY)
-    MentorLink.objects.create(pair=pair, mentor=teacher)
-    Membership.objects.create(pair=pair, mentee=paired)
+    factories.PairFactory(programme=programme, mentor=teacher, mentees=[paired])
     long_ago, never, recent = (mentee(org, name) for name in ("Давний", "Забытый", "Недавний"))
     without_consent = mentee(org, "Безсогласия", consent=False)
     for who, day, kind in ((long_ago, TODAY - 40 * DAY, Support.Kind.PSYCHOLOGIST),
