@@ -4,14 +4,12 @@ a user for every role, so that every view can be tried from inside and from outs
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
-from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 
-from registry import once
 from registry.models import AcademicYear, Organisation
 from registry.scoping import Role
 from tests import factories
+from tests.clients import CsrfClient, FormClient
 
 # The reminder tests' roadmap, curator and member, in one place for the three files that use them.
 pytest_plugins = ["tests.reminder_fixtures"]
@@ -89,41 +87,11 @@ def district(db) -> District:
     )
 
 
-class CsrfClient(Client):
-    """A client the CSRF check is enforced on, as on the server: a POST carries the ``csrftoken`` cookie
-    and the same token back (the form field below, else the ``X-CSRFToken`` header a page's script
-    sends), so a view that lost its protection or a form that lost its token is seen by every test."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **{**kwargs, "enforce_csrf_checks": True})
-
-    def csrf_token(self) -> str:
-        """The cookie's token; before the first page has set one, a fresh one, as a page would."""
-        cookie = self.cookies.get(settings.CSRF_COOKIE_NAME)
-        if cookie is None or not cookie.value:
-            self.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
-            cookie = self.cookies[settings.CSRF_COOKIE_NAME]
-        return cookie.value
-
-    def generic(self, method, path, *args, **extra):
-        if method.upper() not in ("GET", "HEAD", "OPTIONS", "TRACE"):
-            extra.setdefault("HTTP_X_CSRFTOKEN", self.csrf_token())
-        return super().generic(method, path, *args, **extra)
-
-
-class FormClient(CsrfClient):
-    """Posts like a browser sending a page's form: with the form's one-time token (``registry.once``), a
-    fresh one for every POST unless the test passes its own. ``tests/test_double_submit.py`` tests the
-    tokens themselves, with the ones the pages render, and POSTs without any (``client_for(user,
-    tokens=False)``)."""
-
-    def post(self, path, data=None, *args, **kwargs):
-        data = {} if data is None else data
-        if isinstance(data, dict) and once.FIELD not in data:
-            data = {**data, once.FIELD: once.new_token()}
-        if isinstance(data, dict):
-            data = {"csrfmiddlewaretoken": self.csrf_token(), **data}
-        return super().post(path, data, *args, **kwargs)
+@pytest.fixture
+def client():
+    """pytest-django's ``client``, CSRF enforced and the token sent as a browser sends it (``CsrfClient``):
+    a test that posts anonymously goes through the same check as a page's form."""
+    return CsrfClient()
 
 
 @pytest.fixture
@@ -136,6 +104,15 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def roles(district, client_for):
+    """Owner, same district (a neighbouring school's curator, the municipal curator), outsider, anonymous:
+    the one base of the scoping tests (``tests/roles.py``)."""
+    from tests.roles import Roles
+
+    return Roles(district, client_for)
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ from roadmaps.models import EvidenceFile, Level, Occurrence, Roadmap, RoadmapIte
 from tests import factories
 from tests.test_import import stored_import, xlsx
 from tests.test_import import row as import_row
-from tests.test_roadmap_pages import make_template
+
 
 TODAY = timezone.localdate()
 PDF = factories.pdf_bytes()
@@ -145,9 +145,7 @@ def make_world(district) -> dict:
     """The ``world`` fixture (conftest): a school with a working pair, free people, a roadmap, a questionnaire."""
     school, curator = district.school1, district.curator1
     year = AcademicYear.objects.current()
-    programme = Programme.objects.create(
-        organisation=school, academic_year=year, form=MentoringForm.objects.get(name="учитель – ученик"),
-        starts_on=TODAY - datetime.timedelta(days=60), ends_on=TODAY + datetime.timedelta(days=200))
+    programme = factories.ProgrammeFactory(organisation=school, academic_year=year)
 
     def mentor(**fields):
         profile = factories.MentorProfileFactory(participant__organisation=school, capacity=3, **fields)
@@ -163,7 +161,7 @@ def make_world(district) -> dict:
     pair = mentoring_services.form_pair(programme=programme, mentor=first_mentor, mentees=[first_mentee],
                                         started_on=TODAY - datetime.timedelta(days=30), by=curator)
     mentoring_services.activate(pair)
-    roadmap = roadmap_services.create_from_template(template=make_template(), academic_year=year,
+    roadmap = roadmap_services.create_from_template(template=factories.roadmap_template(), academic_year=year,
                                                     organisation=school, by=curator)
     occurrence = Occurrence.objects.filter(item__roadmap=roadmap).order_by("due_on", "pk").first()
     return dict(
@@ -171,7 +169,7 @@ def make_world(district) -> dict:
         membership=pair.memberships.get(), free_mentor=mentor(), free_mentee=mentee(), new_mentor=mentor(),
         group_mentee=mentee(), bare_teacher=factories.TeacherFactory(organisation=school),
         bare_student=factories.ParticipantFactory(organisation=school), roadmap=roadmap, occurrence=occurrence,
-        template=make_template(code="district", level=Level.MUNICIPALITY),
+        template=factories.roadmap_template(code="district", level=Level.MUNICIPALITY),
         questionnaire=Questionnaire.objects.filter(kind=Questionnaire.Kind.MENTEE_SATISFACTION, form__isnull=True,
                                                    is_active=True).first(),
         mentee_person=first_mentee.participant,
@@ -216,7 +214,7 @@ def _analysis_to_decide(w):
     if found is not None:
         return found
     if analysis_service.district_roadmap(d.municipality, year) is None:
-        template = make_template("once-district", level=Level.MUNICIPALITY, items=2, stage_count=1)
+        template = factories.roadmap_template("once-district", level=Level.MUNICIPALITY, items=2, stage_count=1)
         create_from_template(template=template, academic_year=year, municipality=d.municipality, by=d.municipal)
     return analysis_service.save_analysis(municipality=d.municipality, academic_year=year, half=2,
                                           quality_analysis="Качество программ", growth_analysis="Рост участников",

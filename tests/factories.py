@@ -1,4 +1,11 @@
-"""factory_boy factories for the registry; tests build exactly the rows they talk about."""
+"""factory_boy factories for every app's models, in one place; tests build exactly the rows they talk about.
+
+The registry's here; mentoring (programmes, pairs, meetings, plan items, orders), roadmaps (templates,
+roadmaps, items, occurrences) and monitoring (questionnaires, responses and personal links, reports,
+analyses, export jobs) in tests/factories_apps.py, imported at the end so that ``factories.X`` names them
+all (import ``from tests import factories``, never the second module alone). Rows are written directly: the rules the services check (``form_pair``,
+``issue_links``, ``create_from_template``) are tested where those services are, with the services.
+"""
 
 import datetime
 
@@ -187,3 +194,7 @@ def xlsx_bytes() -> bytes:
     buffer = io.BytesIO()
     Workbook().save(buffer)
     return buffer.getvalue()
+
+
+# The other apps' factories (tests/factories_apps.py builds on the ones above, hence at the end).
+from tests.factories_apps import *  # noqa: E402, F403

@@ -3,14 +3,12 @@ roadmap and two of its people with addresses. Loaded for every test module by ``
 
 import pytest
 
-from registry.models import AcademicYear
-from roadmaps.models import Roadmap
+from tests import factories
 
 
 @pytest.fixture
 def roadmap(district):
-    return Roadmap.objects.create(organisation=district.school1, academic_year=AcademicYear.objects.current(),
-                                  title="Дорожная карта внедрения целевой модели наставничества")
+    return factories.RoadmapFactory(organisation=district.school1)
 
 
 @pytest.fixture

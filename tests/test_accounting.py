@@ -30,7 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Pair, Programme
+from mentoring.models import MentoringForm, Pair
 from monitoring import accounting, exports
 from monitoring.accounting_export import AccountingExport
 from monitoring.accounting import Filters, Quarter
@@ -44,11 +44,8 @@ D = datetime.date
 C = Participant.Category
 
 
-def programme(org, form):
-    year, _created = AcademicYear.objects.get_or_create(start_year=2025)
-    return Programme.objects.get_or_create(
-        organisation=org, academic_year=year, form=MentoringForm.objects.get(name=form),
-        defaults={"starts_on": year.starts_on, "ends_on": year.ends_on})[0]
+def year_2025():
+    return AcademicYear.objects.get_or_create(start_year=2025)[0]
 
 
 def person(org, last_name, category=C.STUDENT):
@@ -66,18 +63,13 @@ def mentee_of(participant):
 
 def pair(org, form, *, mentor, mentees, started, status=Pair.Status.ACTIVE, ended=None):
     """A pair built directly (the pair rules are tested elsewhere); ``mentees``: (profile, left_on)."""
-    made = Pair.objects.create(programme=programme(org, form), status=status, started_on=started, ended_on=ended)
     link_start = started or D(2025, 10, 1)  # a proposal's links carry the day it was proposed
-    MentorLink.objects.create(pair=made, mentor=mentor, started_on=link_start)
+    made = factories.PairFactory(
+        programme__organisation=org, programme__form_name=form, programme__academic_year=year_2025(), status=status,
+        started_on=started, ended_on=ended, mentor=mentor, mentees=[], links_on=link_start)
     for profile, left in mentees:
-        Membership.objects.create(pair=made, mentee=profile, joined_on=link_start, left_on=left)
+        factories.MembershipFactory(pair=made, mentee=profile, joined_on=link_start, left_on=left)
     return made
-
-
-def meeting(made, day, *attendees):
-    held = Meeting.objects.create(programme=made.programme, pair=made, held_on=day, topic="Встреча")
-    held.attendees.set([p.pk for p in attendees])
-    return held
 
 
 @pytest.fixture
@@ -88,22 +80,22 @@ def people(district):
     t2, y1 = person(s2, "Тарасова", C.TEACHER), person(s2, "Яковлев", C.YOUNG_SPECIALIST)
     p1 = pair(s1, "учитель – ученик", mentor=mentor_of(t1),
               mentees=[(mentee_of(s_1), None), (mentee_of(s_2), D(2025, 12, 15))], started=D(2025, 10, 1))
-    meeting(p1, D(2025, 10, 10), t1, s_1, s_2)
-    meeting(p1, D(2025, 11, 20), t1, s_1)
-    meeting(p1, D(2026, 1, 15), t1, s_1)
-    meeting(p1, D(2026, 4, 10), t1, s_1)
+    factories.MeetingFactory(pair=p1, held_on=D(2025, 10, 10), topic="Встреча", attendees=[t1, s_1, s_2])
+    factories.MeetingFactory(pair=p1, held_on=D(2025, 11, 20), topic="Встреча", attendees=[t1, s_1])
+    factories.MeetingFactory(pair=p1, held_on=D(2026, 1, 15), topic="Встреча", attendees=[t1, s_1])
+    factories.MeetingFactory(pair=p1, held_on=D(2026, 4, 10), topic="Встреча", attendees=[t1, s_1])
     p2 = pair(s1, "ученик – ученик", mentor=mentor_of(s_1), mentees=[(mentee_of(s_3), None)], started=D(2026, 1, 10))
-    meeting(p2, D(2026, 2, 5), s_1, s_3)
+    factories.MeetingFactory(pair=p2, held_on=D(2026, 2, 5), topic="Встреча", attendees=[s_1, s_3])
     pair(s1, "учитель – ученик", mentor=t1.mentor_profile, mentees=[(mentee_of(s_4), None)], started=None,
          status=Pair.Status.PROPOSED)
     p4 = pair(s2, "учитель – учитель", mentor=mentor_of(t2), mentees=[(mentee_of(y1), None)], started=D(2025, 9, 1),
               status=Pair.Status.COMPLETED, ended=D(2025, 11, 30))
     for day in (D(2025, 9, 20), D(2025, 10, 15), D(2025, 11, 25)):
-        meeting(p4, day, t2, y1)
+        factories.MeetingFactory(pair=p4, held_on=day, topic="Встреча", attendees=[t2, y1])
     foreign_teacher = person(district.foreign_school, "Чужова", C.TEACHER)
     foreign = pair(district.foreign_school, "учитель – ученик", mentor=mentor_of(foreign_teacher),
                    mentees=[(mentee_of(person(district.foreign_school, "Чужой")), None)], started=D(2025, 10, 1))
-    meeting(foreign, D(2025, 10, 20), foreign_teacher)
+    factories.MeetingFactory(pair=foreign, held_on=D(2025, 10, 20), topic="Встреча", attendees=[foreign_teacher])
     return {"T1": t1, "S1": s_1, "S2": s_2, "S3": s_3, "S4": s_4, "T2": t2, "Y1": y1, "P1": p1, "P2": p2, "P4": p4}
 
 
@@ -234,7 +226,7 @@ def crowded(district):
         mentor = mentor_of(person(school, f"Наставник{index:02}", C.TEACHER))
         mentees = [(mentee_of(person(school, f"Ученик{index:02}{n}")), None) for n in range(4)]
         made = pair(school, "учитель – ученик", mentor=mentor, mentees=mentees, started=D(2025, 10, 1))
-        meeting(made, D(2025, 10, 5 + index), mentor.participant)
+        factories.MeetingFactory(pair=made, held_on=D(2025, 10, 5 + index), topic="Встреча", attendees=[mentor.participant])
     return school
 
 
@@ -253,7 +245,7 @@ def test_the_page_runs_a_constant_number_of_queries(district, client_for):
             mentor = mentor_of(person(school, f"Н{count}{index}", C.TEACHER))
             made = pair(school, "учитель – ученик", mentor=mentor,
                         mentees=[(mentee_of(person(school, f"У{count}{index}")), None)], started=D(2025, 10, 1))
-            meeting(made, D(2025, 11, 1), mentor.participant)
+            factories.MeetingFactory(pair=made, held_on=D(2025, 11, 1), topic="Встреча", attendees=[mentor.participant])
 
     def queries():
         with CaptureQueriesContext(connection) as captured:

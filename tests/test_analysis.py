@@ -17,7 +17,8 @@ from monitoring.models import DistrictAnalysis, ManagementDecision, MonitoringRe
 from registry.models import AcademicYear
 from roadmaps.models import Level, Occurrence, RoadmapChange
 from roadmaps.services import create_from_template
-from tests.test_roadmap_pages import make_template, pdf_text
+from tests import factories
+from tests.test_roadmap_pages import pdf_text
 
 TODAY = timezone.localdate()
 QUALITY = "Удовлетворённость наставляемых высокая (4,6 из 5); две пары прекращены досрочно в связи с переездом."
@@ -28,16 +29,9 @@ def year() -> AcademicYear:
     return AcademicYear.objects.current()
 
 
-def report(organisation, status, half=1, academic_year=None):
-    academic_year = academic_year or year()
-    return MonitoringReport.objects.create(
-        organisation=organisation, academic_year=academic_year, half=half, due_on=academic_year.starts_on,
-        status=status, accepted_at=timezone.now() if status == MonitoringReport.Status.ACCEPTED else None)
-
-
 @pytest.fixture
 def roadmap(district):
-    template = make_template("test-district", level=Level.MUNICIPALITY, items=4, stage_count=2)
+    template = factories.roadmap_template("test-district", level=Level.MUNICIPALITY, items=4, stage_count=2)
     return create_from_template(template=template, academic_year=year(), municipality=district.municipality,
                                 by=district.municipal)
 
@@ -45,11 +39,11 @@ def roadmap(district):
 @pytest.fixture
 def reports(district):
     return {
-        "accepted1": report(district.school1, MonitoringReport.Status.ACCEPTED),
-        "accepted_college": report(district.college, MonitoringReport.Status.ACCEPTED),
-        "submitted2": report(district.school2, MonitoringReport.Status.SUBMITTED),
-        "other_half": report(district.school2, MonitoringReport.Status.ACCEPTED, half=2),
-        "foreign": report(district.foreign_school, MonitoringReport.Status.ACCEPTED),
+        "accepted1": factories.ReportFactory(organisation=district.school1, status=MonitoringReport.Status.ACCEPTED),
+        "accepted_college": factories.ReportFactory(organisation=district.college, status=MonitoringReport.Status.ACCEPTED),
+        "submitted2": factories.ReportFactory(organisation=district.school2, status=MonitoringReport.Status.SUBMITTED),
+        "other_half": factories.ReportFactory(organisation=district.school2, status=MonitoringReport.Status.ACCEPTED, half=2),
+        "foreign": factories.ReportFactory(organisation=district.foreign_school, status=MonitoringReport.Status.ACCEPTED),
     }
 
 
@@ -140,7 +134,7 @@ def test_a_decision_without_a_district_roadmap_or_with_a_past_date_is_refused(di
     response = decide(client, analysis, "Решение", TODAY + datetime.timedelta(days=10))
     assert response.status_code == 200 and "нет дорожной карты" in response.content.decode()
     assert not ManagementDecision.objects.exists()
-    template = make_template("test-district", level=Level.MUNICIPALITY, items=2, stage_count=1)
+    template = factories.roadmap_template("test-district", level=Level.MUNICIPALITY, items=2, stage_count=1)
     create_from_template(template=template, academic_year=year(), municipality=district.municipality)
     assert decide(client, analysis, "Решение", TODAY - datetime.timedelta(days=1)).status_code == 200
     far = datetime.date(year().start_year + 3, 1, 10)
@@ -217,16 +211,17 @@ def test_a_school_reads_the_analysis_but_does_not_write(district, client_for, an
     assert ManagementDecision.objects.count() == 1 and not decision.is_withdrawn
 
 
-def test_another_district_gets_404(district, client_for, analysis):
+def test_another_district_gets_404(district, client_for, roles, analysis):
     decision = service.add_decision(analysis, text="Решение", responsible="МК",
                                     due_on=TODAY + datetime.timedelta(days=30), by=district.municipal)
+    # The district's analysis: its schools read it, its municipal curator writes it.
+    roles.expect([analysis.get_absolute_url(), reverse("monitoring:analysis_pdf", args=[analysis.pk])],
+                 neighbour=200)
+    roles.expect([reverse("monitoring:analysis_edit", args=[analysis.pk]),
+                  reverse("monitoring:decision_create", args=[analysis.pk])], owner=403, neighbour=403)
+    roles.expect(reverse("monitoring:decision_withdraw", args=[decision.pk]), method="post",
+                 data={"reason": "так"}, owner=403, neighbour=403, municipal=None)
     client = client_for(district.foreign_municipal)
-    for url in (analysis.get_absolute_url(), reverse("monitoring:analysis_pdf", args=[analysis.pk]),
-                reverse("monitoring:analysis_edit", args=[analysis.pk]),
-                reverse("monitoring:decision_create", args=[analysis.pk])):
-        assert client.get(url).status_code == 404, url
-    assert client.post(reverse("monitoring:decision_withdraw", args=[decision.pk]),
-                       {"reason": "так"}).status_code == 404
     assert client.get(reverse("monitoring:analysis_create"),
                       {"municipality": district.municipality.pk}).status_code == 404
     assert write(client, district.municipality).status_code == 404
@@ -255,7 +250,7 @@ def test_the_list_runs_a_constant_number_of_queries(district, client_for):
         for half in (1, 2):
             made = service.save_analysis(municipality=district.municipality, academic_year=academic_year,
                                          half=half, quality_analysis=QUALITY)
-            made.reports.add(report(district.school1, MonitoringReport.Status.ACCEPTED, half, academic_year))
+            made.reports.add(factories.ReportFactory(organisation=district.school1, status=MonitoringReport.Status.ACCEPTED, half=half, academic_year=academic_year))
 
     def queries():
         with CaptureQueriesContext(connection) as captured:

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tests.test_export_jobs import pair
+from tests import factories
 
 
 def run(*args) -> str:
@@ -21,7 +21,7 @@ def run(*args) -> str:
 
 
 def test_bench_pages_prints_every_page_of_each_role_with_its_ratio(district):
-    pair(district.school1)
+    factories.PairFactory(programme__organisation=district.school1)
     output = run("bench_pages", "--rounds", "2")
     rows = [line for line in output.splitlines() if line.startswith(("municipal curator", "school curator", "director"))]
     names = {tuple(row.split("  ")[0:1]) for row in rows}
@@ -32,7 +32,7 @@ def test_bench_pages_prints_every_page_of_each_role_with_its_ratio(district):
 
 
 def test_bench_export_prints_the_ratio_to_raw_openpyxl(district):
-    pair(district.school1)
+    factories.PairFactory(programme__organisation=district.school1)
     output = run("bench_export", "--repeat", "2")
     assert "bench_export statistics" in output and "3 организаций" in output
     assert "голый openpyxl" in output and "запросов 3;" in output

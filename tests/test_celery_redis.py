@@ -17,8 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.celery import app
-from registry.models import AcademicYear
-from roadmaps.models import Occurrence, Reminder, ReminderDigest, Roadmap, RoadmapItem
+from roadmaps.models import Reminder, ReminderDigest
 from roadmaps.tasks import send_daily_reminders_task
 from registry.scoping import Role
 from tests import factories
@@ -69,18 +68,16 @@ def mail_dir(worker):
 def test_the_worker_sends_one_digest_and_a_second_run_sends_nothing(mail_dir):
     today = timezone.localdate()
     organisation = factories.OrganisationFactory(short_name="МБОУ СОШ № 7")
-    roadmap = Roadmap.objects.create(organisation=organisation, academic_year=AcademicYear.objects.current(),
-                                     title="Дорожная карта реализации целевой модели наставничества")
     curator = factories.UserFactory(username="celery-curator", email="curator7@example.org")
     # Reminders go only to a role in force that reaches the roadmap (roadmaps.reminders).
     factories.RoleFactory(user=curator, role=Role.SCHOOL_CURATOR, organisation=organisation)
-    item = RoadmapItem.objects.create(roadmap=roadmap, stage_number=1, stage_title="Подготовка условий",
-                                      number="1.2", title="Издание приказа о внедрении целевой модели",
-                                      deadline={"kind": "year", "text": "в течение года"})
-    item.responsible_users.add(curator)
-    occurrence = Occurrence.objects.create(item=item, starts_on=today - datetime.timedelta(days=30),
-                                           due_on=today + datetime.timedelta(days=1))
-
+    occurrence = factories.OccurrenceFactory(
+        item__roadmap__organisation=organisation,
+        item__roadmap__title="Дорожная карта реализации целевой модели наставничества",
+        item__stage_title="Подготовка условий", item__number="1.2",
+        item__title="Издание приказа о внедрении целевой модели", item__people=[curator],
+        due_on=today + datetime.timedelta(days=1))
+    roadmap = occurrence.item.roadmap
     first = send_daily_reminders_task.delay(day=today.isoformat()).get(timeout=TIMEOUT)
 
     assert first["emails_sent"] == 1
@@ -114,16 +111,12 @@ def test_the_worker_delivers_the_outbox_once_under_the_rows_message_id(mail_dir)
 
     today = timezone.localdate()
     organisation = factories.OrganisationFactory(short_name="МБОУ СОШ № 8")
-    roadmap = Roadmap.objects.create(organisation=organisation, academic_year=AcademicYear.objects.current(),
-                                     title="Дорожная карта")
     curator = factories.UserFactory(username="outbox-curator", email="curator8@example.org")
     factories.RoleFactory(user=curator, role=Role.SCHOOL_CURATOR, organisation=organisation)
-    item = RoadmapItem.objects.create(roadmap=roadmap, stage_number=1, stage_title="Подготовка условий",
-                                      number="1.3", title="Анкетирование наставников",
-                                      deadline={"kind": "year", "text": "в течение года"})
-    item.responsible_users.add(curator)
-    Occurrence.objects.create(item=item, starts_on=today - datetime.timedelta(days=30),
-                              due_on=today + datetime.timedelta(days=7))
+    factories.OccurrenceFactory(item__roadmap__organisation=organisation, item__roadmap__title="Дорожная карта",
+                                item__stage_title="Подготовка условий", item__number="1.3",
+                                item__title="Анкетирование наставников", item__people=[curator],
+                                due_on=today + datetime.timedelta(days=7))
     scan_reminders(today)
     row = ReminderDigest.objects.get(user=curator, day=today)
     assert row.status == ReminderDigest.Status.PENDING and letters(mail_dir) == []

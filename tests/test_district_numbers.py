@@ -19,8 +19,7 @@ from django.utils import timezone
 from mentoring.models import Meeting, MentoringForm, Pair, Programme
 from monitoring.models import MonitoringReport
 from registry.models import AcademicYear, Organisation
-from roadmaps.deadlines import DeadlineSpec
-from roadmaps.models import Occurrence, Roadmap, RoadmapItem
+from roadmaps.models import Occurrence, Roadmap
 from tests import factories
 from tests.test_dashboards import populate
 
@@ -64,13 +63,11 @@ def found(response) -> int:
 
 
 def _roadmap(owner: dict, year, statuses) -> Roadmap:
-    roadmap = Roadmap.objects.create(academic_year=year, title="Дорожная карта", **owner)
-    deadline = DeadlineSpec(kind="year", text="в течение года").to_json()
+    roadmap = factories.RoadmapFactory(academic_year=year, title="Дорожная карта", **{"organisation": None, **owner})
     for index, (status, days) in enumerate(statuses, start=1):
-        item = RoadmapItem.objects.create(roadmap=roadmap, stage_number=1, stage_title="Этап", number=f"1.{index}",
-                                          title=f"Мероприятие {index}", deadline=deadline, position=index)
-        Occurrence.objects.create(item=item, starts_on=TODAY - datetime.timedelta(days=90),
-                                  due_on=TODAY + datetime.timedelta(days=days), status=status)
+        factories.OccurrenceFactory(item__roadmap=roadmap, item__position=index, item__title=f"Мероприятие {index}",
+                                    starts_on=TODAY - datetime.timedelta(days=90),
+                                    due_on=TODAY + datetime.timedelta(days=days), status=status)
     return roadmap
 
 

@@ -13,15 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from mentoring.models import MentoringForm, Pair, Programme
+from mentoring.models import Pair
 from monitoring import exports
-from monitoring.models import Answer, ExportJob, Question, Questionnaire, Response
+from monitoring.models import ExportJob, Question, Questionnaire
 from registry.models import AcademicYear, Organisation
 from roadmaps import services as roadmap_services
 from roadmaps.models import Occurrence
 from tests import factories
 from tests.test_dashboards import populate
-from tests.test_roadmap_pages import make_template
 
 TODAY = timezone.localdate()
 PAGES = ("monitoring:district_growth", "monitoring:district_satisfaction", "monitoring:district_roadmap")
@@ -46,13 +45,14 @@ def test_the_municipal_curator_and_the_region_reach_the_district(district, clien
 
 
 @pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("username", ["curator1", "director1", "member1", "curator2", "nobody"])
-def test_school_staff_and_outsiders_get_404(district, client_for, page, username):
+def test_school_staff_and_outsiders_get_404(district, client_for, roles, page):
     """A school's staff see no district page: not their own municipality's, nor another's."""
-    client = client_for(getattr(district, username))
-    assert client.get(reverse(page)).status_code == 404
-    assert client.get(reverse(page) + f"?municipality={district.municipality.pk}").status_code == 404
-    assert client.get(reverse(page) + f"?municipality={district.foreign_school.municipality_id}").status_code == 404
+    own, foreign = district.municipality.pk, district.foreign_school.municipality_id
+    urls = [reverse(page), reverse(page) + f"?municipality={own}", reverse(page) + f"?municipality={foreign}"]
+    roles.expect(urls, owner=404, municipal=None, outsider=None, stranger=404)
+    roles.expect(reverse(page) + f"?municipality={own}", owner=404, outsider=404)
+    for user in (district.director1, district.member1):
+        assert all(client_for(user).get(url).status_code == 404 for url in urls), user.username
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -90,35 +90,22 @@ def test_pages_are_in_russian_and_printable(district, client_for, page):
 # --- growth -------------------------------------------------------------------------------------------------
 
 
-def questionnaire(kind, *types):
-    """A questionnaire of ``kind`` with one scale question per (type, dimension)."""
-    made = Questionnaire.objects.create(title=f"Тест {kind}", kind=kind)
-    questions = [Question.objects.create(questionnaire=made, position=i, text=f"Вопрос {i}", type=t, dimension=d)
-                 for i, (t, d) in enumerate(types)]
-    return made, questions
-
-
 def answered(questionnaire_, organisation, participant, numbers, *, pair=None, days_ago=5):
     made, questions = questionnaire_
-    response = Response.objects.create(questionnaire=made, organisation=organisation, participant=participant,
-                                       pair=pair, submitted_at=timezone.now() - datetime.timedelta(days=days_ago))
-    Answer.objects.bulk_create(Answer(response=response, question=q, number=n) for q, n in zip(questions, numbers))
-    return response
+    return factories.answered(made, organisation, participant, zip(questions, numbers), pair=pair,
+                              submitted_at=timezone.now() - datetime.timedelta(days=days_ago))
 
 
 def a_pair(organisation, form_name):
-    form = MentoringForm.objects.get(name=form_name)
-    programme, _created = Programme.objects.get_or_create(
-        organisation=organisation, academic_year=year(), form=form,
-        defaults={"starts_on": year().starts_on, "ends_on": year().ends_on})
-    return Pair.objects.create(programme=programme, status=Pair.Status.ACTIVE, started_on=year().starts_on)
+    return factories.PairFactory(programme__organisation=organisation, programme__form_name=form_name,
+                                 started_on=year().starts_on, mentor=False, mentees=[])
 
 
 @pytest.fixture
 def growth_data(district):
     scales = ((Question.Type.SCALE_5, "motivation"), (Question.Type.SCALE_10, "competence"))
-    entry = questionnaire(Questionnaire.Kind.ENTRY, *scales)
-    exit_ = questionnaire(Questionnaire.Kind.EXIT, *scales)
+    entry = factories.questionnaire_with(Questionnaire.Kind.ENTRY, *scales)
+    exit_ = factories.questionnaire_with(Questionnaire.Kind.EXIT, *scales)
     first = a_pair(district.school1, "учитель – ученик")
     second = a_pair(district.school2, "ученик – ученик")
     x, y, z, w = (factories.ParticipantFactory(organisation=o) for o in (district.school1, district.school1,
@@ -174,9 +161,8 @@ def test_growth_without_answers_says_so(district, client_for):
 
 @pytest.fixture
 def satisfaction_data(district):
-    mentors = questionnaire(Questionnaire.Kind.MENTOR_SATISFACTION, (Question.Type.SCALE_10, ""))
-    mentees = questionnaire(Questionnaire.Kind.MENTEE_SATISFACTION, (Question.Type.SCALE_5, ""),
-                            (Question.Type.SCALE_5, ""))
+    mentors = factories.questionnaire_with(Questionnaire.Kind.MENTOR_SATISFACTION, (Question.Type.SCALE_10, ""))
+    mentees = factories.questionnaire_with(Questionnaire.Kind.MENTEE_SATISFACTION, (Question.Type.SCALE_5, ""), (Question.Type.SCALE_5, ""))
     someone = factories.ParticipantFactory(organisation=district.school1)
     answered(mentors, district.school1, someone, [10])
     answered(mentors, district.school1, someone, [1])
@@ -219,14 +205,14 @@ def test_satisfaction_of_a_half(satisfaction_data, client_for):
 @pytest.fixture
 def matrix_data(district):
     """Schools 1 and 2 on one template (six items), the college on another, school 1 with every state."""
-    template = make_template(items=6)
+    template = factories.roadmap_template(items=6)
     first = roadmap_services.create_from_template(template=template, academic_year=year(),
                                                   organisation=district.school1, by=district.curator1)
     second = roadmap_services.create_from_template(template=template, academic_year=year(),
                                                    organisation=district.school2, by=district.curator2)
     Occurrence.objects.filter(item__roadmap=second).update(status=Occurrence.Status.NOT_STARTED,
                                                            due_on=TODAY + datetime.timedelta(days=30))
-    roadmap_services.create_from_template(template=make_template("test-college", items=3), academic_year=year(),
+    roadmap_services.create_from_template(template=factories.roadmap_template("test-college", items=3), academic_year=year(),
                                           organisation=district.college)
     factories.OrganisationFactory(municipality=district.municipality, short_name="МБОУ ООШ № 3")  # none
     items = list(first.items.order_by("position"))
@@ -311,15 +297,15 @@ def _schools_with_data(district, count: int) -> None:
     entry questionnaire."""
     for organisation in populate(district.municipality, count, prefix=f"Школа {count}-"):
         someone = Organisation.objects.get(pk=organisation.pk).participants.first()
-        answered(questionnaire(Questionnaire.Kind.MENTEE_SATISFACTION, (Question.Type.SCALE_5, "")), organisation,
+        answered(factories.questionnaire_with(Questionnaire.Kind.MENTEE_SATISFACTION, (Question.Type.SCALE_5, "")), organisation,
                  someone, [4])
-        answered(questionnaire(Questionnaire.Kind.ENTRY, (Question.Type.SCALE_5, "motivation")), organisation,
+        answered(factories.questionnaire_with(Questionnaire.Kind.ENTRY, (Question.Type.SCALE_5, "motivation")), organisation,
                  someone, [3], pair=Pair.objects.filter(programme__organisation=organisation).first())
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_each_page_runs_a_constant_number_of_queries(district, client_for, page):
-    template = make_template(items=4)
+    template = factories.roadmap_template(items=4)
     roadmap_services.create_from_template(template=template, academic_year=year(), organisation=district.school1)
     _schools_with_data(district, 2)
     client = client_for(district.municipal)

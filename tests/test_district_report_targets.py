@@ -10,7 +10,8 @@ from monitoring import figures
 from monitoring import services as monitoring_services
 from monitoring.models import CoverageTarget
 from registry.models import OrganisationHeadcount
-from tests.test_figures import TEACHER_TO_STUDENT, pair, programme, student, teacher, year_2025
+from tests import factories
+from tests.test_figures import TEACHER_TO_STUDENT, pair, student, teacher, year_2025
 from tests.test_reports import TEXTS, pdf_text, started, submit_on
 
 D = datetime.date
@@ -28,7 +29,7 @@ def school(district, year):
     org = district.school1
     OrganisationHeadcount.objects.create(organisation=org, academic_year=year, students_total=40,
                                          students_aged_10_plus=30, teachers_total=8)
-    pair(programme(org, year, TEACHER_TO_STUDENT), teacher(org, "Наставник"), [student(org, "Ученик", D(2011, 1, 1))],
+    pair(factories.ProgrammeFactory(organisation=org, academic_year=year, form_name=TEACHER_TO_STUDENT, ends_on=D(2026, 5, 31)), teacher(org, "Наставник"), [student(org, "Ученик", D(2011, 1, 1))],
          D(2025, 10, 1))
     return org
 
@@ -45,7 +46,7 @@ def second_school(district, year):
     org = district.school2
     OrganisationHeadcount.objects.create(organisation=org, academic_year=year, students_total=50,
                                          students_aged_10_plus=20, teachers_total=10)
-    pair(programme(org, year, TEACHER_TO_STUDENT), teacher(org, "Наставникова"),
+    pair(factories.ProgrammeFactory(organisation=org, academic_year=year, form_name=TEACHER_TO_STUDENT, ends_on=D(2026, 5, 31)), teacher(org, "Наставникова"),
          [student(org, "Ученица", D(2012, 1, 1)), student(org, "Ученик", D(2018, 1, 1))], D(2025, 10, 1))
     return org
 

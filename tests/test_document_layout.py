@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -18,6 +18,7 @@ from registry import demo
 from registry.models import ConsentPurpose, ConsentText, Organisation, Participant, Partner, User
 from registry.pdf import render_pdf
 from registry.views.pdf import consent_blank_context
+from tests.clients import CsrfClient
 
 # An organisation's kinds; the municipal ones are the municipality's (test_municipal_orders_keep_… below).
 KINDS = [kind for kind, _label in Order.Kind.choices if kind not in municipal.KINDS]
@@ -147,7 +148,7 @@ def test_demo_roadmaps_cite_orders_of_the_register(demo_district, db):
     (no typed «5-н»)."""
     from roadmaps.models import Roadmap
 
-    client = Client()
+    client = CsrfClient()
     client.force_login(User.objects.get(username="municipal"))  # sees the district and its schools
     approved = list(Roadmap.objects.filter(status=Roadmap.Status.APPROVED))
     assert len(approved) >= 3  # the district's and the first school's two years
@@ -232,7 +233,7 @@ def test_a_minors_consent_blank_is_one_page_with_its_signatures(demo_district, d
 
 def test_consent_blank_over_http_is_one_page_too(demo_district, db):
     curator = User.objects.get(username="curator1")
-    client = Client()
+    client = CsrfClient()
     client.force_login(curator)
     child = minors(curator.role_assignments.get().organisation).first()
     response = client.get(reverse("registry:consent_blank", args=[child.pk]))

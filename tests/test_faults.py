@@ -26,14 +26,13 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from monitoring import jobs
 from monitoring.models import BeatMark, ExportJob
 from registry.models import MentorProfile, Participant
-from tests.conftest import FormClient
+from tests.clients import CsrfClient, FormClient
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_ROOT = Path(tempfile.gettempdir()) / "nastavnik-faults-static"
@@ -312,25 +311,20 @@ class SMTPServer:
 
 
 def test_smtp_down_then_refusing_then_a_real_sink_every_letter_arrives_exactly_once(stack):
-    from registry.models import AcademicYear
     from registry.scoping import Role
-    from roadmaps.models import Occurrence, ReminderDigest, Roadmap, RoadmapItem
+    from roadmaps.models import ReminderDigest
     from roadmaps.reminders import scan_reminders
     from tests import factories
 
     today = timezone.localdate()
     organisation = factories.OrganisationFactory(short_name="МБОУ СОШ № 12")
-    roadmap = Roadmap.objects.create(organisation=organisation, academic_year=AcademicYear.objects.current(),
-                                     title="Дорожная карта")
-    item = RoadmapItem.objects.create(roadmap=roadmap, stage_number=1, stage_title="Подготовка условий",
-                                      number="1.1", title="Приказ о внедрении целевой модели",
-                                      deadline={"kind": "year", "text": "в течение года"})
     curators = [factories.UserFactory(username=f"smtp-{n}", email=f"curator{n}@example.org") for n in range(12)]
     for curator in curators:
         factories.RoleFactory(user=curator, role=Role.SCHOOL_CURATOR, organisation=organisation)
-    item.responsible_users.add(*curators)
-    Occurrence.objects.create(item=item, starts_on=today - datetime.timedelta(days=30),
-                              due_on=today + datetime.timedelta(days=1))
+    factories.OccurrenceFactory(item__roadmap__organisation=organisation, item__roadmap__title="Дорожная карта",
+                                item__stage_title="Подготовка условий", item__number="1.1",
+                                item__title="Приказ о внедрении целевой модели", item__people=curators,
+                                due_on=today + datetime.timedelta(days=1))
     scan_reminders(today)
     rows = ReminderDigest.objects.filter(day=today)
     assert rows.count() == 12
@@ -398,7 +392,7 @@ def test_one_preview_committed_twice_at_once_through_gunicorn_is_one_import(dist
     participant_import = stored_import(district.school1, xlsx(good_rows()), user=district.curator1)
     port = 17000 + os.getpid() % 1000
     stack.gunicorn(port)
-    client = Client()
+    client = CsrfClient()
     client.force_login(district.curator1)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     url = f"http://127.0.0.1:{port}{preview_url(participant_import)}"

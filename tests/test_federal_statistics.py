@@ -15,7 +15,7 @@ from registry.models import AcademicYear, Participant
 from roadmaps import services as roadmap_services
 from roadmaps.models import FEDERAL_STATISTICS, Occurrence, RoadmapTemplate
 from tests import factories
-from tests.test_export_jobs import current_year, mentee, mentor, pair, read
+from tests.test_export_jobs import current_year, mentee, mentor, read
 
 D = datetime.date
 C = Participant.Category
@@ -31,18 +31,17 @@ def counted(district):
     «работодатель – ученик»: employer E with student U (ended early). Not counted: a proposal, last
     year's pair. School 2 has a pair of its own."""
     s1 = district.school1
-    pair(s1, mentor_profile=mentor(s1), mentees=[mentee(s1), mentee(s1)])
+    factories.PairFactory(programme__organisation=s1, mentor=mentor(s1), mentees=[mentee(s1), mentee(s1)])
     student_s = mentee(s1)
-    pair(s1, mentees=[student_s])
+    factories.PairFactory(programme__organisation=s1, mentees=[student_s])
     young = mentee(s1, category=C.YOUNG_SPECIALIST, birth_date=D(1999, 1, 1), class_name="")
-    pair(s1, form="учитель – учитель", status=Pair.Status.COMPLETED, mentees=[young])
-    pair(s1, form="ученик – ученик", mentor_profile=factories.MentorProfileFactory(participant=student_s.participant))
-    pair(s1, form="работодатель – ученик", status=Pair.Status.ENDED_EARLY,
-         mentor_profile=mentor(s1, category=C.EMPLOYER, birth_date=None))
-    pair(s1, status=Pair.Status.PROPOSED)
+    factories.PairFactory(programme__organisation=s1, programme__form_name="учитель – учитель", status=Pair.Status.COMPLETED, mentees=[young])
+    factories.PairFactory(programme__organisation=s1, programme__form_name="ученик – ученик", mentor=factories.MentorProfileFactory(participant=student_s.participant))
+    factories.PairFactory(programme__organisation=s1, programme__form_name="работодатель – ученик", status=Pair.Status.ENDED_EARLY, mentor=mentor(s1, category=C.EMPLOYER, birth_date=None))
+    factories.PairFactory(programme__organisation=s1, status=Pair.Status.PROPOSED)
     last_year, _created = AcademicYear.objects.get_or_create(start_year=current_year().start_year - 1)
-    pair(s1, year=last_year)
-    pair(district.school2)
+    factories.PairFactory(programme__organisation=s1, programme__academic_year=last_year)
+    factories.PairFactory(programme__organisation=district.school2)
     return district
 
 
@@ -91,23 +90,18 @@ def test_the_form_read_back_matches_the_hand_count(counted, client_for, django_c
     assert total[2] == "Всего (каждый участник один раз)" and total[3:] == EXPECTED_TOTAL
 
 
-def test_the_form_is_scoped(counted, client_for, django_capture_on_commit_callbacks):
+def test_the_form_is_scoped(counted, client_for, roles, django_capture_on_commit_callbacks):
     school = counted.school1
-    page = reverse("monitoring:statistics", args=[school.pk])
-    for outsider in (counted.curator2, counted.foreign_municipal):
-        client = client_for(outsider)
-        assert client.get(page).status_code == 404
-        assert client.post(reverse("monitoring:statistics_request", args=[school.pk]), {}).status_code == 404
-        assert client.post(reverse("monitoring:statistics_submit", args=[school.pk]), {}).status_code == 404
-    assert not ExportJob.objects.exists()
     # The district reads the page; it does not build or submit the school's form.
-    assert client_for(counted.municipal).get(page).status_code == 200
-    assert client_for(counted.municipal).post(reverse("monitoring:statistics_request", args=[school.pk]),
-                                              {}).status_code == 403
+    roles.expect(reverse("monitoring:statistics", args=[school.pk]))
+    roles.expect(reverse("monitoring:statistics_request", args=[school.pk]), method="post", owner=None,
+                 municipal=403)
+    roles.expect(reverse("monitoring:statistics_submit", args=[school.pk]), method="post", owner=None,
+                 municipal=None)
+    assert not ExportJob.objects.exists()
     job = build(client_for(counted.curator1), school, current_year(), django_capture_on_commit_callbacks)
     submission = statistics_form.submit(job=job, organisation=school, year=current_year(), by=counted.curator1)
-    for outsider in (counted.curator2, counted.foreign_municipal):
-        assert client_for(outsider).get(submission.get_absolute_url()).status_code == 404
+    roles.expect(submission.get_absolute_url())
     assert client_for(counted.director1).get(submission.get_absolute_url()).status_code == 200
 
 

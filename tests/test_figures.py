@@ -25,7 +25,7 @@ from mentoring.models import (
 )
 from monitoring import figures
 from monitoring.figures import Period
-from monitoring.models import Answer, CoverageTarget, Question, Questionnaire, Response
+from monitoring.models import CoverageTarget, Question, Questionnaire
 from registry.models import AcademicYear, Consent, OrganisationHeadcount, Participant
 from tests import factories
 
@@ -77,20 +77,8 @@ def student(org, name, born, *, with_consent=True):
     return profile
 
 
-def programme(org, year, form):
-    return Programme.objects.create(organisation=org, academic_year=year, form=MentoringForm.objects.get(name=form),
-                                    starts_on=D(2025, 9, 1), ends_on=D(2026, 5, 31))
-
-
 def pair(prog, mentor, mentees, started_on):
     return services.form_pair(programme=prog, mentor=mentor, mentees=mentees, started_on=started_on)
-
-
-def proposal(prog, mentor, mentee, status):
-    """A pair matching proposed (or the curator rejected): no start date, nobody covered."""
-    made = Pair.objects.create(programme=prog, status=status)
-    MentorLink.objects.create(pair=made, mentor=mentor, started_on=D(2025, 10, 1))
-    return Membership.objects.create(pair=made, mentee=mentee, joined_on=D(2025, 10, 1))
 
 
 def meeting(prog, the_pair, held_on, kind=Meeting.Kind.REGULAR):
@@ -100,27 +88,12 @@ def meeting(prog, the_pair, held_on, kind=Meeting.Kind.REGULAR):
 
 def plan(membership, *statuses):
     for position, status in enumerate(statuses):
-        PlanItem.objects.create(membership=membership, goal=f"Цель {position}", action="Действие",
-                                due_on=D(2025, 12, 1), status=status, position=position)
+        factories.PlanItemFactory(membership=membership, goal=f"Цель {position}", due_on=D(2025, 12, 1),
+                                  status=status, position=position)
 
 
-def questionnaire(kind, *questions):
-    made = Questionnaire.objects.create(title=f"Тестовая анкета: {kind}", kind=kind)
-    return made, [Question.objects.create(questionnaire=made, position=i, text=f"Вопрос {i}", type=type_,
-                                          dimension=dimension)
-                  for i, (type_, dimension) in enumerate(questions)]
-
-
-def answer(questionnaire_, org, participant, on, answers, *, submitted=True):
-    response = Response.objects.create(
-        questionnaire=questionnaire_, organisation=org, participant=participant,
-        submitted_at=datetime.datetime(on.year, on.month, on.day, 12, 0, tzinfo=MOSCOW) if submitted else None)
-    for question, value in answers:
-        if isinstance(value, str):
-            Answer.objects.create(response=response, question=question, text=value)
-        else:
-            Answer.objects.create(response=response, question=question, number=value)
-    return response
+def noon(day):
+    return datetime.datetime(day.year, day.month, day.day, 12, 0, tzinfo=MOSCOW)
 
 
 DONE, PLANNED, IN_PROGRESS, CANCELLED = (PlanItem.Status.DONE, PlanItem.Status.PLANNED, PlanItem.Status.IN_PROGRESS,
@@ -172,16 +145,19 @@ def school(district):
                                       is_archived=True)
     consent(s7, signed_by=Consent.SignedBy.BOTH)
 
-    a = programme(org, year, TEACHER_TO_STUDENT)
-    b = programme(org, year, TEACHER_TO_TEACHER)
+    a = factories.ProgrammeFactory(organisation=org, academic_year=year, form_name=TEACHER_TO_STUDENT, ends_on=D(2026, 5, 31))
+    b = factories.ProgrammeFactory(organisation=org, academic_year=year, form_name=TEACHER_TO_TEACHER, ends_on=D(2026, 5, 31))
     active = pair(a, t1, [s1], D(2025, 9, 15))
     services.activate(active)
     group = pair(a, t2, [s2, s3], D(2025, 9, 20))
     services.activate(group)
     completed = pair(b, t3, [y1], D(2025, 9, 10))
     early = pair(a, t1, [s4], D(2025, 10, 1))
-    proposed = proposal(a, t3, s5, Pair.Status.PROPOSED)
-    proposal(a, t2, s6, Pair.Status.REJECTED)
+    # Proposed (or rejected by the curator): no start date, nobody covered; the links carry the proposal's day.
+    proposed = factories.PairFactory(programme=a, status=Pair.Status.PROPOSED, started_on=None, mentor=t3,
+                                     mentees=[s5], links_on=D(2025, 10, 1)).memberships.get()
+    factories.PairFactory(programme=a, status=Pair.Status.REJECTED, started_on=None, mentor=t2, mentees=[s6],
+                          links_on=D(2025, 10, 1))
     late = pair(a, t3, [s5], D(2026, 2, 1))
 
     # Meetings: five in the first half (the group final one belongs to the programme), two in the second.
@@ -208,26 +184,24 @@ def school(district):
     plan(proposed, DONE)
 
     # Satisfaction (stage 1). Mentors: a 5-point and a 10-point question, and a free answer.
-    mentors_q, (m5, m10, mtext) = questionnaire(Questionnaire.Kind.MENTOR_SATISFACTION, (S5, ""), (S10, ""),
-                                                (TEXT, ""))
-    answer(mentors_q, org, t1.participant, D(2025, 12, 1), [(m5, 4), (m10, 1), (mtext, "всё хорошо")])
-    answer(mentors_q, org, t2.participant, D(2025, 11, 20), [(m5, 5), (m10, 10)])
-    mentees_q, (e10,) = questionnaire(Questionnaire.Kind.MENTEE_SATISFACTION, (S10, ""))
-    answer(mentees_q, org, s1.participant, D(2025, 12, 2), [(e10, 7)])
-    answer(mentees_q, org, s2.participant, D(2025, 12, 3), [(e10, 10)])
-    answer(mentees_q, org, s1.participant, D(2026, 1, 15), [(e10, 1)])  # second half
-    answer(mentees_q, org, s4.participant, D(2025, 12, 4), [(e10, 1)], submitted=False)  # never sent
+    mentors_q, (m5, m10, mtext) = factories.questionnaire_with(Questionnaire.Kind.MENTOR_SATISFACTION, (S5, ""), (S10, ""), (TEXT, ""))
+    factories.answered(mentors_q, org, t1.participant, [(m5, 4), (m10, 1), (mtext, "всё хорошо")], submitted_at=noon(D(2025, 12, 1)))
+    factories.answered(mentors_q, org, t2.participant, [(m5, 5), (m10, 10)], submitted_at=noon(D(2025, 11, 20)))
+    mentees_q, (e10,) = factories.questionnaire_with(Questionnaire.Kind.MENTEE_SATISFACTION, (S10, ""))
+    factories.answered(mentees_q, org, s1.participant, [(e10, 7)], submitted_at=noon(D(2025, 12, 2)))
+    factories.answered(mentees_q, org, s2.participant, [(e10, 10)], submitted_at=noon(D(2025, 12, 3)))
+    factories.answered(mentees_q, org, s1.participant, [(e10, 1)], submitted_at=noon(D(2026, 1, 15)))  # second half
+    factories.answered(mentees_q, org, s4.participant, [(e10, 1)], submitted_at=None)  # never sent
 
     # Growth (stage 2): entry and exit per dimension; S4 left early and has no exit.
-    entry_q, (en_mot, en_comp, en_none) = questionnaire(Questionnaire.Kind.ENTRY, (S5, MOTIVATION),
-                                                        (S10, COMPETENCE), (S5, ""))
-    exit_q, (ex_mot, ex_comp) = questionnaire(Questionnaire.Kind.EXIT, (S5, MOTIVATION), (S10, COMPETENCE))
-    answer(entry_q, org, s1.participant, D(2025, 9, 12), [(en_mot, 2), (en_comp, 4), (en_none, 5)])
-    answer(entry_q, org, s2.participant, D(2025, 9, 12), [(en_mot, 3), (en_comp, 7)])
-    answer(entry_q, org, s4.participant, D(2025, 10, 2), [(en_mot, 2), (en_comp, 1)])
-    answer(entry_q, org, s1.participant, D(2025, 5, 10), [(en_mot, 5)])  # last academic year
-    answer(exit_q, org, s1.participant, D(2025, 12, 15), [(ex_mot, 4), (ex_comp, 10)])
-    answer(exit_q, org, s2.participant, D(2025, 12, 15), [(ex_mot, 4), (ex_comp, 7)])
+    entry_q, (en_mot, en_comp, en_none) = factories.questionnaire_with(Questionnaire.Kind.ENTRY, (S5, MOTIVATION), (S10, COMPETENCE), (S5, ""))
+    exit_q, (ex_mot, ex_comp) = factories.questionnaire_with(Questionnaire.Kind.EXIT, (S5, MOTIVATION), (S10, COMPETENCE))
+    factories.answered(entry_q, org, s1.participant, [(en_mot, 2), (en_comp, 4), (en_none, 5)], submitted_at=noon(D(2025, 9, 12)))
+    factories.answered(entry_q, org, s2.participant, [(en_mot, 3), (en_comp, 7)], submitted_at=noon(D(2025, 9, 12)))
+    factories.answered(entry_q, org, s4.participant, [(en_mot, 2), (en_comp, 1)], submitted_at=noon(D(2025, 10, 2)))
+    factories.answered(entry_q, org, s1.participant, [(en_mot, 5)], submitted_at=noon(D(2025, 5, 10)))  # last academic year
+    factories.answered(exit_q, org, s1.participant, [(ex_mot, 4), (ex_comp, 10)], submitted_at=noon(D(2025, 12, 15)))
+    factories.answered(exit_q, org, s2.participant, [(ex_mot, 4), (ex_comp, 7)], submitted_at=noon(D(2025, 12, 15)))
     return org
 
 
@@ -237,7 +211,7 @@ def small_school(district):
     org = district.school2
     year = year_2025()
     mentor, mentee = teacher(org, "Учитель"), student(org, "Ученик", D(2012, 2, 2))
-    prog = programme(org, year, TEACHER_TO_STUDENT)
+    prog = factories.ProgrammeFactory(organisation=org, academic_year=year, form_name=TEACHER_TO_STUDENT, ends_on=D(2026, 5, 31))
     made = pair(prog, mentor, [mentee], D(2025, 10, 1))
     meeting(prog, made, D(2025, 10, 20))
     plan(made.memberships.get(), DONE)
@@ -400,7 +374,7 @@ def busy_organisations(count, municipalities):
     """``count`` organisations spread over ``municipalities``, each with a pair, a meeting, a plan and answers."""
     year = year_2025()
     form = MentoringForm.objects.get(name=TEACHER_TO_STUDENT)
-    satisfaction, (question,) = questionnaire(Questionnaire.Kind.MENTEE_SATISFACTION, (S5, ""))
+    satisfaction, (question,) = factories.questionnaire_with(Questionnaire.Kind.MENTEE_SATISFACTION, (S5, ""))
     made = []
     for index in range(count):
         org = factories.OrganisationFactory(municipality=municipalities[index % len(municipalities)])
@@ -416,7 +390,7 @@ def busy_organisations(count, municipalities):
         membership = Membership.objects.create(pair=the_pair, mentee=mentee, joined_on=D(2025, 9, 15))
         plan(membership, DONE, PLANNED)
         Meeting.objects.create(programme=prog, pair=the_pair, held_on=D(2025, 10, 1), topic="Встреча")
-        answer(satisfaction, org, mentee.participant, D(2025, 12, 1), [(question, 4)])
+        factories.answered(satisfaction, org, mentee.participant, [(question, 4)], submitted_at=noon(D(2025, 12, 1)))
         made.append(org)
     return made
 

@@ -16,10 +16,9 @@ from monitoring import services as monitoring_services
 from registry import grammar
 from registry.consent_notices import notify_expiring_consents
 from registry.models import AcademicYear, Notification, RoleAssignment
-from roadmaps.models import Roadmap
 from roadmaps.reminders import send_daily_reminders
 from tests import factories
-from tests.test_orders import programme, student, teacher
+from tests.test_orders import student, teacher
 from tests.test_reminders import occurrence
 
 Kind = Notification.Kind
@@ -207,7 +206,7 @@ def test_a_quiet_pair_tells_the_curators_once_per_quiet_spell(district, wants_le
                                                               django_capture_on_commit_callbacks, mailoutbox):
     curator = with_address(district.curator1, wants_letters)
     school = district.school1
-    pair = mentoring_services.form_pair(programme=programme(school), mentor=teacher(school), mentees=[student(school)],
+    pair = mentoring_services.form_pair(programme=factories.ProgrammeFactory(organisation=school), mentor=teacher(school), mentees=[student(school)],
                                         started_on=TODAY - days(60))
     with django_capture_on_commit_callbacks(execute=True):
         assert notify_quiet_pairs(TODAY) == 1
@@ -230,7 +229,7 @@ def test_a_quiet_pair_tells_the_curators_once_per_quiet_spell(district, wants_le
 
 def test_quiet_pairs_of_another_school_go_to_its_curators(district):
     school = district.school2
-    mentoring_services.form_pair(programme=programme(school), mentor=teacher(school), mentees=[student(school)],
+    mentoring_services.form_pair(programme=factories.ProgrammeFactory(organisation=school), mentor=teacher(school), mentees=[student(school)],
                                  started_on=TODAY - days(60))
     notify_quiet_pairs(TODAY)
     assert list(told(Kind.PAIR_QUIET)) == [district.curator2]
@@ -243,8 +242,7 @@ def test_an_overdue_item_tells_its_responsible_people_once_without_a_letter_of_i
     curator, member = with_address(district.curator1), with_address(district.member1, wants_letters=False)
     member.email_reminders = False  # no letters at all
     member.save()
-    roadmap = Roadmap.objects.create(organisation=district.school1, academic_year=AcademicYear.objects.current(),
-                                     title="Дорожная карта")
+    roadmap = factories.RoadmapFactory(organisation=district.school1, title="Дорожная карта")
     late = occurrence(roadmap, TODAY - days(3), curator, member, title="Провести педсовет")
     occurrence(roadmap, TODAY + days(7), curator)  # not overdue: a reminder, no notice
 

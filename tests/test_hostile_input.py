@@ -2,7 +2,7 @@
 person (or a script) may type into the address bar."""
 
 import pytest
-from django.test import Client
+from tests.clients import CsrfClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests import factories
@@ -44,7 +44,7 @@ def test_no_page_answers_500_to_hostile_query_strings(district, role):
     person = factories.MentorProfileFactory(participant__organisation=district.school1).participant
     factories.consent_for(person)
     user = getattr(district, role)
-    client = Client(raise_request_exception=False)
+    client = CsrfClient(raise_request_exception=False)
     client.force_login(user)
     failures = []
     for name in PAGES:
@@ -57,7 +57,7 @@ def test_no_page_answers_500_to_hostile_query_strings(district, role):
 
 
 def test_marking_notifications_read_with_a_hostile_next(district, client_for):
-    client = Client(raise_request_exception=False)
+    client = CsrfClient(raise_request_exception=False)
     client.force_login(district.curator1)
     for next_url in ("abc", "https://evil.example/", "//evil.example", "\u0000", HUGE):
         response = client.post(reverse("roadmaps:notifications_read"), {"all": "1", "next": next_url})
@@ -79,7 +79,7 @@ def _object_patterns(patterns, prefix=""):
 
 
 def test_an_id_beyond_any_integer_is_404_not_500(district):
-    client = Client(raise_request_exception=False)
+    client = CsrfClient(raise_request_exception=False)
     client.force_login(district.curator1)
     failures = []
     for name, converters in _object_patterns(get_resolver().url_patterns):

@@ -452,12 +452,10 @@ def test_commit_checks_again_against_the_registry(district, client_for):
 # --- who may ------------------------------------------------------------------------------------
 
 
-def test_foreign_import_is_not_found(district, client_for):
+def test_foreign_import_is_not_found(district, roles):
     participant_import = stored_import(district.school1, xlsx(good_rows()), user=district.curator1)
-    client = client_for(district.curator2)
-    assert client.get(preview_url(participant_import)).status_code == 404
-    assert client.post(preview_url(participant_import)).status_code == 404
-    assert client_for(district.foreign_municipal).get(preview_url(participant_import)).status_code == 404
+    roles.expect(preview_url(participant_import), municipal=None)
+    roles.expect(preview_url(participant_import), method="post", owner=None, municipal=None)
     assert Participant.objects.count() == 0
 
 

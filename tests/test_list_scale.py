@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Pair, Programme
+from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Pair
 from registry.models import AcademicYear, Consent, MenteeProfile, MentorProfile, Participant
 from tests import factories
 
@@ -36,8 +36,7 @@ def add_rows(district, n: int, start: int = 0):
     year = AcademicYear.objects.current()
     form = MentoringForm.objects.get(name="учитель – ученик")
     programmes = {
-        school: Programme.objects.get_or_create(organisation=school, academic_year=year, form=form,
-                                                defaults={"starts_on": year.starts_on, "ends_on": year.ends_on})[0]
+        school: factories.ProgrammeFactory(organisation=school, academic_year=year, form=form)
         for school in (district.school1, district.school2)
     }
     people = []

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Order, Pair, Programme
+from mentoring.models import Meeting, MentoringForm, Order, Pair, Programme
 from registry.models import AcademicYear, Consent
 from tests import factories
 from tests.lists import links, params, walk
@@ -19,32 +19,8 @@ PUPILS = "учитель – ученик"
 COLLEAGUES = "учитель – учитель"
 
 
-def make_programme(org, year=None, form=PUPILS):
-    year = year or AcademicYear.objects.current()
-    return Programme.objects.create(organisation=org, academic_year=year, form=MentoringForm.objects.get(name=form),
-                                    starts_on=year.starts_on, ends_on=year.ends_on)
-
-
-def make_pair(programme, status=Pair.Status.ACTIVE, days_ago=10):
-    """A pair written directly: the lists do not care about the rules ``form_pair`` checks."""
-    org = programme.organisation
-    started_on = TODAY - datetime.timedelta(days=days_ago)
-    pair = Pair.objects.create(programme=programme, status=status, started_on=started_on)
-    MentorLink.objects.create(pair=pair, mentor=factories.MentorProfileFactory(participant__organisation=org),
-                              started_on=started_on)
-    Membership.objects.create(pair=pair, mentee=factories.MenteeProfileFactory(participant__organisation=org),
-                              joined_on=started_on)
-    return pair
-
-
-def make_meeting(pair, kind=Meeting.Kind.REGULAR, days_ago=1):
-    return Meeting.objects.create(programme=pair.programme, pair=pair, kind=kind, topic="Разбор задач",
-                                  held_on=TODAY - datetime.timedelta(days=days_ago))
-
-
-def make_order(org, kind, number, year=None, days_ago=0):
-    return Order.objects.create(organisation=org, academic_year=year or AcademicYear.objects.current(), kind=kind,
-                                number=str(number), issued_on=TODAY - datetime.timedelta(days=days_ago))
+def ago(days):
+    return TODAY - datetime.timedelta(days=days)
 
 
 def ids(response):
@@ -56,14 +32,14 @@ def ids(response):
 
 @pytest.fixture
 def many_pairs(district):
-    mine = make_programme(district.school1)
-    colleagues = make_programme(district.school1, form=COLLEAGUES)
+    mine = factories.ProgrammeFactory(organisation=district.school1)
+    colleagues = factories.ProgrammeFactory(organisation=district.school1, form_name=COLLEAGUES)
     for index in range(30):
-        make_pair(mine, days_ago=index)
-        make_pair(colleagues, status=Pair.Status.FORMING, days_ago=index)
-    theirs = make_programme(district.school2)
+        factories.PairFactory(programme=mine, started_on=ago(index))
+        factories.PairFactory(programme=colleagues, status=Pair.Status.FORMING, started_on=ago(index))
+    theirs = factories.ProgrammeFactory(organisation=district.school2)
     for index in range(3):
-        make_pair(theirs)
+        factories.PairFactory(programme=theirs, started_on=ago(10))
     return mine, colleagues, theirs
 
 
@@ -111,15 +87,15 @@ def test_older_pair_sort_links_keep_their_meaning(district, client_for, many_pai
 
 @pytest.fixture
 def many_meetings(district):
-    programme = make_programme(district.school1)
-    pairs = [make_pair(programme) for _ in range(3)]
+    programme = factories.ProgrammeFactory(organisation=district.school1)
+    pairs = [factories.PairFactory(programme=programme, started_on=ago(10)) for _ in range(3)]
     for index in range(30):
-        make_meeting(pairs[index % 3], kind=Meeting.Kind.INTRODUCTION, days_ago=index)
-        make_meeting(pairs[index % 3], days_ago=index)
-    theirs = make_programme(district.school2)
-    their_pair = make_pair(theirs)
+        factories.MeetingFactory(pair=pairs[index % 3], kind=Meeting.Kind.INTRODUCTION, held_on=ago(index))
+        factories.MeetingFactory(pair=pairs[index % 3], held_on=ago(index))
+    theirs = factories.ProgrammeFactory(organisation=district.school2)
+    their_pair = factories.PairFactory(programme=theirs, started_on=ago(10))
     for index in range(3):
-        make_meeting(their_pair, kind=Meeting.Kind.INTRODUCTION, days_ago=index)
+        factories.MeetingFactory(pair=their_pair, kind=Meeting.Kind.INTRODUCTION, held_on=ago(index))
     return programme, theirs
 
 
@@ -172,10 +148,10 @@ def test_the_show_all_link_of_a_pair_is_a_query_string(district, client_for, man
 @pytest.fixture
 def many_orders(district):
     for index in range(30):
-        make_order(district.school1, Order.Kind.PAIRS, f"{index + 1}-п", days_ago=index)
-        make_order(district.school1, Order.Kind.REWARDS, f"{index + 1}-н", days_ago=index)
+        factories.OrderFactory(organisation=district.school1, kind=Order.Kind.PAIRS, number=f"{index + 1}-п", issued_on=ago(index))
+        factories.OrderFactory(organisation=district.school1, kind=Order.Kind.REWARDS, number=f"{index + 1}-н", issued_on=ago(index))
     for index in range(3):
-        make_order(district.school2, Order.Kind.PAIRS, index + 1)
+        factories.OrderFactory(organisation=district.school2, kind=Order.Kind.PAIRS, number=str(index + 1))
 
 
 def test_orders_filtered_by_kind_walk_pages_and_sorts(district, client_for, many_orders):
@@ -214,10 +190,10 @@ def many_programmes(district):
     last = AcademicYear.objects.get_or_create(start_year=current.start_year - 1)[0]
     for index in range(14):
         school = factories.OrganisationFactory(municipality=district.municipality, short_name=f"МБОУ ООШ № {index + 20}")
-        make_programme(school)
-        make_programme(school, form=COLLEAGUES)
-        make_programme(school, last)
-    foreign = make_programme(district.foreign_school)
+        factories.ProgrammeFactory(organisation=school)
+        factories.ProgrammeFactory(organisation=school, form_name=COLLEAGUES)
+        factories.ProgrammeFactory(organisation=school, academic_year=last)
+    foreign = factories.ProgrammeFactory(organisation=district.foreign_school)
     return current, last, foreign
 
 
@@ -234,7 +210,7 @@ def test_programmes_filtered_by_form_walk_pages_and_sorts(district, client_for, 
     _current, last, _foreign = many_programmes
     form = MentoringForm.objects.get(name=PUPILS)
     for index in range(12):  # 14 + 12 programmes of one form last year
-        make_programme(factories.OrganisationFactory(municipality=district.municipality), last)
+        factories.ProgrammeFactory(organisation=factories.OrganisationFactory(municipality=district.municipality), academic_year=last)
     first, _sorts = walk(client_for(district.municipal), reverse("mentoring:programme_list"),
                          {"year": last.start_year, "form": form.pk},
                          keep=lambda programme: programme.academic_year_id == last.pk and programme.form_id == form.pk)
@@ -243,7 +219,7 @@ def test_programmes_filtered_by_form_walk_pages_and_sorts(district, client_for, 
 
 def test_programme_filter_cannot_reach_another_school(district, client_for, many_programmes):
     current, _last, foreign = many_programmes
-    mine = make_programme(district.school1)
+    mine = factories.ProgrammeFactory(organisation=district.school1)
     theirs = set(Programme.objects.exclude(organisation=district.school1).values_list("pk", flat=True))
     client = client_for(district.curator1)
     url = reverse("mentoring:programme_list")
@@ -261,13 +237,13 @@ def test_programme_filter_cannot_reach_another_school(district, client_for, many
 def test_programme_list_runs_a_constant_number_of_queries(district, client_for, django_assert_max_num_queries):
     client = client_for(district.municipal)
     url = reverse("mentoring:programme_list")
-    make_programme(district.school1)
+    factories.ProgrammeFactory(organisation=district.school1)
     client.get(url)  # warm up the session
     with CaptureQueriesContext(connection) as few:
         client.get(url, {"sort": "-open"})
     for index in range(30):
-        programme = make_programme(factories.OrganisationFactory(municipality=district.municipality))
-        make_pair(programme)
+        programme = factories.ProgrammeFactory(organisation=factories.OrganisationFactory(municipality=district.municipality))
+        factories.PairFactory(programme=programme, started_on=ago(10))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url, {"sort": "-open", "per_page": 100})
     assert len(response.context["listing"].rows) == 31
@@ -280,7 +256,7 @@ def test_programme_list_runs_a_constant_number_of_queries(district, client_for, 
 def teacher(org, consent=True):
     profile = factories.MentorProfileFactory(participant__organisation=org)
     if consent:
-        factories.ConsentFactory(participant=profile.participant, signed_on=TODAY - datetime.timedelta(days=90))
+        factories.ConsentFactory(participant=profile.participant, signed_on=ago(90))
     return profile
 
 
@@ -289,14 +265,14 @@ def student(org):
         participant__organisation=org, participant__birth_date=TODAY.replace(year=TODAY.year - 15),
     )
     factories.ConsentFactory(participant=profile.participant, signed_by=Consent.SignedBy.BOTH,
-                             signed_on=TODAY - datetime.timedelta(days=90), representative_name="Родитель Иван",
+                             signed_on=ago(90), representative_name="Родитель Иван",
                              representative_relation="father", representative_document="свидетельство о рождении")
     return profile
 
 
 @pytest.fixture
 def candidates(district):
-    programme = make_programme(district.school1)
+    programme = factories.ProgrammeFactory(organisation=district.school1)
     available = [teacher(district.school1) for _ in range(30)]
     blocked = [teacher(district.school1, consent=False) for _ in range(10)]
     theirs = [teacher(district.school2) for _ in range(3)]
@@ -337,7 +313,7 @@ def test_candidates_never_list_another_schools_mentors(district, client_for, can
     client = client_for(district.curator1)
     shown = {row.mentor.pk for row in client.get(url, {"per_page": 200}).context["listing"].rows}
     assert shown.isdisjoint({m.pk for m in theirs})
-    their_programme = make_programme(district.school2)
+    their_programme = factories.ProgrammeFactory(organisation=district.school2)
     their_mentee = student(district.school2)
     assert client.get(reverse("mentoring:candidates", args=[their_programme.pk, mentee.pk])).status_code == 404
     assert client.get(reverse("mentoring:candidates", args=[programme.pk, their_mentee.pk])).status_code == 404

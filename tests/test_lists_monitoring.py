@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from monitoring.models import BestPractice, ExportJob, MonitoringReport, Questionnaire, Response, new_token
+from monitoring.models import BestPractice, ExportJob, MonitoringReport, Questionnaire
 from registry.models import AcademicYear
 from tests import factories
 from tests.lists import links, params, walk
@@ -20,14 +20,6 @@ from tests.lists import links, params, walk
 D = datetime.date
 Status = MonitoringReport.Status
 NOW = timezone.now()
-
-
-def report(org, year, half, status, **fields):
-    submitted = None if status == Status.DRAFT else timezone.make_aware(
-        datetime.datetime(year.start_year if half == 1 else year.start_year + 1, 5 if half == 2 else 12, 1, 12))
-    return MonitoringReport.objects.create(
-        organisation=org, academic_year=year, half=half, status=status, submitted_at=submitted,
-        due_on=D(year.start_year, 12, 10) if half == 1 else D(year.start_year + 1, 6, 10), **fields)
 
 
 def hostile_values_are_no_error(client, url, **extra):
@@ -43,11 +35,11 @@ def test_district_reports_filtered_by_status_walk_pages_and_sorts(district, clie
     year, _created = AcademicYear.objects.get_or_create(start_year=2025)
     for index in range(30):
         org = factories.OrganisationFactory(municipality=district.municipality, short_name=f"МБОУ Школа {index:02d}")
-        report(org, year, 1, Status.ACCEPTED)
+        factories.ReportFactory(organisation=org, academic_year=year, status=Status.ACCEPTED)
     for index in range(5):
         org = factories.OrganisationFactory(municipality=district.municipality, short_name=f"МБДОУ Сад {index}")
-        report(org, year, 1, Status.DRAFT)
-    report(district.foreign_school, year, 1, Status.ACCEPTED)
+        factories.ReportFactory(organisation=org, academic_year=year, status=Status.DRAFT)
+    factories.ReportFactory(organisation=district.foreign_school, academic_year=year, status=Status.ACCEPTED)
     client = client_for(district.municipal)
     url = reverse("monitoring:report_list")
     filters = {"year": 2025, "half": 1, "status": "accepted"}
@@ -71,8 +63,8 @@ def test_district_reports_filtered_by_status_walk_pages_and_sorts(district, clie
 
 def test_district_reports_sort_by_status_and_reverse(district, client_for):
     year, _created = AcademicYear.objects.get_or_create(start_year=2025)
-    report(district.school1, year, 1, Status.ACCEPTED)
-    report(district.school2, year, 1, Status.SUBMITTED)
+    factories.ReportFactory(organisation=district.school1, academic_year=year, status=Status.ACCEPTED)
+    factories.ReportFactory(organisation=district.school2, academic_year=year, status=Status.SUBMITTED)
     client = client_for(district.municipal)
     url = reverse("monitoring:report_list")
     by_status = client.get(url, {"year": 2025, "half": 1, "sort": "status"})
@@ -89,8 +81,8 @@ def test_a_schools_reports_filtered_by_status_walk_pages_and_sorts(district, cli
     for start in range(2008, 2024):
         year, _created = AcademicYear.objects.get_or_create(start_year=start)
         for half in (1, 2):
-            report(district.school1, year, half, Status.ACCEPTED if start > 2008 else Status.RETURNED)
-            report(district.school2, year, half, Status.ACCEPTED)
+            factories.ReportFactory(organisation=district.school1, academic_year=year, half=half, status=Status.ACCEPTED if start > 2008 else Status.RETURNED)
+            factories.ReportFactory(organisation=district.school2, academic_year=year, half=half, status=Status.ACCEPTED)
     client = client_for(district.curator1)
     url = reverse("monitoring:report_list")
 
@@ -174,14 +166,14 @@ def test_questionnaires_filtered_by_purpose_walk_pages_and_sorts(district, clien
 
 @pytest.fixture
 def survey(db):
-    return Questionnaire.objects.create(title="Проверочная анкета", kind=Questionnaire.Kind.MENTEE_SATISFACTION)
+    return factories.QuestionnaireFactory()
 
 
 def answered(survey, organisation, *, link=True, by=None, **participant):
     """A response received through a personal link, or entered by a curator (``link=False``)."""
-    person = factories.ParticipantFactory(organisation=organisation, **participant)
-    return Response.objects.create(questionnaire=survey, organisation=organisation, participant=person,
-                                   token=new_token() if link else None, entered_by=by, submitted_at=NOW)
+    factory = factories.LinkFactory if link else factories.ResponseFactory
+    return factory(questionnaire=survey, organisation=organisation, entered_by=by, submitted_at=NOW,
+                   **{f"participant__{name}": value for name, value in participant.items()})
 
 
 def test_the_questionnaire_list_counts_own_answers_only(district, client_for, survey):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registry.models import AcademicYear
-from roadmaps.models import Occurrence, Reminder, Roadmap, RoadmapChange, RoadmapItem
+from roadmaps.models import Occurrence, Reminder, Roadmap, RoadmapChange
 from tests import factories
 from tests.lists import links, params, rows, walk
 
@@ -30,26 +30,13 @@ def this_year():
     return AcademicYear.objects.current()
 
 
-def make_roadmap(*, organisation=None, municipality=None, year=None, status=Roadmap.Status.DRAFT,
-                 title="Дорожная карта внедрения целевой модели наставничества"):
-    return Roadmap.objects.create(organisation=organisation, municipality=municipality,
-                                  academic_year=year or this_year(), status=status, title=title)
-
-
 def make_items(roadmap, count, *, due_on, stage=1, status=Status.NOT_STARTED, people=(), start=1):
     """``count`` items of one stage, each with one occurrence due on ``due_on`` (a date or a function of
     the index)."""
-    occurrences = []
-    for index in range(start, start + count):
-        item = RoadmapItem.objects.create(
-            roadmap=roadmap, stage_number=stage, stage_title=f"Этап {stage}", number=f"{stage}.{index}",
-            title=f"Мероприятие {stage}.{index:02d}", deadline={"kind": "year", "text": "в течение года"},
-            position=index,
-        )
-        item.responsible_users.set(people)
-        due = due_on(index) if callable(due_on) else due_on
-        occurrences.append(Occurrence.objects.create(item=item, starts_on=due - days(30), due_on=due, status=status))
-    return occurrences
+    return [factories.OccurrenceFactory(item__roadmap=roadmap, item__stage_number=stage, item__position=index,
+                                        item__people=people, due_on=due_on(index) if callable(due_on) else due_on,
+                                        status=status)
+            for index in range(start, start + count)]
 
 
 def html(response) -> str:
@@ -70,13 +57,13 @@ def test_roadmap_list_filtered_by_status_walks_pages_and_sorts(district, client_
     last_year, _created = AcademicYear.objects.get_or_create(start_year=year.start_year - 1)
     for index in range(30):
         school = factories.OrganisationFactory(municipality=district.municipality, short_name=f"МБОУ ООШ № {index:02d}")
-        make_roadmap(organisation=school, status=Roadmap.Status.APPROVED)
-        make_roadmap(organisation=school, year=last_year, status=Roadmap.Status.APPROVED)
+        factories.RoadmapFactory(organisation=school, status=Roadmap.Status.APPROVED)
+        factories.RoadmapFactory(organisation=school, academic_year=last_year, status=Roadmap.Status.APPROVED)
     for index in range(5):
         school = factories.OrganisationFactory(municipality=district.municipality, short_name=f"МБДОУ № {index}")
-        make_roadmap(organisation=school)
-    make_roadmap(municipality=district.municipality, status=Roadmap.Status.APPROVED, title="План муниципалитета")
-    foreign = make_roadmap(organisation=district.foreign_school, status=Roadmap.Status.APPROVED, title="Чужая карта")
+        factories.RoadmapFactory(organisation=school)
+    factories.RoadmapFactory(organisation=None, municipality=district.municipality, status=Roadmap.Status.APPROVED, title="План муниципалитета")
+    foreign = factories.RoadmapFactory(organisation=district.foreign_school, status=Roadmap.Status.APPROVED, title="Чужая карта")
 
     def ours(roadmap):
         owner_municipality = roadmap.municipality_id or roadmap.organisation.municipality_id
@@ -102,8 +89,8 @@ def test_roadmap_list_filtered_by_status_walks_pages_and_sorts(district, client_
 
 
 def test_roadmap_list_of_a_school_never_shows_another_school(district, client_for):
-    make_roadmap(organisation=district.school1, title="Карта школы 1")
-    make_roadmap(organisation=district.school2, title="Карта школы 2")
+    factories.RoadmapFactory(organisation=district.school1, title="Карта школы 1")
+    factories.RoadmapFactory(organisation=district.school2, title="Карта школы 2")
     response = client_for(district.curator2).get(reverse("roadmaps:roadmap_list"), {"sort": "-title"})
     assert {r.organisation_id for r in rows(response)} == {district.school2.pk}
     assert "Карта школы 1" not in html(response)
@@ -117,11 +104,11 @@ def matrix_district(district):
     """30 more schools with a roadmap (the even ones with an overdue date), 5 without; one abroad."""
     for index in range(30):
         school = factories.OrganisationFactory(municipality=district.municipality, short_name=f"МБОУ ООШ № {index:02d}")
-        roadmap = make_roadmap(organisation=school)
+        roadmap = factories.RoadmapFactory(organisation=school)
         make_items(roadmap, 2, due_on=TODAY - days(3) if index % 2 == 0 else TODAY + days(10 + index))
     for index in range(5):
         factories.OrganisationFactory(municipality=district.municipality, short_name=f"МБДОУ № {index}")
-    make_items(make_roadmap(organisation=district.foreign_school), 1, due_on=TODAY - days(3))
+    make_items(factories.RoadmapFactory(organisation=district.foreign_school), 1, due_on=TODAY - days(3))
     return district
 
 
@@ -181,13 +168,13 @@ def test_matrix_of_a_school_shows_its_own_row_only(matrix_district, client_for):
 
 def test_my_tasks_filtered_by_status_walk_pages_and_sorts(district, client_for):
     member = district.member1
-    roadmap = make_roadmap(organisation=district.school1)
+    roadmap = factories.RoadmapFactory(organisation=district.school1)
     make_items(roadmap, 30, due_on=lambda index: TODAY - days(index), people=[member])
     make_items(roadmap, 10, stage=2, due_on=TODAY + days(5), people=[member])
     make_items(roadmap, 5, stage=3, due_on=TODAY - days(2), people=[member], status=Status.DONE)
     make_items(roadmap, 5, stage=4, due_on=TODAY - days(2), people=[district.curator1])
     # Named on another school's item by mistake: still outside the member's scope.
-    foreign = make_roadmap(organisation=district.school2, title="Чужая карта")
+    foreign = factories.RoadmapFactory(organisation=district.school2, title="Чужая карта")
     make_items(foreign, 3, due_on=TODAY - days(1), people=[member])
 
     def mine_and_late(occurrence):
@@ -216,11 +203,11 @@ def test_my_tasks_filtered_by_status_walk_pages_and_sorts(district, client_for):
 
 
 def test_overdue_filtered_by_organisation_walks_pages_and_sorts(district, client_for):
-    school1 = make_roadmap(organisation=district.school1)
+    school1 = factories.RoadmapFactory(organisation=district.school1)
     make_items(school1, 30, due_on=lambda index: TODAY - days(index))
-    make_items(make_roadmap(organisation=district.school2), 10, due_on=TODAY - days(40))
-    make_items(make_roadmap(municipality=district.municipality), 3, due_on=TODAY - days(5))
-    make_items(make_roadmap(organisation=district.foreign_school), 5, due_on=TODAY - days(5))
+    make_items(factories.RoadmapFactory(organisation=district.school2), 10, due_on=TODAY - days(40))
+    make_items(factories.RoadmapFactory(organisation=None, municipality=district.municipality), 3, due_on=TODAY - days(5))
+    make_items(factories.RoadmapFactory(organisation=district.foreign_school), 5, due_on=TODAY - days(5))
 
     def school1_late(occurrence):
         return occurrence.due_on < TODAY and occurrence.item.roadmap.organisation_id == district.school1.pk
@@ -238,8 +225,8 @@ def test_overdue_filtered_by_organisation_walks_pages_and_sorts(district, client
 
 
 def test_overdue_of_a_school_filtered_by_lateness_walks_and_stays_at_home(district, client_for):
-    make_items(make_roadmap(organisation=district.school1), 40, due_on=lambda index: TODAY - days(index))
-    make_items(make_roadmap(organisation=district.school2), 30, due_on=TODAY - days(60))
+    make_items(factories.RoadmapFactory(organisation=district.school1), 40, due_on=lambda index: TODAY - days(index))
+    make_items(factories.RoadmapFactory(organisation=district.school2), 30, due_on=TODAY - days(60))
 
     def week_late_at_home(occurrence):
         return occurrence.due_on < TODAY - days(7) and occurrence.item.roadmap.organisation_id == district.school1.pk
@@ -254,10 +241,10 @@ def test_overdue_of_a_school_filtered_by_lateness_walks_and_stays_at_home(distri
 
 
 def test_roadmap_dates_filtered_by_status_walk_pages_and_sorts(district, client_for):
-    roadmap = make_roadmap(organisation=district.school1)
+    roadmap = factories.RoadmapFactory(organisation=district.school1)
     make_items(roadmap, 30, due_on=lambda index: TODAY - days(index), people=[district.member1])
     make_items(roadmap, 10, stage=2, due_on=TODAY + days(20))
-    other = make_roadmap(organisation=district.school2)
+    other = factories.RoadmapFactory(organisation=district.school2)
     make_items(other, 30, due_on=TODAY - days(3))
 
     def late_here(occurrence):
@@ -283,7 +270,7 @@ def test_roadmap_dates_filtered_by_status_walk_pages_and_sorts(district, client_
 
 
 def test_roadmap_dates_cost_no_more_queries_than_the_table(district, client_for):
-    roadmap = make_roadmap(organisation=district.school1)
+    roadmap = factories.RoadmapFactory(organisation=district.school1)
     make_items(roadmap, 5, due_on=TODAY - days(2), people=[district.curator1])
     client = client_for(district.curator1)
     url = roadmap.get_absolute_url()
@@ -298,7 +285,7 @@ def test_roadmap_dates_cost_no_more_queries_than_the_table(district, client_for)
 
 
 def test_notifications_filtered_by_kind_walk_pages_and_sorts(district, client_for):
-    roadmap = make_roadmap(organisation=district.school1)
+    roadmap = factories.RoadmapFactory(organisation=district.school1)
     occurrences = make_items(roadmap, 40, due_on=lambda index: TODAY - days(index), people=[district.curator1])
     for index, occurrence in enumerate(occurrences):
         kind = Reminder.Kind.OVERDUE if index < 30 else Reminder.Kind.WEEK_BEFORE
@@ -330,8 +317,8 @@ def test_notifications_filtered_by_kind_walk_pages_and_sorts(district, client_fo
 
 
 def test_history_filtered_by_kind_walks_pages_and_sorts(district, client_for):
-    roadmap = make_roadmap(organisation=district.school1)
-    other = make_roadmap(organisation=district.school2)
+    roadmap = factories.RoadmapFactory(organisation=district.school1)
+    other = factories.RoadmapFactory(organisation=district.school2)
     for index in range(30):
         RoadmapChange.objects.create(roadmap=roadmap, kind=RoadmapChange.Kind.DEADLINE_CHANGED,
                                      description=f"Перенесён срок {index}", old_value="01.10", new_value="01.11",
@@ -369,7 +356,7 @@ def list_urls(roadmap):
 
 
 def test_hostile_query_strings_fall_back_silently(district, client_for):
-    roadmap = make_roadmap(organisation=district.school1)
+    roadmap = factories.RoadmapFactory(organisation=district.school1)
     make_items(roadmap, 3, due_on=TODAY - days(2), people=[district.curator1])
     client = client_for(district.curator1)
     for url in list_urls(roadmap):
@@ -382,7 +369,7 @@ def test_hostile_query_strings_fall_back_silently(district, client_for):
 
 
 def test_no_list_keeps_the_old_double_question_mark(district, client_for):
-    roadmap = make_roadmap(organisation=district.school1)
+    roadmap = factories.RoadmapFactory(organisation=district.school1)
     make_items(roadmap, 60, due_on=TODAY - days(2), people=[district.curator1])
     for index in range(60):
         RoadmapChange.objects.create(roadmap=roadmap, kind=RoadmapChange.Kind.ITEM_ADDED, description=f"{index}")
@@ -397,8 +384,8 @@ def test_no_list_keeps_the_old_double_question_mark(district, client_for):
 
 
 def test_list_queries_do_not_grow_with_rows(district, client_for):
-    roadmap = make_roadmap(organisation=district.school1)
-    school2 = make_roadmap(organisation=district.school2)
+    roadmap = factories.RoadmapFactory(organisation=district.school1)
+    school2 = factories.RoadmapFactory(organisation=district.school2)
     client = client_for(district.member1)
     municipal = client_for(district.municipal)
     urls = [(client, reverse("roadmaps:my_tasks")), (municipal, reverse("roadmaps:overdue")),

@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
+from tests.clients import CsrfClient
 from django.utils import timezone
 
 from registry import demo
@@ -67,7 +67,7 @@ def test_logins_work_with_the_default_password(demo_output):
     # Through the login form (django-axes checks every attempt against the address it comes from); the
     # municipal login works without a second factor in the embedded default.
     for username in ("curator1", "municipal"):
-        client = Client()
+        client = CsrfClient()
         response = client.post("/accounts/login/", {"username": username, "password": demo.DEFAULT_PASSWORD})
         assert response.status_code == 302 and client.get("/").status_code == 200, username
     assert demo.DEFAULT_PASSWORD in demo_output
@@ -417,7 +417,7 @@ def test_the_district_pages_show_the_demo_district(demo_output):
     states = {cell.state for row in matrix.rows for cell in row.cells}
     assert {roadmap_matrix.DONE, roadmap_matrix.NOT_STARTED} <= states
 
-    client = Client()
+    client = CsrfClient()
     client.force_login(User.objects.get(username="municipal"))
     for name in ("monitoring:district_growth", "monitoring:district_satisfaction", "monitoring:district_roadmap"):
         assert client.get(reverse(name)).status_code == 200
@@ -466,7 +466,7 @@ def test_a_newcomer_finds_work_waiting(demo_output):
     assert Pair.objects.filter(status=Pair.Status.PROPOSED, programme__organisation=returned.organisation).exists()
     assert Notification.objects.filter(user__username="municipal", read_at__isnull=True).exists()
 
-    client = Client()
+    client = CsrfClient()
     client.force_login(User.objects.get(username="director1"))
     home = client.get(reverse("home")).content.decode()
     assert "Ждут подписи" in home

@@ -4,32 +4,30 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from mentoring.models import Membership, Pair
+from mentoring.models import Pair
 from mentoring.selectors import mentor_load
 from tests import factories
 from tests.lists import walk
-from tests.test_lists_mentoring import make_pair, make_programme
 
 URL = reverse("mentoring:mentor_load")
 
 
 def _loaded_mentor(programme, *, capacity, mentees):
-    pair = make_pair(programme)
+    pair = factories.PairFactory(programme=programme)
     mentor = pair.mentor_links.get().mentor
     mentor.capacity = capacity
     mentor.save(update_fields=["capacity"])
     for _ in range(mentees - 1):
-        Membership.objects.create(pair=pair, joined_on=pair.started_on,
-                                  mentee=factories.MenteeProfileFactory(participant__organisation=programme.organisation))
+        factories.MembershipFactory(pair=pair)  # a mentee of the same school, joined when the pair started
     return mentor
 
 
 def test_load_and_free_places_follow_the_matching_rule(district, client_for):
-    programme = make_programme(district.school1)
+    programme = factories.ProgrammeFactory(organisation=district.school1)
     full = _loaded_mentor(programme, capacity=2, mentees=2)
     half = _loaded_mentor(programme, capacity=3, mentees=1)
     idle = factories.MentorProfileFactory(participant__organisation=district.school1, capacity=2)
-    closed = make_pair(programme, status=Pair.Status.COMPLETED).mentor_links.get().mentor  # a completed pair holds no place
+    closed = factories.PairFactory(programme=programme, status=Pair.Status.COMPLETED).mentor_links.get().mentor  # a completed pair holds no place
     client = client_for(district.curator1)
     page = client.get(URL)
     shown = {row.pk: row.page_load for row in page.context["listing"].rows}
@@ -41,7 +39,7 @@ def test_load_and_free_places_follow_the_matching_rule(district, client_for):
 
 
 def test_the_list_walks_with_its_filter(district, client_for):
-    programme = make_programme(district.school1)
+    programme = factories.ProgrammeFactory(organisation=district.school1)
     for _ in range(30):
         _loaded_mentor(programme, capacity=1, mentees=1)
     factories.MentorProfileFactory(participant__organisation=district.school1, capacity=2)
@@ -65,7 +63,7 @@ def test_scope_decides_the_mentors(district, client_for):
 
 
 def test_queries_do_not_grow_with_the_rows(district, client_for):
-    programme = make_programme(district.school1)
+    programme = factories.ProgrammeFactory(organisation=district.school1)
     _loaded_mentor(programme, capacity=2, mentees=1)
     client = client_for(district.municipal)
     client.get(URL)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mentoring.models import Meeting, Membership, MentoringForm, MentorLink, Pair, Programme
+from mentoring.models import Meeting, MentoringForm, Pair
 from registry.models import AcademicYear
 from tests import factories
 
@@ -18,33 +18,8 @@ PUPILS = "учитель – ученик"
 COLLEAGUES = "учитель – учитель"
 
 
-def make_programme(org, year, form=PUPILS):
-    return Programme.objects.create(
-        organisation=org, academic_year=year, form=MentoringForm.objects.get(name=form),
-        starts_on=year.starts_on, ends_on=year.ends_on,
-    )
-
-
-def make_pair(prog, status=Pair.Status.ACTIVE, mentor_name=None, mentee_name=None, started_on=TODAY):
-    """A pair written directly: the list pages do not care about the rules ``form_pair`` checks."""
-    org = prog.organisation
-    pair = Pair.objects.create(programme=prog, status=status, started_on=started_on)
-    mentor = factories.MentorProfileFactory(participant__organisation=org,
-                                            **({"participant__last_name": mentor_name} if mentor_name else {}))
-    mentee = factories.MenteeProfileFactory(participant__organisation=org,
-                                            **({"participant__last_name": mentee_name} if mentee_name else {}))
-    MentorLink.objects.create(pair=pair, mentor=mentor, started_on=started_on)
-    Membership.objects.create(pair=pair, mentee=mentee, joined_on=started_on)
-    return pair
-
-
-def make_meeting(pair=None, programme=None, days_ago=1, kind=None, attendees=()):
-    programme = programme or pair.programme
-    kind = kind or (Meeting.Kind.REGULAR if pair else Meeting.Kind.GROUP_FINAL)
-    meeting = Meeting.objects.create(programme=programme, pair=pair, kind=kind, topic="Разбор задач",
-                                     held_on=TODAY - datetime.timedelta(days=days_ago))
-    meeting.attendees.set(attendees)
-    return meeting
+def ago(days):
+    return TODAY - datetime.timedelta(days=days)
 
 
 @pytest.fixture
@@ -54,26 +29,26 @@ def world(district):
     last = AcademicYear.objects.get_or_create(start_year=current.start_year - 1)[0]
     w = type("World", (), {})()
     w.current, w.last = current, last
-    w.a_pupils = make_programme(district.school1, current)
-    w.a_colleagues = make_programme(district.school1, current, COLLEAGUES)
-    w.a_last = make_programme(district.school1, last)
-    w.b_pupils = make_programme(district.school2, current)
-    w.f_pupils = make_programme(district.foreign_school, current)
-    w.a1 = make_pair(w.a_pupils, mentor_name="Ёлкина", started_on=TODAY - datetime.timedelta(days=60))
-    w.a2 = make_pair(w.a_pupils, status=Pair.Status.FORMING, mentee_name="Соколов")
-    w.a3 = make_pair(w.a_colleagues)
-    w.a_old = make_pair(w.a_last, status=Pair.Status.COMPLETED, started_on=last.starts_on)
-    w.a_rejected = make_pair(w.a_pupils, status=Pair.Status.REJECTED)
-    w.b1 = make_pair(w.b_pupils, mentor_name="Ёлкина")
-    w.f1 = make_pair(w.f_pupils, mentor_name="Ёлкина")
+    w.a_pupils = factories.ProgrammeFactory(organisation=district.school1, academic_year=current)
+    w.a_colleagues = factories.ProgrammeFactory(organisation=district.school1, academic_year=current, form_name=COLLEAGUES)
+    w.a_last = factories.ProgrammeFactory(organisation=district.school1, academic_year=last)
+    w.b_pupils = factories.ProgrammeFactory(organisation=district.school2, academic_year=current)
+    w.f_pupils = factories.ProgrammeFactory(organisation=district.foreign_school, academic_year=current)
+    w.a1 = factories.PairFactory(programme=w.a_pupils, started_on=ago(60), mentor__participant__last_name="Ёлкина")
+    w.a2 = factories.PairFactory(programme=w.a_pupils, status=Pair.Status.FORMING, mentees__participant__last_name="Соколов")
+    w.a3 = factories.PairFactory(programme=w.a_colleagues)
+    w.a_old = factories.PairFactory(programme=w.a_last, status=Pair.Status.COMPLETED, started_on=last.starts_on)
+    w.a_rejected = factories.PairFactory(programme=w.a_pupils, status=Pair.Status.REJECTED)
+    w.b1 = factories.PairFactory(programme=w.b_pupils, mentor__participant__last_name="Ёлкина")
+    w.f1 = factories.PairFactory(programme=w.f_pupils, mentor__participant__last_name="Ёлкина")
     people = [w.a2.mentor_links.get().mentor.participant, w.a2.memberships.get().mentee.participant]
-    w.m_a2 = make_meeting(w.a2, days_ago=3, attendees=people)
-    w.m_a2_early = make_meeting(w.a2, days_ago=40, kind=Meeting.Kind.INTRODUCTION)
-    w.m_a3 = make_meeting(w.a3, days_ago=10)
-    w.m_a_group = make_meeting(programme=w.a_pupils, days_ago=5, attendees=people)
-    w.m_a_old = make_meeting(w.a_old, days_ago=(TODAY - last.starts_on).days - 30)
-    w.m_b1 = make_meeting(w.b1, days_ago=2)
-    w.m_f1 = make_meeting(w.f1, days_ago=2)
+    w.m_a2 = factories.MeetingFactory(pair=w.a2, held_on=ago(3), attendees=people)
+    w.m_a2_early = factories.MeetingFactory(pair=w.a2, kind=Meeting.Kind.INTRODUCTION, held_on=ago(40))
+    w.m_a3 = factories.MeetingFactory(pair=w.a3, held_on=ago(10))
+    w.m_a_group = factories.MeetingFactory(pair=None, programme=w.a_pupils, held_on=ago(5), attendees=people)
+    w.m_a_old = factories.MeetingFactory(pair=w.a_old, held_on=last.starts_on + datetime.timedelta(days=30))
+    w.m_b1 = factories.MeetingFactory(pair=w.b1, held_on=ago(2))
+    w.m_f1 = factories.MeetingFactory(pair=w.f1, held_on=ago(2))
     return w
 
 
@@ -247,8 +222,8 @@ def test_filtered_pair_list_runs_a_constant_number_of_queries(district, client_f
         response = client.get(reverse("mentoring:pair_list"), params)
     assert len(response.context["listing"].rows) == 1  # a1: the mentee is a Смирнов
     for _ in range(25):
-        pair = make_pair(world.a_pupils)
-        make_meeting(pair)
+        pair = factories.PairFactory(programme=world.a_pupils)
+        factories.MeetingFactory(pair=pair, held_on=ago(1))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("mentoring:pair_list"), params)
     assert len(response.context["listing"].rows) == 26
@@ -289,10 +264,10 @@ def test_each_meeting_filter_narrows(district, client_for, world):
     assert meetings(client, programme=w.a_pupils.pk) == pks(w.m_a2, w.m_a2_early, w.m_a_group)
     assert meetings(client, pair=w.a2.pk) == pks(w.m_a2, w.m_a2_early)
     assert meetings(client, kind="introduction") == pks(w.m_a2_early)
-    since = TODAY - datetime.timedelta(days=5)
+    since = ago(5)
     assert meetings(client, date_from=since.isoformat()) == pks(w.m_a2, w.m_a_group, w.m_b1)
     assert meetings(client, date_from=since.strftime("%d.%m.%Y")) == pks(w.m_a2, w.m_a_group, w.m_b1)
-    until = TODAY - datetime.timedelta(days=10)
+    until = ago(10)
     assert meetings(client, date_to=until.isoformat(), year=w.current.start_year) == pks(w.m_a3, w.m_a2_early)
     assert meetings(client, date_from=until.isoformat(), date_to=since.isoformat()) == pks(w.m_a_group, w.m_a3)
 
@@ -353,10 +328,10 @@ def test_meeting_list_runs_a_constant_number_of_queries(district, client_for, dj
         response = client.get(url, filtered)
     assert len(response.context["listing"].rows) == 2
     for n in range(60):
-        pair = make_pair(world.a_pupils)
+        pair = factories.PairFactory(programme=world.a_pupils)
         people = [pair.mentor_links.get().mentor.participant, pair.memberships.get().mentee.participant]
-        make_meeting(pair, days_ago=n % 20, attendees=people)
-        make_meeting(world.a2, days_ago=n % 20)
+        factories.MeetingFactory(pair=pair, held_on=ago(n % 20), attendees=people)
+        factories.MeetingFactory(pair=world.a2, held_on=ago(n % 20))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert len(response.context["listing"].rows) == 50  # paginated by 50

@@ -109,13 +109,12 @@ def test_29_february_is_a_date(district, municipality):
     assert stored(municipality)["second_half_due_day"] == 29
 
 
-def test_another_districts_curator_and_a_stranger_get_404(district, municipality, client_for):
+def test_another_districts_curator_and_a_stranger_get_404(municipality, roles):
+    """The municipality's own pages: its schools read the settings, only its municipal curator edits them."""
     before = stored(municipality)
-    for user in (district.foreign_municipal, district.nobody):
-        client = client_for(user)
-        assert client.get(settings_url(municipality)).status_code == 404, user.username
-        assert client.get(edit_url(municipality)).status_code == 404, user.username
-        assert client.post(edit_url(municipality), NEW).status_code == 404, user.username
+    roles.expect(settings_url(municipality), neighbour=200)
+    roles.expect(edit_url(municipality), owner=403, neighbour=403)
+    roles.expect(edit_url(municipality), method="post", data=NEW, owner=403, neighbour=403, municipal=None)
     assert stored(municipality) == before
 
 

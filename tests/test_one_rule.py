@@ -95,9 +95,7 @@ def test_a_municipality_set_to_80_sees_80_on_plan_pages(school, district, client
 
 def test_the_plans_order_quotes_the_municipality_s_target(school, district, membership):  # noqa: F811
     _set_plan_target(school, 85)
-    order = Order.objects.create(organisation=school, kind=Order.Kind.PLANS, number="40", issued_on=TODAY,
-                                 academic_year=AcademicYear.objects.current())
-    order.pairs.set([membership.pair])
+    order = factories.OrderFactory(organisation=school, kind=Order.Kind.PLANS, number="40", pairs=[membership.pair])
     text = repr(order_texts.build_content(order))
     assert "не менее чем на 85%" in text and "на 90%" not in text
 

@@ -16,8 +16,8 @@ from mentoring.models import Order
 from registry.models import AcademicYear, RoleAssignment
 from roadmaps import services as roadmap_services
 from roadmaps.models import Level
+from tests import factories
 from tests.test_orders import create_url, pdf_text
-from tests.test_roadmap_pages import make_template
 from tests.test_roadmap_pages import pdf_text as roadmap_pdf_text
 
 ISSUED = datetime.date(2026, 9, 1)
@@ -151,7 +151,7 @@ def test_final_event_order_from_the_form(district, named, client_for):
 
 
 def test_approving_a_roadmap_puts_its_order_into_the_register_and_the_pdf_cites_it(district, named, client_for):
-    roadmap = roadmap_services.create_from_template(template=make_template(), academic_year=year(),
+    roadmap = roadmap_services.create_from_template(template=factories.roadmap_template(), academic_year=year(),
                                                     organisation=district.school1, by=district.curator1)
     issue(district.school1, Order.Kind.CURATOR, number="1")
     client = client_for(district.director1)
@@ -181,7 +181,7 @@ def test_approving_a_roadmap_puts_its_order_into_the_register_and_the_pdf_cites_
 
 
 def test_a_taken_number_leaves_the_roadmap_a_draft_and_the_register_as_it_was(district, named):
-    roadmap = roadmap_services.create_from_template(template=make_template(), academic_year=year(),
+    roadmap = roadmap_services.create_from_template(template=factories.roadmap_template(), academic_year=year(),
                                                     organisation=district.college, by=district.curator1)
     issue(district.college, Order.Kind.CURATOR, number="5")
     with pytest.raises(ValidationError) as refused:
@@ -203,7 +203,7 @@ def test_a_taken_number_leaves_the_roadmap_a_draft_and_the_register_as_it_was(di
 
 
 def test_district_roadmap_approval_is_a_municipal_order_signed_by_the_head(district, named, client_for):
-    template = make_template("test-district", level=Level.MUNICIPALITY, items=4, stage_count=2)
+    template = factories.roadmap_template("test-district", level=Level.MUNICIPALITY, items=4, stage_count=2)
     roadmap = roadmap_services.create_from_template(template=template, academic_year=year(),
                                                     municipality=district.municipality, by=district.municipal)
     issue(district.school1, Order.Kind.CURATOR, number="1")  # the school's register is another one
@@ -265,17 +265,14 @@ def test_municipal_curator_order_prepared_and_entered_as_signed(district, named,
     assert client.get(create_url("roadmap", year=year().start_year)).status_code == 404
 
 
-def test_municipal_orders_outside_the_scope_are_404(district, named, client_for):
+def test_municipal_orders_outside_the_scope_are_404(district, named, client_for, roles):
     order = issue(district.municipality, Order.Kind.MUNICIPAL_CURATOR, number="1")
-    urls = [reverse("mentoring:order_detail", args=[order.pk]), reverse("mentoring:order_pdf", args=[order.pk]),
-            reverse("mentoring:order_edit", args=[order.pk])]
-    for user in (district.foreign_municipal, district.nobody):
-        for url in urls:
-            assert client_for(user).get(url).status_code == 404, (user.username, url)
-        assert client_for(user).post(reverse("mentoring:order_sign", args=[order.pk])).status_code == 404
     # Seen inside the district (read-only for a school), not in another municipality's register.
-    assert client_for(district.curator1).get(urls[0]).status_code == 200
-    assert client_for(district.curator1).get(urls[2]).status_code == 403
+    roles.expect([reverse("mentoring:order_detail", args=[order.pk]), reverse("mentoring:order_pdf", args=[order.pk])],
+                 neighbour=200)
+    roles.expect(reverse("mentoring:order_edit", args=[order.pk]), owner=403, neighbour=403, municipal=None)
+    roles.expect(reverse("mentoring:order_sign", args=[order.pk]), method="post", owner=None, neighbour=None,
+                 municipal=None)
     listed = client_for(district.foreign_municipal).get(reverse("mentoring:order_list")).content.decode()
     assert order.get_absolute_url() not in listed
     assert order.get_absolute_url() in client_for(district.municipal).get(reverse("mentoring:order_list")).content.decode()
@@ -285,7 +282,7 @@ def test_a_calendar_plan_is_approved_for_its_calendar_year(district, named):
     """Seed 000's district plan runs «на 2022 год»: its order says the year, not the school year."""
     from roadmaps.models import Period
 
-    template = make_template("test-district-calendar", level=Level.MUNICIPALITY, items=4, stage_count=2)
+    template = factories.roadmap_template("test-district-calendar", level=Level.MUNICIPALITY, items=4, stage_count=2)
     roadmap = roadmap_services.create_from_template(template=template, academic_year=year(),
                                                     municipality=district.municipality, by=district.municipal)
     roadmap.period = Period.CALENDAR

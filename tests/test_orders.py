@@ -62,20 +62,6 @@ def student(org, last_name="Смирнов", first_name="Алексей", patron
     return profile
 
 
-def programme(org, form="учитель – ученик"):
-    return Programme.objects.create(
-        organisation=org, academic_year=AcademicYear.objects.current(), form=MentoringForm.objects.get(name=form),
-        starts_on=TODAY - datetime.timedelta(days=60), ends_on=TODAY + datetime.timedelta(days=200),
-    )
-
-
-def make_order(org, kind=Order.Kind.PAIRS, number="1", pairs=(), **fields):
-    order = Order.objects.create(organisation=org, academic_year=AcademicYear.objects.current(), kind=kind,
-                                 number=number, issued_on=fields.pop("issued_on", TODAY), **fields)
-    order.pairs.set(pairs)
-    return order
-
-
 def create_url(kind, **query):
     url = reverse("mentoring:order_create") + f"?kind={kind}"
     return url + "".join(f"&{key}={value}" for key, value in query.items())
@@ -94,7 +80,7 @@ def school(district):
 @pytest.fixture
 def pair(school, district):
     """A forming pair: teacher Кузнецова М.С. with student Смирнов А.И. (15 years old)."""
-    return services.form_pair(programme=programme(school), mentor=teacher(school), mentees=[student(school)],
+    return services.form_pair(programme=factories.ProgrammeFactory(organisation=school), mentor=teacher(school), mentees=[student(school)],
                               started_on=TODAY, by=district.curator1)
 
 
@@ -104,9 +90,9 @@ def pair(school, district):
 def test_number_suggestion_takes_the_numeric_prefix(school):
     year = AcademicYear.objects.current()
     assert order_service.suggest_number(school, year) == "1"
-    make_order(school, number="30-9 о/д")
-    make_order(school, number="7")
-    make_order(school, number="б/н")
+    factories.OrderFactory(organisation=school, number="30-9 о/д")
+    factories.OrderFactory(organisation=school, number="7")
+    factories.OrderFactory(organisation=school, number="б/н")
     assert order_service.suggest_number(school, year) == "31"
 
 
@@ -116,7 +102,7 @@ def test_russian_date_uses_the_genitive_month():
 
 
 def test_curator_prepares_a_pairs_order_with_suggestions(school, district, client_for, pair):
-    make_order(school, kind=Order.Kind.ORGANISATION, number="30-9 о/д")
+    factories.OrderFactory(organisation=school, kind=Order.Kind.ORGANISATION, number="30-9 о/д")
     client = client_for(district.curator1)
 
     page = client.get(create_url("pairs"))
@@ -139,7 +125,7 @@ def test_curator_prepares_a_pairs_order_with_suggestions(school, district, clien
 
 def test_pair_choices_are_the_open_pairs_of_the_year_optionally_of_one_programme(school, district, client_for,
                                                                                   pair):
-    other_programme = programme(school, form="учитель – учитель")
+    other_programme = factories.ProgrammeFactory(organisation=school, form_name="учитель – учитель")
     other = services.form_pair(programme=other_programme, mentor=teacher(school, last_name="Белова"),
                                mentees=[factories.MenteeProfileFactory(
                                    participant=factories.ConsentFactory(
@@ -169,8 +155,8 @@ def test_pair_choices_are_the_open_pairs_of_the_year_optionally_of_one_programme
 
 
 def test_duplicate_number_in_the_same_year_is_refused_in_russian(school, district, client_for, pair):
-    make_order(school, number="12")
-    make_order(district.school2, number="13")  # another organisation's number is not taken
+    factories.OrderFactory(organisation=school, number="12")
+    factories.OrderFactory(organisation=district.school2, number="13")  # another organisation's number is not taken
     client = client_for(district.curator1)
 
     response = client.post(create_url("pairs"), {"number": " 12 ", "issued_on": TODAY.isoformat(),
@@ -186,7 +172,7 @@ def test_duplicate_number_in_the_same_year_is_refused_in_russian(school, distric
 
 def test_duplicate_number_is_refused_by_the_service_too(school):
     year = AcademicYear.objects.current()
-    make_order(school, number="4")
+    factories.OrderFactory(organisation=school, number="4")
     with pytest.raises(order_service.OrderError) as error:
         order_service.prepare_order(organisation=school, academic_year=year, kind=Order.Kind.ORGANISATION,
                                     number="4", issued_on=TODAY)
@@ -225,8 +211,8 @@ def test_unknown_kind_is_404(district, client_for):
 
 
 def test_curator_edits_a_draft(school, district, client_for, pair):
-    order = make_order(school, number="3", pairs=[pair])
-    make_order(school, number="9")
+    order = factories.OrderFactory(organisation=school, number="3", pairs=[pair])
+    factories.OrderFactory(organisation=school, number="9")
     client = client_for(district.curator1)
     url = reverse("mentoring:order_edit", args=[order.pk])
 
@@ -241,7 +227,7 @@ def test_curator_edits_a_draft(school, district, client_for, pair):
 
 
 def test_signed_order_cannot_be_edited(school, district, client_for, pair):
-    order = make_order(school, pairs=[pair])
+    order = factories.OrderFactory(organisation=school, pairs=[pair], number="1")
     order_service.sign_order(order, by=district.director1)
     client = client_for(district.curator1)
     url = reverse("mentoring:order_edit", args=[order.pk])
@@ -267,7 +253,7 @@ def test_director_signs_a_pairs_order_and_forming_pairs_start_work(school, distr
     services.activate(active)
     not_in_order = services.form_pair(programme=pair.programme, mentor=teacher(school, last_name="Орлова"),
                                       mentees=[student(school, last_name="Волков")], started_on=TODAY)
-    order = make_order(school, number="15", pairs=[pair, active], prepared_by=district.curator1)
+    order = factories.OrderFactory(organisation=school, number="15", pairs=[pair, active], prepared_by=district.curator1)
 
     response = client_for(district.director1).post(reverse("mentoring:order_sign", args=[order.pk]))
 
@@ -286,7 +272,7 @@ def test_director_signs_a_pairs_order_and_forming_pairs_start_work(school, distr
 
 
 def test_double_sign_signs_once(school, district, client_for, pair):
-    order = make_order(school, pairs=[pair])
+    order = factories.OrderFactory(organisation=school, pairs=[pair], number="1")
     stale_copy = Order.objects.get(pk=order.pk)
     client = client_for(district.director1)
 
@@ -305,7 +291,7 @@ def test_double_sign_signs_once(school, district, client_for, pair):
 
 
 def test_signed_pdf_is_the_stored_one_and_ignores_later_changes(school, district, client_for, pair):
-    order = make_order(school, kind=Order.Kind.PAIRS, number="21", pairs=[pair])
+    order = factories.OrderFactory(organisation=school, kind=Order.Kind.PAIRS, number="21", pairs=[pair])
     order_service.sign_order(order, by=district.director1)
     order.refresh_from_db()
     with order.pdf.open("rb") as stored:
@@ -330,7 +316,7 @@ def test_signed_pdf_is_the_stored_one_and_ignores_later_changes(school, district
 
 
 def test_signing_uses_the_stored_content_if_the_file_is_lost(school, district, pair):
-    order = make_order(school, pairs=[pair])
+    order = factories.OrderFactory(organisation=school, pairs=[pair], number="1")
     order_service.sign_order(order, by=district.director1)
     order.refresh_from_db()
     order.pdf.storage.delete(order.pdf.name)
@@ -402,7 +388,7 @@ def test_organisation_order_text_from_the_registry(school, district, client_for,
     mentor.competencies = "Призёр олимпиад по физике"
     mentor.capacity = 3
     mentor.save()
-    order = make_order(school, kind=Order.Kind.ORGANISATION, number="30-9 о/д", issued_on=ISSUED)
+    order = factories.OrderFactory(organisation=school, kind=Order.Kind.ORGANISATION, number="30-9 о/д", issued_on=ISSUED)
     client = client_for(district.curator1)
 
     pdf = draft_pdf(client, order)
@@ -437,7 +423,7 @@ def test_organisation_order_text_from_the_registry(school, district, client_for,
 
 
 def test_pairs_order_text(school, district, client_for, pair):
-    order = make_order(school, kind=Order.Kind.PAIRS, number="222/2020/г", issued_on=ISSUED, pairs=[pair])
+    order = factories.OrderFactory(organisation=school, kind=Order.Kind.PAIRS, number="222/2020/г", issued_on=ISSUED, pairs=[pair])
     text = pdf_text(draft_pdf(client_for(district.director1), order))
     common_checks(text, "222/2020/г", "Об утверждении наставнических пар/групп")
     assert "Наставник (ФИО, должность или класс)" in text
@@ -454,7 +440,7 @@ def test_plans_order_text(school, district, client_for, pair):
     for n, status in enumerate([PlanItem.Status.DONE, PlanItem.Status.PLANNED, PlanItem.Status.CANCELLED]):
         PlanItem.objects.create(membership=membership, goal=f"Цель {n}", action="Занятие", due_on=TODAY,
                                 status=status)
-    order = make_order(school, kind=Order.Kind.PLANS, number="40", issued_on=ISSUED, pairs=[pair])
+    order = factories.OrderFactory(organisation=school, kind=Order.Kind.PLANS, number="40", issued_on=ISSUED, pairs=[pair])
     order_service.sign_order(order, by=district.director1)
     order.refresh_from_db()
     text = pdf_text(draft_pdf(client_for(district.curator1), order))
@@ -467,8 +453,7 @@ def test_plans_order_text(school, district, client_for, pair):
 
 
 def test_mentors_order_text(school, district, client_for, pair):
-    order = make_order(school, kind=Order.Kind.MENTORS, number="41", issued_on=ISSUED, pairs=[pair],
-                       programme=pair.programme)
+    order = factories.OrderFactory(organisation=school, kind=Order.Kind.MENTORS, number="41", issued_on=ISSUED, pairs=[pair], programme=pair.programme)
     text = pdf_text(draft_pdf(client_for(district.curator1), order))
     common_checks(text, "41", "О назначении наставников")
     assert "Назначить наставников в рамках программы наставничества" in text
@@ -479,8 +464,7 @@ def test_mentors_order_text(school, district, client_for, pair):
 def test_rewards_order_text(school, district, client_for, pair):
     mentor = pair.mentor_links.get().mentor.participant
     mentee = pair.memberships.get().mentee.participant
-    order = make_order(school, kind=Order.Kind.REWARDS, number="42", issued_on=ISSUED,
-                       reward_text="наградить почётной грамотой")
+    order = factories.OrderFactory(organisation=school, kind=Order.Kind.REWARDS, number="42", issued_on=ISSUED, reward_text="наградить почётной грамотой")
     order.rewarded.set([mentor, mentee])
     text = pdf_text(draft_pdf(client_for(district.curator1), order))
     common_checks(text, "42", "О поощрении участников наставнической деятельности")
@@ -490,7 +474,7 @@ def test_rewards_order_text(school, district, client_for, pair):
 
 
 def test_draft_marked_project_signed_not(school, district, pair):
-    order = make_order(school, pairs=[pair])
+    order = factories.OrderFactory(organisation=school, pairs=[pair], number="1")
     assert "ПРОЕКТ" in pdf_text(order_service.order_pdf_bytes(order))
     order_service.sign_order(order, by=district.director1)
     order.refresh_from_db()
@@ -500,7 +484,7 @@ def test_draft_marked_project_signed_not(school, district, pair):
 
 
 def test_detail_page_previews_text_and_offers_buttons_by_role(school, district, client_for, pair):
-    order = make_order(school, number="5", pairs=[pair])
+    order = factories.OrderFactory(organisation=school, number="5", pairs=[pair])
     as_curator = client_for(district.curator1).get(order.get_absolute_url())
     as_director = client_for(district.director1).get(order.get_absolute_url())
     as_member = client_for(district.member1).get(order.get_absolute_url())
@@ -531,23 +515,22 @@ def order_urls(order):
     }
 
 
-def test_order_pages_inside_and_outside_the_scope(school, district, client_for, pair):
-    order = make_order(school, pairs=[pair])
-    for user in (district.curator2, district.foreign_municipal, district.nobody):
+def test_order_pages_inside_and_outside_the_scope(school, district, client_for, roles, pair):
+    order = factories.OrderFactory(organisation=school, pairs=[pair], number="1")
+    urls = order_urls(order)
+    roles.expect(urls["edit"], municipal=None)
+    roles.expect([urls["detail"], urls["pdf"]])
+    roles.expect(reverse("mentoring:order_sign", args=[order.pk]), method="post", owner=None, municipal=None)
+    for user in (district.director1, district.member1, district.observer):
         client = client_for(user)
-        for name, url in order_urls(order).items():
-            assert client.get(url).status_code == 404, (user.username, name)
-        assert client.post(reverse("mentoring:order_sign", args=[order.pk])).status_code == 404, user.username
-    for user in (district.curator1, district.director1, district.member1, district.municipal, district.observer):
-        client = client_for(user)
-        assert client.get(order_urls(order)["detail"]).status_code == 200, user.username
-        assert client.get(order_urls(order)["pdf"]).status_code == 200, user.username
+        assert client.get(urls["detail"]).status_code == 200, user.username
+        assert client.get(urls["pdf"]).status_code == 200, user.username
     order.refresh_from_db()
     assert order.status == Order.Status.DRAFT
 
 
 def test_only_curators_prepare(school, district, client_for, pair):
-    order = make_order(school, pairs=[pair])
+    order = factories.OrderFactory(organisation=school, pairs=[pair], number="1")
     # Nowhere to prepare an order: 404, as for any page outside one's reach.
     for user in (district.director1, district.member1, district.municipal, district.observer, district.nobody):
         client = client_for(user)
@@ -565,7 +548,7 @@ def test_only_curators_prepare(school, district, client_for, pair):
 
 
 def test_only_directors_sign(school, district, client_for, pair):
-    order = make_order(school, pairs=[pair])
+    order = factories.OrderFactory(organisation=school, pairs=[pair], number="1")
     url = reverse("mentoring:order_sign", args=[order.pk])
     for user in (district.curator1, district.member1, district.municipal, district.observer):
         assert client_for(user).post(url).status_code == 403, user.username
@@ -600,10 +583,10 @@ def test_a_curator_of_two_schools_chooses_the_organisation(school, district, cli
 
 
 def test_register_lists_the_scope_filters_by_year_and_kind(school, district, client_for, pair):
-    mine = make_order(school, number="1", pairs=[pair])
-    signed = make_order(school, kind=Order.Kind.REWARDS, number="2")
+    mine = factories.OrderFactory(organisation=school, number="1", pairs=[pair])
+    signed = factories.OrderFactory(organisation=school, kind=Order.Kind.REWARDS, number="2")
     order_service.sign_order(signed, by=district.director1)
-    make_order(district.school2, number="1")
+    factories.OrderFactory(organisation=district.school2, number="1")
     last_year = AcademicYear.objects.create(start_year=AcademicYear.objects.current().start_year - 1)
     old = Order.objects.create(organisation=school, academic_year=last_year, kind=Order.Kind.ORGANISATION,
                                number="100", issued_on=last_year.starts_on)

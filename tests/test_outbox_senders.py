@@ -10,10 +10,10 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from registry.models import AcademicYear, RoleAssignment
+from registry.models import RoleAssignment
 from registry.scoping import Role
 from roadmaps import outbox
-from roadmaps.models import Occurrence, Reminder, ReminderDigest, Roadmap
+from roadmaps.models import Occurrence, Reminder, ReminderDigest
 from roadmaps.outbox import send_pending_digests
 from roadmaps.reminders import scan_reminders
 from tests import factories
@@ -64,8 +64,7 @@ def test_a_role_ended_between_the_scan_and_the_send_cancels_the_letter(roadmap, 
 def test_the_send_leaves_out_what_no_longer_concerns_the_user(district, roadmap, curator):
     """Checked again when sending, line by line: one item done since the scan, one school left since."""
     factories.RoleFactory(user=curator, role=Role.SCHOOL_CURATOR, organisation=district.school2)
-    other = Roadmap.objects.create(organisation=district.school2, academic_year=roadmap.academic_year,
-                                   title="Дорожная карта школы № 2")
+    other = factories.RoadmapFactory(organisation=district.school2, title="Дорожная карта школы № 2")
     kept = occurrence(roadmap, TODAY + days(1), curator, title="Издание приказа")
     done = occurrence(roadmap, TODAY + days(7), curator, title="Анкетирование наставников")
     left = occurrence(other, TODAY + days(1), curator, title="Совещание в школе № 2")
@@ -110,8 +109,7 @@ def test_a_row_taken_by_another_worker_between_read_and_claim_is_not_sent_again(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sending_runs_send_each_letter_once(district):
-    roadmap = Roadmap.objects.create(organisation=district.school1, academic_year=AcademicYear.objects.current(),
-                                     title="Дорожная карта")
+    roadmap = factories.RoadmapFactory(organisation=district.school1, title="Дорожная карта")
     people = []
     for n in range(6):
         user = factories.UserFactory(username=f"responsible{n}", email=f"responsible{n}@example.org")

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from mentoring import orders as order_service
 from mentoring import services as mentoring_services
-from mentoring.models import Meeting, MentoringForm, Order, PlanItem, Programme
+from mentoring.models import Meeting, Order, PlanItem
 from monitoring import analysis as analysis_service
 from monitoring import links as link_service
 from monitoring import services as monitoring_services
@@ -37,7 +37,6 @@ from registry.scoping import Perm
 from roadmaps import services as roadmap_services
 from roadmaps.models import EvidenceFile, Level, Occurrence
 from tests import factories
-from tests.test_roadmap_pages import make_template
 
 TODAY = timezone.localdate()
 PDF = factories.pdf_bytes()
@@ -141,9 +140,7 @@ def objects(district):
     """pk of every kind of object a URL names, keyed by the path segment before ``<int:pk>``."""
     school, curator = district.school1, district.curator1
     year = AcademicYear.objects.current()
-    programme = Programme.objects.create(
-        organisation=school, academic_year=year, form=MentoringForm.objects.get(name="учитель – ученик"),
-        starts_on=TODAY - datetime.timedelta(days=60), ends_on=TODAY + datetime.timedelta(days=200))
+    programme = factories.ProgrammeFactory(organisation=school, academic_year=year)
     mentor = factories.MentorProfileFactory(participant__organisation=school, capacity=3)
     factories.consent_for(mentor.participant, signed_on=TODAY - datetime.timedelta(days=90))
     mentee = factories.MenteeProfileFactory(participant__organisation=school)
@@ -161,7 +158,7 @@ def objects(district):
             attendee_ids=[mentor.participant_id, mentee.participant_id]))
     order = order_service.prepare_order(organisation=school, academic_year=year, kind=Order.Kind.PAIRS, number="1",
                                         issued_on=TODAY, pairs=[pair], by=curator)
-    roadmap = roadmap_services.create_from_template(template=make_template(), academic_year=year,
+    roadmap = roadmap_services.create_from_template(template=factories.roadmap_template(), academic_year=year,
                                                     organisation=school, by=curator)
     item = roadmap.items.order_by("position").first()
     occurrence = Occurrence.objects.filter(item=item).first()
@@ -185,7 +182,7 @@ def objects(district):
     act = destruction.destroy([gone], by=district.director1)[0]
     partner = factories.PartnerFactory(organisation=school)
     topic = Topic.objects.create(name="Шахматный клуб", organisation=school)
-    roadmap_services.create_from_template(template=make_template("test-district", level=Level.MUNICIPALITY),
+    roadmap_services.create_from_template(template=factories.roadmap_template("test-district", level=Level.MUNICIPALITY),
                                           academic_year=year, municipality=district.municipality)
     analysis = analysis_service.save_analysis(municipality=district.municipality, academic_year=year, half=1,
                                               quality_analysis="Анализ", by=district.municipal)
@@ -303,3 +300,36 @@ def test_the_objects_are_really_there_for_whoever_may_write(district, client_for
         if status in (403, 404):
             missing[name] = status
     assert not missing, f"URLs the test fills with objects the writer does not reach: {missing}"
+
+
+# --- every object of school 1 is out of reach of whoever is outside its scope ------------------------------
+
+# Objects a URL names that are not one school's: read by every school (404 would be wrong) or the district's.
+NOT_THE_SCHOOLS = {
+    "forms": "the mentoring forms are the portal's, read by everyone",
+    "questionnaires": "the shared questionnaire, read by every school",
+    "notifications": "a user's own notices, 404 to anyone else (tests/test_notifications.py)",
+}
+THE_DISTRICTS = {"municipalities", "analyses", "decisions"}
+
+
+def test_every_object_url_of_school_1_is_404_outside_its_scope(roles, objects):
+    """The role base (tests/roles.py) over every URL that names an object: the neighbouring school, another
+    district and a user without a role get 404 for school 1's objects (the district's objects: another
+    district and the stranger), whatever the view; a POST-only view is asked by POST."""
+    school, district_wide = {"get": [], "post": []}, {"get": [], "post": []}
+    for name, route, view in PATTERNS:
+        if name in EXEMPT or "<int:pk>" not in route:
+            continue
+        segment = route.split("<int:pk>")[0].rstrip("/").rsplit("/", 1)[-1]
+        if segment in NOT_THE_SCHOOLS:
+            continue
+        method = "post" if "require_POST" in decorators_written_on(view) else "get"
+        (district_wide if segment in THE_DISTRICTS else school)[method].append(url_of(name, route, objects))
+    assert len(school["get"]) >= 60 and school["post"] and district_wide["get"]
+    inside = {"owner": None, "municipal": None, "anonymous": None}
+    before = snapshot()
+    for method in ("get", "post"):
+        roles.expect(school[method], method=method, **inside)
+        roles.expect(district_wide[method], method=method, neighbour=None, **inside)
+    assert changed(before, snapshot()) == ["registry.User"]  # only the logins (last_login): nothing of school 1

@@ -12,7 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from mentoring import orders, proposals, services
-from mentoring.models import Meeting, MentoringForm, Order, Pair, PlanItem, Programme
+from mentoring.models import Meeting, Order, Pair, PlanItem
 from monitoring import figures
 from monitoring import links as link_service
 from monitoring import questionnaires as survey_service
@@ -46,10 +46,7 @@ def mentee_in(org, **participant):
 def paired(district):
     """An active pair of school 1: a teacher and a 15-year-old whose parents signed."""
     school = district.school1
-    programme = Programme.objects.create(
-        organisation=school, academic_year=AcademicYear.objects.current(),
-        form=MentoringForm.objects.get(name="учитель – ученик"),
-        starts_on=TODAY - datetime.timedelta(days=60), ends_on=TODAY + datetime.timedelta(days=200))
+    programme = factories.ProgrammeFactory(organisation=school)
     mentor = mentor_in(school, last_name="Лебедева")
     mentee, consent = mentee_in(school, last_name="Мельникова", first_name="Анна")
     pair = services.form_pair(programme=programme, mentor=mentor, mentees=[mentee],

@@ -10,7 +10,8 @@ from django.urls import reverse
 from mentoring import eligibility, proposals, services
 from mentoring.models import Membership, MentorLink, Pair
 from registry.models import Consent, Topic
-from tests.test_pairs import TODAY, programme, student, teacher
+from tests import factories
+from tests.test_pairs import TODAY, student, teacher
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def confirm_post(pairs, **choices):
 @pytest.fixture
 def three(school):
     """Three proposals: each teacher has one place, so matching pairs them one to one."""
-    prog = programme(school)
+    prog = factories.ProgrammeFactory(organisation=school)
     for _ in range(3):
         teacher(school, capacity=1)
         student(school)
@@ -62,7 +63,7 @@ def three(school):
 def test_the_table_shows_each_proposal_with_reasons_warnings_and_eligible_alternatives(school, district,
                                                                                         client_for):
     topic = Topic.objects.get(name="Олимпиадная подготовка")
-    prog = programme(school)
+    prog = factories.ProgrammeFactory(organisation=school)
     strong = teacher(school, capacity=1, last_name="Сильная")
     strong.topics.add(topic)
     spare = teacher(school, capacity=2, last_name="Запасная")
@@ -89,11 +90,11 @@ def test_the_table_shows_each_proposal_with_reasons_warnings_and_eligible_altern
 
 
 def test_a_mentor_offered_more_mentees_than_places_is_flagged(school, district, client_for):
-    prog = programme(school)
+    prog = factories.ProgrammeFactory(organisation=school)
     mentor = teacher(school, capacity=2)
     first, second = student(school), student(school)
     proposals.propose_pairs(prog)
-    services.form_pair(programme=programme(school, "учитель – учитель"), mentor=mentor,
+    services.form_pair(programme=factories.ProgrammeFactory(organisation=school, form_name="учитель – учитель"), mentor=mentor,
                        mentees=[factories_young(school)], started_on=TODAY)
     rows = client_for(district.curator1).get(urls(prog)[0]).context["rows"]
     assert {r.mentee for r in rows} == {first, second}
@@ -108,7 +109,7 @@ def factories_young(org):
 
 def test_a_mentor_filled_after_the_matching_is_flagged_with_todays_numbers(school, district, client_for):
     """The reasons are the matching day's («Свободно мест: 1 из 1»); the warning says what changed since."""
-    prog = programme(school)
+    prog = factories.ProgrammeFactory(organisation=school)
     mentor = teacher(school, capacity=1, last_name="Занятая")
     student(school)
     proposals.propose_pairs(prog)
@@ -126,7 +127,7 @@ def test_a_mentor_filled_after_the_matching_is_flagged_with_todays_numbers(schoo
 @pytest.mark.parametrize("count", [2, 12])
 def test_the_table_runs_a_constant_number_of_queries(school, district, client_for, django_assert_max_num_queries,
                                                      count):
-    prog = programme(school)
+    prog = factories.ProgrammeFactory(organisation=school)
     for _ in range(count):
         teacher(school, capacity=1).topics.add(Topic.objects.get(name="Олимпиадная подготовка"))
         student(school)
@@ -183,7 +184,7 @@ def test_a_double_submit_of_the_confirmation_creates_no_duplicate_pairs(three, d
 
 
 def test_each_pair_is_confirmed_on_its_own_and_a_refused_one_says_why(school, district, client_for):
-    prog = programme(school)
+    prog = factories.ProgrammeFactory(organisation=school)
     good_mentor, full_mentor = teacher(school, capacity=1), teacher(school, capacity=1)
     for name in ("Первый", "Второй", "Третий"):
         student(school, last_name=name)
@@ -192,7 +193,7 @@ def test_each_pair_is_confirmed_on_its_own_and_a_refused_one_says_why(school, di
     pairs = proposed(prog)
     by_mentor = {mentor_of(p): p for p in pairs}
     # Meanwhile one mentor's only place is taken by hand, and one mentee's consent expires.
-    services.form_pair(programme=programme(school, "учитель – учитель"), mentor=full_mentor,
+    services.form_pair(programme=factories.ProgrammeFactory(organisation=school, form_name="учитель – учитель"), mentor=full_mentor,
                        mentees=[factories_young(school)], started_on=TODAY)
     full = by_mentor[full_mentor]
     lapsed = next(p for p in pairs if p not in (full, by_mentor[good_mentor]))
@@ -238,7 +239,7 @@ def test_reject_selected_and_they_are_not_proposed_again(three, district, client
 
 def test_swap_a_mentor_in_a_row_recomputes_the_score(school, district, client_for):
     topic = Topic.objects.get(name="Профессиональное самоопределение")
-    prog = programme(school)
+    prog = factories.ProgrammeFactory(organisation=school)
     proposed_mentor = teacher(school, capacity=1, last_name="Предложенная")
     proposed_mentor.topics.add(topic)
     other = teacher(school, capacity=1, last_name="Другая")
@@ -258,12 +259,12 @@ def test_swap_a_mentor_in_a_row_recomputes_the_score(school, district, client_fo
 
 
 def test_a_mentor_who_may_not_take_the_mentee_is_refused_by_the_swap(school, district, client_for):
-    prog = programme(school)
+    prog = factories.ProgrammeFactory(organisation=school)
     teacher(school, capacity=1)
     student(school)
     silent = teacher(school, consent=False)
     full = teacher(school, capacity=1)
-    services.form_pair(programme=programme(school, "учитель – учитель"), mentor=full,
+    services.form_pair(programme=factories.ProgrammeFactory(organisation=school, form_name="учитель – учитель"), mentor=full,
                        mentees=[factories_young(school)], started_on=TODAY)
     stranger = teacher(district.school2)
     proposals.propose_pairs(prog)
@@ -306,15 +307,14 @@ def test_bulk_services_report_rows_directly(three):
 # --- scope and hostile input --------------------------------------------------------------------------
 
 
-def test_outsiders_get_404_and_readers_may_not_write(three, district, client_for):
+def test_outsiders_get_404_and_readers_may_not_write(three, district, client_for, roles):
     table, confirm = urls(three)
     pairs = proposed(three)
     data = confirm_post(pairs)
-    for user in (district.curator2, district.foreign_municipal):
-        client = client_for(user)
-        assert client.get(table).status_code == 404
-        assert client.post(table, {"action": "reject", "proposal": [p.pk for p in pairs]}).status_code == 404
-        assert client.post(confirm, data).status_code == 404
+    roles.expect(table, municipal=None)
+    outside = {"owner": None, "municipal": None}
+    roles.expect(table, method="post", data={"action": "reject", "proposal": [p.pk for p in pairs]}, **outside)
+    roles.expect(confirm, method="post", data=data, **outside)
     director = client_for(district.director1)
     assert director.get(table).status_code == 200
     assert "Подтвердить выбранные" not in director.get(table).content.decode()
@@ -324,7 +324,7 @@ def test_outsiders_get_404_and_readers_may_not_write(three, district, client_for
 
 
 def test_proposals_of_another_programme_cannot_be_reached_through_this_one(three, district, client_for):
-    other = programme(district.school2)
+    other = factories.ProgrammeFactory(organisation=district.school2)
     teacher(district.school2)
     student(district.school2)
     proposals.propose_pairs(other)

@@ -11,7 +11,7 @@ from monitoring import reports as report_service
 from monitoring import services as monitoring_services
 from monitoring.models import MonitoringReport
 from registry.models import AcademicYear, Notification
-from roadmaps.models import Roadmap
+from tests import factories
 from tests.test_reminders import occurrence
 
 URL = reverse("monitoring:remind_late")
@@ -34,7 +34,7 @@ def late(district, last_year):
     MonitoringReport.objects.filter(pk=on_time.pk).update(
         status=MonitoringReport.Status.SUBMITTED,
         submitted_at=timezone.make_aware(datetime.datetime.combine(due - datetime.timedelta(days=2), datetime.time(12))))
-    roadmap = Roadmap.objects.create(organisation=district.school2, academic_year=last_year, title="Дорожная карта")
+    roadmap = factories.RoadmapFactory(organisation=district.school2, academic_year=last_year, title="Дорожная карта")
     occurrence(roadmap, TODAY - datetime.timedelta(days=20), district.curator2)
     for user in (district.curator1, district.curator2):
         user.email = f"{user.username}@example.org"

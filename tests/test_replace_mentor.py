@@ -10,7 +10,7 @@ from mentoring import eligibility, services
 from mentoring.models import Pair
 from registry.models import Consent, Participant, Topic
 from tests import factories
-from tests.test_pairs import TODAY, programme, student, teacher
+from tests.test_pairs import TODAY, student, teacher
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def problems_of(pair) -> dict:
 
 @pytest.fixture
 def pair(school):
-    return services.form_pair(programme=programme(school), mentor=teacher(school, last_name="Прежняя"),
+    return services.form_pair(programme=factories.ProgrammeFactory(organisation=school), mentor=teacher(school, last_name="Прежняя"),
                               mentees=[student(school, last_name="Наставляемый")],
                               started_on=TODAY - datetime.timedelta(days=40))
 
@@ -81,7 +81,7 @@ def test_only_mentors_who_can_take_the_mentee_are_offered_each_exclusion_with_it
 
 def test_a_group_needs_a_place_for_every_mentee(school):
     mentor = teacher(school, capacity=3)
-    group = services.form_pair(programme=programme(school), mentor=mentor, mentees=[student(school), student(school)],
+    group = services.form_pair(programme=factories.ProgrammeFactory(organisation=school), mentor=mentor, mentees=[student(school), student(school)],
                                started_on=TODAY)
     one_place, two_places = teacher(school, capacity=1), teacher(school, capacity=2)
     problems = problems_of(group)
@@ -90,7 +90,7 @@ def test_a_group_needs_a_place_for_every_mentee(school):
 
 
 def test_peer_form_excludes_a_younger_student_and_an_outsider_without_a_certificate(school):
-    prog = programme(school, "ученик – ученик")
+    prog = factories.ProgrammeFactory(organisation=school, form_name="ученик – ученик")
     senior = student(school, age=17, last_name="Старшеклассник")
     senior_profile = factories.MentorProfileFactory(participant=senior.participant, capacity=2)
     mentee = student(school, age=12)
@@ -133,7 +133,7 @@ def test_the_replaced_mentor_is_not_ticked_at_the_next_meeting(school, district,
     assert old.participant in form.fields["attendees"].queryset
 
 
-def test_the_replacement_page_is_404_outside_and_403_for_a_reader(district, client_for, pair):
-    assert client_for(district.curator2).get(replace_url(pair)).status_code == 404
+def test_the_replacement_page_is_404_outside_and_403_for_a_reader(district, client_for, roles, pair):
+    roles.expect(replace_url(pair), municipal=403)
     assert client_for(district.director1).get(replace_url(pair)).status_code == 403
     assert Pair.objects.get(pk=pair.pk).mentor_links.count() == 1

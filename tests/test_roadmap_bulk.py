@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from roadmaps import services
 from roadmaps.models import Occurrence, RoadmapChange
-from tests.test_roadmap_pages import PDF_BYTES, TODAY, make_template, school_roadmap
+from tests import factories
+from tests.test_roadmap_pages import PDF_BYTES, TODAY, school_roadmap
 
 
 @pytest.fixture
@@ -105,18 +106,17 @@ def test_the_roadmap_page_offers_checkboxes_for_open_occurrences_only(district, 
     assert 'id="bulk-done"' not in observer and 'name="occurrence"' not in observer
 
 
-def test_other_roadmaps_occurrences_and_outsiders_are_refused(district, client_for, roadmap):
-    other = school_roadmap(district, organisation=district.school2, template=make_template("other-school"))
+def test_other_roadmaps_occurrences_and_outsiders_are_refused(district, client_for, roles, roadmap):
+    other = school_roadmap(district, organisation=district.school2, template=factories.roadmap_template("other-school"))
     foreign = open_occurrences(other, 1)
     response = post(client_for(district.curator1), roadmap, foreign, evidence="протокол")
     assert response.status_code == 302 and "Отметьте сроки" in texts(response)
     assert Occurrence.objects.get(pk=foreign[0].pk).status == Occurrence.Status.NOT_STARTED
 
     chosen = open_occurrences(roadmap, 1)
-    for user in (district.curator2, district.foreign_municipal):
-        client = client_for(user)
-        assert client.get(done_url(roadmap), {"occurrence": chosen[0].pk}).status_code == 404
-        assert post(client, roadmap, chosen, evidence="x").status_code == 404
+    roles.expect(done_url(roadmap) + f"?occurrence={chosen[0].pk}", municipal=None)
+    for role in ("neighbour", "outsider", "stranger"):
+        assert post(roles.client(role), roadmap, chosen, evidence="x").status_code == 404, role
     for user in (district.observer, district.municipal):  # they see the roadmap but report no progress
         assert post(client_for(user), roadmap, chosen, evidence="x").status_code == 403
     assert Occurrence.objects.get(pk=chosen[0].pk).status == Occurrence.Status.NOT_STARTED

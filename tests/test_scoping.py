@@ -6,6 +6,7 @@ from django.urls import reverse
 from registry.models import Organisation, Participant
 from registry.scoping import Perm, Scope
 from tests import factories
+from tests.roles import LOGIN
 
 
 def visible_organisations(user):
@@ -88,58 +89,49 @@ def school1_objects(district):
 
 
 def school1_urls(objs):
+    """(reads, the school's own writes, the municipality's writes) of school 1's objects."""
     p, c, partner = objs["participant"].pk, objs["consent"].pk, objs["partner"].pk
     org = objs["organisation"].pk
-    return [
+    reads = [
         reverse("registry:participant_detail", args=[p]),
+        reverse("registry:mentor_file", args=[p, "portfolio"]),
+        reverse("registry:mentor_file", args=[p, "certificate"]),
+        reverse("registry:consent_blank", args=[p]),
+        reverse("registry:consent_scan", args=[c]),
+        reverse("registry:partner_detail", args=[partner]),
+        reverse("registry:partner_agreement", args=[partner]),
+        reverse("registry:organisation_detail", args=[org]),
+    ]
+    school_writes = [
         reverse("registry:participant_edit", args=[p]),
         reverse("registry:participant_archive", args=[p]),
         reverse("registry:mentor_profile_edit", args=[p]),
         reverse("registry:mentee_profile_edit", args=[p]),
-        reverse("registry:mentor_file", args=[p, "portfolio"]),
-        reverse("registry:mentor_file", args=[p, "certificate"]),
         reverse("registry:consent_create", args=[p]),
-        reverse("registry:consent_blank", args=[p]),
         reverse("registry:consent_revoke", args=[c]),
-        reverse("registry:consent_scan", args=[c]),
-        reverse("registry:partner_detail", args=[partner]),
         reverse("registry:partner_edit", args=[partner]),
-        reverse("registry:partner_agreement", args=[partner]),
-        reverse("registry:organisation_detail", args=[org]),
-        reverse("registry:organisation_edit", args=[org]),
-        reverse("registry:headcount_edit", args=[org, objs["year"].pk]),
     ]
+    # Head counts are the municipal curator's (the base the district is measured by); the organisation's
+    # card is edited by its director, its curator and the municipality.
+    municipal_writes = [reverse("registry:headcount_edit", args=[org, objs["year"].pk])]
+    return reads, school_writes, municipal_writes
 
 
-@pytest.mark.parametrize("outsider", ["curator2", "foreign_municipal", "nobody"])
-def test_every_object_url_answers_404_outside_the_scope(district, client_for, school1_objects, outsider):
-    client = client_for(getattr(district, outsider))
-    for url in school1_urls(school1_objects):
-        assert client.get(url).status_code == 404, url
+def test_every_object_url_is_the_owners_and_404_outside_the_scope(roles, school1_objects):
+    reads, school_writes, municipal_writes = school1_urls(school1_objects)
+    roles.expect(reads + [reverse("registry:organisation_edit", args=[school1_objects["organisation"].pk])])
+    roles.expect(school_writes, municipal=403)
+    roles.expect(municipal_writes, owner=403)
 
 
-def test_every_object_url_opens_for_the_owning_curator(district, client_for, school1_objects):
-    client = client_for(district.curator1)
-    for url in school1_urls(school1_objects):
-        # Head counts are the municipal curator's (the base the district is measured by).
-        expected = 403 if "/headcount/" in url else 200
-        assert client.get(url).status_code == expected, url
-    municipal = client_for(district.municipal)
-    headcounts = [url for url in school1_urls(school1_objects) if "/headcount/" in url]
-    assert headcounts and all(municipal.get(url).status_code == 200 for url in headcounts)
-
-
-def test_posts_outside_the_scope_change_nothing(district, client_for, school1_objects):
-    client = client_for(district.curator2)
+def test_posts_outside_the_scope_change_nothing(roles, school1_objects):
     participant, consent = school1_objects["participant"], school1_objects["consent"]
-    response = client.post(reverse("registry:participant_edit", args=[participant.pk]),
-                           {"last_name": "Взлом", "first_name": "Икс", "category": "teacher"})
-    assert response.status_code == 404
-    response = client.post(reverse("registry:consent_revoke", args=[consent.pk]),
-                           {"revoked_on": "2026-01-01", "reason": "чужой"})
-    assert response.status_code == 404
-    response = client.post(reverse("registry:participant_restore", args=[participant.pk]))
-    assert response.status_code == 404
+    outside = {"owner": None, "municipal": None}
+    roles.expect(reverse("registry:participant_edit", args=[participant.pk]), method="post",
+                 data={"last_name": "Взлом", "first_name": "Икс", "category": "teacher"}, **outside)
+    roles.expect(reverse("registry:consent_revoke", args=[consent.pk]), method="post",
+                 data={"revoked_on": "2026-01-01", "reason": "чужой"}, **outside)
+    roles.expect(reverse("registry:participant_restore", args=[participant.pk]), method="post", **outside)
     participant.refresh_from_db()
     consent.refresh_from_db()
     assert participant.last_name != "Взлом"
@@ -198,3 +190,14 @@ def test_pages_outside_the_scope_answer_with_a_russian_404_page(district, client
     assert response.status_code == 404
     assert "Страница не найдена" in response.content.decode()
     assert participant.last_name not in response.content.decode()
+
+
+def test_the_role_base_compares_every_role_at_once(roles, school1_objects):
+    """tests/roles.py: the table of answers, and a failure that names every role that answered otherwise."""
+    url = reverse("registry:participant_detail", args=[school1_objects["participant"].pk])
+    assert roles.statuses(url) == {("anonymous", url): LOGIN, ("stranger", url): 404, ("outsider", url): 404,
+                                   ("neighbour", url): 404, ("municipal", url): 200, ("owner", url): 200}
+    with pytest.raises(AssertionError, match="neighbour.*outsider|outsider.*neighbour"):
+        roles.expect(url, neighbour=200, outsider=200)
+    with pytest.raises(AssertionError, match="no such role"):
+        roles.expect(url, director=200)

@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.test import Client
+from tests.clients import CsrfClient
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -33,7 +33,7 @@ def curator(district):
 
 
 def test_ten_failures_lock_the_username_from_that_address_for_fifteen_minutes(curator):
-    client = Client()
+    client = CsrfClient()
     for _attempt in range(9):
         assert login(client, "curator1", "неверный").status_code == 200
     assert login(client, "curator1", "неверный").status_code == 429  # the tenth locks
@@ -41,13 +41,13 @@ def test_ten_failures_lock_the_username_from_that_address_for_fifteen_minutes(cu
     assert locked.status_code == 429 and "Вход временно заблокирован" in locked.content.decode()
     assert "_auth_user_id" not in client.session
     # Another address is not locked (the pair is), and a success there is logged.
-    assert login(Client(), "curator1", address="10.0.0.2").status_code == 302
+    assert login(CsrfClient(), "curator1", address="10.0.0.2").status_code == 302
     assert AccessFailureLog.objects.filter(username="curator1").count() >= 10
     assert AccessLog.objects.filter(username="curator1").exists()
     # Fifteen minutes later the pair may try again.
     AccessAttempt.objects.filter(username="curator1").update(
         attempt_time=timezone.now() - datetime.timedelta(minutes=16))
-    assert login(Client(), "curator1").status_code == 302
+    assert login(CsrfClient(), "curator1").status_code == 302
 
 
 def test_passwords_are_long_uncommon_and_unlike_the_user(district):
@@ -59,7 +59,7 @@ def test_passwords_are_long_uncommon_and_unlike_the_user(district):
 
 def test_a_session_ends_after_thirty_idle_minutes_and_at_browser_close(curator, settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
-    client = Client()
+    client = CsrfClient()
     login(client, "curator1")
     assert client.get(reverse("home")).status_code == 200
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
@@ -78,7 +78,7 @@ def test_a_session_ends_after_thirty_idle_minutes_and_at_browser_close(curator, 
 
 
 def test_a_session_ends_twelve_hours_after_the_login_however_busy(curator):
-    client = Client()
+    client = CsrfClient()
     login(client, "curator1")
     session = client.session
     session[LOGIN_AT] = int(time.time()) - 12 * 3600 - 60
@@ -93,7 +93,7 @@ def test_the_municipal_role_must_confirm_the_login_with_a_code(district, setting
     municipal = district.municipal
     municipal.set_password(PASSWORD)
     municipal.save()
-    client = Client()
+    client = CsrfClient()
     assert login(client, "municipal").status_code == 302
     page = client.get(reverse("registry:participant_list"))
     assert page.status_code == 302 and page["Location"].startswith(reverse("otp_verify"))
@@ -108,7 +108,7 @@ def test_the_municipal_role_must_confirm_the_login_with_a_code(district, setting
                                               "next": reverse("registry:participant_list")})
     assert done.status_code == 302 and client.get(reverse("registry:participant_list")).status_code == 200
     # The next login asks for a code again.
-    client = Client()
+    client = CsrfClient()
     login(client, "municipal")
     assert client.get(reverse("home"))["Location"].startswith(reverse("otp_verify"))
     device.refresh_from_db()
@@ -120,7 +120,7 @@ def test_the_municipal_role_must_confirm_the_login_with_a_code(district, setting
 
 def test_a_school_role_is_not_asked_for_a_code_unless_it_chose_one(curator, settings):
     settings.SECOND_FACTOR_REQUIRED = True
-    client = Client()
+    client = CsrfClient()
     login(client, "curator1")
     assert client.get(reverse("home")).status_code == 200
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
-from django.test import Client
+from tests.clients import CsrfClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -39,7 +39,7 @@ def collected(settings, tmp_path):
 def test_a_hashed_file_is_compressed_and_cached_for_a_year_or_more(collected):
     hashed = staticfiles_storage.url("css/nastavnik.css")
     assert hashed != "/static/css/nastavnik.css"  # the name carries the content's hash
-    client = Client()  # a new handler: whitenoise scans STATIC_ROOT when it is built
+    client = CsrfClient()  # a new handler: whitenoise scans STATIC_ROOT when it is built
     response = client.get(hashed, HTTP_ACCEPT_ENCODING="gzip, deflate")
     assert response.status_code == 200
     assert response["Content-Encoding"] in ("gzip", "br")
@@ -52,7 +52,7 @@ def test_a_hashed_file_is_compressed_and_cached_for_a_year_or_more(collected):
 
 
 def test_an_unhashed_name_is_served_with_a_short_cache(collected):
-    response = Client().get("/static/css/nastavnik.css")
+    response = CsrfClient().get("/static/css/nastavnik.css")
     assert response.status_code == 200
     max_age = int(response["Cache-Control"].split("max-age=")[1].split(",")[0])
     assert max_age < 24 * 3600  # the name stays when the content changes: browsers must ask again soon

@@ -13,14 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring import orders, proposals, services
-from mentoring.models import Meeting, Membership, Order, Pair, PlanItem
+from mentoring.models import Meeting, Membership, Pair, PlanItem
 from monitoring import questionnaires, summaries
 from monitoring.models import CoverageTarget, OrganisationSummary, Questionnaire
 from registry.models import AcademicYear, OrganisationHeadcount
 from registry.imports.service import commit_import
 from tests import factories
 from tests.test_import import good_rows, stored_import, xlsx
-from tests.test_pairs import programme, student, teacher
+from tests.test_pairs import student, teacher
 
 TODAY = timezone.localdate()
 
@@ -67,7 +67,7 @@ def test_every_write_path_makes_the_summary_current(district):
     OrganisationHeadcount.objects.create(organisation=school, academic_year=watch.year, students_total=100,
                                          students_aged_10_plus=80, teachers_total=20)
     watch.step("head count")
-    course = programme(school)
+    course = factories.ProgrammeFactory(organisation=school)
     pair = services.form_pair(programme=course, mentor=mentor, mentees=[mentee], started_on=TODAY)
     state = watch.step("pair formed (memberships in bulk)")
     assert figures_of(state, school)["pairs"]["forming"] == 1
@@ -98,7 +98,7 @@ def test_every_write_path_makes_the_summary_current(district):
     consent.revoke(on=TODAY, reason="Отозвал", by=district.curator1)
     watch.step("consent revoked (conditional update)")
 
-    second = programme(school, form="учитель – учитель")
+    second = factories.ProgrammeFactory(organisation=school, form_name="учитель – учитель")
     young = factories.MenteeProfileFactory(participant__organisation=school, participant__category="young_specialist",
                                            participant__birth_date=datetime.date(2001, 3, 3)).participant
     factories.ConsentFactory(participant=young)
@@ -113,9 +113,7 @@ def test_every_write_path_makes_the_summary_current(district):
     services.confirm_proposal(proposed, started_on=TODAY)
     assert figures_of(watch.step("proposal confirmed (update)"), school)["pairs"]["forming"] == 1
 
-    order = Order.objects.create(organisation=school, academic_year=watch.year, kind=Order.Kind.PAIRS, number="7",
-                                 issued_on=TODAY)
-    order.pairs.set([proposed])
+    order = factories.OrderFactory(organisation=school, academic_year=watch.year, number="7", pairs=[proposed])
     orders.sign_order(order, by=district.director1)
     assert figures_of(watch.step("order signed: forming pairs work (update)"), school)["pairs"]["active"] == 1
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring import unpaired
-from mentoring.models import Membership, MentoringForm, MentorLink, Pair, Programme, Support
+from mentoring.models import Support
 from registry import destruction
-from registry.models import AcademicYear, AuditEntry, Consent, DestructionAct
+from registry.models import AuditEntry, Consent, DestructionAct
 from tests import factories
 from tests.lists import links, params
 
@@ -33,16 +33,11 @@ def mentee(organisation, last_name, *, consent=True, class_name="7А"):
 @pytest.fixture
 def school(district):
     org = district.school1
-    programme = Programme.objects.create(
-        organisation=org, academic_year=AcademicYear.objects.current(),
-        form=MentoringForm.objects.get(name="учитель – ученик"),
-        starts_on=TODAY - 60 * DAY, ends_on=TODAY + 200 * DAY)
+    programme = factories.ProgrammeFactory(organisation=org)
     teacher = factories.MentorProfileFactory(participant__organisation=org, participant__category="teacher",
                                              participant__birth_date=datetime.date(1980, 1, 1))
     paired = mentee(org, "Парный")
-    pair = Pair.objects.create(programme=programme, status=Pair.Status.ACTIVE, started_on=TODAY)
-    MentorLink.objects.create(pair=pair, mentor=teacher)
-    Membership.objects.create(pair=pair, mentee=paired)
+    factories.PairFactory(programme=programme, mentor=teacher, mentees=[paired])
     long_ago, never, recent = (mentee(org, name) for name in ("Давний", "Забытый", "Недавний"))
     without_consent = mentee(org, "Безсогласия", consent=False)
     for who, day, kind in ((long_ago, TODAY - 40 * DAY, Support.Kind.PSYCHOLOGIST),
@@ -142,17 +137,15 @@ def test_no_support_is_recorded_while_processing_is_stopped_or_in_the_future(dis
     assert not Support.objects.filter(mentee__in=[school["without_consent"], school["never"]]).exists()
 
 
-def test_who_may_read_and_who_may_record(district, client_for, school):
+def test_who_may_read_and_who_may_record(district, client_for, roles, school):
     assert client_for(district.director1).get(support_url(school, "recent")).status_code == 200
     for user in (district.director1, district.observer, district.municipal):
         assert record(client_for(user), school).status_code == 403
     stranger = mentee(district.school2, "Чужой")
     other_school = reverse("mentoring:support", args=[school["programme"].pk, stranger.pk])
-    for user in (district.curator2, district.foreign_municipal):
-        client = client_for(user)
-        assert client.get(list_url(school)).status_code == 404
-        assert client.get(support_url(school, "recent")).status_code == 404
-        assert record(client, school).status_code == 404
+    roles.expect([list_url(school), support_url(school, "recent")], municipal=None)
+    for role in ("neighbour", "outsider", "stranger"):
+        assert record(roles.client(role), school).status_code == 404, role
     # A mentee of another school is not found through this school's programme.
     assert client_for(district.curator1).get(other_school).status_code == 404
     assert client_for(district.curator1).post(other_school + "record/", {"kind": "other"}).status_code == 404

@@ -16,7 +16,6 @@ from registry.models import AcademicYear
 from roadmaps.models import Level
 from roadmaps.services import create_from_template
 from tests import factories
-from tests.test_roadmap_pages import make_template
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +41,7 @@ def a_pair_this_quarter(district):
 def test_accounting_and_the_analysis(district, page, login, shot, tmp_path):
     a_pair_this_quarter(district)
     year = AcademicYear.objects.current()
-    template = make_template("test-district", level=Level.MUNICIPALITY, items=2, stage_count=1)
+    template = factories.roadmap_template("test-district", level=Level.MUNICIPALITY, items=2, stage_count=1)
     roadmap = create_from_template(template=template, academic_year=year, municipality=district.municipality)
     MonitoringReport.objects.create(organisation=district.school1, academic_year=year, half=1,
                                     due_on=year.starts_on, status=MonitoringReport.Status.ACCEPTED,
