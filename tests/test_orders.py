@@ -330,8 +330,8 @@ def test_signing_uses_the_stored_content_if_the_file_is_lost(school, district, p
 def test_an_order_signed_without_a_stored_file_prints_the_same_text(school, district, pair):
     """The demo loader signs with ``store_pdf=False``: the order prints its frozen content on request,
     the text a stored file would have had."""
-    stored = order_service.sign_order(make_order(school, pairs=[pair], number="7-а"), by=district.director1)
-    lazy = order_service.sign_order(make_order(school, pairs=[pair], number="7-б"), by=district.director1,
+    stored = order_service.sign_order(factories.OrderFactory(organisation=school, pairs=[pair], number="7-а"), by=district.director1)
+    lazy = order_service.sign_order(factories.OrderFactory(organisation=school, pairs=[pair], number="7-б"), by=district.director1,
                                     store_pdf=False)
     assert lazy.status == Order.Status.SIGNED and not lazy.pdf and lazy.content["number"] == "7-б"
     mentor = pair.mentor_links.get().mentor.participant
