@@ -22,7 +22,7 @@ class MentoringConfig(AppConfig):
         from mentoring.order_kinds.roadmap import Issuer
         from registry.approvals import register_approval_orders
 
-        order_kinds.register()
+        order_kinds.discover()
         register_approval_orders(Issuer())
 
         from mentoring import processing  # noqa: F401  (connects the receivers)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mentoring import order_kinds
 from mentoring.models.pairs import Pair
 from mentoring.models.programmes import Programme
 from registry.scoping import ScopedQuerySet
@@ -39,18 +40,9 @@ class Order(models.Model):
     Signing numbers it for good, freezes its content and stores the printed PDF in the register.
     """
 
-    class Kind(models.TextChoices):
-        ORGANISATION = "organisation", _("Об организации наставничества")
-        PAIRS = "pairs", _("Об утверждении наставнических пар/групп")
-        PLANS = "plans", _("Об утверждении индивидуальных планов")
-        MENTORS = "mentors", _("О назначении наставников")
-        REWARDS = "rewards", _("О поощрении участников наставнической деятельности")
-        # Their texts: mentoring/order_kinds/ (one module per kind).
-        CURATOR = "curator", _("О назначении куратора внедрения целевой модели наставничества")
-        ROADMAP = "roadmap", _("Об утверждении дорожной карты")
-        FINAL_EVENT = "final_event", _("О проведении итогового мероприятия")
-        MUNICIPAL_CURATOR = "municipal_curator", _("О назначении муниципального куратора внедрения целевой "
-                                                   "модели наставничества")
+    # One module per kind in mentoring/order_kinds/ (value, label, text); ``Order.Kind.PAIRS`` etc. as a
+    # TextChoices built from them, and the field's choices a callable, so a new kind needs no migration.
+    Kind = order_kinds.Kinds()
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Проект")
@@ -62,7 +54,7 @@ class Order(models.Model):
                                      null=True, blank=True, verbose_name=_("муниципалитет"))
     academic_year = models.ForeignKey("registry.AcademicYear", on_delete=models.PROTECT, related_name="orders",
                                       verbose_name=_("учебный год"))
-    kind = models.CharField(_("вид приказа"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("вид приказа"), max_length=20, choices=order_kinds.choices)
     number = models.CharField(_("номер"), max_length=30)
     issued_on = models.DateField(_("дата"), default=timezone.localdate)
     status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.DRAFT)

@@ -10,10 +10,15 @@ dates are the municipality's («до 10 декабря и 10 июня», seed 00
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mentoring.order_texts import BLANK, _point
 from mentoring.wording import role_words, user_short_name
 from registry.grammar import MONTHS_GENITIVE
+
+VALUE = "curator"
+LABEL = gettext_lazy("О назначении куратора внедрения целевой модели наставничества")
+POSITION = 60
 
 PURPOSE = (
     "в целях организации работы по внедрению целевой модели наставничества и создания условий для "

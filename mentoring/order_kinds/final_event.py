@@ -21,6 +21,10 @@ from registry import grammar
 from registry.forms import DateInput
 from registry.models import Partner
 
+VALUE = "final_event"
+LABEL = gettext_lazy("О проведении итогового мероприятия")
+POSITION = 80
+
 PURPOSE = (
     "в целях подведения итогов реализации программы наставничества, представления её результатов и "
     "лучших практик, чествования лучших наставников"

@@ -6,16 +6,28 @@ Seeds 001 (point 2.2: «Утвердить „Дорожную карту“ в�
 № 30-9 о/д от 02.09.2024» on the roadmap. The roadmap is the order's appendix, printed on its own (the
 roadmap's PDF, with the stamp taken from this order). How the order gets into the register without
 mentoring and roadmaps importing each other: registry.approvals; the implementation is ``Issuer`` here.
+A municipality's district roadmap is approved the same way, into the municipality's register
+(``municipal_points``).
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from mentoring.order_texts import _appendix, _point
 from registry.approvals import IssuedOrder
 
+VALUE = "roadmap"
+LABEL = _("Об утверждении дорожной карты")
+POSITION = 70
+# Issued only by approving a roadmap (roadmaps.services.approve), since it must name a roadmap.
+PREPARED_BY_HAND = False
+
 PURPOSE = "в целях организации работы по внедрению целевой модели наставничества"
+MUNICIPAL_PURPOSE = "в целях организации внедрения целевой модели наставничества в образовательных организациях"
+
+CMN = "целевой модели наставничества"
 
 
 def points(text):
@@ -35,6 +47,23 @@ def points(text):
     appendices = [_appendix(1, f"{title} на {period}",
                             note="Печатается отдельным документом с грифом «УТВЕРЖДЕНО» и реквизитами этого приказа.")]
     return result, appendices
+
+
+def municipal_points(text):
+    """The district roadmap's order in the municipality's register (seed 000, item 1.3)."""
+    period = (text.order.details or {}).get("period") or f"{text.year} учебный год"  # «2027 год»: calendar plan
+    title = (text.order.details or {}).get("title") or f"План мероприятий («дорожная карта») реализации {CMN}"
+    points = [
+        _point(f"Утвердить план мероприятий («дорожную карту») реализации {CMN} в {text.district_in} на "
+               f"{period} (приложение № 1)."),
+        _point(f"{text.curator_to()} обеспечить координацию выполнения мероприятий «дорожной карты» и мониторинг "
+               f"её выполнения 1 раз в полугодие ({text.due_dates()})."),
+        _point(f"Руководителям образовательных организаций {text.district_of} обеспечить выполнение мероприятий "
+               "«дорожной карты» в установленные сроки."),
+    ]
+    appendices = [_appendix(1, f"{title} на {period}",
+                            note="Печатается отдельным документом с грифом «УТВЕРЖДЕНО» и реквизитами этого приказа.")]
+    return points, appendices
 
 
 class Issuer:
