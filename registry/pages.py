@@ -65,7 +65,7 @@ class ConsentListPage(ListPage):
     search_fields = ("participant__search_name",)
     search_placeholder = _("ФИО участника")
     filterset_class = ConsentFilter
-    default_sort = "valid_until"
+    default_sort = "-signed"  # the newest first; «Истекает в ближайшие 30 дней» is the filter for what ends soon
     sorts = {
         "participant": ("participant__last_name", "participant__first_name"),
         "organisation": ("participant__organisation__short_name",),
