@@ -15,7 +15,7 @@ holding a big district::
    three ways (``monitoring.summaries``): warm (nothing changed since the last view), after a write in one
    organisation before each request (the usual case in a working day: that organisation is computed
    again), and cold (every summary stale, as after a change to a shared setting; fewer repeats).
-2. It times ``monitoring.exports.write_statistics`` for every organisation the curator sees into a
+2. It times ``monitoring.statistics_export.write_statistics`` for every organisation the curator sees into a
    temporary XLSX file, then runs it again under ``tracemalloc`` for the peak of Python allocations,
    and prints the process's max RSS (and what it was before the export: the pages came first).
 
@@ -133,10 +133,10 @@ class Command(BaseCommand):
 
     def bench_export(self, organisations, year, count):
         try:
-            from monitoring.exports import write_statistics
+            from monitoring.statistics_export import write_statistics
         except ImportError:
             self.stdout.write(self.style.WARNING(
-                "bench_dashboard export: monitoring.exports.write_statistics ещё не написана — выгрузка не "
+                "bench_dashboard export: monitoring.statistics_export.write_statistics ещё не написана — выгрузка не "
                 "замерена (замер вызовет её, как только она появится)."))
             return
 
