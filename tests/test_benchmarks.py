@@ -58,3 +58,12 @@ def test_bench_saturation_runs_locust_against_gunicorn_with_no_error(district):
     assert "trivial" in output
     assert any(role in output for role in ("school curator: ", "municipal curator: ", "director: ")), output
     assert "ошибок 0 (цель 0)" in output, output
+
+
+def test_bench_dashboard_prints_the_district_the_school_and_the_export(district):
+    factories.PairFactory(programme__organisation=district.school1)
+    output = run("bench_dashboard", "--repeat", "2")
+    lines = [line for line in output.splitlines() if line.startswith("bench_dashboard")]
+    assert any(line.startswith("bench_dashboard district /monitoring/:") and "goal ≤ 5×" in line for line in lines)
+    assert any(line.startswith("bench_dashboard export write_statistics:") for line in lines), output
+    assert "ещё не написана" not in output
