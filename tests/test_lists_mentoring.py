@@ -308,15 +308,23 @@ def test_candidates_keep_their_rank_when_sorted_by_name(district, client_for, ca
     assert {row.mentor.pk for row in by_rank} == {m.pk for m in available + blocked}
 
 
-def test_candidates_never_list_another_schools_mentors(district, client_for, candidates):
+def test_candidates_never_list_another_schools_mentors(district, client_for, roles, candidates):
     programme, mentee, url, _available, _blocked, theirs = candidates
     client = client_for(district.curator1)
     shown = {row.mentor.pk for row in client.get(url, {"per_page": 200}).context["listing"].rows}
     assert shown.isdisjoint({m.pk for m in theirs})
+    # Another school's programme with this mentee, or this programme with another school's mentee: each half
+    # is checked against the asker's scope, so only the municipality, which sees both schools, gets a page
+    # (whether a mixed pair should be a 404 even there is an open question, not decided here).
     their_programme = factories.ProgrammeFactory(organisation=district.school2)
     their_mentee = student(district.school2)
-    assert client.get(reverse("mentoring:candidates", args=[their_programme.pk, mentee.pk])).status_code == 404
-    assert client.get(reverse("mentoring:candidates", args=[programme.pk, their_mentee.pk])).status_code == 404
+    mixed = [reverse("mentoring:candidates", args=[their_programme.pk, mentee.pk]),
+             reverse("mentoring:candidates", args=[programme.pk, their_mentee.pk])]
+    roles.expect(mixed, owner=404)
+
+
+def test_candidates_answer_by_role(roles, candidates):
+    roles.expect(candidates[2])
 
 
 # --- every converted page ---------------------------------------------------------------------------
