@@ -170,7 +170,7 @@ def test_orders_of_the_district_walk_pages_and_sorts(district, client_for, many_
     assert any(params(href)["sort"] == ["organisation"] for href in sorts)
 
 
-def test_order_filter_cannot_reach_another_school(district, client_for, many_orders):
+def test_order_filter_cannot_reach_another_school(district, client_for, roles, many_orders):
     theirs = set(Order.objects.filter(organisation=district.school2).values_list("pk", flat=True))
     client = client_for(district.curator1)
     for query in ({"kind": "pairs", "per_page": 200}, {"kind": "pairs", "sort": "organisation", "per_page": 200},
@@ -178,7 +178,7 @@ def test_order_filter_cannot_reach_another_school(district, client_for, many_ord
         response = client.get(reverse("mentoring:order_list"), query)
         assert response.status_code == 200
         assert ids(response).isdisjoint(theirs), query
-    assert len(client_for(district.curator2).get(reverse("mentoring:order_list")).context["listing"].rows) == 3
+    assert len(roles.client("neighbour").get(reverse("mentoring:order_list")).context["listing"].rows) == 3
 
 
 # --- the programme list -----------------------------------------------------------------------------

@@ -88,10 +88,10 @@ def test_roadmap_list_filtered_by_status_walks_pages_and_sorts(district, client_
     assert foreign.pk not in {r.pk for r in rows(client.get(url, {"per_page": 200}))}
 
 
-def test_roadmap_list_of_a_school_never_shows_another_school(district, client_for):
-    factories.RoadmapFactory(organisation=district.school1, title="Карта школы 1")
+def test_roadmap_list_of_a_school_never_shows_another_school(district, roles):
+    factories.RoadmapFactory(organisation=roles.organisation, title="Карта школы 1")
     factories.RoadmapFactory(organisation=district.school2, title="Карта школы 2")
-    response = client_for(district.curator2).get(reverse("roadmaps:roadmap_list"), {"sort": "-title"})
+    response = roles.client("neighbour").get(reverse("roadmaps:roadmap_list"), {"sort": "-title"})
     assert {r.organisation_id for r in rows(response)} == {district.school2.pk}
     assert "Карта школы 1" not in html(response)
 
