@@ -170,7 +170,7 @@ def test_orders_of_the_district_walk_pages_and_sorts(district, client_for, many_
     assert any(params(href)["sort"] == ["organisation"] for href in sorts)
 
 
-def test_order_filter_cannot_reach_another_school(district, client_for, many_orders):
+def test_order_filter_cannot_reach_another_school(district, client_for, roles, many_orders):
     theirs = set(Order.objects.filter(organisation=district.school2).values_list("pk", flat=True))
     client = client_for(district.curator1)
     for query in ({"kind": "pairs", "per_page": 200}, {"kind": "pairs", "sort": "organisation", "per_page": 200},
@@ -178,7 +178,7 @@ def test_order_filter_cannot_reach_another_school(district, client_for, many_ord
         response = client.get(reverse("mentoring:order_list"), query)
         assert response.status_code == 200
         assert ids(response).isdisjoint(theirs), query
-    assert len(client_for(district.curator2).get(reverse("mentoring:order_list")).context["listing"].rows) == 3
+    assert len(roles.client("neighbour").get(reverse("mentoring:order_list")).context["listing"].rows) == 3
 
 
 # --- the programme list -----------------------------------------------------------------------------
@@ -308,15 +308,23 @@ def test_candidates_keep_their_rank_when_sorted_by_name(district, client_for, ca
     assert {row.mentor.pk for row in by_rank} == {m.pk for m in available + blocked}
 
 
-def test_candidates_never_list_another_schools_mentors(district, client_for, candidates):
+def test_candidates_never_list_another_schools_mentors(district, client_for, roles, candidates):
     programme, mentee, url, _available, _blocked, theirs = candidates
     client = client_for(district.curator1)
     shown = {row.mentor.pk for row in client.get(url, {"per_page": 200}).context["listing"].rows}
     assert shown.isdisjoint({m.pk for m in theirs})
+    # Another school's programme with this mentee, or this programme with another school's mentee: each half
+    # is checked against the asker's scope, so only the municipality, which sees both schools, gets a page
+    # (whether a mixed pair should be a 404 even there is an open question, not decided here).
     their_programme = factories.ProgrammeFactory(organisation=district.school2)
     their_mentee = student(district.school2)
-    assert client.get(reverse("mentoring:candidates", args=[their_programme.pk, mentee.pk])).status_code == 404
-    assert client.get(reverse("mentoring:candidates", args=[programme.pk, their_mentee.pk])).status_code == 404
+    mixed = [reverse("mentoring:candidates", args=[their_programme.pk, mentee.pk]),
+             reverse("mentoring:candidates", args=[programme.pk, their_mentee.pk])]
+    roles.expect(mixed, owner=404)
+
+
+def test_candidates_answer_by_role(roles, candidates):
+    roles.expect(candidates[2])
 
 
 # --- every converted page ---------------------------------------------------------------------------
