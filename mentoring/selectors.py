@@ -3,13 +3,13 @@ take and who still waits for a mentor, the organisation's matching weights."""
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring.list_rows import last_meeting_date
-from mentoring.models import MatchingWeights, Membership, MentorLink, Pair, Programme
+from mentoring.models import MatchingWeights, Membership, MentorLink, Order, Pair, Programme
 from registry import processing
 from registry.models import MenteeProfile, MentorProfile, Participant
 
@@ -123,3 +123,58 @@ def unpaired_mentees(programme: Programme, *, on: datetime.date | None = None) -
 def weights_for(organisation) -> MatchingWeights:
     weights = MatchingWeights.objects.filter(organisation=organisation).first()
     return weights or MatchingWeights(organisation=organisation)
+
+
+def orders(scope, *, academic_year, kind: str = ""):
+    """The orders register of a year as the scope sees it, of one kind if given, with what the list sorts by."""
+    from mentoring.filters import choice_position  # mentoring.filters imports this module
+
+    queryset = Order.objects.visible_to(scope).filter(academic_year=academic_year)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.select_related("organisation", "municipality", "academic_year", "signed_by").annotate(
+        kind_position=choice_position("kind", Order.Kind), status_position=choice_position("status", Order.Status),
+    )
+
+
+def organisation_programmes(organisation, *, academic_year):
+    """An organisation's programmes of a year, by form: what an order may name."""
+    return Programme.objects.filter(
+        organisation=organisation, academic_year=academic_year
+    ).select_related("form", "academic_year").order_by("form__position")
+
+
+def programme_in(organisation, *, academic_year, pk) -> Programme | None:
+    """The programme ``pk`` if it is the organisation's of that year (a query-string choice), else None."""
+    return Programme.objects.filter(organisation=organisation, academic_year=academic_year, pk=pk).first()
+
+
+def visible_pairs(scope):
+    return Pair.objects.visible_to(scope)
+
+
+def pair_rows(ids) -> list[Pair]:
+    """A pairs list page's rows: the names of their form and organisation as columns (not two more objects
+    a row) and the date of their last meeting."""
+    return list(Pair.objects.filter(pk__in=ids).order_by()
+                .annotate(form_name=F("programme__form__name"),
+                          organisation_short_name=F("programme__organisation__short_name"),
+                          last_meeting_on=last_meeting_date()))
+
+
+def pair_history(pair: Pair):
+    """A pair's mentor links, memberships and meetings in the order they happened (lazy querysets)."""
+    links = pair.mentor_links.select_related("mentor__participant").order_by("started_on", "pk")
+    memberships = pair.memberships.select_related("mentee__participant").prefetch_related("plan_items").order_by(
+        "joined_on", "pk"
+    )
+    meetings = pair.meetings.prefetch_related("attendees").order_by("held_on", "pk")
+    return links, memberships, meetings
+
+
+def signed_orders_of(pair: Pair):
+    return pair.orders.filter(status="signed")
+
+
+def is_quiet(pair: Pair) -> bool:
+    return quiet_pairs(Pair.objects.filter(pk=pair.pk)).exists()

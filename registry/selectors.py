@@ -6,7 +6,7 @@ import datetime
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from registry.models import Consent, ConsentText, Participant
+from registry.models import AcademicYear, Consent, ConsentText, Participant
 from registry.models.consents import text_signer
 
 
@@ -59,3 +59,8 @@ def mentors_lacking_certificate(mentor_profiles):
     missing = Q(certificate_date__isnull=True) | Q(certificate_file="")
     return mentor_profiles.filter(participant__is_archived=False).filter(outside & missing)
 
+
+
+def academic_years():
+    """The years a page offers to switch to, newest first."""
+    return AcademicYear.objects.order_by("-start_year")

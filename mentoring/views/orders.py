@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 
 from mentoring import order_kinds
 from mentoring import orders as order_service
-from mentoring import services
-from mentoring.filters import choice_position
+from mentoring import selectors, services
 from mentoring.models import Order, Programme
 from mentoring.order_kinds import municipal
+from registry import selectors as registry_selectors
 from registry.forms import CrispyMixin
 from registry.listing import paginate
 from registry.models import AcademicYear, Participant
@@ -51,9 +51,8 @@ class OrderForm(CrispyMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.kind, self.organisation, self.academic_year, self.order = kind, organisation, academic_year, order
         if kind in order_service.PAIR_KINDS:
-            self.fields["programme"].queryset = Programme.objects.filter(
-                organisation=organisation, academic_year=academic_year
-            ).select_related("form", "academic_year").order_by("form__position")
+            self.fields["programme"].queryset = selectors.organisation_programmes(
+                organisation, academic_year=academic_year)
             include = list(order.pairs.values_list("pk", flat=True)) if order else []
             self.fields["pairs"].queryset = order_service.open_pairs(
                 organisation, academic_year, programme=programme, include=include
@@ -101,25 +100,19 @@ class OrderForm(CrispyMixin, forms.Form):
 
 
 def _order(request, pk):
-    queryset = Order.objects.select_related(
+    return get_visible_or_404(Order.objects.select_related(
         "organisation__municipality", "municipality", "academic_year", "programme__form", "programme__academic_year",
         "signed_by", "prepared_by",
-    )
-    return get_visible_or_404(queryset, request, pk=pk)
+    ), request, pk=pk)
 
 
 @read_only
 def order_list(request):
     year = AcademicYear.objects.from_param(request.GET.get("year"))
-    orders = Order.objects.visible_to(request.scope).filter(academic_year=year)
     kind = request.GET.get("kind", "")
-    if kind in Order.Kind.values:
-        orders = orders.filter(kind=kind)
-    else:
+    if kind not in Order.Kind.values:
         kind = ""
-    orders = orders.select_related("organisation", "municipality", "academic_year", "signed_by").annotate(
-        kind_position=choice_position("kind", Order.Kind), status_position=choice_position("status", Order.Status),
-    )
+    orders = selectors.orders(request.scope, academic_year=year, kind=kind)
     listing = paginate(request, orders, sorts=SORTS, default="-issued")
     in_organisations = request.scope.editable_organisations(Perm.PREPARE_ORDERS).exists()
     in_municipality = bool(_municipalities(request))
@@ -127,7 +120,7 @@ def order_list(request):
     preparable = [(value, label) for value, label in order_kinds.preparable(Order.Kind.choices)
                   if (in_municipality if value in municipal.KINDS else in_organisations)]
     return render(request, "mentoring/orders/list.html", {
-        "listing": listing, "year": year, "years": AcademicYear.objects.order_by("-start_year"), "kind": kind,
+        "listing": listing, "year": year, "years": registry_selectors.academic_years(), "kind": kind,
         "kinds": Order.Kind.choices, "preparable_kinds": preparable,
         "can_prepare": can_prepare,
         "show_organisation": not request.scope.is_single_organisation,
@@ -163,9 +156,7 @@ def order_create(request):
     organisation = choices[0]
     programme = None
     if request.GET.get("programme", "").isdigit():
-        programme = Programme.objects.filter(
-            organisation=organisation, academic_year=year, pk=request.GET["programme"]
-        ).first()
+        programme = selectors.programme_in(organisation, academic_year=year, pk=request.GET["programme"])
     initial = {
         "number": order_service.suggest_number(organisation, year),
         "issued_on": timezone.localdate(),
@@ -257,9 +248,8 @@ def order_edit(request, pk):
         return redirect(order)
     programme = order.programme
     if request.GET.get("programme", "").isdigit():
-        programme = Programme.objects.filter(
-            organisation=order.organisation, academic_year=order.academic_year, pk=request.GET["programme"]
-        ).first()
+        programme = selectors.programme_in(order.organisation, academic_year=order.academic_year,
+                                           pk=request.GET["programme"])
     elif "programme" in request.GET:
         programme = None
     initial = {

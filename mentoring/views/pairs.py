@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,14 +35,14 @@ CANDIDATE_SORTS = {
 
 
 def _programme(request, pk):
-    queryset = Programme.objects.select_related("organisation__municipality", "form", "academic_year")
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        Programme.objects.select_related("organisation__municipality", "form", "academic_year"), request, pk=pk)
 
 
 def _pair(request, pk):
-    queryset = Pair.objects.select_related("programme__organisation__municipality", "programme__form",
-                                           "programme__academic_year")
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        Pair.objects.select_related("programme__organisation__municipality", "programme__form",
+                                    "programme__academic_year"), request, pk=pk)
 
 
 def _errors(request, error: ValidationError):
@@ -54,7 +53,7 @@ def _errors(request, error: ValidationError):
 @read_only
 def pair_list(request):
     """Pairs and groups visible to the user, filtered by ``PairFilter`` (``?programme=…&status=…&q=…``)."""
-    filterset = PairFilter(request.GET, queryset=listed_pairs(Pair.objects.visible_to(request.scope)),
+    filterset = PairFilter(request.GET, queryset=listed_pairs(selectors.visible_pairs(request.scope)),
                            scope=request.scope)
     pairs = filterset.qs
     if sort_key(request, SORTS, "-created") == "last_meeting" and "last_meeting_on" not in pairs.query.annotations:
@@ -68,10 +67,7 @@ def pair_list(request):
 def _pair_rows(ids):
     """The page's pairs with the names of their people (one query, ``people_of_pairs``), the date of their
     last meeting and the names of their form and organisation (columns, not three more objects a row)."""
-    pairs = list(Pair.objects.filter(pk__in=ids).order_by()
-                 .annotate(form_name=F("programme__form__name"),
-                           organisation_short_name=F("programme__organisation__short_name"),
-                           last_meeting_on=last_meeting_date()))
+    pairs = selectors.pair_rows(ids)
     people = people_of_pairs(ids)
     for pair in pairs:
         pair.people = people[pair.pk]
@@ -81,11 +77,7 @@ def _pair_rows(ids):
 @read_only
 def pair_detail(request, pk):
     pair = _pair(request, pk)
-    links = pair.mentor_links.select_related("mentor__participant").order_by("started_on", "pk")
-    memberships = pair.memberships.select_related("mentee__participant").prefetch_related("plan_items").order_by(
-        "joined_on", "pk"
-    )
-    meetings = pair.meetings.prefetch_related("attendees").order_by("held_on", "pk")
+    links, memberships, meetings = selectors.pair_history(pair)
     timeline = sorted(
         [(link.started_on, "mentor", link) for link in links]
         + [(link.ended_on, "mentor_end", link) for link in links if link.ended_on]
@@ -101,10 +93,10 @@ def pair_detail(request, pk):
         "memberships": memberships,
         "meetings": meetings,
         "timeline": timeline,
-        "orders": pair.orders.filter(status="signed"),
+        "orders": selectors.signed_orders_of(pair),
         "can_edit": request.scope.can(Perm.EDIT_MENTORING, pair.programme.organisation),
         "confirm_form": ConfirmForm() if pair.status == Pair.Status.PROPOSED else None,
-        "is_quiet": selectors.quiet_pairs(Pair.objects.filter(pk=pair.pk)).exists(),
+        "is_quiet": selectors.is_quiet(pair),
     })
 
 
@@ -256,9 +248,9 @@ def add_mentee(request, pk):
 
 
 def _membership(request, pk):
-    queryset = Membership.objects.select_related("pair__programme__organisation__municipality",
-                                                 "mentee__participant")
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        Membership.objects.select_related("pair__programme__organisation__municipality",
+                                          "mentee__participant"), request, pk=pk)
 
 
 @requires(Perm.EDIT_MENTORING)

@@ -10,6 +10,7 @@ from mentoring.filters import ProgrammeListFilter
 from mentoring.forms import MentoringFormForm, PreferenceForm, ProgrammeForm, WeightsForm
 from mentoring.models import MatchingWeights, MentoringForm, Pair, Programme
 from mentoring.selectors import pairs_with_people, quiet_pairs, unpaired_mentees, weights_for
+from registry import selectors as registry_selectors
 from registry import services as registry_services
 from registry.listing import id_param, paginate, sort_key
 from registry.models import AcademicYear
@@ -79,7 +80,7 @@ def programme_list(request):
     listing = paginate(request, filterset.qs, sorts=PROGRAMME_SORTS, default="organisation",
                        page_rows=_programme_rows)
     return render(request, "mentoring/programme_list.html", {
-        "filter": filterset, "listing": listing, "year": year, "years": AcademicYear.objects.all(),
+        "filter": filterset, "listing": listing, "year": year, "years": registry_selectors.academic_years(),
         "can_edit": request.scope.editable_organisations(Perm.EDIT_MENTORING).exists(),
         "show_organisation": filterset.show_organisation,
     })
@@ -106,8 +107,8 @@ def programme_create(request):
 
 
 def _programme(request, pk):
-    queryset = Programme.objects.select_related("organisation__municipality", "form", "academic_year")
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        Programme.objects.select_related("organisation__municipality", "form", "academic_year"), request, pk=pk)
 
 
 @read_only

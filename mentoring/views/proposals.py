@@ -30,8 +30,8 @@ def _sort_name(profile):
 
 
 def _programme(request, pk):
-    queryset = Programme.objects.select_related("organisation__municipality", "form", "academic_year")
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        Programme.objects.select_related("organisation__municipality", "form", "academic_year"), request, pk=pk)
 
 
 def _selected_ids(post) -> list[int]:

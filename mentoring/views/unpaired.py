@@ -16,8 +16,8 @@ from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 
 def _programme(request, pk):
-    queryset = Programme.objects.select_related("organisation__municipality", "form", "academic_year")
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        Programme.objects.select_related("organisation__municipality", "form", "academic_year"), request, pk=pk)
 
 
 def _person(request, programme, mentee_pk):

@@ -27,9 +27,9 @@ def visible_cases(scope: Scope):
 
 
 def _case(request, pk) -> BestPractice:
-    queryset = BestPractice.objects.select_related("organisation__municipality", "form", "created_by",
-                                                   "pair__programme__form")
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        BestPractice.objects.select_related("organisation__municipality", "form", "created_by",
+                                            "pair__programme__form"), request, pk=pk)
 
 
 def _writable_organisations(request):
@@ -86,8 +86,9 @@ def _pair_for_case(request):
         return None
     if not str(value).isdigit():
         raise Http404
-    queryset = Pair.objects.select_related("programme__form", "programme__organisation")
-    return get_visible_or_404(queryset, request, pk=int(value), status=Pair.Status.COMPLETED)
+    return get_visible_or_404(
+        Pair.objects.select_related("programme__form", "programme__organisation"), request,
+        pk=int(value), status=Pair.Status.COMPLETED)
 
 
 @requires(Perm.PREPARE_REPORT)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from monitoring import dashboards, school_dashboard
 from monitoring.district import charts as district_charts
 from monitoring.district import dashboard as district_dashboard
+from registry import selectors as registry_selectors
 from registry.listing import Listing, chosen_page_size, chosen_sort
 from registry.models import AcademicYear, Organisation
 from registry.scoping import get_visible_or_404, read_only
@@ -20,7 +21,7 @@ TABLE_PAGE_SIZES = (25, 50, 100)
 
 
 def _years():
-    return list(AcademicYear.objects.order_by("-start_year"))
+    return list(registry_selectors.academic_years())
 
 
 @read_only

@@ -16,6 +16,7 @@ from django.utils import timezone
 from monitoring import figures, selectors
 from monitoring.district import growth, roadmap_matrix, satisfaction
 from monitoring.district.sorting import chosen, sort_rows
+from registry import selectors as registry_selectors
 from registry.models import AcademicYear
 from registry.scoping import read_only
 
@@ -34,7 +35,7 @@ def _district(request) -> dict:
     year = AcademicYear.objects.from_param(request.GET.get("year"))
     organisations = selectors.district_organisations(request.scope, municipality)
     return {"municipality": municipality, "municipalities": candidates, "year": year,
-            "years": list(AcademicYear.objects.order_by("-start_year")), "organisations": organisations}
+            "years": list(registry_selectors.academic_years()), "organisations": organisations}
 
 
 @read_only

@@ -32,6 +32,7 @@ from monitoring.report_forms import (
     ReviewForm,
     StartReportForm,
 )
+from registry import selectors as registry_selectors
 from registry import documents
 from registry import services as registry_services
 from registry.listing import paginate
@@ -59,7 +60,7 @@ def _year_and_half(request) -> tuple[AcademicYear, int]:
 
 
 def _years():
-    return AcademicYear.objects.order_by("-start_year")
+    return registry_selectors.academic_years()
 
 
 def _messages_from(request, error) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from monitoring import exports, statistics_form
 from monitoring.models import ExportJob, StatisticsSubmission
+from registry import selectors as registry_selectors
 from registry.files import serve_stored
 from registry.models import AcademicYear, Organisation
 from registry.once import once
@@ -46,7 +47,7 @@ def statistics_page(request, pk):
     can_submit = request.scope.can(Perm.PREPARE_REPORT, organisation)
     jobs = statistics_form.submittable_jobs(request.user, organisation, year)
     return render(request, "monitoring/statistics/page.html", {
-        "organisation": organisation, "year": year, "years": AcademicYear.objects.order_by("-start_year"),
+        "organisation": organisation, "year": year, "years": registry_selectors.academic_years(),
         "deadline": statistics_form.deadline_occurrence(organisation, year),
         "due_on": statistics_form.due_on(organisation, year),
         "preview": list(statistics_form.rows(organisation, year)),

@@ -25,8 +25,8 @@ def consent_create(request, pk):
 
 
 def _consent(request, pk):
-    queryset = Consent.objects.select_related("participant__organisation__municipality", "text")
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        Consent.objects.select_related("participant__organisation__municipality", "text"), request, pk=pk)
 
 
 @requires(Perm.EDIT_REGISTRY)

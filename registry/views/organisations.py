@@ -9,7 +9,7 @@ from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.listing import paginate, search_param
 from registry import services
-from registry.selectors import organisation_summaries
+from registry.selectors import academic_years, organisation_summaries
 
 SORTS = {
     "name": ("short_name",),
@@ -40,7 +40,7 @@ def _organisation(request, pk):
 @read_only
 def organisation_detail(request, pk):
     organisation = _organisation(request, pk)
-    years = list(AcademicYear.objects.all()[:5])
+    years = list(academic_years()[:5])
     headcounts = {h.academic_year_id: h for h in organisation.headcounts.all()}
     staff = (
         RoleAssignment.objects.filter(organisation=organisation)

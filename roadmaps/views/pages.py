@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry import selectors as registry_selectors
 from registry.models import AcademicYear
 from registry.pdf import pdf_response, render_pdf
 from registry.listing import chosen_sort, order, paginate
@@ -54,13 +55,13 @@ def _roadmap(request, pk) -> Roadmap:
 
 
 def _item(request, pk) -> RoadmapItem:
-    queryset = RoadmapItem.objects.select_related(*(f"roadmap__{path}" for path in ROADMAP_RELATED))
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        RoadmapItem.objects.select_related(*(f"roadmap__{path}" for path in ROADMAP_RELATED)), request, pk=pk)
 
 
 def _occurrence(request, pk) -> Occurrence:
-    queryset = Occurrence.objects.select_related(*(f"item__roadmap__{path}" for path in ROADMAP_RELATED))
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        Occurrence.objects.select_related(*(f"item__roadmap__{path}" for path in ROADMAP_RELATED)), request, pk=pk)
 
 
 def _item_url(item) -> str:
@@ -89,7 +90,7 @@ def roadmap_list(request):
         "filter": filterset,
         "listing": listing,
         "year": year,
-        "years": AcademicYear.objects.order_by("-start_year"),
+        "years": registry_selectors.academic_years(),
         "can_create": bool(creatable_owners(request.scope)),
         "previous_year": year.start_year - 1,
     })
@@ -164,7 +165,7 @@ def matrix(request):
     ).order_by("municipality__name")
     summary = lists.matrix_summary(filterset)
     return render(request, "roadmaps/matrix.html", {
-        "filter": filterset, "listing": listing, "year": year, "years": AcademicYear.objects.order_by("-start_year"),
+        "filter": filterset, "listing": listing, "year": year, "years": registry_selectors.academic_years(),
         "district_roadmaps": district,
         "show_municipality": summary["municipalities"] > 1,
         "with_roadmap": summary["with_roadmap"],
