@@ -89,7 +89,8 @@ class BaseExport(Exporter):
             parts.append(f"{spec.label}: {shown}")
         return "; ".join(str(part) for part in parts)
 
-    def people(self):
+    def people(self, participants):
+        """(the people's queryset, the details adder, the columns) of this base over ``participants``."""
         raise NotImplementedError
 
     def sheets(self, progress: Progress | None = None):

@@ -81,6 +81,9 @@ class ListPage:
     filterset_class = None
     empty_text: str = ""
     intro: str = ""
+    #: ``page_rows(self, ids)``: the page's rows loaded with what the columns show (≤ page size ids), for a
+    #: page whose columns reach related rows; None shows the rows as ``rows()`` gives them.
+    page_rows = None
 
     def rows(self, request):
         """The rows the user may see: a queryset starting from ``visible_to(request.scope)``."""
@@ -96,10 +99,6 @@ class ListPage:
             rows = rows.filter(match)
         return rows
 
-    def page_rows(self, ids: list):
-        """The page's rows loaded with what the columns show (≤ page size ids); None: the rows as they are."""
-        return None
-
     def columns_for(self, request) -> list[Column]:
         single = request.scope.is_single_organisation
         return [column for column in self.columns if not (single and column.across_organisations)]
@@ -113,8 +112,7 @@ class ListPage:
         if self.filterset_class is not None:
             filterset = self.filterset_class(request.GET, queryset=rows, request=request)
             rows = filterset.qs
-        loader = self.page_rows if type(self).page_rows is not ListPage.page_rows else None
-        listing = paginate(request, rows, sorts=self.sorts, default=self.default_sort, page_rows=loader)
+        listing = paginate(request, rows, sorts=self.sorts, default=self.default_sort, page_rows=self.page_rows)
         columns = self.columns_for(request)
         table = [[(column, column.render(row)) for column in columns] for row in listing.rows]
         filtered = bool(query) or bool(filterset and filterset.is_bound and any(
