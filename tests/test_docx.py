@@ -58,6 +58,8 @@ def words(text: str) -> set[str]:
 
 def missing_words(pdf: bytes, docx: bytes) -> set[str]:
     text = re.sub(r"Страница \d+ из \d+", " ", pdf_text(pdf))
+    # «Сформировано 07.12.2026 18:51»: each request stamps its own minute, and the two may fall either side of one.
+    text = re.sub(r"(Сформировано) \d{2}\.\d{2}\.\d{4} \d{2}:\d{2}", r"\1", text)
     return words(text) - words(docx_text(docx))
 
 
