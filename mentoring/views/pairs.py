@@ -146,7 +146,11 @@ def propose(request, pk):
 def candidates(request, pk, mentee_pk):
     """Mentors for one mentee, best first, each with the reasons of its score."""
     programme = _programme(request, pk)
-    mentee = get_visible_or_404(MenteeProfile.objects.select_related("participant"), request, pk=mentee_pk)
+    # Only a mentee of the programme's own school: a municipal curator sees both schools, but mentors of
+    # one school ranked for another's child is a page nobody should be able to open.
+    mentee = get_visible_or_404(
+        MenteeProfile.objects.select_related("participant").filter(participant__organisation=programme.organisation),
+        request, pk=mentee_pk)
     ranking = eligibility.rank_mentors(programme, mentee)
     filterform = CandidateFilter(request.GET)
     listing = paginate(request, filterform.filter(ranking.rows), sorts=CANDIDATE_SORTS, default="rank")
