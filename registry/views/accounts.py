@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp import match_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registry import services
 from registry.forms import CrispyMixin
 from registry.scoping import own_records
 from registry.security import NEEDS_CODE
+from registry.selectors import has_confirmed_code_generator
 
 
 class CodeForm(CrispyMixin, forms.Form):
@@ -37,7 +37,7 @@ def _next(request) -> str:
 @own_records
 def otp_verify(request):
     """The one-time code after the password."""
-    if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    if not has_confirmed_code_generator(request.user):
         return redirect(f"{_url('otp_setup')}?next={_next(request)}")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

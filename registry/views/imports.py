@@ -23,6 +23,7 @@ from registry.models import ParticipantImport
 from registry.models.imports import file_sha256
 from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
+from registry.selectors import committed_import_of_file, recent_imports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,7 +51,7 @@ class ImportUploadForm(CrispyMixin, forms.ModelForm):
         upload, organisation = cleaned.get("file"), cleaned.get("organisation")
         if upload and organisation and not self.has_error("file"):
             self.instance.sha256 = file_sha256(upload)
-            earlier = ParticipantImport.objects.committed_copy(organisation.pk, self.instance.sha256)
+            earlier = committed_import_of_file(organisation.pk, self.instance.sha256)
             if earlier is not None:
                 self.add_error("file", service.already_committed_message(earlier))
         return cleaned
@@ -88,13 +89,8 @@ def import_upload(request):
             # callback itself says when the broker did not answer (in tests, the callbacks may run later).
             transaction.on_commit(lambda: _send_check(request, upload.pk))
         return redirect("registry:import_preview", pk=upload.pk)
-    recent = (
-        ParticipantImport.objects.visible_to(request.scope)
-        .filter(organisation__in=organisations)
-        .select_related("organisation", "uploaded_by").defer("preview")[:10]
-    )
     return render(request, "registry/import_upload.html", {
-        "form": form, "recent": recent, "max_rows": columns.MAX_ROWS,
+        "form": form, "recent": recent_imports(request.scope, organisations, limit=10), "max_rows": columns.MAX_ROWS,
         "columns": columns.COLUMNS, "categories": columns.category_labels(),
     })
 
@@ -136,8 +132,8 @@ def import_preview(request, pk):
         preview = service.stored_preview(participant_import)
     earlier = None
     if checked and preview is not None and preview.can_commit:
-        earlier = ParticipantImport.objects.committed_copy(participant_import.organisation_id,
-                                                           participant_import.sha256, exclude_pk=participant_import.pk)
+        earlier = committed_import_of_file(participant_import.organisation_id, participant_import.sha256,
+                                           exclude_pk=participant_import.pk)
 
     only_errors = request.GET.get("errors") == "1"
     rows = []

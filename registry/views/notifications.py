@@ -20,6 +20,7 @@ from registry.forms import CrispyMixin
 from registry.listing import id_param, paginate
 from registry.models import Notification, User
 from registry.scoping import own_records, read_only
+from registry.selectors import unread_notices, user_notice, user_notices
 
 SORTS = {
     "created": ("created_at",),
@@ -37,17 +38,13 @@ def _local_path(request, target: str) -> str | None:
 
 @read_only
 def notification_list(request):
-    notices = Notification.objects.for_user(request.user)
-    unread_count = notices.unread().count()
+    unread_count = unread_notices(request.user).count()
     kind = request.GET.get("kind", "")
-    if kind in Notification.Kind.values:
-        notices = notices.filter(kind=kind)
-    else:
+    if kind not in Notification.Kind.values:
         kind = ""
     unread_only = request.GET.get("unread") == "1"
-    if unread_only:
-        notices = notices.unread()
-    listing = paginate(request, notices, sorts=SORTS, default="-created")
+    listing = paginate(request, user_notices(request.user, kind=kind, unread_only=unread_only), sorts=SORTS,
+                       default="-created")
     return render(request, "registry/notifications.html", {
         "listing": listing, "unread_only": unread_only, "unread_count": unread_count, "kind": kind,
         "filtered": bool(kind), "kinds": Notification.Kind.choices,
@@ -57,11 +54,11 @@ def notification_list(request):
 @own_records
 def notification_open(request, pk):
     """Marks the user's notice read and goes on to what it is about (the bell's and the letter's link)."""
-    notice = Notification.objects.for_user(request.user).filter(pk=pk).first()
+    notice = user_notice(request.user, pk)
     if notice is None:
         raise Http404
     if notice.read_at is None:
-        services.mark_notices_read(Notification.objects.filter(pk=notice.pk), by=request.user)
+        services.mark_notices_read(unread_notices(request.user, ids=[notice.pk]), by=request.user)
     return redirect(_local_path(request, notice.url) or reverse("registry:notification_list"))
 
 
@@ -69,12 +66,11 @@ def notification_open(request, pk):
 @require_POST
 def mark_read(request):
     """Marks the posted notices (``notice`` ids), or all of the user's (``all``), as read."""
-    mine = Notification.objects.for_user(request.user).unread()
     if request.POST.get("all"):
-        services.mark_notices_read(mine, by=request.user)
+        services.mark_notices_read(unread_notices(request.user), by=request.user)
     else:
         ids = [pk for pk in map(id_param, request.POST.getlist("notice")) if pk is not None]
-        services.mark_notices_read(mine.filter(pk__in=ids), by=request.user)
+        services.mark_notices_read(unread_notices(request.user, ids=ids), by=request.user)
     return redirect(_local_path(request, request.POST.get("next", "")) or reverse("registry:notification_list"))
 
 

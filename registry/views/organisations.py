@@ -1,15 +1,21 @@
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from registry.forms import HeadcountForm, OrganisationForm
-from registry.models import AcademicYear, Organisation, OrganisationHeadcount, RoleAssignment
+from registry.models import AcademicYear, Organisation, OrganisationHeadcount
 from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.listing import paginate, search_param
 from registry import services
-from registry.selectors import academic_years, organisation_summaries
+from registry.selectors import (
+    academic_years,
+    headcount,
+    headcounts_by_year,
+    organisation_rows,
+    organisation_staff,
+    organisation_summary,
+)
 
 SORTS = {
     "name": ("short_name",),
@@ -23,13 +29,8 @@ SORTS = {
 
 @read_only
 def organisation_list(request):
-    organisations = organisation_summaries(
-        Organisation.objects.visible_to(request.scope).select_related("municipality")
-    )
     query = search_param(request.GET)
-    if query:
-        organisations = organisations.filter(Q(short_name__icontains=query) | Q(full_name__icontains=query))
-    listing = paginate(request, organisations, sorts=SORTS, default="name")
+    listing = paginate(request, organisation_rows(request.scope, search=query), sorts=SORTS, default="name")
     return render(request, "registry/organisation_list.html", {"listing": listing, "q": query})
 
 
@@ -41,17 +42,12 @@ def _organisation(request, pk):
 def organisation_detail(request, pk):
     organisation = _organisation(request, pk)
     years = list(academic_years()[:5])
-    headcounts = {h.academic_year_id: h for h in organisation.headcounts.all()}
-    staff = (
-        RoleAssignment.objects.filter(organisation=organisation)
-        .select_related("user")
-        .order_by("-is_active", "role", "user__last_name")
-    )
+    headcounts = headcounts_by_year(organisation)
     return render(request, "registry/organisation_detail.html", {
         "organisation": organisation,
-        "summary": organisation_summaries(Organisation.objects.filter(pk=organisation.pk)).get(),
+        "summary": organisation_summary(organisation),
         "year_rows": [(year, headcounts.get(year.pk)) for year in years],
-        "staff": staff,
+        "staff": organisation_staff(organisation),
         "can_edit": request.scope.can(Perm.EDIT_ORGANISATION, organisation),
         "can_edit_headcount": request.scope.can(Perm.EDIT_HEADCOUNT, organisation),
     })
@@ -75,9 +71,8 @@ def headcount_edit(request, pk, year_pk):
     # Head counts are the base of coverage the district is measured by: its curator keeps them.
     organisation = _organisation(request, pk)
     year = get_object_or_404(AcademicYear, pk=year_pk)
-    headcount = OrganisationHeadcount.objects.filter(organisation=organisation, academic_year=year).first()
-    form = HeadcountForm(request.POST or None,
-                         instance=headcount or OrganisationHeadcount(organisation=organisation, academic_year=year))
+    form = HeadcountForm(request.POST or None, instance=headcount(organisation, year)
+                         or OrganisationHeadcount(organisation=organisation, academic_year=year))
     if request.method == "POST" and form.is_valid() and save_unique(
             form, lambda: services.save_form(form, by=request.user),
             _("Численность на этот год только что сохранил другой пользователь: откройте форму "

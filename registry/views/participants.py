@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -7,28 +6,37 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registry import destruction, filters, processing, services
+from registry import filters, processing, services
 from registry.filters import participant_filter
 from registry.forms import ArchiveForm, MenteeProfileForm, MentorProfileForm, ParticipantForm
-from registry.models import Consent, ConsentText, MenteeProfile, MentorProfile, Participant
+from registry.models import Consent, ConsentText, Participant
 from registry.models.people import normalise_class_name
 from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
 from registry.listing import paginate
+from registry.selectors import (
+    destruction_due_for,
+    mentee_class_names,
+    open_processing_stops,
+    participant_consents,
+    participant_list_rows,
+    participant_profiles,
+)
 from registry.views.pdf import blank_signer, consent_blank_links
 
+
 def _participant(request, pk):
-    queryset = Participant.objects.select_related(
-        "organisation__municipality", "mentor_profile__partner", "mentee_profile"
+    return get_visible_or_404(
+        Participant.objects.select_related("organisation__municipality", "mentor_profile__partner", "mentee_profile"),
+        request, pk=pk,
     )
-    return get_visible_or_404(queryset, request, pk=pk)
 
 
 @read_only
 def participant_list(request):
     filterset = participant_filter(request)
-    listing = paginate(request, filterset.qs, sorts=filters.SORTS, page_rows=_page_rows)
+    listing = paginate(request, filterset.qs, sorts=filters.SORTS, page_rows=participant_list_rows)
     query = request.GET.copy()
     for key in ("page", "per_page", "sort"):
         query.pop(key, None)
@@ -49,17 +57,6 @@ def participant_list(request):
         "class_blanks": class_blanks,
         "blank_classes": _blank_classes(request, filterset),
     })
-
-
-def _page_rows(ids):
-    """The page's people with their profiles, organisation and consent state: the count and the sort of
-    the whole scope run over bare keys, the consent subqueries over these ≤ page-size rows only."""
-    # Flat values, not related objects: a row shows the organisation's short name and whether each profile
-    # exists (three model instances a row more cost as much as the rest of the row).
-    return (Participant.objects.filter(pk__in=ids).order_by()
-            .annotate(organisation_short_name=F("organisation__short_name"), mentor_profile_pk=F("mentor_profile__pk"),
-                      mentee_profile_pk=F("mentee_profile__pk"))
-            .with_consent_state(among=ids))
 
 
 def _blanks_organisation_id(request, filterset):
@@ -91,10 +88,7 @@ def _blank_classes(request, filterset):
     organisation_id = _blanks_organisation_id(request, filterset)
     if organisation_id is None:
         return None
-    names = (Participant.objects.filter(organisation_id=organisation_id, is_archived=False,
-                                        mentee_profile__isnull=False, anonymised_at__isnull=True)
-             .exclude(class_name="").order_by().values_list("class_name", flat=True).distinct())
-    classes = sorted(set(names), key=_class_order)
+    classes = sorted(set(mentee_class_names(organisation_id)), key=_class_order)
     if not classes:
         return None
     return {"url": reverse("registry:class_consent_blanks", args=[organisation_id]), "classes": classes}
@@ -109,14 +103,8 @@ def _class_order(name: str) -> tuple:
 @read_only
 def participant_detail(request, pk):
     participant = _participant(request, pk)
-    consents = participant.consents.select_related("text", "created_by", "revoked_by").order_by("-signed_on", "-pk")
-    mentor = getattr(participant, "mentor_profile", None)
-    mentee = getattr(participant, "mentee_profile", None)
-    if mentor is not None:
-        mentor = MentorProfile.objects.prefetch_related("topics").get(pk=mentor.pk)
-    if mentee is not None:
-        mentee = MenteeProfile.objects.prefetch_related("topics").get(pk=mentee.pk)
-    consents = list(consents)
+    mentor, mentee = participant_profiles(participant)
+    consents = participant_consents(participant)
     return render(request, "registry/participant_detail.html", {
         "participant": participant,
         "mentor": mentor,
@@ -131,9 +119,8 @@ def participant_detail(request, pk):
         "can_destroy": (request.scope.can(Perm.DESTROY_DATA, participant.organisation)
                         and not participant.anonymised_at
                         and not processing.states([participant])[participant.pk].allowed),
-        "stops": participant.processing_stops.open().select_related("stopped_by"),
-        "destruction_due": next(iter(destruction.due(Participant.objects.filter(pk=participant.pk),
-                                                     within_days=100000)), None),
+        "stops": open_processing_stops(participant),
+        "destruction_due": destruction_due_for(participant),
     })
 
 

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from registry.once import once, save_unique
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 from registry.files import serve_stored
 from registry.listing import paginate, search_param
+from registry.selectors import partner_mentors, partner_rows
 
 
 SORTS = {
@@ -23,15 +23,8 @@ SORTS = {
 
 @read_only
 def partner_list(request):
-    partners = (
-        Partner.objects.visible_to(request.scope)
-        .select_related("organisation")
-        .annotate(mentor_count=Count("mentors", filter=Q(mentors__participant__is_archived=False)))
-    )
     query = search_param(request.GET)
-    if query:
-        partners = partners.filter(name__icontains=query)
-    listing = paginate(request, partners, sorts=SORTS, default="name")
+    listing = paginate(request, partner_rows(request.scope, search=query), sorts=SORTS, default="name")
     return render(request, "registry/partner_list.html", {
         "listing": listing, "q": query, "show_organisation": not request.scope.is_single_organisation,
         "can_edit": request.scope.editable_organisations().exists(),
@@ -45,9 +38,8 @@ def _partner(request, pk):
 @read_only
 def partner_detail(request, pk):
     partner = _partner(request, pk)
-    mentors = partner.mentors.select_related("participant").filter(participant__is_archived=False)
     return render(request, "registry/partner_detail.html", {
-        "partner": partner, "mentors": mentors,
+        "partner": partner, "mentors": partner_mentors(partner),
         "can_edit": request.scope.can(Perm.EDIT_REGISTRY, partner.organisation),
     })
 

@@ -17,6 +17,13 @@ from registry.models.consents import signer_by_age, text_signer
 from registry.models.people import normalise_class_name
 from registry.pdf import pdf_response, render_pdf
 from registry.scoping import get_visible_or_404, read_only
+from registry.selectors import (
+    class_mentees,
+    current_blank_text,
+    current_blank_texts,
+    organisation_partners,
+    transfer_recipients,
+)
 
 # What the person fills in by hand where a placeholder has no known value.
 HAND_FILLED = "_" * 44
@@ -119,13 +126,10 @@ def _purpose_and_partner(request, organisation: Organisation) -> tuple[str, Part
         raise Http404
     if purpose != ConsentPurpose.PARTNER_TRANSFER:
         return purpose, None
-    partners = Partner.objects.filter(organisation=organisation)
     wanted = request.GET.get("partner", "")
-    if wanted:
-        if not wanted.isdigit() or len(wanted) > 12:
-            raise Http404
-        partners = partners.filter(pk=int(wanted))
-    found = list(partners[:2])
+    if wanted and (not wanted.isdigit() or len(wanted) > 12):
+        raise Http404
+    found = transfer_recipients(organisation, partner_id=int(wanted) if wanted else None)
     if len(found) != 1:
         raise Http404  # a transfer consent names its recipient: never a blank without one
     return purpose, found[0]
@@ -137,7 +141,7 @@ def consent_blank_links(participant: Participant) -> list[tuple[str, str]]:
     url = reverse("registry:consent_blank", args=[participant.pk])
     links = [(str(ConsentPurpose.MENTORING.label), url),
              (str(ConsentPurpose.PUBLICATION.label), f"{url}?{urlencode({'purpose': ConsentPurpose.PUBLICATION})}")]
-    for partner in Partner.objects.filter(organisation_id=participant.organisation_id).order_by("name"):
+    for partner in organisation_partners(participant.organisation_id):
         query = urlencode({"purpose": ConsentPurpose.PARTNER_TRANSFER, "partner": partner.pk})
         links.append((_("Передача сведений: %(partner)s") % {"partner": partner.name}, f"{url}?{query}"))
     return links
@@ -150,7 +154,7 @@ def consent_blank(request, pk):
     participant = get_visible_or_404(Participant.objects.select_related("organisation__municipality"), request, pk=pk)
     purpose, partner = _purpose_and_partner(request, participant.organisation)
     signer = blank_signer(participant)
-    text = ConsentText.objects.filter(purpose=purpose, signer=signer, is_current=True).first()
+    text = current_blank_text(purpose=purpose, signer=signer)
     if text is None:
         raise Http404
     pdf = render_pdf("registry/pdf/consent_blank.html", consent_blank_context(participant, text, partner),
@@ -159,18 +163,6 @@ def consent_blank(request, pk):
     if purpose != ConsentPurpose.MENTORING:
         filename += f"_{purpose}"
     return pdf_response(pdf, f"{filename}.pdf")
-
-
-def class_mentees(organisation: Organisation, class_name: str, *, purpose: str = ConsentPurpose.MENTORING,
-                  missing_only: bool = False):
-    """The mentees of a class (not archived), by name; ``missing_only``: those without a valid consent
-    for ``purpose`` today."""
-    people = Participant.objects.filter(organisation=organisation, class_name=class_name, is_archived=False,
-                                        mentee_profile__isnull=False, anonymised_at__isnull=True)
-    if missing_only:
-        valid = Consent.objects.valid_on(timezone.localdate()).filter(purpose=purpose).values("participant_id")
-        people = people.exclude(pk__in=valid)
-    return people.select_related("organisation__municipality").order_by("last_name", "first_name", "patronymic", "pk")
 
 
 @read_only
@@ -194,7 +186,7 @@ def class_consent_blanks(request, pk):
         messages.error(request, _("В классе %(name)s больше %(max)s наставляемых: бланки печатаются по классам "
                                   "до %(max)s человек.") % {"name": class_name, "max": MAX_CLASS_BLANKS})
         return back
-    texts = {text.signer: text for text in ConsentText.objects.filter(purpose=purpose, is_current=True)}
+    texts = current_blank_texts(purpose=purpose)
     blanks = [consent_blank_context(person, texts[blank_signer(person)], partner) for person in people
               if blank_signer(person) in texts]
     if not blanks:

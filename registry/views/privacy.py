@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +12,14 @@ from registry.listing import paginate
 from registry.models import AuditEntry, DestructionAct, Participant
 from registry.pdf import pdf_response
 from registry.scoping import Perm, get_visible_or_404, requires
+from registry.selectors import (
+    destruction_acts,
+    destruction_due_for,
+    destruction_due_in,
+    export_log_entries,
+    history_entries,
+    processing_stops,
+)
 
 HISTORY_SORTS = {"when": ("timestamp",), "who": ("actor__last_name", "timestamp"), "kind": ("kind", "timestamp")}
 ACT_SORTS = {"date": ("made_on", "sequence"), "organisation": ("organisation__short_name", "made_on")}
@@ -22,16 +29,13 @@ ACT_SORTS = {"date": ("made_on", "sequence"), "organisation": ("organisation__sh
 def participant_history(request, pk):
     """Every change, view, download and export of the person's data, newest first."""
     participant = get_visible_or_404(Participant.objects.select_related("organisation"), request, pk=pk)
-    entries = AuditEntry.objects.filter(participant=participant).select_related("actor", "content_type")
     kind = request.GET.get("kind", "")
-    if kind in AuditEntry.Kind.values:
-        entries = entries.filter(kind=kind)
-    else:
+    if kind not in AuditEntry.Kind.values:
         kind = ""
-    listing = paginate(request, entries, sorts=HISTORY_SORTS, default="-when")
+    listing = paginate(request, history_entries(participant, kind=kind), sorts=HISTORY_SORTS, default="-when")
     return render(request, "registry/participant_history.html", {
         "participant": participant, "listing": listing, "kind": kind, "kinds": AuditEntry.Kind.choices,
-        "stops": participant.processing_stops.select_related("stopped_by", "resumed_by"),
+        "stops": processing_stops(participant),
     })
 
 
@@ -46,9 +50,8 @@ def _destroying_organisations(request):
 def destruction_list(request):
     """«Подлежат уничтожению»: who is due (and due within 30 days), and the register of acts."""
     organisations = _destroying_organisations(request)
-    rows = destruction.due(Participant.objects.filter(organisation__in=organisations), within_days=30)
-    acts = DestructionAct.objects.filter(organisation__in=organisations).select_related("organisation", "made_by")
-    listing = paginate(request, acts, sorts=ACT_SORTS, default="-date")
+    rows = destruction_due_in(organisations, within_days=30)
+    listing = paginate(request, destruction_acts(organisations), sorts=ACT_SORTS, default="-date")
     return render(request, "registry/destruction_list.html", {
         "rows": rows, "listing": listing, "show_organisation": organisations.count() > 1,
         "days_after_revocation": settings.PD_DAYS_AFTER_REVOCATION,
@@ -64,7 +67,7 @@ def destroy_now(request, pk):
         messages.info(request, _("Персональные данные этого участника уже уничтожены."))
         return redirect(participant)
     state = processing.states([participant])[participant.pk]
-    due = next(iter(destruction.due(Participant.objects.filter(pk=participant.pk), within_days=100000)), None)
+    due = destruction_due_for(participant)
     if state.allowed:
         messages.error(request, _("У участника действует согласие на обработку персональных данных. Сначала "
                                   "отзовите согласие или перенесите участника в архив."))
@@ -110,11 +113,6 @@ def export_log(request):
     organisations = request.scope.editable_organisations(Perm.EXPORT_LOG)
     if not organisations.exists():
         raise Http404
-    municipalities = {o.municipality_id for o in organisations}
-    entries = (AuditEntry.objects.visible_to(request.scope).filter(kind=AuditEntry.Kind.EXPORT)
-               .filter(Q(organisation__in=organisations)
-                       | Q(organisation__isnull=True, municipality_id__in=sorted(municipalities)
-                           if request.scope.municipality_ids or request.scope.is_superuser else []))
-               .select_related("actor", "organisation", "municipality"))
-    listing = paginate(request, entries, sorts=HISTORY_SORTS, default="-when")
+    listing = paginate(request, export_log_entries(request.scope, organisations), sorts=HISTORY_SORTS,
+                       default="-when")
     return render(request, "registry/export_log.html", {"listing": listing})

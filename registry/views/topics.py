@@ -7,7 +7,6 @@ which nobody else sees, without touching anyone else's.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,9 +14,9 @@ from django.utils.translation import gettext as _
 from registry import services
 from registry.forms import TopicForm
 from registry.listing import paginate, search_param
-from registry.models import Topic
 from registry.once import once, save_unique
 from registry.scoping import Perm, read_only, requires
+from registry.selectors import topic_rows, visible_topic
 
 SORTS = {"name": ("name",), "mentors": ("mentor_count", "name"), "mentees": ("mentee_count", "name"),
          "owner": ("organisation__short_name", "name")}
@@ -25,14 +24,6 @@ SORTS = {"name": ("name",), "mentors": ("mentor_count", "name"), "mentees": ("me
 
 def keeps_shared_vocabulary(scope) -> bool:
     return scope.is_superuser or bool(scope.editable_municipalities(Perm.EDIT_VOCABULARY))
-
-
-def _visible_topics(scope):
-    if scope.is_superuser:
-        return Topic.objects.all()
-    from registry.models import Organisation
-
-    return Topic.objects.usable_in(Organisation.objects.visible_to(scope).values_list("pk", flat=True))
 
 
 @read_only
@@ -47,15 +38,8 @@ def _form(request, data=None):
 
 def _page(request, form):
     scope = request.scope
-    # Counts only over the user's own scope: other schools' people are not theirs to count.
-    topics = _visible_topics(scope).select_related("organisation").annotate(
-        mentor_count=Count("mentors", filter=scope.q("mentors__participant__organisation"), distinct=True),
-        mentee_count=Count("mentees", filter=scope.q("mentees__participant__organisation"), distinct=True),
-    )
     query = search_param(request.GET)
-    if query:
-        topics = topics.filter(name__icontains=query)
-    listing = paginate(request, topics, sorts=SORTS, default="name", page_size=100)
+    listing = paginate(request, topic_rows(scope, search=query), sorts=SORTS, default="name", page_size=100)
     editable = {o.pk for o in scope.editable_organisations(Perm.EDIT_REGISTRY)}
     return render(request, "registry/topic_list.html", {
         "listing": listing, "form": form, "q": query, "can_add": bool(form.fields["owner"].choices),
@@ -87,8 +71,8 @@ def topic_toggle(request, pk):
     """Hide an entry from the choices, or bring it back: a shared one by its keeper, a local one by its school."""
     if request.method != "POST":
         raise Http404
-    topic = Topic.objects.filter(pk=pk).select_related("organisation").first()
-    if topic is None or topic not in _visible_topics(request.scope):
+    topic = visible_topic(request.scope, pk)
+    if topic is None:
         raise Http404
     if topic.organisation_id is None:
         allowed = keeps_shared_vocabulary(request.scope)
