@@ -199,13 +199,16 @@ def test_a_case_is_prefilled_from_a_completed_pair(district, client_for):
     assert f"?pair={done.pk}" not in listing
 
 
-def test_a_pair_outside_the_scope_or_not_completed_gives_no_case(district, client_for):
-    foreign = completed_pair(district.school2)
-    active = factories.PairFactory(programme__organisation=district.school1)
-    client = client_for(district.curator1)
+def test_a_pair_outside_the_scope_or_not_completed_gives_no_case(roles):
+    done = completed_pair(roles.organisation)
+    active = factories.PairFactory(programme__organisation=roles.organisation)
     create = reverse("monitoring:case_create")
-    assert client.get(create + f"?pair={foreign.pk}").status_code == 404
+    # The neighbour, who writes cases for their own school, with the owner's pair in their form: 404, the
+    # pair is outside their scope. The municipality and the outsider write no cases at all: 403.
+    roles.expect(create + f"?pair={done.pk}", municipal=403, outsider=403)
+    roles.expect(create, method="post", data={"pair": done.pk, "title": "t", "description": "d"},
+                 owner=None, municipal=403, outsider=403)
+    client = roles.client("owner")
     assert client.get(create + f"?pair={active.pk}").status_code == 404
     assert client.get(create + "?pair=x").status_code == 404
-    assert client.post(create, {"pair": foreign.pk, "title": "t", "description": "d"}).status_code == 404
     assert not BestPractice.objects.exists()

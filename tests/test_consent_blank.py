@@ -169,10 +169,12 @@ def test_unknown_purpose_or_partner_is_404(district, client_for, participant, qu
     assert response.status_code == 404
 
 
-def test_a_partner_of_another_organisation_is_404(district, client_for, participant):
-    other = factories.PartnerFactory(organisation=district.school2, name="ООО «Чужой»")
-    response = client_for(district.curator1).get(blank_url(participant, purpose="partner_transfer", partner=other.pk))
-    assert response.status_code == 404
+def test_a_partner_of_another_organisation_is_404(roles, participant):
+    own = factories.PartnerFactory(organisation=roles.organisation, name="ООО «Свой»")
+    other = factories.PartnerFactory(organisation=roles.district.school2, name="ООО «Чужой»")
+    roles.expect(blank_url(participant, purpose="partner_transfer", partner=own.pk))
+    # The neighbour's partner named in the owner's blank: no one gets it, not even those who see both schools.
+    roles.expect(blank_url(participant, purpose="partner_transfer", partner=other.pk), owner=404, municipal=404)
 
 
 def test_pdf_response_names_the_file_in_cyrillic_with_an_ascii_fallback():

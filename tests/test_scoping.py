@@ -250,15 +250,6 @@ NOT_ON_THE_BASE = {
     "test_notifications.py::test_another_users_notice_answers_404_and_stays_unread":
         "a notice is one user's: another user of the same school",
     "test_scoping.py::test_pages_outside_the_scope_answer_with_a_russian_404_page": "the 404 page's text",
-    # A mix inside one request (this school's page with another school's id in it): the base asks for a
-    # school's object as each role, not for one role's object mixed into another's.
-    "test_cases.py::test_a_pair_outside_the_scope_or_not_completed_gives_no_case": "mixed ids; not yet moved",
-    "test_consent_blank.py::test_a_partner_of_another_organisation_is_404": "mixed ids; not yet moved",
-    # Municipality-level pages (the base's object is a school's); still to move (issue 17 item 5).
-    "test_district_pages.py::test_another_municipality_is_404": "municipality page; not yet moved",
-    "test_remind_late.py::test_a_school_of_another_district_answers_404": "municipality page; not yet moved",
-    # Parametrised over documents and routes with their own objects; still to move (issue 17 item 5).
-    "test_docx.py::test_the_docx_sibling_is_scoped_and_reads_like_the_pdf": "not yet moved",
 }
 
 
