@@ -8,10 +8,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mentoring.list_rows import last_meeting_date
-from mentoring.models import MatchingWeights, Membership, MentorLink, Order, Pair, Programme
+from mentoring.list_rows import attendee_count, last_meeting_date
+from mentoring.models import MatchingWeights, Meeting, Membership, MentoringForm, MentorLink, Order, Pair, Programme
 from registry import processing
-from registry.models import MenteeProfile, MentorProfile, Participant
+from registry.models import Consent, MenteeProfile, MentorProfile, Participant
 
 QUIET_DAYS = 30
 
@@ -178,3 +178,85 @@ def signed_orders_of(pair: Pair):
 
 def is_quiet(pair: Pair) -> bool:
     return quiet_pairs(Pair.objects.filter(pk=pair.pk)).exists()
+
+
+# --- programmes and forms ----------------------------------------------------------------------------
+
+
+def forms_with_programme_counts(scope):
+    """Every mentoring form with how many of its programmes the scope sees."""
+    return MentoringForm.objects.annotate(
+        programme_count=Count("programmes", filter=scope.q("programmes__organisation"), distinct=True)
+    )
+
+
+def programme_pair_counts() -> dict:
+    """A programme's open, proposed and closed pairs as annotations (the list's columns and sorts)."""
+    return {
+        "open_pairs": Count("pairs", filter=Q(pairs__status__in=Pair.OPEN_STATUSES), distinct=True),
+        "proposed_pairs": Count("pairs", filter=Q(pairs__status=Pair.Status.PROPOSED), distinct=True),
+        "closed_pairs": Count("pairs", filter=Q(pairs__status__in=(Pair.Status.COMPLETED, Pair.Status.ENDED_EARLY)),
+                              distinct=True),
+    }
+
+
+def programmes_of_year(scope, *, academic_year):
+    """The programmes of one academic year the scope sees."""
+    return Programme.objects.visible_to(scope).filter(academic_year=academic_year)
+
+
+def programme_rows(ids):
+    """A programmes list page's rows with their pairs counted: grouping every pair of a district before the
+    first page was the list's cost."""
+    return Programme.objects.filter(pk__in=ids).order_by().select_related("organisation", "form").annotate(
+        **programme_pair_counts())
+
+
+# --- meetings ----------------------------------------------------------------------------------------
+
+
+def visible_meetings(scope):
+    return Meeting.objects.visible_to(scope)
+
+
+def meeting_rows(ids) -> list[Meeting]:
+    """A meetings list page's rows: their programme's form, year and organisation as columns (not objects)
+    and the number who attended."""
+    return list(
+        Meeting.objects.filter(pk__in=ids).order_by()
+        .annotate(form_name=F("programme__form__name"), start_year=F("programme__academic_year__start_year"),
+                  organisation_short_name=F("programme__organisation__short_name"), attendee_count=attendee_count())
+    )
+
+
+def pair_meeting_attendees(pair: Pair) -> tuple:
+    """Who may attend a pair's meeting (its mentees and mentors, a replaced mentor too, for a handover) and
+    who is ticked in advance (the current ones): (a Participant queryset, their ids)."""
+    links = list(pair.mentor_links.select_related("mentor"))
+    current = [m.mentee.participant_id for m in pair.memberships.select_related("mentee").filter(left_on__isnull=True)]
+    current += [link.mentor.participant_id for link in links if link.ended_on is None]
+    return Participant.objects.filter(pk__in=current + [link.mentor.participant_id for link in links]), current
+
+
+def programme_meeting_attendees(programme: Programme):
+    """Everyone of a programme's pairs (not proposals), by surname: who may attend its closing meeting."""
+    pairs = programme.pairs.exclude(status__in=(Pair.Status.PROPOSED, Pair.Status.REJECTED))
+    return Participant.objects.filter(
+        pk__in=list(pairs.values_list("mentor_links__mentor__participant_id", flat=True))
+        + list(pairs.values_list("memberships__mentee__participant_id", flat=True))
+    ).order_by("last_name")
+
+
+# --- documents ---------------------------------------------------------------------------------------
+
+
+def representative_consent(person, *, on: datetime.date):
+    """The latest mentoring consent valid on ``on`` that a representative signed for the person, or None."""
+    return (Consent.objects.valid_on(on).filter(participant=person, purpose=Consent.Purpose.MENTORING)
+            .signed_by_representative().order_by("-signed_on", "-pk").first())
+
+
+def plan_approval(pair: Pair) -> Order | None:
+    """The latest signed order approving the pair's individual plans, or None."""
+    return (Order.objects.filter(kind=Order.Kind.PLANS, status=Order.Status.SIGNED, pairs=pair)
+            .order_by("-issued_on", "-pk").first())

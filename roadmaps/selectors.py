@@ -9,7 +9,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from registry import approvals
-from roadmaps.models import Occurrence, Reminder, Roadmap
+from roadmaps.models import EvidenceFile, Occurrence, Reminder, Roadmap
 
 # --- people ------------------------------------------------------------------------------------------
 
@@ -90,6 +90,22 @@ def progress_counts(occurrences, *, today: datetime.date | None = None) -> dict:
     counts = occurrences.aggregate(**progress_aggregates(today=today or timezone.localdate(), prefix=""))
     counts["percent"] = round(100 * counts["done"] / counts["total"]) if counts["total"] else 0
     return counts
+
+
+def roadmap_progress(roadmap: Roadmap, *, today: datetime.date | None = None) -> dict:
+    """``progress_counts`` of one roadmap's occurrences (its page's header), in one query."""
+    return progress_counts(Occurrence.objects.filter(item__roadmap=roadmap), today=today)
+
+
+def district_roadmaps(scope, *, academic_year):
+    """The municipalities' own roadmaps of a year the scope sees (the matrix page's district rows)."""
+    return (Roadmap.objects.visible_to(scope).filter(academic_year=academic_year, municipality__isnull=False)
+            .select_related("municipality"))
+
+
+def visible_evidence(scope):
+    """Evidence files of the occurrences the scope sees: the only files a download may serve."""
+    return EvidenceFile.objects.filter(occurrence__in=Occurrence.objects.visible_to(scope))
 
 
 def organisation_matrix(organisations, *, academic_year, today: datetime.date | None = None):

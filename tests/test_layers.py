@@ -135,25 +135,6 @@ ALLOWED_MANAGER_CALLS = {
 # ``Model.objects.none()`` runs no query: a form field's placeholder until ``__init__`` gives the choices.
 NO_QUERY = {"none"}
 
-# Not moved yet (issue 17 item 2 is done file by file, heaviest first): how many ``.objects.`` reads each view
-# module still makes itself. The count may only go down; a file leaves this list when it reaches 0.
-NOT_YET_MOVED = {
-    "mentoring/views/documents.py": 4,
-    "mentoring/views/meetings.py": 7,
-    "mentoring/views/plans.py": 2,
-    "mentoring/views/programmes.py": 4,
-    "monitoring/views/analysis.py": 2,
-    "monitoring/views/cases.py": 4,
-    "monitoring/views/exports.py": 2,
-    "monitoring/views/health.py": 1,
-    "monitoring/views/questionnaires.py": 4,
-    "monitoring/views/reports.py": 7,
-    "monitoring/views/statistics.py": 2,
-    "roadmaps/views/items.py": 2,
-    "roadmaps/views/pages.py": 2,
-}
-
-
 def _reads(path: Path, root: Path = ROOT) -> list[str]:
     """``Model.objects.method`` uses in a view module outside a ``get_visible_or_404(...)`` call."""
     tree = ast.parse(path.read_text())
@@ -176,20 +157,8 @@ def _reads(path: Path, root: Path = ROOT) -> list[str]:
 
 
 def test_views_read_through_selectors():
-    counts, found = {}, []
-    for path in _views():
-        hits = _reads(path)
-        name = str(path.relative_to(ROOT))
-        if name in NOT_YET_MOVED:
-            counts[name] = len(hits)
-        else:
-            found += hits
+    found = [hit for path in _views() for hit in _reads(path)]
     assert found == [], "views reading past the scope without a selector:\n" + "\n".join(found)
-    grown = {name: n for name, n in counts.items() if n > NOT_YET_MOVED[name]}
-    assert grown == {}, f"more inline reads than NOT_YET_MOVED allows (move them to selectors): {grown}"
-    shrunk = {name: n for name, n in counts.items() if n < NOT_YET_MOVED[name]}
-    assert shrunk == {}, f"fewer inline reads: lower NOT_YET_MOVED (drop a file at 0): {shrunk}"
-    assert set(NOT_YET_MOVED) <= set(counts), "NOT_YET_MOVED names a file that is gone"
 
 
 def test_the_scan_finds_a_read(tmp_path):

@@ -5,10 +5,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from mentoring import orders as order_service
-from mentoring.models import Membership, MentorLink, Order, PlanItem
+from mentoring import selectors
+from mentoring.models import Membership, MentorLink, PlanItem
 from mentoring.plan_target import plan_target_percent
 from registry import grammar
-from registry.models import Consent
 from registry.pdf import pdf_response, render_pdf
 from registry.scoping import get_visible_or_404, read_only
 
@@ -34,14 +34,14 @@ BLANK_NAME = "_" * 30
 
 
 def _membership(request, pk):
-    queryset = Membership.objects.select_related(
-        "mentee__participant", "pair__programme__organisation__municipality", "pair__programme__form",
-        "pair__programme__academic_year",
-    ).prefetch_related(
-        Prefetch("pair__mentor_links", queryset=MentorLink.objects.select_related("mentor__participant")),
-        "plan_items",
-    )
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(
+        Membership.objects.select_related(
+            "mentee__participant", "pair__programme__organisation__municipality", "pair__programme__form",
+            "pair__programme__academic_year",
+        ).prefetch_related(
+            Prefetch("pair__mentor_links", queryset=MentorLink.objects.select_related("mentor__participant")),
+            "plan_items",
+        ), request, pk=pk)
 
 
 def _mentor_link(membership: Membership):
@@ -55,13 +55,7 @@ def _representative(person, on):
     """Who signs for a minor: the representative of the latest valid mentoring consent, if any."""
     today = timezone.localdate()
     for day in dict.fromkeys((today, on)):
-        consent = (
-            Consent.objects.valid_on(day)
-            .filter(participant=person, purpose=Consent.Purpose.MENTORING)
-            .signed_by_representative()
-            .order_by("-signed_on", "-pk")
-            .first()
-        )
+        consent = selectors.representative_consent(person, on=day)
         if consent is not None:
             representative = grammar.Person.parse(consent.representative_name)
             return {"name": representative.full, "person": representative, "short": representative.signature,
@@ -122,10 +116,7 @@ def plan_pdf(request, pk):
     items = list(membership.plan_items.all())
     counted = [item for item in items if item.status != PlanItem.Status.CANCELLED]
     done = sum(item.status == PlanItem.Status.DONE for item in counted)
-    approval = (
-        Order.objects.filter(kind=Order.Kind.PLANS, status=Order.Status.SIGNED, pairs=pair)
-        .order_by("-issued_on", "-pk").first()
-    )
+    approval = selectors.plan_approval(pair)
     start = max(filter(None, (membership.joined_on, pair.started_on)), default=None)
     completion = membership.plan_completion()
     target = plan_target_percent(programme.organisation, programme.academic_year)

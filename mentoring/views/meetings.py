@@ -1,16 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from mentoring import services
+from mentoring import selectors, services
 from mentoring.filters import MeetingFilter, choice_position
 from mentoring.forms import MeetingForm
 from mentoring.list_rows import attendee_count, people_of_pairs
 from mentoring.models import Meeting, Pair, Programme
 from registry.listing import paginate, sort_key
-from registry.models import Participant
 from registry.once import once
 from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
@@ -49,13 +47,10 @@ def _save_meeting(request, form, *, programme, pair):
 @requires(Perm.EDIT_MENTORING)
 @once
 def meeting_create(request, pk):
-    queryset = Pair.objects.select_related("programme__organisation__municipality", "programme__form")
-    pair = get_visible_or_404(queryset, request, pk=pk)
-    links = list(pair.mentor_links.select_related("mentor"))
-    current = [m.mentee.participant_id for m in pair.memberships.select_related("mentee").filter(left_on__isnull=True)]
-    current += [link.mentor.participant_id for link in links if link.ended_on is None]
+    pair = get_visible_or_404(
+        Pair.objects.select_related("programme__organisation__municipality", "programme__form"), request, pk=pk)
     # A replaced mentor may still be ticked (a handover meeting), but is not ticked in advance.
-    people = Participant.objects.filter(pk__in=current + [link.mentor.participant_id for link in links])
+    people, current = selectors.pair_meeting_attendees(pair)
     form = MeetingForm(request.POST or None, attendees=people, initial_attendees=current)
     if request.method == "POST" and form.is_valid():
         if _save_meeting(request, form, programme=pair.programme, pair=pair):
@@ -67,14 +62,9 @@ def meeting_create(request, pk):
 @requires(Perm.EDIT_MENTORING)
 @once
 def group_meeting_create(request, pk):
-    queryset = Programme.objects.select_related("organisation__municipality", "form")
-    programme = get_visible_or_404(queryset, request, pk=pk)
-    people = Participant.objects.filter(
-        pk__in=list(programme.pairs.exclude(status__in=(Pair.Status.PROPOSED, Pair.Status.REJECTED))
-                    .values_list("mentor_links__mentor__participant_id", flat=True))
-        + list(programme.pairs.exclude(status__in=(Pair.Status.PROPOSED, Pair.Status.REJECTED))
-               .values_list("memberships__mentee__participant_id", flat=True))
-    ).order_by("last_name")
+    programme = get_visible_or_404(
+        Programme.objects.select_related("organisation__municipality", "form"), request, pk=pk)
+    people = selectors.programme_meeting_attendees(programme)
     form = MeetingForm(request.POST or None, attendees=people, group=True)
     if request.method == "POST" and form.is_valid():
         if _save_meeting(request, form, programme=programme, pair=None):
@@ -86,8 +76,9 @@ def group_meeting_create(request, pk):
 
 @read_only
 def meeting_detail(request, pk):
-    queryset = Meeting.objects.select_related("programme__organisation", "pair").prefetch_related("attendees")
-    meeting = get_visible_or_404(queryset, request, pk=pk)
+    meeting = get_visible_or_404(
+        Meeting.objects.select_related("programme__organisation", "pair").prefetch_related("attendees"),
+        request, pk=pk)
     return render(request, "mentoring/meeting_detail.html", {"meeting": meeting})
 
 
@@ -95,11 +86,7 @@ def _meeting_rows(ids):
     """The page's meetings with their programme's form, year and organisation (columns, not objects), the
     names of the pair's people (one query whatever the number of rows, ``people_of_pairs``) and the number
     who attended."""
-    meetings = list(
-        Meeting.objects.filter(pk__in=ids).order_by()
-        .annotate(form_name=F("programme__form__name"), start_year=F("programme__academic_year__start_year"),
-                  organisation_short_name=F("programme__organisation__short_name"), attendee_count=attendee_count())
-    )
+    meetings = selectors.meeting_rows(ids)
     people = people_of_pairs({meeting.pair_id for meeting in meetings if meeting.pair_id})
     for meeting in meetings:
         meeting.people = people.get(meeting.pair_id)
@@ -109,7 +96,7 @@ def _meeting_rows(ids):
 @read_only
 def meeting_list(request):
     """Meetings visible to the user, newest first unless sorted otherwise, filtered by ``MeetingFilter``."""
-    meetings = Meeting.objects.visible_to(request.scope).annotate(kind_position=choice_position("kind", Meeting.Kind))
+    meetings = selectors.visible_meetings(request.scope).annotate(kind_position=choice_position("kind", Meeting.Kind))
     if sort_key(request, SORTS, "-held_on") == "attendees":
         meetings = meetings.annotate(attendee_count=attendee_count())
     filterset = MeetingFilter(request.GET, queryset=meetings, scope=request.scope)

@@ -15,11 +15,11 @@ from registry.scoping import Perm, get_visible_or_404, requires
 @once
 def plan_detail(request, pk):
     """The plan, read by everyone who sees the pair; adding an item (POST) needs EDIT_MENTORING."""
-    queryset = Membership.objects.select_related(
-        "pair__programme__organisation__municipality", "pair__programme__form", "pair__programme__academic_year",
-        "mentee__participant",
-    ).prefetch_related("plan_items")
-    membership = get_visible_or_404(queryset, request, pk=pk)
+    membership = get_visible_or_404(
+        Membership.objects.select_related(
+            "pair__programme__organisation__municipality", "pair__programme__form",
+            "pair__programme__academic_year", "mentee__participant",
+        ).prefetch_related("plan_items"), request, pk=pk)
     can_edit = request.scope.can(Perm.EDIT_MENTORING, membership.pair.programme.organisation)
     form = PlanItemForm(request.POST or None, initial={"due_on": membership.pair.planned_end_on})
     if request.method == "POST":
@@ -41,8 +41,8 @@ def plan_detail(request, pk):
 
 @requires(Perm.EDIT_MENTORING)
 def plan_item_edit(request, pk):
-    queryset = PlanItem.objects.select_related("membership__pair__programme__organisation__municipality")
-    item = get_visible_or_404(queryset, request, pk=pk)
+    item = get_visible_or_404(
+        PlanItem.objects.select_related("membership__pair__programme__organisation__municipality"), request, pk=pk)
     membership = item.membership
     form = PlanItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():

@@ -1,14 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from mentoring import services
+from mentoring import selectors, services
 from mentoring.filters import ProgrammeListFilter
 from mentoring.forms import MentoringFormForm, PreferenceForm, ProgrammeForm, WeightsForm
-from mentoring.models import MatchingWeights, MentoringForm, Pair, Programme
+from mentoring.models import MentoringForm, Pair, Programme
 from mentoring.selectors import pairs_with_people, quiet_pairs, unpaired_mentees, weights_for
 from registry import selectors as registry_selectors
 from registry import services as registry_services
@@ -20,10 +19,7 @@ from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 @read_only
 def form_list(request):
-    forms = MentoringForm.objects.annotate(
-        programme_count=Count("programmes", filter=request.scope.q("programmes__organisation"), distinct=True)
-    )
-    return render(request, "mentoring/form_list.html", {"forms": forms})
+    return render(request, "mentoring/form_list.html", {"forms": selectors.forms_with_programme_counts(request.scope)})
 
 
 @requires(Perm.EDIT_FORMS)
@@ -52,33 +48,17 @@ PROGRAMME_SORTS = {
 }
 
 
-def _pair_counts() -> dict:
-    return {
-        "open_pairs": Count("pairs", filter=Q(pairs__status__in=Pair.OPEN_STATUSES), distinct=True),
-        "proposed_pairs": Count("pairs", filter=Q(pairs__status=Pair.Status.PROPOSED), distinct=True),
-        "closed_pairs": Count("pairs", filter=Q(pairs__status__in=(Pair.Status.COMPLETED, Pair.Status.ENDED_EARLY)),
-                              distinct=True),
-    }
-
-
-def _programme_rows(ids):
-    """The page's programmes with their pairs counted: grouping every pair of a district before the
-    first page was the list's cost."""
-    return Programme.objects.filter(pk__in=ids).order_by().select_related("organisation", "form").annotate(
-        **_pair_counts())
-
-
 @read_only
 def programme_list(request):
     """The programmes of one academic year (``?year=2025``, the current one by default), filtered by
     organisation and form, sorted and paginated like every list."""
     year = AcademicYear.objects.from_param(request.GET.get("year"))
-    programmes = Programme.objects.visible_to(request.scope).filter(academic_year=year)
+    programmes = selectors.programmes_of_year(request.scope, academic_year=year)
     if sort_key(request, PROGRAMME_SORTS, "organisation") in ("open", "proposed", "closed"):
-        programmes = programmes.annotate(**_pair_counts())  # the counts of the whole scope for their own sort
+        programmes = programmes.annotate(**selectors.programme_pair_counts())  # the counts of the whole scope for their own sort
     filterset = ProgrammeListFilter(request.GET, queryset=programmes, scope=request.scope)
     listing = paginate(request, filterset.qs, sorts=PROGRAMME_SORTS, default="organisation",
-                       page_rows=_programme_rows)
+                       page_rows=selectors.programme_rows)
     return render(request, "mentoring/programme_list.html", {
         "filter": filterset, "listing": listing, "year": year, "years": registry_selectors.academic_years(),
         "can_edit": request.scope.editable_organisations(Perm.EDIT_MENTORING).exists(),
@@ -146,8 +126,7 @@ def programme_edit(request, pk):
 @once
 def weights_edit(request, pk):
     programme = _programme(request, pk)
-    weights = MatchingWeights.objects.filter(organisation=programme.organisation).first()
-    form = WeightsForm(request.POST or None, instance=weights or MatchingWeights(organisation=programme.organisation))
+    form = WeightsForm(request.POST or None, instance=weights_for(programme.organisation))
     if request.method == "POST" and form.is_valid() and save_unique(
             form, lambda: registry_services.save_form(form, by=request.user),
             _("Веса подбора этой организации только что сохранил другой пользователь: откройте "

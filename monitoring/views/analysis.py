@@ -9,7 +9,6 @@ district roadmap's items they see anyway — and of the linked reports see only 
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,11 +51,7 @@ def _errors(request, error) -> None:
 @read_only
 def analysis_list(request):
     scope = request.scope
-    analyses = (DistrictAnalysis.objects.visible_to(scope).select_related("municipality", "academic_year")
-                .annotate(decision_count=Count("decisions", filter=Q(decisions__withdrawn_on__isnull=True),
-                                               distinct=True),
-                          report_count=Count("reports", distinct=True)))
-    listing = paginate(request, analyses, sorts=SORTS, default="-period", page_size=25)
+    listing = paginate(request, selectors.analyses(scope), sorts=SORTS, default="-period", page_size=25)
     year, half = report_service.current_half()
     return render(request, "monitoring/analysis/list.html", {
         "listing": listing, "can_write": bool(_writable_municipalities(scope)), "current_year": year,
@@ -84,7 +79,7 @@ def analysis_create(request):
     year = AcademicYear.objects.from_param(request.GET.get("year"), default=current_year)
     half = request.GET.get("half", "")
     half = int(half) if half in ("1", "2") else current_half
-    existing = DistrictAnalysis.objects.filter(municipality=chosen, academic_year=year, half=half).first()
+    existing = selectors.district_analysis(chosen, academic_year=year, half=half)
     if request.method == "GET" and existing is not None:
         return redirect("monitoring:analysis_edit", existing.pk)
     form = NewAnalysisForm(request.POST or None, municipalities=municipalities,

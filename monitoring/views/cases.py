@@ -3,27 +3,22 @@ published ones. Writing needs Perm.PREPARE_REPORT on the case's organisation (th
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from mentoring.models import MentoringForm, Pair
-from monitoring import lists, services
+from mentoring.models import Pair
+from monitoring import lists, selectors, services
 from monitoring.case_forms import CaseForm
-from monitoring.models import BestPractice, BestPracticeFile
+from monitoring.models import BestPractice
 from registry.files import serve_stored
 from registry.listing import paginate
 from registry.once import once
-from registry.scoping import Perm, Scope, get_visible_or_404, read_only, requires
+from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 PAGE_SIZE = 25
 SUGGESTED_PAIRS = 10
-
-
-def visible_cases(scope: Scope):
-    """The cases a user reads (the rule lives in ``BestPractice.objects.visible_to``)."""
-    return BestPractice.objects.visible_to(scope)
 
 
 def _case(request, pk) -> BestPractice:
@@ -44,7 +39,7 @@ def _writable_organisations(request):
 
 @read_only
 def case_list(request):
-    cases = visible_cases(request.scope).select_related("organisation", "form").annotate(file_count=Count("files"))
+    cases = selectors.visible_cases(request.scope).select_related("organisation", "form").annotate(file_count=Count("files"))
     cases, chosen = lists.filter_cases(cases, request.GET)
     listing = paginate(request, cases, sorts=lists.CASE_SORTS, default="-created", page_size=PAGE_SIZE)
     writable = request.scope.editable_organisations(Perm.PREPARE_REPORT)
@@ -52,16 +47,10 @@ def case_list(request):
     # Completed pairs whose curator described a case at closing, not yet in the base.
     suggested = []
     if can_create:
-        suggested = list(
-            Pair.objects.visible_to(request.scope)
-            .filter(status=Pair.Status.COMPLETED, programme__organisation__in=writable, cases__isnull=True)
-            .exclude(best_practice="")
-            .select_related("programme__form", "programme__organisation", "programme__academic_year")
-            .order_by("-ended_on", "-pk")[:SUGGESTED_PAIRS]
-        )
+        suggested = selectors.suggested_case_pairs(request.scope, writable, limit=SUGGESTED_PAIRS)
     return render(request, "monitoring/cases/list.html", {
         "listing": listing, **chosen,
-        "forms": MentoringForm.objects.filter(Q(is_active=True) | Q(cases__isnull=False)).distinct(),
+        "forms": selectors.case_forms(),
         "can_create": can_create, "suggested": suggested,
         "show_organisation": not request.scope.is_single_organisation,
         # Drafts are only ever seen inside their organisation: the filter means nothing to the district.
@@ -131,5 +120,5 @@ def case_edit(request, pk):
 @read_only
 def case_file(request, pk):
     """Files of a case are served only to those who may read the case."""
-    stored = get_object_or_404(BestPracticeFile.objects.filter(case__in=visible_cases(request.scope)), pk=pk)
+    stored = get_object_or_404(selectors.visible_case_files(request.scope), pk=pk)
     return serve_stored(stored.file)

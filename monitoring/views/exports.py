@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from monitoring import exports, jobs, lists, services
+from monitoring import exports, jobs, lists, selectors, services
 from monitoring.models import ExportJob
 from registry import audit, exporters
 from registry.listing import paginate
@@ -57,7 +57,7 @@ def _job(request, pk) -> ExportJob:
     and for a requester who no longer reaches any organisation."""
     if request.scope.is_empty:
         raise Http404
-    return get_object_or_404(ExportJob.objects.for_user(request.user), pk=pk)
+    return get_object_or_404(selectors.reachable_export_jobs(request.user), pk=pk)
 
 
 def _downloadable(job: ExportJob, now=None) -> bool:
@@ -95,7 +95,7 @@ def export_list(request):
                                               "нужен."))
                     return redirect(refused.job or "monitoring:export_list")
                 return redirect(job)  # the task is sent after the commit (monitoring.jobs.enqueue)
-    jobs, chosen = lists.filter_export_jobs(ExportJob.objects.filter(requested_by=request.user), request.GET)
+    jobs, chosen = lists.filter_export_jobs(selectors.requested_export_jobs(request.user), request.GET)
     listing = paginate(request, jobs, sorts=lists.EXPORT_SORTS, default="-created", page_size=PAGE_SIZE)
     now = timezone.now()
     for job in listing.rows:

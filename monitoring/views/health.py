@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from monitoring import jobs
-from monitoring.models import BeatMark
+from monitoring import jobs, selectors
 
 BEAT_STALE = datetime.timedelta(minutes=5)
 
@@ -50,8 +49,7 @@ def healthz(request):
     now = timezone.now()
     database = _database()
     broker = _broker()
-    mark = BeatMark.objects.filter(name="sweep_exports").values_list("at", flat=True).first() \
-        if database == "ok" else None
+    mark = selectors.last_beat("sweep_exports") if database == "ok" else None
     beat_age = int((now - mark).total_seconds()) if mark else None
     stuck = jobs.lost(now).count() + jobs.unsent(now).count() if database == "ok" else None
     queued = bool(settings.CELERY_BROKER_URL)

@@ -3,15 +3,14 @@ organisations, and answers entered by a curator. Personal links are in ``monitor
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring import lists, questionnaires, selectors, services
-from monitoring.models import Question, Questionnaire, Response, keeps_shared_question_sets
+from monitoring.models import Questionnaire, Response, keeps_shared_question_sets
 from monitoring.questionnaire_forms import (
     NewQuestionnaireForm,
     QuestionFormSet,
@@ -82,16 +81,7 @@ def questionnaire_list(request):
     scope = request.scope
     surveyed = _survey_organisation_ids(scope)
     can_add = keeps_shared_question_sets(scope) or bool(surveyed)
-    in_scope = scope.q("responses__organisation")
-    # Questions counted in a subquery: joined with the responses, they would multiply the rows.
-    question_count = (Question.objects.filter(questionnaire=OuterRef("pk"), retired_at__isnull=True)
-                      .values("questionnaire").annotate(n=Count("pk")).values("n"))
-    questionnaires_ = Questionnaire.objects.visible_to(scope).select_related("form", "organisation").annotate(
-        question_count=Coalesce(Subquery(question_count), 0),
-        answered=Count("responses", filter=in_scope & Q(responses__submitted_at__isnull=False)),
-        waiting=Count("responses", filter=in_scope & Q(responses__submitted_at__isnull=True,
-                                                       responses__token__isnull=False)),
-    )
+    questionnaires_ = selectors.questionnaires_with_counts(scope)
     show_all = can_add and request.GET.get("all") == "1"
     questionnaires_, chosen = lists.filter_questionnaires(questionnaires_, request.GET, show_all=show_all)
     listing = paginate(request, questionnaires_, sorts=lists.QUESTIONNAIRE_SORTS, default="kind")
@@ -124,9 +114,8 @@ def questionnaire_create(request):
 def questionnaire_detail(request, pk):
     scope = request.scope
     questionnaire = get_visible_or_404(Questionnaire.objects.select_related("form", "organisation"), request, pk=pk)
-    responses = Response.objects.visible_to(scope).filter(questionnaire=questionnaire)
-    organisations = list(Organisation.objects.visible_to(scope).filter(responses__questionnaire=questionnaire)
-                         .distinct().order_by("short_name"))
+    responses = selectors.questionnaire_responses(scope, questionnaire)
+    organisations = selectors.responding_organisations(scope, questionnaire)
     organisation = next((o for o in organisations if str(o.pk) == request.GET.get("organisation")), None)
     if organisation is not None:
         responses = responses.filter(organisation=organisation)

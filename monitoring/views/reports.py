@@ -25,7 +25,7 @@ from monitoring import lists
 from monitoring import reports as service
 from monitoring import selectors, services
 from monitoring.district import targets as district_targets
-from monitoring.models import CoverageTarget, DistrictAnalysis, MonitoringReport, ReportReview
+from monitoring.models import CoverageTarget, MonitoringReport, ReportReview
 from monitoring.report_forms import (
     CoverageTargetForm,
     ReportTextForm,
@@ -90,7 +90,7 @@ def report_list(request):
     if scope.is_single_organisation:
         return _school_list(request, today)
     year, half = _year_and_half(request)
-    organisations = Organisation.objects.visible_to(scope).filter(is_active=True)
+    organisations = selectors.active_organisations(scope)
     summary = service.district_summary(organisations, year, half, today)
     rows, status = lists.by_report_status(summary.rows, request.GET.get("status", ""))
     listing = paginate(request, rows, sorts=lists.DISTRICT_REPORT_SORTS, default="name")
@@ -111,7 +111,7 @@ def report_list(request):
 
 def _school_list(request, today):
     scope = request.scope
-    organisation = Organisation.objects.select_related("municipality").get(pk=next(iter(scope.organisation_ids)))
+    organisation = selectors.own_organisation(scope)
     reports = selectors.organisation_reports(scope, organisation)
     for report in reports:
         report.late = service.is_late(report, report.due_on, today)
@@ -145,15 +145,14 @@ def report_create(request):
                "organisation": organisations[0] if len(organisations) == 1 else None}
     if value.isdigit():
         initial["organisation"] = chosen
-    form = StartReportForm(request.POST or None, organisations=Organisation.objects.filter(
-        pk__in=[o.pk for o in organisations]), initial=initial)
+    form = StartReportForm(request.POST or None, organisations=selectors.report_organisation_choices(organisations),
+                           initial=initial)
     if request.method == "POST" and form.is_valid():
         organisation, year, half = (form.cleaned_data[name] for name in ("organisation", "academic_year", "half"))
         try:
             report = services.start_report(organisation, year=year, half=half, by=request.user)
         except services.ReportError as error:
-            existing = MonitoringReport.objects.filter(organisation=organisation, academic_year=year,
-                                                       half=half).first()
+            existing = selectors.report_of(organisation, academic_year=year, half=half)
             _messages_from(request, error)
             if existing is not None:
                 return redirect(existing)
@@ -285,7 +284,7 @@ def district_report(request):
     if municipality is None:
         raise PermissionDenied
     year, half = _year_and_half(request)
-    organisations = Organisation.objects.visible_to(scope).filter(municipality=municipality, is_active=True)
+    organisations = selectors.active_organisations(scope, municipality=municipality)
     summary = service.district_summary(organisations, year, half, timezone.localdate())
     # The targets the report measures against, and the accepted reports by the targets they were frozen
     # under: never one total over reports of different targets.
@@ -310,8 +309,7 @@ def district_report(request):
     context["pdf_url"] = reverse("monitoring:district_report") + "?" + urlencode({**address, "format": "pdf"})
     context["docx_url"] = reverse("monitoring:district_report") + "?" + urlencode({**address, "format": "docx"})
     # The municipal curator's analysis of this half and its decisions (monitoring.analysis), or a start.
-    context["analysis"] = DistrictAnalysis.objects.filter(municipality=municipality, academic_year=year,
-                                                          half=half).first()
+    context["analysis"] = selectors.district_analysis(municipality, academic_year=year, half=half)
     context["can_analyse"] = Perm.DISTRICT_ANALYSIS in scope.permissions_for_municipality(municipality)
     return render(request, "monitoring/reports/district.html", context)
 
@@ -337,7 +335,7 @@ def targets_edit(request):
             raise PermissionDenied
         municipality = municipalities[0]
     year = AcademicYear.objects.from_param(request.GET.get("year"), default=service.current_half()[0])
-    target = CoverageTarget.objects.filter(municipality=municipality, academic_year=year).first()
+    target = selectors.coverage_target(municipality, academic_year=year)
     is_set = target is not None
     target = target or CoverageTarget(municipality=municipality, academic_year=year)
     form = CoverageTargetForm(request.POST or None, instance=target)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from monitoring import exports, statistics_form
+from monitoring import exports, selectors, statistics_form
 from monitoring.models import ExportJob, StatisticsSubmission
 from registry import selectors as registry_selectors
 from registry.files import serve_stored
@@ -32,7 +32,7 @@ class SubmitForm(forms.Form):
 
 def _year(request) -> AcademicYear:
     value = request.GET.get("year") or request.POST.get("year") or ""
-    year = AcademicYear.objects.filter(start_year=int(value)).first() if value.isdigit() and len(value) == 4 else None
+    year = selectors.academic_year_of(int(value)) if value.isdigit() and len(value) == 4 else None
     return year or AcademicYear.objects.current()
 
 
@@ -51,8 +51,7 @@ def statistics_page(request, pk):
         "deadline": statistics_form.deadline_occurrence(organisation, year),
         "due_on": statistics_form.due_on(organisation, year),
         "preview": list(statistics_form.rows(organisation, year)),
-        "submissions": StatisticsSubmission.objects.filter(organisation=organisation, academic_year=year)
-        .select_related("submitted_by"),
+        "submissions": selectors.statistics_submissions(organisation, academic_year=year),
         "can_submit": can_submit, "form": SubmitForm(jobs=jobs) if can_submit else None, "has_jobs": jobs.exists(),
     })
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from registry.once import once
 from registry.scoping import Perm, read_only, requires
-from roadmaps import services
+from roadmaps import selectors, services
 from roadmaps.exports import (
     deadline_text,
     decorate,
@@ -25,7 +25,7 @@ from roadmaps.forms import (
     OccurrenceForm,
     RemoveItemForm,
 )
-from roadmaps.models import EvidenceFile, Occurrence, RoadmapItem, roadmap_permissions
+from roadmaps.models import RoadmapItem, roadmap_permissions
 from registry.files import serve_stored
 
 ROADMAP_RELATED = ("organisation__municipality", "municipality", "academic_year", "template")
@@ -174,6 +174,5 @@ def occurrence_deadline(request, pk):
 @read_only
 def evidence_file(request, pk):
     """Evidence is served only through the scoped lookup: outside the scope, 404."""
-    visible = EvidenceFile.objects.filter(occurrence__in=Occurrence.objects.visible_to(request.scope))
-    evidence = get_object_or_404(visible, pk=pk)
+    evidence = get_object_or_404(selectors.visible_evidence(request.scope), pk=pk)
     return serve_stored(evidence.file, filename=evidence.title)

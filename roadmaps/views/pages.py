@@ -159,10 +159,8 @@ def matrix(request):
     year = _year(request)
     filterset = lists.matrix_filter(request, year)
     listing = paginate(request, filterset.qs, sorts=lists.MATRIX_SORTS, default="name")
-    district = roadmaps_with_progress(
-        Roadmap.objects.visible_to(request.scope).filter(academic_year=year, municipality__isnull=False)
-        .select_related("municipality")
-    ).order_by("municipality__name")
+    district = roadmaps_with_progress(selectors.district_roadmaps(request.scope, academic_year=year)
+                                      ).order_by("municipality__name")
     summary = lists.matrix_summary(filterset)
     return render(request, "roadmaps/matrix.html", {
         "filter": filterset, "listing": listing, "year": year, "years": registry_selectors.academic_years(),
@@ -219,7 +217,7 @@ def roadmap_detail(request, pk):
         "people": sorted(people.values(), key=lambda user: user.display_name),
         "filters": {**filters, "removed": show_removed},
         "filtered": any(filters.values()),
-        "progress": selectors.progress_counts(Occurrence.objects.filter(item__roadmap=roadmap), today=today),
+        "progress": selectors.roadmap_progress(roadmap, today=today),
         "approval": approval_lines(roadmap),
         "can_edit": Perm.EDIT_ROADMAP in granted,
         "can_report": Perm.REPORT_PROGRESS in granted,
