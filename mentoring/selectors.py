@@ -260,3 +260,52 @@ def plan_approval(pair: Pair) -> Order | None:
     """The latest signed order approving the pair's individual plans, or None."""
     return (Order.objects.filter(kind=Order.Kind.PLANS, status=Order.Status.SIGNED, pairs=pair)
             .order_by("-issued_on", "-pk").first())
+
+
+# --- related rows of an object a view holds -----------------------------------------------------------
+
+
+def plan_items(membership):
+    """A mentee's plan items (from the prefetch when the lookup made one)."""
+    return membership.plan_items.all()
+
+
+def order_pair_ids(order) -> list[int]:
+    """The pairs an order names, by id (a form's initial or kept choices)."""
+    return list(order.pairs.values_list("pk", flat=True))
+
+
+def order_rewarded_ids(order) -> list[int]:
+    """The mentors an order rewards, by id."""
+    return list(order.rewarded.values_list("pk", flat=True))
+
+
+def programme_pairs(programme):
+    """A programme's pairs and groups with their people, proposals and rejected ones left out."""
+    return pairs_with_people(programme.pairs.exclude(status__in=(Pair.Status.REJECTED, Pair.Status.PROPOSED))
+                             ).order_by("status", "-pk")
+
+
+def quiet_pair_ids(programme) -> set[int]:
+    """The programme's pairs with no recent meeting (``quiet_pairs``), by id."""
+    return set(quiet_pairs(programme.pairs.all()).values_list("pk", flat=True))
+
+
+def proposal_count(programme) -> int:
+    return programme.pairs.filter(status=Pair.Status.PROPOSED).count()
+
+
+def preference_count(programme) -> int:
+    return programme.preferences.count()
+
+
+def programme_preferences(programme):
+    """The wishes recorded for a programme, by side, mentee and rank."""
+    return programme.preferences.select_related("mentee__participant", "mentor__participant").order_by(
+        "side", "mentee__participant__last_name", "rank"
+    )
+
+
+def supports_of(mentee):
+    """The psychological support recorded for a mentee waiting for a mentor."""
+    return mentee.supports.select_related("programme__form", "created_by")

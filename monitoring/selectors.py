@@ -25,6 +25,7 @@ from monitoring.models import (
     MonitoringReport,
     Question,
     Questionnaire,
+    ReportReview,
     Response,
     StatisticsSubmission,
 )
@@ -228,3 +229,35 @@ def statistics_submissions(organisation, *, academic_year):
 def last_beat(name: str):
     """When the periodic task ``name`` last ran (its beat mark), or None."""
     return BeatMark.objects.filter(name=name).values_list("at", flat=True).first()
+
+
+# --- related rows of an object a view holds -----------------------------------------------------------
+
+
+def linked_report_count(analysis: DistrictAnalysis) -> int:
+    """How many reports an analysis is written from (the district's number, whoever reads it)."""
+    return analysis.reports.count()
+
+
+def analysis_decisions(analysis: DistrictAnalysis) -> list:
+    """An analysis's management decisions with who answers for them and their roadmap item."""
+    return list(analysis.decisions.select_related("responsible_user", "roadmap_item"))
+
+
+def case_files(case: BestPractice):
+    return case.files.order_by("pk")
+
+
+def response_answers(response) -> dict:
+    """A response's answers by question id."""
+    return {answer.question_id: answer for answer in response.answers.all()}
+
+
+def report_reviews(report: MonitoringReport) -> list:
+    """A report's reviews (submitted, returned, accepted) with their reviewers, in order."""
+    return list(report.reviews.select_related("by"))
+
+
+def last_return(report: MonitoringReport):
+    """The latest review that returned the report for rework, or None."""
+    return report.reviews.filter(action=ReportReview.Action.RETURNED).select_related("by").last()

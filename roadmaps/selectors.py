@@ -108,6 +108,21 @@ def visible_evidence(scope):
     return EvidenceFile.objects.filter(occurrence__in=Occurrence.objects.visible_to(scope))
 
 
+def occurrence_files(occurrence: Occurrence):
+    """An occurrence's evidence files with who uploaded them."""
+    return occurrence.files.select_related("uploaded_by")
+
+
+def responsible_users(items) -> dict:
+    """Everyone responsible for any of the items, by id (from the items' prefetch)."""
+    return {user.pk: user for item in items for user in item.responsible_users.all()}
+
+
+def item_occurrences(item):
+    """An item's occurrences (from the prefetch when the items were read with them)."""
+    return item.occurrences.all()
+
+
 def organisation_matrix(organisations, *, academic_year, today: datetime.date | None = None):
     """Every organisation with its roadmap's progress for the year, in one query (the district matrix)."""
     return organisations.annotate(

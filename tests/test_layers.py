@@ -196,10 +196,10 @@ def test_the_scan_finds_a_read_in_a_form_of_a_view_module(tmp_path):
 # too: a selector names them (``registry.selectors.participant_consents``). Only queryset methods are
 # looked for, on ``name.relation`` receivers other than the request and forms, so ``request.GET.get``,
 # a dict's ``get``/``values`` or a file's ``open`` are not taken for one; a custom queryset method first in
-# the chain (``.open()``) is not recognised. Registry is scanned; the other apps join as their views move.
+# the chain (``.open()``) is not recognised. Every app's views are scanned.
 RELATED_READS = {"all", "filter", "exclude", "select_related", "prefetch_related", "annotate", "order_by",
                  "values_list", "aggregate", "count", "exists", "first", "last", "only", "defer", "distinct"}
-RELATED_SCAN_APPS = ("registry",)
+RELATED_SCAN_APPS = ("registry", "mentoring", "roadmaps", "monitoring")
 NOT_RECEIVERS = {"request", "form", "self"}
 
 

@@ -113,7 +113,7 @@ def plan_pdf(request, pk):
     pair = membership.pair
     programme = pair.programme
     link = _mentor_link(membership)
-    items = list(membership.plan_items.all())
+    items = list(selectors.plan_items(membership))
     counted = [item for item in items if item.status != PlanItem.Status.CANCELLED]
     done = sum(item.status == PlanItem.Status.DONE for item in counted)
     approval = selectors.plan_approval(pair)

@@ -53,7 +53,7 @@ class OrderForm(CrispyMixin, forms.Form):
         if kind in order_service.PAIR_KINDS:
             self.fields["programme"].queryset = selectors.organisation_programmes(
                 organisation, academic_year=academic_year)
-            include = list(order.pairs.values_list("pk", flat=True)) if order else []
+            include = selectors.order_pair_ids(order) if order else []
             self.fields["pairs"].queryset = order_service.open_pairs(
                 organisation, academic_year, programme=programme, include=include
             )
@@ -254,8 +254,8 @@ def order_edit(request, pk):
         programme = None
     initial = {
         "number": order.number, "issued_on": order.issued_on, "programme": programme,
-        "pairs": list(order.pairs.values_list("pk", flat=True)),
-        "rewarded": list(order.rewarded.values_list("pk", flat=True)), "reward_text": order.reward_text,
+        "pairs": selectors.order_pair_ids(order),
+        "rewarded": selectors.order_rewarded_ids(order), "reward_text": order.reward_text,
         **order_kinds.initial_from(order.kind, order.details),
     }
     form = OrderForm(request.POST or None, kind=order.kind, organisation=order.owner,

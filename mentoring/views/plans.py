@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from mentoring import services
+from mentoring import selectors, services
 from mentoring.forms import PlanItemForm
 from mentoring.models import Membership, PlanItem
 from mentoring.plan_target import plan_target_percent
@@ -33,7 +33,7 @@ def plan_detail(request, pk):
                 return redirect("mentoring:plan_detail", pk=membership.pk)
     programme = membership.pair.programme
     return render(request, "mentoring/plan_detail.html", {
-        "membership": membership, "pair": membership.pair, "items": membership.plan_items.all(),
+        "membership": membership, "pair": membership.pair, "items": selectors.plan_items(membership),
         "completion": membership.plan_completion(), "form": form, "can_edit": can_edit,
         "target": plan_target_percent(programme.organisation, programme.academic_year),
     })

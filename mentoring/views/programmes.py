@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from mentoring import selectors, services
 from mentoring.filters import ProgrammeListFilter
 from mentoring.forms import MentoringFormForm, PreferenceForm, ProgrammeForm, WeightsForm
-from mentoring.models import MentoringForm, Pair, Programme
-from mentoring.selectors import pairs_with_people, quiet_pairs, unpaired_mentees, weights_for
+from mentoring.models import MentoringForm, Programme
+from mentoring.selectors import unpaired_mentees, weights_for
 from registry import selectors as registry_selectors
 from registry import services as registry_services
 from registry.listing import id_param, paginate, sort_key
@@ -95,16 +95,13 @@ def _programme(request, pk):
 def programme_detail(request, pk):
     programme = _programme(request, pk)
     # Proposals are reviewed in their own table (``mentoring.views.proposals``); here, only their number.
-    pairs = pairs_with_people(programme.pairs.exclude(status__in=(Pair.Status.REJECTED, Pair.Status.PROPOSED))
-                              ).order_by("status", "-pk")
-    quiet_ids = set(quiet_pairs(programme.pairs.all()).values_list("pk", flat=True))
     return render(request, "mentoring/programme_detail.html", {
         "programme": programme,
-        "pairs": pairs,
-        "quiet_ids": quiet_ids,
+        "pairs": selectors.programme_pairs(programme),
+        "quiet_ids": selectors.quiet_pair_ids(programme),
         "weights": weights_for(programme.organisation),
-        "preferences": programme.preferences.count(),
-        "proposed": programme.pairs.filter(status=Pair.Status.PROPOSED).count(),
+        "preferences": selectors.preference_count(programme),
+        "proposed": selectors.proposal_count(programme),
         "unpaired": unpaired_mentees(programme),
         "can_edit": request.scope.can(Perm.EDIT_MENTORING, programme.organisation),
     })
@@ -155,8 +152,6 @@ def preferences(request, pk):
                                            _("Такое предпочтение уже записано.")) is not None:
             messages.success(request, _("Предпочтение записано."))
             return redirect("mentoring:preferences", pk=programme.pk)
-    rows = programme.preferences.select_related("mentee__participant", "mentor__participant").order_by(
-        "side", "mentee__participant__last_name", "rank"
-    )
+    rows = selectors.programme_preferences(programme)
     return render(request, "mentoring/preferences.html", {"programme": programme, "rows": rows, "form": form,
                                                           "can_edit": can_edit})

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mentoring import services, unpaired
+from mentoring import selectors, services, unpaired
 from mentoring.forms import SupportForm
 from mentoring.models import Programme
 from registry.listing import paginate
@@ -42,7 +42,7 @@ def _page(request, programme, person, form):
     mentee = person.mentee_profile
     return render(request, "mentoring/support.html", {
         "programme": programme, "mentee": mentee, "person": person, "form": form,
-        "supports": mentee.supports.select_related("programme__form", "created_by"),
+        "supports": selectors.supports_of(mentee),
         "can_edit": request.scope.can(Perm.EDIT_MENTORING, programme.organisation),
     })
 

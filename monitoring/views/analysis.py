@@ -94,7 +94,7 @@ def analysis_create(request):
             _errors(request, error)
         else:
             messages.success(request, _("Анализ сохранён. Принятых отчётов организаций за период: %(n)s. Добавьте "
-                                        "управленческие решения.") % {"n": analysis.reports.count()})
+                                        "управленческие решения.") % {"n": selectors.linked_report_count(analysis)})
             return redirect(analysis)
     accepted = selectors.accepted_reports_by_name(chosen, year, half)
     return render(request, "monitoring/analysis/form.html", {
@@ -112,8 +112,7 @@ def analysis_detail(request, pk):
 
 def _context(request, analysis: DistrictAnalysis) -> dict:
     scope = request.scope
-    linked = analysis.reports.all()
-    decisions = list(analysis.decisions.select_related("responsible_user", "roadmap_item"))
+    decisions = selectors.analysis_decisions(analysis)
     service.decision_states(decisions)
     can_write = Perm.DISTRICT_ANALYSIS in scope.permissions_for_municipality(analysis.municipality)
     return {
@@ -122,7 +121,7 @@ def _context(request, analysis: DistrictAnalysis) -> dict:
         "period": Period.half(analysis.academic_year, analysis.half),
         # Of the linked reports one sees those one reaches; the number is the district's.
         "reports": selectors.linked_reports(scope, analysis),
-        "report_count": linked.count(),
+        "report_count": selectors.linked_report_count(analysis),
         "decisions": decisions,
         "roadmap": service.district_roadmap(analysis.municipality, analysis.academic_year),
         "decision_form": DecisionForm(staff=service.staff_choices(analysis.municipality)) if can_write else None,

@@ -63,7 +63,7 @@ def case_detail(request, pk):
     case = _case(request, pk)
     pair_visible = case.pair_id is not None and request.scope.can(Perm.VIEW, case.organisation)
     return render(request, "monitoring/cases/detail.html", {
-        "case": case, "files": case.files.order_by("pk"), "pair_visible": pair_visible,
+        "case": case, "files": selectors.case_files(case), "pair_visible": pair_visible,
         "can_edit": request.scope.can(Perm.PREPARE_REPORT, case.organisation),
     })
 

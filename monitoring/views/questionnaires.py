@@ -207,7 +207,7 @@ def response_detail(request, pk):
                                         "programme__form", "entered_by", "created_by"),
         request, pk=pk,
     )
-    answers = {answer.question_id: answer for answer in response.answers.all()}
+    answers = selectors.response_answers(response)
     rows = [(question, answers.get(question.pk)) for question in response.questionnaire.questions.all()
             if question.pk in answers or not question.is_retired]
     can_survey = request.scope.can(Perm.SURVEY, response.organisation)

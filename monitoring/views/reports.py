@@ -25,7 +25,7 @@ from monitoring import lists
 from monitoring import reports as service
 from monitoring import selectors, services
 from monitoring.district import targets as district_targets
-from monitoring.models import CoverageTarget, MonitoringReport, ReportReview
+from monitoring.models import CoverageTarget, MonitoringReport
 from monitoring.report_forms import (
     CoverageTargetForm,
     ReportTextForm,
@@ -178,7 +178,7 @@ def _context(request, report: MonitoringReport) -> dict:
         "can_prepare": Perm.PREPARE_REPORT in granted and report.is_editable,
         "can_review": Perm.REVIEW_REPORT in granted and report.status == MonitoringReport.Status.SUBMITTED,
         "missing_texts": service.missing_texts(report) if report.is_editable else [],
-        "reviews": list(report.reviews.select_related("by")),
+        "reviews": selectors.report_reviews(report),
         "texts": [(_("Сильные стороны"), report.strengths, "border-success"),
                   (_("Слабые стороны"), report.weaknesses, "border-danger"),
                   (_("Возможности"), report.opportunities, "border-primary"),
@@ -213,8 +213,7 @@ def report_edit(request, pk):
             else:
                 messages.success(request, _("Анализ сохранён."))
         return redirect(report)
-    returned = (report.reviews.filter(action=ReportReview.Action.RETURNED).select_related("by").last()
-                if report.status == MonitoringReport.Status.RETURNED else None)
+    returned = selectors.last_return(report) if report.status == MonitoringReport.Status.RETURNED else None
     return render(request, "monitoring/reports/edit.html", {
         "form": form, "report": report, "title": service.title_of(report), "returned": returned,
         "f": service.present(service.live_figures(report)),

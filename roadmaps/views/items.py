@@ -141,7 +141,7 @@ def occurrence_edit(request, pk):
             return redirect(_item_url(occurrence.item))
     return render(request, "roadmaps/occurrence_form.html", {
         "form": form, "occurrence": decorate(occurrence, timezone.localdate()), "item": occurrence.item,
-        "roadmap": roadmap, "files": occurrence.files.select_related("uploaded_by"),
+        "roadmap": roadmap, "files": selectors.occurrence_files(occurrence),
         "deadline_text": deadline_text(occurrence.item),
         "can_edit": Perm.EDIT_ROADMAP in roadmap_permissions(request.scope, roadmap),
     })

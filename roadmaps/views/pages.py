@@ -199,7 +199,7 @@ def roadmap_detail(request, pk):
         item.can_up = index > 0 and live[index - 1].stage_number == item.stage_number
         item.can_down = index + 1 < len(live) and live[index + 1].stage_number == item.stage_number
 
-    people = {user.pk: user for item in items for user in item.responsible_users.all()}
+    people = selectors.responsible_users(items)
     filters = {name: request.GET.get(name, "") for name in ("stage", "status", "user")}
     shown = lists.filter_items(items, today=today, **filters)
     dates_view = request.GET.get("view") == "dates"
@@ -273,7 +273,7 @@ def roadmap_pdf(request, pk):
     for item in items:
         item.deadline_text = deadline_text(item)
         # The paper's words may name the year of the document the template came from: the dates are this year's.
-        item.due_dates = [f"{o.due_on:%d.%m.%Y}" for o in item.occurrences.all()
+        item.due_dates = [f"{o.due_on:%d.%m.%Y}" for o in selectors.item_occurrences(item)
                           if o.status != Occurrence.Status.CANCELLED]
     pdf = render_pdf("roadmaps/pdf/roadmap.html", {
         "roadmap": roadmap, "stages": stages(items), "approval": approval_lines(roadmap),
