@@ -24,6 +24,9 @@ How a summary knows it is stale — the rules the tests check:
 from __future__ import annotations
 
 import datetime
+import json
+import secrets
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, F
@@ -34,6 +37,7 @@ from mentoring.models import Meeting, MentoringForm, MentorLink, Membership, Pai
 from monitoring import figures as figures_service
 from monitoring import statistics_export
 from monitoring.district import counts as district_counts
+from monitoring.memo import Memo
 from monitoring.models import Answer, CoverageTarget, OrganisationSummary, Question, Questionnaire, Response
 from registry.models import AcademicYear, Consent, Organisation, OrganisationHeadcount, Participant
 from registry.signals import changes_are_held, organisations_changed
@@ -160,33 +164,96 @@ def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, 
                  "statistics": statistics.get(pk, empty)} for pk in ids}
 
 
-def for_organisations(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
-    """Each organisation's summary (id → dict as ``build`` makes it), computing only the stale ones.
+@dataclass(frozen=True)
+class Stored:
+    """A summary as read: its data and the token drawn when the data were written."""
 
-    Warm, one query; with stale summaries, the fixed number of ``build`` plus the writes (batched by the
-    database's limit on parameters: one statement on PostgreSQL).
+    token: int
+    data: dict
+
+
+# Decoded summaries by organisation, year and token: a warm reader decodes only the JSON of the ones
+# computed since it last looked (``monitoring.memo``: an entry addressed by its token is never wrong).
+# Shared between readers, so nobody may change what it holds.
+_decoded = Memo(8192)
+
+
+def new_token() -> int:
+    """A random token, never the 0 of a row not computed yet."""
+    return secrets.randbits(62) + 1
+
+
+def _fresh(head, today) -> bool:
+    _pk, generation, computed_generation, computed_on, token, version = head
+    return computed_on == today and computed_generation == generation and version == VERSION and token
+
+
+def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=None) -> dict[int, Stored]:
+    """Each organisation's summary (id → ``Stored``), computing only the stale ones.
+
+    Warm, one query for the rows' heads (generations, day, token: not the data) and one for the data of
+    the summaries this process has not decoded yet; with stale summaries, the fixed number of ``build``
+    plus the writes (batched by the database's limit on parameters: one statement on PostgreSQL).
+    ``load`` (ids → {id: Organisation}) gives the stale ones ``build`` needs, if the caller has them.
     """
-    organisations = list(organisations)
-    ids = [o.pk for o in organisations]
-    rows = {row.organisation_id: row for row in OrganisationSummary.objects.filter(organisation_id__in=ids,
-                                                                                    academic_year=year)}
-    missing = [pk for pk in ids if pk not in rows]
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return {}
+
+    def heads(pks):
+        return {row[0]: row[1:] for row in OrganisationSummary.objects.filter(
+            organisation_id__in=pks, academic_year=year).values_list(
+            "organisation_id", "pk", "generation", "computed_generation", "computed_on", "token", "data__version")}
+
+    found = heads(ids)
+    missing = [pk for pk in ids if pk not in found]
     if missing:
         OrganisationSummary.objects.bulk_create(
             [OrganisationSummary(organisation_id=pk, academic_year=year) for pk in missing], ignore_conflicts=True)
-        rows.update((row.organisation_id, row) for row in OrganisationSummary.objects.filter(
-            organisation_id__in=missing, academic_year=year))
-    stale = [o for o in organisations
-             if not rows[o.pk].is_fresh(today) or rows[o.pk].data.get("version") != VERSION]
+        found.update(heads(missing))
+    result: dict[int, Stored] = {}
+    stale = [pk for pk in ids if not _fresh(found[pk], today)]
     if stale:
-        fresh = build(stale, year, today)
-        for organisation in stale:
-            row = rows[organisation.pk]
+        objects = list(load(stale).values()) if load else list(Organisation.objects.filter(pk__in=stale))
+        fresh = build(objects, year, today)
+        rows = []
+        for pk in stale:
+            row_pk, generation, *_rest = found[pk]
             # The generation read before computing: a write meanwhile has raised it past this.
-            row.data, row.computed_generation, row.computed_on = fresh[organisation.pk], row.generation, today
-        OrganisationSummary.objects.bulk_update([rows[o.pk] for o in stale],
-                                                ["data", "computed_generation", "computed_on"])
-    return {pk: rows[pk].data for pk in ids}
+            row = OrganisationSummary(pk=row_pk, data=fresh[pk], computed_generation=generation, computed_on=today,
+                                      token=new_token())
+            rows.append(row)
+            # As the JSON column gives it back (keys of figures become strings).
+            data = json.loads(json.dumps(fresh[pk]))
+            result[pk] = Stored(row.token, data)
+            _decoded.put((pk, year.pk, row.token), data)
+        OrganisationSummary.objects.bulk_update(rows, ["data", "computed_generation", "computed_on", "token"])
+    unread = []
+    for pk in ids:
+        if pk in result:
+            continue
+        token = found[pk][4]
+        data = _decoded.get((pk, year.pk, token))
+        if data is None:
+            unread.append(found[pk][0])
+        else:
+            result[pk] = Stored(token, data)
+    if unread:
+        for pk, token, data in OrganisationSummary.objects.filter(pk__in=unread).values_list(
+                "organisation_id", "token", "data"):
+            # Computed again meanwhile by another reader: its data are newer still, with their own token.
+            result[pk] = Stored(token, data)
+            _decoded.put((pk, year.pk, token), data)
+    return result
+
+
+def for_organisations(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
+    """Each organisation's summary (id → dict as ``build`` makes it, as stored), computing only the stale
+    ones (``stored``). The dicts are shared: read them, never change them."""
+    organisations = list(organisations)
+    by_pk = {o.pk: o for o in organisations}
+    summaries = stored(list(by_pk), year, today, load=lambda pks: {pk: by_pk[pk] for pk in pks})
+    return {o.pk: summaries[o.pk].data for o in organisations}
 
 
 def refresh(year: AcademicYear | None = None, today: datetime.date | None = None) -> int:

@@ -30,7 +30,7 @@ from tests import factories
 
 # Cold: every organisation's summary computed (its figures and the lists' counts) and stored, and the
 # page's own (the notification bell's unread count among them).
-DISTRICT_QUERIES = 35  # 34 on SQLite, 35 on PostgreSQL (the statistics export's counts among them)
+DISTRICT_QUERIES = 36  # 35 on SQLite, 36 on PostgreSQL (the statistics export's counts and the organisations of the stale summaries among them)
 DISTRICT_WARM_QUERIES = 15  # warm: the summaries read back (14 on SQLite, 15 on PostgreSQL)
 # The school's dashboard reads the organisation's stored summary (monitoring.summaries) as the district's does:
 # after a write it is computed again (the figures, the district's counts, the summary written back)...
@@ -318,9 +318,9 @@ def test_district_dashboard_runs_a_constant_number_of_queries(district, client_f
         response = client.get(path)
     assert len(response.context["d"].rows) == 303
     # Computing 295 summaries takes the queries of computing 5, but for the writes of the rows, which
-    # SQLite takes in batches of 999 parameters (two batches each for the insert and the update here).
+    # SQLite takes in batches of 999 parameters (two batches for the insert, three for the update here).
     cold_many = len(captured)
-    assert cold_many == cold_few + (2 if connection.vendor == "sqlite" else 0)
+    assert cold_many == cold_few + (3 if connection.vendor == "sqlite" else 0)
     assert _count_queries(client, path) == warm_few
     assert _count_queries(client, path + "?sort=-consents") == warm_few
 

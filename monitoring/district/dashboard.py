@@ -16,22 +16,19 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from mentoring.filters import QUIET, WORKING
 from mentoring.models import MentoringForm, Pair
 from monitoring import figures as figures_service
 from monitoring import lists as monitoring_lists
-from monitoring import summaries as summaries_service
 from monitoring.dashboards import (
     REPORT_SERIES,
     Progress,
     ReportCell,
     _report_cell,
-    _reports,
     organisation_dashboard_url,
     pairs_url,
     participants_url,
@@ -44,11 +41,11 @@ from monitoring.district.charts import (
     roadmap_dates_url,
 )
 from monitoring.district import counts as district_counts
+from monitoring.district import inputs as district_inputs
 from monitoring.district.counts import Counted
+from monitoring.memo import Memo
 from monitoring.reports import due_date
 from registry.models import AcademicYear, Organisation
-from roadmaps.models import Occurrence, Roadmap
-from roadmaps.selectors import organisation_matrix
 
 # How the district table sorts: the value of a row per whitelisted ``?sort=`` key; a row without a
 # value (no head count, no plans, no roadmap) goes last whichever the direction.
@@ -158,38 +155,46 @@ class District:
     charts: dict = field(default_factory=dict)
 
 
+# What was folded from the same inputs (``monitoring.district.inputs``: addressed by all of them, never
+# stale): whole districts, and the rows of the table one by one, so that after a write to one
+# organisation only its row is built again. Shared between requests: read them, never change them.
+_districts = Memo(16)
+_rows = Memo(20000)
+
+
 def district(scope, year: AcademicYear, *, today: datetime.date | None = None, sort: str = DEFAULT_SORT) -> District:
     """Every organisation the scope reaches, for the year, in a fixed number of queries."""
     today = today or timezone.localdate()
-    visible = Organisation.objects.visible_to(scope).select_related("municipality")
-    everyone = list(organisation_matrix(visible, academic_year=year, today=today).order_by("short_name", "pk"))
-    organisations = [o for o in everyone if o.is_active]
-    summaries = summaries_service.for_organisations(everyone, year, today)
-    counts = {pk: summary["counts"] for pk, summary in summaries.items()}
-    figures = {o.pk: summaries[o.pk]["figures"] for o in organisations}
-    overdue_by_organisation, overdue_by_roadmap = district_counts.overdue(scope, year, today)
-    reports = _reports([o.pk for o in organisations], year)
-    municipalities = {o.municipality_id: o.municipality for o in organisations}
-    several_municipalities = len(municipalities) > 1
-    start = year.start_year
+    inputs = district_inputs.read(scope, year, today)
+    key = inputs.key
+    folded = _districts.get(key)
+    if folded is None:
+        folded = _fold(inputs)
+        _districts.put(key, folded)
+    sort = sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
+    return replace(folded, rows=sort_rows(folded.rows, sort), sort=sort)
 
-    rows = []
-    for organisation in organisations:
-        pk = organisation.pk
-        org_url = organisation_dashboard_url(pk, year)
-        cells = [_report_cell(reports.get((pk, half)), half=half, today=today,
-                              due_on=due_date(organisation.municipality, year, half), organisation_url=org_url)
-                 for half in (1, 2)]
-        working = sum(n for status, n in district_counts.pairs_by_status(counts[pk]).items()
-                      if status in Pair.OPEN_STATUSES)
-        rows.append(OrganisationRow(
-            organisation=organisation, figures=figures[pk],
-            roadmap=Progress(organisation.occurrence_total, organisation.occurrence_done,
-                             overdue_by_organisation.get(pk, 0), organisation.next_due, organisation.roadmap_id),
-            consents=consents(counts[pk]["participants"], figures[pk]["consents"]["target"], pk),
-            reports=cells, url=org_url, show_municipality=several_municipalities, year_param=start,
-            pairs_working=Counted(working, pairs_url(organisation=pk, year=start, status=WORKING)),
-        ))
+
+def _fold(inputs: district_inputs.Inputs) -> District:
+    """The district computed from its inputs: the rows (each built again only if its own inputs changed)
+    and every sum over them."""
+    year, today = inputs.year, inputs.today
+    counts = {pk: stored.data["counts"] for pk, stored in inputs.summaries.items()}
+    lines = [line for line in inputs.organisations if line.is_active]
+    several_municipalities = len({line.municipality_id for line in lines}) > 1
+    keys = {line.pk: inputs.row_key(line, several_municipalities) for line in lines}
+    rows = {line.pk: _rows.get(keys[line.pk]) for line in lines}
+    unbuilt = [pk for pk, row in rows.items() if row is None]
+    if unbuilt:
+        organisations = inputs.load(unbuilt)
+        for line in lines:
+            if rows[line.pk] is None:
+                rows[line.pk] = _row(inputs, line, organisations[line.pk], several_municipalities)
+                _rows.put(keys[line.pk], rows[line.pk])
+    rows = [rows[line.pk] for line in lines]
+    figures = {row.pk: row.figures for row in rows}
+    municipalities = {row.organisation.municipality_id: row.organisation.municipality for row in rows}
+    start = year.start_year
 
     totals = figures_service.total(figures)
     target = _common_target(rows)
@@ -213,22 +218,42 @@ def district(scope, year: AcademicYear, *, today: datetime.date | None = None, s
                                 "with_overdue": sum(1 for r in rows if r.roadmap.overdue)}
 
     halves, late = _report_halves(rows, today)
+    overdue_by_organisation = inputs.overdue_by_organisation
     result = District(
-        year=year, today=today, rows=sort_rows(rows, sort), totals=totals, target=target,
+        year=year, today=today, rows=rows, totals=totals, target=target,
         municipalities=sorted(municipalities.values(), key=lambda m: m.name),
         pairs_by_form=pairs_by_form, pairs=pairs, roadmap=roadmap,
         overdue=Counted(sum(overdue_by_organisation.values()), overdue_url(year=start, level="organisation")),
-        district_roadmaps=_district_roadmaps(scope, year, today, overdue_by_roadmap), report_halves=halves,
+        district_roadmaps=_district_roadmaps(inputs), report_halves=halves,
         late_reports=late, consents=district_consents,
         participants=Counted(participants["total"], participants_url()),
         meetings=Counted(sum(c["meetings"] for c in counts.values()), meetings_url(year=start)),
-        inactive=_inactive(everyone, counts, overdue_by_organisation),
-        sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
+        inactive=_inactive(inputs.organisations, counts, overdue_by_organisation),
     )
     # The half a curator is busy with: the first until the end of December, then the second.
     result.current_half = 1 if today <= datetime.date(year.start_year, 12, 31) else 2
     result.charts = district_charts.charts(result)
     return result
+
+
+def _row(inputs, line, organisation: Organisation, several_municipalities: bool) -> OrganisationRow:
+    """One organisation's row of the table, from its summary, roadmap progress and reports."""
+    year, today, pk = inputs.year, inputs.today, line.pk
+    summary = inputs.summaries[pk].data
+    figures, counts = summary["figures"], summary["counts"]
+    org_url = organisation_dashboard_url(pk, year)
+    cells = [_report_cell(inputs.reports.get((pk, half)), half=half, today=today,
+                          due_on=due_date(organisation.municipality, year, half), organisation_url=org_url)
+             for half in (1, 2)]
+    working = sum(n for status, n in district_counts.pairs_by_status(counts).items() if status in Pair.OPEN_STATUSES)
+    return OrganisationRow(
+        organisation=organisation, figures=figures,
+        roadmap=Progress(line.occurrence_total, line.occurrence_done, inputs.overdue_by_organisation.get(pk, 0),
+                         line.next_due, line.roadmap_id),
+        consents=consents(counts["participants"], figures["consents"]["target"], pk),
+        reports=cells, url=org_url, show_municipality=several_municipalities, year_param=year.start_year,
+        pairs_working=Counted(working, pairs_url(organisation=pk, year=year.start_year, status=WORKING)),
+    )
 
 
 def _common_target(rows) -> dict | None:
@@ -316,21 +341,11 @@ def _pairs_by_form(counts) -> tuple[list[dict], Counter]:
     return result, by_status
 
 
-def _district_roadmaps(scope, year, today, overdue_by_roadmap) -> list[dict]:
-    """The municipalities' own roadmaps for the year with their progress, in one query."""
-    open_ = ~Q(status=Occurrence.Status.DONE)
-    rows = (Occurrence.objects.filter(item__roadmap__in=Roadmap.objects.visible_to(scope), item__is_removed=False,
-                                      item__roadmap__academic_year=year, item__roadmap__municipality__isnull=False)
-            .exclude(status=Occurrence.Status.CANCELLED)
-            .values("item__roadmap_id", "item__roadmap__municipality__name")
-            .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=Occurrence.Status.DONE)),
-                      next_due=Min("due_on", filter=open_ & Q(due_on__gte=today)))
-            .order_by("item__roadmap__municipality__name"))
+def _district_roadmaps(inputs) -> list[dict]:
+    """The municipalities' own roadmaps for the year with their progress."""
     result = []
-    for row in rows:
-        roadmap_id = row["item__roadmap_id"]
-        overdue = overdue_by_roadmap.get(roadmap_id, 0)
-        result.append({"name": row["item__roadmap__municipality__name"],
-                       "progress": Progress(row["total"], row["done"], overdue, row["next_due"], roadmap_id),
+    for roadmap_id, name, total, done, next_due in inputs.district_roadmaps:
+        overdue = inputs.overdue_by_roadmap.get(roadmap_id, 0)
+        result.append({"name": name, "progress": Progress(total, done, overdue, next_due, roadmap_id),
                        "overdue": Counted(overdue, roadmap_dates_url(roadmap_id, "overdue"))})
     return result

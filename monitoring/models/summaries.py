@@ -11,6 +11,10 @@ class OrganisationSummary(models.Model):
     the writes); ``data`` was computed from the generation recorded in ``computed_generation`` on the day
     ``computed_on``. A row behind its generation or computed on another day is stale and is computed again
     by the next reader.
+
+    ``token`` is drawn anew whenever ``data`` is written: the district dashboard keeps what it derived
+    from a summary in the process, keyed by the token (``monitoring.district.cache``). A generation can
+    come back after a rollback with other data behind it; a random token does not.
     """
 
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="+")
@@ -19,6 +23,7 @@ class OrganisationSummary(models.Model):
     computed_generation = models.PositiveBigIntegerField(null=True)
     computed_on = models.DateField(null=True)
     data = models.JSONField(default=dict)
+    token = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "academic_year"],
