@@ -102,6 +102,8 @@ class OrganisationRow:
     pairs_working: Counted
     show_municipality: bool = False
     year_param: int = 0  # the start year, for the addresses of the row's lists
+    # The row's markup by language (``charts.organisation_rows``): the row is kept between requests.
+    rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def pk(self) -> int:
@@ -153,6 +155,8 @@ class District:
     sort: str = DEFAULT_SORT
     current_half: int = 1
     charts: dict = field(default_factory=dict)
+    # The charts' markup (``{% kept %}``), shared by the copies ``district`` makes of a kept district.
+    rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 # What was folded from the same inputs (``monitoring.district.inputs``: addressed by all of them, never

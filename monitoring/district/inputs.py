@@ -26,17 +26,16 @@ from monitoring.district import counts as district_counts
 from monitoring.models import MonitoringReport
 from registry.models import AcademicYear, Organisation
 from roadmaps.models import Occurrence, Roadmap
-from roadmaps.selectors import organisation_matrix
+from roadmaps.selectors import progress_aggregates
 
 # An organisation as the table needs it: its names, its municipality's name and report deadlines, its
-# roadmap's progress (``roadmaps.selectors.organisation_matrix``).
+# roadmap's progress.
 OrganisationLine = namedtuple("OrganisationLine", [
     "pk", "short_name", "is_active", "municipality_id", "municipality_name", "first_month", "first_day",
     "second_month", "second_day", "occurrence_total", "occurrence_done", "next_due", "roadmap_id"])
 _LINE_FIELDS = ("pk", "short_name", "is_active", "municipality_id", "municipality__name",
                 "municipality__first_half_due_month", "municipality__first_half_due_day",
-                "municipality__second_half_due_month", "municipality__second_half_due_day",
-                "occurrence_total", "occurrence_done", "next_due", "roadmap_id")
+                "municipality__second_half_due_month", "municipality__second_half_due_day")
 
 # A report as the dashboard reads it (``monitoring.dashboards._report_cell``: its attributes).
 ReportLine = namedtuple("ReportLine", ["pk", "organisation_id", "half", "due_on", "status", "submitted_at"])
@@ -89,8 +88,7 @@ class Inputs:
 def read(scope, year: AcademicYear, today: datetime.date) -> Inputs:
     """The rows the dashboard is computed from; the stale summaries among them computed and stored."""
     visible = Organisation.objects.visible_to(scope)
-    organisations = [OrganisationLine(*row) for row in organisation_matrix(visible, academic_year=year, today=today)
-                     .order_by("short_name", "pk").values_list(*_LINE_FIELDS)]
+    organisations = _organisations(visible, year, today)
     ids = [line.pk for line in organisations]
     load = Organisations()
     summaries = summaries_service.stored(ids, year, today, load=load)
@@ -102,6 +100,21 @@ def read(scope, year: AcademicYear, today: datetime.date) -> Inputs:
                   summaries=summaries, overdue_by_organisation=overdue_by_organisation,
                   overdue_by_roadmap=overdue_by_roadmap, reports=reports,
                   district_roadmaps=_district_roadmaps(scope, year, today), load=load)
+
+
+def _organisations(visible, year, today) -> list[OrganisationLine]:
+    """The organisations with their roadmap's progress for the year, as ``roadmaps.selectors.organisation_matrix``
+    counts it (``progress_aggregates``), in three narrow queries: grouping the organisations' own wide rows
+    by the joined occurrences took three times as long."""
+    progress = {row[0]: row[1:] for row in (
+        Occurrence.objects.filter(item__roadmap__organisation__in=visible, item__roadmap__academic_year=year)
+        .values("item__roadmap__organisation_id")
+        .annotate(**progress_aggregates(today=today, prefix="occurrence_"))
+        .values_list("item__roadmap__organisation_id", "occurrence_total", "occurrence_done", "next_due"))}
+    roadmaps = dict(Roadmap.objects.filter(organisation__in=visible, academic_year=year)
+                    .values("organisation_id").annotate(first=Min("pk")).values_list("organisation_id", "first"))
+    return [OrganisationLine(*row, *progress.get(row[0], (0, 0, None)), roadmaps.get(row[0]))
+            for row in visible.order_by("short_name", "pk").values_list(*_LINE_FIELDS)]
 
 
 def _district_roadmaps(scope, year, today) -> list[tuple]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from monitoring.svg import (  # noqa: F401 (the primitives, also read by the tests through this module)
@@ -282,8 +283,14 @@ def organisation_rows(rows):
     rows behind it, as the template's column headers say."""
     no_headcount, no_consent, lapsed = _("численность не указана"), _("нет согласия"), _("отозвано или истекло")
     no_roadmap, past_due = _("нет"), _("срок прошёл")
+    language = get_language()
     out = []
     for row in rows:
+        # A row kept between requests (``monitoring.district.dashboard``) keeps its markup too.
+        kept = getattr(row, "rendered", None)
+        if kept is not None and language in kept:
+            out.append(kept[language])
+            continue
         coverage, plans, consents, roadmap = row.coverage, row.plans, row.consents, row.roadmap
         link = escape(row.url)
         cells = [f'<td class="org"><a href="{link}">{escape(row.name)}</a>']
@@ -333,4 +340,6 @@ def organisation_rows(rows):
             reports.append(f'<a class="num{tone}" href="{escape(cell.url)}">{escape(cell.label)}{late}</a>')
         cells.append(f'<td>{" / ".join(reports)}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
+        if kept is not None:
+            kept[language] = out[-1]
     return mark_safe("\n".join(out))

@@ -4,6 +4,7 @@ hundred schools by thirty items is nine thousand cells, too slow through the tem
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from monitoring.district.roadmap_matrix import ABSENT, DONE, NOT_STARTED, OVERDUE, STATES
 from monitoring.templatetags.charts import number
@@ -40,3 +41,31 @@ def matrix_rows(matrix):
                      f'<td class="text-end">{number(percent) + "&nbsp;%" if percent is not None else "—"}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
     return mark_safe("\n".join(out))
+
+
+class KeptNode(template.Node):
+    def __init__(self, holder, name, nodelist):
+        self.holder, self.name, self.nodelist = holder, name, nodelist
+
+    def render(self, context):
+        store = getattr(self.holder.resolve(context), "rendered", None)
+        if store is None:
+            return self.nodelist.render(context)
+        key = (self.name.resolve(context), get_language())
+        html = store.get(key)
+        if html is None:
+            html = store[key] = self.nodelist.render(context)
+        return html
+
+
+@register.tag
+def kept(parser, token):
+    """``{% kept d "pairs" %}…{% endkept %}``: the markup inside rendered once for ``d`` (in each language)
+    and kept in ``d.rendered``. For a district kept between requests (``monitoring.district.dashboard``)
+    and markup that depends on nothing else: its charts, not what carries the query string or the user."""
+    bits = token.split_contents()
+    if len(bits) != 3:
+        raise template.TemplateSyntaxError("{% kept holder name %}")
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    return KeptNode(parser.compile_filter(bits[1]), parser.compile_filter(bits[2]), nodelist)
