@@ -180,18 +180,23 @@ def test_after_a_write_the_view_runs_the_same_queries_whatever_the_number_of_org
     assert _view_queries(client) == few > warm
 
 
-def test_the_charts_and_rows_are_rendered_once_per_kept_district(district, client_for):
+def test_the_charts_and_rows_are_drawn_again_only_when_their_data_change(district, client_for):
+    from monitoring.templatetags import district as district_tags
+
+    district_tags._markup.clear()
     client = client_for(district.municipal)
     path = reverse("monitoring:dashboard")
     first = client.get(path)
-    d = first.context["d"]
-    assert {name for name, _language in d.rendered} == {"students", "teachers", "pairs", "reports", "roadmap",
-                                                        "consents"}
+    assert {name for name, _language, _data in district_tags._markup._entries} == {
+        "students", "teachers", "pairs", "reports", "roadmap", "consents"}
     assert all(row.rendered for row in first.context["listing"].rows)
-    # The next view renders the charts no more: their markup is the kept district's.
-    assert client.get(path).context["d"].rendered is d.rendered
-    teacher(district.school1)
-    assert client.get(path).context["d"].rendered is not d.rendered
+    second = client.get(path)
+    assert len(district_tags._markup) == 6
+    assert second.content.decode().count("<svg class=\"chart\"") == first.content.decode().count("<svg class=\"chart\"")
+    teacher(district.school1)  # a consent more: the consents' chart changes, the pairs' does not
+    client.get(path)
+    assert 6 < len(district_tags._markup) < 12
+    assert ("consents", "ru") in {(name, language) for name, language, _data in list(district_tags._markup._entries)[6:]}
 
 
 def test_memo_keeps_the_most_recently_used():

@@ -155,8 +155,6 @@ class District:
     sort: str = DEFAULT_SORT
     current_half: int = 1
     charts: dict = field(default_factory=dict)
-    # The charts' markup (``{% kept %}``), shared by the copies ``district`` makes of a kept district.
-    rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 # What was folded from the same inputs (``monitoring.district.inputs``: addressed by all of them, never

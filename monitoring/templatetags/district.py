@@ -7,6 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from monitoring.district.roadmap_matrix import ABSENT, DONE, NOT_STARTED, OVERDUE, STATES
+from monitoring.memo import Memo
 from monitoring.templatetags.charts import number
 
 register = template.Library()
@@ -43,29 +44,33 @@ def matrix_rows(matrix):
     return mark_safe("\n".join(out))
 
 
+# Charts' markup by what it was drawn from (``kept``): a view after a write to one organisation draws
+# again only the charts whose rows changed.
+_markup = Memo(256)
+
+
 class KeptNode(template.Node):
-    def __init__(self, holder, name, nodelist):
-        self.holder, self.name, self.nodelist = holder, name, nodelist
+    def __init__(self, data, name, nodelist):
+        self.data, self.name, self.nodelist = data, name, nodelist
 
     def render(self, context):
-        store = getattr(self.holder.resolve(context), "rendered", None)
-        if store is None:
-            return self.nodelist.render(context)
-        key = (self.name.resolve(context), get_language())
-        html = store.get(key)
+        key = (self.name.resolve(context), get_language(), repr(self.data.resolve(context)))
+        html = _markup.get(key)
         if html is None:
-            html = store[key] = self.nodelist.render(context)
+            html = self.nodelist.render(context)
+            _markup.put(key, html)
         return html
 
 
 @register.tag
 def kept(parser, token):
-    """``{% kept d "pairs" %}…{% endkept %}``: the markup inside rendered once for ``d`` (in each language)
-    and kept in ``d.rendered``. For a district kept between requests (``monitoring.district.dashboard``)
-    and markup that depends on nothing else: its charts, not what carries the query string or the user."""
+    """``{% kept d.charts.pairs "pairs" %}{% stacked_chart d.charts.pairs … %}{% endkept %}``: the markup
+    inside, kept by its name, the language and the data it draws (compared by their ``repr``: plain
+    numbers, strings and addresses). Only for markup that depends on nothing else: the district's
+    charts, not what carries the query string or the user."""
     bits = token.split_contents()
     if len(bits) != 3:
-        raise template.TemplateSyntaxError("{% kept holder name %}")
+        raise template.TemplateSyntaxError("{% kept data name %}")
     nodelist = parser.parse(("endkept",))
     parser.delete_first_token()
     return KeptNode(parser.compile_filter(bits[1]), parser.compile_filter(bits[2]), nodelist)
