@@ -218,15 +218,18 @@ def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=N
         fresh = build(objects, year, today)
         rows = []
         for pk in stale:
-            row_pk, generation, *_rest = found[pk]
-            # The generation read before computing: a write meanwhile has raised it past this.
-            row = OrganisationSummary(pk=row_pk, data=fresh[pk], computed_generation=generation, computed_on=today,
-                                      token=new_token())
-            rows.append(row)
+            row_pk, generation, _computed, _on, token, _version = found[pk]
             # As the JSON column gives it back (keys of figures become strings).
             data = json.loads(json.dumps(fresh[pk]))
-            result[pk] = Stored(row.token, data)
-            _decoded.put((pk, year.pk, row.token), data)
+            # The same data as before (a write that changes nothing shown, another day that changes nothing):
+            # the same token, so that what was derived from them stays in use.
+            if not token or _decoded.get((pk, year.pk, token)) != data:
+                token = new_token()
+            # The generation read before computing: a write meanwhile has raised it past this.
+            rows.append(OrganisationSummary(pk=row_pk, data=fresh[pk], computed_generation=generation,
+                                            computed_on=today, token=token))
+            result[pk] = Stored(token, data)
+            _decoded.put((pk, year.pk, token), data)
         OrganisationSummary.objects.bulk_update(rows, ["data", "computed_generation", "computed_on", "token"])
     unread = []
     for pk in ids:

@@ -89,6 +89,23 @@ def test_a_write_through_a_service_shows_at_once_and_builds_one_row(district, se
     assert after == from_scratch(scope, year)
 
 
+def test_a_write_that_changes_nothing_shown_keeps_what_was_folded(district, setting, built):
+    """The summary is computed again (its generation moved), finds the same data and keeps its token: the
+    rows and the district folded from it stay in use."""
+    scope, year = setting
+    school = district.school1
+    before = district_dashboard.district(scope, year)
+    token = OrganisationSummary.objects.get(organisation=school, academic_year=year).token
+    built["rows"].clear()
+    school.save()  # a write the figures do not show
+    row = OrganisationSummary.objects.get(organisation=school, academic_year=year)
+    assert not row.is_fresh(TODAY)
+    assert district_dashboard.district(scope, year) == before
+    row.refresh_from_db()
+    assert row.is_fresh(TODAY) and row.token == token
+    assert built["rows"] == [] and built["folds"] == 1
+
+
 def test_a_bulk_change_shows_at_once(district, setting, built):
     scope, year = setting
     school = district.school2
