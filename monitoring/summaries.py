@@ -18,7 +18,11 @@ How a summary knows it is stale — the rules the tests check:
 - the bump happens at once, for a reader in the same transaction, and again after the commit: a reader
   that computed from the data before the commit stores the generation it read, which is by then behind;
 - a reader records the generation it read *before* computing, never after, so a write that lands
-  during the computation leaves the row stale rather than wrongly fresh.
+  during the computation leaves the row stale rather than wrongly fresh;
+- each computation that finds other data than the row held draws a new random ``token`` (one that finds
+  the same data keeps it). What is derived from a summary and kept in the process (its decoded JSON
+  here, the district's rows in ``monitoring.district.dashboard``) is addressed by the token, never by
+  the generation: a rollback brings a generation back with other data behind it later, not a token.
 """
 
 from __future__ import annotations

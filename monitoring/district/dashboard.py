@@ -3,8 +3,10 @@
 Coverage against the targets, pairs by form, roadmap progress, half-yearly reports and consents, in a
 fixed number of queries whatever the number of organisations. Each organisation's figures and counts
 come from its stored summary (``monitoring.summaries``: computed again only for the organisations whose
-data changed); roadmap progress comes from ``roadmaps.selectors.organisation_matrix`` and report states
-from one query per half, live.
+data changed); roadmap progress, overdue occurrences and report states are read live
+(``monitoring.district.inputs``). The page is a pure function of those inputs, so what was folded from
+them is kept in the process by all of them: a warm view reads the inputs and renders; after a write to
+one organisation only its row is built again and the sums are folded again from the kept rows.
 
 Every number that links to a list is a ``counts.Counted`` — the count the list itself makes (see
 ``monitoring.district.counts``) and the list's address. The table shows the active organisations; the

@@ -12,9 +12,11 @@ holding a big district::
 1. It logs in as the municipal curator with Django's test client (``force_login``: a session row is
    written), requests the district dashboard ``--repeat`` times and prints the median and p90 response
    time and the number of queries; the same for one school's dashboard. The district dashboard is timed
-   three ways (``monitoring.summaries``): warm (nothing changed since the last view), after a write in one
-   organisation before each request (the usual case in a working day: that organisation is computed
-   again), and cold (every summary stale, as after a change to a shared setting; fewer repeats).
+   four ways (``monitoring.summaries``, ``monitoring.district.inputs``): warm (nothing changed since the
+   last view); after a write in one organisation before each request (its summary is computed again and
+   finds the same data: what was folded from it stays in use); after a write that changes a figure of
+   one organisation (the usual case in a working day: its summary, its row and the district's sums are
+   computed again); and cold (every summary stale, as after a change to a shared setting; fewer repeats).
 2. It times ``monitoring.statistics_export.write_statistics`` for every organisation the curator sees into a
    temporary XLSX file, then runs it again under ``tracemalloc`` for the peak of Python allocations,
    and prints the process's max RSS (and what it was before the export: the pages came first).
@@ -88,6 +90,11 @@ class Command(BaseCommand):
             changed = iter(ids[i % len(ids)] for i in range(0, 7 * (repeat + 1), 7))
             self.bench_page(client, "district, one organisation changed", district, repeat, goal=DASHBOARD_GOAL,
                             before=lambda: summaries.invalidate([next(changed)]))
+            # A write that changes a figure (the head count, so the coverage): the summary's data differ, so
+            # its row of the table and the district's sums are folded again, not only the summary computed.
+            counted = iter(ids[i % len(ids)] for i in range(3, 7 * (repeat + 1) + 3, 7))
+            self.bench_page(client, "district, a figure changed in one organisation", district, repeat,
+                            goal=DASHBOARD_GOAL, before=lambda: self.change_headcount(next(counted), year))
             self.bench_page(client, "district, cold", district, max(3, repeat // 5), goal=None,
                             before=summaries.invalidate)
             first = organisations.order_by("pk").first()
@@ -96,6 +103,17 @@ class Command(BaseCommand):
                                 repeat, goal=None)
         if not no_export:
             self.bench_export(organisations, year, count)
+
+    @staticmethod
+    def change_headcount(organisation_id, year):
+        from registry.models import OrganisationHeadcount
+
+        headcount = OrganisationHeadcount.objects.filter(organisation_id=organisation_id, academic_year=year).first()
+        if headcount is None:
+            headcount = OrganisationHeadcount(organisation_id=organisation_id, academic_year=year, students_total=100,
+                                              students_aged_10_plus=80, teachers_total=10)
+        headcount.students_total += 1
+        headcount.save()
 
     def bench_page(self, client, name, path, repeat, *, goal, before=None):
         """Times ``path`` ``repeat`` times, each request right after one of the trivial page (so a busy
