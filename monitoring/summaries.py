@@ -192,13 +192,14 @@ def _fresh(head, today) -> bool:
     return computed_on == today and computed_generation == generation and version == VERSION and token
 
 
-def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=None) -> dict[int, Stored]:
+def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=None, among=None) -> dict[int, Stored]:
     """Each organisation's summary (id → ``Stored``), computing only the stale ones.
 
     Warm, one query for the rows' heads (generations, day, token: not the data) and one for the data of
     the summaries this process has not decoded yet; with stale summaries, the fixed number of ``build``
     plus the writes (batched by the database's limit on parameters: one statement on PostgreSQL).
-    ``load`` (ids → {id: Organisation}) gives the stale ones ``build`` needs, if the caller has them.
+    ``load`` (ids → {id: Organisation}) gives the stale ones ``build`` needs, if the caller has them;
+    ``among``, a queryset of these organisations, is read as a subquery rather than hundreds of ids.
     """
     ids = sorted(set(organisation_ids))
     if not ids:
@@ -209,7 +210,7 @@ def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=N
             organisation_id__in=pks, academic_year=year).values_list(
             "organisation_id", "pk", "generation", "computed_generation", "computed_on", "token", "data__version")}
 
-    found = heads(ids)
+    found = heads(among if among is not None else ids)
     missing = [pk for pk in ids if pk not in found]
     if missing:
         OrganisationSummary.objects.bulk_create(

@@ -91,11 +91,10 @@ def read(scope, year: AcademicYear, today: datetime.date) -> Inputs:
     organisations = _organisations(visible, year, today)
     ids = [line.pk for line in organisations]
     load = Organisations()
-    summaries = summaries_service.stored(ids, year, today, load=load)
+    summaries = summaries_service.stored(ids, year, today, load=load, among=visible)
     overdue_by_organisation, overdue_by_roadmap = district_counts.overdue(scope, year, today)
-    active = [line.pk for line in organisations if line.is_active]
     reports = {(row[1], row[2]): ReportLine(*row) for row in MonitoringReport.objects.filter(
-        organisation_id__in=active, academic_year=year).values_list(*ReportLine._fields)}
+        organisation__in=visible.filter(is_active=True), academic_year=year).values_list(*ReportLine._fields)}
     return Inputs(scope=scope, year=year, today=today, language=get_language(), organisations=organisations,
                   summaries=summaries, overdue_by_organisation=overdue_by_organisation,
                   overdue_by_roadmap=overdue_by_roadmap, reports=reports,
