@@ -137,6 +137,25 @@ def test_reports_and_roadmaps_are_read_live(district, setting, built):
     assert after == from_scratch(scope, year)
 
 
+def test_overdue_read_with_the_progress_is_what_the_overdue_list_counts(district, setting):
+    """The inputs count the overdue occurrences in the progress query; ``district_counts.overdue`` counts
+    them with the overdue list's own queryset. An item taken out and a cancelled occurrence included."""
+    from monitoring.district import counts as district_counts
+    from monitoring.district import inputs as district_inputs
+
+    scope, year = setting
+    removed = Occurrence.objects.filter(status=Occurrence.Status.NOT_STARTED).first()
+    removed.item.is_removed = True
+    removed.item.save()
+    cancelled = Occurrence.objects.filter(status=Occurrence.Status.NOT_STARTED, item__is_removed=False).first()
+    Occurrence.objects.filter(pk=cancelled.pk).update(status=Occurrence.Status.CANCELLED)
+    read = district_inputs.read(scope, year, TODAY)
+    by_organisation, by_roadmap = district_counts.overdue(scope, year, TODAY)
+    assert (read.overdue_by_organisation, read.overdue_by_roadmap) == (by_organisation, by_roadmap)
+    # Three populated schools had one overdue occurrence each: one taken out, one cancelled.
+    assert sum(by_organisation.values()) == 1
+
+
 def test_another_day_is_folded_again(district, setting):
     """Deadlines pass with the date alone: a report due yesterday is late today."""
     scope, year = setting

@@ -15,17 +15,16 @@ behind it.
 from __future__ import annotations
 
 import datetime
-from collections import namedtuple
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Q
+from django.db.models import Min, Q
 from django.utils.translation import get_language
 
 from monitoring import summaries as summaries_service
-from monitoring.district import counts as district_counts
 from monitoring.models import MonitoringReport
 from registry.models import AcademicYear, Organisation
-from roadmaps.models import Occurrence, Roadmap
+from roadmaps.models import Occurrence
 from roadmaps.selectors import progress_aggregates
 
 # An organisation as the table needs it: its names, its municipality's name and report deadlines, its
@@ -88,43 +87,58 @@ class Inputs:
 def read(scope, year: AcademicYear, today: datetime.date) -> Inputs:
     """The rows the dashboard is computed from; the stale summaries among them computed and stored."""
     visible = Organisation.objects.visible_to(scope)
-    organisations = _organisations(visible, year, today)
+    roadmaps = _roadmaps(scope, year, today)
+    organisations = _organisations(visible, year, roadmaps)
     ids = [line.pk for line in organisations]
     load = Organisations()
     summaries = summaries_service.stored(ids, year, today, load=load, among=visible)
-    overdue_by_organisation, overdue_by_roadmap = district_counts.overdue(scope, year, today)
+    overdue_by_organisation: dict[int, int] = defaultdict(int)
+    overdue_by_roadmap: dict[int, int] = {}
+    for roadmap_id, organisation_id, _name, _total, _done, overdue, _next in roadmaps:
+        if overdue:
+            overdue_by_roadmap[roadmap_id] = overdue
+            if organisation_id is not None:
+                overdue_by_organisation[organisation_id] += overdue
     reports = {(row[1], row[2]): ReportLine(*row) for row in MonitoringReport.objects.filter(
         organisation__in=visible.filter(is_active=True), academic_year=year).values_list(*ReportLine._fields)}
+    district_roadmaps = [(roadmap_id, name, total, done, next_due)
+                         for roadmap_id, organisation_id, name, total, done, _overdue, next_due in roadmaps
+                         if organisation_id is None and name is not None and total]
     return Inputs(scope=scope, year=year, today=today, language=get_language(), organisations=organisations,
-                  summaries=summaries, overdue_by_organisation=overdue_by_organisation,
-                  overdue_by_roadmap=overdue_by_roadmap, reports=reports,
-                  district_roadmaps=_district_roadmaps(scope, year, today), load=load)
+                  summaries=summaries, overdue_by_organisation=dict(overdue_by_organisation),
+                  overdue_by_roadmap=overdue_by_roadmap, reports=reports, district_roadmaps=district_roadmaps,
+                  load=load)
 
 
-def _organisations(visible, year, today) -> list[OrganisationLine]:
-    """The organisations with their roadmap's progress for the year, as ``roadmaps.selectors.organisation_matrix``
-    counts it (``progress_aggregates``), in two narrow queries: grouping the organisations' own wide rows
-    by the joined occurrences took three times as long."""
-    progress = {row[0]: row[1:] for row in (
-        Occurrence.objects.filter(item__roadmap__organisation__in=visible, item__roadmap__academic_year=year)
-        .values("item__roadmap__organisation_id")
-        .annotate(**progress_aggregates(today=today, prefix="occurrence_"))
-        .values_list("item__roadmap__organisation_id", "occurrence_total", "occurrence_done", "next_due"))}
+def _roadmaps(scope, year, today) -> list[tuple]:
+    """Every roadmap of the year the scope sees, the organisations' and the municipalities' own, in one
+    query: (id, organisation id, municipality name, total, done, overdue, next deadline) by the progress
+    rule (``roadmaps.selectors.progress_aggregates``, as the matrix counts). Its «overdue» — open, past
+    its date, of an item still in the roadmap — is what the overdue list lists
+    (``roadmaps.lists.overdue_occurrences`` on ``Occurrence.objects.visible_to``, filtered by the year),
+    so the links' numbers agree (``tests/test_district_numbers.py``; ``district_counts.overdue`` counts the
+    same with the list's own queryset, and a test compares the two)."""
+    return list(Occurrence.objects.visible_to(scope).filter(item__roadmap__academic_year=year)
+                .values("item__roadmap_id")
+                .annotate(**progress_aggregates(today=today, prefix="occurrence_"))
+                .order_by("item__roadmap__municipality__name", "item__roadmap_id")
+                .values_list("item__roadmap_id", "item__roadmap__organisation_id", "item__roadmap__municipality__name",
+                             "occurrence_total", "occurrence_done", "occurrence_overdue", "next_due"))
+
+
+def _organisations(visible, year, roadmaps) -> list[OrganisationLine]:
+    """The organisations with their roadmaps' progress for the year (summed over the year's roadmaps of
+    each, as ``roadmaps.selectors.organisation_matrix`` counts it) and the first roadmap's id."""
+    progress: dict[int, list] = {}
+    for _roadmap, organisation_id, _name, total, done, _overdue, next_due in roadmaps:
+        if organisation_id is None:
+            continue
+        seen = progress.setdefault(organisation_id, [0, 0, None])
+        seen[0] += total
+        seen[1] += done
+        if next_due is not None and (seen[2] is None or next_due < seen[2]):
+            seen[2] = next_due
     lines = (visible.order_by("short_name", "pk")
              .annotate(first_roadmap=Min("roadmaps__pk", filter=Q(roadmaps__academic_year=year)))
              .values_list(*_LINE_FIELDS, "first_roadmap"))
     return [OrganisationLine(*row[:-1], *progress.get(row[0], (0, 0, None)), row[-1]) for row in lines]
-
-
-def _district_roadmaps(scope, year, today) -> list[tuple]:
-    """The municipalities' own roadmaps for the year with their progress, in one query."""
-    open_ = ~Q(status=Occurrence.Status.DONE)
-    return list(Occurrence.objects.filter(item__roadmap__in=Roadmap.objects.visible_to(scope), item__is_removed=False,
-                                          item__roadmap__academic_year=year,
-                                          item__roadmap__municipality__isnull=False)
-                .exclude(status=Occurrence.Status.CANCELLED)
-                .values("item__roadmap_id", "item__roadmap__municipality__name")
-                .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=Occurrence.Status.DONE)),
-                          next_due=Min("due_on", filter=open_ & Q(due_on__gte=today)))
-                .order_by("item__roadmap__municipality__name")
-                .values_list("item__roadmap_id", "item__roadmap__municipality__name", "total", "done", "next_due"))
