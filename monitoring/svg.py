@@ -137,9 +137,11 @@ def _svg(width: float, height: float, caption: str, body: list, *, label_width: 
                            clip_id, label_width - 4, int(math.ceil(height)))
         body = [part.replace('class="label"', f'class="label" clip-path="url(#{clip_id})"') for part in body]
     return format_html(
+        # The text's colour once for the chart (the labels and totals inherit it); the vertical centring
+        # of a row's texts is ``dy=".35em"``: a district's charts hold hundreds of texts.
         '<svg class="chart" viewBox="0 0 {} {}" width="100%" role="img" aria-label="{}" '
-        'font-size="{}" xmlns="http://www.w3.org/2000/svg">{}{}</svg>',
-        int(width), int(math.ceil(height)), caption, FONT_SIZE, clip, mark_safe("".join(body)),
+        'font-size="{}" fill="{}" xmlns="http://www.w3.org/2000/svg">{}{}</svg>',
+        int(width), int(math.ceil(height)), caption, FONT_SIZE, TEXT, clip, mark_safe("".join(body)),
     )
 
 
