@@ -23,7 +23,8 @@ class RegistryConfig(AppConfig):
         audit.register(Consent)
 
         from registry import table_versions
-        from registry.models import AcademicYear, Organisation
+        from registry.models import AcademicYear, Organisation, Topic
 
-        # Their counts are cached (registry.list_counts): migration 0019 put the version triggers on them.
-        table_versions.track(Participant, Organisation, MentorProfile, MenteeProfile, AcademicYear)
+        # Their lists' counts and dropdowns are cached (registry.list_counts): migration 0019 put the version
+        # triggers on them.
+        table_versions.track(Participant, Organisation, MentorProfile, MenteeProfile, AcademicYear, Topic)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from mentoring import services as mentoring_services
 from mentoring.models import Meeting, Pair
 from registry import list_counts, services, table_versions
-from registry.models import Participant, TableVersion
+from registry.models import Participant, TableVersion, Topic
 from registry.scoping import Scope
 from tests import factories
 from tests.test_list_scale import add_rows
@@ -160,3 +160,46 @@ def test_every_tracked_table_has_its_trigger(transactional_db):
                                                  organisation=factories.OrganisationFactory())])
     after = dict(TableVersion.objects.values_list("table", "version"))
     assert after["registry_participant"] != before.get("registry_participant")
+
+
+def options(response, name) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', response.content.decode(), re.S)
+    assert select, f"no <select name={name}>"
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+
+
+def queries_of(client, url, query=None):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, query or {})
+    assert response.status_code == 200
+    return response, [q["sql"] for q in captured.captured_queries]
+
+
+def test_the_dropdowns_come_from_the_cache_and_follow_writes(transactional_db, district, client_for):
+    """The organisation, form, year and topic dropdowns of a district's lists cost no query while their
+    tables are unchanged, and show a new organisation or topic at once."""
+    add_rows(district, 3)
+    client = client_for(district.municipal)
+    people_url, pairs_url, meetings_url = (reverse("registry:participant_list"), reverse("mentoring:pair_list"),
+                                           reverse("mentoring:meeting_list"))
+    for url in (people_url, pairs_url, meetings_url):
+        queries_of(client, url)  # the cache filled
+    warm = {url: queries_of(client, url)[1] for url in (people_url, pairs_url, meetings_url)}
+    for url, queries in warm.items():
+        assert not [sql for sql in queries if 'FROM "registry_organisation"' in sql.split("WHERE")[0]
+                    and "short_name" in sql.split("FROM")[0]], f"{url}: the organisations read again"
+        assert not [sql for sql in queries if sql.startswith("SELECT COUNT(*)") and "registry_notification" not in sql]
+        assert len([sql for sql in queries if "registry_tableversion" in sql]) == 1, url  # once a request
+    assert not [sql for sql in warm[pairs_url] if 'FROM "mentoring_mentoringform"' in sql]
+    assert not [sql for sql in warm[people_url] if 'FROM "registry_topic"' in sql]
+
+    assert "МБОУ СОШ № 77" not in options(client.get(people_url), "organisation")
+    factories.OrganisationFactory(municipality=district.municipality, short_name="МБОУ СОШ № 77")
+    for url in (people_url, pairs_url, meetings_url):
+        assert "МБОУ СОШ № 77" in options(client.get(url), "organisation"), url
+
+    topic = Topic.objects.create(name="Робототехника")
+    assert "Робототехника" in options(client.get(people_url), "topic")
+    topic.name = "Робототехника и ИИ"
+    topic.save()
+    assert "Робототехника и ИИ" in options(client.get(people_url), "topic")

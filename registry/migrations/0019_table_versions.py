@@ -4,9 +4,10 @@ from django.db import migrations, models
 
 from registry import table_versions
 
-# The tables of the participants list's counts (the filters join the profiles and the academic year).
+# The tables of the lists' counts and dropdowns (registry.list_counts): the participants, their profiles
+# (the role filter), the organisations, the vocabulary (the topic filter), the academic years (the year filter).
 TABLES = ["registry_participant", "registry_organisation", "registry_mentorprofile", "registry_menteeprofile",
-          "registry_academicyear"]
+          "registry_academicyear", "registry_topic"]
 
 
 def install(apps, schema_editor):
