@@ -35,3 +35,9 @@ class MentoringConfig(AppConfig):
         audit.register(PlanItem)
         audit.register(Meeting)
         audit.register(Support)  # its note speaks of a child: in the person's «История» like their other records
+
+        from mentoring.models import MentoringForm, Programme
+        from registry import table_versions
+
+        # Their counts are cached (registry.list_counts): migration 0008 put the version triggers on them.
+        table_versions.track(Pair, Programme, Meeting, MentoringForm)

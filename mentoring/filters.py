@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from mentoring import selectors
 from mentoring.models import Meeting, MentoringForm, Pair, Programme
 from registry.forms import DateInput
+from registry.list_counts import cached_rows
 from registry.listing import id_param
 from registry.models import Organisation
 from registry.models.people import normalise_name
@@ -75,10 +76,11 @@ class ProgrammeFilterSet(django_filters.FilterSet):
         self.show_organisation = not scope.is_single_organisation
         if self.show_organisation:
             organisations = Organisation.objects.visible_to(scope).order_by("short_name").values_list("pk", "short_name")
-            self.filters["organisation"].extra["choices"] = list(organisations)
+            self.filters["organisation"].extra["choices"] = cached_rows(organisations)
         else:
             del self.filters["organisation"]
-        self.filters["form"].extra["choices"] = list(MentoringForm.objects.values_list("pk", "name"))
+        # The options from the cache while their tables are unchanged (no query: registry.list_counts).
+        self.filters["form"].extra["choices"] = cached_rows(MentoringForm.objects.values_list("pk", "name"))
         visible = Programme.objects.visible_to(scope)
         programmes = visible.select_related("organisation", "form", "academic_year").order_by(
             "-academic_year__start_year", "organisation__short_name", "form__position", "pk")
@@ -91,7 +93,7 @@ class ProgrammeFilterSet(django_filters.FilterSet):
             if not organisation_id and not programme_id:
                 programmes = programmes.none()  # nothing chosen: no query
             self.filters["programme"].extra["help_text"] = _("Программы выбранной организации.")
-            years = set(visible.order_by().values_list("academic_year__start_year", flat=True).distinct())
+            years = set(cached_rows(visible.order_by().values_list("academic_year__start_year", flat=True).distinct()))
         programmes = list(programmes)
         self.filters["programme"].extra["choices"] = [(p.pk, self.programme_label(p)) for p in programmes]
         if not self.show_organisation:

@@ -21,3 +21,10 @@ class RegistryConfig(AppConfig):
         audit.register(MentorProfile, m2m_fields={"topics"})
         audit.register(MenteeProfile, m2m_fields={"topics"})
         audit.register(Consent)
+
+        from registry import table_versions
+        from registry.models import AcademicYear, Organisation, Topic
+
+        # Their lists' counts and dropdowns are cached (registry.list_counts): migration 0019 put the version
+        # triggers on them.
+        table_versions.track(Participant, Organisation, MentorProfile, MenteeProfile, AcademicYear, Topic)

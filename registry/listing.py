@@ -16,20 +16,32 @@ A list whose rows carry per-row work (an aggregate, a subquery, prefetched peopl
 the count and the sort then run over the bare primary keys, and only the page's keys (≤ page size) are
 loaded again with that work. Aggregating over a whole district before ``LIMIT 50`` made the municipal
 curator's lists take seconds; a sort that needs the aggregate itself is annotated by the view only when
-that sort is chosen.
+that sort is chosen. The number found comes from ``registry.list_counts``: counted again only after a
+write to a table the count reads.
 """
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+
+from registry import list_counts
 
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_ID = 2**63 - 1  # a primary key never exceeds a signed 64-bit integer; the databases refuse more
 DEFAULT_PAGE_SIZE = 50
 
 SortSpec = tuple[str, ...] | Callable
+
+
+class ListPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            return list_counts.count(self.object_list)
+        return Paginator.count.func(self)
 
 
 @dataclass(frozen=True)
@@ -103,12 +115,12 @@ def paginate(request, rows, *, sorts: dict[str, SortSpec] | None = None, default
     size = chosen_page_size(request, page_size)
     ordered = order(rows, sorts, sort, tiebreak=tiebreak)
     if page_rows is not None and isinstance(rows, QuerySet):
-        page = Paginator(ordered.values_list("pk", flat=True), size).get_page(request.GET.get("page"))
+        page = ListPaginator(ordered.values_list("pk", flat=True), size).get_page(request.GET.get("page"))
         ids = list(page.object_list)
         loaded = {row.pk: row for row in page_rows(ids)} if ids else {}
         page.object_list = [loaded[pk] for pk in ids if pk in loaded]
     else:
-        page = Paginator(ordered, size).get_page(request.GET.get("page"))
+        page = ListPaginator(ordered, size).get_page(request.GET.get("page"))
     return Listing(page=page, sort=sort, page_size=size)
 
 

@@ -9,6 +9,7 @@ from registry.models.processing import ProcessingStop
 from registry.models.submissions import SubmittedForm
 from registry.models.people import ConsentState, Participant, Partner, Topic
 from registry.models.profiles import MenteeProfile, MentorProfile
+from registry.models.table_versions import TableVersion
 
 __all__ = [
     "AcademicYear",
@@ -31,6 +32,7 @@ __all__ = [
     "Region",
     "RoleAssignment",
     "SubmittedForm",
+    "TableVersion",
     "Topic",
     "User",
 ]
