@@ -75,17 +75,8 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from mentoring.matching.scoring import (
-    NO_WISHES,
-    MenteeCandidate,
-    MentorCandidate,
-    Score,
-    Weights,
-    Wishes,
-    base_score_matrix,
-    feasibility_matrix,
-    score,
-)
+from mentoring.matching.matrices import base_score_matrix, feasibility_matrix
+from mentoring.matching.scoring import NO_WISHES, MenteeCandidate, MentorCandidate, Score, Weights, Wishes, score
 
 # --------------------------------------------------------------------------- proposal
 
@@ -186,7 +177,8 @@ def _slot_costs(problem: _Problem) -> np.ndarray:
     costs = np.take(problem.base.T, problem.slot_mentor, axis=0)  # C-contiguous, as the solver wants it
     costs += problem.slot_value[:, None]
     np.negative(costs, out=costs)
-    costs[~problem.feasible.T[problem.slot_mentor]] = np.inf
+    # copyto with a mask, not a boolean index: the same cells, without gathering their positions first.
+    np.copyto(costs, np.inf, where=np.take(~problem.feasible.T, problem.slot_mentor, axis=0))
     return costs
 
 
@@ -198,7 +190,7 @@ def _mentee_costs(problem: _Problem, no_mentor: int) -> np.ndarray:
     np.take(problem.base, problem.slot_mentor, axis=1, out=pair_costs)
     pair_costs += problem.slot_value
     np.negative(pair_costs, out=pair_costs)
-    pair_costs[~problem.feasible[:, problem.slot_mentor]] = np.inf
+    np.copyto(pair_costs, np.inf, where=np.take(~problem.feasible, problem.slot_mentor, axis=1))
     return costs
 
 

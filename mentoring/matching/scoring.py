@@ -12,19 +12,18 @@ names as ``MatchingWeights.FIELDS``):
 * mentee_wish / mentor_wish: ``(6 - rank) / 5`` for a rank 1..5 from the questionnaire after the
   networking meeting, 0 without a wish.
 
-``score`` explains one pair; ``feasibility_matrix`` and ``base_score_matrix`` compute the same for
-every (mentee, mentor) at once for the solver, and tests hold the two equal.
+``score`` explains one pair; ``feasibility_matrix`` and ``base_score_matrix``
+(``mentoring.matching.matrices``) compute the same for every (mentee, mentor) at once for the solver, and
+tests hold the two equal.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
-import numpy as np
-
-from mentoring.matching.days import _days_mask, format_days
+from mentoring.matching.days import format_day_set
 
 # --------------------------------------------------------------------------- candidates and weights
 
@@ -198,8 +197,11 @@ def _topic_key(name: str):
 
 
 def _topic_list(topic_ids: Iterable[int], topic_names: Mapping[int, str]) -> str:
-    names = [topic_names.get(t, f"тема № {t}") for t in topic_ids]
-    return ", ".join(sorted(names, key=_topic_key))
+    # Called for every proposed pair: the fallback name only made when needed, one name not sorted.
+    names = [topic_names[t] if t in topic_names else f"тема № {t}" for t in topic_ids]
+    if len(names) > 1:
+        names.sort(key=_topic_key)
+    return ", ".join(names)
 
 
 def _age_range(age_min: int | None, age_max: int | None) -> str:
@@ -268,11 +270,11 @@ def score(mentor: MentorCandidate, mentee: MenteeCandidate, weights: Weights | N
             common_days = mentor.meeting_days & mentee.meeting_days
             if common_days:
                 part = len(common_days) / len(mentor.meeting_days | mentee.meeting_days)
-                reasons.append(Reason("days_match", f"Удобные дни совпадают: {format_days(common_days)}",
+                reasons.append(Reason("days_match", f"Удобные дни совпадают: {format_day_set(common_days)}",
                                       weights.meeting_times * part))
             else:
-                label = (f"Нет общих удобных дней (наставник: {format_days(mentor.meeting_days)}; "
-                         f"наставляемый: {format_days(mentee.meeting_days)})")
+                label = (f"Нет общих удобных дней (наставник: {format_day_set(mentor.meeting_days)}; "
+                         f"наставляемый: {format_day_set(mentee.meeting_days)})")
                 reasons.append(Reason("days_no_match", label, 0.0))
         else:
             whose = ("у наставника и наставляемого" if not mentor.meeting_days and not mentee.meeting_days
@@ -300,108 +302,3 @@ def score(mentor: MentorCandidate, mentee: MenteeCandidate, weights: Weights | N
                                   weights.mentor_wish * wish_value(rank)))
 
     return Score(total=math.fsum(reason.points for reason in reasons), reasons=reasons)
-
-
-# --------------------------------------------------------------------------- vectorised scores
-
-def _topic_masks(people, column: dict[int, int], words: int) -> np.ndarray:
-    """Each person's topics (those in ``column``) as ``words`` 64-bit masks: a people x words array."""
-    masks = np.zeros((len(people), words), dtype=np.uint64)
-    for i, person in enumerate(people):
-        bits = [0] * words
-        for t in person.topics:
-            j = column.get(t)
-            if j is not None:
-                bits[j >> 6] |= 1 << (j & 63)
-        masks[i] = bits
-    return masks
-
-
-def feasibility_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[MenteeCandidate], *,
-                       mentor_categories: Iterable[str], mentee_categories: Iterable[str]) -> np.ndarray:
-    """``is_feasible`` for every (mentee, mentor): a boolean mentees x mentors matrix."""
-    mentor_categories, mentee_categories = set(mentor_categories), set(mentee_categories)
-    mentor_ok = np.array([m.category in mentor_categories for m in mentors], dtype=bool)
-    mentee_ok = np.array([e.category in mentee_categories for e in mentees], dtype=bool)
-    person: dict = {}  # participant id -> small int, so the comparison is a fast integer broadcast
-    mentor_people = np.array([person.setdefault(m.participant_id, len(person)) for m in mentors], dtype=np.intp)
-    mentee_people = np.array([person.setdefault(e.participant_id, len(person)) for e in mentees], dtype=np.intp)
-    feasible = mentee_ok[:, None] & mentor_ok[None, :] & (mentee_people[:, None] != mentor_people[None, :])
-    # _younger_peer, vectorised: unknown ages never forbid.
-    peer_mentor = np.array([m.category == PEER_CATEGORY and m.age is not None for m in mentors], dtype=bool)
-    peer_mentee = np.array([e.category == PEER_CATEGORY and e.age is not None for e in mentees], dtype=bool)
-    mentor_age = np.array([m.age if m.age is not None else 0 for m in mentors], dtype=np.int64)
-    mentee_age = np.array([e.age if e.age is not None else 0 for e in mentees], dtype=np.int64)
-    younger = peer_mentee[:, None] & peer_mentor[None, :] & (mentor_age[None, :] <= mentee_age[:, None])
-    return feasible & ~younger
-
-
-def base_score_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[MenteeCandidate],
-                      weights: Weights, wishes: Wishes) -> np.ndarray:
-    """Every component but capacity for every (mentee, mentor): a float mentees x mentors matrix.
-
-    Equals ``score(mentor, mentee, ...).total`` minus its capacity points, up to float rounding.
-    """
-    n, m = len(mentees), len(mentors)
-    total = np.zeros((n, m))
-    if not n or not m:
-        return total
-
-    if weights.topics:
-        topic_ids = sorted(set().union(*(e.topics for e in mentees)) & set().union(*(x.topics for x in mentors)))
-        if topic_ids:
-            # Topic sets as bit masks, 64 topics a word: the common topics are counted by popcount of
-            # the AND, in integers (exactly what a 0/1 matrix product counts): single-threaded and steady,
-            # where a BLAS product's threads took from 0.3 to 20 ms on a busy two-core machine.
-            column = {t: j for j, t in enumerate(topic_ids)}
-            words = (len(topic_ids) + 63) // 64
-            wanted = _topic_masks(mentees, column, words)
-            offered = _topic_masks(mentors, column, words)
-            requests = np.array([len(e.topics) for e in mentees], dtype=np.float64)
-            common = np.bitwise_count(wanted[:, None, 0] & offered[None, :, 0])
-            for word in range(1, words):
-                common += np.bitwise_count(wanted[:, None, word] & offered[None, :, word])
-            share = common.astype(np.float64)
-            del common
-            # The share of the mentee's requests, in place
-            np.divide(share, requests[:, None], out=share, where=requests[:, None] > 0)
-            share *= weights.topics
-            total += share
-            del share
-
-    if weights.age:
-        nan = float("nan")
-        ages = np.array([nan if e.age is None else e.age for e in mentees], dtype=np.float64)
-        age_min = np.array([nan if x.age_min is None else x.age_min for x in mentors], dtype=np.float64)
-        age_max = np.array([nan if x.age_max is None else x.age_max for x in mentors], dtype=np.float64)
-        no_min, no_max = np.isnan(age_min), np.isnan(age_max)
-        inside = ((no_min[None, :] | (ages[:, None] >= age_min[None, :]))
-                  & (no_max[None, :] | (ages[:, None] <= age_max[None, :])))
-        neutral = (no_min & no_max)[None, :] | np.isnan(ages)[:, None]
-        part = inside.astype(np.float64)
-        part[neutral] = 0.5
-        part *= weights.age
-        total += part
-        del part, inside, neutral
-
-    if weights.meeting_times:
-        mentee_days = np.array([_days_mask(e.meeting_days) for e in mentees], dtype=np.uint8)
-        mentor_days = np.array([_days_mask(x.meeting_days) for x in mentors], dtype=np.uint8)
-        both = np.bitwise_count(mentee_days[:, None] & mentor_days[None, :])  # uint8: small temporaries
-        either = np.bitwise_count(mentee_days[:, None] | mentor_days[None, :])
-        jaccard = np.zeros((n, m))
-        np.divide(both, either, out=jaccard, where=both > 0)
-        jaccard *= weights.meeting_times
-        total += jaccard
-        del jaccard, both, either
-
-    row = {e.id: i for i, e in enumerate(mentees)}
-    col = {x.id: j for j, x in enumerate(mentors)}
-    for weight, ranks in ((weights.mentee_wish, wishes.by_mentee), (weights.mentor_wish, wishes.by_mentor)):
-        if not weight:
-            continue
-        for (mentee_id, mentor_id), rank in ranks.items():
-            i, j = row.get(mentee_id), col.get(mentor_id)
-            if i is not None and j is not None:
-                total[i, j] += weight * wish_value(rank)
-    return total
