@@ -65,6 +65,7 @@ from django.utils import timezone, translation
 
 from registry import notifications
 from registry.bulk_insert import insert_rows_ignoring_conflicts
+from registry.heap import settled_heap
 from registry.models import AcademicYear, Notification
 from registry.scoping import Grant
 from roadmaps.digests import Digest, DigestLine, RoadmapUrls
@@ -347,8 +348,9 @@ def scan_is_late(now: datetime.datetime | None = None) -> bool:
 def send_daily_reminders(today: datetime.date | None = None, *, chunk_size: int = CHUNK_SIZE,
                          catch_up: int = MAX_CATCH_UP) -> Summary:
     """The daily run: the scan (with the missed days), then the sending step over the whole outbox."""
-    summary = scan_reminders(today, chunk_size=chunk_size, catch_up=catch_up)
-    delivery = send_pending_digests()
+    with settled_heap():  # thousands of rows and letters: the collector leaves the loaded app alone
+        summary = scan_reminders(today, chunk_size=chunk_size, catch_up=catch_up)
+        delivery = send_pending_digests()
     summary.emails_sent = delivery.sent
     summary.emails_failed = delivery.retrying + delivery.failed
     logger.info("Roadmap reminders for %s: %s; delivery %s", summary.day, summary.as_dict(), delivery.as_dict())
