@@ -231,15 +231,72 @@ def _capacity_component(capacity: int, capacity_left: int, seats_taken: int = 0)
     return min(1.0, max(0.0, (capacity_left - seats_taken) / capacity))
 
 
+def _topics_reason(wanted: frozenset[int], common: frozenset[int], weight: float,
+                   topic_names: Mapping[int, str]) -> Reason:
+    if not wanted:
+        return Reason("topics_none", "Наставляемый не указал запросы", 0.0)
+    if common:
+        label = f"Совпадают запросы: {_topic_list(common, topic_names)}"
+        if len(common) < len(wanted):
+            label += f" ({len(common)} из {len(wanted)})"
+        return Reason("topics_match", label, weight * (len(common) / len(wanted)))
+    label = f"Нет совпадений с запросами наставляемого: {_topic_list(wanted, topic_names)}"
+    return Reason("topics_no_match", label, 0.0)
+
+
+def _age_reason(mentor: MentorCandidate, mentee: MenteeCandidate, weight: float) -> Reason:
+    part, code, label = _age_component(mentor, mentee)
+    return Reason(code, label, weight * part)
+
+
+def _days_reason(mentor_days: frozenset[int], mentee_days: frozenset[int], weight: float) -> Reason:
+    if mentor_days and mentee_days:
+        common_days = mentor_days & mentee_days
+        if common_days:
+            part = len(common_days) / len(mentor_days | mentee_days)
+            return Reason("days_match", f"Удобные дни совпадают: {format_day_set(common_days)}", weight * part)
+        label = (f"Нет общих удобных дней (наставник: {format_day_set(mentor_days)}; "
+                 f"наставляемый: {format_day_set(mentee_days)})")
+        return Reason("days_no_match", label, 0.0)
+    whose = ("у наставника и наставляемого" if not mentor_days and not mentee_days
+             else "у наставника" if not mentor_days else "у наставляемого")
+    return Reason("days_unknown", f"Удобные дни не указаны {whose}", 0.0)
+
+
+def _capacity_reason(capacity: int, capacity_left: int, seats_taken: int, weight: float) -> Reason:
+    part = _capacity_component(capacity, capacity_left, seats_taken)
+    label = f"Свободно мест: {capacity_left - seats_taken} из {capacity}"
+    if seats_taken:
+        label += " с учётом других наставляемых, предложенных этому наставнику в этом подборе"
+    return Reason("capacity", label, weight * part)
+
+
+def _remembered(memo: dict | None, key: tuple, make, *args) -> Reason:
+    """``make(*args)``, or the equal Reason made before for the same ``key`` (reasons are immutable)."""
+    if memo is None:
+        return make(*args)
+    try:
+        found = memo.get(key)
+    except TypeError:  # a candidate built with a plain set: not a key, nothing remembered
+        return make(*args)
+    if found is None:
+        found = memo[key] = make(*args)
+    return found
+
+
 def score(mentor: MentorCandidate, mentee: MenteeCandidate, weights: Weights | None = None,
           wishes: Wishes | None = None, topic_names: Mapping[int, str] | None = None, *,
-          seats_taken: int = 0) -> Score:
+          seats_taken: int = 0, memo: dict | None = None) -> Score:
     """The pair's score with a reason for every component whose weight is not zero.
 
     Reasons with 0 points are kept (e.g. «вне желаемого диапазона»): they explain a low score.
     ``seats_taken``: how many other mentees this proposal already gives the same mentor; the
     capacity component counts the seats left after them (see the module docstring). Feasibility is
     not checked here.
+
+    ``memo``: a dict kept over the pairs of ONE proposal (the same weights and topic names): a reason
+    that depends only on a few values of the pair (the topic sets, the ages, the days, the seats) is
+    made once and shared, as the same immutable ``Reason``; a thousand pairs have a few hundred.
     """
     weights = weights or Weights()
     wishes = wishes or NO_WISHES
@@ -247,47 +304,19 @@ def score(mentor: MentorCandidate, mentee: MenteeCandidate, weights: Weights | N
     reasons: list[Reason] = []
 
     if weights.topics:
-        if not mentee.topics:
-            reasons.append(Reason("topics_none", "Наставляемый не указал запросы", 0.0))
-        else:
-            common = mentee.topics & mentor.topics
-            part = len(common) / len(mentee.topics)
-            if common:
-                label = f"Совпадают запросы: {_topic_list(common, topic_names)}"
-                if len(common) < len(mentee.topics):
-                    label += f" ({len(common)} из {len(mentee.topics)})"
-                reasons.append(Reason("topics_match", label, weights.topics * part))
-            else:
-                label = f"Нет совпадений с запросами наставляемого: {_topic_list(mentee.topics, topic_names)}"
-                reasons.append(Reason("topics_no_match", label, 0.0))
-
+        common = mentee.topics & mentor.topics
+        reasons.append(_remembered(memo, ("topics", mentee.topics, common), _topics_reason, mentee.topics, common,
+                                   weights.topics, topic_names))
     if weights.age:
-        part, code, label = _age_component(mentor, mentee)
-        reasons.append(Reason(code, label, weights.age * part))
-
+        reasons.append(_remembered(memo, ("age", mentee.age, mentor.age_min, mentor.age_max), _age_reason,
+                                   mentor, mentee, weights.age))
     if weights.meeting_times:
-        if mentor.meeting_days and mentee.meeting_days:
-            common_days = mentor.meeting_days & mentee.meeting_days
-            if common_days:
-                part = len(common_days) / len(mentor.meeting_days | mentee.meeting_days)
-                reasons.append(Reason("days_match", f"Удобные дни совпадают: {format_day_set(common_days)}",
-                                      weights.meeting_times * part))
-            else:
-                label = (f"Нет общих удобных дней (наставник: {format_day_set(mentor.meeting_days)}; "
-                         f"наставляемый: {format_day_set(mentee.meeting_days)})")
-                reasons.append(Reason("days_no_match", label, 0.0))
-        else:
-            whose = ("у наставника и наставляемого" if not mentor.meeting_days and not mentee.meeting_days
-                     else "у наставника" if not mentor.meeting_days else "у наставляемого")
-            reasons.append(Reason("days_unknown", f"Удобные дни не указаны {whose}", 0.0))
-
+        reasons.append(_remembered(memo, ("days", mentor.meeting_days, mentee.meeting_days), _days_reason,
+                                   mentor.meeting_days, mentee.meeting_days, weights.meeting_times))
     if weights.capacity:
-        part = _capacity_component(mentor.capacity, mentor.capacity_left, seats_taken)
-        free = mentor.capacity_left - seats_taken
-        label = f"Свободно мест: {free} из {mentor.capacity}"
-        if seats_taken:
-            label += " с учётом других наставляемых, предложенных этому наставнику в этом подборе"
-        reasons.append(Reason("capacity", label, weights.capacity * part))
+        reasons.append(_remembered(memo, ("capacity", mentor.capacity, mentor.capacity_left, seats_taken),
+                                   _capacity_reason, mentor.capacity, mentor.capacity_left, seats_taken,
+                                   weights.capacity))
 
     if weights.mentee_wish:
         rank = wishes.by_mentee.get((mentee.id, mentor.id))
@@ -301,4 +330,4 @@ def score(mentor: MentorCandidate, mentee: MenteeCandidate, weights: Weights | N
             reasons.append(Reason("mentor_wish", f"Наставник выбрал этого наставляемого ({rank}-е место)",
                                   weights.mentor_wish * wish_value(rank)))
 
-    return Score(total=math.fsum(reason.points for reason in reasons), reasons=reasons)
+    return Score(total=math.fsum([reason.points for reason in reasons]), reasons=reasons)
