@@ -63,6 +63,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone, translation
 
 from roadmaps.digests import Digest, Links, digest_message
+from roadmaps.emailed_marks import mark_emailed
 from roadmaps.models import Reminder, ReminderDigest
 from roadmaps.recipients import OPEN_STATUSES, OWNER_FIELDS, Reach, grants_on
 
@@ -86,8 +87,6 @@ SEND_BATCH = 500
 # first of them waits this long (seconds): a worker killed meanwhile sends them again (the duplicate
 # window below), so the window is bounded in time, whatever the server's pace.
 MARK_AFTER = 1.0
-# Reminder ids per UPDATE of their ``emailed_at``: well within SQLite's limit on parameters.
-MARK_REMINDERS = 5000
 Status = ReminderDigest.Status
 
 
@@ -240,39 +239,18 @@ def _renew(rows: list[ReminderDigest]) -> list[ReminderDigest]:
 
 def _mark_sent(sent: list[tuple[ReminderDigest, list[int]]]) -> None:
     """The sent rows first, then the sent reminders' ``emailed_at`` (shown in the portal): one query per
-    claim (one as a rule) and one per ``MARK_REMINDERS`` reminders, for all the letters given."""
+    claim (one as a rule) and one or a few for the sent reminders (``roadmaps.emailed_marks``)."""
     if not sent:
         return
     now = timezone.now()
     values = {"status": Status.SENT, "sent_at": now}
     lost = _update_held([row for row, _reminders in sent], values, check=values)
     reminder_ids = sorted({pk for _row, reminders in sent for pk in reminders})
-    _mark_emailed(reminder_ids, now)
+    mark_emailed(reminder_ids, now)
     for row, _reminders in sent:
         if row.pk in lost:
             logger.warning("Reminder digest %s was sent after its claim had expired: it may go out twice "
                            "(Message-ID %s)", row.pk, row.message_id)
-
-
-def _mark_emailed(reminder_ids: list[int], now: datetime.datetime) -> None:
-    """``emailed_at`` = now on these reminders where it is not set yet: on PostgreSQL one statement with
-    the ids as one array literal (thousands of ``IN`` parameters cost more to prepare in Python than the
-    update itself), elsewhere one per ``MARK_REMINDERS``."""
-    if not reminder_ids:
-        return
-    connection = connections[router.db_for_write(Reminder)]
-    if connection.vendor != "postgresql":
-        for start in range(0, len(reminder_ids), MARK_REMINDERS):
-            Reminder.objects.filter(pk__in=reminder_ids[start:start + MARK_REMINDERS],
-                                    emailed_at__isnull=True).update(emailed_at=now)
-        return
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {qn(Reminder._meta.db_table)} SET {qn('emailed_at')} = %s "
-            f"WHERE {qn('id')} = ANY(%s::bigint[]) AND {qn('emailed_at')} IS NULL",
-            [connection.ops.adapt_datetimefield_value(now), "{" + ",".join(map(str, reminder_ids)) + "}"],
-        )
 
 
 def _release(rows: list[ReminderDigest]) -> None:
