@@ -22,6 +22,16 @@ from mentoring.matching.scoring import PEER_CATEGORY, MenteeCandidate, MentorCan
 
 def _topic_masks(people, column: dict[int, int], words: int) -> np.ndarray:
     """Each person's topics (those in ``column``) as ``words`` 64-bit masks: a people x words array."""
+    if words == 1:  # up to 64 topics, the usual case: one Python integer per person, one array at the end
+        found = []
+        for person in people:
+            bits = 0
+            for t in person.topics:
+                j = column.get(t)
+                if j is not None:
+                    bits |= 1 << j
+            found.append(bits)
+        return np.array(found, dtype=np.uint64).reshape(len(people), 1)
     masks = np.zeros((len(people), words), dtype=np.uint64)
     for i, person in enumerate(people):
         bits = [0] * words
@@ -123,7 +133,8 @@ def base_score_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[Ment
         total += np.take(_age_table(ages, mentors, weights.age), row, axis=0)
 
     if weights.meeting_times:
-        masks, row = _distinct([_days_mask(e.meeting_days) for e in mentees])
+        day_sets, row = _distinct([e.meeting_days for e in mentees])
+        masks = [_days_mask(days) for days in day_sets]
         total += np.take(_days_table(masks, mentors, weights.meeting_times), row, axis=0)
 
     row_of = {e.id: i for i, e in enumerate(mentees)}
@@ -131,7 +142,8 @@ def base_score_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[Ment
     for weight, ranks in ((weights.mentee_wish, wishes.by_mentee), (weights.mentor_wish, wishes.by_mentor)):
         if not weight:
             continue
-        cells = [(i, j, weight * wish_value(rank)) for (mentee_id, mentor_id), rank in ranks.items()
+        value = {rank: weight * wish_value(rank) for rank in set(ranks.values())}  # a handful of ranks
+        cells = [(i, j, value[rank]) for (mentee_id, mentor_id), rank in ranks.items()
                  if (i := row_of.get(mentee_id)) is not None and (j := col_of.get(mentor_id)) is not None]
         if cells:
             rows, columns, values = zip(*cells, strict=True)

@@ -106,7 +106,7 @@ class Command(BaseCommand):
         parser.add_argument("--mentors", type=non_negative, default=400, help="Сколько наставников (мест 1–4).")
         parser.add_argument("--topics", type=positive, default=30, help="Сколько тем (компетенций / запросов).")
         parser.add_argument("--seed", type=int, default=1, help="Начальное значение генератора.")
-        parser.add_argument("--repeat", type=positive, default=9, help="Сколько раз запускать для «лучшего из».")
+        parser.add_argument("--repeat", type=positive, default=15, help="Сколько раз запускать для «лучшего из».")
         parser.add_argument("--database", action="store_true",
                             help="Замерить весь сервис propose_pairs с базой данных (изменения откатываются).")
 
