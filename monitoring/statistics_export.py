@@ -20,7 +20,7 @@ from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mentoring.models import Membership, MentoringForm, MentorLink
+from mentoring.models import Membership, MentoringForm, MentorLink, Programme
 from monitoring import figures as monitoring_figures
 from registry import xlsx
 from registry.exporters import (Exporter, Progress, YearForm, register, total_label)
@@ -34,10 +34,10 @@ OTHERS = (Participant.Category.PARENT, Participant.Category.GRADUATE, Participan
 
 def statistics_forms(year: AcademicYear) -> list[MentoringForm]:
     """The forms that get columns: every form in use, and any retired one a programme of the year has."""
-    return list(
-        MentoringForm.objects.filter(Q(is_active=True) | Q(programmes__academic_year=year))
-        .distinct().order_by("position", "name")
-    )
+    # The year's forms as a subquery, not a join: joined, every programme of the district was a row to
+    # make distinct again.
+    used = Programme.objects.filter(academic_year=year).order_by().values("form_id")
+    return list(MentoringForm.objects.filter(Q(is_active=True) | Q(pk__in=used)).order_by("position", "name"))
 
 
 def statistics_header(forms: list[MentoringForm]) -> list[str]:
@@ -137,12 +137,11 @@ def _statistics_counts(organisations, year: AcademicYear) -> dict[int, dict]:
     return result
 
 
-def _statistics_row(name: str, municipality: str, counts: tuple[dict, dict, dict],
-                    forms: list[MentoringForm]) -> list:
+def _statistics_row(name: str, municipality: str, counts: tuple[dict, dict, dict], form_keys: list[tuple]) -> list:
+    """``form_keys``: (form id, MENTOR) and (form id, MENTEE) of each form, in the columns' order."""
     by_form, by_role, by_category = counts
-    row: list = [name, municipality]
-    for form in forms:
-        row += [by_form.get((form.pk, MENTOR), 0), by_form.get((form.pk, MENTEE), 0)]
+    get = by_form.get
+    row: list = [name, municipality, *[get(key, 0) for key in form_keys]]
     row += [
         by_role.get(MENTOR, 0),
         by_role.get(MENTEE, 0),
@@ -203,6 +202,7 @@ def statistics_rows(organisations, year: AcademicYear, *, progress: Progress | N
     """
     chunk_size = chunk_size or STATISTICS_CHUNK
     forms = statistics_forms(year)
+    form_keys = [(form.pk, role) for form in forms for role in (MENTOR, MENTEE)]
     yield statistics_header(forms)
     listed = _organisations_with_counts(organisations, year)
     stale = [pk for pk, _name, _municipality, stored in listed if stored is None]
@@ -212,7 +212,7 @@ def statistics_rows(organisations, year: AcademicYear, *, progress: Progress | N
     totals = [0] * (len(forms) * 2 + 7)
     for done, (pk, name, municipality, stored) in enumerate(listed, start=1):
         counts = _from_stored(stored) if stored is not None else counted.get(pk, empty)
-        row = _statistics_row(name, municipality, counts, forms)
+        row = _statistics_row(name, municipality, counts, form_keys)
         totals = [a + b for a, b in zip(totals, row[2:])]
         yield row
         if progress and (done % chunk_size == 0 or done == count):

@@ -31,6 +31,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
 
 
+# Values written as they are, by exact class (a str subclass is not one of them): nothing to make safe.
+PLAIN = frozenset({int, float, bool, type(None)})
+
+
 class TotalRow(list):
     """The last row of a table: the writer sets it in bold."""
 
@@ -103,7 +107,9 @@ class _Cells:
         if isinstance(values, TotalRow):
             return [self.styled(value) for value in values]
         convert = self.value
-        return [convert(value) for value in values]
+        # Numbers and empty cells as they are (a number is never read as a formula): a statistics table
+        # is mostly counts, and they skipped the string, date and colour checks one call each.
+        return [value if value.__class__ in PLAIN else convert(value) for value in values]
 
 
 def write(file, sheets: Iterable[Sheet]) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import forbid_multi_line_headers
 from django.urls import reverse
 from django.utils import translation
 from django.utils.text import Truncator
@@ -94,13 +95,34 @@ def digest_message(digest: Digest, *, connection=None, message_id: str | None = 
     subject = translation.gettext("«Наставник»: сроки мероприятий дорожной карты на %(day)s") % {
         "day": _date(digest.day)}
     words = _words(translation.get_language())
-    message = EmailMultiAlternatives(
+    message = _DigestMessage(
         subject=" ".join(subject.split()), body=digest_text(digest, sections, links, words),
         to=[digest.email], connection=connection,
         headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"} if message_id else None,
     )
     message.attach_alternative(digest_html(digest, sections, links, words), "text/html")
     return message
+
+
+class _DigestMessage(EmailMultiAlternatives):
+    """The letter, its Subject header encoded once per subject and charset: every letter of a day has the
+    same subject, and its RFC 2047 encoding (the email package weighs base64 against quoted-printable,
+    character by character) was a fifth of the sending step's own time. The header is the very value
+    Django's ``message()`` sets (``forbid_multi_line_headers``), in the same place."""
+
+    def message(self, *args, **kwargs):
+        subject, self.subject = self.subject, ""
+        try:
+            msg = super().message(*args, **kwargs)
+        finally:
+            self.subject = subject
+        msg.replace_header("Subject", _subject_header(subject, self.encoding or settings.DEFAULT_CHARSET))
+        return msg
+
+
+@functools.lru_cache(maxsize=64)
+def _subject_header(subject: str, encoding: str) -> str:
+    return forbid_multi_line_headers("Subject", subject, encoding)[1]
 
 
 # --- the letter's text and HTML ------------------------------------------------------------------------

@@ -65,6 +65,7 @@ from django.utils import timezone, translation
 
 from registry import notifications
 from registry.bulk_insert import insert_rows_ignoring_conflicts
+from registry.heap import settled_heap
 from registry.models import AcademicYear, Notification
 from registry.scoping import Grant
 from roadmaps.digests import Digest, DigestLine, RoadmapUrls
@@ -161,7 +162,7 @@ def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[in
                                 day__gte=today - datetime.timedelta(days=6), day__lt=today)
         .order_by().values_list("occurrence_id", "user_id")
     )
-    reminders, notices, urls = [], [], RoadmapUrls()
+    reminders, notices, urls, overdue = [], [], RoadmapUrls(), {}
     reach = Reach(grants)
     notice_text = translation.gettext("Прошёл срок мероприятия дорожной карты %(number)s «%(title)s» (%(date)s), "
                                       "за которое вы отвечаете.")
@@ -170,11 +171,15 @@ def _record_reminders(user_ids: list[int], today: datetime.date, grants: dict[in
             continue  # no longer in a role that reaches this roadmap
         kind = _kind(due_on, today)
         if kind == Reminder.Kind.OVERDUE:
-            notices.append(notifications.Notice(
-                user_id=user_id, kind=Notification.Kind.ROADMAP_OVERDUE, url=urls(roadmap_id) + "?status=overdue",
-                text=notice_text % {"number": number, "title": " ".join(title.split())[:300],
-                                    "date": due_on.strftime("%d.%m.%Y")},
-                key=f"roadmap-overdue:{occurrence_id}:{due_on.isoformat()}", email=False))
+            # The text, link and key once per occurrence, whatever the number of its responsible users.
+            told = overdue.get(occurrence_id)
+            if told is None:
+                told = overdue[occurrence_id] = (
+                    notice_text % {"number": number, "title": " ".join(title.split())[:300],
+                                   "date": f"{due_on.day:02d}.{due_on.month:02d}.{due_on.year}"},
+                    urls(roadmap_id) + "?status=overdue", f"roadmap-overdue:{occurrence_id}:{due_on.isoformat()}")
+            notices.append(notifications.Notice(user_id=user_id, kind=Notification.Kind.ROADMAP_OVERDUE, text=told[0],
+                                                url=told[1], key=told[2], email=False))
         if kind is None or (kind == Reminder.Kind.OVERDUE and (occurrence_id, user_id) in reminded_lately):
             continue
         reminders.append((occurrence_id, user_id, kind, today))
@@ -343,8 +348,9 @@ def scan_is_late(now: datetime.datetime | None = None) -> bool:
 def send_daily_reminders(today: datetime.date | None = None, *, chunk_size: int = CHUNK_SIZE,
                          catch_up: int = MAX_CATCH_UP) -> Summary:
     """The daily run: the scan (with the missed days), then the sending step over the whole outbox."""
-    summary = scan_reminders(today, chunk_size=chunk_size, catch_up=catch_up)
-    delivery = send_pending_digests()
+    with settled_heap():  # thousands of rows and letters: the collector leaves the loaded app alone
+        summary = scan_reminders(today, chunk_size=chunk_size, catch_up=catch_up)
+        delivery = send_pending_digests()
     summary.emails_sent = delivery.sent
     summary.emails_failed = delivery.retrying + delivery.failed
     logger.info("Roadmap reminders for %s: %s; delivery %s", summary.day, summary.as_dict(), delivery.as_dict())

@@ -44,6 +44,27 @@ def test_the_digest_letter_is_unchanged():
 
 
 @override_settings(SITE_URL="https://portal.example/")
+def test_the_mime_message_is_the_one_django_builds_with_the_subject_encoded_once():
+    """The Subject header is encoded once per subject (``roadmaps.digests._DigestMessage``): the message,
+    every header in its place and the parts, is byte for byte what a plain ``EmailMultiAlternatives`` of
+    the same letter gives, for this letter and the next one of the same day."""
+    from django.core.mail import EmailMultiAlternatives
+
+    with translation.override("ru"):
+        ours = digest_message(golden_digest(), message_id="<digest-1-2026-03-16@portal.example>")
+    plain = EmailMultiAlternatives(subject=ours.subject, body=ours.body, to=ours.to,
+                                   headers=dict(ours.extra_headers), alternatives=ours.alternatives)
+    for _ in range(2):
+        built, expected = ours.message(), plain.message()
+        for message in (built, expected):
+            del message["Date"]
+            message.set_boundary("boundary")  # random in each message
+        assert built["Subject"].startswith("=?utf-8?")
+        assert built.as_bytes() == expected.as_bytes()
+    assert ours.subject == "«Наставник»: сроки мероприятий дорожной карты на 16.03.2026"
+
+
+@override_settings(SITE_URL="https://portal.example/")
 def test_a_digest_with_one_section_has_only_that_heading():
     digest = golden_digest()
     digest.lines = [line for line in digest.lines if line.kind == "day"]

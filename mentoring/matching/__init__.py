@@ -8,6 +8,7 @@ them into ``MentorCandidate`` / ``MenteeCandidate``, and calls ``propose`` for a
   score of a pair with its reasons (and the same score vectorised for the solver): the one rule of
   what fits and how well, used by the proposal, the candidates page, the swap of a proposed mentor
   and the replacement of a mentor;
+* ``mentoring.matching.matrices`` — the same rule and score for every (mentee, mentor) at once, for the solver;
 * ``mentoring.matching.proposal`` — ``propose``, the optimal assignment of a whole programme;
 * ``mentoring.matching.days`` — convenient meeting days read from free Russian text.
 
@@ -17,6 +18,7 @@ existing open pairs. The caller filters candidates by those before, and passes
 """
 
 from mentoring.matching.days import ALL_DAYS, DAY_ABBREVIATIONS, WEEKDAYS, WEEKEND, format_days, parse_meeting_days
+from mentoring.matching.matrices import base_score_matrix, feasibility_matrix
 from mentoring.matching.proposal import UNMATCHED_REASONS, Proposal, ProposedPair, Unmatched, propose
 from mentoring.matching.scoring import (
     NO_WISHES,
@@ -27,8 +29,6 @@ from mentoring.matching.scoring import (
     Score,
     Weights,
     Wishes,
-    base_score_matrix,
-    feasibility_matrix,
     is_feasible,
     score,
     unfit,

@@ -75,17 +75,8 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from mentoring.matching.scoring import (
-    NO_WISHES,
-    MenteeCandidate,
-    MentorCandidate,
-    Score,
-    Weights,
-    Wishes,
-    base_score_matrix,
-    feasibility_matrix,
-    score,
-)
+from mentoring.matching.matrices import base_score_matrix, feasibility_matrix
+from mentoring.matching.scoring import NO_WISHES, MenteeCandidate, MentorCandidate, Score, Weights, Wishes, score
 
 # --------------------------------------------------------------------------- proposal
 
@@ -183,10 +174,12 @@ def _problem(mentors, mentees, feasible: np.ndarray, weights: Weights, wishes: W
 
 def _slot_costs(problem: _Problem) -> np.ndarray:
     """slots x mentees, each slot to take one mentee: the costs (-scores, +inf where infeasible)."""
-    costs = np.take(problem.base.T, problem.slot_mentor, axis=0)  # C-contiguous, as the solver wants it
-    costs += problem.slot_value[:, None]
-    np.negative(costs, out=costs)
-    costs[~problem.feasible.T[problem.slot_mentor]] = np.inf
+    # Negated and forbidden on the small mentors x mentees matrix, then gathered into slots: one pass over
+    # the large matrix less. -(b + v) and (-b) - v are the same float (negation is exact).
+    negated = np.negative(problem.base.T, order="C")
+    np.copyto(negated, np.inf, where=~problem.feasible.T)
+    costs = np.take(negated, problem.slot_mentor, axis=0)  # C-contiguous, as the solver wants it
+    costs -= problem.slot_value[:, None]
     return costs
 
 
@@ -198,7 +191,7 @@ def _mentee_costs(problem: _Problem, no_mentor: int) -> np.ndarray:
     np.take(problem.base, problem.slot_mentor, axis=1, out=pair_costs)
     pair_costs += problem.slot_value
     np.negative(pair_costs, out=pair_costs)
-    pair_costs[~problem.feasible[:, problem.slot_mentor]] = np.inf
+    np.copyto(pair_costs, np.inf, where=np.take(~problem.feasible, problem.slot_mentor, axis=1))
     return costs
 
 
@@ -220,8 +213,8 @@ def solver_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[MenteeCa
     return None if problem is None else _first_matrix(problem)
 
 
-def _solve(problem: _Problem) -> list[tuple[int, int]]:
-    """(row, slot) of an assignment with the most pairs, then the highest total score.
+def _solve(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, slots): an assignment with the most pairs, then the highest total score.
 
     First the full assignment of the smaller side: every slot filled when there are no more slots than
     mentees, every mentee paired otherwise. It usually exists, and then it pairs as many mentees as
@@ -236,13 +229,27 @@ def _solve(problem: _Problem) -> list[tuple[int, int]]:
     except ValueError:
         pass  # no full assignment of the smaller side
     else:
-        return list(zip(second, first, strict=True)) if n_slots <= r else list(zip(first, second, strict=True))
+        return (second, first) if n_slots <= r else (first, second)
     del costs
     slot_feasible = problem.feasible[:, problem.slot_mentor]  # rows x slots
     most_pairs = int((maximum_bipartite_matching(_csr_of(slot_feasible), perm_type="column") >= 0).sum())
     del slot_feasible
     row_index, slot_index = linear_sum_assignment(_mentee_costs(problem, r - most_pairs))
-    return [(i, c) for i, c in zip(row_index, slot_index, strict=True) if c < n_slots]
+    paired = slot_index < n_slots
+    return row_index[paired], slot_index[paired]
+
+
+def _seated(problem: _Problem) -> dict[int, tuple[int, int]]:
+    """mentee index -> (mentor index, seat): the solver's pairs, and per mentor the seats in the order of
+    the other components (the best first; equal ones by the mentee's position)."""
+    rows, slots = _solve(problem)
+    columns = problem.slot_mentor[slots]
+    mentee_index, mentor_index = problem.rows[rows], problem.used[columns]
+    order = np.lexsort((mentee_index, -problem.base[rows, columns], mentor_index))
+    mentee_index, mentor_index = mentee_index[order], mentor_index[order]
+    starts = np.flatnonzero(np.r_[True, mentor_index[1:] != mentor_index[:-1]]) if len(order) else order
+    seats = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    return {e: (m, k) for e, m, k in zip(mentee_index.tolist(), mentor_index.tolist(), seats.tolist(), strict=True)}
 
 
 def propose(mentors: Sequence[MentorCandidate], mentees: Sequence[MenteeCandidate], *,
@@ -276,32 +283,18 @@ def propose(mentors: Sequence[MentorCandidate], mentees: Sequence[MenteeCandidat
         for mentee_id, mentor_id in forbidden_pairs:
             if mentee_id in row and mentor_id in col:
                 feasible[row[mentee_id], col[mentor_id]] = False
-    assigned: dict[int, int] = {}  # mentee index -> mentor index
     problem = _problem(mentors, mentees, feasible, weights, wishes)
-    if problem is not None:
-        for i, j in _solve(problem):
-            assigned[int(problem.rows[i])] = int(problem.used[problem.slot_mentor[j]])
-        base = problem.base
-        base_of = {int(problem.rows[i]): i for i in range(len(problem.rows))}
-        column_of = {int(problem.used[j]): j for j in range(len(problem.used))}
-
     # Seats: per mentor, the mentee with the best other components takes seat 0.
-    by_mentor: dict[int, list[int]] = {}
-    for mentee_index, mentor_index in assigned.items():
-        by_mentor.setdefault(mentor_index, []).append(mentee_index)
-    seat: dict[int, int] = {}
-    for mentor_index, mentee_indexes in by_mentor.items():
-        j = column_of[mentor_index]
-        mentee_indexes.sort(key=lambda i: (-base[base_of[i], j], i))
-        for k, mentee_index in enumerate(mentee_indexes):
-            seat[mentee_index] = k
+    assigned = _seated(problem) if problem is not None else {}  # mentee index -> (mentor index, seat)
 
     pairs: list[ProposedPair] = []
     unmatched: list[Unmatched] = []
+    memo: dict = {}  # the reasons shared by pairs (``score``'s memo)
     for i, mentee in enumerate(mentees):
         if i in assigned:
-            mentor = mentors[assigned[i]]
-            pair_score = score(mentor, mentee, weights, wishes, topic_names, seats_taken=seat[i])
+            mentor_index, seat = assigned[i]
+            mentor = mentors[mentor_index]
+            pair_score = score(mentor, mentee, weights, wishes, topic_names, seats_taken=seat, memo=memo)
             pairs.append(ProposedPair(mentee.id, mentor.id, pair_score))
             continue
         if mentee.category not in mentee_categories:

@@ -12,19 +12,18 @@ names as ``MatchingWeights.FIELDS``):
 * mentee_wish / mentor_wish: ``(6 - rank) / 5`` for a rank 1..5 from the questionnaire after the
   networking meeting, 0 without a wish.
 
-``score`` explains one pair; ``feasibility_matrix`` and ``base_score_matrix`` compute the same for
-every (mentee, mentor) at once for the solver, and tests hold the two equal.
+``score`` explains one pair; ``feasibility_matrix`` and ``base_score_matrix``
+(``mentoring.matching.matrices``) compute the same for every (mentee, mentor) at once for the solver, and
+tests hold the two equal.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
-import numpy as np
-
-from mentoring.matching.days import _days_mask, format_days
+from mentoring.matching.days import format_day_set
 
 # --------------------------------------------------------------------------- candidates and weights
 
@@ -198,8 +197,11 @@ def _topic_key(name: str):
 
 
 def _topic_list(topic_ids: Iterable[int], topic_names: Mapping[int, str]) -> str:
-    names = [topic_names.get(t, f"тема № {t}") for t in topic_ids]
-    return ", ".join(sorted(names, key=_topic_key))
+    # Called for every proposed pair: the fallback name only made when needed, one name not sorted.
+    names = [topic_names[t] if t in topic_names else f"тема № {t}" for t in topic_ids]
+    if len(names) > 1:
+        names.sort(key=_topic_key)
+    return ", ".join(names)
 
 
 def _age_range(age_min: int | None, age_max: int | None) -> str:
@@ -229,15 +231,72 @@ def _capacity_component(capacity: int, capacity_left: int, seats_taken: int = 0)
     return min(1.0, max(0.0, (capacity_left - seats_taken) / capacity))
 
 
+def _topics_reason(wanted: frozenset[int], common: frozenset[int], weight: float,
+                   topic_names: Mapping[int, str]) -> Reason:
+    if not wanted:
+        return Reason("topics_none", "Наставляемый не указал запросы", 0.0)
+    if common:
+        label = f"Совпадают запросы: {_topic_list(common, topic_names)}"
+        if len(common) < len(wanted):
+            label += f" ({len(common)} из {len(wanted)})"
+        return Reason("topics_match", label, weight * (len(common) / len(wanted)))
+    label = f"Нет совпадений с запросами наставляемого: {_topic_list(wanted, topic_names)}"
+    return Reason("topics_no_match", label, 0.0)
+
+
+def _age_reason(mentor: MentorCandidate, mentee: MenteeCandidate, weight: float) -> Reason:
+    part, code, label = _age_component(mentor, mentee)
+    return Reason(code, label, weight * part)
+
+
+def _days_reason(mentor_days: frozenset[int], mentee_days: frozenset[int], weight: float) -> Reason:
+    if mentor_days and mentee_days:
+        common_days = mentor_days & mentee_days
+        if common_days:
+            part = len(common_days) / len(mentor_days | mentee_days)
+            return Reason("days_match", f"Удобные дни совпадают: {format_day_set(common_days)}", weight * part)
+        label = (f"Нет общих удобных дней (наставник: {format_day_set(mentor_days)}; "
+                 f"наставляемый: {format_day_set(mentee_days)})")
+        return Reason("days_no_match", label, 0.0)
+    whose = ("у наставника и наставляемого" if not mentor_days and not mentee_days
+             else "у наставника" if not mentor_days else "у наставляемого")
+    return Reason("days_unknown", f"Удобные дни не указаны {whose}", 0.0)
+
+
+def _capacity_reason(capacity: int, capacity_left: int, seats_taken: int, weight: float) -> Reason:
+    part = _capacity_component(capacity, capacity_left, seats_taken)
+    label = f"Свободно мест: {capacity_left - seats_taken} из {capacity}"
+    if seats_taken:
+        label += " с учётом других наставляемых, предложенных этому наставнику в этом подборе"
+    return Reason("capacity", label, weight * part)
+
+
+def _remembered(memo: dict | None, key: tuple, make, *args) -> Reason:
+    """``make(*args)``, or the equal Reason made before for the same ``key`` (reasons are immutable)."""
+    if memo is None:
+        return make(*args)
+    try:
+        found = memo.get(key)
+    except TypeError:  # a candidate built with a plain set: not a key, nothing remembered
+        return make(*args)
+    if found is None:
+        found = memo[key] = make(*args)
+    return found
+
+
 def score(mentor: MentorCandidate, mentee: MenteeCandidate, weights: Weights | None = None,
           wishes: Wishes | None = None, topic_names: Mapping[int, str] | None = None, *,
-          seats_taken: int = 0) -> Score:
+          seats_taken: int = 0, memo: dict | None = None) -> Score:
     """The pair's score with a reason for every component whose weight is not zero.
 
     Reasons with 0 points are kept (e.g. «вне желаемого диапазона»): they explain a low score.
     ``seats_taken``: how many other mentees this proposal already gives the same mentor; the
     capacity component counts the seats left after them (see the module docstring). Feasibility is
     not checked here.
+
+    ``memo``: a dict kept over the pairs of ONE proposal (the same weights and topic names): a reason
+    that depends only on a few values of the pair (the topic sets, the ages, the days, the seats) is
+    made once and shared, as the same immutable ``Reason``; a thousand pairs have a few hundred.
     """
     weights = weights or Weights()
     wishes = wishes or NO_WISHES
@@ -245,47 +304,19 @@ def score(mentor: MentorCandidate, mentee: MenteeCandidate, weights: Weights | N
     reasons: list[Reason] = []
 
     if weights.topics:
-        if not mentee.topics:
-            reasons.append(Reason("topics_none", "Наставляемый не указал запросы", 0.0))
-        else:
-            common = mentee.topics & mentor.topics
-            part = len(common) / len(mentee.topics)
-            if common:
-                label = f"Совпадают запросы: {_topic_list(common, topic_names)}"
-                if len(common) < len(mentee.topics):
-                    label += f" ({len(common)} из {len(mentee.topics)})"
-                reasons.append(Reason("topics_match", label, weights.topics * part))
-            else:
-                label = f"Нет совпадений с запросами наставляемого: {_topic_list(mentee.topics, topic_names)}"
-                reasons.append(Reason("topics_no_match", label, 0.0))
-
+        common = mentee.topics & mentor.topics
+        reasons.append(_remembered(memo, ("topics", mentee.topics, common), _topics_reason, mentee.topics, common,
+                                   weights.topics, topic_names))
     if weights.age:
-        part, code, label = _age_component(mentor, mentee)
-        reasons.append(Reason(code, label, weights.age * part))
-
+        reasons.append(_remembered(memo, ("age", mentee.age, mentor.age_min, mentor.age_max), _age_reason,
+                                   mentor, mentee, weights.age))
     if weights.meeting_times:
-        if mentor.meeting_days and mentee.meeting_days:
-            common_days = mentor.meeting_days & mentee.meeting_days
-            if common_days:
-                part = len(common_days) / len(mentor.meeting_days | mentee.meeting_days)
-                reasons.append(Reason("days_match", f"Удобные дни совпадают: {format_days(common_days)}",
-                                      weights.meeting_times * part))
-            else:
-                label = (f"Нет общих удобных дней (наставник: {format_days(mentor.meeting_days)}; "
-                         f"наставляемый: {format_days(mentee.meeting_days)})")
-                reasons.append(Reason("days_no_match", label, 0.0))
-        else:
-            whose = ("у наставника и наставляемого" if not mentor.meeting_days and not mentee.meeting_days
-                     else "у наставника" if not mentor.meeting_days else "у наставляемого")
-            reasons.append(Reason("days_unknown", f"Удобные дни не указаны {whose}", 0.0))
-
+        reasons.append(_remembered(memo, ("days", mentor.meeting_days, mentee.meeting_days), _days_reason,
+                                   mentor.meeting_days, mentee.meeting_days, weights.meeting_times))
     if weights.capacity:
-        part = _capacity_component(mentor.capacity, mentor.capacity_left, seats_taken)
-        free = mentor.capacity_left - seats_taken
-        label = f"Свободно мест: {free} из {mentor.capacity}"
-        if seats_taken:
-            label += " с учётом других наставляемых, предложенных этому наставнику в этом подборе"
-        reasons.append(Reason("capacity", label, weights.capacity * part))
+        reasons.append(_remembered(memo, ("capacity", mentor.capacity, mentor.capacity_left, seats_taken),
+                                   _capacity_reason, mentor.capacity, mentor.capacity_left, seats_taken,
+                                   weights.capacity))
 
     if weights.mentee_wish:
         rank = wishes.by_mentee.get((mentee.id, mentor.id))
@@ -299,109 +330,4 @@ def score(mentor: MentorCandidate, mentee: MenteeCandidate, weights: Weights | N
             reasons.append(Reason("mentor_wish", f"Наставник выбрал этого наставляемого ({rank}-е место)",
                                   weights.mentor_wish * wish_value(rank)))
 
-    return Score(total=math.fsum(reason.points for reason in reasons), reasons=reasons)
-
-
-# --------------------------------------------------------------------------- vectorised scores
-
-def _topic_masks(people, column: dict[int, int], words: int) -> np.ndarray:
-    """Each person's topics (those in ``column``) as ``words`` 64-bit masks: a people x words array."""
-    masks = np.zeros((len(people), words), dtype=np.uint64)
-    for i, person in enumerate(people):
-        bits = [0] * words
-        for t in person.topics:
-            j = column.get(t)
-            if j is not None:
-                bits[j >> 6] |= 1 << (j & 63)
-        masks[i] = bits
-    return masks
-
-
-def feasibility_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[MenteeCandidate], *,
-                       mentor_categories: Iterable[str], mentee_categories: Iterable[str]) -> np.ndarray:
-    """``is_feasible`` for every (mentee, mentor): a boolean mentees x mentors matrix."""
-    mentor_categories, mentee_categories = set(mentor_categories), set(mentee_categories)
-    mentor_ok = np.array([m.category in mentor_categories for m in mentors], dtype=bool)
-    mentee_ok = np.array([e.category in mentee_categories for e in mentees], dtype=bool)
-    person: dict = {}  # participant id -> small int, so the comparison is a fast integer broadcast
-    mentor_people = np.array([person.setdefault(m.participant_id, len(person)) for m in mentors], dtype=np.intp)
-    mentee_people = np.array([person.setdefault(e.participant_id, len(person)) for e in mentees], dtype=np.intp)
-    feasible = mentee_ok[:, None] & mentor_ok[None, :] & (mentee_people[:, None] != mentor_people[None, :])
-    # _younger_peer, vectorised: unknown ages never forbid.
-    peer_mentor = np.array([m.category == PEER_CATEGORY and m.age is not None for m in mentors], dtype=bool)
-    peer_mentee = np.array([e.category == PEER_CATEGORY and e.age is not None for e in mentees], dtype=bool)
-    mentor_age = np.array([m.age if m.age is not None else 0 for m in mentors], dtype=np.int64)
-    mentee_age = np.array([e.age if e.age is not None else 0 for e in mentees], dtype=np.int64)
-    younger = peer_mentee[:, None] & peer_mentor[None, :] & (mentor_age[None, :] <= mentee_age[:, None])
-    return feasible & ~younger
-
-
-def base_score_matrix(mentors: Sequence[MentorCandidate], mentees: Sequence[MenteeCandidate],
-                      weights: Weights, wishes: Wishes) -> np.ndarray:
-    """Every component but capacity for every (mentee, mentor): a float mentees x mentors matrix.
-
-    Equals ``score(mentor, mentee, ...).total`` minus its capacity points, up to float rounding.
-    """
-    n, m = len(mentees), len(mentors)
-    total = np.zeros((n, m))
-    if not n or not m:
-        return total
-
-    if weights.topics:
-        topic_ids = sorted(set().union(*(e.topics for e in mentees)) & set().union(*(x.topics for x in mentors)))
-        if topic_ids:
-            # Topic sets as bit masks, 64 topics a word: the common topics are counted by popcount of
-            # the AND, in integers (exactly what a 0/1 matrix product counts): single-threaded and steady,
-            # where a BLAS product's threads took from 0.3 to 20 ms on a busy two-core machine.
-            column = {t: j for j, t in enumerate(topic_ids)}
-            words = (len(topic_ids) + 63) // 64
-            wanted = _topic_masks(mentees, column, words)
-            offered = _topic_masks(mentors, column, words)
-            requests = np.array([len(e.topics) for e in mentees], dtype=np.float64)
-            common = np.bitwise_count(wanted[:, None, 0] & offered[None, :, 0])
-            for word in range(1, words):
-                common += np.bitwise_count(wanted[:, None, word] & offered[None, :, word])
-            share = common.astype(np.float64)
-            del common
-            # The share of the mentee's requests, in place
-            np.divide(share, requests[:, None], out=share, where=requests[:, None] > 0)
-            share *= weights.topics
-            total += share
-            del share
-
-    if weights.age:
-        nan = float("nan")
-        ages = np.array([nan if e.age is None else e.age for e in mentees], dtype=np.float64)
-        age_min = np.array([nan if x.age_min is None else x.age_min for x in mentors], dtype=np.float64)
-        age_max = np.array([nan if x.age_max is None else x.age_max for x in mentors], dtype=np.float64)
-        no_min, no_max = np.isnan(age_min), np.isnan(age_max)
-        inside = ((no_min[None, :] | (ages[:, None] >= age_min[None, :]))
-                  & (no_max[None, :] | (ages[:, None] <= age_max[None, :])))
-        neutral = (no_min & no_max)[None, :] | np.isnan(ages)[:, None]
-        part = inside.astype(np.float64)
-        part[neutral] = 0.5
-        part *= weights.age
-        total += part
-        del part, inside, neutral
-
-    if weights.meeting_times:
-        mentee_days = np.array([_days_mask(e.meeting_days) for e in mentees], dtype=np.uint8)
-        mentor_days = np.array([_days_mask(x.meeting_days) for x in mentors], dtype=np.uint8)
-        both = np.bitwise_count(mentee_days[:, None] & mentor_days[None, :])  # uint8: small temporaries
-        either = np.bitwise_count(mentee_days[:, None] | mentor_days[None, :])
-        jaccard = np.zeros((n, m))
-        np.divide(both, either, out=jaccard, where=both > 0)
-        jaccard *= weights.meeting_times
-        total += jaccard
-        del jaccard, both, either
-
-    row = {e.id: i for i, e in enumerate(mentees)}
-    col = {x.id: j for j, x in enumerate(mentors)}
-    for weight, ranks in ((weights.mentee_wish, wishes.by_mentee), (weights.mentor_wish, wishes.by_mentor)):
-        if not weight:
-            continue
-        for (mentee_id, mentor_id), rank in ranks.items():
-            i, j = row.get(mentee_id), col.get(mentor_id)
-            if i is not None and j is not None:
-                total[i, j] += weight * wish_value(rank)
-    return total
+    return Score(total=math.fsum([reason.points for reason in reasons]), reasons=reasons)

@@ -36,7 +36,9 @@ class Notification(models.Model):
         SENT = "sent", _("отправлено")
         FAILED = "failed", _("не удалось отправить")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # No index of its own: one_notice_per_event starts with it (the daily checks insert thousands of rows).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                             db_index=False)
     kind = models.CharField(_("что"), max_length=30, choices=Kind.choices)
     text = models.TextField(_("текст"))
     url = models.CharField(_("ссылка"), max_length=500, blank=True)
