@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0018_consent_texts_2025_3'),
+        ('registry', '0019_table_versions'),
     ]
 
     operations = [
