@@ -19,11 +19,18 @@ from registry import list_counts, services, table_versions
 from registry.models import Participant, TableVersion, Topic
 from registry.scoping import Scope
 from tests import factories
+from tests.reference_data import seed_reference_data
 from tests.test_list_scale import add_rows
 
-# serialized_rollback: the migrations' rows (the forms of mentoring) again after an earlier test's flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """The migrations' rows (the forms of mentoring) again: an earlier transactional test's flush took them,
+    and the suite's database is not serialized for ``serialized_rollback`` to bring them back."""
+    seed_reference_data()
 
 
 def shown(client, url, table, query=None):
