@@ -137,10 +137,8 @@ def _preferences(ctx: DemoContext, programme: Programme, rng, pool: Organisation
             rows[("mentee", mentee, mentor)] = rank
     for mentor in mentors[:3]:
         rows[("mentor", rng.choice(mentees), mentor)] = 1
-    Preference.objects.bulk_create(
-        Preference(programme=programme, side=side, mentee_id=mentee, mentor_id=mentor, rank=rank)
-        for (side, mentee, mentor), rank in rows.items()
-    )
+    bulk_create(Preference, [Preference(programme=programme, side=side, mentee_id=mentee, mentor_id=mentor, rank=rank)
+                             for (side, mentee, mentor), rank in rows.items()])
     ctx.created["предпочтений после нетворкинга"] += len(rows)
     return matching.Wishes.from_rows((side, mentee, mentor, rank) for (side, mentee, mentor), rank in rows.items())
 
@@ -199,7 +197,8 @@ def _confirm(ctx: DemoContext, programme: Programme, rows, data, keep_proposed: 
             later.plan_items.append(PlanItem(membership=membership, goal=goal, action=action, due_on=due,
                                              status=status, position=position,
                                              evidence="Отметка куратора" if status == PlanItem.Status.DONE else ""))
-    proposals.write_rows(rows)
+    for model, objects in zip((Pair, MentorLink, Membership), zip(*rows)):  # ``proposals.write_rows``, faster
+        bulk_create(model, list(objects))
     ctx.created["пар и групп в работе"] += len(to_confirm)
     ctx.created["встреч"] += len(later.meetings) - meetings
     ctx.created["пунктов индивидуальных планов"] += len(later.plan_items) - plan_items
