@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Max
-
 from mentoring import eligibility, matching
 from mentoring.models import Programme
-from mentoring.selectors import mentor_load, participants_with_valid_consent, weights_for
+from mentoring.selectors import mentor_load, weights_for
 from registry.models import Consent, MenteeProfile, MentorProfile, Organisation
 
 
@@ -54,15 +52,21 @@ class OrganisationPool:
             "mentors": sorted(self.mentors, key=_registered), "mentees": sorted(self.mentees, key=_registered)}
         self._mentee = {m.pk: m for m in self.mentees}
         people = [m.participant_id for m in self.mentors] + [m.participant_id for m in self.mentees]
-        self.consenting = participants_with_valid_consent(people, on)
-        self.consenting_on = {on: self.consenting, history_on: participants_with_valid_consent(people, history_on)}
+        # ``selectors.participants_with_valid_consent`` on both days, from one read: nobody here is archived,
+        # so it is whoever holds a consent to mentoring valid that day (``Consent.is_valid_on``).
+        consents = list(Consent.objects.filter(purpose=Consent.Purpose.MENTORING, participant_id__in=people)
+                        .only("participant_id", "signed_on", "revoked_on", "valid_until"))
+        self.consenting_on = {day: {c.participant_id for c in consents if c.is_valid_on(day)}
+                              for day in (on, history_on)}
+        self.consenting = self.consenting_on[on]
         self.load = mentor_load([m.pk for m in self.mentors])
         self.weights = matching.Weights.from_mapping(weights_for(organisation).as_dict())
         self.topic_names = topic_names
-        rows = (Consent.objects.filter(purpose=Consent.Purpose.MENTORING, participant_id__in=people,
-                                       revoked_on__isnull=True)
-                .values("participant_id").annotate(latest=Max("signed_on")))
-        self.latest_consent = {row["participant_id"]: row["latest"] for row in rows}
+        # The latest consent not revoked, by when it was signed: a pair starts after it.
+        self.latest_consent = {}
+        for c in consents:
+            if c.revoked_on is None and c.signed_on > self.latest_consent.get(c.participant_id, datetime.date.min):
+                self.latest_consent[c.participant_id] = c.signed_on
         self._mentor_candidates = {m.pk: eligibility.mentor_candidate(m, {}, on) for m in self.mentors}
         self._mentee_candidates = {m.pk: eligibility.mentee_candidate(m, on) for m in self.mentees}
 
