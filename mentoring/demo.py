@@ -1,8 +1,10 @@
 """Demo data of mentoring: programmes, pairs found by the real matching, meetings, plans, history.
 
 Runs after the registry's steps and only for organisations that got their people in this run, so a
-second ``load_demo`` adds nothing. Pairs come from ``proposals.propose_pairs`` (the portal's own
-matching), most proposals are then confirmed; some stay proposed so the curator sees the workflow.
+second ``load_demo`` adds nothing. Pairs come from the portal's own matching (``matching.propose``, fed by
+``demo_pairs.OrganisationPool`` with what ``proposals.proposal_for`` would read, each organisation's people
+read once), most proposals are then confirmed; some stay proposed so the curator sees the workflow. The
+mentor replacements and early ends go through the services (``services.replace_mentor``, ``close_pair``).
 """
 
 from __future__ import annotations
