@@ -17,12 +17,23 @@ proposal was rejected), and consents and archiving do not change while the step 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 from mentoring import eligibility, matching
 from mentoring.models import Programme
 from mentoring.selectors import mentor_load, weights_for
 from registry.models import Consent, MenteeProfile, MentorProfile, Organisation
+
+
+def _topics(model, profiles) -> dict[int, frozenset[int]]:
+    through = model.topics.through
+    owner = model.topics.field.m2m_field_name() + "_id"
+    topics: dict[int, set[int]] = {}
+    for profile_id, topic_id in through.objects.filter(**{f"{owner}__in": [p.pk for p in profiles]}).values_list(
+            owner, "topic_id"):
+        topics.setdefault(profile_id, set()).add(topic_id)
+    return {pk: frozenset(ids) for pk, ids in topics.items()}
 
 
 def _registered(profile) -> tuple[str, int]:
@@ -39,11 +50,10 @@ class OrganisationPool:
         # The order of ``matching_input``: mentors by pk, mentees by name (the database's collation) and pk.
         self.mentors = list(
             MentorProfile.objects.filter(participant__organisation_id=organisation.pk, participant__is_archived=False)
-            .select_related("participant").prefetch_related("topics").order_by("pk"))
+            .select_related("participant").order_by("pk"))
         self.mentees = list(
             MenteeProfile.objects.filter(participant__organisation_id=organisation.pk, participant__is_archived=False)
-            .select_related("participant").prefetch_related("topics")
-            .order_by("participant__last_name", "participant__first_name", "pk"))
+            .select_related("participant").order_by("participant__last_name", "participant__first_name", "pk"))
         # The demo once took «the first» mentors and mentees of a form from queries without an order; SQLite
         # gives them by category, then as registered (the index on organisation and category), PostgreSQL
         # as its plan happens to read them. That order, made explicit, keeps the demo of the golden file
@@ -67,8 +77,12 @@ class OrganisationPool:
         for c in consents:
             if c.revoked_on is None and c.signed_on > self.latest_consent.get(c.participant_id, datetime.date.min):
                 self.latest_consent[c.participant_id] = c.signed_on
-        self._mentor_candidates = {m.pk: eligibility.mentor_candidate(m, {}, on) for m in self.mentors}
-        self._mentee_candidates = {m.pk: eligibility.mentee_candidate(m, on) for m in self.mentees}
+        # Topic ids from the link tables: no Topic instance per profile and topic.
+        mentor_topics, mentee_topics = _topics(MentorProfile, self.mentors), _topics(MenteeProfile, self.mentees)
+        self._mentor_candidates = {m.pk: eligibility.mentor_candidate(m, {}, on, mentor_topics.get(m.pk, frozenset()))
+                                   for m in self.mentors}
+        self._mentee_candidates = {m.pk: eligibility.mentee_candidate(m, on, mentee_topics.get(m.pk, frozenset()))
+                                   for m in self.mentees}
 
     def mentee(self, pk: int) -> MenteeProfile:
         return self._mentee[pk]
@@ -116,7 +130,7 @@ class OrganisationPool:
         left = max(0, profile.capacity - self.load.get(profile.pk, 0))
         if candidate.capacity_left == left:
             return candidate
-        candidate = self._mentor_candidates[profile.pk] = eligibility.mentor_candidate(profile, self.load, self.on)
+        candidate = self._mentor_candidates[profile.pk] = dataclasses.replace(candidate, capacity_left=left)
         return candidate
 
     # --- what the demo writes -----------------------------------------------------------------------
