@@ -1,17 +1,20 @@
 """Demo data of mentoring: programmes, pairs found by the real matching, meetings, plans, history.
 
 Runs after the registry's steps and only for organisations that got their people in this run, so a
-second ``load_demo`` adds nothing. Pairs come from ``proposals.propose_pairs`` (the portal's own
-matching), most proposals are then confirmed; some stay proposed so the curator sees the workflow.
+second ``load_demo`` adds nothing. Pairs come from the portal's own matching (``matching.propose``, fed by
+``demo_pairs.OrganisationPool`` with what ``proposals.proposal_for`` would read, each organisation's people
+read once), most proposals are then confirmed; some stay proposed so the curator sees the workflow. The
+mentor replacements and early ends go through the services (``services.replace_mentor``, ``close_pair``).
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Max
+from django.db.models import Count
 
-from mentoring import proposals, selectors, services
+from mentoring import matching, proposals, selectors, services
+from mentoring.demo_pairs import OrganisationPool
 from mentoring.models import (
     Meeting,
     Membership,
@@ -25,8 +28,9 @@ from mentoring.models import (
     Support,
 )
 from registry.demo import DemoContext, demo_step, is_doubling, refresh_statistics
+from registry.demo.context import bulk_create
+from registry.models import MentorProfile, Organisation, Topic
 from registry.signals import announce_change
-from registry.models import Consent, MentorProfile, Organisation
 
 FORMS_BY_KIND = {
     Organisation.Kind.SCHOOL: ("учитель – ученик", "ученик – ученик", "учитель – учитель", "работодатель – ученик"),
@@ -44,6 +48,9 @@ GOALS = {
     "работодатель – студент": "Практико-ориентированное обучение студентов на предприятиях-партнёрах.",
 }
 
+# The day of the demo's mentor replacements, before today: the service checks everyone's consent on it.
+HISTORY_DAYS_AGO = datetime.timedelta(days=5)
+
 FIRST_MEETINGS = [(Meeting.Kind.INTRODUCTION, "Знакомство, ожидания от программы"),
                   (Meeting.Kind.TRIAL, "Пробная совместная работа"),
                   (Meeting.Kind.PLANNING, "Составление индивидуального плана")]
@@ -60,16 +67,21 @@ PLAN_GOALS = [("Улучшить успеваемость по математи�
 @demo_step(order=100)
 def build_mentoring(ctx: DemoContext) -> None:
     forms = {form.name: form for form in MentoringForm.objects.all()}
+    topic_names = dict(Topic.objects.values_list("pk", "name"))
+    history_on = ctx.today - HISTORY_DAYS_AGO
     done = 0
     for organisation in ctx.organisations:
         if organisation.pk not in ctx.populated_organisation_ids:
             continue
         done += 1
-        if is_doubling(done):  # matching reads the pairs made so far (mentors' places): plans that fit the tables
+        if is_doubling(done):  # the services of ``_history`` read pairs made so far: plans that fit the tables
             refresh_statistics(Programme, Preference, Pair, MentorLink, Membership, Meeting, PlanItem)
         rng = ctx.rng("mentoring", organisation.short_name)
         year = ctx.current_year
         curator = ctx.curators.get(organisation.pk)
+        # The organisation's people, read once; each programme's matching works from them in memory.
+        pool = OrganisationPool(organisation, on=ctx.today, history_on=history_on, topic_names=topic_names)
+        later = Later()
         for index, name in enumerate(FORMS_BY_KIND.get(organisation.kind, ())):
             programme = Programme.objects.create(
                 organisation=organisation, academic_year=year, form=forms[name],
@@ -81,16 +93,17 @@ def build_mentoring(ctx: DemoContext) -> None:
             ctx.created["программ наставничества"] += 1
             if curator:
                 programme.responsible.add(curator)
-            _preferences(ctx, programme, rng)
+            wishes = _preferences(ctx, programme, rng, pool)
             # The portal's own matching («Подобрать пары»), its proposals written as the curator left them.
-            proposal, data = proposals.proposal_for(programme, on=ctx.today)
+            proposal, data = pool.proposal(programme, wishes)
             rows = proposals.proposed_rows(programme, proposal, by=curator, on=ctx.today)
             ctx.created["предложений пар"] += len(rows)
             # The first programme of the first organisation keeps a few proposals unconfirmed.
             first = organisation.pk == ctx.organisations[0].pk and index == 0
             keep_proposed = 3 if first else 0
             # …and one of its pairs has not met for over a month, so its curator finds that among her notices.
-            _confirm(ctx, programme, rows, data, keep_proposed, rng, keep_quiet=1 if first else 0)
+            _confirm(ctx, programme, rows, data, keep_proposed, rng, pool, later, keep_quiet=1 if first else 0)
+        later.write()
         announce_change(Pair, organisation.pk)  # written in bulk
     _room_for_proposals(ctx)
 
@@ -113,49 +126,60 @@ def _room_for_proposals(ctx: DemoContext) -> None:
             mentor.save(update_fields=["capacity"])
 
 
-def _preferences(ctx: DemoContext, programme: Programme, rng) -> None:
-    """A few wishes from the networking meeting, so matching has them to weigh."""
-    mentees = list(selectors.eligible_mentees(programme).values_list("pk", flat=True)[:12])
-    mentors = list(selectors.eligible_mentors(programme).values_list("pk", flat=True)[:12])
+def _preferences(ctx: DemoContext, programme: Programme, rng, pool: OrganisationPool) -> matching.Wishes:
+    """A few wishes from the networking meeting, so matching has them to weigh: among the form's first twelve
+    mentees and mentors (by category and registration, ``OrganisationPool.registered``)."""
+    mentees = [m.pk for m in pool.form_mentees(programme, registered=True)[:12]]
+    mentors = [m.pk for m in pool.form_mentors(programme, registered=True)[:12]]
     if not mentees or not mentors:
-        return
+        return matching.Wishes()
     rows = {}
     for mentee in mentees[:6]:
         for rank, mentor in enumerate(rng.sample(mentors, min(2, len(mentors))), start=1):
             rows[("mentee", mentee, mentor)] = rank
     for mentor in mentors[:3]:
         rows[("mentor", rng.choice(mentees), mentor)] = 1
-    Preference.objects.bulk_create(
-        Preference(programme=programme, side=side, mentee_id=mentee, mentor_id=mentor, rank=rank)
-        for (side, mentee, mentor), rank in rows.items()
-    )
+    bulk_create(Preference, [Preference(programme=programme, side=side, mentee_id=mentee, mentor_id=mentor, rank=rank)
+                             for (side, mentee, mentor), rank in rows.items()])
     ctx.created["предпочтений после нетворкинга"] += len(rows)
+    return matching.Wishes.from_rows((side, mentee, mentor, rank) for (side, mentee, mentor), rank in rows.items())
 
 
-def _latest_consents(participant_ids) -> dict[int, datetime.date]:
-    rows = (Consent.objects.filter(purpose=Consent.Purpose.MENTORING, participant_id__in=participant_ids,
-                                   revoked_on__isnull=True)
-            .values("participant_id").annotate(latest=Max("signed_on")))
-    return {row["participant_id"]: row["latest"] for row in rows}
+class Later:
+    """An organisation's meetings, their attendees and plan items, inserted together once its programmes are
+    matched (in the order they were made: nothing in between reads them)."""
+
+    def __init__(self):
+        self.meetings: list[tuple[Meeting, list[int]]] = []
+        self.plan_items: list[PlanItem] = []
+
+    def write(self) -> None:
+        created = bulk_create(Meeting, [meeting for meeting, _ in self.meetings])
+        through = Meeting.attendees.through
+        bulk_create(through, [through(meeting_id=meeting.pk, participant_id=pid)
+                              for meeting, (_, ids) in zip(created, self.meetings) for pid in ids])
+        bulk_create(PlanItem, self.plan_items)
 
 
-def _confirm(ctx: DemoContext, programme: Programme, rows, data, keep_proposed: int, rng, keep_quiet: int = 0) -> None:
+def _confirm(ctx: DemoContext, programme: Programme, rows, data, keep_proposed: int, rng, pool: OrganisationPool,
+             later: Later, keep_quiet: int = 0) -> None:
     """Confirm all but the first ``keep_proposed`` proposals, dated after their people's consents, with their
-    meetings and plans; every row is built first and inserted in a few statements."""
+    meetings and plans (inserted with the organisation's, ``Later``)."""
     person = {("mentor", m.id): m.participant_id for m in data.mentors}
     person.update({("mentee", m.id): m.participant_id for m in data.mentees})
     people = [[person["mentor", link.mentor_id], person["mentee", membership.mentee_id]]
               for _pair, link, membership in rows]
     to_confirm = rows[keep_proposed:]
-    signed = _latest_consents([pid for ids in people[keep_proposed:] for pid in ids])
+    signed = pool.latest_consent
+    meetings, plan_items = len(later.meetings), len(later.plan_items)
     today = ctx.today
-    meetings, attendees, plan_items = [], [], []
     for position, ((pair, link, membership), ids) in enumerate(zip(to_confirm, people[keep_proposed:])):
         # A pair starts once every consent was on file; most began in October.
         earliest = max([signed.get(pid, today) for pid in ids] + [programme.starts_on])
         start = min(today, earliest + datetime.timedelta(days=rng.randint(0, 20)))
         pair.status = Pair.Status.ACTIVE if (today - start).days > 10 else Pair.Status.FORMING
         pair.started_on = link.started_on = membership.joined_on = start
+        pool.take(link.mentor_id)
         quiet = rng.random() < 0.1 or position < keep_quiet
         day, first = start, list(FIRST_MEETINGS)
         limit = today - datetime.timedelta(days=35 if quiet else 0)
@@ -165,46 +189,44 @@ def _confirm(ctx: DemoContext, programme: Programme, rows, data, keep_proposed: 
                               format=Meeting.Format.REMOTE if rng.random() < 0.2 else Meeting.Format.IN_PERSON,
                               topic=topic, note="Встреча проведена по плану.",
                               mentee_feedback=rng.choice(["", "Было полезно", "Интересно, хочу продолжать"]))
-            meetings.append((meeting, ids))
+            later.meetings.append((meeting, ids))
             day += datetime.timedelta(days=rng.randint(7, 18))
         for position, (goal, action) in enumerate(rng.sample(PLAN_GOALS, rng.randint(2, 4)), start=1):
             due = start + datetime.timedelta(days=30 * position)
             status = (PlanItem.Status.DONE if due < today and rng.random() < 0.8
                       else PlanItem.Status.IN_PROGRESS if due < today + datetime.timedelta(days=30)
                       else PlanItem.Status.PLANNED)
-            plan_items.append(PlanItem(membership=membership, goal=goal, action=action, due_on=due, status=status,
-                                       position=position,
-                                       evidence="Отметка куратора" if status == PlanItem.Status.DONE else ""))
-    proposals.write_rows(rows)
-    created = Meeting.objects.bulk_create([meeting for meeting, _ in meetings])
-    through = Meeting.attendees.through
-    for meeting, ids in zip(created, (ids for _, ids in meetings)):
-        attendees.extend(through(meeting_id=meeting.pk, participant_id=pid) for pid in ids)
-    through.objects.bulk_create(attendees)
-    PlanItem.objects.bulk_create(plan_items)
+            later.plan_items.append(PlanItem(membership=membership, goal=goal, action=action, due_on=due,
+                                             status=status, position=position,
+                                             evidence="Отметка куратора" if status == PlanItem.Status.DONE else ""))
+    for model, objects in zip((Pair, MentorLink, Membership), zip(*rows)):  # ``proposals.write_rows``, faster
+        bulk_create(model, list(objects))
     ctx.created["пар и групп в работе"] += len(to_confirm)
-    ctx.created["встреч"] += len(created)
-    ctx.created["пунктов индивидуальных планов"] += len(plan_items)
-    _history(ctx, programme, [(pair, link.mentor_id) for pair, link, _membership in to_confirm])
+    ctx.created["встреч"] += len(later.meetings) - meetings
+    ctx.created["пунктов индивидуальных планов"] += len(later.plan_items) - plan_items
+    _history(ctx, programme, [(pair, link.mentor_id, membership.mentee_id) for pair, link, membership in to_confirm],
+             pool)
 
 
-def _history(ctx: DemoContext, programme: Programme, pairs: list[tuple[Pair, int]]) -> None:
+def _history(ctx: DemoContext, programme: Programme, pairs: list[tuple[Pair, int, int]],
+             pool: OrganisationPool) -> None:
     """One mentor replaced on the mentee's request and one pair ended early: history to look at.
-    ``pairs``: the confirmed pairs (one mentee each, as matching proposes them) with their mentors."""
-    active = [(p, mentor_id) for p, mentor_id in pairs if p.status == Pair.Status.ACTIVE]
+    ``pairs``: the confirmed pairs (one mentee each, as matching proposes them) with their mentor and mentee."""
+    active = [row for row in pairs if row[0].status == Pair.Status.ACTIVE]
     if len(active) < 3:
         return
-    replaced, replaced_mentor = active[0]
-    spare = list(selectors.eligible_mentors(programme).exclude(pk=replaced_mentor)
-                 .select_related("participant")[:20])
-    # Those the service would refuse for want of a free place or a valid consent are skipped before
-    # trying (the same rules, read once for all twenty, instead of a refused transaction each).
-    on = ctx.today - datetime.timedelta(days=5)
-    taking = 1
-    load = selectors.mentor_load([m.pk for m in spare], exclude_pair=replaced)
-    consenting = selectors.participants_with_valid_consent([m.participant_id for m in spare], on)
-    for mentor in spare:
-        if load.get(mentor.pk, 0) + taking > mentor.capacity or mentor.participant_id not in consenting:
+    replaced, replaced_mentor, mentee_id = active[0]
+    # The first twenty other mentors of the form (by category and registration, ``OrganisationPool.registered``).
+    spare = [m for m in pool.form_mentors(programme, registered=True) if m.pk != replaced_mentor][:20]
+    # Those the service would surely refuse — no free place, no valid consent, the mentee themself, no
+    # certificate for a child — are skipped before trying (the same rules, from the pool, instead of a
+    # refused transaction each); the service checks every rule of the others.
+    on = ctx.today - HISTORY_DAYS_AGO
+    consenting = pool.consenting_on[on]
+    mentee = pool.mentee(mentee_id).participant
+    for mentor in spare if mentee.pk in consenting else ():
+        if (pool.load.get(mentor.pk, 0) + 1 > mentor.capacity or mentor.participant_id not in consenting
+                or mentor.participant_id == mentee.pk or mentor.lacks_certificate and mentee.is_minor_on(on)):
             continue
         try:
             services.replace_mentor(replaced, new_mentor=mentor, on=on,
@@ -212,11 +234,14 @@ def _history(ctx: DemoContext, programme: Programme, pairs: list[tuple[Pair, int
                                     on_mentee_request=True)
         except services.PairRuleError:
             continue
+        pool.release(replaced_mentor)
+        pool.take(mentor.pk)
         ctx.created["замен наставника"] += 1
         break
-    ended = active[1][0]
+    ended, ended_mentor = active[1][0], active[1][1]
     services.close_pair(ended, status=Pair.Status.ENDED_EARLY, on=ctx.today - datetime.timedelta(days=3),
                         reason="Наставляемый перевёлся в другую школу")
+    pool.release(ended_mentor)
     ctx.created["пар, прекращённых досрочно"] += 1
 
 

@@ -44,20 +44,25 @@ class MatchingInput:
     topic_names: dict[int, str]
 
 
-def mentor_candidate(profile: MentorProfile, load: dict[int, int], on: datetime.date) -> matching.MentorCandidate:
+def mentor_candidate(profile: MentorProfile, load: dict[int, int], on: datetime.date,
+                     topics: frozenset[int] | None = None) -> matching.MentorCandidate:
+    """``topics``: the profile's topic ids when read otherwise than by ``prefetch_related("topics")``."""
     return matching.MentorCandidate(
         id=profile.pk, participant_id=profile.participant_id, category=profile.participant.category,
-        topics=frozenset(t.pk for t in profile.topics.all()), age_min=profile.mentee_age_min,
+        topics=frozenset(t.pk for t in profile.topics.all()) if topics is None else topics,
+        age_min=profile.mentee_age_min,
         age_max=profile.mentee_age_max, meeting_days=matching.parse_meeting_days(profile.meeting_times),
         capacity=profile.capacity, capacity_left=max(0, profile.capacity - load.get(profile.pk, 0)),
         age=profile.participant.age_on(on),
     )
 
 
-def mentee_candidate(profile: MenteeProfile, on: datetime.date) -> matching.MenteeCandidate:
+def mentee_candidate(profile: MenteeProfile, on: datetime.date,
+                     topics: frozenset[int] | None = None) -> matching.MenteeCandidate:
     return matching.MenteeCandidate(
         id=profile.pk, participant_id=profile.participant_id, category=profile.participant.category,
-        topics=frozenset(t.pk for t in profile.topics.all()), age=profile.participant.age_on(on),
+        topics=frozenset(t.pk for t in profile.topics.all()) if topics is None else topics,
+        age=profile.participant.age_on(on),
         meeting_days=matching.parse_meeting_days(profile.meeting_times),
     )
 

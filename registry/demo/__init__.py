@@ -28,8 +28,10 @@ the same rule, keyed on ``ctx.populated_organisation_ids`` (organisations that g
 
 Speed
 -----
-Rows are made with ``bulk_create`` in batches, organisation by organisation in chunks, with no query per
-row; ``Participant.fill_search_name()`` is called by hand because ``save()`` is bypassed. The data come
+Rows are made in batches (``context.bulk_create``: ``bulk_create``, on PostgreSQL ``registry.bulk_copy``'s
+``COPY``, the same rows and keys several times faster), organisation by organisation in chunks, with no
+query per row; ``Participant.fill_search_name()`` is called by hand because ``save()`` is bypassed.
+Matching reads each organisation's people once and works in memory (``mentoring.demo_pairs``). The data come
 from ``random.Random`` seeded per organisation, so they do not depend on the order or the number of
 organisations loaded (only primary keys do). The change signals are held while loading
 (``registry.signals.changes_held``): what they feed (the dashboards' summaries) is computed once at the

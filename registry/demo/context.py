@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils.module_loading import autodiscover_modules
 
+from registry.bulk_copy import insert_objects
 from registry.models import (
     AcademicYear,
     Municipality,
@@ -127,10 +128,11 @@ def no_query_log():
 
 
 def bulk_create(model, objects: list) -> list:
-    """``bulk_create`` in batches; the objects come back with their primary keys."""
+    """``bulk_create`` in batches (on PostgreSQL ``registry.bulk_copy``: the same rows and keys, several times
+    faster); the objects come back with their primary keys."""
     if not objects:
         return []
-    created = model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+    created = insert_objects(model, objects, batch_size=BATCH_SIZE)
     if created and created[0].pk is None:  # a backend that does not return ids
         raise RuntimeError("load_demo needs a database backend that returns ids from bulk inserts.")
     return created
