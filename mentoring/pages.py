@@ -1,4 +1,4 @@
-"""Mentoring's plain list pages, each declared as a ``ListPage`` (registry.list_pages) and routed in urls.py."""
+"""Mentoring's plain list pages, each declared as a ``ListPage`` (registry.list_pages) and routed by its own ``route``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class MentorLoadPage(ListPage):
     in open pairs now (every programme, the rule of matching) and how many places are free."""
 
     title = _("Загрузка наставников")
+    route, url_name, menu = "mentors/", "mentor_load", _("Загрузка наставников")
     intro = _("Наставляемые считаются в открытых парах всех программ, как при подборе пар.")
     empty_text = _("В базе наставников пока никого нет.")
     search_fields = ("participant__search_name",)

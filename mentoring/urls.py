@@ -1,6 +1,7 @@
 from django.urls import path
 
 from mentoring import pages
+from registry import list_pages
 from mentoring.views import documents, meetings, orders, pairs, plans, programmes, proposals, regulations, unpaired
 from registry.documents import document_paths
 
@@ -25,7 +26,6 @@ urlpatterns = [
     path("programmes/<int:pk>/unpaired/<int:mentee_pk>/record/", unpaired.support_record, name="support_record"),
     path("programmes/<int:pk>/group-meeting/", meetings.group_meeting_create, name="group_meeting_create"),
     path("pairs/", pairs.pair_list, name="pair_list"),
-    path("mentors/", pages.MentorLoadPage.as_view(), name="mentor_load"),
     path("pairs/<int:pk>/", pairs.pair_detail, name="pair_detail"),
     path("pairs/<int:pk>/confirm/", pairs.pair_confirm, name="pair_confirm"),
     path("pairs/<int:pk>/reject/", pairs.pair_reject, name="pair_reject"),
@@ -49,4 +49,6 @@ urlpatterns = [
     path("orders/<int:pk>/sign/", orders.order_sign, name="order_sign"),
     *document_paths("orders/<int:pk>.pdf", orders.order_pdf, "order_pdf"),
     *document_paths("orders/<int:pk>/regulations.pdf", regulations.order_regulations_pdf, "order_regulations_pdf"),
+    # The list pages (registry.list_pages) route themselves.
+    *list_pages.urlpatterns(pages, namespace=app_name),
 ]

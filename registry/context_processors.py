@@ -1,5 +1,6 @@
 import functools
 
+from registry import list_pages
 from registry.scoping import MUNICIPALITY_ROLE_PERMISSIONS, ROLE_PERMISSIONS, Perm
 
 
@@ -19,6 +20,7 @@ def scope(request):
         "menu_destroy": _holds(current, Perm.DESTROY_DATA),
         "menu_export_log": _holds(current, Perm.EXPORT_LOG),
         "unread_notices": _unread_notices(request),
+        "list_page_menu": list_pages.menu,
     }
 
 

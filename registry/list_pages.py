@@ -21,6 +21,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q
 from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +71,11 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
 class ListPage:
     title: str = ""
+    #: Where the page lives: its path inside the app's URLs and its URL name (``urlpatterns`` routes it).
+    route: str = ""
+    url_name: str = ""
+    #: Its line in the «Ещё» menu, among the registers (empty: reached from elsewhere only).
+    menu: str = ""
     template_name = "list_page.html"
     columns: Sequence[Column] = ()
     sorts: dict = {}
@@ -134,3 +140,24 @@ class ListPage:
         view.__module__ = cls.__module__
         view.__doc__ = cls.__doc__
         return view
+
+
+# The pages with a menu line, in the order the apps' URLs routed them: (namespace, url name, label).
+MENU: list[tuple[str, str, str]] = []
+
+
+def urlpatterns(module, *, namespace: str) -> list:
+    """The routes of every ``ListPage`` declared in ``module`` (an app's pages module), and their menu lines:
+    a new list page is one class, with nothing to add to urls.py or base.html."""
+    pages = [value for value in vars(module).values()
+             if isinstance(value, type) and issubclass(value, ListPage) and value.__module__ == module.__name__
+             and value.route]
+    for page in pages:
+        if page.menu and (namespace, page.url_name, page.menu) not in MENU:
+            MENU.append((namespace, page.url_name, page.menu))
+    return [path(page.route, page.as_view(), name=page.url_name) for page in pages]
+
+
+def menu() -> list[tuple[str, str]]:
+    """(address, label) of each list page's menu line."""
+    return [(reverse(f"{namespace}:{name}"), label) for namespace, name, label in MENU]

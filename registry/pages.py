@@ -1,4 +1,4 @@
-"""The registry's plain list pages, each declared as a ``ListPage`` (registry.list_pages) and routed in urls.py."""
+"""The registry's plain list pages, each declared as a ``ListPage`` (registry.list_pages) routed by its own ``route``."""
 
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ class ConsentListPage(ListPage):
     consents end soon or have ended, and opens the person to collect a new one."""
 
     title = _("Согласия на обработку персональных данных")
+    route, url_name, menu = "consents/", "consent_list", _("Согласия")
     intro = _("Согласие, которое истекло или отозвано, останавливает обработку сведений участника по этой цели.")
     empty_text = _("Согласий пока нет. Их вносят на странице участника.")
     search_fields = ("participant__search_name",)

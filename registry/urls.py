@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import pages
+from registry import list_pages, pages
 from registry.documents import document_paths
 
 from registry.views import (
@@ -37,7 +37,6 @@ urlpatterns = [
     path("participants/<int:pk>/files/<str:field>/", participants.mentor_file, name="mentor_file"),
     path("participants/<int:pk>/consents/new/", consents.consent_create, name="consent_create"),
     *document_paths("participants/<int:pk>/consent-blank.pdf", pdf.consent_blank, "consent_blank"),
-    path("consents/", pages.ConsentListPage.as_view(), name="consent_list"),
     path("consents/<int:pk>/revoke/", consents.consent_revoke, name="consent_revoke"),
     path("consents/<int:pk>/scan/", consents.consent_scan, name="consent_scan"),
     path("partners/", partners.partner_list, name="partner_list"),
@@ -65,4 +64,6 @@ urlpatterns = [
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("notifications/read/", notifications.mark_read, name="notifications_read"),
     path("notifications/settings/", notifications.notification_settings, name="notification_settings"),
+    # The list pages (registry.list_pages) route themselves.
+    *list_pages.urlpatterns(pages, namespace=app_name),
 ]

@@ -1,12 +1,14 @@
 """ListPage (registry.list_pages), with its first page: the consents of the scope and where each stands."""
 
 import datetime
+import types
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from registry import list_pages
 from registry.models import Consent
 from tests import factories
 from tests.lists import walk
@@ -99,3 +101,28 @@ def test_hostile_query_strings_are_not_errors(district, client_for):
 def test_the_list_is_read_only_and_needs_a_login(district, client_for, client):
     assert client_for(district.curator1).post(URL).status_code == 405
     assert client.get(URL).status_code == 302
+
+
+def test_a_page_routes_itself_and_draws_its_menu_line(district, client_for):
+    """A list page is one class: its declaration gives the route, the URL name and the menu line."""
+    module = types.ModuleType("tests.fake_pages")
+
+    class Unrouted(list_pages.ListPage):
+        pass
+
+    class Routed(list_pages.ListPage):
+        route, url_name, menu = "fake/", "fake_list", "Поддельный список"
+
+    Unrouted.__module__ = Routed.__module__ = module.__name__
+    module.Unrouted, module.Routed, module.Imported = Unrouted, Routed, list_pages.ListPage
+    before = list(list_pages.MENU)
+    try:
+        routes = list_pages.urlpatterns(module, namespace="registry")
+        assert [(str(route.pattern), route.name) for route in routes] == [("fake/", "fake_list")]
+        assert list_pages.MENU[len(before):] == [("registry", "fake_list", "Поддельный список")]
+    finally:
+        list_pages.MENU[:] = before
+    # The real pages: routed where they say and drawn in the menu of every page.
+    html = client_for(district.curator1).get(reverse("home")).content.decode()
+    for name, label in (("mentoring:mentor_load", "Загрузка наставников"), ("registry:consent_list", "Согласия")):
+        assert f'href="{reverse(name)}">{label}</a>' in html
