@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem
+from mentoring.models import Membership, MentorLink, Pair, PlanItem
 from mentoring.plan_target import DEFAULT_PLAN_TARGET_PERCENT
 from monitoring.models import Answer, CoverageTarget, Question, Questionnaire
-from registry.models import AcademicYear, Consent, OrganisationHeadcount, Participant
+from monitoring.year_rows import YearRows, started_by, year_rows
+from registry.models import AcademicYear, ConsentState, OrganisationHeadcount, Participant
 
 # Pairs that worked in a period; a pair suspended for a lapsed consent worked until then and is counted
 # as such ("suspended"), not as active.
@@ -92,9 +93,7 @@ def targets_for(municipality_ids, year: AcademicYear) -> dict[int, dict]:
     return {pk: target_dict(found.get(pk)) for pk in ids}
 
 
-def _started_by(prefix: str, day: datetime.date) -> Q:
-    """Pairs (through ``prefix``) that began by ``day``; a pair without a start date is a proposal."""
-    return Q(**{f"{prefix}started_on__isnull": True}) | Q(**{f"{prefix}started_on__lte": day})
+_started_by = started_by  # pairs (through a prefix) that began by a day
 
 
 def _people_in_pairs(organisation_ids, year, period: Period) -> dict[int, dict]:
@@ -127,10 +126,12 @@ def _people_in_pairs(organisation_ids, year, period: Period) -> dict[int, dict]:
 
 
 def compute(organisations, year: AcademicYear, *, period: Period | None = None,
-            today: datetime.date | None = None) -> dict[int, dict]:
+            today: datetime.date | None = None, rows: YearRows | None = None) -> dict[int, dict]:
     """Figures for each organisation (id → dict), in a fixed number of queries.
 
-    ``today`` is the day consents are checked on (a consent counts if it is valid that day).
+    ``today`` is the day consents are checked on (a consent counts if it is valid that day). ``rows``: the
+    participants, pairs and meetings already counted for the same organisations, period and day
+    (``monitoring.year_rows``, shared with the district's list numbers), or ``None`` to count them here.
     """
     today = today or timezone.localdate()
     period = period or Period.whole(year)
@@ -138,21 +139,17 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
     ids = [o.pk for o in organisations]
     people = _people_in_pairs(ids, year, period)
 
-    registry_rows = defaultdict(dict)
-    valid = Exists(Consent.objects.valid_on(today).filter(participant=OuterRef("pk"),
-                                                          purpose=Consent.Purpose.MENTORING))
-    for row in (Participant.objects.filter(organisation_id__in=ids, is_archived=False)
-                .values("organisation_id", "category")
-                .annotate(n=Count("pk"), consented=Count("pk", filter=Q(valid)))):
-        registry_rows[row["organisation_id"]][row["category"]] = (row["n"], row["consented"])
-
+    if rows is None:
+        rows = year_rows(ids, year, period.starts_on, period.ends_on, today)
+    # (n, with a valid consent) per category of current participants.
+    registry_rows = {org: {category: (row["total"], row[ConsentState.VALID]) for category, row in by_category.items()}
+                     for org, by_category in rows.participants.items()}
     headcounts = {h.organisation_id: h for h in OrganisationHeadcount.objects.filter(organisation_id__in=ids,
                                                                                      academic_year=year)}
-    year_pairs = Pair.objects.filter(_started_by("", period.ends_on), programme__organisation_id__in=ids,
-                                     programme__academic_year=year)
-    pair_counts = defaultdict(dict)
-    for row in year_pairs.values("programme__organisation_id", "status").annotate(n=Count("pk")):
-        pair_counts[row["programme__organisation_id"]][row["status"]] = row["n"]
+    pair_counts = defaultdict(Counter)
+    for org, listed in rows.pairs.items():
+        for _form, status, _n, begun in listed:
+            pair_counts[org][status] += begun
     # Groups: pairs with more than one current mentee, counted from the memberships (grouping the
     # pairs' own rows with a join to them is ten times slower on a district).
     groups = Counter(
@@ -162,10 +159,7 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
         .order_by().values("pair_id").annotate(size=Count("pk")).filter(size__gt=1)
         .values_list("pair__programme__organisation_id", flat=True)
     )
-    meetings = dict(Meeting.objects.filter(programme__organisation_id__in=ids, programme__academic_year=year,
-                                           held_on__range=(period.starts_on, period.ends_on))
-                    .values("programme__organisation_id").annotate(n=Count("pk"))
-                    .values_list("programme__organisation_id", "n"))
+    meetings = {org: held for org, (_n, held) in rows.meetings.items()}
 
     plans = defaultdict(list)
     for org, _membership, total, done in (
@@ -231,7 +225,7 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
             student_base = (headcount.students_aged_10_plus if target["student_base"] == AGED_10_PLUS
                             else headcount.students_total)
         teacher_base = headcount.teachers_total if headcount else 0
-        registry = registry_rows[org]
+        registry = registry_rows.get(org, {})
         participants_total = sum(n for n, _ in registry.values())
         consented = sum(c for _, c in registry.values())
         plan_values = plans.get(org, [])

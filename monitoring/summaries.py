@@ -42,6 +42,7 @@ from monitoring import figures as figures_service
 from monitoring import statistics_export
 from monitoring.district import counts as district_counts
 from monitoring.memo import Memo
+from monitoring.year_rows import year_rows
 from monitoring.models import Answer, CoverageTarget, OrganisationSummary, Question, Questionnaire, Response
 from registry.models import AcademicYear, Consent, Organisation, OrganisationHeadcount, Participant
 from registry.signals import changes_are_held, organisations_changed
@@ -160,8 +161,10 @@ def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, 
     """
     organisations = list(organisations)
     ids = [o.pk for o in organisations]
-    figures = figures_service.compute(organisations, year, today=today)
-    counts = district_counts.organisation_counts(ids, year, today)
+    # The participants, pairs and meetings counted once for both (the figures' whole year is the lists' year).
+    rows = year_rows(ids, year, year.starts_on, year.ends_on, today)
+    figures = figures_service.compute(organisations, year, today=today, rows=rows)
+    counts = district_counts.organisation_counts(ids, year, today, rows=rows)
     statistics = statistics_export.stored_counts(ids, year)
     empty = {"by_form": [], "by_role": [], "by_category": []}
     return {pk: {"version": VERSION, "figures": figures[pk], "counts": counts[pk],
