@@ -24,25 +24,21 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from mentoring.models import Membership, MentorLink, Pair, PlanItem
+from mentoring.models import Membership, Pair, PlanItem
 from mentoring.plan_target import DEFAULT_PLAN_TARGET_PERCENT
 from monitoring.models import Answer, CoverageTarget, Question, Questionnaire
+from monitoring.pair_people import MIN_AGE, WORKED, people_in_pairs  # noqa: F401 (MIN_AGE: read by others as figures.MIN_AGE)
 from monitoring.year_rows import YearRows, started_by, year_rows
 from registry.models import AcademicYear, ConsentState, OrganisationHeadcount, Participant
 
-# Pairs that worked in a period; a pair suspended for a lapsed consent worked until then and is counted
-# as such ("suspended"), not as active.
-WORKED = (Pair.Status.FORMING, Pair.Status.ACTIVE, Pair.Status.SUSPENDED, Pair.Status.COMPLETED,
-          Pair.Status.ENDED_EARLY)
 STUDENT = Participant.Category.STUDENT
 TEACHERS = (Participant.Category.TEACHER, Participant.Category.YOUNG_SPECIALIST)
 DEFAULT_TARGET = {"students_percent": 10.0, "teachers_percent": 15.0, "student_base": "all", "plans_percent": DEFAULT_PLAN_TARGET_PERCENT,
                   "consents_percent": 100}
 AGED_10_PLUS = "aged_10_plus"
-MIN_AGE = 10
 SCALES = {Question.Type.SCALE_5: 5, Question.Type.SCALE_10: 10}
 
 
@@ -96,35 +92,6 @@ def targets_for(municipality_ids, year: AcademicYear) -> dict[int, dict]:
 _started_by = started_by  # pairs (through a prefix) that began by a day
 
 
-def _people_in_pairs(organisation_ids, year, period: Period) -> dict[int, dict]:
-    """Per organisation: who mentored or was mentored this year by the end of the period — distinct
-    people by form and role, and by category (students aged 10+ on 1 September apart) — counted in SQL
-    with three grouped queries, so a district of hundreds of schools sends counts, not people."""
-    result: dict[int, dict] = defaultdict(lambda: {"mentor": {}, "mentee": {}, "category": {}, "students_aged": 0})
-    pairs = (Q(pair__programme__organisation_id__in=organisation_ids, pair__programme__academic_year=year,
-               pair__status__in=WORKED) & _started_by("pair__", period.ends_on))
-    links = MentorLink.objects.filter(pairs, started_on__lte=period.ends_on)
-    memberships = Membership.objects.filter(pairs, joined_on__lte=period.ends_on)
-    for role, rows, person in (("mentor", links, "mentor__participant"), ("mentee", memberships,
-                                                                          "mentee__participant")):
-        for org, form, n in (rows.order_by().values("pair__programme__organisation_id", "pair__programme__form__name")
-                             .annotate(n=Count(person, distinct=True))
-                             .values_list("pair__programme__organisation_id", "pair__programme__form__name", "n")):
-            result[org][role][form] = n
-    # The people themselves: a participant takes part in the programmes of their own organisation.
-    same_org = Q(pair__programme__organisation_id=OuterRef("organisation_id"))
-    took_part = (Exists(links.filter(same_org, mentor__participant=OuterRef("pk")))
-                 | Exists(memberships.filter(same_org, mentee__participant=OuterRef("pk"))))
-    ten_years_before = year.starts_on.replace(year=year.starts_on.year - MIN_AGE)
-    for row in (Participant.objects.filter(took_part, organisation_id__in=organisation_ids)
-                .values("organisation_id", "category")
-                .annotate(n=Count("pk"), aged=Count("pk", filter=Q(birth_date__lte=ten_years_before)))):
-        result[row["organisation_id"]]["category"][row["category"]] = row["n"]
-        if row["category"] == STUDENT:
-            result[row["organisation_id"]]["students_aged"] = row["aged"]
-    return result
-
-
 def compute(organisations, year: AcademicYear, *, period: Period | None = None,
             today: datetime.date | None = None, rows: YearRows | None = None) -> dict[int, dict]:
     """Figures for each organisation (id → dict), in a fixed number of queries.
@@ -137,7 +104,7 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
     period = period or Period.whole(year)
     organisations = list(organisations)
     ids = [o.pk for o in organisations]
-    people = _people_in_pairs(ids, year, period)
+    people = people_in_pairs(ids, year, period.ends_on)
 
     if rows is None:
         rows = year_rows(ids, year, period.starts_on, period.ends_on, today)
