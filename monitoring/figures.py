@@ -24,7 +24,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from mentoring.models import Membership, Pair, PlanItem
@@ -144,36 +144,43 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
     scale_answers = Answer.objects.filter(response__organisation_id__in=ids, response__submitted_at__isnull=False,
                                           question__type__in=tuple(SCALES), number__isnull=False)
 
-    satisfaction = defaultdict(dict)
-    for row in (scale_answers.filter(response__submitted_at__date__range=(period.starts_on, period.ends_on),
-                                     response__questionnaire__kind__in=Questionnaire.SATISFACTION_KINDS)
-                .values("response__organisation_id", "response__questionnaire__kind", "question__type")
-                .annotate(avg=Avg("number"), n=Count("pk"))):
-        scale = SCALES[row["question__type"]]
-        kind = satisfaction[row["response__organisation_id"]].setdefault(row["response__questionnaire__kind"],
-                                                                          [0.0, 0])
-        kind[0] += on_five_point_scale(row["avg"], scale) * row["n"]
-        kind[1] += row["n"]
-
+    # Satisfaction (inside the period) and growth (from the start of the year, per dimension and person) in
+    # one query: integer sums and counts by organisation, kind, scale, dimension and person, averaged here.
+    answered = (Q(response__submitted_at__date__range=(period.starts_on, period.ends_on),
+                  response__questionnaire__kind__in=Questionnaire.SATISFACTION_KINDS)
+                | (Q(response__submitted_at__date__range=(year.starts_on, period.ends_on),
+                     response__questionnaire__kind__in=Questionnaire.GROWTH_KINDS) & ~Q(question__dimension="")))
+    satisfied = defaultdict(lambda: defaultdict(lambda: [0, 0]))  # org → (kind, scale) → [sum, n]
     # org → dimension → kind → [sum, n] over all answers; and the same per participant, for the change.
     growth = defaultdict(dict)
     personal = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: [0.0, 0]))))
-    for row in (scale_answers.filter(response__submitted_at__date__range=(year.starts_on, period.ends_on),
-                                     response__questionnaire__kind__in=Questionnaire.GROWTH_KINDS)
-                .exclude(question__dimension="")
-                .values("response__organisation_id", "response__questionnaire__kind", "question__dimension",
-                        "question__type", "response__participant_id")
-                .annotate(avg=Avg("number"), n=Count("pk"))):
-        org, kind, dimension = (row["response__organisation_id"], row["response__questionnaire__kind"],
-                                row["question__dimension"])
-        value = on_five_point_scale(row["avg"], SCALES[row["question__type"]]) * row["n"]
+    for org, kind, question_type, dimension, participant, summed, n in (
+        scale_answers.filter(answered)
+        .values("response__organisation_id", "response__questionnaire__kind", "question__type", "question__dimension",
+                "response__participant_id")
+        .annotate(summed=Sum("number"), n=Count("pk"))
+        .values_list("response__organisation_id", "response__questionnaire__kind", "question__type",
+                     "question__dimension", "response__participant_id", "summed", "n")
+    ):
+        if kind in Questionnaire.SATISFACTION_KINDS:
+            acc = satisfied[org][kind, SCALES[question_type]]
+            acc[0] += summed
+            acc[1] += n
+            continue
+        value = on_five_point_scale(summed / n, SCALES[question_type]) * n
         acc = growth[org].setdefault(dimension, {}).setdefault(kind, [0.0, 0])
         acc[0] += value
-        acc[1] += row["n"]
-        if row["response__participant_id"] is not None:
-            mine = personal[org][dimension][row["response__participant_id"]][kind]
+        acc[1] += n
+        if participant is not None:
+            mine = personal[org][dimension][participant][kind]
             mine[0] += value
-            mine[1] += row["n"]
+            mine[1] += n
+    satisfaction = defaultdict(dict)
+    for org, by_kind in satisfied.items():
+        for (kind, scale), (summed, n) in by_kind.items():
+            acc = satisfaction[org].setdefault(kind, [0.0, 0])
+            acc[0] += on_five_point_scale(summed / n, scale) * n
+            acc[1] += n
 
     targets = targets_for({o.municipality_id for o in organisations}, year)
     result = {}
