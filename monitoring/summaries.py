@@ -238,7 +238,12 @@ def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=N
                                             computed_on=today, token=token))
             result[pk] = Stored(token, data)
             _decoded.put((pk, year.pk, token), data)
-        OrganisationSummary.objects.bulk_update(rows, ["data", "computed_generation", "computed_on", "token"])
+        if len(rows) == 1:  # after a write to one organisation: a plain UPDATE, not bulk_update's CASE to build
+            row = rows[0]
+            OrganisationSummary.objects.filter(pk=row.pk).update(
+                data=row.data, computed_generation=row.computed_generation, computed_on=today, token=row.token)
+        else:
+            OrganisationSummary.objects.bulk_update(rows, ["data", "computed_generation", "computed_on", "token"])
     unread = []
     for pk in ids:
         if pk in result:

@@ -68,6 +68,8 @@ def year_rows(organisation_ids, year: AcademicYear, starts_on: datetime.date, en
         .values_list("programme__organisation_id", "programme__form_id", "status", "n", "begun")
     ):
         pairs[org].append(tuple(row))
+    for listed in pairs.values():
+        listed.sort()  # in the same order whatever the plan: the same data keep their summary's token
     meetings = {org: (n, held) for org, n, held in (
         of_programme_year(Meeting.objects.filter(programme__organisation_id__in=ids), year.start_year)
         .values("programme__organisation_id")
