@@ -201,7 +201,8 @@ def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=N
     Warm, one query for the rows' heads (generations, day, token: not the data) and one for the data of
     the summaries this process has not decoded yet; with stale summaries, the fixed number of ``build``
     plus the writes (batched by the database's limit on parameters: one statement on PostgreSQL).
-    ``load`` (ids → {id: Organisation}) gives the stale ones ``build`` needs, if the caller has them;
+    ``load`` (ids → {id: Organisation}, or anything with its ``pk``, ``short_name`` and ``municipality_id``)
+    gives the stale ones ``build`` needs, if the caller has them;
     ``among``, a queryset of these organisations, is read as a subquery rather than hundreds of ids.
     """
     ids = sorted(set(organisation_ids))
