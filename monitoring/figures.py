@@ -93,18 +93,21 @@ _started_by = started_by  # pairs (through a prefix) that began by a day
 
 
 def compute(organisations, year: AcademicYear, *, period: Period | None = None,
-            today: datetime.date | None = None, rows: YearRows | None = None) -> dict[int, dict]:
+            today: datetime.date | None = None, rows: YearRows | None = None,
+            people: dict[int, dict] | None = None) -> dict[int, dict]:
     """Figures for each organisation (id → dict), in a fixed number of queries.
 
     ``today`` is the day consents are checked on (a consent counts if it is valid that day). ``rows``: the
     participants, pairs and meetings already counted for the same organisations, period and day
     (``monitoring.year_rows``, shared with the district's list numbers), or ``None`` to count them here.
+    ``people``: ``monitoring.pair_people.people_in_pairs`` of the same, likewise.
     """
     today = today or timezone.localdate()
     period = period or Period.whole(year)
     organisations = list(organisations)
     ids = [o.pk for o in organisations]
-    people = people_in_pairs(ids, year, period.ends_on)
+    if people is None:
+        people = people_in_pairs(ids, year, period.ends_on)
 
     if rows is None:
         rows = year_rows(ids, year, period.starts_on, period.ends_on, today)

@@ -42,6 +42,7 @@ from monitoring import figures as figures_service
 from monitoring import statistics_export
 from monitoring.district import counts as district_counts
 from monitoring.memo import Memo
+from monitoring.pair_people import people_in_pairs
 from monitoring.year_rows import year_rows
 from monitoring.models import Answer, CoverageTarget, OrganisationSummary, Question, Questionnaire, Response
 from registry.models import AcademicYear, Consent, Organisation, OrganisationHeadcount, Participant
@@ -163,9 +164,11 @@ def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, 
     ids = [o.pk for o in organisations]
     # The participants, pairs and meetings counted once for both (the figures' whole year is the lists' year).
     rows = year_rows(ids, year, year.starts_on, year.ends_on, today)
-    figures = figures_service.compute(organisations, year, today=today, rows=rows)
+    # The people in pairs for the figures and for the statistics export in one query.
+    people, statistics = people_in_pairs(ids, year, year.ends_on, statistics=True)
+    figures = figures_service.compute(organisations, year, today=today, rows=rows, people=people)
     counts = district_counts.organisation_counts(ids, year, today, rows=rows)
-    statistics = statistics_export.stored_counts(ids, year)
+    statistics = statistics_export.stored_counts(ids, year, counted=statistics)
     empty = {"by_form": [], "by_role": [], "by_category": []}
     return {pk: {"version": VERSION, "figures": figures[pk], "counts": counts[pk],
                  "statistics": statistics.get(pk, empty)} for pk in ids}
