@@ -79,9 +79,11 @@ def people_in_pairs(organisation_ids, year: AcademicYear, ends_on: datetime.date
     mentees_sql, mentees_params = _tuples(Membership, "mentee", worked, "joined_on", ends_on,
                                           aged_by).query.sql_with_params()
     columns = "form, form_name, person, category, same, aged, counted"
+    # The first SELECT names each column's type for PostgreSQL's UNION (a bare NULL would be text there).
     sql = (f"WITH people AS (SELECT org, {MENTOR} AS role, {columns} FROM ({mentors_sql}) m "
            f"UNION ALL SELECT org, {MENTEE}, {columns} FROM ({mentees_sql}) e) "
-           f"SELECT {BY_FORM}, org, NULL, form_name, role, NULL, COUNT(DISTINCT person), 0 FROM people WHERE counted "
+           f"SELECT {BY_FORM}, org, CAST(NULL AS INTEGER), form_name, role, NULL, COUNT(DISTINCT person), 0 FROM people "
+           "WHERE counted "
            "GROUP BY org, form_name, role "
            f"UNION ALL SELECT {BY_CATEGORY}, org, NULL, NULL, NULL, category, COUNT(DISTINCT person), "
            "COUNT(DISTINCT CASE WHEN aged THEN person END) FROM people WHERE counted AND same GROUP BY org, category "
