@@ -24,24 +24,21 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from mentoring.models import Meeting, Membership, MentorLink, Pair, PlanItem
+from mentoring.models import Membership, Pair, PlanItem
 from mentoring.plan_target import DEFAULT_PLAN_TARGET_PERCENT
 from monitoring.models import Answer, CoverageTarget, Question, Questionnaire
-from registry.models import AcademicYear, Consent, OrganisationHeadcount, Participant
+from monitoring.pair_people import MIN_AGE, WORKED, people_in_pairs  # noqa: F401 (MIN_AGE: read by others as figures.MIN_AGE)
+from monitoring.year_rows import YearRows, started_by, year_rows
+from registry.models import AcademicYear, ConsentState, OrganisationHeadcount, Participant
 
-# Pairs that worked in a period; a pair suspended for a lapsed consent worked until then and is counted
-# as such ("suspended"), not as active.
-WORKED = (Pair.Status.FORMING, Pair.Status.ACTIVE, Pair.Status.SUSPENDED, Pair.Status.COMPLETED,
-          Pair.Status.ENDED_EARLY)
 STUDENT = Participant.Category.STUDENT
 TEACHERS = (Participant.Category.TEACHER, Participant.Category.YOUNG_SPECIALIST)
 DEFAULT_TARGET = {"students_percent": 10.0, "teachers_percent": 15.0, "student_base": "all", "plans_percent": DEFAULT_PLAN_TARGET_PERCENT,
                   "consents_percent": 100}
 AGED_10_PLUS = "aged_10_plus"
-MIN_AGE = 10
 SCALES = {Question.Type.SCALE_5: 5, Question.Type.SCALE_10: 10}
 
 
@@ -92,67 +89,37 @@ def targets_for(municipality_ids, year: AcademicYear) -> dict[int, dict]:
     return {pk: target_dict(found.get(pk)) for pk in ids}
 
 
-def _started_by(prefix: str, day: datetime.date) -> Q:
-    """Pairs (through ``prefix``) that began by ``day``; a pair without a start date is a proposal."""
-    return Q(**{f"{prefix}started_on__isnull": True}) | Q(**{f"{prefix}started_on__lte": day})
-
-
-def _people_in_pairs(organisation_ids, year, period: Period) -> dict[int, dict]:
-    """Per organisation: who mentored or was mentored this year by the end of the period — distinct
-    people by form and role, and by category (students aged 10+ on 1 September apart) — counted in SQL
-    with three grouped queries, so a district of hundreds of schools sends counts, not people."""
-    result: dict[int, dict] = defaultdict(lambda: {"mentor": {}, "mentee": {}, "category": {}, "students_aged": 0})
-    pairs = (Q(pair__programme__organisation_id__in=organisation_ids, pair__programme__academic_year=year,
-               pair__status__in=WORKED) & _started_by("pair__", period.ends_on))
-    links = MentorLink.objects.filter(pairs, started_on__lte=period.ends_on)
-    memberships = Membership.objects.filter(pairs, joined_on__lte=period.ends_on)
-    for role, rows, person in (("mentor", links, "mentor__participant"), ("mentee", memberships,
-                                                                          "mentee__participant")):
-        for org, form, n in (rows.order_by().values("pair__programme__organisation_id", "pair__programme__form__name")
-                             .annotate(n=Count(person, distinct=True))
-                             .values_list("pair__programme__organisation_id", "pair__programme__form__name", "n")):
-            result[org][role][form] = n
-    # The people themselves: a participant takes part in the programmes of their own organisation.
-    same_org = Q(pair__programme__organisation_id=OuterRef("organisation_id"))
-    took_part = (Exists(links.filter(same_org, mentor__participant=OuterRef("pk")))
-                 | Exists(memberships.filter(same_org, mentee__participant=OuterRef("pk"))))
-    ten_years_before = year.starts_on.replace(year=year.starts_on.year - MIN_AGE)
-    for row in (Participant.objects.filter(took_part, organisation_id__in=organisation_ids)
-                .values("organisation_id", "category")
-                .annotate(n=Count("pk"), aged=Count("pk", filter=Q(birth_date__lte=ten_years_before)))):
-        result[row["organisation_id"]]["category"][row["category"]] = row["n"]
-        if row["category"] == STUDENT:
-            result[row["organisation_id"]]["students_aged"] = row["aged"]
-    return result
+_started_by = started_by  # pairs (through a prefix) that began by a day
 
 
 def compute(organisations, year: AcademicYear, *, period: Period | None = None,
-            today: datetime.date | None = None) -> dict[int, dict]:
+            today: datetime.date | None = None, rows: YearRows | None = None,
+            people: dict[int, dict] | None = None) -> dict[int, dict]:
     """Figures for each organisation (id → dict), in a fixed number of queries.
 
-    ``today`` is the day consents are checked on (a consent counts if it is valid that day).
+    ``today`` is the day consents are checked on (a consent counts if it is valid that day). ``rows``: the
+    participants, pairs and meetings already counted for the same organisations, period and day
+    (``monitoring.year_rows``, shared with the district's list numbers), or ``None`` to count them here.
+    ``people``: ``monitoring.pair_people.people_in_pairs`` of the same, likewise.
     """
     today = today or timezone.localdate()
     period = period or Period.whole(year)
     organisations = list(organisations)
     ids = [o.pk for o in organisations]
-    people = _people_in_pairs(ids, year, period)
+    if people is None:
+        people = people_in_pairs(ids, year, period.ends_on)
 
-    registry_rows = defaultdict(dict)
-    valid = Exists(Consent.objects.valid_on(today).filter(participant=OuterRef("pk"),
-                                                          purpose=Consent.Purpose.MENTORING))
-    for row in (Participant.objects.filter(organisation_id__in=ids, is_archived=False)
-                .values("organisation_id", "category")
-                .annotate(n=Count("pk"), consented=Count("pk", filter=Q(valid)))):
-        registry_rows[row["organisation_id"]][row["category"]] = (row["n"], row["consented"])
-
+    if rows is None:
+        rows = year_rows(ids, year, period.starts_on, period.ends_on, today)
+    # (n, with a valid consent) per category of current participants.
+    registry_rows = {org: {category: (row["total"], row[ConsentState.VALID]) for category, row in by_category.items()}
+                     for org, by_category in rows.participants.items()}
     headcounts = {h.organisation_id: h for h in OrganisationHeadcount.objects.filter(organisation_id__in=ids,
                                                                                      academic_year=year)}
-    year_pairs = Pair.objects.filter(_started_by("", period.ends_on), programme__organisation_id__in=ids,
-                                     programme__academic_year=year)
-    pair_counts = defaultdict(dict)
-    for row in year_pairs.values("programme__organisation_id", "status").annotate(n=Count("pk")):
-        pair_counts[row["programme__organisation_id"]][row["status"]] = row["n"]
+    pair_counts = defaultdict(Counter)
+    for org, listed in rows.pairs.items():
+        for _form, status, _n, begun in listed:
+            pair_counts[org][status] += begun
     # Groups: pairs with more than one current mentee, counted from the memberships (grouping the
     # pairs' own rows with a join to them is ten times slower on a district).
     groups = Counter(
@@ -162,10 +129,7 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
         .order_by().values("pair_id").annotate(size=Count("pk")).filter(size__gt=1)
         .values_list("pair__programme__organisation_id", flat=True)
     )
-    meetings = dict(Meeting.objects.filter(programme__organisation_id__in=ids, programme__academic_year=year,
-                                           held_on__range=(period.starts_on, period.ends_on))
-                    .values("programme__organisation_id").annotate(n=Count("pk"))
-                    .values_list("programme__organisation_id", "n"))
+    meetings = {org: held for org, (_n, held) in rows.meetings.items()}
 
     plans = defaultdict(list)
     for org, _membership, total, done in (
@@ -183,36 +147,43 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
     scale_answers = Answer.objects.filter(response__organisation_id__in=ids, response__submitted_at__isnull=False,
                                           question__type__in=tuple(SCALES), number__isnull=False)
 
-    satisfaction = defaultdict(dict)
-    for row in (scale_answers.filter(response__submitted_at__date__range=(period.starts_on, period.ends_on),
-                                     response__questionnaire__kind__in=Questionnaire.SATISFACTION_KINDS)
-                .values("response__organisation_id", "response__questionnaire__kind", "question__type")
-                .annotate(avg=Avg("number"), n=Count("pk"))):
-        scale = SCALES[row["question__type"]]
-        kind = satisfaction[row["response__organisation_id"]].setdefault(row["response__questionnaire__kind"],
-                                                                          [0.0, 0])
-        kind[0] += on_five_point_scale(row["avg"], scale) * row["n"]
-        kind[1] += row["n"]
-
+    # Satisfaction (inside the period) and growth (from the start of the year, per dimension and person) in
+    # one query: integer sums and counts by organisation, kind, scale, dimension and person, averaged here.
+    answered = (Q(response__submitted_at__date__range=(period.starts_on, period.ends_on),
+                  response__questionnaire__kind__in=Questionnaire.SATISFACTION_KINDS)
+                | (Q(response__submitted_at__date__range=(year.starts_on, period.ends_on),
+                     response__questionnaire__kind__in=Questionnaire.GROWTH_KINDS) & ~Q(question__dimension="")))
+    satisfied = defaultdict(lambda: defaultdict(lambda: [0, 0]))  # org → (kind, scale) → [sum, n]
     # org → dimension → kind → [sum, n] over all answers; and the same per participant, for the change.
     growth = defaultdict(dict)
     personal = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: [0.0, 0]))))
-    for row in (scale_answers.filter(response__submitted_at__date__range=(year.starts_on, period.ends_on),
-                                     response__questionnaire__kind__in=Questionnaire.GROWTH_KINDS)
-                .exclude(question__dimension="")
-                .values("response__organisation_id", "response__questionnaire__kind", "question__dimension",
-                        "question__type", "response__participant_id")
-                .annotate(avg=Avg("number"), n=Count("pk"))):
-        org, kind, dimension = (row["response__organisation_id"], row["response__questionnaire__kind"],
-                                row["question__dimension"])
-        value = on_five_point_scale(row["avg"], SCALES[row["question__type"]]) * row["n"]
+    for org, kind, question_type, dimension, participant, summed, n in (
+        scale_answers.filter(answered)
+        .values("response__organisation_id", "response__questionnaire__kind", "question__type", "question__dimension",
+                "response__participant_id")
+        .annotate(summed=Sum("number"), n=Count("pk"))
+        .values_list("response__organisation_id", "response__questionnaire__kind", "question__type",
+                     "question__dimension", "response__participant_id", "summed", "n")
+    ):
+        if kind in Questionnaire.SATISFACTION_KINDS:
+            acc = satisfied[org][kind, SCALES[question_type]]
+            acc[0] += summed
+            acc[1] += n
+            continue
+        value = on_five_point_scale(summed / n, SCALES[question_type]) * n
         acc = growth[org].setdefault(dimension, {}).setdefault(kind, [0.0, 0])
         acc[0] += value
-        acc[1] += row["n"]
-        if row["response__participant_id"] is not None:
-            mine = personal[org][dimension][row["response__participant_id"]][kind]
+        acc[1] += n
+        if participant is not None:
+            mine = personal[org][dimension][participant][kind]
             mine[0] += value
-            mine[1] += row["n"]
+            mine[1] += n
+    satisfaction = defaultdict(dict)
+    for org, by_kind in satisfied.items():
+        for (kind, scale), (summed, n) in by_kind.items():
+            acc = satisfaction[org].setdefault(kind, [0.0, 0])
+            acc[0] += on_five_point_scale(summed / n, scale) * n
+            acc[1] += n
 
     targets = targets_for({o.municipality_id for o in organisations}, year)
     result = {}
@@ -231,7 +202,7 @@ def compute(organisations, year: AcademicYear, *, period: Period | None = None,
             student_base = (headcount.students_aged_10_plus if target["student_base"] == AGED_10_PLUS
                             else headcount.students_total)
         teacher_base = headcount.teachers_total if headcount else 0
-        registry = registry_rows[org]
+        registry = registry_rows.get(org, {})
         participants_total = sum(n for n, _ in registry.values())
         consented = sum(c for _, c in registry.values())
         plan_values = plans.get(org, [])

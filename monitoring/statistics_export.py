@@ -154,12 +154,14 @@ def _statistics_row(name: str, municipality: str, counts: tuple[dict, dict, dict
     return row
 
 
-def stored_counts(organisation_ids, year: AcademicYear) -> dict[int, dict]:
-    """``_statistics_counts`` as JSON for the organisations' summaries (``monitoring.summaries.build``)."""
-    return {pk: {"by_form": [[form, role, n] for (form, role), n in by_form.items()],
-                 "by_role": [[role, n] for role, n in by_role.items()],
-                 "by_category": [[category, n] for category, n in by_category.items()]}
-            for pk, (by_form, by_role, by_category) in _statistics_counts(organisation_ids, year).items()}
+def stored_counts(organisation_ids, year: AcademicYear, *, counted: dict | None = None) -> dict[int, dict]:
+    """``_statistics_counts`` as JSON for the organisations' summaries (``monitoring.summaries.build``);
+    ``counted``: the same counts already made (``monitoring.pair_people.people_in_pairs``)."""
+    counted = _statistics_counts(organisation_ids, year) if counted is None else counted
+    return {pk: {"by_form": [[form, role, n] for (form, role), n in sorted(by_form.items())],
+                 "by_role": [[role, n] for role, n in sorted(by_role.items())],
+                 "by_category": [[category, n] for category, n in sorted(by_category.items())]}
+            for pk, (by_form, by_role, by_category) in counted.items()}
 
 
 def _from_stored(stored: dict) -> tuple[dict, dict, dict]:

@@ -42,6 +42,8 @@ from monitoring import figures as figures_service
 from monitoring import statistics_export
 from monitoring.district import counts as district_counts
 from monitoring.memo import Memo
+from monitoring.pair_people import people_in_pairs
+from monitoring.year_rows import year_rows
 from monitoring.models import Answer, CoverageTarget, OrganisationSummary, Question, Questionnaire, Response
 from registry.models import AcademicYear, Consent, Organisation, OrganisationHeadcount, Participant
 from registry.signals import changes_are_held, organisations_changed
@@ -160,9 +162,13 @@ def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, 
     """
     organisations = list(organisations)
     ids = [o.pk for o in organisations]
-    figures = figures_service.compute(organisations, year, today=today)
-    counts = district_counts.organisation_counts(ids, year, today)
-    statistics = statistics_export.stored_counts(ids, year)
+    # The participants, pairs and meetings counted once for both (the figures' whole year is the lists' year).
+    rows = year_rows(ids, year, year.starts_on, year.ends_on, today)
+    # The people in pairs for the figures and for the statistics export in one query.
+    people, statistics = people_in_pairs(ids, year, year.ends_on, statistics=True)
+    figures = figures_service.compute(organisations, year, today=today, rows=rows, people=people)
+    counts = district_counts.organisation_counts(ids, year, today, rows=rows)
+    statistics = statistics_export.stored_counts(ids, year, counted=statistics)
     empty = {"by_form": [], "by_role": [], "by_category": []}
     return {pk: {"version": VERSION, "figures": figures[pk], "counts": counts[pk],
                  "statistics": statistics.get(pk, empty)} for pk in ids}
@@ -198,7 +204,8 @@ def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=N
     Warm, one query for the rows' heads (generations, day, token: not the data) and one for the data of
     the summaries this process has not decoded yet; with stale summaries, the fixed number of ``build``
     plus the writes (batched by the database's limit on parameters: one statement on PostgreSQL).
-    ``load`` (ids → {id: Organisation}) gives the stale ones ``build`` needs, if the caller has them;
+    ``load`` (ids → {id: Organisation}, or anything with its ``pk``, ``short_name`` and ``municipality_id``)
+    gives the stale ones ``build`` needs, if the caller has them;
     ``among``, a queryset of these organisations, is read as a subquery rather than hundreds of ids.
     """
     ids = sorted(set(organisation_ids))
@@ -235,7 +242,12 @@ def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=N
                                             computed_on=today, token=token))
             result[pk] = Stored(token, data)
             _decoded.put((pk, year.pk, token), data)
-        OrganisationSummary.objects.bulk_update(rows, ["data", "computed_generation", "computed_on", "token"])
+        if len(rows) == 1:  # after a write to one organisation: a plain UPDATE, not bulk_update's CASE to build
+            row = rows[0]
+            OrganisationSummary.objects.filter(pk=row.pk).update(
+                data=row.data, computed_generation=row.computed_generation, computed_on=today, token=row.token)
+        else:
+            OrganisationSummary.objects.bulk_update(rows, ["data", "computed_generation", "computed_on", "token"])
     unread = []
     for pk in ids:
         if pk in result:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from mentoring.models import Membership, MentoringForm, MentorLink, Pair, Programme
-from monitoring import exports, figures, monitoring_export, statistics_export, tasks
+from monitoring import exports, figures, monitoring_export, pair_people, statistics_export, tasks
 from monitoring.models import ExportJob, ExportJobQuerySet
 from registry.models import AcademicYear, Organisation, Participant
 from tests import factories
@@ -393,6 +393,22 @@ def worked(district):
 
 def column(header, title):
     return header.index(title)
+
+
+def test_a_summarys_statistics_are_the_exports_counts(worked):
+    """A summary counts the statistics in the figures' query (``monitoring.pair_people``), the export in its
+    own (``statistics_export._statistics_counts``): the same rows, the same numbers — also for a pair that
+    began after the first half, which the first half's figures leave out and the statistics count."""
+    year = current_year()
+    late = pair(worked.school2)
+    Pair.objects.filter(pk=late.pk).update(started_on=datetime.date(year.start_year + 1, 2, 1))
+    ids = list(Organisation.objects.filter(municipality=worked.municipality).values_list("pk", flat=True))
+    first_half = figures.Period.half(year, 1).ends_on
+    people, counted = pair_people.people_in_pairs(ids, year, first_half, statistics=True)
+    assert statistics_export.stored_counts(ids, year, counted=counted) == statistics_export.stored_counts(ids, year)
+    assert people == pair_people.people_in_pairs(ids, year, first_half)
+    assert sum(people[worked.school2.pk]["mentee"].values()) == 1  # the late pair is not in the first half
+    assert dict(counted[worked.school2.pk][1])[pair_people.MENTEE] == 2
 
 
 def test_statistics_header_rows_and_values(worked):

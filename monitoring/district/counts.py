@@ -23,13 +23,11 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from mentoring.filters import QUIET, listed_pairs, of_programme_year, pairs_in_state
-from mentoring.models import Meeting, Pair
-from registry.models import AcademicYear, ConsentState, Participant
-from registry.models.people import consent_state_q
+from mentoring.models import Pair
+from monitoring.year_rows import CONSENT_STATES, YearRows, year_rows
+from registry.models import AcademicYear
 from roadmaps.lists import OverdueFilter, overdue_occurrences
 from roadmaps.models import Occurrence
-
-CONSENT_STATES = tuple(ConsentState.values)
 
 
 @dataclass(frozen=True)
@@ -40,30 +38,26 @@ class Counted:
     url: str
 
 
-def organisation_counts(organisation_ids, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
+def organisation_counts(organisation_ids, year: AcademicYear, today: datetime.date, *,
+                        rows: YearRows | None = None) -> dict[int, dict]:
     """Per organisation: its pairs of the year by form and status and the quiet ones, its current
     participants by consent state, its meetings of the year — four grouped queries for any number of
-    organisations. JSON-ready (it is stored)."""
+    organisations, one when ``rows`` (``monitoring.year_rows`` of the same organisations, year and day,
+    counted over these very lists' querysets) are given. JSON-ready (it is stored)."""
     ids = sorted(set(organisation_ids))
+    if rows is None:
+        rows = year_rows(ids, year, year.starts_on, year.ends_on, today)
     result = {pk: {"pairs": [], "quiet": 0, "meetings": 0,
                    "participants": {"total": 0, **{state: 0 for state in CONSENT_STATES}}} for pk in ids}
-    pairs = of_programme_year(listed_pairs(Pair.objects.filter(programme__organisation_id__in=ids)), year.start_year)
-    for org, form, status, n in (pairs.values("programme__organisation_id", "programme__form_id", "status")
-                                 .annotate(n=Count("pk"))
-                                 .values_list("programme__organisation_id", "programme__form_id", "status", "n")):
-        result[org]["pairs"].append([form, status, n])
-    quiet = Counter(pairs_in_state(pairs, QUIET, today=today).values_list("programme__organisation_id", flat=True))
-    people = (Participant.objects.filter(organisation_id__in=ids).current().with_consent_state(today)
-              .values("organisation_id")
-              .annotate(total=Count("pk"), **{state: Count("pk", filter=consent_state_q(state))
-                                              for state in CONSENT_STATES}))
-    for row in people:
-        result[row["organisation_id"]]["participants"] = {key: row[key] for key in ("total", *CONSENT_STATES)}
-    meetings = (of_programme_year(Meeting.objects.filter(programme__organisation_id__in=ids), year.start_year)
-                .values("programme__organisation_id").annotate(n=Count("pk"))
-                .values_list("programme__organisation_id", "n"))
-    for org, n in meetings:
+    for org, listed in rows.pairs.items():
+        result[org]["pairs"] = [[form, status, n] for form, status, n, _begun in listed]
+    for org, by_category in rows.participants.items():
+        result[org]["participants"] = {key: sum(row[key] for row in by_category.values())
+                                       for key in ("total", *CONSENT_STATES)}
+    for org, (n, _held) in rows.meetings.items():
         result[org]["meetings"] = n
+    pairs = of_programme_year(listed_pairs(Pair.objects.filter(programme__organisation_id__in=ids)), year.start_year)
+    quiet = Counter(pairs_in_state(pairs, QUIET, today=today).values_list("programme__organisation_id", flat=True))
     for org, n in quiet.items():
         result[org]["quiet"] = n
     return result

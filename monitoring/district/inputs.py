@@ -91,7 +91,11 @@ def read(scope, year: AcademicYear, today: datetime.date) -> Inputs:
     organisations = _organisations(visible, year, roadmaps)
     ids = [line.pk for line in organisations]
     load = Organisations()
-    summaries = summaries_service.stored(ids, year, today, load=load, among=visible)
+    # A summary needs an organisation's id, short name and municipality, which its line holds: computing
+    # the stale ones reads no organisation (the rows built again afterwards do, through ``load``).
+    lines = {line.pk: line for line in organisations}
+    summaries = summaries_service.stored(ids, year, today, load=lambda pks: {pk: lines[pk] for pk in pks},
+                                         among=visible)
     overdue_by_organisation: dict[int, int] = defaultdict(int)
     overdue_by_roadmap: dict[int, int] = {}
     for roadmap_id, organisation_id, _name, _total, _done, overdue, _next in roadmaps:
