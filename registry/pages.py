@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.consent_notices import EXPIRING_WITHIN
 from registry.list_pages import Column, ListPage, OrganisationFilterSet
-from registry.models import Consent, ConsentPurpose
+from registry.models import Consent, ConsentPurpose, ProcessingStop
 
 
 class ConsentTerm(django_filters.ChoiceFilter):
@@ -92,3 +92,59 @@ class ConsentListPage(ListPage):
 
     def page_rows(self, ids):
         return Consent.objects.filter(pk__in=ids).select_related("participant__organisation")
+
+
+class ProcessingStopFilter(OrganisationFilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=(("open", _("Обработка остановлена")), ("resumed", _("Возобновлена"))), method="filter_state",
+        label=_("Состояние"), empty_label=_("Все"))
+    cause = django_filters.ChoiceFilter(choices=ProcessingStop.Cause.choices, label=_("Причина"),
+                                        empty_label=_("Все"))
+    purpose = django_filters.ChoiceFilter(choices=ConsentPurpose.choices, label=_("Цель"), empty_label=_("Все"))
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(resumed_at__isnull=value == "open")
+
+
+def _resumed(stop):
+    if stop.resumed_at is None:
+        return format_html('<span class="badge text-bg-danger">{}</span>', _("остановлена"))
+    return format_html('<span class="badge text-bg-success">{} {}</span>', _("возобновлена"),
+                       f"{timezone.localtime(stop.resumed_at):%d.%m.%Y}")
+
+
+class ProcessingStopListPage(ListPage):
+    """Whose data is not processed now, for which purpose and why: a revoked or lapsed consent stops the
+    processing (registry.processing), and the curator sees at one place who waits for a new consent."""
+
+    title = _("Остановки обработки персональных данных")
+    route, url_name, menu = "processing-stops/", "processing_stop_list", _("Остановки обработки")
+    intro = _("Обработка возобновляется, когда внесено новое действующее согласие на ту же цель.")
+    empty_text = _("Обработка ничьих сведений не останавливалась.")
+    search_fields = ("participant__search_name",)
+    search_placeholder = _("ФИО участника")
+    filterset_class = ProcessingStopFilter
+    default_sort = "-stopped"
+    sorts = {
+        "participant": ("participant__last_name", "participant__first_name"),
+        "organisation": ("participant__organisation__short_name",),
+        "stopped": ("stopped_on",),
+    }
+    columns = (
+        Column(_("Участник"), lambda s: s.participant.full_name, sort="participant",
+               link=lambda s: s.participant.get_absolute_url()),
+        Column(_("Организация"), lambda s: s.participant.organisation.short_name, sort="organisation",
+               across_organisations=True),
+        Column(_("Цель"), lambda s: s.get_purpose_display()),
+        Column(_("Причина"), lambda s: s.get_cause_display()),
+        Column(_("Что сделано"), lambda s: s.get_mode_display()),
+        Column(_("Остановлено с"), lambda s: f"{s.stopped_on:%d.%m.%Y}", sort="stopped", nowrap=True,
+               descending_first=True),
+        Column(_("Состояние"), _resumed),
+    )
+
+    def rows(self, request):
+        return ProcessingStop.objects.visible_to(request.scope).filter(participant__anonymised_at__isnull=True)
+
+    def page_rows(self, ids):
+        return ProcessingStop.objects.filter(pk__in=ids).select_related("participant__organisation")
