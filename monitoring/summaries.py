@@ -23,6 +23,10 @@ How a summary knows it is stale — the rules the tests check:
   the same data keeps it). What is derived from a summary and kept in the process (its decoded JSON
   here, the district's rows in ``monitoring.district.dashboard``) is addressed by the token, never by
   the generation: a rollback brings a generation back with other data behind it later, not a token.
+
+After the commit of a write to some organisations their summaries are computed again ahead of the next
+reader (``monitoring.summary_refresh``): an optimisation through ``stored``, under the same rules; a reader
+that finds a summary stale (the refresh failed, was lost, or has not run yet) still computes it itself.
 """
 
 from __future__ import annotations

@@ -12,11 +12,14 @@ holding a big district::
 1. It logs in as the municipal curator with Django's test client (``force_login``: a session row is
    written), requests the district dashboard ``--repeat`` times and prints the median and p90 response
    time and the number of queries; the same for one school's dashboard. The district dashboard is timed
-   four ways (``monitoring.summaries``, ``monitoring.district.inputs``): warm (nothing changed since the
-   last view); after a write in one organisation before each request (its summary is computed again and
-   finds the same data: what was folded from it stays in use); after a write that changes a figure of
-   one organisation (the usual case in a working day: its summary, its row and the district's sums are
-   computed again); and cold (every summary stale, as after a change to a shared setting; fewer repeats).
+   several ways (``monitoring.summaries``, ``monitoring.district.inputs``): warm (nothing changed since the
+   last view); after a write in one organisation before each request (a ``save()`` in a transaction: after
+   its commit the summary is refreshed, ``monitoring.summary_refresh``, and finds the same data, so what was
+   folded from it stays in use); after a write that changes a figure of one organisation (the usual case in
+   a working day: its row and the district's sums are folded again); the same two with the refresh held
+   back («refresh not done yet»: the view computes the summary itself, as when the worker is behind), with
+   the write's own median time (with eager tasks and outside a request the refresh runs inside it); and cold
+   (every summary stale, as after a change to a shared setting; fewer repeats).
 2. It times ``monitoring.statistics_export.write_statistics`` for every organisation the curator sees into a
    temporary XLSX file, then runs it again under ``tracemalloc`` for the peak of Python allocations,
    and prints the process's max RSS (and what it was before the export: the pages came first).
