@@ -23,6 +23,10 @@ How a summary knows it is stale — the rules the tests check:
   the same data keeps it). What is derived from a summary and kept in the process (its decoded JSON
   here, the district's rows in ``monitoring.district.dashboard``) is addressed by the token, never by
   the generation: a rollback brings a generation back with other data behind it later, not a token.
+
+After the commit of a write to some organisations their summaries are computed again ahead of the next
+reader (``monitoring.summary_refresh``): an optimisation through ``stored``, under the same rules; a reader
+that finds a summary stale (the refresh failed, was lost, or has not run yet) still computes it itself.
 """
 
 from __future__ import annotations
@@ -86,6 +90,11 @@ def invalidate(organisation_ids=None) -> None:
     bump()
     if connection.in_atomic_block:
         transaction.on_commit(bump)
+    if organisation_ids is not None:  # all of them: the nightly refresh's work, not a write's
+        # Computed again ahead of the next dashboard, after the commit (an optimisation: see the module).
+        from monitoring import summary_refresh
+
+        summary_refresh.after_commit(organisation_ids)
 
 
 def _organisation_of(instance, path: str):
@@ -134,6 +143,9 @@ def connect() -> None:
         post_save.connect(_shared_changed, sender=model, dispatch_uid=f"summaries.shared.{model._meta.label}")
         post_delete.connect(_shared_changed, sender=model, dispatch_uid=f"summaries.shared-del.{model._meta.label}")
     organisations_changed.connect(_announced, dispatch_uid="summaries.announced")
+    from monitoring import summary_refresh
+
+    summary_refresh.connect()
 
 
 # --- computing -------------------------------------------------------------------------------------
@@ -198,7 +210,8 @@ def _fresh(head, today) -> bool:
     return computed_on == today and computed_generation == generation and version == VERSION and token
 
 
-def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=None, among=None) -> dict[int, Stored]:
+def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=None, among=None,
+           read=True) -> dict[int, Stored]:
     """Each organisation's summary (id → ``Stored``), computing only the stale ones.
 
     Warm, one query for the rows' heads (generations, day, token: not the data) and one for the data of
@@ -206,7 +219,8 @@ def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=N
     plus the writes (batched by the database's limit on parameters: one statement on PostgreSQL).
     ``load`` (ids → {id: Organisation}, or anything with its ``pk``, ``short_name`` and ``municipality_id``)
     gives the stale ones ``build`` needs, if the caller has them;
-    ``among``, a queryset of these organisations, is read as a subquery rather than hundreds of ids.
+    ``among``, a queryset of these organisations, is read as a subquery rather than hundreds of ids;
+    ``read=False`` only brings the rows up to date: the fresh ones' data are not read (nor returned).
     """
     ids = sorted(set(organisation_ids))
     if not ids:
@@ -248,6 +262,8 @@ def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=N
                 data=row.data, computed_generation=row.computed_generation, computed_on=today, token=row.token)
         else:
             OrganisationSummary.objects.bulk_update(rows, ["data", "computed_generation", "computed_on", "token"])
+    if not read:
+        return result
     unread = []
     for pk in ids:
         if pk in result:
@@ -283,3 +299,13 @@ def refresh(year: AcademicYear | None = None, today: datetime.date | None = None
     organisations = list(Organisation.objects.filter(is_active=True))
     for_organisations(organisations, year, today or timezone.localdate())
     return len(organisations)
+
+
+def refresh_organisations(organisation_ids, today: datetime.date | None = None) -> int:
+    """Compute the stale summaries among these organisations (the active ones, current year) ahead of the
+    readers, after a write (``monitoring.summary_refresh``). Cheap when they are fresh: three queries, no
+    data read. Returns how many were looked at."""
+    ids = list(Organisation.objects.filter(pk__in=list(organisation_ids), is_active=True).values_list("pk", flat=True))
+    if ids:
+        stored(ids, AcademicYear.objects.current(), today or timezone.localdate(), read=False)
+    return len(ids)

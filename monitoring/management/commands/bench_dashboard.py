@@ -12,11 +12,14 @@ holding a big district::
 1. It logs in as the municipal curator with Django's test client (``force_login``: a session row is
    written), requests the district dashboard ``--repeat`` times and prints the median and p90 response
    time and the number of queries; the same for one school's dashboard. The district dashboard is timed
-   four ways (``monitoring.summaries``, ``monitoring.district.inputs``): warm (nothing changed since the
-   last view); after a write in one organisation before each request (its summary is computed again and
-   finds the same data: what was folded from it stays in use); after a write that changes a figure of
-   one organisation (the usual case in a working day: its summary, its row and the district's sums are
-   computed again); and cold (every summary stale, as after a change to a shared setting; fewer repeats).
+   several ways (``monitoring.summaries``, ``monitoring.district.inputs``): warm (nothing changed since the
+   last view); after a write in one organisation before each request (a ``save()`` in a transaction: after
+   its commit the summary is refreshed, ``monitoring.summary_refresh``, and finds the same data, so what was
+   folded from it stays in use); after a write that changes a figure of one organisation (the usual case in
+   a working day: its row and the district's sums are folded again); the same two with the refresh held
+   back («refresh not done yet»: the view computes the summary itself, as when the worker is behind), with
+   the write's own median time (with eager tasks and outside a request the refresh runs inside it); and cold
+   (every summary stale, as after a change to a shared setting; fewer repeats).
 2. It times ``monitoring.statistics_export.write_statistics`` for every organisation the curator sees into a
    temporary XLSX file, then runs it again under ``tracemalloc`` for the peak of Python allocations,
    and prints the process's max RSS (and what it was before the export: the pages came first).
@@ -87,14 +90,22 @@ class Command(BaseCommand):
             district = reverse("monitoring:dashboard")
             self.bench_page(client, "district", district, repeat, goal=DASHBOARD_GOAL)
             ids = list(organisations.order_by("pk").values_list("pk", flat=True))
-            changed = iter(ids[i % len(ids)] for i in range(0, 7 * (repeat + 1), 7))
-            self.bench_page(client, "district, one organisation changed", district, repeat, goal=DASHBOARD_GOAL,
-                            before=lambda: summaries.invalidate([next(changed)]))
-            # A write that changes a figure (the head count, so the coverage): the summary's data differ, so
-            # its row of the table and the district's sums are folded again, not only the summary computed.
-            counted = iter(ids[i % len(ids)] for i in range(3, 7 * (repeat + 1) + 3, 7))
-            self.bench_page(client, "district, a figure changed in one organisation", district, repeat,
-                            goal=DASHBOARD_GOAL, before=lambda: self.change_headcount(next(counted), year))
+            # The writes go through what a real write triggers: post_save, the commit, and after it the refresh
+            # of the organisation's summary (``monitoring.summary_refresh``; here, outside a request and with
+            # eager tasks, at once after the commit, so the write's time below includes it). The «refresh not
+            # done yet» lines are the same writes with the refresh held back: what the view pays when the
+            # worker has not caught up (the view computes the summary itself).
+            for name, suppressed in (("", False), (", refresh not done yet", True)):
+                changed = iter(ids[i % len(ids)] for i in range(0, 7 * (repeat + 1), 7))
+                self.bench_page(client, f"district, one organisation changed{name}", district, repeat,
+                                goal=None if suppressed else DASHBOARD_GOAL,
+                                before=self.write(lambda: self.touch_organisation(next(changed)), suppressed))
+                # A write that changes a figure (the head count, so the coverage): the summary's data differ, so
+                # its row of the table and the district's sums are folded again, not only the summary computed.
+                counted = iter(ids[i % len(ids)] for i in range(3, 7 * (repeat + 1) + 3, 7))
+                self.bench_page(client, f"district, a figure changed in one organisation{name}", district, repeat,
+                                goal=None if suppressed else DASHBOARD_GOAL,
+                                before=self.write(lambda: self.change_headcount(next(counted), year), suppressed))
             self.bench_page(client, "district, cold", district, max(3, repeat // 5), goal=None,
                             before=summaries.invalidate)
             first = organisations.order_by("pk").first()
@@ -103,6 +114,28 @@ class Command(BaseCommand):
                                 repeat, goal=None)
         if not no_export:
             self.bench_export(organisations, year, count)
+
+    @staticmethod
+    def write(do, suppressed):
+        """``do`` in a transaction of its own, as a service's write in a request; with ``suppressed``, no
+        refresh after its commit."""
+        import contextlib
+
+        from django.db import transaction
+        from monitoring import summary_refresh
+
+        def run():
+            with summary_refresh.suppressed() if suppressed else contextlib.nullcontext():
+                with transaction.atomic():
+                    do()
+        return run
+
+    @staticmethod
+    def touch_organisation(organisation_id):
+        """A write that changes nothing the dashboard shows: the summary is computed again, same data."""
+        from registry.models import Organisation
+
+        Organisation.objects.get(pk=organisation_id).save()
 
     @staticmethod
     def change_headcount(organisation_id, year):
@@ -121,7 +154,7 @@ class Command(BaseCommand):
         page, issue 16). ``before`` runs ahead of each request of the page (a write, an invalidation)."""
         from monitoring.page_mix import TRIVIAL
 
-        timings, trivial, queries, size = [], [], set(), 0
+        timings, trivial, queries, size, writes = [], [], set(), 0, []
         response = client.get(path)  # warm up: templates, URL resolver, connection
         if response.status_code != 200:
             raise CommandError(f"{path}: ответ {response.status_code}")
@@ -131,7 +164,9 @@ class Command(BaseCommand):
             client.get(TRIVIAL)
             trivial.append(time.perf_counter() - started)
             if before is not None:
+                started = time.perf_counter()
                 before()
+                writes.append(time.perf_counter() - started)
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 response = client.get(path)
@@ -147,6 +182,7 @@ class Command(BaseCommand):
             f"min {min(timings) * 1000:.0f} ms, trivial page {trivial_median:.0f} ms, {ratio:.1f}× "
             f"(goal {'—' if goal is None else f'≤ {goal:g}×'}), queries {'/'.join(str(q) for q in sorted(queries))}, "
             f"{size / 1024:.0f} KiB — {verdict}"
+            + (f"; the write before each: median {statistics.median(writes) * 1000:.0f} ms" if writes else "")
         )
 
     def bench_export(self, organisations, year, count):
