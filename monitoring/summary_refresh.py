@@ -80,7 +80,9 @@ def _flush(ids) -> None:
         from monitoring.tasks import refresh_organisation_summaries
 
         try:
-            refresh_organisation_summaries.delay(ids)
+            # One attempt, no retries: it is only an optimisation, and a write must not wait out a broker
+            # that is down (Celery's default publish retries would add their intervals to every write).
+            refresh_organisation_summaries.apply_async(args=[ids], retry=False)
         except Exception:  # the broker down: the write stands, the view computes the summaries itself
             log.warning("Не удалось поставить в очередь пересчёт сводок организаций %s", ids, exc_info=True)
         return
