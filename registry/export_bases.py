@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from registry import exports, xlsx
 from registry.exporters import ExportError, Exporter, ExportForm, Progress, register
 from registry.filters import ParticipantFilter
+from registry.listing import id_param
 from registry.models import Organisation, Participant, Topic
 
 
@@ -32,6 +33,11 @@ class ParticipantFilterForm(ExportForm):
 
     def is_valid(self) -> bool:
         return super().is_valid() and self.filter.is_valid()
+
+    def requested_organisation(self) -> int | None:
+        """The organisation typed into the request, also where the filter has no such field (a school
+        curator's): a forged id of another school is then a 404, not a silent file of one's own school."""
+        return id_param(self.data.get("organisation")) if self.data else None
 
     def params(self) -> dict:
         cleaned = {}

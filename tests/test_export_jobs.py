@@ -232,10 +232,10 @@ def test_a_filter_outside_the_scope_is_refused_by_the_form(roles):
     # really request it, so they are not asked.
     roles.expect(reverse("monitoring:export_list"), method="post",
                  data={"kind": "mentors", "organisation": roles.organisation.pk},
-                 owner=None, municipal=None, neighbour=302, outsider=200, stranger=403)
-    # A school curator's form has no organisation to choose: the foreign filter is dropped and the job holds
-    # their own school (test_export.py::test_exports_respect_the_scope); nobody else got a job.
-    assert list(ExportJob.objects.values_list("requested_by", flat=True)) == [roles.neighbour.pk]
+                 owner=None, municipal=None, neighbour=404, outsider=200, stranger=403)
+    # A school curator's form has no organisation to choose, and still a forged id of another school is that
+    # school's 404 (never a silent file of their own school); nobody got a job.
+    assert not ExportJob.objects.exists()
 
 
 # --- access ------------------------------------------------------------------------------------------------
