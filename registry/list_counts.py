@@ -14,9 +14,8 @@ The values are exact, never estimates. They are queried, not cached, when:
 
 - a table of the SQL is not tracked (``registry.table_versions.track``) or has no version row yet;
 - the SQL reads the clock (``CURRENT_DATE`` …): the same SQL would count differently tomorrow;
-- the connection is inside a transaction that has written (PostgreSQL: ``txid_current_if_assigned()``),
-  or inside any transaction (SQLite): the transaction sees its own uncommitted rows, and a value read from
-  them must not outlive a rollback.
+- the connection is inside a transaction (``atomic``): it sees its own uncommitted rows, and a value read
+  from them must not outlive a rollback.
 """
 
 import contextvars
@@ -93,9 +92,10 @@ def _versions(alias: str, tables) -> tuple | None:
     if connection.vendor not in ("postgresql", "sqlite"):
         return None
     if connection.in_atomic_block:
-        if connection.vendor != "postgresql":
-            return None
-        versions = _read(connection, tables)  # a transaction: read again each time (it may have written since)
+        # Inside a transaction, counted exactly: it may have written (or write before its next lookup), and
+        # it sees its own uncommitted rows. A page is not rendered inside one (no ATOMIC_REQUESTS); asking
+        # the database whether this one wrote would cost a query a lookup for what is then counted anyway.
+        return None
     else:
         memo = _request_versions.get()
         if memo is not None and alias in memo:

@@ -3,6 +3,7 @@ the next dashboard finds it fresh; when the refresh fails or never comes, the da
 
 import pytest
 from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -114,13 +115,21 @@ def test_in_a_request_the_refresh_waits_for_the_response(district, monkeypatch, 
     """With eager tasks the refresh runs after the response is out (``request_finished``), not in the write's time."""
     runs = []
     monkeypatch.setattr(summary_refresh, "run", lambda ids: runs.append(list(ids)))
-    request_started.send(sender=None, environ={})
+    # As Django's test client does: without its receiver, which would close the test transaction's connection
+    # (on PostgreSQL a connection out of autocommit counts as obsolete).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     try:
-        with django_capture_on_commit_callbacks(execute=True):
-            factories.ParticipantFactory(organisation=district.school1)
-        assert runs == []
+        request_started.send(sender=None, environ={})
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                factories.ParticipantFactory(organisation=district.school1)
+            assert runs == []
+        finally:
+            request_finished.send(sender=None)
     finally:
-        request_finished.send(sender=None)
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert runs == [[district.school1.pk]]
 
 
