@@ -278,6 +278,26 @@ def build_support(ctx: DemoContext) -> None:
     ctx.created["записей о сопровождении без пары"] += len(rows)
 
 
+def _pairs_to_order(organisation, year) -> list[int]:
+    """The open pairs an order may name today: none with a person whose consent has lapsed since the pair
+    began (a consent revoked last week stops the processing at step 900; the order would refuse the pair)."""
+    from registry.models import Participant
+    from registry.processing import allowed_among
+
+    pairs = Pair.objects.filter(programme__organisation=organisation, programme__academic_year=year,
+                                status__in=Pair.OPEN_STATUSES)
+    people_of = {}
+    for pair_id, person in Membership.objects.filter(pair__in=pairs, left_on__isnull=True).values_list(
+            "pair_id", "mentee__participant_id"):
+        people_of.setdefault(pair_id, set()).add(person)
+    for pair_id, person in MentorLink.objects.filter(pair__in=pairs, ended_on__isnull=True).values_list(
+            "pair_id", "mentor__participant_id"):
+        people_of.setdefault(pair_id, set()).add(person)
+    everyone = {person for group in people_of.values() for person in group}
+    allowed = set(allowed_among(Participant.objects.filter(pk__in=everyone)).values_list("pk", flat=True))
+    return [pk for pk in pairs.values_list("pk", flat=True) if people_of.get(pk, set()) <= allowed]
+
+
 @demo_step(order=110)
 def build_orders(ctx: DemoContext) -> None:
     """The orders register of the named organisations: the founding order and the pairs order signed,
@@ -318,8 +338,7 @@ def build_orders(ctx: DemoContext) -> None:
         sign(founding, by=signer)
         # «3-н» is the order approving the roadmap, issued when roadmaps.demo approves it (ROADMAP_ORDER_NUMBER).
         ctx.created["приказов"] += 2
-        pairs = list(Pair.objects.filter(programme__organisation=organisation, programme__academic_year=year,
-                                         status__in=Pair.OPEN_STATUSES).values_list("pk", flat=True))
+        pairs = _pairs_to_order(organisation, year)
         if pairs:
             fixing = prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.PAIRS,
                                    number="4-н", issued_on=min(ctx.today, year.starts_on.replace(month=11, day=10)),
