@@ -96,29 +96,22 @@ def _versions(alias: str, tables) -> tuple | None:
         # it sees its own uncommitted rows. A page is not rendered inside one (no ATOMIC_REQUESTS); asking
         # the database whether this one wrote would cost a query a lookup for what is then counted anyway.
         return None
+    memo = _request_versions.get()
+    if memo is not None and alias in memo:
+        versions = memo[alias]
     else:
-        memo = _request_versions.get()
-        if memo is not None and alias in memo:
-            versions = memo[alias]
-        else:
-            versions = _read(connection, sorted(TRACKED))
-            if memo is not None:
-                memo[alias] = versions
-    if versions is None or not set(tables) <= set(versions):
+        versions = _read(connection)
+        if memo is not None:
+            memo[alias] = versions
+    if not set(tables) <= set(versions):
         return None
     return tuple(versions[table] for table in tables)
 
 
-def _read(connection, tables) -> dict | None:
+def _read(connection) -> dict:
+    """Every tracked table's version, in one query (autocommit: nothing uncommitted can be among them)."""
+    tables = sorted(TRACKED)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute('SELECT "table", version, txid_current_if_assigned() FROM registry_tableversion '
-                           'WHERE "table" = ANY(%s)', [list(tables)])
-            rows = cursor.fetchall()
-            if any(wrote is not None for _table, _version, wrote in rows):
-                return None  # this transaction has written: it reads rows nobody else sees yet
-        else:
-            cursor.execute('SELECT "table", version FROM registry_tableversion WHERE "table" IN (%s)'
-                           % ", ".join(["%s"] * len(tables)), list(tables))
-            rows = cursor.fetchall()
-    return {row[0]: row[1] for row in rows}
+        cursor.execute('SELECT "table", version FROM registry_tableversion WHERE "table" IN (%s)'
+                       % ", ".join(["%s"] * len(tables)), tables)
+        return dict(cursor.fetchall())
