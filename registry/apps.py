@@ -25,6 +25,6 @@ class RegistryConfig(AppConfig):
         from registry import table_versions
         from registry.models import AcademicYear, Organisation, Topic
 
-        # Their lists' counts and dropdowns are cached (registry.list_counts): migration 0019 put the version
-        # triggers on them.
-        table_versions.track(Participant, Organisation, MentorProfile, MenteeProfile, AcademicYear, Topic)
+        # Their lists' counts and dropdowns, and the home page's district figures, are cached
+        # (registry.list_counts): migrations 0019 and 0021 put the version triggers on them.
+        table_versions.track(Participant, Organisation, MentorProfile, MenteeProfile, AcademicYear, Topic, Consent)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registry import destruction
+from registry.list_counts import cached_rows
 from registry.models import (
     AcademicYear,
     AuditEntry,
@@ -96,9 +97,15 @@ def visible_participants(scope):
 
 
 def people_lacking_consent(scope, *, limit: int):
-    """The first ``limit`` current people of the scope without a valid consent to mentoring, by name."""
-    lacking = participants_lacking_consent(visible_participants(scope)).select_related("organisation")
-    return lacking.order_by("last_name", "first_name")[:limit]
+    """The first ``limit`` current people of the scope without a valid consent to mentoring, by name.
+
+    Finding them means looking at every participant of the scope (60 ms at a district's 90,000), so their
+    ids are kept (``list_counts.cached_rows``) until the participants or the consents change or the day
+    does; the people themselves are read fresh by those ids."""
+    order = ("last_name", "first_name", "patronymic", "pk")
+    lacking = participants_lacking_consent(visible_participants(scope)).order_by(*order)
+    ids = cached_rows(lacking.values_list("pk", flat=True)[:limit])
+    return Participant.objects.filter(pk__in=ids).select_related("organisation").order_by(*order)
 
 
 def mentors_lacking_certificate_in(scope, *, limit: int):
