@@ -58,24 +58,6 @@ def organisation_summaries(organisations, *, on: datetime.date | None = None):
     )
 
 
-def registry_counts(participants, *, on: datetime.date | None = None) -> dict:
-    """The home page's figures over a (scoped) participant queryset, in one query."""
-    on = on or timezone.localdate()
-    valid_consent = Exists(
-        Consent.objects.valid_on(on).filter(participant=OuterRef("pk"), purpose=Consent.Purpose.MENTORING)
-    )
-    current = participants.current()
-    counts = current.aggregate(
-        total=Count("pk"),
-        mentors=Count("pk", filter=Q(mentor_profile__isnull=False)),
-        mentees=Count("pk", filter=Q(mentee_profile__isnull=False)),
-        with_consent=Count("pk", filter=Q(valid_consent)),
-    )
-    counts["without_consent"] = counts["total"] - counts["with_consent"]
-    counts["consent_percent"] = round(100 * counts["with_consent"] / counts["total"]) if counts["total"] else 0
-    return counts
-
-
 def mentors_lacking_certificate(mentor_profiles):
     """Outside mentors (parents, graduates, employers, partners' staff) without the certificate on file."""
     outside = Q(participant__category__in=Participant.OUTSIDE_CATEGORIES) | Q(partner__isnull=False)
@@ -101,11 +83,13 @@ def people_lacking_consent(scope, *, limit: int):
 
     Finding them means looking at every participant of the scope (60 ms at a district's 90,000), so their
     ids are kept (``list_counts.cached_rows``) until the participants or the consents change or the day
-    does; the people themselves are read fresh by those ids."""
+    does; the people themselves (with ``has_any_consent``: lapsed or never given) are read fresh by those
+    ids. Only ids go to the cache, never a name."""
     order = ("last_name", "first_name", "patronymic", "pk")
     lacking = participants_lacking_consent(visible_participants(scope)).order_by(*order)
     ids = cached_rows(lacking.values_list("pk", flat=True)[:limit])
-    return Participant.objects.filter(pk__in=ids).select_related("organisation").order_by(*order)
+    return (Participant.objects.filter(pk__in=ids).with_consent_state(among=ids).select_related("organisation")
+            .order_by(*order))
 
 
 def mentors_lacking_certificate_in(scope, *, limit: int):

@@ -86,6 +86,10 @@ def test_home_figures_are_cached_and_right_after_every_write(district, client_fo
     counts, names, scanned = page(client)
     assert (counts, names) == fresh(district)
     assert counts["with_consent"] == 6 and "Учитель00" in names
+    # Read fresh with their consent state: the revoked one is marked, one who never gave any is not.
+    html = client.get("/").content.decode()
+    assert "отозвано / истекло" in html.split("Учитель00", 1)[1].split("</li>", 1)[0]
+    assert "отозвано / истекло" not in html.split("Учитель07", 1)[1].split("</li>", 1)[0]
 
     # An update() of the consents sends no signal: the trigger still changes the version.
     Consent.objects.filter(participant__in=people[1:3]).update(valid_until=TODAY - datetime.timedelta(days=1))

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -25,9 +26,9 @@ from mentoring.templatetags.mentoring_rows import people
 from registry import paths
 from registry.filters import participant_filter
 from registry.home_counts import district_counts
-from registry.models import AcademicYear, MenteeProfile, MentorProfile, Organisation, Participant
+from registry.models import AcademicYear, Consent, MenteeProfile, MentorProfile, Organisation, Participant
 from registry.scoping import Scope
-from registry.selectors import organisation_summaries, registry_counts
+from registry.selectors import organisation_summaries
 from tests import factories
 
 TODAY = timezone.localdate()
@@ -150,6 +151,24 @@ def _people(organisation, n, *, archived=0, consent=0, mentors=0, mentees=0):
         MentorProfile.objects.create(participant=p)
     for p in made[archived + mentors:archived + mentors + mentees]:
         MenteeProfile.objects.create(participant=p)
+
+
+def registry_counts(participants, *, on: datetime.date | None = None) -> dict:
+    """The home page's figures as they were counted before ``district_counts``: the plain definition."""
+    on = on or timezone.localdate()
+    valid_consent = Exists(
+        Consent.objects.valid_on(on).filter(participant=OuterRef("pk"), purpose=Consent.Purpose.MENTORING)
+    )
+    current = participants.current()
+    counts = current.aggregate(
+        total=Count("pk"),
+        mentors=Count("pk", filter=Q(mentor_profile__isnull=False)),
+        mentees=Count("pk", filter=Q(mentee_profile__isnull=False)),
+        with_consent=Count("pk", filter=Q(valid_consent)),
+    )
+    counts["without_consent"] = counts["total"] - counts["with_consent"]
+    counts["consent_percent"] = round(100 * counts["with_consent"] / counts["total"]) if counts["total"] else 0
+    return counts
 
 
 def test_district_counts_are_registry_counts_and_organisation_summaries(district):

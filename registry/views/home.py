@@ -9,9 +9,7 @@ from registry.selectors import (
     mentors_lacking_certificate_in,
     own_organisation,
     people_lacking_consent,
-    registry_counts,
     visible_organisations,
-    visible_participants,
 )
 
 ATTENTION_ROWS = 10
@@ -30,15 +28,15 @@ def home(request):
         # What waits for the user, from the apps that know it (the orders to sign…), first on the page.
         "panels": home_panels(request),
     }
+    # The totals and each organisation's counts from one grouping of the participants, kept while the
+    # tables it reads are unchanged (home_counts); a school's scope is a district of one.
+    context["counts"], summaries = district_counts(visible_organisations(scope))
     if scope.is_single_organisation:
-        context["counts"] = registry_counts(visible_participants(scope))
         organisation = own_organisation(scope)
         context["organisation"] = organisation
         context["headcount"] = headcount(organisation, year)
     else:
         # The weakest consent coverage first: that is where a municipal curator should look.
-        # The totals and each organisation's counts from one grouping of the participants (home_counts).
-        context["counts"], summaries = district_counts(visible_organisations(scope))
         context["organisations"] = sorted(
             summaries, key=lambda o: (o.consent_count / o.participant_count if o.participant_count else 1, o.short_name)
         )[:ATTENTION_ROWS]
