@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from operator import add
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
@@ -137,12 +138,13 @@ def _statistics_counts(organisations, year: AcademicYear) -> dict[int, dict]:
     return result
 
 
-def _statistics_row(name: str, municipality: str, counts: tuple[dict, dict, dict], form_keys: list[tuple]) -> list:
-    """``form_keys``: (form id, MENTOR) and (form id, MENTEE) of each form, in the columns' order."""
+def _statistics_counts_row(counts: tuple[dict, dict, dict], form_keys: list[tuple]) -> list[int]:
+    """The numbers of an organisation's row, in the columns' order; ``form_keys``: (form id, MENTOR) and
+    (form id, MENTEE) of each form, in the columns' order."""
     by_form, by_role, by_category = counts
     get = by_form.get
-    row: list = [name, municipality, *[get(key, 0) for key in form_keys]]
-    row += [
+    return [
+        *[get(key, 0) for key in form_keys],
         by_role.get(MENTOR, 0),
         by_role.get(MENTEE, 0),
         sum(by_category.get(c, 0) for c in STUDENTS),
@@ -151,39 +153,58 @@ def _statistics_row(name: str, municipality: str, counts: tuple[dict, dict, dict
         sum(by_category.get(c, 0) for c in OTHERS),
         sum(by_category.values()),
     ]
-    return row
 
 
-def stored_counts(organisation_ids, year: AcademicYear, *, counted: dict | None = None) -> dict[int, dict]:
-    """``_statistics_counts`` as JSON for the organisations' summaries (``monitoring.summaries.build``);
-    ``counted``: the same counts already made (``monitoring.pair_people.people_in_pairs``)."""
+def _form_keys(form_ids: list[int]) -> list[tuple]:
+    return [(form_id, role) for form_id in form_ids for role in (MENTOR, MENTEE)]
+
+
+def stored_counts(organisation_ids, year: AcademicYear, *, counted: dict | None = None,
+                  forms: list[MentoringForm] | None = None) -> dict[int, dict]:
+    """Each organisation's row of numbers as JSON for its summary (``monitoring.summaries.build``), in its
+    final columns (those of ``forms``, by default ``statistics_forms``): the export then reads it back as it
+    writes it, with no counts to arrange per row. ``counted``: the counts already made
+    (``monitoring.pair_people.people_in_pairs``)."""
+    from monitoring.summaries import VERSION
+
     counted = _statistics_counts(organisation_ids, year) if counted is None else counted
-    return {pk: {"by_form": [[form, role, n] for (form, role), n in sorted(by_form.items())],
-                 "by_role": [[role, n] for role, n in sorted(by_role.items())],
-                 "by_category": [[category, n] for category, n in sorted(by_category.items())]}
-            for pk, (by_form, by_role, by_category) in counted.items()}
+    form_ids = [form.pk for form in (statistics_forms(year) if forms is None else forms)]
+    form_keys = _form_keys(form_ids)
+    empty = ({}, {}, {})
+    # The version here too: the export reads this key alone (the summary's own would cost a second look
+    # into the whole JSON per organisation).
+    return {pk: {"version": VERSION, "forms": form_ids, "row": _statistics_counts_row(counted.get(pk, empty), form_keys)}
+            for pk in organisation_ids}
 
 
-def _from_stored(stored: dict) -> tuple[dict, dict, dict]:
-    return ({(form, role): n for form, role, n in stored["by_form"]}, dict(stored["by_role"]),
-            dict(stored["by_category"]))
+def _in_columns(stored: dict, form_ids: list[int]) -> list[int]:
+    """A stored row whose forms are not the columns' (a retired form came back into use elsewhere since):
+    its numbers moved to the columns' forms. A form it lacks had none of the organisation's programmes
+    when it was counted, and a write to one would have made the summary stale: its columns are 0."""
+    row, position = stored["row"], {form_id: index for index, form_id in enumerate(stored["forms"])}
+    moved: list[int] = []
+    for form_id in form_ids:
+        index = position.get(form_id)
+        moved += (0, 0) if index is None else row[2 * index:2 * index + 2]
+    return moved + row[2 * len(position):]
 
 
 def _organisations_with_counts(organisations, year: AcademicYear) -> list[tuple]:
-    """(pk, short name, municipality, stored counts or None) per organisation, in their order, in one query.
+    """(pk, short name, municipality, stored row or None) per organisation, in their order, in one query.
 
-    The counts are read from the organisation's summary (``monitoring.summaries``) when it was computed from
-    the organisation's data as it is now: they do not depend on the date, only on the data, and every write
-    to a pair, a programme, a participant or a form makes the summary stale (its ``generation``)."""
+    The row is read from the organisation's summary (``monitoring.summaries``) when it was computed from
+    the organisation's data as it is now: it does not depend on the date, only on the data, and every write
+    to a pair, a programme, a participant or a form makes the summary stale (its ``generation``). Only the
+    small ``statistics`` key is looked at in the database: each look into a summary's JSON reads the whole
+    of it (the dashboard's figures), so its shape is checked here, on the key's own ``version``."""
     from monitoring.models import OrganisationSummary
-    from monitoring.summaries import VERSION
 
     listed = None
     if not isinstance(organisations, models.QuerySet):
         listed = [getattr(o, "pk", o) for o in organisations]
         organisations = Organisation.objects.filter(pk__in=listed)
     summary = (OrganisationSummary.objects.filter(organisation=OuterRef("pk"), academic_year=year,
-                                                  computed_generation=F("generation"), data__version=VERSION)
+                                                  computed_generation=F("generation"))
                .values(counts=KeyTransform("statistics", "data"))[:1])
     rows = list(organisations.annotate(stored=Subquery(summary, output_field=JSONField()))
                 .values_list("pk", "short_name", "municipality__name", "stored"))
@@ -198,25 +219,32 @@ def statistics_rows(organisations, year: AcademicYear, *, progress: Progress | N
     """The header, one row per organisation, and a TOTAL row that is the sum of the rows above it.
 
     ``organisations`` is a queryset or a list. Two queries whatever their number when the organisations'
-    summaries are fresh (the forms; the organisations with their municipalities and stored counts), a
+    summaries are fresh (the forms; the organisations with their municipalities and stored rows), a
     third counting those whose summary is stale or missing, grouped in the database. Progress is reported
     every ``chunk_size`` rows.
     """
+    from monitoring.summaries import VERSION
+
     chunk_size = chunk_size or STATISTICS_CHUNK
     forms = statistics_forms(year)
-    form_keys = [(form.pk, role) for form in forms for role in (MENTOR, MENTEE)]
+    form_ids = [form.pk for form in forms]
     yield statistics_header(forms)
     listed = _organisations_with_counts(organisations, year)
-    stale = [pk for pk, _name, _municipality, stored in listed if stored is None]
+    stale = [pk for pk, _name, _municipality, stored in listed
+             if stored is None or stored.get("version") != VERSION]
     counted = _statistics_counts(stale, year) if stale else {}
+    stale = set(stale)
+    form_keys = _form_keys(form_ids)
     count = len(listed)
     empty = ({}, {}, {})
     totals = [0] * (len(forms) * 2 + 7)
     for done, (pk, name, municipality, stored) in enumerate(listed, start=1):
-        counts = _from_stored(stored) if stored is not None else counted.get(pk, empty)
-        row = _statistics_row(name, municipality, counts, form_keys)
-        totals = [a + b for a, b in zip(totals, row[2:])]
-        yield row
+        if pk in stale:
+            numbers = _statistics_counts_row(counted.get(pk, empty), form_keys)
+        else:
+            numbers = stored["row"] if stored["forms"] == form_ids else _in_columns(stored, form_ids)
+        totals = list(map(add, totals, numbers))
+        yield [name, municipality, *numbers]
         if progress and (done % chunk_size == 0 or done == count):
             progress(done, count)
     yield xlsx.TotalRow([total_label(), ""] + totals)

@@ -161,7 +161,7 @@ def consented_ever(organisation_ids) -> dict[int, int]:
 
 
 # What a stored summary holds changed: rows written by an older shape are computed again.
-VERSION = 3  # 3: the statistics export's counts
+VERSION = 4  # 3: the statistics export's counts; 4: as the row of numbers it writes
 
 
 def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
@@ -169,8 +169,9 @@ def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, 
 
     A summary: the figures (``monitoring.figures.compute`` for the whole year) and the numbers that open
     a list — pairs by form and status, quiet pairs, participants by consent state, meetings — counted by
-    ``monitoring.district.counts`` with the lists' own definitions; and the statistics export's counts
-    (``monitoring.statistics_export``: people by form, role and category), which do not depend on the date.
+    ``monitoring.district.counts`` with the lists' own definitions; and the statistics export's row of
+    numbers (``monitoring.statistics_export``: people by form, role and category, in the table's columns),
+    which does not depend on the date.
     """
     organisations = list(organisations)
     ids = [o.pk for o in organisations]
@@ -181,9 +182,8 @@ def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, 
     figures = figures_service.compute(organisations, year, today=today, rows=rows, people=people)
     counts = district_counts.organisation_counts(ids, year, today, rows=rows)
     statistics = statistics_export.stored_counts(ids, year, counted=statistics)
-    empty = {"by_form": [], "by_role": [], "by_category": []}
-    return {pk: {"version": VERSION, "figures": figures[pk], "counts": counts[pk],
-                 "statistics": statistics.get(pk, empty)} for pk in ids}
+    return {pk: {"version": VERSION, "figures": figures[pk], "counts": counts[pk], "statistics": statistics[pk]}
+            for pk in ids}
 
 
 @dataclass(frozen=True)

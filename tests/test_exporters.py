@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from monitoring import exports, summaries
-from monitoring.models import ExportJob
+from mentoring.models import MentoringForm
+from monitoring.models import ExportJob, OrganisationSummary
 from monitoring.statistics_export import statistics_rows
 from registry import exporters, xlsx
 from registry.exporters import Exporter, ExportError, YearForm
@@ -172,6 +173,51 @@ def test_statistics_from_fresh_summaries_are_the_counted_ones_in_two_queries(dis
         after = list(statistics_rows(organisations, year))
     assert len(captured) == 3 and after[-1][-1] == 10
     assert after == list(statistics_rows(list(organisations), year))
+
+
+def counted_rows(organisations, year):
+    """The rows with every summary stale: counted in the database, nothing read back."""
+    summaries.invalidate()
+    return list(statistics_rows(organisations, year))
+
+
+def test_a_stored_row_follows_a_retired_form_back_into_the_columns(district):
+    """The summaries store each organisation's row in the columns of the day. A retired form brought back
+    into use by one school's programme adds columns (first, by its position) without touching the other
+    school's summary: its stored row is moved into the new columns, zeros in the form's."""
+    year = AcademicYear.objects.current()
+    for school in (district.school1, district.school2):
+        pair(school)
+        pair(school, form="учитель – учитель")
+    retired = MentoringForm.objects.create(name="Старая форма", position=0, is_active=False)
+    organisations = Organisation.objects.filter(municipality=district.municipality).order_by("short_name")
+    summaries.refresh(year)
+    pair(district.school2, form=retired.name)
+    stored = OrganisationSummary.objects.get(organisation=district.school1, academic_year=year)
+    assert stored.computed_generation == stored.generation and retired.pk not in stored.data["statistics"]["forms"]
+    with CaptureQueriesContext(connection) as captured:
+        rows = list(statistics_rows(organisations, year))
+    assert len(captured) == 3  # the school with the new programme is counted, the other read back
+    assert rows[0][2:4] == ["«Старая форма»: наставники", "«Старая форма»: наставляемые"]
+    by_name = {row[0]: row for row in rows}
+    assert by_name[district.school1.short_name][2:4] == [0, 0] and by_name[district.school2.short_name][2:4] == [1, 1]
+    assert rows == counted_rows(organisations, year)
+
+
+def test_a_stored_row_of_another_shape_is_counted_again(district):
+    year = AcademicYear.objects.current()
+    pair(district.school1)
+    organisations = Organisation.objects.filter(municipality=district.municipality).order_by("short_name")
+    summaries.refresh(year)
+    expected = list(statistics_rows(organisations, year))
+    # A summary written by an older version, still fresh for its generation: its row is not read.
+    summary = OrganisationSummary.objects.get(organisation=district.school1, academic_year=year)
+    old = {**summary.data, "statistics": {**summary.data["statistics"], "version": summaries.VERSION - 1,
+                                          "row": [99] * len(summary.data["statistics"]["row"])}}
+    OrganisationSummary.objects.filter(pk=summary.pk).update(data=old)
+    with CaptureQueriesContext(connection) as captured:
+        assert list(statistics_rows(organisations, year)) == expected
+    assert len(captured) == 3
 
 
 def test_the_organisations_reference_holds_the_scope_only(district, client_for):
