@@ -18,7 +18,6 @@ from operator import add
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import F, OuterRef, Q, Subquery, TextField
-from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -195,9 +194,9 @@ def _organisations_with_counts(organisations, year: AcademicYear) -> list[tuple]
 
     The row is read from the organisation's summary (``monitoring.summaries``) when it was computed from
     the organisation's data as it is now: it does not depend on the date, only on the data, and every write
-    to a pair, a programme, a participant or a form makes the summary stale (its ``generation``). Only the
-    small ``statistics`` key is looked at in the database: each look into a summary's JSON reads the whole
-    of it (the dashboard's figures), so its shape is checked here, on the key's own ``version``."""
+    to a pair, a programme, a participant or a form makes the summary stale (its ``generation``). The row
+    has its own column (``OrganisationSummary.statistics``), never the dashboard's JSON (a look into that
+    decompresses all of it per organisation); its shape is checked here, on its own ``version``."""
     from monitoring.models import OrganisationSummary
 
     listed = None
@@ -206,7 +205,8 @@ def _organisations_with_counts(organisations, year: AcademicYear) -> list[tuple]
         organisations = Organisation.objects.filter(pk__in=listed)
     summary = (OrganisationSummary.objects.filter(organisation=OuterRef("pk"), academic_year=year,
                                                   computed_generation=F("generation"))
-               .values(counts=KeyTextTransform("statistics", "data"))[:1])
+               .values("statistics")[:1])
+    # As text: the JSON is decoded below.
     rows = list(organisations.annotate(stored=Subquery(summary, output_field=TextField()))
                 .values_list("pk", "short_name", "municipality__name", "stored"))
     # The rows' JSON decoded in one call: a call per row cost more than the parsing itself.

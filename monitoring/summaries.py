@@ -161,7 +161,7 @@ def consented_ever(organisation_ids) -> dict[int, int]:
 
 
 # What a stored summary holds changed: rows written by an older shape are computed again.
-VERSION = 4  # 3: the statistics export's counts; 4: as the row of numbers it writes
+VERSION = 4  # 3: the statistics export's counts; 4: they moved to the row's own column
 
 
 def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
@@ -169,9 +169,9 @@ def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, 
 
     A summary: the figures (``monitoring.figures.compute`` for the whole year) and the numbers that open
     a list — pairs by form and status, quiet pairs, participants by consent state, meetings — counted by
-    ``monitoring.district.counts`` with the lists' own definitions; and the statistics export's row of
-    numbers (``monitoring.statistics_export``: people by form, role and category, in the table's columns),
-    which does not depend on the date.
+    ``monitoring.district.counts`` with the lists' own definitions; and under ``statistics`` the statistics
+    export's row of numbers (``monitoring.statistics_export``: people by form, role and category, in the
+    table's columns), which does not depend on the date and is stored in a column of its own, not ``data``.
     """
     organisations = list(organisations)
     ids = [o.pk for o in organisations]
@@ -245,23 +245,27 @@ def stored(organisation_ids, year: AcademicYear, today: datetime.date, *, load=N
         rows = []
         for pk in stale:
             row_pk, generation, _computed, _on, token, _version = found[pk]
+            summary = dict(fresh[pk])
+            statistics = summary.pop("statistics")  # a column of its own (``OrganisationSummary.statistics``)
             # As the JSON column gives it back (keys of figures become strings).
-            data = json.loads(json.dumps(fresh[pk]))
+            data = json.loads(json.dumps(summary))
             # The same data as before (a write that changes nothing shown, another day that changes nothing):
             # the same token, so that what was derived from them stays in use.
             if not token or _decoded.get((pk, year.pk, token)) != data:
                 token = new_token()
             # The generation read before computing: a write meanwhile has raised it past this.
-            rows.append(OrganisationSummary(pk=row_pk, data=fresh[pk], computed_generation=generation,
-                                            computed_on=today, token=token))
+            rows.append(OrganisationSummary(pk=row_pk, data=summary, statistics=statistics,
+                                            computed_generation=generation, computed_on=today, token=token))
             result[pk] = Stored(token, data)
             _decoded.put((pk, year.pk, token), data)
         if len(rows) == 1:  # after a write to one organisation: a plain UPDATE, not bulk_update's CASE to build
             row = rows[0]
             OrganisationSummary.objects.filter(pk=row.pk).update(
-                data=row.data, computed_generation=row.computed_generation, computed_on=today, token=row.token)
+                data=row.data, statistics=row.statistics, computed_generation=row.computed_generation,
+                computed_on=today, token=row.token)
         else:
-            OrganisationSummary.objects.bulk_update(rows, ["data", "computed_generation", "computed_on", "token"])
+            OrganisationSummary.objects.bulk_update(
+                rows, ["data", "statistics", "computed_generation", "computed_on", "token"])
     if not read:
         return result
     unread = []

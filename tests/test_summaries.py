@@ -39,7 +39,11 @@ class Watcher:
         self.last = self.read()
 
     def read(self) -> dict:
-        return as_stored(summaries.for_organisations(self.organisations, self.year, TODAY))
+        read = summaries.for_organisations(self.organisations, self.year, TODAY)
+        # The statistics export's row is stored apart from the data, in its own column: checked too.
+        rows = dict(OrganisationSummary.objects.filter(academic_year=self.year, organisation_id__in=list(read))
+                    .values_list("organisation_id", "statistics"))
+        return as_stored({pk: {**data, "statistics": rows[pk]} for pk, data in read.items()})
 
     def step(self, what: str, *, changes=True) -> dict:
         """After a write: the stored summaries equal fresh ones, and (for a write that matters) differ

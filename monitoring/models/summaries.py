@@ -15,6 +15,10 @@ class OrganisationSummary(models.Model):
     ``token`` is drawn anew whenever ``data`` is written: the district dashboard keeps what it derived
     from a summary in the process, keyed by the token (``monitoring.district.cache``). A generation can
     come back after a rollback with other data behind it; a random token does not.
+
+    ``statistics`` is the statistics export's row of numbers (``monitoring.statistics_export``), written
+    with ``data`` but kept apart from it: PostgreSQL compresses the whole of a summary's JSON, and the
+    export, which reads nothing else, would otherwise decompress all of it per organisation.
     """
 
     organisation = models.ForeignKey("registry.Organisation", on_delete=models.CASCADE, related_name="+")
@@ -24,6 +28,7 @@ class OrganisationSummary(models.Model):
     computed_on = models.DateField(null=True)
     data = models.JSONField(default=dict)
     token = models.BigIntegerField(default=0)
+    statistics = models.JSONField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "academic_year"],
