@@ -171,8 +171,7 @@ def stored_counts(organisation_ids, year: AcademicYear, *, counted: dict | None 
     form_ids = [form.pk for form in (statistics_forms(year) if forms is None else forms)]
     form_keys = _form_keys(form_ids)
     empty = ({}, {}, {})
-    # The version here too: the export reads this key alone (the summary's own would cost a second look
-    # into the whole JSON per organisation).
+    # Its own version: the export reads this column alone, never the summary's data.
     return {pk: {"version": VERSION, "forms": form_ids, "row": _statistics_counts_row(counted.get(pk, empty), form_keys)}
             for pk in organisation_ids}
 

@@ -161,7 +161,7 @@ def consented_ever(organisation_ids) -> dict[int, int]:
 
 
 # What a stored summary holds changed: rows written by an older shape are computed again.
-VERSION = 4  # 3: the statistics export's counts; 4: they moved to the row's own column
+VERSION = 4  # 3: the statistics export's counts; 4: its row, in a column of its own
 
 
 def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:
