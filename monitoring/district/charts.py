@@ -3,6 +3,8 @@ by form and status, roadmap progress, reports by state and consents — rows for
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.models import Pair
@@ -32,10 +34,6 @@ def overdue_url(**query) -> str:
 def roadmap_dates_url(roadmap_id: int, status: str) -> str:
     """One roadmap's occurrences as a list, filtered by a shown status (``?view=dates``)."""
     return url("roadmaps:roadmap_detail", roadmap_id, view="dates", status=status)
-
-
-def report_list_url(year, *, half=None, status=None) -> str:
-    return url("monitoring:report_list", year=year.start_year, half=half, status=status)
 
 
 # --- charts -----------------------------------------------------------------------------------------
@@ -89,21 +87,30 @@ def row_entries(row) -> dict:
     return entries
 
 
+@lru_cache(maxsize=256)
+def _form_urls(form_id: int, start: int) -> dict:
+    """A form's pairs of the year and each status of them: the addresses of its bar (shared: read only)."""
+    return {"url": pairs_url(form=form_id, year=start),
+            "urls": {status: pairs_url(form=form_id, year=start, status=status) for status in LISTED_STATUSES}}
+
+
+@lru_cache(maxsize=64)
+def _half_urls(start: int, half: int) -> dict:
+    """A half's reports and each state of them: the addresses of its bar (shared: read only)."""
+    return {"url": url("monitoring:report_list", year=start, half=half),
+            "urls": {key: url("monitoring:report_list", year=start, half=half, status=key)
+                     for key, _l, _c in REPORT_SERIES}}
+
+
 def charts(d, folded) -> dict:
     """The charts' rows. A part of a stacked bar, and a bar's label when ``counted``, open the list that
     holds exactly their number (``stacked_chart`` marks them with ``data-count``). The rows' entries first
     in each chart's order are picked by ``monitoring.district.fold`` (``folded.firsts``)."""
-    year, start = d.year, d.year.start_year
-    pairs = [{
-        "label": cell["label"], "url": pairs_url(form=cell["form_id"], year=start), "counted": True,
-        "values": dict(cell["values"]),
-        "urls": {status: pairs_url(form=cell["form_id"], year=start, status=status) for status in LISTED_STATUSES},
-    } for cell in d.pairs_by_form]
-    reports = [{
-        "label": f"{half['half']} " + str(_("полугодие")), "url": report_list_url(year, half=half["half"]),
-        "counted": True, "values": dict(half["counts"]),
-        "urls": {key: report_list_url(year, half=half["half"], status=key) for key, _l, _c in REPORT_SERIES},
-    } for half in d.report_halves]
+    start = d.year.start_year
+    pairs = [{"label": cell["label"], "counted": True, "values": dict(cell["values"]),
+              **_form_urls(cell["form_id"], start)} for cell in d.pairs_by_form]
+    reports = [{"label": f"{half['half']} " + str(_("полугодие")), "counted": True, "values": dict(half["counts"]),
+                **_half_urls(start, half["half"])} for half in d.report_halves]
     firsts = folded.firsts
     return {
         "students": firsts["students"], "teachers": firsts["teachers"], "pairs": pairs,

@@ -190,15 +190,14 @@ def _fold(inputs: district_inputs.Inputs) -> District:
     year, today = inputs.year, inputs.today
     lines = [line for line in inputs.organisations if line.is_active]
     several_municipalities = len({line.municipality_id for line in lines}) > 1
-    keys = {line.pk: inputs.row_key(line, several_municipalities) for line in lines}
-    rows = {line.pk: _rows.get(keys[line.pk]) for line in lines}
-    unbuilt = [line for line in lines if rows[line.pk] is None]
+    keys = inputs.row_keys(lines, several_municipalities)
+    rows = _rows.get_many(keys)
+    unbuilt = [i for i, row in enumerate(rows) if row is None]
     if unbuilt:
-        organisations = _organisations(inputs, unbuilt)
-        for line in unbuilt:
-            rows[line.pk] = _row(inputs, line, organisations[line.pk], several_municipalities)
-            _rows.put(keys[line.pk], rows[line.pk])
-    rows = [rows[line.pk] for line in lines]
+        organisations = _organisations(inputs, [lines[i] for i in unbuilt])
+        for i in unbuilt:
+            rows[i] = _row(inputs, lines[i], organisations[lines[i].pk], several_municipalities)
+            _rows.put(keys[i], rows[i])
     start = year.start_year
 
     # The numbers that open a list: summed over every organisation the user sees, as the lists count.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 
 from monitoring import figures as figures_service
 from monitoring import lists as monitoring_lists
@@ -151,6 +151,7 @@ class Run:
 
     rows: tuple
     sums: tuple  # ROW_SUMS (the plans' float sum is summed over all the rows in order instead)
+    plan_sums: tuple  # each row's
     counts: tuple  # COUNT_SUMS
     keyed: tuple  # registry, by category, by form, pair cells: key → n
     forms: frozenset
@@ -172,6 +173,7 @@ def run(rows) -> Run:
         firsts[name] = tuple(candidates[:district_charts.CHART_ROWS])
     return Run(
         rows=tuple(rows), sums=column_sums((p.sums for p in parts), len(ROW_SUMS)),
+        plan_sums=tuple(p.sums[PLAN_SUM] for p in parts),
         counts=column_sums((p.counts.sums for p in parts), len(COUNT_SUMS)),
         keyed=(keyed_sums(p.registry for p in parts), keyed_sums(p.by_category for p in parts),
                keyed_sums(p.by_form for p in parts), keyed_sums(p.counts.pair_cells for p in parts)),
@@ -233,7 +235,7 @@ def fold(rows, others) -> Folded:
         runs.append(found)
     sums = dict(zip(ROW_SUMS, column_sums((r.sums for r in runs), len(ROW_SUMS))))
     # The plans' weighted sum is a float: summed over the rows in their order, as from scratch.
-    sums["plan_sum"] = sum(row.parts.sums[PLAN_SUM] for row in rows)
+    sums["plan_sum"] = sum(chain.from_iterable(r.plan_sums for r in runs))
     others = list(others)
     counts = dict(zip(COUNT_SUMS, column_sums([r.counts for r in runs] + [o.sums for o in others], len(COUNT_SUMS))))
     by_cell = Counter(_merge([r.keyed[3] for r in runs] + [keyed_sums(o.pair_cells for o in others)]))
