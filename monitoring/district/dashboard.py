@@ -6,7 +6,8 @@ come from its stored summary (``monitoring.summaries``: computed again only for 
 data changed); roadmap progress, overdue occurrences and report states are read live
 (``monitoring.district.inputs``). The page is a pure function of those inputs, so what was folded from
 them is kept in the process by all of them: a warm view reads the inputs and renders; after a write to
-one organisation only its row is built again and the sums are folded again from the kept rows.
+one organisation only its row is built again, and the sums are folded again from the kept rows' parts,
+only the run of rows holding it summed again (``monitoring.district.fold``).
 
 Every number that links to a list is a ``counts.Counted`` — the count the list itself makes (see
 ``monitoring.district.counts``) and the list's address. The table shows the active organisations; the

@@ -1,14 +1,18 @@
-"""The district dashboard's sums folded from each row's parts.
+"""The district dashboard's sums folded from each row's parts, run by run.
 
-After a write that changes a figure of one organisation, its row is built again and every sum of the
-district is folded again over all the rows (``monitoring.district.dashboard``). Walking three hundred
-rows' nested figures for each sum, target and chart took longer than the rest of the view together. So
-a row, when it is built (and then kept with it), is also reduced to its ``Parts``: what the district
-adds up as one flat tuple of numbers, what it compares (the targets), its keys in the charts' orders
-and its entries in the charts. A fold is then one column sum over those tuples and a few sorts by
-keys already made. The district is folded this same way from scratch and after a write, and
-``tests/test_district_cache.py`` checks the sums against ``monitoring.figures.total`` and the lists'
-own definitions (``monitoring.lists.by_report_status``).
+After a write that changes a figure of one organisation, its row is built again and the district is
+folded again (``monitoring.district.dashboard``). Walking three hundred rows' nested figures for every
+sum, target and chart made that view half as slow again as a warm one (issue 16). So a row, when it is
+built (and kept), is also reduced to its ``Parts``: what the district adds up as one flat tuple of
+numbers, what it compares (the targets), its report cells, its keys in the charts' orders and its
+entries in the charts. The rows are then summed in runs of ``RUN`` consecutive rows, each run kept by
+the rows it holds (``Run``: its column sums, keyed sums, and its first rows of each chart), and a fold
+combines the runs: after a write to one organisation only the run of its row is summed again.
+
+Integers are summed exactly whatever the grouping; the one float (the plans' weighted sum) is summed
+over the rows in their order, as from scratch. The district is folded the same way from scratch and
+after a write; ``tests/test_district_fold.py`` checks the result against the sums written out over the
+rows (``monitoring.figures.total``, the report list's ``by_report_status``, a plain sort for the charts).
 """
 
 from __future__ import annotations
@@ -104,9 +108,9 @@ def parts(row, counts: dict) -> Parts:
         reports.extend(len(monitoring_lists.by_report_status([cell], key)[0]) for key in REPORT_KEYS)
     sums = (
         f["participants_total"], f["in_programme"], f["meetings"], *(pairs.get(key, 0) for key in PAIR_KEYS),
-        f["coverage"]["students"] if f["coverage"]["students_base"] else 0, f["coverage"]["students_base"],
-        f["coverage"]["teachers"] if f["coverage"]["teachers_base"] else 0, f["coverage"]["teachers_base"],
-        int(not f["coverage"]["students_base"] and not f["coverage"]["teachers_base"]),
+        coverage["students"] if coverage["students_base"] else 0, coverage["students_base"],
+        coverage["teachers"] if coverage["teachers_base"] else 0, coverage["teachers_base"],
+        int(not coverage["students_base"] and not coverage["teachers_base"]),
         f["consents"]["with_consent"], f["consents"]["total"], plans["count"],
         plans["on_target"] if has_plans else 0, plans["average_percent"] * plans["count"] if has_plans else 0,
         int(bool(coverage["students_on_target"])), int(bool(coverage["teachers_on_target"])),
@@ -116,8 +120,9 @@ def parts(row, counts: dict) -> Parts:
     )
     return Parts(
         sums=sums, counts=counted(counts),
+        # the row's consents' target is its figures' (``dashboard.consents``)
         same=(coverage["students_target"], coverage["teachers_target"], plans["target"], row.consents["target"],
-              f["coverage"]["student_base_kind"], f["consents"]["target"]),
+              coverage["student_base_kind"]),
         registry=keyed(f.get("registry", {}).items()),
         by_category=keyed(f.get("in_programme_by_category", {}).items()),
         by_form=keyed(((entry["form"], role), entry[role]) for entry in f["by_form"] for role in ("mentors", "mentees")),
@@ -292,7 +297,7 @@ def totals(folded: Folded) -> tuple[dict, dict | None]:
         summed[f"{who}_on_target"] = s[f"{who}_on_target"]
     coverage["student_base_kind"] = _same(t[4] for t in same)
     summed["coverage"] = coverage
-    consents = {"with_consent": s["with_consent"], "total": s["consents_total"], "target": _same(t[5] for t in same)}
+    consents = {"with_consent": s["with_consent"], "total": s["consents_total"], "target": _same(t[3] for t in same)}
     consents["percent"] = figures_service.percent(consents["with_consent"], consents["total"])
     consents["on_target"] = (consents["target"] is not None and consents["percent"] is not None
                              and consents["percent"] >= consents["target"])
