@@ -27,6 +27,19 @@ class Memo:
             self._entries.move_to_end(key)
             return value
 
+    def get_many(self, keys) -> list:
+        """``get`` of each key (None for a missing one), under one lock."""
+        with self._lock:
+            found = []
+            for key in keys:
+                value = self._entries.get(key, MISSING)
+                if value is MISSING:
+                    value = None
+                else:
+                    self._entries.move_to_end(key)
+                found.append(value)
+            return found
+
     def put(self, key, value) -> None:
         with self._lock:
             self._entries[key] = value

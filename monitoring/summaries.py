@@ -161,7 +161,8 @@ def consented_ever(organisation_ids) -> dict[int, int]:
 
 
 # What a stored summary holds changed: rows written by an older shape are computed again.
-VERSION = 4  # 3: the statistics export's counts; 4: its row, in a column of its own
+VERSION = 5  # 3: the statistics export's counts; 4: its row, in a column of its own; 5: the names and places
+# of the forms of the pairs counted
 
 
 def build(organisations, year: AcademicYear, today: datetime.date) -> dict[int, dict]:

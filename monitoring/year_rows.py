@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
@@ -34,12 +34,15 @@ class YearRows:
     - ``participants``: category → {"total", and each consent state → n} over current participants;
     - ``pairs``: (form id, status, listed n, n begun by the end of the period) over the pair list's pairs
       of the programme year (every pair but a rejected proposal);
-    - ``meetings``: (meetings of the programme year, those held inside the period).
+    - ``meetings``: (meetings of the programme year, those held inside the period);
+
+    and ``forms``: form id → (name, position) of the forms of those pairs.
     """
 
     participants: dict[int, dict[str, dict[str, int]]]
     pairs: dict[int, list[tuple[int, str, int, int]]]
     meetings: dict[int, tuple[int, int]]
+    forms: dict[int, tuple[str, int]] = field(default_factory=dict)
 
 
 def started_by(prefix: str, day: datetime.date) -> Q:
@@ -61,13 +64,19 @@ def year_rows(organisation_ids, year: AcademicYear, starts_on: datetime.date, en
     ):
         participants[org][category] = {"total": total, **dict(zip(CONSENT_STATES, states))}
     pairs: dict[int, list] = defaultdict(list)
-    for org, *row in (
+    forms: dict[int, tuple[str, int]] = {}
+    # The forms' names and places ride along (grouped by the form anyway): what shows the pairs by form
+    # is then read with the counts, and a form renamed or moved changes them.
+    for org, form, name, position, *row in (
         of_programme_year(listed_pairs(Pair.objects.filter(programme__organisation_id__in=ids)), year.start_year)
-        .values("programme__organisation_id", "programme__form_id", "status")
+        .values("programme__organisation_id", "programme__form_id", "programme__form__name",
+                "programme__form__position", "status")
         .annotate(n=Count("pk"), begun=Count("pk", filter=started_by("", ends_on)))
-        .values_list("programme__organisation_id", "programme__form_id", "status", "n", "begun")
+        .values_list("programme__organisation_id", "programme__form_id", "programme__form__name",
+                     "programme__form__position", "status", "n", "begun")
     ):
-        pairs[org].append(tuple(row))
+        pairs[org].append((form, *row))
+        forms[form] = (name, position)
     for listed in pairs.values():
         listed.sort()  # in the same order whatever the plan: the same data keep their summary's token
     meetings = {org: (n, held) for org, n, held in (
@@ -76,4 +85,4 @@ def year_rows(organisation_ids, year: AcademicYear, starts_on: datetime.date, en
         .annotate(n=Count("pk"), held=Count("pk", filter=Q(held_on__range=(starts_on, ends_on))))
         .values_list("programme__organisation_id", "n", "held")
     )}
-    return YearRows(dict(participants), dict(pairs), meetings)
+    return YearRows(dict(participants), dict(pairs), meetings, forms)

@@ -15,6 +15,7 @@ from mentoring import services
 from mentoring.models import Pair
 from monitoring import summaries
 from monitoring.district import dashboard as district_dashboard
+from monitoring.district import fold as district_fold
 from monitoring.memo import Memo
 from monitoring.models import MonitoringReport, OrganisationSummary
 from registry.models import AcademicYear
@@ -32,6 +33,8 @@ def from_scratch(scope, year, today=TODAY):
     summaries.invalidate()
     district_dashboard._districts.clear()
     district_dashboard._rows.clear()
+    district_dashboard._organisation_objects.clear()
+    district_fold._runs.clear()
     summaries._decoded.clear()
     return district_dashboard.district(scope, year, today=today)
 

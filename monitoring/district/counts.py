@@ -40,17 +40,18 @@ class Counted:
 
 def organisation_counts(organisation_ids, year: AcademicYear, today: datetime.date, *,
                         rows: YearRows | None = None) -> dict[int, dict]:
-    """Per organisation: its pairs of the year by form and status and the quiet ones, its current
-    participants by consent state, its meetings of the year — four grouped queries for any number of
-    organisations, one when ``rows`` (``monitoring.year_rows`` of the same organisations, year and day,
-    counted over these very lists' querysets) are given. JSON-ready (it is stored)."""
+    """Per organisation: its pairs of the year by form and status and the quiet ones (and those forms' names
+    and places), its current participants by consent state, its meetings of the year — four grouped queries
+    for any number of organisations, one when ``rows`` (``monitoring.year_rows`` of the same organisations,
+    year and day, counted over these very lists' querysets) are given. JSON-ready (it is stored)."""
     ids = sorted(set(organisation_ids))
     if rows is None:
         rows = year_rows(ids, year, year.starts_on, year.ends_on, today)
-    result = {pk: {"pairs": [], "quiet": 0, "meetings": 0,
+    result = {pk: {"pairs": [], "forms": [], "quiet": 0, "meetings": 0,
                    "participants": {"total": 0, **{state: 0 for state in CONSENT_STATES}}} for pk in ids}
     for org, listed in rows.pairs.items():
         result[org]["pairs"] = [[form, status, n] for form, status, n, _begun in listed]
+        result[org]["forms"] = [[form, *rows.forms[form]] for form in sorted({form for form, *_rest in listed})]
     for org, by_category in rows.participants.items():
         result[org]["participants"] = {key: sum(row[key] for row in by_category.values())
                                        for key in ("total", *CONSENT_STATES)}

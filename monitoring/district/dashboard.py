@@ -6,7 +6,8 @@ come from its stored summary (``monitoring.summaries``: computed again only for 
 data changed); roadmap progress, overdue occurrences and report states are read live
 (``monitoring.district.inputs``). The page is a pure function of those inputs, so what was folded from
 them is kept in the process by all of them: a warm view reads the inputs and renders; after a write to
-one organisation only its row is built again and the sums are folded again from the kept rows.
+one organisation only its row is built again, and the sums are folded again from the kept rows' parts,
+only the run of rows holding it summed again (``monitoring.district.fold``).
 
 Every number that links to a list is a ``counts.Counted`` — the count the list itself makes (see
 ``monitoring.district.counts``) and the list's address. The table shows the active organisations; the
@@ -23,9 +24,8 @@ from dataclasses import dataclass, field, replace
 from django.utils import timezone
 
 from mentoring.filters import QUIET, WORKING
-from mentoring.models import MentoringForm, Pair
+from mentoring.models import Pair
 from monitoring import figures as figures_service
-from monitoring import lists as monitoring_lists
 from monitoring.dashboards import (
     REPORT_SERIES,
     Progress,
@@ -43,6 +43,7 @@ from monitoring.district.charts import (
     roadmap_dates_url,
 )
 from monitoring.district import counts as district_counts
+from monitoring.district import fold as district_fold
 from monitoring.district import inputs as district_inputs
 from monitoring.district.counts import Counted
 from monitoring.memo import Memo
@@ -106,6 +107,8 @@ class OrganisationRow:
     year_param: int = 0  # the start year, for the addresses of the row's lists
     # The row's markup by language (``charts.organisation_rows``): the row is kept between requests.
     rendered: dict = field(default_factory=dict, compare=False, repr=False)
+    # What the district folds from the row (``monitoring.district.fold``), made with it.
+    parts: district_fold.Parts | None = field(default=None, compare=False, repr=False)
 
     @property
     def pk(self) -> int:
@@ -164,6 +167,9 @@ class District:
 # organisation only its row is built again. Shared between requests: read them, never change them.
 _districts = Memo(16)
 _rows = Memo(20000)
+# The organisations' objects by the fields of their lines (``_organisations``).
+_organisation_objects = Memo(20000)
+_ORGANISATION_FIELDS = 9  # pk … the municipality's deadlines: ``inputs.OrganisationLine``
 
 
 def district(scope, year: AcademicYear, *, today: datetime.date | None = None, sort: str = DEFAULT_SORT) -> District:
@@ -181,63 +187,65 @@ def district(scope, year: AcademicYear, *, today: datetime.date | None = None, s
 
 def _fold(inputs: district_inputs.Inputs) -> District:
     """The district computed from its inputs: the rows (each built again only if its own inputs changed)
-    and every sum over them."""
+    and every sum over them (``monitoring.district.fold``: from the parts kept with the rows)."""
     year, today = inputs.year, inputs.today
-    counts = {pk: stored.data["counts"] for pk, stored in inputs.summaries.items()}
     lines = [line for line in inputs.organisations if line.is_active]
     several_municipalities = len({line.municipality_id for line in lines}) > 1
-    keys = {line.pk: inputs.row_key(line, several_municipalities) for line in lines}
-    rows = {line.pk: _rows.get(keys[line.pk]) for line in lines}
-    unbuilt = [pk for pk, row in rows.items() if row is None]
+    keys = inputs.row_keys(lines, several_municipalities)
+    rows = _rows.get_many(keys)
+    unbuilt = [i for i, row in enumerate(rows) if row is None]
     if unbuilt:
-        organisations = inputs.load(unbuilt)
-        for line in lines:
-            if rows[line.pk] is None:
-                rows[line.pk] = _row(inputs, line, organisations[line.pk], several_municipalities)
-                _rows.put(keys[line.pk], rows[line.pk])
-    rows = [rows[line.pk] for line in lines]
-    figures = {row.pk: row.figures for row in rows}
-    municipalities = {row.organisation.municipality_id: row.organisation.municipality for row in rows}
+        organisations = _organisations(inputs, [lines[i] for i in unbuilt])
+        for i in unbuilt:
+            rows[i] = _row(inputs, lines[i], organisations[lines[i].pk], several_municipalities)
+            _rows.put(keys[i], rows[i])
     start = year.start_year
 
-    totals = figures_service.total(figures)
-    target = _common_target(rows)
-    _coverage_totals(totals, rows, target)
-
     # The numbers that open a list: summed over every organisation the user sees, as the lists count.
-    participants = {key: sum(c["participants"][key] for c in counts.values())
-                    for key in ("total", *district_counts.CONSENT_STATES)}
+    inactive = {o.pk: inputs.summaries[o.pk].data["counts"] for o in inputs.organisations if not o.is_active}
+    folded = district_fold.fold(rows, [district_fold.counted(c) for c in inactive.values()])
+    totals, target = district_fold.totals(folded)
+    counted, sums = folded.counts, folded.sums
+    participants = {key: counted[f"people_{key}"] for key in ("total", *district_counts.CONSENT_STATES)}
     district_consents = consents(participants, target["consents"] if target else 100, None)
-    district_consents["organisations_on_target"] = sum(1 for row in rows if row.consents["on_target"])
-    pairs_by_form, by_status = _pairs_by_form(counts.values())
+    district_consents["organisations_on_target"] = sums["consents_on_target"]
+    pairs_by_form, by_status = _pairs_by_form(folded.by_cell, folded.forms)
     pairs = {status: Counted(by_status[status], pairs_url(year=start, status=status)) for status in LISTED_STATUSES}
     pairs[WORKING] = Counted(sum(by_status[s] for s in Pair.OPEN_STATUSES), pairs_url(year=start, status=WORKING))
-    pairs[QUIET] = Counted(sum(c["quiet"] for c in counts.values()), pairs_url(year=start, status=QUIET))
+    pairs[QUIET] = Counted(counted["quiet"], pairs_url(year=start, status=QUIET))
     pairs["all"] = Counted(sum(by_status[s] for s in LISTED_STATUSES), pairs_url(year=start))
 
-    roadmap = Progress(sum(r.roadmap.total for r in rows), sum(r.roadmap.done for r in rows),
-                       sum(r.roadmap.overdue for r in rows),
-                       min((r.roadmap.next_due for r in rows if r.roadmap.next_due), default=None))
-    totals["roadmap_counts"] = {"with_roadmap": sum(1 for r in rows if r.roadmap.roadmap_id),
-                                "with_overdue": sum(1 for r in rows if r.roadmap.overdue)}
-
-    halves, late = _report_halves(rows, today)
+    roadmap = Progress(sums["roadmap_total"], sums["roadmap_done"], sums["roadmap_overdue"], folded.next_due)
+    halves, late = district_fold.report_halves(folded, today)
     overdue_by_organisation = inputs.overdue_by_organisation
     result = District(
         year=year, today=today, rows=rows, totals=totals, target=target,
-        municipalities=sorted(municipalities.values(), key=lambda m: m.name),
+        municipalities=sorted(folded.municipalities.values(), key=lambda m: m.name),
         pairs_by_form=pairs_by_form, pairs=pairs, roadmap=roadmap,
         overdue=Counted(sum(overdue_by_organisation.values()), overdue_url(year=start, level="organisation")),
         district_roadmaps=_district_roadmaps(inputs), report_halves=halves,
         late_reports=late, consents=district_consents,
         participants=Counted(participants["total"], participants_url()),
-        meetings=Counted(sum(c["meetings"] for c in counts.values()), meetings_url(year=start)),
-        inactive=_inactive(inputs.organisations, counts, overdue_by_organisation),
+        meetings=Counted(counted["list_meetings"], meetings_url(year=start)),
+        inactive=_inactive(inputs.organisations, inactive, overdue_by_organisation),
     )
     # The half a curator is busy with: the first until the end of December, then the second.
     result.current_half = 1 if today <= datetime.date(year.start_year, 12, 31) else 2
-    result.charts = district_charts.charts(result)
+    result.charts = district_charts.charts(result, folded)
     return result
+
+
+def _organisations(inputs, lines) -> dict[int, Organisation]:
+    """The organisations of the rows built again. A row shows of its organisation only what its line
+    holds (names, the municipality and its deadlines), so the object read for an earlier row of the same
+    line serves; only the others are read (one query)."""
+    found = {line.pk: _organisation_objects.get(line[:_ORGANISATION_FIELDS]) for line in lines}
+    missing = [pk for pk, organisation in found.items() if organisation is None]
+    if missing:
+        found.update(inputs.load(missing))
+        for line in lines:
+            _organisation_objects.put(line[:_ORGANISATION_FIELDS], found[line.pk])
+    return found
 
 
 def _row(inputs, line, organisation: Organisation, several_municipalities: bool) -> OrganisationRow:
@@ -250,7 +258,7 @@ def _row(inputs, line, organisation: Organisation, several_municipalities: bool)
                           due_on=due_date(organisation.municipality, year, half), organisation_url=org_url)
              for half in (1, 2)]
     working = sum(n for status, n in district_counts.pairs_by_status(counts).items() if status in Pair.OPEN_STATUSES)
-    return OrganisationRow(
+    row = OrganisationRow(
         organisation=organisation, figures=figures,
         roadmap=Progress(line.occurrence_total, line.occurrence_done, inputs.overdue_by_organisation.get(pk, 0),
                          line.next_due, line.roadmap_id),
@@ -258,57 +266,13 @@ def _row(inputs, line, organisation: Organisation, several_municipalities: bool)
         reports=cells, url=org_url, show_municipality=several_municipalities, year_param=year.start_year,
         pairs_working=Counted(working, pairs_url(organisation=pk, year=year.start_year, status=WORKING)),
     )
-
-
-def _common_target(rows) -> dict | None:
-    """The targets when every organisation has the same (one municipality, or several that agree)."""
-    targets = {(row.coverage["students_target"], row.coverage["teachers_target"], row.plans["target"],
-                row.consents["target"]) for row in rows}
-    if len(targets) != 1:
-        return None
-    students, teachers, plans, consents_target = targets.pop()
-    return {"students": students, "teachers": teachers, "plans": plans, "consents": consents_target}
-
-
-def _coverage_totals(totals: dict, rows, target) -> None:
-    coverage = totals["coverage"]
-    for kind in ("students", "teachers"):
-        coverage[f"{kind}_on_target"] = bool(target and coverage[f"{kind}_percent"] is not None
-                                             and coverage[f"{kind}_percent"] >= target[kind])
-        totals[f"{kind}_on_target"] = sum(1 for row in rows if row.coverage[f"{kind}_on_target"])
-    totals["without_headcount"] = sum(1 for row in rows if not row.coverage["students_base"])
-    plan_rows = [row.plans for row in rows if row.plans["count"]]
-    plan_count = sum(p["count"] for p in plan_rows)
-    totals["plans"] = {
-        "count": plan_count, "on_target": sum(p["on_target"] for p in plan_rows),
-        # weighted by the number of plans, as the figures average plans within an organisation
-        "average_percent": round(sum(p["average_percent"] * p["count"] for p in plan_rows) / plan_count, 1)
-        if plan_count else None,
-    }
-    totals["plans"]["ok"] = (None if totals["plans"]["average_percent"] is None or target is None
-                             else totals["plans"]["average_percent"] >= target["plans"])
-
-
-def _report_halves(rows, today) -> tuple[list[dict], list]:
-    """Each half's reports by state, counted as the report list filters them (``by_report_status``)."""
-    halves = []
-    for half in (1, 2):
-        cells = [row.reports[half - 1] for row in rows]
-        due_dates = sorted({cell.due_on for cell in cells})
-        counts = {key: len(monitoring_lists.by_report_status(cells, key)[0]) for key, _l, _c in REPORT_SERIES}
-        halves.append({
-            "half": half, "counts": counts, "total": len(cells),
-            "late": len(monitoring_lists.by_report_status(cells, monitoring_lists.LATE)[0]),
-            "due_on": due_dates[0] if len(due_dates) == 1 else None, "due_dates": due_dates,
-            "days_left": (due_dates[0] - today).days if len(due_dates) == 1 else None,
-        })
-    late = sorted(((row, cell) for row in rows for cell in row.reports if cell.late),
-                  key=lambda pair: (pair[1].due_on, pair[0].name))
-    return halves, late
+    row.parts = district_fold.parts(row, counts)
+    return row
 
 
 def _inactive(everyone, counts, overdue_by_organisation) -> dict | None:
-    """What the lists hold of organisations no longer active (not rows of the table), if anything."""
+    """What the lists hold of organisations no longer active (not rows of the table), if anything
+    (``counts``: theirs)."""
     gone = [o.pk for o in everyone if not o.is_active]
     if not gone:
         return None
@@ -322,23 +286,20 @@ def _inactive(everyone, counts, overdue_by_organisation) -> dict | None:
     return totals if any(value for key, value in totals.items() if key != "organisations") else None
 
 
-def _pairs_by_form(counts) -> tuple[list[dict], Counter]:
-    """Pairs of the year by form and status, district-wide, summed from the organisations' counts."""
-    by_cell: Counter = Counter()
-    for organisation in counts:
-        for form_id, status, n in organisation["pairs"]:
-            if status in LISTED_STATUSES:
-                by_cell[form_id, status] += n
+def _pairs_by_form(by_cell: Counter, labels: dict) -> tuple[list[dict], Counter]:
+    """Pairs of the year by form and status, district-wide (``by_cell``: (form id, status) → n summed
+    from the organisations' counts; ``labels``: form id → (name, position), as the counts read them)."""
     forms: dict[int, dict] = {
-        form.pk: {"form_id": form.pk, "label": form.name, "position": form.position, "values": Counter()}
-        for form in MentoringForm.objects.filter(pk__in={form_id for form_id, _status in by_cell})
+        form_id: {"form_id": form_id, "label": labels[form_id][0], "position": labels[form_id][1],
+                  "values": Counter()}
+        for form_id in {form_id for form_id, _status in by_cell}
     }
     by_status: Counter = Counter()
     for (form_id, status), n in by_cell.items():
         forms[form_id]["values"][status] += n
         by_status[status] += n
     result = []
-    for cell in sorted(forms.values(), key=lambda c: (c["position"], c["label"])):
+    for cell in sorted(forms.values(), key=lambda c: (c["position"], c["label"], c["form_id"])):
         cell["total"] = sum(cell["values"][status] for status in LISTED_STATUSES)
         if cell["total"]:
             result.append(cell)

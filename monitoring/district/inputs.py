@@ -76,12 +76,12 @@ class Inputs:
                 tuple(sorted(self.overdue_by_organisation.items())), tuple(sorted(self.overdue_by_roadmap.items())),
                 tuple(sorted(self.reports.values())), tuple(self.district_roadmaps))
 
-    def row_key(self, line: OrganisationLine, several_municipalities: bool) -> tuple:
-        """Everything one row of the table is built from."""
-        pk = line.pk
-        return (self.year.pk, self.year.start_year, self.today, self.language, line,
-                self.summaries[pk].token, self.overdue_by_organisation.get(pk, 0),
-                self.reports.get((pk, 1)), self.reports.get((pk, 2)), several_municipalities)
+    def row_keys(self, lines, several_municipalities: bool) -> list[tuple]:
+        """Everything each line's row of the table is built from (one list: a fold looks up every row)."""
+        year, start, today, language = self.year.pk, self.year.start_year, self.today, self.language
+        summaries, overdue, reports = self.summaries, self.overdue_by_organisation, self.reports
+        return [(year, start, today, language, line, summaries[line.pk].token, overdue.get(line.pk, 0),
+                 reports.get((line.pk, 1)), reports.get((line.pk, 2)), several_municipalities) for line in lines]
 
 
 def read(scope, year: AcademicYear, today: datetime.date) -> Inputs:
