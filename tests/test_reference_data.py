@@ -14,9 +14,11 @@ NOT_SEEDING = {
     ("registry.migrations.0014_case_forms_data", "fill_case_forms"): "organisations get forms when saved",
     ("monitoring.migrations.0005_question_retired_at", "mark_retired"): "marks existing questions",
     ("roadmaps.migrations.0002_reminder_outbox", "mark_old_claims"): "marks existing claims",
-    # Schema, not rows: triggers (they survive a flush, and write their table's version row again).
+    # Schema, not rows: triggers (they survive a flush; their version rows are put back by
+    # seed_reference_data, and a write's trigger makes one again).
     ("registry.migrations.0019_table_versions", "install"): "installs the table-version triggers",
     ("mentoring.migrations.0008_table_versions", "install"): "installs the table-version triggers",
+    ("registry.migrations.0021_consent_table_version", "install"): "installs the table-version triggers",
 }
 
 
