@@ -3,8 +3,10 @@ both pages run a constant number of queries whatever the number of organisations
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -375,6 +377,23 @@ def test_stacked_chart_links_each_part():
     )
     assert 'href="/a/"' in svg and 'href="/b/"' in svg
     assert "первое" in svg  # the legend
+
+
+def test_stacked_chart_texts_are_centred_by_their_y_and_inked_by_class():
+    """The numbers inside the bars are centred on the row by their ``y`` and styled by class (white, black
+    on a light colour: ``.chart .v`` in nastavnik.css): a district's page repeats them by the hundred."""
+    svg = str(charts.stacked_chart(
+        [{"label": "Школа", "values": {"a": 30, "b": 30}, "urls": {}}],
+        [("a", "тёмное", "#198754"), ("b", "светлое", "#ffc107")], row_height=24,
+    ))
+    values = re.findall(r'<text class="(v[^"]*)" x="[\d.]+" y="([\d.]+)">30</text>', svg)
+    assert [cls for cls, _y in values] == ["v", "v d"]
+    label_y = re.search(r'<text class="label"[^>]* y="([\d.]+)"', svg).group(1)
+    row_middle = float(values[0][1]) - 0.35 * 11
+    assert abs(float(label_y) - 0.35 * charts.FONT_SIZE - row_middle) < 0.1  # the same row middle
+    assert "dy=" not in svg and "text-anchor=\"end\"" not in svg
+    css = (Path(settings.BASE_DIR) / "static/css/nastavnik.css").read_text(encoding="utf-8")
+    assert ".chart .v " in css and ".chart .v.d " in css and ".chart .label " in css
 
 
 def test_empty_chart_says_so():
