@@ -1,7 +1,7 @@
-"""The home page's figures for a scope of several organisations, in one grouped query.
+"""The home page's figures for any scope (a school's is a district of one), in one grouped query.
 
-The home page of a municipal curator showed the district's totals (``registry.selectors.registry_counts``)
-and the organisations with the weakest consent coverage (``organisation_summaries``): two scans of every
+The home page of a municipal curator showed the district's totals (an aggregate over the participants;
+``tests/test_page_cost.py`` keeps it as the plain definition these sums are compared with) and the organisations with the weakest consent coverage (``organisation_summaries``): two scans of every
 participant of the district, the second counting distinct people over four joins — at 300 schools the
 heaviest page a curator opens, every morning. Both are sums of one grouping of the current participants
 by organisation, so they are read together here: the same numbers (a test compares them), one scan —
@@ -37,7 +37,8 @@ class OrganisationCounts:
 
 
 def district_counts(organisations, *, on: datetime.date | None = None) -> tuple[dict, list[OrganisationCounts]]:
-    """(``registry_counts`` of these organisations' participants, each organisation's counts by name).
+    """(the totals over these organisations' current participants — total, mentors, mentees, with a valid
+    consent, without one, the percentage — and each organisation's counts, by name).
 
     ``organisations``: a queryset (the scope's visible ones); two queries, the organisations' names and
     the grouped participants, each from the cache while the tables it reads are unchanged."""
