@@ -17,10 +17,12 @@ def test_the_heap_is_frozen_during_the_job_and_given_back_after():
 def test_a_heap_frozen_by_someone_else_stays_frozen():
     gc.freeze()
     try:
-        before = gc.get_freeze_count()
+        assert gc.get_freeze_count() > 0
         with settled_heap():
             pass
-        assert gc.get_freeze_count() == before
+        # Not equal to the count before: a frozen object freed meanwhile (by
+        # reference count) leaves the permanent generation. Unfrozen means 0.
+        assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
 
