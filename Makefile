@@ -14,6 +14,8 @@
 #   make clean           remove the virtualenv, the SQLite database, uploaded files and stamps
 #
 # PYTEST_ARGS passes options to pytest, e.g. make test PYTEST_ARGS="-x -k consent".
+# PYTEST_WORKERS: the suite runs in that many pytest-xdist processes, one per core by default (auto);
+# PYTEST_WORKERS=0 runs it in one process, as a debugger wants.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
@@ -25,6 +27,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
 RUN_ADDR := 127.0.0.1:8000
 DEMO_PASSWORD ?= demo12345
 export DEMO_PASSWORD
@@ -43,10 +46,10 @@ run: system-deps $(RUN_STAMP) messages migrate demo banner
 
 test: system-deps-test $(TEST_STAMP) messages
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: system-deps-test $(TEST_STAMP) messages
-	scripts/with-postgres $(VENV)/bin/pytest $(PYTEST_ARGS)
+	scripts/with-postgres $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: system-deps $(RUN_STAMP) messages migrate
 	$(PY) manage.py bench_matching --mentees 1000 --mentors 400

@@ -27,6 +27,14 @@ def pytest_sessionfinish(session, exitstatus):
     route_coverage.check(session)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist: a worker has finished; its answered routes join the controller's."""
+    from tests import route_coverage
+
+    route_coverage.merge(node)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

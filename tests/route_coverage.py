@@ -75,8 +75,20 @@ def whole_suite(config) -> bool:
     return True
 
 
+def merge(node) -> None:
+    """Add up the routes one xdist worker answered (``pytest_testnodedown`` on the controller)."""
+    for name, count in getattr(node, "workeroutput", {}).get("answered_routes", {}).items():
+        ANSWERED[name] = ANSWERED.get(name, 0) + count
+
+
 def check(session) -> None:
-    if not whole_suite(session.config):
+    config = session.config
+    if hasattr(config, "workerinput"):
+        # An xdist worker saw only its share of the tests: it hands its routes to the controller,
+        # which adds them up (merge) and checks once.
+        config.workeroutput["answered_routes"] = dict(ANSWERED)
+        return
+    if not whole_suite(config):
         return
     if os.environ.get("ROUTE_COVERAGE_DUMP"):  # what was answered, to compare runs
         Path(os.environ["ROUTE_COVERAGE_DUMP"]).write_text(json.dumps(ANSWERED, indent=1, sort_keys=True))

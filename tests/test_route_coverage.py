@@ -36,6 +36,22 @@ def test_the_test_client_reports_what_it_requested(db):
     assert route_coverage.ANSWERED["healthz"] == before + 1
 
 
+def test_a_worker_hands_its_routes_over_and_the_controller_adds_them_up(monkeypatch):
+    """Under pytest-xdist (``make test`` runs two workers) each worker answers part of the routes; the
+    controller checks the sum, and a worker never checks its share alone."""
+    monkeypatch.setattr(route_coverage, "ANSWERED", {"healthz": 2, "login": 1})
+    worker = types.SimpleNamespace(config=types.SimpleNamespace(workerinput={}, workeroutput={}), exitstatus=0)
+    route_coverage.check(worker)
+    assert worker.config.workeroutput["answered_routes"] == {"healthz": 2, "login": 1}
+    assert worker.exitstatus == 0
+
+    monkeypatch.setattr(route_coverage, "ANSWERED", {"healthz": 1})
+    route_coverage.merge(types.SimpleNamespace(workeroutput=worker.config.workeroutput))
+    route_coverage.merge(types.SimpleNamespace(workeroutput={"answered_routes": {"logout": 3}}))
+    route_coverage.merge(types.SimpleNamespace())  # a worker that crashed before handing anything over
+    assert route_coverage.ANSWERED == {"healthz": 3, "login": 1, "logout": 3}
+
+
 @pytest.mark.parametrize(("args", "keyword", "whole"), [
     ([], "", True), (["tests"], "", True), (["."], "", True),
     (["tests/test_pairs.py"], "", False), (["tests/test_pairs.py::test_x"], "", False),
