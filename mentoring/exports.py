@@ -7,10 +7,11 @@ participants.
 
 from collections import defaultdict
 
-from django.db.models import F
+from django.db.models import BooleanField, ExpressionWrapper, F
 
 from mentoring.models import Membership, MentorLink, Pair
 from registry.exports import PairInfo, topic_names
+from registry.processing import consent_lapsed
 from registry.models.people import full_name
 
 # Proposals and rejected proposals never worked: they are not in the bases.
@@ -35,8 +36,9 @@ def _last_mentors(pair_ids) -> dict[int, dict]:
     links = (
         MentorLink.objects.filter(pair__in=pair_ids)
         .order_by("started_on", "pk")
+        .annotate(lapsed=ExpressionWrapper(consent_lapsed("mentor__participant"), output_field=BooleanField()))
         .values(
-            "pair",
+            "pair", "lapsed",
             last_name=F("mentor__participant__last_name"),
             first_name=F("mentor__participant__first_name"),
             patronymic=F("mentor__participant__patronymic"),
@@ -54,6 +56,8 @@ def _last_mentors(pair_ids) -> dict[int, dict]:
             "name": full_name(link["last_name"], link["first_name"], link["patronymic"]),
             "place": ", ".join(part for part in (place, link["position"] or link["class_name"]) if part),
         }
+        if link["lapsed"]:  # the mentor's processing is stopped: not named in a new file
+            mentors[link["pair"]] = {"name": "", "place": ""}
     return mentors
 
 
@@ -90,6 +94,7 @@ def _mentees_of(pair_ids) -> dict[int, list[dict]]:
     queries (the memberships, the mentees' topics)."""
     memberships = list(
         Membership.objects.filter(pair__in=pair_ids)
+        .exclude(consent_lapsed("mentee__participant"))  # processing stopped: not named in a new file
         .order_by("joined_on", "pk")
         .values(
             "pair", "joined_on", "left_on",

@@ -146,6 +146,29 @@ def _anonymise_registry(person: Participant) -> list[str]:
     return categories
 
 
+def _purge_imports(organisation_id: int) -> list[str]:
+    """The organisation's uploaded participant files and their checked rows hold the names, birth dates and
+    contacts of whoever they listed: they go with the people's data. An import being checked right now is
+    left to finish; one checked but not put into the registry cannot be any more (its rows would bring the
+    destroyed person back) and says so."""
+    from registry.models import ParticipantImport
+
+    Status = ParticipantImport.Status
+    kept = (Status.PENDING, Status.PARSING)
+    imports = ParticipantImport.objects.filter(organisation_id=organisation_id).exclude(status__in=kept)
+    stale = imports.exclude(file="") | imports.filter(preview__isnull=False)
+    found = list(stale.only("pk", "file"))
+    if not found:
+        return []
+    for upload in found:
+        _delete_file(upload.file)
+    ids = [upload.pk for upload in found]
+    ParticipantImport.objects.filter(pk__in=ids, status=Status.CHECKED).update(
+        status=Status.FAILED, parse_error=_("Файл удалён при уничтожении персональных данных: загрузите его снова."))
+    ParticipantImport.objects.filter(pk__in=ids).update(file="", preview=None)
+    return [_("загруженные файлы участников (XLSX) и результаты их проверки")]
+
+
 def _next_sequence(organisation_id: int, year: int) -> int:
     last = (DestructionAct.objects.filter(organisation_id=organisation_id, year=year)
             .order_by("-sequence").values_list("sequence", flat=True).first())
@@ -198,6 +221,7 @@ def _destroy_in(organisation_id, people, *, by, on, reasons) -> DestructionAct |
             subjects.append({"label": label_for(person), "category": person.get_category_display(),
                              "birth_year": person.birth_date.year if person.birth_date else None,
                              "reason": reasons.get(person.pk, ""), "categories": found})
+        categories += _purge_imports(organisation.pk)
         reason = "; ".join(dict.fromkeys(s["reason"] for s in subjects if s["reason"])) or _(
             "решение оператора об уничтожении персональных данных")
         for _attempt in range(3):

@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry import exports, xlsx
+from registry import exports, processing, xlsx
 from registry.exporters import ExportError, Exporter, ExportForm, Progress, register
 from registry.filters import ParticipantFilter
 from registry.listing import id_param
@@ -102,7 +102,8 @@ class BaseExport(Exporter):
     def sheets(self, progress: Progress | None = None):
         """One sheet; progress is reported per chunk of people through the pair columns' provider, which
         ``build_rows`` calls once per chunk: no second pass over the rows."""
-        participants = base_participants(self.scope, self.params.get("filters") or {})
+        # A person whose consent was revoked or expired is not processed any more: not in a new base.
+        participants = processing.without_lapsed(base_participants(self.scope, self.params.get("filters") or {}))
         people, details, columns = self.people(participants)
         provider = exports._pair_info_providers.get(self.base)
         pair_info = provider

@@ -105,6 +105,22 @@ def allowed_among(people, *, purpose: str = ConsentPurpose.MENTORING, on: dateti
     return people.filter(Exists(valid), is_archived=False)
 
 
+def consent_lapsed(path: str = "pk", *, purpose: str = ConsentPurpose.MENTORING, on: datetime.date | None = None):
+    """The condition «the person at ``path`` signed a consent for ``purpose`` and none is valid on ``on``»
+    (revoked or expired: processing stopped), for ``filter``/``exclude`` of any queryset reaching a person."""
+    on = on or timezone.localdate()
+    valid = Consent.objects.valid_on(on).filter(purpose=purpose, participant=OuterRef(path))
+    signed = Consent.objects.filter(purpose=purpose, signed_on__lte=on, participant=OuterRef(path))
+    return Exists(signed) & ~Exists(valid)
+
+
+def without_lapsed(people, *, purpose: str = ConsentPurpose.MENTORING, on: datetime.date | None = None):
+    """``people`` (a queryset) without those whose consent for ``purpose`` was revoked or expired: their
+    processing is stopped, so no new file lists them. Those who never signed stay (the curator is still
+    collecting their consent), as do the archived, whom the caller's filters decide about."""
+    return people.exclude(consent_lapsed(purpose=purpose, on=on))
+
+
 def refusals(participants: Iterable[Participant], *, purpose: str = ConsentPurpose.MENTORING,
              on: datetime.date | None = None) -> list[str]:
     """The Russian messages for those of ``participants`` whose data may not be processed."""

@@ -333,6 +333,8 @@ def get_visible_or_404(queryset, scope_or_request, *, perm: Perm | None = None, 
     recorded in the audit trail here, so no view can forget it (``audit_access`` on the model).
     """
     scope, perm = _scope_and_perm(scope_or_request, perm)
+    # A form or the «История» tab opened (GET) shows the record as much as its page does.
+    shown = perm == Perm.VIEW or getattr(scope_or_request, "method", None) in ("GET", "HEAD")
     if isinstance(queryset, type) and issubclass(queryset, models.Model):
         queryset = queryset._default_manager.all()
     try:
@@ -345,7 +347,7 @@ def get_visible_or_404(queryset, scope_or_request, *, perm: Perm | None = None, 
             raise Http404
         if perm not in granted:
             raise PermissionDenied
-    elif getattr(queryset.model, "audit_access", False):
+    if shown and getattr(queryset.model, "audit_access", False):
         from registry import audit
 
         audit.record_view(obj)

@@ -3,12 +3,13 @@
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mentoring import orders as order_service
 from mentoring import selectors
 from mentoring.models import Membership, MentorLink, PlanItem
 from mentoring.plan_target import plan_target_percent
-from registry import grammar
+from registry import audit, grammar
 from registry.pdf import pdf_response, render_pdf
 from registry.scoping import get_visible_or_404, read_only
 
@@ -78,6 +79,15 @@ def _party(person, on, role: str):
     }
 
 
+def _record(request, title: str, membership: Membership, link) -> None:
+    """The document names the mentee and the mentor: its download is in each one's trail and in the
+    export log, as any other download of a person's data."""
+    people = [membership.mentee.participant] + ([link.mentor.participant] if link else [])
+    for person in people:
+        audit.record_export(title=title, rows=None, scope=request.scope, organisation_id=person.organisation_id,
+                            instance=person)
+
+
 def _filename(kind: str, person) -> str:
     return f"{kind}_{grammar.Person.of(person).in_filename}.pdf"
 
@@ -104,6 +114,7 @@ def agreement_pdf(request, pk):
         "term": order_service.term(on, end), "mentor_duties": MENTOR_DUTIES, "mentee_duties": MENTEE_DUTIES,
         "blank_name": BLANK_NAME, "generated_on": timezone.localdate(),
     }, request=request)
+    _record(request, _("Соглашение между наставником и наставляемым"), membership, link)
     return pdf_response(pdf, _filename("Соглашение", membership.mentee.participant))
 
 
@@ -133,4 +144,5 @@ def plan_pdf(request, pk):
         "approval": approval, "generated_on": timezone.localdate(),
         "approval_reference": grammar.reference(approval.issued_on, approval.number) if approval else "",
     }, request=request)
+    _record(request, _("Индивидуальный план развития"), membership, link)
     return pdf_response(pdf, _filename("Индивидуальный_план", membership.mentee.participant))

@@ -15,6 +15,7 @@ from mentoring import orders as order_service
 from mentoring import selectors, services
 from mentoring.models import Order, Programme
 from mentoring.order_kinds import municipal
+from registry import audit
 from registry import selectors as registry_selectors
 from registry.forms import CrispyMixin
 from registry.listing import paginate
@@ -292,4 +293,8 @@ def order_sign(request, pk):
 @read_only
 def order_pdf(request, pk):
     order = _order(request, pk)
-    return pdf_response(order_service.order_pdf_bytes(order), order_service.order_filename(order))
+    content = order_service.order_pdf_bytes(order)
+    if order.organisation_id:  # a school's orders name its mentors and mentees: in its export log
+        audit.record_export(title=_("Приказ %(order)s") % {"order": order}, rows=None, scope=request.scope,
+                            organisation_id=order.organisation_id)
+    return pdf_response(content, order_service.order_filename(order))

@@ -17,6 +17,7 @@ from monitoring import link_lists, links, services
 from monitoring.questionnaire_forms import IssueLinksForm, PublicAnswerForm
 from monitoring.questionnaires import active_questions
 from monitoring.views.questionnaires import active_questionnaire, choose_organisation, survey_organisation
+from registry import audit
 from registry.listing import paginate
 from registry.once import once, show_result
 from registry.pdf import pdf_response, render_pdf
@@ -102,6 +103,10 @@ def links_pdf(request, pk):
         "questionnaire": questionnaire, "organisation": organisation, "sheets": sheets,
         "generated_on": timezone.localdate(),
     }, request=request)
+    # Children's names with the keys to their answers: a download of personal data, in the export log.
+    audit.record_export(title=_("Ссылки на анкету: %(title)s") % {"title": questionnaire.title},
+                        rows=sum(len(sheet.cards) for sheet in sheets), scope=request.scope,
+                        organisation_id=organisation.pk)
     return pdf_response(pdf, _("Ссылки на анкету — %(title)s.pdf") % {"title": questionnaire.title})
 
 
