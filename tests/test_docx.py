@@ -122,7 +122,9 @@ def test_the_docx_sibling_is_scoped_and_reads_like_the_pdf(district, client_for,
     dump(name.replace(":", "-"), body_of(pdf), docx.content)
     # An export of people's data is recorded for the DOCX as for the PDF.
     exported = AuditEntry.objects.filter(kind=AuditEntry.Kind.EXPORT).count() - exports_before
-    assert exported == (1 if name == "registry:class_consent_blanks" else 0)
+    # (the agreement and the plan name the mentee and the mentor: one entry in each one's trail)
+    assert exported == {"registry:class_consent_blanks": 1, "mentoring:agreement_pdf": 2, "mentoring:plan_pdf": 2,
+                        "mentoring:order_pdf": 1, "monitoring:links_pdf": 1}.get(name, 0)
     # The refusals, asked through the role base: a school's document (and a school's report) is refused to
     # the neighbour, the outsider and the stranger with a 404, like any school's object; a district's is the
     # district's schools' to read, so only someone is refused there (404 outside the scope, 403 where a role

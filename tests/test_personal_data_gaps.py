@@ -139,3 +139,22 @@ def test_a_revoked_mentee_is_in_neither_base_and_a_revoked_mentor_is_not_named(d
     newcomer = factories.MenteeProfileFactory(participant__organisation=district.school1,
                                               participant__last_name="Новикова")
     assert newcomer.participant.last_name in _texts(*client, "mentees")
+
+
+def test_an_import_does_not_update_someone_whose_consent_was_revoked_unless_it_brings_a_new_one(district):
+    import datetime
+
+    from registry import services as registry_services
+    from tests.test_import_update import mothers_consent, preview_of, registry_of_school1, student, xlsx
+
+    _teacher, child, _parent = registry_of_school1(district)
+    today = timezone.localdate()
+    old = factories.consent_for(child, signed_on=today - datetime.timedelta(days=200))
+    registry_services.revoke_consent(old, on=today - datetime.timedelta(days=5), reason="отозвано родителями",
+                                     by=district.curator1)
+    refused = preview_of(xlsx([student(phone="+7 900 555-44-33", class_name="7Б")]), district.school1)
+    assert refused.rows[0].errors and "отозвано или истекло" in " ".join(map(str, refused.rows[0].errors))
+    assert not refused.can_commit
+    # With the parent's new consent in the row the update is processing again, allowed.
+    renewed = preview_of(xlsx([student(phone="+7 900 555-44-33", **mothers_consent())]), district.school1)
+    assert not renewed.rows[0].errors and renewed.can_commit

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import grammar
 from registry.imports.columns import COLUMN_TITLES, DUPLICATE_CHUNK, PERSON_COLUMNS, ROLE_LABELS, ROLE_MENTEE, ROLE_MENTOR
 from registry.imports.preview import CHANGED, NEW, UNCHANGED, Change, ImportRow
-from registry.models import Consent, MenteeProfile, MentorProfile, Participant
+from registry.models import Consent, ConsentPurpose, MenteeProfile, MentorProfile, Participant
 from registry.models.people import normalise_class_name
 from registry.services import record_consent
 
@@ -68,9 +69,29 @@ def match_registry(rows: list[ImportRow], organisation) -> None:
             elif current:
                 row.match_id = current[0].person.pk
                 row.changes = changes(row, current[0])
+                if _stopped_without_new_consent(row, current[0]):
+                    row.add_error(STOPPED, *PERSON_COLUMNS)
     for row in rows:
         if not row.errors:
             row.status = NEW if row.match_id is None else CHANGED if row.changes else UNCHANGED
+
+
+STOPPED = _("Согласие этого человека на обработку персональных данных отозвано или истекло: обработка его "
+            "данных остановлена. Обновить его сведения можно только вместе с новым согласием (колонки согласия).")
+
+
+def _stopped_without_new_consent(row: ImportRow, existing: Existing) -> bool:
+    """The row would change the data of someone whose mentoring consent was revoked or expired (processing
+    stopped, 152-ФЗ art. 21) and brings no new consent valid today: refused, as the page refuses it."""
+    if not any(change.field != "consent" for change in row.changes):
+        return False
+    today = timezone.localdate()
+    signed = [c for c in existing.consents if c[0] == ConsentPurpose.MENTORING and c[1] <= today]
+    if not signed or any((revoked is None or revoked > today) and (until is None or until >= today)
+                         for _purpose, _signed, revoked, until in signed):
+        return False
+    consent = row.consent
+    return not (consent is not None and consent.purpose == ConsentPurpose.MENTORING and consent.is_valid_on(today))
 
 
 def _load(organisation, names: set[str]) -> dict[tuple, list[Existing]]:
