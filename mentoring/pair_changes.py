@@ -13,6 +13,7 @@ from mentoring.pair_rules import PairRuleError, check_pair, lock_people
 from mentoring.processing import refresh_pairs
 from registry import audit
 from registry.models import MenteeProfile, MentorProfile
+from registry.processing import require_processing
 from registry.signals import announce_change
 
 
@@ -164,6 +165,7 @@ def close_pair(pair: Pair, *, status: str, on: datetime.date, results: str = "",
 def add_to_long_term_base(membership: Membership, *, by=None) -> MentorProfile:
     """A mentee who finished well joins the long-term mentor base (долгосрочная база наставников)."""
     participant = membership.mentee.participant
+    require_processing([participant])  # a new purpose for their data: not once the consent has lapsed
     profile, created = MentorProfile.objects.get_or_create(
         participant=participant, defaults={"in_long_term_base": True, "capacity": 1}
     )

@@ -158,3 +158,31 @@ def test_an_import_does_not_update_someone_whose_consent_was_revoked_unless_it_b
     # With the parent's new consent in the row the update is processing again, allowed.
     renewed = preview_of(xlsx([student(phone="+7 900 555-44-33", **mothers_consent())]), district.school1)
     assert not renewed.rows[0].errors and renewed.can_commit
+
+
+def test_people_created_by_an_import_have_their_creation_in_the_trail(district, client_for):
+    from registry.imports.service import commit_import
+    from registry.models import Participant
+    from tests.test_import import good_rows, stored_import, xlsx
+
+    upload = stored_import(district.school1, xlsx(good_rows()), user=district.curator1)
+    commit_import(upload, by=district.curator1)
+    child = Participant.objects.get(organisation=district.school1, last_name="Кузнецов")
+    created = AuditEntry.objects.get(participant=child, action=AuditEntry.Action.CREATE)
+    assert created.actor == district.curator1 and created.organisation == district.school1
+    assert created.changes["last_name"][1] == "Кузнецов"
+    history = client_for(district.curator1).get(reverse("registry:participant_history", args=[child.pk]))
+    assert "создание записи" in history.content.decode()
+
+
+def test_a_mentee_whose_consent_was_revoked_is_not_put_into_the_long_term_mentor_base(paired, district,  # noqa: F811
+                                                                                        client_for):
+    from registry.models import MentorProfile
+    from tests.test_personal_data import revoke
+
+    pair, mentor, mentee, consent = paired
+    revoke(consent, district.curator1)
+    membership = pair.memberships.get()
+    page = client_for(district.curator1).post(reverse("mentoring:long_term_base", args=[membership.pk]), follow=True)
+    assert page.status_code == 200 and "отозвано" in page.content.decode()
+    assert not MentorProfile.objects.filter(participant=mentee.participant).exists()

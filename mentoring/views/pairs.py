@@ -300,7 +300,11 @@ def pair_close(request, pk):
 @require_POST
 def long_term_base(request, pk):
     membership = _membership(request, pk)
-    profile = services.add_to_long_term_base(membership, by=request.user)
+    try:
+        profile = services.add_to_long_term_base(membership, by=request.user)
+    except ValidationError as error:
+        _errors(request, error)
+        return redirect(membership.pair)
     messages.success(request, _("%(name)s включён(а) в долгосрочную базу наставников.")
                      % {"name": membership.mentee.participant.full_name})
     return redirect(profile.participant)

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry import audit
 from registry.imports import matching
 from registry.imports.checks import check_rows
 from registry.imports.columns import ROLE_MENTEE, ROLE_MENTOR
@@ -266,6 +267,7 @@ def _create_participants(rows: list[ImportRow], organisation, by) -> None:
         participant.fill_search_name()
         participants.append(participant)
     Participant.objects.bulk_create(participants, batch_size=500)
+    audit.record_created(participants, actor=by)  # each person's «История» starts with the import
 
     mentors = [(MentorProfile(participant=row.participant, **({"capacity": row.capacity} if row.capacity else {})), row)
                for row in rows if ROLE_MENTOR in row.roles]
