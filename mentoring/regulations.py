@@ -160,8 +160,9 @@ def build_regulations(*, organisation, academic_year, issued_on: datetime.date, 
                   "работников и специалистов образовательной организации; её состав и обязанности членов " \
                   "утверждаются приказом руководителя образовательной организации."
     if group:
+        # A name ends in an initial's period («Маркова И. Н.»): the sentence keeps that one.
         group_words += f" В {year} учебном году в рабочую группу входят: " + \
-            ", ".join(role_words(member, 'nomn') for member in group) + "."
+            ", ".join(role_words(member, 'nomn') for member in group).rstrip(".") + "."
     organisation_section = [
         _paragraph(T.DIRECTOR_DUTIES),
         _paragraph(group_words),
@@ -176,7 +177,9 @@ def build_regulations(*, organisation, academic_year, issued_on: datetime.date, 
 
     curator_section = [_paragraph(T.CURATOR_APPOINTED)]
     if curator is not None:
-        curator_section.append(_paragraph(f"Куратор на {year} учебный год – {role_words(curator, 'nomn')}."))
+        # A name ends in an initial's period («Лебедева Е. В.»): no second period after it (as above).
+        curator_words = role_words(curator, "nomn").rstrip(".")
+        curator_section.append(_paragraph(f"Куратор на {year} учебный год – {curator_words}."))
     curator_section.append(_paragraph("Куратор выполняет следующие задачи:", T.CURATOR_TASKS))
 
     authority = organisation.municipality.education_authority.strip()

@@ -162,6 +162,8 @@ def test_school_order_follows_seed_001_point_by_point_then_prints_appendices_1_a
         "бессрочно.",
     ):
         assert sentence in regulations, sentence
+    # Initials end a sentence with one period, not «Е. В..» (the curator, the working group).
+    assert ".." not in regulations
     # Appendix 2 is the school's roadmap: seed 001's columns, its stages and items, this year's dates.
     assert "№ п/п Мероприятие Документы Ответственный Срок исполнения" in roadmap
     assert "1. Подготовка условий для запуска программы наставничества" in roadmap
