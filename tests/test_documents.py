@@ -245,8 +245,10 @@ def test_plan_reaching_the_target_and_approved_by_an_order(school, district, cli
 def test_an_empty_plan_still_prints(school, district, client_for, membership):
     text = plan(client_for(district.curator1), membership)
     assert "План ещё не составлен" in text
-    # Nothing to count yet: no «0 из 0 (0%) … не достигнут» on the blank taken to the planning meeting.
+    # Nothing to count yet: no «0 из 0 (0%) … не достигнут» on the blank taken to the planning meeting,
+    # only the target.
     assert "Выполнено пунктов" not in text and "не достигнут" not in text
+    assert "Целевой показатель — не менее 90% выполненных пунктов плана." in text
     assert "Наставник" in text and "расшифровка подписи" in text
 
 
