@@ -44,6 +44,7 @@ _TIES = [
     (re.compile(r"(\d) (?=%)"), r"\1" + NBSP),                  # «10 %»
     (re.compile(r"\b([пгс]\.|ст\.) (?=[А-ЯЁ])"), r"\1" + NBSP),  # «п. Красная Горбатка»
     (re.compile(r"([А-ЯЁ]\.) (?=[А-ЯЁ]\.)"), r"\1" + NBSP),     # initials «Е. В.»
+    (re.compile(rf"([а-яё]) (?=[А-ЯЁ]\.{NBSP}[А-ЯЁ]\.)"), r"\1" + NBSP),  # the surname with them «Зуева А. В.»
 ]
 
 
