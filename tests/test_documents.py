@@ -122,7 +122,8 @@ def test_a_minor_mentee_is_represented_by_the_parent_from_the_latest_valid_conse
     assert REPRESENTATIVE_LINE + " наставляемого" in text
     assert "И. О. Смирнов" in text  # the name under the representative's signature
     assert "Смирнова Ольга Петровна" not in text and "Посторонний" not in text
-    assert "С соглашением ознакомлен(а)" in text
+    # Agrees with the boy, as «несовершеннолетний» above does (was «ознакомлен(а)»).
+    assert "С соглашением ознакомлен подпись несовершеннолетнего" in text
 
 
 def test_a_minor_without_a_representative_on_record_gets_a_blank_line(school, district, client_for):
