@@ -333,9 +333,9 @@ def build_orders(ctx: DemoContext) -> None:
         appointing = prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.CURATOR,
                                    number="1-н", issued_on=year.starts_on, by=curator)
         sign(appointing, by=signer)
-        founding = prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.ORGANISATION,
-                                 number="2-н", issued_on=year.starts_on.replace(day=2), by=curator)
-        sign(founding, by=signer)
+        # Signed by ``sign_founding_orders`` once roadmaps.demo has drawn up the roadmap its appendix 2 prints.
+        prepare_order(organisation=organisation, academic_year=year, kind=Order.Kind.ORGANISATION,
+                      number="2-н", issued_on=year.starts_on.replace(day=2), by=curator)
         # «3-н» is the order approving the roadmap, issued when roadmaps.demo approves it (ROADMAP_ORDER_NUMBER).
         ctx.created["приказов"] += 2
         pairs = _pairs_to_order(organisation, year)
@@ -353,6 +353,27 @@ def build_orders(ctx: DemoContext) -> None:
                       details={"held_on": year.ends_on.replace(month=5, day=20).isoformat(), "name": "Mentory fest",
                                "place": "актовый зал"})
         ctx.created["приказов"] += 1
+
+
+@demo_step(order=125)
+def sign_founding_orders(ctx: DemoContext) -> None:
+    """The founding orders «2-н» of the first two organisations signed after roadmaps.demo (step 120): signed
+    at step 110 their frozen appendix 2 said «Дорожная карта на учебный год не составлена» beside the roadmap
+    approved by «3-н» of the same day."""
+    from mentoring.orders import sign_order
+    from registry.models import RoleAssignment
+    from registry.scoping import Role
+
+    for organisation in ctx.organisations[:2]:
+        if organisation.pk not in ctx.populated_organisation_ids:
+            continue
+        founding = Order.objects.filter(organisation=organisation, academic_year=ctx.current_year,
+                                        kind=Order.Kind.ORGANISATION, status=Order.Status.DRAFT).first()
+        if founding is None:
+            continue
+        director = (RoleAssignment.objects.filter(organisation=organisation, role=Role.DIRECTOR, is_active=True)
+                    .select_related("user").first())
+        sign_order(founding, by=director.user if director else ctx.curators.get(organisation.pk), store_pdf=False)
 
 
 @demo_step(order=950)

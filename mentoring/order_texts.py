@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from mentoring import order_kinds
 from mentoring.models import Membership, MentorLink, Order, Pair
+from mentoring.regulations import tie
 from mentoring.wording import participant_line, position_or_class, programme_phrase, short_date, user_short_name
 from registry import grammar
 from registry.models import Participant, RoleAssignment
@@ -102,12 +103,13 @@ def _point(text: str, *, subpoints: list[str] | None = None, table: dict | None 
 
 
 def _number_points(points: list[dict]) -> list[dict]:
+    # Every kind's points get the organisation order's non-breaking spaces: no line ends in «№» or «п.».
     numbered = []
     for index, point in enumerate(points, start=1):
         numbered.append({
             "number": f"{index}.",
-            "text": point["text"],
-            "subpoints": [{"number": f"{index}.{sub}.", "text": text}
+            "text": tie(point["text"]),
+            "subpoints": [{"number": f"{index}.{sub}.", "text": tie(text)}
                           for sub, text in enumerate(point["subpoints"], start=1)],
             "table": point["table"],
         })

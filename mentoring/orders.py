@@ -138,9 +138,12 @@ def pair_label(pair: Pair) -> str:
 # --- PDF ----------------------------------------------------------------------------------------------
 
 
-def render_order_pdf(content: dict, *, draft: bool, signed_by: str = "", signed_at=None) -> bytes:
+def render_order_pdf(content: dict, *, draft: bool, signed_by: str = "", signed_at=None,
+                     entered: bool = False) -> bytes:
+    """``entered``: a municipal order, signed on paper by the head and entered as signed by the curator,
+    whose name the footer must not give as the signatory's."""
     return render_pdf("mentoring/pdf/order.html", {
-        "c": content, "draft": draft, "signed_by": signed_by, "signed_at": signed_at,
+        "c": content, "draft": draft, "signed_by": signed_by, "signed_at": signed_at, "entered": entered,
         "generated_at": timezone.localtime(),
     })
 
@@ -165,7 +168,7 @@ def order_pdf_bytes(order: Order) -> bytes:
                 pass
         # No file stored (lost, or signed by the demo loader): the frozen content prints the same text again.
         return render_order_pdf(order.content, draft=False, signed_by=_signer_name(order),
-                                signed_at=order.signed_at)
+                                signed_at=order.signed_at, entered=order.municipality_id is not None)
     return render_order_pdf(build_content(order), draft=True)
 
 
@@ -275,7 +278,8 @@ def sign_order(order: Order, *, by, store_pdf: bool = True) -> Order:
     content = build_content(order)
     signed_at = timezone.now()
     signer = by.display_name if by is not None else ""
-    pdf = render_order_pdf(content, draft=False, signed_by=signer, signed_at=signed_at) if store_pdf else None
+    pdf = render_order_pdf(content, draft=False, signed_by=signer, signed_at=signed_at,
+                           entered=order.municipality_id is not None) if store_pdf else None
     stored_name = ""
     try:
         with transaction.atomic():

@@ -44,6 +44,7 @@ _TIES = [
     (re.compile(r"(\d) (?=%)"), r"\1" + NBSP),                  # «10 %»
     (re.compile(r"\b([пгс]\.|ст\.) (?=[А-ЯЁ])"), r"\1" + NBSP),  # «п. Красная Горбатка»
     (re.compile(r"([А-ЯЁ]\.) (?=[А-ЯЁ]\.)"), r"\1" + NBSP),     # initials «Е. В.»
+    (re.compile(rf"([а-яё]) (?=[А-ЯЁ]\.{NBSP}[А-ЯЁ]\.)"), r"\1" + NBSP),  # the surname with them «Зуева А. В.»
 ]
 
 
@@ -160,8 +161,9 @@ def build_regulations(*, organisation, academic_year, issued_on: datetime.date, 
                   "работников и специалистов образовательной организации; её состав и обязанности членов " \
                   "утверждаются приказом руководителя образовательной организации."
     if group:
+        # A name ends in an initial's period («Маркова И. Н.»): the sentence keeps that one.
         group_words += f" В {year} учебном году в рабочую группу входят: " + \
-            ", ".join(role_words(member, 'nomn') for member in group) + "."
+            ", ".join(role_words(member, 'nomn') for member in group).rstrip(".") + "."
     organisation_section = [
         _paragraph(T.DIRECTOR_DUTIES),
         _paragraph(group_words),
@@ -176,7 +178,9 @@ def build_regulations(*, organisation, academic_year, issued_on: datetime.date, 
 
     curator_section = [_paragraph(T.CURATOR_APPOINTED)]
     if curator is not None:
-        curator_section.append(_paragraph(f"Куратор на {year} учебный год – {role_words(curator, 'nomn')}."))
+        # A name ends in an initial's period («Лебедева Е. В.»): no second period after it (as above).
+        curator_words = role_words(curator, "nomn").rstrip(".")
+        curator_section.append(_paragraph(f"Куратор на {year} учебный год – {curator_words}."))
     curator_section.append(_paragraph("Куратор выполняет следующие задачи:", T.CURATOR_TASKS))
 
     authority = organisation.municipality.education_authority.strip()

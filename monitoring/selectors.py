@@ -61,6 +61,14 @@ def school_curator(organisation):
     return assignment.user if assignment else None
 
 
+def municipal_curator(municipality):
+    """The municipality's first current municipal curator (who signs the district report), or None."""
+    assignment = (RoleAssignment.objects.current().filter(municipality=municipality, role=Role.MUNICIPAL_CURATOR,
+                                                          user__is_active=True)
+                  .select_related("user").order_by("pk").first())
+    return assignment.user if assignment else None
+
+
 def school_curators(organisation_ids) -> dict[int, list]:
     """The current school curators of each organisation, by name: one query."""
     found: dict[int, list] = {}

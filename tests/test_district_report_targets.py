@@ -116,3 +116,14 @@ def test_one_group_under_the_current_targets_gives_one_district_total(school, di
     page = client_for(district.municipal).get(URL).content.decode()
     assert "Итого по району (принят 1 отчёт)" in page
     assert "разных целевых показателях" not in page and "отличных от текущих" not in page
+
+
+def test_the_pdf_names_the_municipal_curator_who_signs_it(school, district, year, client_for):
+    """The signature line carries the municipal curator's name, as the school's report carries the
+    curator's and the director's, whoever prints it (the region's observer too)."""
+    district.municipal.last_name, district.municipal.first_name = "Кузнецова", "Ирина"
+    district.municipal.patronymic = "Николаевна"
+    district.municipal.save()
+    for user in (district.municipal, district.observer):
+        text = pdf_text(client_for(user).get(URL + f"&municipality={district.municipality.pk}&format=pdf").content)
+        assert "Муниципальный куратор подпись И. Н. Кузнецова расшифровка подписи" in text, text[-300:]

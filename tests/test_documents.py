@@ -122,7 +122,8 @@ def test_a_minor_mentee_is_represented_by_the_parent_from_the_latest_valid_conse
     assert REPRESENTATIVE_LINE + " наставляемого" in text
     assert "И. О. Смирнов" in text  # the name under the representative's signature
     assert "Смирнова Ольга Петровна" not in text and "Посторонний" not in text
-    assert "С соглашением ознакомлен(а)" in text
+    # Agrees with the boy, as «несовершеннолетний» above does (was «ознакомлен(а)»).
+    assert "С соглашением ознакомлен подпись несовершеннолетнего" in text
 
 
 def test_a_minor_without_a_representative_on_record_gets_a_blank_line(school, district, client_for):
@@ -245,7 +246,11 @@ def test_plan_reaching_the_target_and_approved_by_an_order(school, district, cli
 def test_an_empty_plan_still_prints(school, district, client_for, membership):
     text = plan(client_for(district.curator1), membership)
     assert "План ещё не составлен" in text
-    assert "Выполнено пунктов: 0 из 0 (0%)" in text
+    # Nothing to count yet: no «0 из 0 (0%) … не достигнут» on the blank taken to the planning meeting,
+    # only the target.
+    assert "Выполнено пунктов" not in text and "не достигнут" not in text
+    assert "Целевой показатель — не менее 90% выполненных пунктов плана." in text
+    assert "Наставник" in text and "расшифровка подписи" in text
 
 
 # --- scope ----------------------------------------------------------------------------------------

@@ -448,6 +448,19 @@ def test_the_district_has_a_quarterly_table_and_an_analysis(demo_output):
     assert "анализов мониторинга района" in demo_output
 
 
+def test_the_signed_founding_orders_print_the_roadmap_they_approve(demo_output):
+    """«2-н» approves the roadmap as its appendix 2: signed before roadmaps.demo had drawn it up, its frozen
+    text said «Дорожная карта на учебный год не составлена» beside the roadmap approved by «3-н»."""
+    from mentoring.models import Order
+
+    signed = list(Order.objects.filter(kind=Order.Kind.ORGANISATION, status=Order.Status.SIGNED))
+    assert len(signed) == 2
+    for order in signed:
+        roadmap_appendix = order.content["appendices"][1]
+        assert roadmap_appendix["number"] == 2 and roadmap_appendix["roadmap"], order
+        assert roadmap_appendix["roadmap"]["stages"] and not roadmap_appendix["note"]
+
+
 def test_a_newcomer_finds_work_waiting(demo_output):
     """Logged in for the first time, each role has something to act on: the first school's curator a
     returned report with the reviewer's comment and proposals to confirm among her unread notices, the

@@ -259,6 +259,9 @@ def test_municipal_curator_order_prepared_and_entered_as_signed(district, named,
         "Т. А. Ковалёва", "С приказом ознакомлены:",
     ):
         assert sentence in text, sentence
+    # The head signed on paper; the curator entered it: the footer does not call her the signatory.
+    assert "Подписан в системе" not in text
+    assert f"Внесён в систему «Наставник» подписанным руководителем: {district.municipal.display_name}" in text
     # A school's curator does not keep the municipality's register; the school's kinds are not the municipality's.
     assert client_for(district.curator1).get(url).status_code == 404
     assert client.get(create_url("curator", year=year().start_year)).status_code == 404

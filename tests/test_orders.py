@@ -473,6 +473,20 @@ def test_rewards_order_text(school, district, client_for, pair):
     assert text.count("наградить почётной грамотой") == 2
 
 
+@pytest.mark.parametrize("kind", [Order.Kind.PROGRAMMES, Order.Kind.MENTORS, Order.Kind.REWARDS, Order.Kind.CURATOR])
+def test_every_kind_ties_numbers_and_places_to_their_words(school, district, pair, kind):
+    """«в приложении № 1», «МБОУ СОШ № 1 п. Красная Горбатка»: no line of any kind's order ends in «№» or
+    «п.» (the programmes order printed «указанным в приложении №» / «1, обеспечить …»)."""
+    school.short_name = "МБОУ СОШ № 1 п. Красная Горбатка"
+    school.save()
+    order = factories.OrderFactory(organisation=school, kind=kind, number="43", issued_on=ISSUED, pairs=[pair],
+                                   programme=pair.programme)
+    points = order_service.build_content(order)["points"]
+    words = " ".join([p["text"] for p in points] + [s["text"] for p in points for s in p["subpoints"]])
+    assert "№" in words
+    assert not re.search(r"№ |\bп\. ", words), words
+
+
 def test_draft_marked_project_signed_not(school, district, pair):
     order = factories.OrderFactory(organisation=school, pairs=[pair], number="1")
     assert "ПРОЕКТ" in pdf_text(order_service.order_pdf_bytes(order))

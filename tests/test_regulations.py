@@ -162,6 +162,8 @@ def test_school_order_follows_seed_001_point_by_point_then_prints_appendices_1_a
         "бессрочно.",
     ):
         assert sentence in regulations, sentence
+    # Initials end a sentence with one period, not «Е. В..» (the curator, the working group).
+    assert ".." not in regulations
     # Appendix 2 is the school's roadmap: seed 001's columns, its stages and items, this year's dates.
     assert "№ п/п Мероприятие Документы Ответственный Срок исполнения" in roadmap
     assert "1. Подготовка условий для запуска программы наставничества" in roadmap
@@ -275,7 +277,9 @@ def test_ties_keep_numbers_with_their_words():
     assert tie("приказом от 02.09.2024 № 30-9 о/д") == f"приказом от 02.09.2024 №{NBSP}30-9 о/д"
     assert tie("не позднее 10 декабря") == f"не позднее 10{NBSP}декабря"
     assert tie("не менее 15 %") == f"не менее 15{NBSP}%"
-    assert tie("Хохловой Е. В. поручить") == f"Хохловой Е.{NBSP}В. поручить"
+    assert tie("Хохловой Е. В. поручить") == f"Хохловой{NBSP}Е.{NBSP}В. поручить"
+    # A line never ends in the surname before its initials («педагог-психолог Зуева» / «А. В.»).
+    assert tie("педагог-психолог Зуева А. В., социальный") == f"педагог-психолог Зуева{NBSP}А.{NBSP}В., социальный"
     assert tie("школа п. Красная Горбатка") == f"школа п.{NBSP}Красная Горбатка"
 
 

@@ -297,6 +297,8 @@ def district_report(request):
         "can_edit_targets": municipality in _target_municipalities(scope),
     }
     if request.GET.get("format") in ("pdf", "docx"):
+        # Whoever prints it (the region's observer too), the municipal curator signs it.
+        context["curator"] = selectors.municipal_curator(municipality)
         filename = (f"Мониторинг {municipality.name} {year.start_year}-{year.start_year + 1}, "
                     f"{half} полугодие.pdf")
         with contextlib.ExitStack() as stack:
