@@ -1,4 +1,6 @@
 import functools
+import re
+import unicodedata
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -28,6 +30,8 @@ class DateInput(forms.DateInput):
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
+
+PERSON_NAME = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
 
 # A typed year of 1900 or 2200 is a slip of the keyboard, not a date of mentoring: left alone it saved a
 # meeting or an order dated 01.01.1900. The birth date keeps its own rule (registry.models.people: not in
@@ -72,6 +76,16 @@ class ParticipantForm(CrispyMixin, forms.ModelForm):
             self.fields["organisation"].disabled = True
             if not self.instance.pk:
                 self.initial["organisation"] = organisations.first()
+
+    def clean(self):
+        cleaned = super().clean()
+        # «Сидоров😀», «<i>Смирнов</i>» or «=HYPERLINK(…)» were saved as a surname and went on into orders,
+        # consents and spreadsheets. Letters of any alphabet, joined by a space, hyphen or apostrophe.
+        for name in ("last_name", "first_name", "patronymic"):
+            value = cleaned.get(name) or ""
+            if value and not PERSON_NAME.fullmatch(unicodedata.normalize("NFC", value)):
+                self.add_error(name, _("Только буквы; части имени разделяются пробелом, дефисом или апострофом."))
+        return cleaned
 
 
 class MentorProfileForm(CrispyMixin, forms.ModelForm):

@@ -76,3 +76,25 @@ def test_create_a_programme_is_offered_only_to_who_may(district, client_for, use
     assert (f'href="{create}?form=' in html) is offered
     if offered:
         assert client.get(create).status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["Сидоров😀", "<i>Смирнов</i>", '=HYPERLINK("http://evil","x")', "Петров2", "---"])
+@pytest.mark.parametrize("field", ["last_name", "first_name", "patronymic"])
+def test_a_name_takes_letters_only(world, client_for, field, typed):
+    # A surname «Сидоров😀» or «=HYPERLINK(…)» was saved and went on into orders and consents.
+    case = cases(world)["registry:participant_create"]
+    client = client_for(case.user, tokens=False)
+    before = case.count()
+    response = post(client, case, {**form_data(client, case), field: typed})
+    assert response.status_code == 200 and case.count() == before
+    assert response.context["form"].errors[field] == [
+        "Только буквы; части имени разделяются пробелом, дефисом или апострофом."]
+
+
+@pytest.mark.parametrize("name", ["Анна-Мария", "Д'Артаньян", "Ахмед оглы", "Smith", "Ёлкина", "Андреи\u0306"])
+def test_real_names_pass(world, client_for, name):
+    case = cases(world)["registry:participant_create"]
+    client = client_for(case.user, tokens=False)
+    before = case.count()
+    response = post(client, case, {**form_data(client, case), "first_name": name})
+    assert response.status_code == 302 and case.count() == before + 1
