@@ -71,9 +71,14 @@ class WeightsForm(CrispyMixin, forms.ModelForm):
 
 
 class PreferenceForm(CrispyMixin, forms.ModelForm):
+    # The table allows places 1–5 only; said on the field, not as the database constraint's name.
+    rank = forms.IntegerField(label=_("Место в списке"), min_value=1, max_value=5, initial=1)
+
     class Meta:
         model = Preference
         fields = ["side", "mentee", "mentor", "rank"]
+        # The model's foreign keys carry no verbose names: the form showed «Mentee» and «Mentor».
+        labels = {"mentee": _("Наставляемый"), "mentor": _("Наставник")}
 
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)

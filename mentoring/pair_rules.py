@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from mentoring.models import Meeting, Membership, Pair, Programme
 from mentoring.selectors import mentor_load, participants_with_valid_consent
+from registry import grammar
 from registry.models import MenteeProfile, MentorProfile
 
 
@@ -62,12 +63,12 @@ def pair_rule_violations(
         if person.pk not in consenting:
             errors.append(
                 _("У %(name)s нет действующего согласия на обработку персональных данных на %(date)s.")
-                % {"name": person.full_name, "date": on.strftime("%d.%m.%Y")}
+                % {"name": grammar.person_in(person, "gent"), "date": on.strftime("%d.%m.%Y")}
             )
     if mentor.lacks_certificate and any(m.participant.is_minor_on(on) for m in mentees):
         errors.append(
             _("У наставника %(name)s нет справки об отсутствии судимости: без неё нельзя работать с детьми.")
-            % {"name": mentor_person.full_name}
+            % {"name": grammar.person_in(mentor_person, "gent")}
         )
     load = mentor_load([mentor.pk], exclude_pair=exclude_pair).get(mentor.pk, 0)
     if exclude_pair is not None:
@@ -76,7 +77,7 @@ def pair_rule_violations(
     if load + len(new_mentees) > mentor.capacity:
         errors.append(
             _("У наставника %(name)s нет свободных мест: может взять %(capacity)s, уже наставляет %(load)s.")
-            % {"name": mentor_person.full_name, "capacity": mentor.capacity, "load": load}
+            % {"name": grammar.person_in(mentor_person, "gent"), "capacity": mentor.capacity, "load": load}
         )
     busy = (
         Membership.objects.filter(

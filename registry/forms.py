@@ -1,4 +1,6 @@
 import functools
+import re
+import unicodedata
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -29,6 +31,21 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+PERSON_NAME = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
+
+# A typed year of 1900 or 2200 is a slip of the keyboard, not a date of mentoring: left alone it saved a
+# meeting or an order dated 01.01.1900. The birth date keeps its own rule (registry.models.people: not in
+# the future, at most 100 years), which names the mistake better.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+def plausible_year(value):
+    if value and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise forms.ValidationError(
+            _("Проверьте год: допустимы даты с %(earliest)s по %(latest)s год."),
+            code="implausible_year", params={"earliest": EARLIEST_YEAR, "latest": LATEST_YEAR})
+
+
 class CrispyMixin:
     """Every form renders through crispy-bootstrap5 without its own <form> tag (templates own it)."""
 
@@ -36,10 +53,12 @@ class CrispyMixin:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             if isinstance(field, forms.DateField):
                 field.widget = DateInput()
                 field.input_formats = ["%Y-%m-%d", "%d.%m.%Y"]
+                if name != "birth_date":
+                    field.validators.append(plausible_year)
 
 
 class ParticipantForm(CrispyMixin, forms.ModelForm):
@@ -57,6 +76,16 @@ class ParticipantForm(CrispyMixin, forms.ModelForm):
             self.fields["organisation"].disabled = True
             if not self.instance.pk:
                 self.initial["organisation"] = organisations.first()
+
+    def clean(self):
+        cleaned = super().clean()
+        # «Сидоров😀», «<i>Смирнов</i>» or «=HYPERLINK(…)» were saved as a surname and went on into orders,
+        # consents and spreadsheets. Letters of any alphabet, joined by a space, hyphen or apostrophe.
+        for name in ("last_name", "first_name", "patronymic"):
+            value = cleaned.get(name) or ""
+            if value and not PERSON_NAME.fullmatch(unicodedata.normalize("NFC", value)):
+                self.add_error(name, _("Только буквы; части имени разделяются пробелом, дефисом или апострофом."))
+        return cleaned
 
 
 class MentorProfileForm(CrispyMixin, forms.ModelForm):

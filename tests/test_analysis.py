@@ -211,6 +211,19 @@ def test_a_school_reads_the_analysis_but_does_not_write(district, client_for, an
     assert ManagementDecision.objects.count() == 1 and not decision.is_withdrawn
 
 
+def test_the_link_to_the_district_report_is_shown_only_to_who_can_open_it(district, client_for, analysis):
+    # A school curator was shown «Сводный мониторинг района за период» and got a 404 behind it.
+    for user, shown in ((district.curator1, False), (district.director1, False), (district.municipal, True),
+                        (district.observer, True)):
+        client = client_for(user)
+        html = client.get(analysis.get_absolute_url()).content.decode()
+        href = (f'{reverse("monitoring:district_report")}?municipality={district.municipality.pk}'
+                f'&amp;year={analysis.academic_year.start_year}&amp;half={analysis.half}')
+        assert (href in html) is shown, user.username
+        report = client.get(href.replace("&amp;", "&"))
+        assert (report.status_code == 200) is shown, (user.username, report.status_code)
+
+
 def test_another_district_gets_404(district, client_for, roles, analysis):
     decision = service.add_decision(analysis, text="Решение", responsible="МК",
                                     due_on=TODAY + datetime.timedelta(days=30), by=district.municipal)

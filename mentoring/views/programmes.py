@@ -19,7 +19,11 @@ from registry.scoping import Perm, get_visible_or_404, read_only, requires
 
 @read_only
 def form_list(request):
-    return render(request, "mentoring/form_list.html", {"forms": selectors.forms_with_programme_counts(request.scope)})
+    return render(request, "mentoring/form_list.html", {
+        "forms": selectors.forms_with_programme_counts(request.scope),
+        # Who only reads (the district, a director) was offered «создать программу» and got a 404 behind it.
+        "can_create": request.scope.editable_organisations(Perm.EDIT_MENTORING).exists(),
+    })
 
 
 @requires(Perm.EDIT_FORMS)

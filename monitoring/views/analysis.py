@@ -117,6 +117,8 @@ def _context(request, analysis: DistrictAnalysis) -> dict:
     can_write = Perm.DISTRICT_ANALYSIS in scope.permissions_for_municipality(analysis.municipality)
     return {
         "analysis": analysis, "title": service.title_of(analysis), "can_write": can_write,
+        # A school's staff read the analysis too, but the district's report is not theirs (a 404 link).
+        "can_see_district": selectors.overseen_municipalities(scope).filter(pk=analysis.municipality_id).exists(),
         "half_name": report_service.HALF_NAMES[analysis.half],
         "period": Period.half(analysis.academic_year, analysis.half),
         # Of the linked reports one sees those one reaches; the number is the district's.
