@@ -72,7 +72,16 @@ def reject_proposal(pair: Pair, *, by=None) -> None:
 
 
 def activate(pair: Pair, *, by=None) -> None:
-    """Forming → active: the pair has met and works by its plan."""
+    """Forming → active: the pair has met and works by its plan.
+
+    Not while someone still taking part has no valid consent: a revocation suspends them at once, but a
+    consent that expired overnight waits for the daily run (``registry.tasks.personal_data_daily``), and starting work in
+    between would process their data. Those already suspended are not processed and do not hold it up."""
+    people = [link.mentor.participant for link in pair.mentor_links.filter(
+        ended_on__isnull=True, suspended_on__isnull=True).select_related("mentor__participant")]
+    people += [membership.mentee.participant for membership in pair.memberships.filter(
+        left_on__isnull=True, suspended_on__isnull=True).select_related("mentee__participant")]
+    require_processing(people)
     updated = Pair.objects.filter(pk=pair.pk, status=Pair.Status.FORMING).update(status=Pair.Status.ACTIVE)
     if updated != 1:
         raise PairRuleError(_("Начать работу можно только у формирующейся пары."))

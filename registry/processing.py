@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry import grammar
 from registry.models import Consent, ConsentPurpose, Participant, ProcessingStop
 from registry.signals import processing_involved, processing_resumed, processing_stopped
 
@@ -67,7 +68,7 @@ class State:
     @property
     def message(self) -> str:
         return _("Обработка персональных данных участника %(name)s остановлена: %(reason)s.") % {
-            "name": self.participant.full_name, "reason": self.reason}
+            "name": grammar.person_in(self.participant, "gent"), "reason": self.reason}
 
 
 def states(participants: Iterable[Participant], *, purpose: str = ConsentPurpose.MENTORING,

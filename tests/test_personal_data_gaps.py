@@ -186,3 +186,35 @@ def test_a_mentee_whose_consent_was_revoked_is_not_put_into_the_long_term_mentor
     page = client_for(district.curator1).post(reverse("mentoring:long_term_base", args=[membership.pk]), follow=True)
     assert page.status_code == 200 and "отозвано" in page.content.decode()
     assert not MentorProfile.objects.filter(participant=mentee.participant).exists()
+
+
+def test_a_pair_does_not_start_work_with_a_consent_that_expired_overnight(district, client_for):
+    """The daily run has not yet caught the expiry: «приступить к работе» is refused with the reason,
+    and the pair stays forming. A member already suspended does not hold the pair up."""
+    import datetime
+
+    from mentoring import services
+    from mentoring.models import Pair
+    from registry.models import Consent
+    from tests.test_personal_data import mentee_in, mentor_in
+
+    home, today = district.school1, timezone.localdate()
+    programme = factories.ProgrammeFactory(organisation=home)
+    mentee, consent = mentee_in(home, last_name="Мельникова", first_name="Анна", patronymic="Сергеевна")
+    other, _consent = mentee_in(home, last_name="Орлова", first_name="Вера", patronymic="Олеговна")
+    pair = services.form_pair(programme=programme, mentor=mentor_in(home), mentees=[mentee, other],
+                              started_on=today - datetime.timedelta(days=3), by=district.curator1)
+    Consent.objects.filter(pk=consent.pk).update(valid_until=today - datetime.timedelta(days=1))
+
+    page = client_for(district.curator1).post(reverse("mentoring:pair_activate", args=[pair.pk]), follow=True)
+    html = page.content.decode()
+    assert "Обработка персональных данных участника Мельниковой Анны" in html and "истёк" in html
+    assert "Пара приступила к работе" not in html
+    pair.refresh_from_db()
+    assert pair.status == Pair.Status.FORMING
+
+    # Once the daily run has suspended her, the other mentee may start.
+    pair.memberships.filter(mentee=mentee).update(suspended_on=today, suspension_reason="согласие истекло")
+    services.activate(pair, by=district.curator1)
+    pair.refresh_from_db()
+    assert pair.status == Pair.Status.ACTIVE
