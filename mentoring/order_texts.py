@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 
 from mentoring import order_kinds
 from mentoring.models import Membership, MentorLink, Order, Pair
-from mentoring.regulations import tie
 from mentoring.wording import participant_line, position_or_class, programme_phrase, short_date, user_short_name
 from registry import grammar
 from registry.models import Participant, RoleAssignment
 from registry.scoping import Role
+from registry.typography import tie
 
 # 2: place, «С приказом ознакомлены», names declined, signature «И. О. Фамилия». 3: the organisation
 # order's appendices 1 (Положение, "regulations") and 2 (roadmap, "roadmap") printed. The PDF template

@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 
 from mentoring.models import Programme
 from mentoring.order_texts import BLANK, _appendix, _numbered, _point, _table, _Text
-from mentoring.regulations import build_regulations, tie
+from mentoring.regulations import build_regulations
 from mentoring.wording import position_or_class, role_words, short_date, user_short_name
 from registry import grammar
 from registry.document_sources import document_source
 from registry.models import MenteeProfile, MentorProfile
 from registry.scoping import Role
+from registry.typography import tie
 
 # Who develops the programmes (seed 001's «начальник методического отдела»): a member of the working
 # group whose position is methodical; the curator otherwise.

@@ -19,7 +19,6 @@ printed on its own (``regulations_pdf``) is the very text the order approved.
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.utils.translation import gettext as _
 
@@ -30,29 +29,11 @@ from mentoring.wording import role_words
 from registry import grammar
 from registry.document_sources import document_source
 from registry.pdf import render_pdf
+from registry.typography import tie
 
 # Seed 002: consents from 100 % of participants (the plan target is mentoring.plan_target's).
 DEFAULT_PLANS_PERCENT = DEFAULT_PLAN_TARGET_PERCENT
 DEFAULT_CONSENTS_PERCENT = 100
-
-
-NBSP = "\u00a0"
-_MONTHS = "|".join(grammar.MONTHS_GENITIVE)
-_TIES = [
-    (re.compile(r"№ (?=\S)"), "№" + NBSP),                     # «№ 1» never split at the line's end
-    (re.compile(rf"(\d) (?=(?:{_MONTHS})\b)"), r"\1" + NBSP),  # «10 декабря»
-    (re.compile(r"(\d) (?=%)"), r"\1" + NBSP),                  # «10 %»
-    (re.compile(r"\b([пгс]\.|ст\.) (?=[А-ЯЁ])"), r"\1" + NBSP),  # «п. Красная Горбатка»
-    (re.compile(r"([А-ЯЁ]\.) (?=[А-ЯЁ]\.)"), r"\1" + NBSP),     # initials «Е. В.»
-    (re.compile(rf"([а-яё]) (?=[А-ЯЁ]\.{NBSP}[А-ЯЁ]\.)"), r"\1" + NBSP),  # the surname with them «Зуева А. В.»
-]
-
-
-def tie(text: str) -> str:
-    """Non-breaking spaces where a Russian typist puts them, so a line never ends in «№» or «10»."""
-    for pattern, replacement in _TIES:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def _due_words(month: int, day: int) -> str:

@@ -2,17 +2,23 @@
 blank chosen by age: under 14 the representative, 14–17 the child with the representative, 18+ the person."""
 
 import datetime
+import io
 
 import pytest
+from docx import Document
+from docx.oxml.ns import qn
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from registry.documents import docx_format
 from registry.forms import ConsentForm
 from registry.models import Consent, ConsentPurpose, ConsentText
 from registry.models.consents import signer_by_age
 from registry.pdf import render_pdf
 from registry.services import record_consent
+from registry.typography import NBSP
 from registry.views.pdf import blank_signer, consent_blank_context
 from tests import factories
 from tests.test_consent_blank import pdf_text
@@ -305,3 +311,30 @@ def test_the_organisation_card_checks_inn_and_ogrn_and_completes_the_site(distri
     right.save()
     school.refresh_from_db()
     assert (school.inn, school.ogrn, school.website) == ("3320001234", "1023301234567", "https://school1.example")
+
+
+# --- typography: the orders' non-breaking spaces (registry.typography) ---------------------------------
+
+
+@pytest.mark.parametrize("signer", SIGNERS)
+def test_the_blank_ties_numbers_places_and_initials_in_pdf_and_docx(school, signer):
+    """A line of the blank never ends in «№», «ст.» or the address's «п.»: the HTML the PDF is made of and
+    the DOCX made from it carry the orders' non-breaking spaces."""
+    school.address = "602330, Владимирская область, п. Новый, ул. Школьная, д. 1"
+    school.save()
+    partner = factories.PartnerFactory(organisation=school, name=PARTNER, address=PARTNER_ADDRESS,
+                                       agreement_number="123456", agreement_date=datetime.date(2025, 9, 1))
+    person = child(school, 15)
+    text = ConsentText.objects.get(purpose=ConsentPurpose.PARTNER_TRANSFER, signer=signer, is_current=True)
+    context = consent_blank_context(person, text, partner)
+    html = render_to_string("registry/pdf/consent_blank.html", context)
+    with docx_format():
+        body = Document(io.BytesIO(render_pdf("registry/pdf/consent_blank.html", context))).element.body
+    docx = "".join(node.text or "" for node in body.iter(qn("w:t")))  # the runs' text, spaces as they are
+    for rendered in (html, docx):
+        assert f"соглашение от 01.09.2025 №{NBSP}123456" in rendered
+        assert f"п.{NBSP}Новый, ул.{NBSP}Школьная, д.{NBSP}1" in rendered
+        assert f"27.07.2006 №{NBSP}152-ФЗ" in rendered
+        assert "№ " not in rendered.replace("№ ____", "")  # «№» always tied (a blank line to fill aside)
+    if signer != ConsentText.Signer.REPRESENTATIVE:  # the representative's blank leaves the name to fill
+        assert f"А.{NBSP}И. Смирнова" in html  # the signature's initials kept together

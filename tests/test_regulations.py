@@ -14,10 +14,11 @@ from pypdf import PdfReader
 from mentoring import orders as order_service
 from mentoring.models import MentoringForm, Order, Programme
 from mentoring.organisation_order import programmes_deadline
-from mentoring.regulations import NBSP, regulations_of, render_regulations_pdf, tie
+from mentoring.regulations import regulations_of, render_regulations_pdf
 from monitoring.models import CoverageTarget
 from registry.models import AcademicYear, RoleAssignment
 from registry.scoping import Role
+from registry.typography import NBSP, tie
 from roadmaps import services as roadmap_services
 from roadmaps.models import RoadmapTemplate
 from tests import factories
@@ -281,6 +282,9 @@ def test_ties_keep_numbers_with_their_words():
     # A line never ends in the surname before its initials («педагог-психолог Зуева» / «А. В.»).
     assert tie("педагог-психолог Зуева А. В., социальный") == f"педагог-психолог Зуева{NBSP}А.{NBSP}В., социальный"
     assert tie("школа п. Красная Горбатка") == f"школа п.{NBSP}Красная Горбатка"
+    # The law's references and an address's street and house (the consent blanks print both).
+    assert tie("ч. 4 ст. 9, п. 3") == f"ч.{NBSP}4 ст.{NBSP}9, п.{NBSP}3"
+    assert tie("пос. Красная Горбатка, ул. Школьная, д. 1") == f"пос.{NBSP}Красная Горбатка, ул.{NBSP}Школьная, д.{NBSP}1"
 
 
 def test_programmes_deadline_is_the_first_start_or_a_month_end():

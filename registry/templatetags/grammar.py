@@ -12,6 +12,7 @@ from django import template
 
 from registry import grammar
 from registry.quotes import quoted
+from registry.typography import tie
 
 register = template.Library()
 
@@ -35,3 +36,9 @@ def gendered_filter(value, forms: str) -> str:
 def quoted_filter(value) -> str:
     """``{{ roadmap.title|quoted }}``: «title», unless the title opens with a quote already (registry.quotes)."""
     return quoted(value)
+
+
+@register.filter(name="tie", is_safe=True)
+def tie_filter(value) -> str:
+    """``{{ organisation.address|tie }}``: non-breaking spaces in a printed text (registry.typography)."""
+    return tie(str(value)) if value not in (None, "") else value

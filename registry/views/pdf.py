@@ -17,6 +17,7 @@ from registry.models.consents import signer_by_age, text_signer
 from registry.models.people import normalise_class_name
 from registry.pdf import pdf_response, render_pdf
 from registry.scoping import get_visible_or_404, read_only
+from registry.typography import tie
 from registry.selectors import (
     class_mentees,
     current_blank_text,
@@ -59,7 +60,8 @@ def fill_consent_text(body: str, values: dict) -> list[str]:
         return filled(match[2] or "nomn") if callable(filled) else filled
 
     filled = _PLACEHOLDER.sub(value, body)
-    return [paragraph.strip() for paragraph in filled.splitlines() if paragraph.strip()]
+    # Tied like the orders: a line of the blank never ends in «№», «ст.» or the address's «п.».
+    return [tie(paragraph.strip()) for paragraph in filled.splitlines() if paragraph.strip()]
 
 
 def minor_word(gender: str, case: str) -> str:
