@@ -1,6 +1,4 @@
 import functools
-import re
-import unicodedata
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -9,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry import grammar
+from registry.names import person_name_error, validate_person_name
 from registry.models import (
     Consent,
     MenteeProfile,
@@ -30,8 +29,6 @@ class DateInput(forms.DateInput):
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
-
-PERSON_NAME = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
 
 # A typed year of 1900 or 2200 is a slip of the keyboard, not a date of mentoring: left alone it saved a
 # meeting or an order dated 01.01.1900. The birth date keeps its own rule (registry.models.people: not in
@@ -82,9 +79,9 @@ class ParticipantForm(CrispyMixin, forms.ModelForm):
         # «Сидоров😀», «<i>Смирнов</i>» or «=HYPERLINK(…)» were saved as a surname and went on into orders,
         # consents and spreadsheets. Letters of any alphabet, joined by a space, hyphen or apostrophe.
         for name in ("last_name", "first_name", "patronymic"):
-            value = cleaned.get(name) or ""
-            if value and not PERSON_NAME.fullmatch(unicodedata.normalize("NFC", value)):
-                self.add_error(name, _("Только буквы; части имени разделяются пробелом, дефисом или апострофом."))
+            error = person_name_error(cleaned.get(name) or "")
+            if error:
+                self.add_error(name, error)
         return cleaned
 
 
@@ -151,6 +148,13 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
         if len(allowed) == 1:
             self.fields["signed_by"].initial = next(iter(allowed))
         self.fields["scan"].help_text = _("PDF, JPEG или PNG, не больше 10 МБ.")
+
+    def clean_representative_name(self):
+        name = self.cleaned_data["representative_name"]
+        # Set even when refused: the model's own rule would else see no name and add «Укажите ФИО…».
+        self.instance.representative_name = name
+        validate_person_name(name)
+        return name
 
     def clean(self):
         cleaned = super().clean()

@@ -190,6 +190,17 @@ def test_wrong_signer_is_refused_in_russian_and_nothing_is_saved(district, clien
     assert not child.consents.exists()
 
 
+@pytest.mark.parametrize("name", ["Смирнова2 Ольга Петровна", "=HYPERLINK(\"x\")", "Смирнова 😀"])
+def test_representative_name_takes_letters_only(district, client_for, name):
+    child = factories.ParticipantFactory(organisation=district.school1, birth_date=years_ago(15, days=3))
+    response = post_consent(client_for(district.curator1), child, signed_by="both",
+                            **{**REPRESENTATIVE, "representative_name": name})
+    assert response.status_code == 200
+    assert response.context["form"].errors["representative_name"] == [
+        "Только буквы; части имени разделяются пробелом, дефисом или апострофом."]
+    assert not child.consents.exists()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

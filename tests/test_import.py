@@ -47,6 +47,21 @@ def good_rows() -> list[list]:
     ]
 
 
+SURNAMES = ("Соколов", "Кузнецов", "Белов", "Орлов", "Лебедев", "Козлов", "Новиков", "Морозов", "Волков", "Зайцев",
+            "Павлов", "Семёнов", "Голубев", "Виноградов", "Богданов", "Воробьёв", "Фёдоров", "Михайлов", "Беляев",
+            "Тарасов")
+FIRST_NAMES = ("Иван", "Пётр", "Артём", "Михаил", "Денис", "Олег", "Роман", "Глеб", "Егор", "Лев", "Антон", "Борис",
+               "Вадим", "Григорий", "Даниил", "Евгений", "Захар", "Игорь", "Кирилл", "Максим")
+PATRONYMICS = ("Иванович", "Петрович", "Сергеевич", "Андреевич", "Олегович", "Юрьевич", "Павлович", "Ильич",
+               "Романович", "Глебович", "Егорович", "Львович", "Антонович", "Борисович", "Вадимович")
+
+
+def person(n: int) -> dict:
+    """The n-th of 6 000 different real full names, for files of many rows."""
+    return {"last_name": SURNAMES[n % 20], "first_name": FIRST_NAMES[n // 20 % 20],
+            "patronymic": PATRONYMICS[n // 400 % 15]}
+
+
 def xlsx(rows, header=HEADER) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
@@ -236,6 +251,19 @@ def _zip_that_is_not_a_workbook() -> bytes:
     return buffer.getvalue()
 
 
+def xlsx_of_text(rows) -> bytes:
+    """As ``xlsx``, but every cell stored as text: «=HYPERLINK(…)» as the string a cell shows, not a formula
+    (which the import reads by its cached value)."""
+    workbook = load_workbook(io.BytesIO(xlsx(rows)))
+    for sheet_row in workbook.active.iter_rows():
+        for cell in sheet_row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 ERROR_CASES = {
     "impossible date": (xlsx([row(birth_date="31.02.1985")]), "Дата рождения «31.02.1985»: такой даты не существует."),
     "unreadable date": (xlsx([row(birth_date="весной 85-го")]),
@@ -252,6 +280,16 @@ ERROR_CASES = {
                                    "Для обучающегося дата рождения обязательна"),
     "bad email": (xlsx([row(email="sokolova@")]), "Эл. почта: Введите правильный адрес электронной почты."),
     "unknown role": (xlsx([row(role="куратор")]), "Неизвестная роль «куратор»"),
+    "emoji in a surname": (xlsx([good_rows()[0], row(last_name="Сидоров😀")]),
+                           "Фамилия: Только буквы; части имени разделяются пробелом, дефисом или апострофом."),
+    "formula as a surname": (xlsx_of_text([good_rows()[0], row(last_name='=HYPERLINK("x")')]),
+                             "Фамилия: Только буквы; части имени разделяются пробелом, дефисом или апострофом."),
+    "digits in the representative's name": (
+        xlsx([row(last_name="Кузнецов", first_name="Артём", patronymic="Сергеевич", birth_date="03.09.2011",
+                  category="Обучающийся", class_name="8Б", position="", email="", role="", topics="",
+                  consent_date="01.09.2024", representative_name="Кузнецова2 Мария",
+                  representative_relation="Мать", representative_document="паспорт")]),
+        "ФИО законного представителя: Только буквы; части имени разделяются пробелом, дефисом или апострофом."),
     "mentee without request": (xlsx([row(role="наставляемый", topics="")]),
                                "Для наставляемого укажите хотя бы один запрос"),
     "duplicate inside the file": (xlsx([row(), row(last_name="Другая"), row(last_name="СОКОЛОВА", first_name="ольга")]),
@@ -290,6 +328,17 @@ def test_each_error_is_shown_and_nothing_is_committed(district, client_for, case
     participant_import.refresh_from_db()
     assert participant_import.status == ParticipantImport.Status.CHECKED
     assert participant_import.file.storage.exists(participant_import.file.name)  # the upload stays
+
+
+@pytest.mark.parametrize("surname", ["Сидоров😀", '=HYPERLINK("x")', "<i>Смирнов</i>", "Петров2"])
+def test_a_name_the_participant_form_refuses_is_refused_on_its_cell(district, surname):
+    preview = parse_participant_workbook(io.BytesIO(xlsx_of_text([row(last_name=surname)])),
+                                         organisation=district.school1)
+    [bad] = preview.rows
+    assert bad.cells["last_name"] == surname
+    assert bad.bad_columns == {"last_name"}
+    assert bad.errors == ["Фамилия: Только буквы; части имени разделяются пробелом, дефисом или апострофом."]
+    assert not preview.can_commit
 
 
 def test_one_bad_row_blocks_the_good_ones_and_the_count_is_shown(district, client_for):
@@ -353,9 +402,8 @@ def test_archived_duplicate_is_named_as_such(district):
 
 
 def test_registry_duplicates_are_checked_in_chunks_for_many_rows(district, django_assert_max_num_queries):
-    factories.TeacherFactory(organisation=district.school1, last_name="Человек450", first_name="Ольга",
-                             patronymic="Ивановна", birth_date=datetime.date(1985, 4, 12))
-    rows = [row(last_name=f"Человек{n}", topics="", role="") for n in range(500)]
+    factories.TeacherFactory(organisation=district.school1, **person(450), birth_date=datetime.date(1985, 4, 12))
+    rows = [row(**person(n), topics="", role="") for n in range(500)]
     # The vocabulary; for the chunk of names: the people with their profiles, the topics of each kind of
     # profile, the consents.
     with django_assert_max_num_queries(5):
@@ -396,7 +444,7 @@ def test_columns_may_come_in_any_order_and_spelling(district):
 
 
 def test_more_than_five_thousand_rows_are_refused(district):
-    rows = [[f"Фамилия{n}", "Имя", "", "", "Педагог"] + [""] * 6 for n in range(MAX_ROWS + 1)]
+    rows = [[*person(n).values(), "", "Педагог"] + [""] * 6 for n in range(MAX_ROWS + 1)]
     preview = parse_participant_workbook(io.BytesIO(xlsx(rows)), organisation=district.school1)
     assert preview.rows == []
     assert preview.errors == ["В файле больше 5\u00a0000 строк с участниками. За один раз можно загрузить не больше "
@@ -404,7 +452,7 @@ def test_more_than_five_thousand_rows_are_refused(district):
 
 
 def test_five_thousand_rows_are_accepted_and_commit_in_a_few_queries(district, django_assert_max_num_queries):
-    rows = [[f"Фамилия{n}", "Имя", "", "", "Педагог", "", "", "", "", "наставник", "Цифровые навыки"]
+    rows = [[*person(n).values(), "", "Педагог", "", "", "", "", "наставник", "Цифровые навыки"]
             for n in range(MAX_ROWS)]
     participant_import = stored_import(district.school1, xlsx(rows))
     # Batches, not rows: SQLite's 999-parameter limit makes about 60 participants per INSERT (and about as

@@ -32,6 +32,7 @@ from registry.imports.matching import match_registry
 from registry.imports.preview import ImportPreview, ImportRow
 from registry.models import Consent, ConsentText, Participant, Topic
 from registry.models.people import normalise_name
+from registry.names import person_name_error
 from registry.selectors import current_consent_text
 
 class ConsentTexts:
@@ -100,6 +101,10 @@ def _check_row(row: ImportRow, topics: dict[str, Topic], unknown_topics: dict[st
         for name, messages in error.message_dict.items():
             for message in messages:
                 fail(f"{COLUMN_TITLES.get(name, name)}: {message}", name)
+    for name in ("last_name", "first_name", "patronymic"):
+        error = None if name in row.bad_columns else person_name_error(cells[name])
+        if error:
+            fail(f"{COLUMN_TITLES[name]}: {error}", name)
     # The model's own rules (birth date of a student, plausible age); without an organisation it
     # skips the duplicate query, which is done for all rows at once below.
     try:
@@ -202,6 +207,10 @@ def _check_consent(row: ImportRow, texts: ConsentTexts) -> None:
                 "value": cells["representative_relation"], "allowed": ", ".join(relation_labels())},
                 "representative_relation")
             return
+    error = person_name_error(cells["representative_name"])
+    if error:
+        fail(f"{COLUMN_TITLES['representative_name']}: {error}", "representative_name")
+        return
     person = row.participant
     if person is None or row.bad_columns & {"birth_date", "category"}:
         return  # who signs depends on them: their own errors come first
