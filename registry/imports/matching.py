@@ -86,9 +86,11 @@ def _stopped_without_new_consent(row: ImportRow, existing: Existing) -> bool:
     if not any(change.field != "consent" for change in row.changes):
         return False
     today = timezone.localdate()
-    signed = [c for c in existing.consents if c[0] == ConsentPurpose.MENTORING and c[1] <= today]
-    if not signed or any((revoked is None or revoked > today) and (until is None or until >= today)
-                         for _purpose, _signed, revoked, until in signed):
+    signed = [Consent(purpose=purpose, signed_on=signed_on, revoked_on=revoked, valid_until=until)
+              for purpose, signed_on, revoked, until in existing.consents
+              if purpose == ConsentPurpose.MENTORING and signed_on <= today]
+    # The model's rule of validity, on unsaved copies of the consents already read (no query).
+    if not signed or any(consent.is_valid_on(today) for consent in signed):
         return False
     consent = row.consent
     return not (consent is not None and consent.purpose == ConsentPurpose.MENTORING and consent.is_valid_on(today))
